@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, vendorNames, vendorTags } from "../policies/names";
+import type { VendorPolicyBase, VendorPolicyInputs } from "../policies/vendor";
+import type { VendorSpec } from "../spec/schema";
+import { EnclaveAccess } from "./access";
+import { EnclaveAudit } from "./audit";
+import { EnclaveDataset } from "./dataset";
+import { EnclaveIdentity } from "./identity";
+import { EnclaveKey } from "./key";
+import { EnclaveNetwork } from "./network";
+
+/** The security stack's non-secret outputs that every vendor stack reads (see components/logArchive.ts). */
+export interface SecurityOutputs {
+    archiveBucketName: pulumi.Input<string>;
+    archiveBucketArn: pulumi.Input<string>;
+    accessLogBucketName: pulumi.Input<string>;
+    archiveKeyArn: pulumi.Input<string>;
+    deployerRoleArn: pulumi.Input<string>;
+    breakGlassRoleArn: pulumi.Input<string>;
+}
+
+export interface VendorEnclaveArgs {
+    spec: VendorSpec;
+    security: SecurityOutputs;
+}
+
+/**
+ * One vendor's enclave. Construction order follows what each document must name: roles exist before the key whose
+ * policy names them (KMS refuses unknown principals); the key and the S3 endpoint exist before the bucket and role
+ * policies that name them. Every physical name is derived from the vendor id, so no cycle is needed to know an ARN.
+ */
+export class VendorEnclave extends pulumi.ComponentResource {
+    readonly identity: EnclaveIdentity;
+    readonly key: EnclaveKey;
+    readonly network: EnclaveNetwork;
+    readonly datasets: Record<string, EnclaveDataset>;
+    readonly access: EnclaveAccess;
+    readonly audit: EnclaveAudit;
+
+    constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("enclave:vendor:VendorEnclave", name, {}, opts);
+        const { spec, security } = args;
+        const id = spec.id;
+        const acct = spec.account.id;
+        const region = spec.account.region;
+        const names = vendorNames(id);
+        const tags = vendorTags(id);
+        const child = { parent: this };
+
+        const datasets = spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(id, d.name, acct)) }));
+        const base: pulumi.Output<Omit<VendorPolicyBase, "externalId">> = pulumi
+            .all([security.deployerRoleArn, security.breakGlassRoleArn])
+            .apply(([deployerRoleArn, breakGlassRoleArn]) => ({
+                vendorId: id,
+                accountId: acct,
+                region,
+                vendorRoleArn: roleArn(acct, names.vendorRole),
+                workloadRoleArn: roleArn(acct, names.workloadRole),
+                deployerRoleArn,
+                breakGlassRoleArn,
+                logGroupArn: logGroupArn(region, acct, names.workloadLogGroup),
+                datasets,
+                principals: spec.access.principals,
+                dataPath: spec.network.dataPath,
+                egressCidrs: spec.network.vendorEgressCidrs,
+                sealed: spec.sealed,
+                sealedAt: spec.sealedAt,
+            }));
+
+        this.identity = new EnclaveIdentity(
+            `${id}-identity`,
+            { names, base, externalId: spec.access.externalId, maxSessionSeconds: spec.access.maxSessionSeconds, tags },
+            child,
+        );
+        const policyBase = this.identity.policyBase;
+        this.key = new EnclaveKey(
+            `${id}-key`,
+            { vendorId: id, alias: names.keyAlias, base: policyBase, deletionWindowDays: spec.keyDeletionWindowDays, sealed: spec.sealed, tags },
+            { ...child, dependsOn: [this.identity.vendorRole, this.identity.workloadRole] },
+        );
+        this.network = new EnclaveNetwork(
+            `${id}-network`,
+            {
+                vendorId: id,
+                region,
+                cidr: spec.network.cidr,
+                azCount: spec.network.azCount,
+                interfaceEndpoints: spec.network.interfaceEndpoints,
+                base: policyBase,
+                keyArn: this.key.key.arn,
+                flowLogDestination: pulumi.interpolate`${security.archiveBucketArn}/${archivePrefixes.vendorFlowLogs(id)}`,
+                tags,
+            },
+            child,
+        );
+        const inputs: pulumi.Output<VendorPolicyInputs> = pulumi
+            .all([policyBase, this.key.key.arn, this.network.s3Endpoint.id])
+            .apply(([b, keyArn, s3EndpointId]) => ({ ...b, keyArn, s3EndpointId }));
+
+        this.datasets = {};
+        for (const d of spec.datasets) {
+            this.datasets[d.name] = new EnclaveDataset(
+                `${id}-${d.name}`,
+                {
+                    dataset: d.name,
+                    bucketName: bucketName(id, d.name, acct),
+                    keyArn: this.key.key.arn,
+                    inputs,
+                    accessLogBucket: security.accessLogBucketName,
+                    accessLogPrefix: archivePrefixes.accessLogs(id, d.name),
+                    noncurrentVersionExpirationDays: spec.logRetentionDays,
+                    tags: datasetTags(id, d.name, d.access),
+                },
+                child,
+            );
+        }
+        this.access = new EnclaveAccess(`${id}-access`, { vendorRole: this.identity.vendorRole, workloadRole: this.identity.workloadRole, inputs }, child);
+        this.audit = new EnclaveAudit(
+            `${id}-audit`,
+            {
+                trailName: names.trail,
+                archiveBucketName: security.archiveBucketName,
+                archiveKeyArn: security.archiveKeyArn,
+                trailPrefix: archivePrefixes.vendorTrail(id),
+                bucketArns: spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
+                workloadLogGroupName: names.workloadLogGroup,
+                logRetentionDays: spec.logRetentionDays,
+                vendorKeyArn: this.key.key.arn,
+                tags,
+            },
+            // The key policy must admit the logs service before the group is encrypted with it.
+            child,
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,129 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { render } from "../policies/document";
+import type { Tags } from "../policies/names";
+import { interfaceEndpointPolicy, s3EndpointPolicy, type VendorPolicyBase } from "../policies/vendor";
+import type { InterfaceEndpointService } from "../spec/schema";
+import { subnetCidrs } from "../spec/network";
+
+export interface EnclaveNetworkArgs {
+    vendorId: string;
+    region: string;
+    cidr: string;
+    azCount: number;
+    interfaceEndpoints: InterfaceEndpointService[];
+    base: pulumi.Output<VendorPolicyBase>;
+    keyArn: pulumi.Input<string>;
+    /** S3 ARN (bucket/prefix/) in the central archive that receives the flow logs. */
+    flowLogDestination: pulumi.Input<string>;
+    tags: Tags;
+}
+
+/** AZ keys are the region's zone letters in order; names derive from them, never from list positions. */
+export function availabilityZones(region: string, count: number): string[] {
+    return ["a", "b", "c"].slice(0, count).map((letter) => `${region}${letter}`);
+}
+
+/**
+ * Private-only network: no internet, NAT or egress-only gateway, no EIP, no route beyond the VPC. Data flows through an
+ * S3 gateway endpoint (free) whose policy admits only this vendor's roles and buckets. Interface endpoints are opt-in
+ * because each costs per AZ-hour.
+ */
+export class EnclaveNetwork extends pulumi.ComponentResource {
+    readonly vpc: aws.ec2.Vpc;
+    readonly subnets: Record<string, aws.ec2.Subnet>;
+    readonly routeTable: aws.ec2.RouteTable;
+    readonly s3Endpoint: aws.ec2.VpcEndpoint;
+    readonly interfaceEndpoints: Record<string, aws.ec2.VpcEndpoint>;
+    readonly endpointSecurityGroup?: aws.ec2.SecurityGroup;
+    readonly flowLog: aws.ec2.FlowLog;
+
+    constructor(name: string, args: EnclaveNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("enclave:vendor:Network", name, {}, opts);
+        const child = { parent: this };
+        const tagged = (suffix: string) => ({ ...args.tags, Name: `enclave-${args.vendorId}-${suffix}` });
+
+        this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tagged("vpc") }, child);
+
+        // Adopting the default security group with no rules closes it (FSBP EC2.2): nothing can use it by accident.
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: tagged("default-closed") }, child);
+
+        const zones = availabilityZones(args.region, args.azCount);
+        const cidrs = subnetCidrs(args.cidr, args.azCount);
+        this.routeTable = new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: this.vpc.id, tags: tagged("private") }, child);
+        this.subnets = {};
+        zones.forEach((az, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-subnet-${az}`,
+                { vpcId: this.vpc.id, availabilityZone: az, cidrBlock: cidrs[i], mapPublicIpOnLaunch: false, tags: tagged(`private-${az}`) },
+                child,
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-rta-${az}`, { subnetId: subnet.id, routeTableId: this.routeTable.id }, child);
+            this.subnets[az] = subnet;
+        });
+
+        this.s3Endpoint = new aws.ec2.VpcEndpoint(
+            `${name}-s3-endpoint`,
+            {
+                vpcId: this.vpc.id,
+                serviceName: `com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: [this.routeTable.id],
+                policy: args.base.apply((p) => render(s3EndpointPolicy(p))),
+                tags: tagged("s3"),
+            },
+            child,
+        );
+
+        this.interfaceEndpoints = {};
+        if (args.interfaceEndpoints.length > 0) {
+            // Inline rules only (never mixed with rule resources); 443 from inside the VPC, no egress: endpoint ENIs
+            // only answer connections.
+            this.endpointSecurityGroup = new aws.ec2.SecurityGroup(
+                `${name}-endpoints-sg`,
+                {
+                    vpcId: this.vpc.id,
+                    name: `enclave-${args.vendorId}-endpoints`,
+                    description: "Interface endpoints: HTTPS from inside the enclave VPC only",
+                    ingress: [{ description: "HTTPS from the enclave VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.cidr] }],
+                    egress: [],
+                    tags: tagged("endpoints"),
+                },
+                child,
+            );
+            const subnetIds = zones.map((az) => this.subnets[az].id);
+            for (const service of args.interfaceEndpoints) {
+                // Subnets and the security group are direct inputs so destroy removes the endpoint (and its ENIs)
+                // before them; otherwise the subnet delete fails with DependencyViolation.
+                this.interfaceEndpoints[service] = new aws.ec2.VpcEndpoint(
+                    `${name}-${service}-endpoint`,
+                    {
+                        vpcId: this.vpc.id,
+                        serviceName: `com.amazonaws.${args.region}.${service}`,
+                        vpcEndpointType: "Interface",
+                        privateDnsEnabled: true,
+                        subnetIds,
+                        securityGroupIds: [this.endpointSecurityGroup.id],
+                        policy: pulumi.all([args.base, args.keyArn]).apply(([p, keyArn]) => render(interfaceEndpointPolicy(service, { ...p, keyArn }))),
+                        tags: tagged(service),
+                    },
+                    child,
+                );
+            }
+        }
+
+        this.flowLog = new aws.ec2.FlowLog(
+            `${name}-flow-log`,
+            {
+                vpcId: this.vpc.id,
+                trafficType: "ALL",
+                logDestinationType: "s3",
+                logDestination: args.flowLogDestination,
+                maxAggregationInterval: 600,
+                tags: tagged("flow-log"),
+            },
+            child,
+        );
+        this.registerOutputs({ vpcId: this.vpc.id, s3EndpointId: this.s3Endpoint.id });
+    }
+}

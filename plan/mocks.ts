@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Deterministic hex from a resource's identity: the same spec always gives the same ids, ARNs and plan bytes. */
+export function stableHex(seed: string, length: number): string {
+    return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+export function mockUuid(seed: string): string {
+    const h = stableHex(seed, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The key id the mock gives a KMS key registered under `name`. */
+export function mockKeyId(name: string): string {
+    return mockUuid(`aws:kms/key:Key:${name}`);
+}
+
+/** The value the mock gives every generated external ID: tests and the simulator can use it; plans show "[secret]". */
+export function mockGeneratedSecret(resourceName: string): string {
+    return `mock${stableHex(`secret:${resourceName}`, 28)}`;
+}
+
+export interface MockContext {
+    accountId: string;
+    region: string;
+    /** Outputs returned for any StackReference read (the security stack's). */
+    stackReferenceOutputs: Record<string, unknown>;
+}
+
+type State = Record<string, unknown>;
+
+/**
+ * Realistic ids and ARNs per type, as AWS would return them. Without these, policies that interpolate ARNs render
+ * "undefined". Each rule returns the state to merge over the inputs, and the id.
+ */
+function stateFor(ctx: MockContext, type: string, name: string, inputs: State): { id: string; state: State } {
+    const { accountId: acct, region } = ctx;
+    const seed = `${type}:${name}`;
+    const named = (inputs.name as string | undefined) ?? `${name}-${stableHex(seed, 7)}`;
+    const ec2 = (prefix: string) => {
+        const id = `${prefix}-${stableHex(seed, 17)}`;
+        return { id, state: { id, arn: `arn:aws:ec2:${region}:${acct}:${prefixResource[prefix] ?? prefix}/${id}`, ownerId: acct } };
+    };
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = (inputs.bucket as string | undefined) ?? `${name}-${stableHex(seed, 7)}`;
+            return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
+        }
+        case "aws:kms/key:Key": {
+            const keyId = mockUuid(seed);
+            return { id: keyId, state: { keyId, arn: `arn:aws:kms:${region}:${acct}:key/${keyId}` } };
+        }
+        case "aws:kms/alias:Alias":
+            return { id: inputs.name as string, state: { arn: `arn:aws:kms:${region}:${acct}:${inputs.name}`, targetKeyArn: `arn:aws:kms:${region}:${acct}:key/${inputs.targetKeyId}` } };
+        case "aws:iam/role:Role":
+            return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:role/${named}`, uniqueId: `AROA${stableHex(seed, 17).toUpperCase()}` } };
+        case "aws:iam/policy:Policy":
+            return { id: `arn:aws:iam::${acct}:policy/${named}`, state: { name: named, arn: `arn:aws:iam::${acct}:policy/${named}`, policyId: `ANPA${stableHex(seed, 17).toUpperCase()}` } };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:instance-profile/${named}` } };
+        case "aws:iam/rolePolicy:RolePolicy":
+            return { id: `${inputs.role}:${inputs.name}`, state: {} };
+        case "aws:ec2/vpc:Vpc":
+            return ec2("vpc");
+        case "aws:ec2/subnet:Subnet":
+            return ec2("subnet");
+        case "aws:ec2/routeTable:RouteTable":
+            return ec2("rtb");
+        case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+            return ec2("rtbassoc");
+        case "aws:ec2/securityGroup:SecurityGroup":
+        case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+            return ec2("sg");
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            return ec2("vpce");
+        case "aws:ec2/flowLog:FlowLog":
+            return ec2("fl");
+        case "aws:cloudtrail/trail:Trail":
+            return { id: named, state: { name: named, arn: `arn:aws:cloudtrail:${region}:${acct}:trail/${named}`, homeRegion: region } };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: named, state: { name: named, arn: `arn:aws:logs:${region}:${acct}:log-group:${named}` } };
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { id: named, state: { arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${named}` } };
+        case "aws:cloudwatch/logMetricFilter:LogMetricFilter":
+            return { id: named, state: {} };
+        case "aws:sns/topic:Topic":
+            return { id: `arn:aws:sns:${region}:${acct}:${named}`, state: { name: named, arn: `arn:aws:sns:${region}:${acct}:${named}` } };
+        case "random:index/randomPassword:RandomPassword":
+            return { id: "none", state: { result: mockGeneratedSecret(name) } };
+        default:
+            // Bucket side resources (versioning, policy, ...), topic policies: AWS ids them by the bucket or topic.
+            return { id: (inputs.bucket as string | undefined) ?? (inputs.arn as string | undefined) ?? `${name}-${stableHex(seed, 8)}`, state: {} };
+    }
+}
+
+const prefixResource: Record<string, string> = {
+    vpc: "vpc",
+    subnet: "subnet",
+    rtb: "route-table",
+    sg: "security-group",
+    vpce: "vpc-endpoint",
+    fl: "vpc-flow-log",
+};
+
+export interface MockRecorder {
+    outputs: Map<string, State>;
+    unmockedCalls: string[];
+}
+
+export function createMocks(ctx: MockContext, recorder: MockRecorder): pulumi.runtime.Mocks {
+    return {
+        newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+            let result: { id: string | undefined; state: State };
+            if (args.type === "pulumi:pulumi:StackReference") {
+                result = { id: args.name, state: { name: args.name, outputs: ctx.stackReferenceOutputs, secretOutputNames: [] } };
+            } else if (args.type.startsWith("pulumi:providers:")) {
+                result = { id: `${args.name}-provider`, state: args.inputs };
+            } else if (!args.custom) {
+                result = { id: undefined, state: {} };
+            } else {
+                const { id, state } = stateFor(ctx, args.type, args.name, args.inputs);
+                result = { id, state: { ...args.inputs, ...state, id } };
+            }
+            recorder.outputs.set(`${args.type}::${args.name}`, result.state);
+            return result;
+        },
+        call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+            // The program makes no invokes. One that appears is a change nobody reviewed for offline use: fail it.
+            recorder.unmockedCalls.push(args.token);
+            throw new Error(`unexpected provider call ${args.token} during an offline plan`);
+        },
+    };
+}

@@ -1,0 +1,46 @@
+import { securityProgram, vendorProgram } from "../components/program";
+import { accessLogBucketName, archiveBucketName } from "../policies/names";
+import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { SECURITY_STACK_NAME } from "../spec/schema";
+import { runPlan } from "./engine";
+import { mockKeyId } from "./mocks";
+import type { Plan } from "./types";
+
+/**
+ * What the security stack would export, computed from its spec the way the mocks name things, so a vendor plan
+ * renders real-looking archive ARNs without the security stack having been run.
+ */
+export function mockSecurityOutputs(security: SecuritySpec): Record<string, string> {
+    const acct = security.account.id;
+    const region = security.account.region;
+    const keyId = mockKeyId("security-archive-key");
+    const archive = archiveBucketName(acct, region);
+    return {
+        accountId: acct,
+        region,
+        archiveBucketName: archive,
+        archiveBucketArn: `arn:aws:s3:::${archive}`,
+        accessLogBucketName: accessLogBucketName(acct, region),
+        archiveKeyArn: `arn:aws:kms:${region}:${acct}:key/${keyId}`,
+        deployerRoleArn: security.deployerRoleArn,
+        breakGlassRoleArn: security.breakGlassRoleArn,
+    };
+}
+
+export function planVendor(spec: VendorSpec, security: SecuritySpec): Promise<Plan> {
+    return runPlan({
+        stack: spec.id,
+        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
+        knownSecrets: spec.access.externalId ? [spec.access.externalId] : [],
+        program: () => vendorProgram(spec),
+    });
+}
+
+export function planSecurity(security: SecuritySpec): Promise<Plan> {
+    return runPlan({
+        stack: SECURITY_STACK_NAME,
+        mock: { accountId: security.account.id, region: security.account.region, stackReferenceOutputs: {} },
+        knownSecrets: [],
+        program: () => securityProgram(security),
+    });
+}

@@ -1,0 +1,25 @@
+/** The plan JSON contract read by `enclave access`, `diff`, `check`, the cost model and the benchmarks. */
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent, or null for the root Stack. */
+    parent: string | null;
+    custom: boolean;
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** As the program passed them; secret values appear as "[secret]". */
+    inputs: Record<string, unknown>;
+    /** The mocked state, including `id` and `arn` where AWS has them. */
+    outputs: Record<string, unknown>;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+}
+
+export const SECRET_PLACEHOLDER = "[secret]";
+export const PROJECT = "vendor-enclaves";

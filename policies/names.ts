@@ -1,0 +1,70 @@
+import type { AccessLevel } from "../spec/schema";
+
+// Physical names are derived from stable keys only (vendor id, dataset name, account, region), never from list
+// positions, so that reordering a spec changes nothing and every ARN is known before anything is created. Known ARNs
+// also break the role <-> key <-> bucket policy cycle: a key policy can name a role that is created in the same run.
+
+export const MANAGED_BY = "vendor-enclaves";
+
+export interface VendorNames {
+    vendorRole: string;
+    workloadRole: string;
+    boundaryPolicy: string;
+    instanceProfile: string;
+    trail: string;
+    keyAlias: string;
+    workloadLogGroup: string;
+}
+
+export function vendorNames(vendorId: string): VendorNames {
+    return {
+        vendorRole: `enclave-${vendorId}-vendor`,
+        workloadRole: `enclave-${vendorId}-workload`,
+        boundaryPolicy: `enclave-${vendorId}-boundary`,
+        instanceProfile: `enclave-${vendorId}-workload`,
+        trail: `enclave-${vendorId}`,
+        keyAlias: `alias/enclave/${vendorId}`,
+        workloadLogGroup: `/enclave/${vendorId}/workload`,
+    };
+}
+
+/** `--` cannot occur inside an id or dataset name (the schema forbids it), so two vendors can never share a name. */
+export function bucketName(vendorId: string, dataset: string, accountId: string): string {
+    return `${vendorId}--${dataset}--${accountId}`;
+}
+
+export function archiveBucketName(accountId: string, region: string): string {
+    return `enclave-log-archive-${accountId}-${region}`;
+}
+
+export function accessLogBucketName(accountId: string, region: string): string {
+    return `enclave-access-logs-${accountId}-${region}`;
+}
+
+export const roleArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:role/${name}`;
+export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+export const logGroupArn = (region: string, accountId: string, name: string) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
+export const trailArn = (region: string, accountId: string, name: string) => `arn:aws:cloudtrail:${region}:${accountId}:trail/${name}`;
+
+/** S3 key prefixes in the central archive; the vendor id keeps each vendor's evidence apart. */
+export const archivePrefixes = {
+    vendorTrail: (vendorId: string) => `vendors/${vendorId}/cloudtrail`,
+    vendorFlowLogs: (vendorId: string) => `vendors/${vendorId}/flow-logs/`,
+    accessLogs: (vendorId: string, dataset: string) => `vendors/${vendorId}/s3-access/${dataset}/`,
+    evidence: (vendorId: string) => `vendors/${vendorId}/evidence/`,
+    accountTrail: "account/cloudtrail",
+};
+
+export type Tags = Record<string, string>;
+
+export function vendorTags(vendorId: string): Tags {
+    return { "enclave:vendor": vendorId, "enclave:managed-by": MANAGED_BY };
+}
+
+export function datasetTags(vendorId: string, dataset: string, access: AccessLevel): Tags {
+    return { ...vendorTags(vendorId), "enclave:dataset": dataset, "enclave:access": access };
+}
+
+export function securityTags(): Tags {
+    return { "enclave:vendor": "security", "enclave:managed-by": MANAGED_BY, "enclave:role": "log-archive" };
+}

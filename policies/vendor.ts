@@ -1,0 +1,381 @@
+import type { AccessLevel, InterfaceEndpointService } from "../spec/schema";
+import {
+    policy,
+    s3ServiceHost,
+    S3_LIST_ACTIONS,
+    S3_READ_OBJECT_ACTIONS,
+    S3_VENDOR_FORBIDDEN_ACTIONS,
+    S3_WRITE_ACTIONS,
+    type Condition,
+    type PolicyDocument,
+    type Statement,
+} from "./document";
+
+/**
+ * Everything the vendor-side documents need, as plain strings: resolved ARNs and ids, never Pulumi Outputs. The base
+ * holds what is known before any resource exists (names are deterministic), so the boundary, trust, key and endpoint
+ * policies can be written before the key and the endpoint are created.
+ */
+export interface VendorPolicyBase {
+    vendorId: string;
+    accountId: string;
+    region: string;
+    vendorRoleArn: string;
+    workloadRoleArn: string;
+    deployerRoleArn: string;
+    breakGlassRoleArn: string;
+    logGroupArn: string;
+    datasets: { name: string; access: AccessLevel; bucketArn: string }[];
+    principals: string[];
+    externalId: string;
+    dataPath: "endpoint" | "allow-list";
+    egressCidrs: string[];
+    sealed: boolean;
+    /** ISO time; sessions issued before it are revoked while sealed. */
+    sealedAt?: string;
+}
+
+export interface VendorPolicyInputs extends VendorPolicyBase {
+    keyArn: string;
+    s3EndpointId: string;
+}
+
+const canRead = (a: AccessLevel) => a === "read" || a === "read-write";
+const canWrite = (a: AccessLevel) => a === "write" || a === "read-write";
+
+function readableBuckets(p: VendorPolicyBase): string[] {
+    return p.datasets.filter((d) => canRead(d.access)).map((d) => d.bucketArn);
+}
+function writableBuckets(p: VendorPolicyBase): string[] {
+    return p.datasets.filter((d) => canWrite(d.access)).map((d) => d.bucketArn);
+}
+const objects = (arns: string[]) => arns.map((a) => `${a}/*`);
+const vendorSideRoles = (p: VendorPolicyBase) => [p.vendorRoleArn, p.workloadRoleArn];
+const allBuckets = (p: VendorPolicyBase) => p.datasets.map((d) => d.bucketArn);
+
+/**
+ * Dataset grants by intent, with fixed Sids. Shared by the identity policies, the permissions boundary and the S3
+ * endpoint policy so the three can never disagree about what "read" means.
+ */
+function datasetGrants(p: VendorPolicyBase, extra?: { principal?: Statement["Principal"]; condition?: Condition }): Statement[] {
+    const read = readableBuckets(p);
+    const write = writableBuckets(p);
+    const base = (Sid: string, Action: string[], Resource: string[]): Statement => ({
+        Sid,
+        Effect: "Allow",
+        ...(extra?.principal ? { Principal: extra.principal } : {}),
+        Action,
+        Resource,
+        ...(extra?.condition ? { Condition: extra.condition } : {}),
+    });
+    return [
+        ...(read.length ? [base("ListReadableDatasets", S3_LIST_ACTIONS, read), base("GetReadableObjects", S3_READ_OBJECT_ACTIONS, objects(read))] : []),
+        ...(write.length ? [base("PutWritableObjects", S3_WRITE_ACTIONS, objects(write))] : []),
+    ];
+}
+
+/** The data keys S3 needs: Decrypt to read (and to finish multipart uploads), GenerateDataKey to write. */
+function keyActions(p: VendorPolicyBase): string[] {
+    const actions = new Set<string>();
+    if (p.datasets.some((d) => canRead(d.access) || canWrite(d.access))) actions.add("kms:Decrypt");
+    if (p.datasets.some((d) => canWrite(d.access))) actions.add("kms:GenerateDataKey");
+    return [...actions];
+}
+
+/**
+ * Vendor-side use of the key, only through S3. In an identity policy `resource` is the key ARN; in the key policy it
+ * is "*" (meaning this key); in the boundary, which exists before the key, it is the account's key ARN pattern
+ * narrowed by the vendor tag, so the boundary alone still refuses every other vendor's key.
+ */
+function keyViaS3(p: VendorPolicyBase, resource: string, extra?: { principal?: Statement["Principal"]; tagged?: boolean }): Statement {
+    return {
+        Sid: "UseVendorKeyViaS3",
+        Effect: "Allow",
+        ...(extra?.principal ? { Principal: extra.principal } : {}),
+        Action: keyActions(p),
+        Resource: resource,
+        Condition: {
+            StringEquals: {
+                "kms:ViaService": s3ServiceHost(p.region),
+                "kms:CallerAccount": p.accountId,
+                ...(extra?.tagged ? { "aws:ResourceTag/enclave:vendor": p.vendorId } : {}),
+            },
+        },
+    };
+}
+
+/** Both Deny statements of the seal: everything now, and every session issued before the seal time. */
+function sealIdentityStatements(p: VendorPolicyBase): Statement[] {
+    if (!p.sealed) return [];
+    return [
+        { Sid: "SealDenyAll", Effect: "Deny", Action: "*", Resource: "*" },
+        {
+            Sid: "SealRevokeOlderSessions",
+            Effect: "Deny",
+            Action: "*",
+            Resource: "*",
+            Condition: { DateLessThan: { "aws:TokenIssueTime": p.sealedAt ?? "" } },
+        },
+    ];
+}
+
+/**
+ * Network condition for vendor-side data requests, written as a Deny: in allow-list mode the two admitted paths (the
+ * enclave's endpoint OR the vendor's egress ranges) combine because conditions inside one statement are ANDed. A
+ * request that carries neither key (no endpoint, no IP) matches both negated operators and is denied.
+ */
+function perimeterDenies(p: VendorPolicyInputs, allowEgress: boolean): Statement[] {
+    const condition: Condition = { StringNotEquals: { "aws:SourceVpce": p.s3EndpointId } };
+    if (allowEgress && p.egressCidrs.length) condition.NotIpAddress = { "aws:SourceIp": p.egressCidrs };
+    return [
+        {
+            Sid: "DenyDataOutsideNetworkPerimeter",
+            Effect: "Deny",
+            Action: [...S3_LIST_ACTIONS, ...S3_READ_OBJECT_ACTIONS, ...S3_WRITE_ACTIONS],
+            Resource: [...allBuckets(p), ...objects(allBuckets(p))],
+            Condition: condition,
+        },
+    ];
+}
+
+/** Identity policy of the role the vendor assumes. */
+export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
+    return policy([
+        ...datasetGrants(p),
+        keyViaS3(p, p.keyArn),
+        ...perimeterDenies(p, p.dataPath === "allow-list"),
+        ...sealIdentityStatements(p),
+    ]);
+}
+
+/** Identity policy of the role compute inside the enclave runs as: the same data, only from inside the VPC. */
+export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
+    return policy([
+        ...datasetGrants(p),
+        keyViaS3(p, p.keyArn),
+        {
+            Sid: "WriteWorkloadLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${p.logGroupArn}:log-stream:*`,
+        },
+        ...perimeterDenies(p, false),
+        ...sealIdentityStatements(p),
+    ]);
+}
+
+/**
+ * Permissions boundary of both vendor-side roles: the most they could ever do, whatever identity policy a hurried
+ * change attaches. Pure allow-list: IAM, STS, EC2, CloudTrail and everything else stay outside it.
+ */
+export function boundaryPolicy(p: VendorPolicyBase): PolicyDocument {
+    return policy([
+        ...datasetGrants(p),
+        keyViaS3(p, `arn:aws:kms:${p.region}:${p.accountId}:key/*`, { tagged: true }),
+        {
+            Sid: "WriteWorkloadLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${p.logGroupArn}:log-stream:*`,
+        },
+    ]);
+}
+
+export function vendorTrustPolicy(p: VendorPolicyBase): PolicyDocument {
+    return policy([
+        {
+            Sid: "AllowVendorPrincipalsWithExternalId",
+            Effect: "Allow",
+            Principal: { AWS: p.principals },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": p.externalId } },
+        },
+        p.sealed && {
+            Sid: "SealDenyAssumeRole",
+            Effect: "Deny",
+            Principal: { AWS: p.principals },
+            Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        },
+    ]);
+}
+
+export function workloadTrustPolicy(p: VendorPolicyBase): PolicyDocument {
+    return policy([
+        {
+            Sid: "AllowEc2InThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
+        },
+        p.sealed && {
+            Sid: "SealDenyAssumeRole",
+            Effect: "Deny",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+        },
+    ]);
+}
+
+/**
+ * Bucket policy of one dataset bucket. It grants nothing (same-account roles get access from their identity
+ * policies); it only takes away, so that this layer alone stops other principals, other networks, plaintext and
+ * foreign keys. The deployer and break-glass roles are exempted by ARN from the perimeter so seal and destroy work.
+ */
+export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): PolicyDocument {
+    const d = p.datasets.find((x) => x.name === dataset);
+    if (!d) throw new Error(`unknown dataset ${dataset}`);
+    const both = [d.bucketArn, `${d.bucketArn}/*`];
+    const operators = [p.deployerRoleArn, p.breakGlassRoleArn];
+    const perimeter: Condition = {
+        StringNotEqualsIfExists: { "aws:PrincipalArn": operators },
+        BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        StringNotEquals: { "aws:SourceVpce": p.s3EndpointId },
+    };
+    if (p.dataPath === "allow-list" && p.egressCidrs.length) perimeter.NotIpAddress = { "aws:SourceIp": p.egressCidrs };
+    return policy([
+        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: both, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+            Sid: "DenyEncryptionOtherThanKms",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${d.bucketArn}/*`,
+            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        },
+        {
+            Sid: "DenyOtherKmsKeys",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${d.bucketArn}/*`,
+            // IfExists: multipart UploadPart requests carry no encryption header; the bucket default (this key) applies.
+            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": p.keyArn } },
+        },
+        { Sid: "DenyOutsideNetworkPerimeter", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: both, Condition: perimeter },
+        {
+            Sid: "DenyUnlistedPrincipals",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: both,
+            Condition: {
+                StringNotEqualsIfExists: { "aws:PrincipalArn": [...vendorSideRoles(p), ...operators] },
+                BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+            },
+        },
+        {
+            Sid: "DenyVendorDestructiveActions",
+            Effect: "Deny",
+            Principal: "*",
+            Action: S3_VENDOR_FORBIDDEN_ACTIONS,
+            Resource: both,
+            Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
+        },
+        p.sealed && {
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: both,
+            Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
+        },
+    ]);
+}
+
+/** Key administration without kms:Encrypt/Decrypt: the deployer manages the key but cannot read vendor data. */
+export const KMS_ADMIN_ACTIONS = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:UpdateKeyDescription",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ListResourceTags",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+];
+
+/**
+ * Vendor key policy. No "Enable IAM policies" root statement: that would let any principal of the account with a
+ * broad IAM policy use this vendor's key. The price is that the deployer and break-glass roles must exist and stay
+ * named here (KMS refuses a policy that would lock out its caller).
+ */
+export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
+    return policy([
+        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: [p.deployerRoleArn, p.breakGlassRoleArn] }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
+        {
+            Sid: "BreakGlassReadViaS3",
+            Effect: "Allow",
+            Principal: { AWS: p.breakGlassRoleArn },
+            Action: ["kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId } },
+        },
+        keyViaS3(p, "*", { principal: { AWS: vendorSideRoles(p) } }),
+        {
+            Sid: "CloudWatchLogsForWorkloadLogGroup",
+            Effect: "Allow",
+            Principal: { Service: `logs.${p.region}.amazonaws.com` },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": p.logGroupArn } },
+        },
+        p.sealed && {
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: { AWS: vendorSideRoles(p) },
+            Action: "kms:*",
+            Resource: "*",
+        },
+    ]);
+}
+
+/**
+ * S3 gateway endpoint policy: the data perimeter from the network side. Only this vendor's roles, only this vendor's
+ * buckets: a stolen session inside the enclave cannot copy data to a bucket the attacker owns.
+ */
+export function s3EndpointPolicy(p: VendorPolicyBase): PolicyDocument {
+    return policy([
+        ...datasetGrants(p, { principal: "*", condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } } }),
+        p.sealed && {
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
+        },
+    ]);
+}
+
+export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: VendorPolicyBase & { keyArn: string }): PolicyDocument {
+    const from = { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } };
+    switch (service) {
+        case "kms":
+            return policy([{ Sid: "VendorKeyOnly", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: p.keyArn, Condition: from }]);
+        case "sts":
+            return policy([
+                {
+                    Sid: "AssumeVendorRoleOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "sts:AssumeRole",
+                    Resource: p.vendorRoleArn,
+                    Condition: { StringEquals: { "aws:PrincipalArn": [...p.principals, p.workloadRoleArn] } },
+                },
+            ]);
+        case "logs":
+            return policy([
+                { Sid: "WorkloadLogGroupOnly", Effect: "Allow", Principal: "*", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${p.logGroupArn}:log-stream:*`, Condition: from },
+            ]);
+    }
+}

@@ -1,0 +1,226 @@
+// One table documents every spec field: the validator takes its "how to fix" hints from here and the README's spec
+// reference is written from the same rows, so the docs and the error messages cannot drift apart.
+
+export interface FieldDoc {
+    /** Path as a user writes it; `[]` stands for any list index. */
+    path: string;
+    type: string;
+    /** The default, described as behaviour. */
+    default: string;
+    description: string;
+    /** How to fix a bad value: shown in every validation error for this field. */
+    fix: string;
+}
+
+export const VENDOR_FIELDS: FieldDoc[] = [
+    {
+        path: "id",
+        type: "string",
+        default: "required",
+        description:
+            "Vendor id and Pulumi stack name. 3-20 lowercase letters, digits and single hyphens, starting with a letter; it feeds bucket, role, key alias and trail names, so it is capped to fit every AWS name limit.",
+        fix: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; the file name must be stacks/<id>.yaml",
+    },
+    {
+        path: "displayName",
+        type: "string",
+        default: "required",
+        description: "Human name of the vendor, shown in reports.",
+        fix: "give the vendor's name as 1-80 characters, e.g. \"Acme Labeling Ltd\"",
+    },
+    {
+        path: "contact",
+        type: "string",
+        default: "required",
+        description: "The owning team or person at the lab who answers for this vendor (an email or team handle). Used by the runbook.",
+        fix: "name the owning team or an email, e.g. vendor-risk@lab.example",
+    },
+    {
+        path: "account.id",
+        type: "string (12 digits)",
+        default: "required",
+        description: "The lab's AWS account that hosts the enclave. Quote it in YAML so leading zeros survive.",
+        fix: "write the 12-digit account id in quotes, e.g. \"111122223333\"",
+    },
+    {
+        path: "account.region",
+        type: "string",
+        default: "required",
+        description: "AWS region of the enclave, e.g. us-east-1.",
+        fix: "use an AWS region code such as us-east-1 or eu-west-1",
+    },
+    {
+        path: "securityStack",
+        type: "string",
+        default: "organization/vendor-enclaves/security (the local file backend's name for the security stack)",
+        description: "Fully qualified name of the security stack whose outputs (log archive, deployer and break-glass roles) this stack reads.",
+        fix: "give ORG/PROJECT/STACK, e.g. organization/vendor-enclaves/security",
+    },
+    {
+        path: "access.principals",
+        type: "list of IAM ARNs",
+        default: "required, at least one",
+        description:
+            "The vendor's own IAM roles or users allowed to assume the vendor role. Wildcards and account roots are refused: name the exact principals.",
+        fix: "list exact role or user ARNs, e.g. arn:aws:iam::444455556666:role/acme-annotators (no '*', no ':root')",
+    },
+    {
+        path: "access.externalId",
+        type: "string",
+        default: "generated: a 32-character random secret (@pulumi/random), exported as a secret output for the vendor",
+        description: "The sts:ExternalId the vendor must present. Give it only when the vendor issued one.",
+        fix: "use 16-128 characters of letters, digits and + = , . @ : / -, or remove the field to generate one",
+    },
+    {
+        path: "access.maxSessionSeconds",
+        type: "integer",
+        default: "3600 (one hour, the longest allowed here)",
+        description: "Longest session a vendor can hold. A seal revokes earlier sessions, but short sessions bound the exposure.",
+        fix: "use a whole number of seconds from 900 to 3600",
+    },
+    {
+        path: "network.cidr",
+        type: "IPv4 CIDR",
+        default: "required",
+        description: "VPC range, private (RFC 1918), prefix /16 to /24. Split into equal subnets, one per AZ.",
+        fix: "use a private network address with prefix /16-/24, e.g. 10.20.0.0/20",
+    },
+    {
+        path: "network.azCount",
+        type: "integer 1-3",
+        default: "2",
+        description: "Number of availability zones (the region's a, b, c zones in order). Interface endpoints cost per AZ.",
+        fix: "use 1, 2 or 3",
+    },
+    {
+        path: "network.dataPath",
+        type: "endpoint | allow-list",
+        default: "endpoint: data is reachable only through this enclave's S3 gateway endpoint",
+        description:
+            "How the vendor reaches its data. allow-list additionally admits requests from network.vendorEgressCidrs (the vendor's own egress IPs).",
+        fix: "use endpoint or allow-list",
+    },
+    {
+        path: "network.vendorEgressCidrs",
+        type: "list of IPv4 CIDRs",
+        default: "empty; required (non-empty) with dataPath allow-list and refused with endpoint",
+        description: "Public egress ranges of the vendor, admitted by the bucket and role network conditions in allow-list mode.",
+        fix: "list public IPv4 CIDRs such as 203.0.113.0/24 (prefix /16 or longer, no private or 0.0.0.0/0 ranges)",
+    },
+    {
+        path: "network.interfaceEndpoints",
+        type: "list of kms | sts | logs",
+        default: "empty: no interface endpoints (each costs about $7.30 a month per AZ)",
+        description: "Interface endpoints for compute inside the enclave. Each gets an explicit policy scoped to this vendor.",
+        fix: "choose from kms, sts, logs, each at most once",
+    },
+    {
+        path: "datasets",
+        type: "list",
+        default: "required, 1-20 entries",
+        description: "One S3 bucket per dataset.",
+        fix: "list 1-20 datasets as {name, access}",
+    },
+    {
+        path: "datasets[].name",
+        type: "string",
+        default: "required",
+        description: "Dataset name, unique within the vendor: 1-24 lowercase letters, digits and single hyphens. Becomes part of the bucket name.",
+        fix: "use 1-24 lowercase letters, digits and single hyphens, starting with a letter, unique within the vendor",
+    },
+    {
+        path: "datasets[].access",
+        type: "read | write | read-write",
+        default: "required",
+        description: "read: get and list; write: put only (a drop box); read-write: get, list and put. No level grants delete: versioning keeps history.",
+        fix: "use read, write or read-write",
+    },
+    {
+        path: "logRetentionDays",
+        type: "integer",
+        default: "365",
+        description: "Retention of the enclave's CloudWatch log group and of noncurrent object versions in its buckets.",
+        fix: "use a CloudWatch retention value of at least 365: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
+    },
+    {
+        path: "keyDeletionWindowDays",
+        type: "integer 7-30",
+        default: "30",
+        description: "Waiting period before the vendor key is deleted after destroy (crypto-shredding). Cancellable until it ends.",
+        fix: "use a whole number of days from 7 to 30",
+    },
+    {
+        path: "sealed",
+        type: "boolean",
+        default: "false",
+        description: "Desired seal state. true cuts every vendor path (roles, sessions, buckets, endpoint, key) on the next up.",
+        fix: "use true or false",
+    },
+    {
+        path: "sealedAt",
+        type: "ISO 8601 UTC time",
+        default: "required when sealed is true, refused otherwise",
+        description: "Seal time: sessions issued before it are revoked. Part of the desired state so plans stay deterministic.",
+        fix: "write a UTC time such as \"2026-11-23T12:00:00Z\" (enclave seal fills it in)",
+    },
+];
+
+export const SECURITY_FIELDS: FieldDoc[] = [
+    {
+        path: "account.id",
+        type: "string (12 digits)",
+        default: "required",
+        description: "Account that holds the log archive (the same account as the vendor enclaves).",
+        fix: "write the 12-digit account id in quotes, e.g. \"111122223333\"",
+    },
+    {
+        path: "account.region",
+        type: "string",
+        default: "required",
+        description: "Region of the archive buckets and the account trail.",
+        fix: "use an AWS region code such as us-east-1",
+    },
+    {
+        path: "deployerRoleArn",
+        type: "IAM role ARN",
+        default: "required",
+        description: "The role that runs Pulumi. Every enclave exempts it so that seal and destroy always work.",
+        fix: "give a role ARN in the lab account, e.g. arn:aws:iam::111122223333:role/enclave-deployer",
+    },
+    {
+        path: "breakGlassRoleArn",
+        type: "IAM role ARN",
+        default: "required",
+        description: "Incident responders' role: administers keys, may read data for investigation, never locked out.",
+        fix: "give a role ARN in the lab account, e.g. arn:aws:iam::111122223333:role/enclave-break-glass",
+    },
+    {
+        path: "archive.objectLockMode",
+        type: "GOVERNANCE | COMPLIANCE",
+        default: "COMPLIANCE: nobody, root included, can delete a log version before its retention ends",
+        description: "Object Lock mode of the log archive's default retention.",
+        fix: "use GOVERNANCE or COMPLIANCE",
+    },
+    {
+        path: "archive.retentionDays",
+        type: "integer",
+        default: "400",
+        description: "Object Lock default retention of every log object.",
+        fix: "use a whole number of days from 90 to 3653",
+    },
+    {
+        path: "archive.logRetentionDays",
+        type: "integer",
+        default: "365",
+        description: "Retention of the account trail's CloudWatch log group (alarms read it).",
+        fix: "use a CloudWatch retention value of at least 365: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
+    },
+];
+
+export function fieldDoc(table: FieldDoc[], path: (string | number)[]): FieldDoc | undefined {
+    const wanted = path.map((p) => (typeof p === "number" ? "[]" : p)).join(".").replace(/\.\[\]/g, "[]");
+    // The most specific documented prefix wins: `datasets[].name` before `datasets`.
+    return [...table]
+        .filter((f) => wanted === f.path || wanted.startsWith(`${f.path}.`) || wanted.startsWith(`${f.path}[]`))
+        .sort((a, b) => b.path.length - a.path.length)[0];
+}

@@ -1,0 +1,186 @@
+import { z } from "zod";
+import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from "./network";
+
+// Messages here state the problem only; the loader adds the file, the field, the value received and the fix from
+// spec/fields.ts.
+
+export const SECURITY_STACK_NAME = "security";
+export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs"] as const;
+export const ACCESS_LEVELS = ["read", "write", "read-write"] as const;
+export const CLOUDWATCH_RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[number];
+
+const accountId = z.string({ error: "must be a quoted string of 12 digits" }).regex(/^\d{12}$/, { error: "must be exactly 12 digits" });
+const region = z
+    .string({ error: "must be a string" })
+    .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, {
+        error: "is not an AWS region code",
+    });
+
+// Single hyphens only, so that `--` can join id, dataset and account into bucket names without two vendors' names
+// ever colliding ("a-b" + "c" vs "a" + "b-c").
+const slug = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
+
+const vendorId = z
+    .string({ error: "must be a string" })
+    .min(3, { error: "is shorter than 3 characters" })
+    .max(20, { error: "is longer than 20 characters (bucket names are capped at 63)" })
+    .regex(slug, { error: "may hold only lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen" })
+    .refine((v) => v !== SECURITY_STACK_NAME, { error: `is reserved for the security stack` })
+    .refine((v) => !v.startsWith("sthree-") && !v.startsWith("xn--"), { error: "starts with a prefix S3 reserves" });
+
+const iamPrincipalArn = z
+    .string({ error: "must be a string" })
+    .refine((v) => !v.includes("*") && !v.includes("?"), { error: "contains a wildcard; a vendor principal must be exact" })
+    .refine((v) => !/^arn:aws:iam::\d{12}:root$/.test(v), { error: "is an account root, which admits every principal of that account" })
+    .refine((v) => /^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@\/-]{1,512}$/.test(v), { error: "is not an IAM role or user ARN" });
+
+const roleArn = z
+    .string({ error: "must be a string" })
+    .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { error: "is not an IAM role ARN" });
+
+const cidrString = z.string({ error: "must be a string" }).refine((v) => parseCidr(v) !== undefined, { error: "is not an IPv4 CIDR" });
+
+const vpcCidr = cidrString.superRefine((v, ctx) => {
+    const cidr = parseCidr(v);
+    if (!cidr) return;
+    if (cidr.subnetMask < 16 || cidr.subnetMask > 24) ctx.addIssue({ code: "custom", message: "has a prefix outside /16-/24" });
+    else if (!isNetworkAddress(cidr)) ctx.addIssue({ code: "custom", message: `has host bits set (the network address is ${networkOf(cidr)})` });
+    else if (!isPrivate(cidr)) ctx.addIssue({ code: "custom", message: "is not a private (RFC 1918) range" });
+});
+
+const egressCidr = cidrString.superRefine((v, ctx) => {
+    const cidr = parseCidr(v);
+    if (!cidr) return;
+    if (cidr.subnetMask < 16) ctx.addIssue({ code: "custom", message: "is wider than /16" });
+    else if (!isNetworkAddress(cidr)) ctx.addIssue({ code: "custom", message: `has host bits set (the network address is ${networkOf(cidr)})` });
+    else if (!isPublicRange(cidr)) ctx.addIssue({ code: "custom", message: "is not a public range (the vendor's egress IPs are public)" });
+});
+
+const retentionDays = z
+    .number({ error: "must be a number" })
+    .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), { error: "is not a CloudWatch retention value of at least 365" });
+
+const dataset = z.strictObject({
+    name: z
+        .string({ error: "must be a string" })
+        .min(1, { error: "is empty" })
+        .max(24, { error: "is longer than 24 characters" })
+        .regex(slug, { error: "may hold only lowercase letters, digits and single hyphens, starting with a letter" }),
+    access: z.enum(ACCESS_LEVELS, { error: "is not an access level" }),
+});
+
+export const vendorSpecSchema = z
+    .strictObject({
+        id: vendorId,
+        displayName: z.string({ error: "must be a string" }).trim().min(1, { error: "is empty" }).max(80, { error: "is longer than 80 characters" }),
+        contact: z.string({ error: "must be a string" }).trim().min(1, { error: "is empty" }).max(120, { error: "is longer than 120 characters" }),
+        account: z.strictObject({ id: accountId, region }, { error: "must be a mapping with id and region" }),
+        securityStack: z
+            .string({ error: "must be a string" })
+            .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { error: "is not a fully qualified stack name" })
+            .default("organization/vendor-enclaves/security"),
+        access: z.strictObject(
+            {
+                principals: z
+                    .array(iamPrincipalArn, { error: "must be a list of ARNs" })
+                    .min(1, { error: "is empty" })
+                    .max(10, { error: "has more than 10 principals" })
+                    .refine((v) => new Set(v).size === v.length, { error: "lists a principal twice" }),
+                externalId: z
+                    .string({ error: "must be a string" })
+                    .regex(/^[\w+=,.@:\/-]{16,128}$/, { error: "must be 16-128 characters of letters, digits and + = , . @ : / -" })
+                    .optional(),
+                maxSessionSeconds: z
+                    .number({ error: "must be a number" })
+                    .int({ error: "must be a whole number" })
+                    .min(900, { error: "is below 900 seconds" })
+                    .max(3600, { error: "is above 3600 seconds (one hour)" })
+                    .default(3600),
+            },
+            { error: "must be a mapping with principals" },
+        ),
+        network: z.strictObject(
+            {
+                cidr: vpcCidr,
+                azCount: z
+                    .number({ error: "must be a number" })
+                    .int({ error: "must be a whole number" })
+                    .min(1, { error: "is below 1" })
+                    .max(3, { error: "is above 3" })
+                    .default(2),
+                dataPath: z.enum(["endpoint", "allow-list"], { error: "is not a data path" }).default("endpoint"),
+                vendorEgressCidrs: z.array(egressCidr, { error: "must be a list of CIDRs" }).max(20, { error: "has more than 20 ranges" }).default([]),
+                interfaceEndpoints: z
+                    .array(z.enum(INTERFACE_ENDPOINT_SERVICES, { error: "is not an interface endpoint this toolkit supports" }), {
+                        error: "must be a list",
+                    })
+                    .refine((v) => new Set(v).size === v.length, { error: "lists a service twice" })
+                    .default([]),
+            },
+            { error: "must be a mapping with cidr" },
+        ),
+        datasets: z
+            .array(dataset, { error: "must be a list of {name, access}" })
+            .min(1, { error: "is empty" })
+            .max(20, { error: "has more than 20 datasets" }),
+        logRetentionDays: retentionDays.default(365),
+        keyDeletionWindowDays: z
+            .number({ error: "must be a number" })
+            .int({ error: "must be a whole number" })
+            .min(7, { error: "is below 7 days" })
+            .max(30, { error: "is above 30 days" })
+            .default(30),
+        sealed: z.boolean({ error: "must be true or false" }).default(false),
+        sealedAt: z.iso
+            .datetime({ offset: false, error: "is not a UTC ISO 8601 time ending in Z" })
+            .optional(),
+    })
+    .superRefine((spec, ctx) => {
+        const names = new Set<string>();
+        spec.datasets.forEach((d, i) => {
+            if (names.has(d.name)) ctx.addIssue({ code: "custom", path: ["datasets", i, "name"], message: `names a dataset twice` });
+            names.add(d.name);
+        });
+        if (spec.network.dataPath === "allow-list" && spec.network.vendorEgressCidrs.length === 0)
+            ctx.addIssue({ code: "custom", path: ["network", "vendorEgressCidrs"], message: "is empty but network.dataPath is allow-list" });
+        if (spec.network.dataPath === "endpoint" && spec.network.vendorEgressCidrs.length > 0)
+            ctx.addIssue({ code: "custom", path: ["network", "vendorEgressCidrs"], message: "is set but network.dataPath is endpoint (it would be ignored)" });
+        if (spec.sealed && !spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is missing but sealed is true" });
+        if (!spec.sealed && spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is set but sealed is false" });
+    });
+
+export const securitySpecSchema = z.strictObject({
+    account: z.strictObject({ id: accountId, region }, { error: "must be a mapping with id and region" }),
+    deployerRoleArn: roleArn,
+    breakGlassRoleArn: roleArn,
+    archive: z
+        .strictObject(
+            {
+                objectLockMode: z.enum(["GOVERNANCE", "COMPLIANCE"], { error: "is not an Object Lock mode" }).default("COMPLIANCE"),
+                retentionDays: z
+                    .number({ error: "must be a number" })
+                    .int({ error: "must be a whole number" })
+                    .min(90, { error: "is below 90 days" })
+                    .max(3653, { error: "is above 3653 days" })
+                    .default(400),
+                logRetentionDays: retentionDays.default(365),
+            },
+            { error: "must be a mapping" },
+        )
+        .default({ objectLockMode: "COMPLIANCE", retentionDays: 400, logRetentionDays: 365 }),
+})
+    .superRefine((spec, ctx) => {
+        for (const field of ["deployerRoleArn", "breakGlassRoleArn"] as const) {
+            if (spec[field].split(":")[4] !== spec.account.id)
+                ctx.addIssue({ code: "custom", path: [field], message: `is not in account ${spec.account.id}` });
+        }
+        if (spec.deployerRoleArn === spec.breakGlassRoleArn)
+            ctx.addIssue({ code: "custom", path: ["breakGlassRoleArn"], message: "is the deployer role; break-glass must be a separate role" });
+    });
+
+export type VendorSpec = z.output<typeof vendorSpecSchema>;
+export type SecuritySpec = z.output<typeof securitySpecSchema>;
+export type Dataset = VendorSpec["datasets"][number];

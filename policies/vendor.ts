@@ -241,7 +241,9 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Principal: "*",
             Action: "s3:PutObject",
             Resource: `${d.bucketArn}/*`,
-            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+            // Only a request that names an algorithm is checked: with IfExists an absent header would make the
+            // condition true and deny every upload that relies on the bucket default (this key), multipart parts included.
+            Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } },
         },
         {
             Sid: "DenyOtherKmsKeys",
@@ -249,8 +251,9 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Principal: "*",
             Action: "s3:PutObject",
             Resource: `${d.bucketArn}/*`,
-            // IfExists: multipart UploadPart requests carry no encryption header; the bucket default (this key) applies.
-            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": p.keyArn } },
+            // Null false: only a request that names a key is checked. Multipart UploadPart requests and plain puts carry
+            // no key header and get the bucket default (this key); "IfExists" would evaluate true for them and deny.
+            Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": p.keyArn }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" } },
         },
         { Sid: "DenyOutsideNetworkPerimeter", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: both, Condition: perimeter },
         {

@@ -89,9 +89,10 @@ function firstIssue(file: string, raw: unknown, error: z.ZodError, table: FieldD
     if (issue.code === "unrecognized_keys") {
         at = [...issue.path, issue.keys[0]];
         const parent = valueAt(raw, issue.path) as Record<string, unknown>;
-        const known = table
-            .filter((f) => f.path.split(".").length === issue.path.length + 1 && f.path.startsWith(issue.path.length ? `${fieldName(issue.path).replace(/\[\d+\]/g, "[]")}.` : ""))
-            .map((f) => f.path.split(".").pop());
+        // The next path segment of every documented field under this mapping: `account` from `account.id`,
+        // `name` from `datasets[].name` (mappings documented only through their children are still known).
+        const prefix = issue.path.length ? `${fieldName(issue.path).replace(/\[\d+\]/g, "[]")}.` : "";
+        const known = [...new Set(table.filter((f) => f.path.startsWith(prefix)).map((f) => f.path.slice(prefix.length).split(/[.[]/)[0]))];
         return new SpecError(
             shown,
             fieldName(at),

@@ -15,7 +15,8 @@ export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[numb
 const accountId = z.string({ error: "must be a quoted string of 12 digits" }).regex(/^\d{12}$/, { error: "must be exactly 12 digits" });
 const region = z
     .string({ error: "must be a string" })
-    .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, {
+    // Commercial partition only: every ARN this toolkit writes is `arn:aws:...` (GovCloud and China use other partitions).
+    .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, {
         error: "is not an AWS region code",
     });
 
@@ -29,7 +30,7 @@ const vendorId = z
     .max(20, { error: "is longer than 20 characters (bucket names are capped at 63)" })
     .regex(slug, { error: "may hold only lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen" })
     .refine((v) => v !== SECURITY_STACK_NAME, { error: `is reserved for the security stack` })
-    .refine((v) => !v.startsWith("sthree-") && !v.startsWith("xn--"), { error: "starts with a prefix S3 reserves" });
+    .refine((v) => !["sthree-", "xn--", "amzn-s3-demo-"].some((p) => v.startsWith(p)), { error: "starts with a prefix S3 reserves" });
 
 const iamPrincipalArn = z
     .string({ error: "must be a string" })

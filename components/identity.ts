@@ -23,7 +23,11 @@ export class EnclaveIdentity extends pulumi.ComponentResource {
     readonly boundary: aws.iam.Policy;
     /** Secret: the vendor needs it to assume its role. */
     readonly externalId: pulumi.Output<string>;
-    /** Policy base with the external ID resolved (secret). */
+    /**
+     * Policy base with the external ID resolved. Deliberately NOT secret as a whole: only the vendor trust policy
+     * contains the external ID (and is marked secret below); every other document (boundary, key, bucket, endpoint,
+     * role policies) must stay readable in previews and plans, or no reviewer or simulator can check it.
+     */
     readonly policyBase: pulumi.Output<VendorPolicyBase>;
 
     constructor(name: string, args: EnclaveIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -35,7 +39,7 @@ export class EnclaveIdentity extends pulumi.ComponentResource {
         this.externalId = args.externalId
             ? pulumi.secret(args.externalId)
             : pulumi.secret(new random.RandomPassword(`${name}-external-id`, { length: 32, special: false }, child).result);
-        this.policyBase = pulumi.all([args.base, this.externalId]).apply(([b, externalId]) => ({ ...b, externalId }));
+        this.policyBase = pulumi.unsecret(pulumi.all([args.base, this.externalId]).apply(([b, externalId]) => ({ ...b, externalId })));
 
         this.boundary = new aws.iam.Policy(
             `${name}-boundary`,
@@ -52,7 +56,7 @@ export class EnclaveIdentity extends pulumi.ComponentResource {
             {
                 name: args.names.vendorRole,
                 description: "Assumed by the vendor's own principals with the external ID.",
-                assumeRolePolicy: this.policyBase.apply((p) => render(vendorTrustPolicy(p))),
+                assumeRolePolicy: pulumi.secret(this.policyBase.apply((p) => render(vendorTrustPolicy(p)))),
                 maxSessionDuration: args.maxSessionSeconds,
                 permissionsBoundary: this.boundary.arn,
                 forceDetachPolicies: true,

@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import type { AccessReport } from "../../review/access";
+import { diffReports, renderDiffMarkdown } from "../../review/diff";
+import { planSecurity, planSpecFile, readPlanFile, reportOfPlan, specAtRef, specTextToFile } from "../../review/sources";
+import { securitySpecPath } from "../../spec/load";
+import { loadSelectedVendor } from "../specs";
+import { CliError, EXIT } from "../errors";
+import { withSimulator } from "./access";
+
+export interface DiffOptions {
+    base?: string;
+    baseSpec?: string;
+    headSpec?: string;
+    basePlan?: string;
+    headPlan?: string;
+    securitySpec?: string;
+    json?: boolean;
+}
+
+/** Reports for both sides; plans run one after another (the Pulumi SDK keeps global state). */
+async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{ base?: AccessReport; head: AccessReport; labels: { base: string; head: string } }> {
+    const modes = [opts.base !== undefined, opts.baseSpec !== undefined || opts.headSpec !== undefined, opts.basePlan !== undefined || opts.headPlan !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);
+    if (opts.basePlan !== undefined || opts.headPlan !== undefined) {
+        if (!opts.basePlan || !opts.headPlan) throw new CliError("--base-plan and --head-plan go together", EXIT.invalidInput);
+        const base = readPlanFile(opts.basePlan);
+        const head = readPlanFile(opts.headPlan);
+        return { base: await reportOfPlan(base), head: await reportOfPlan(head), labels: { base: opts.basePlan, head: opts.headPlan } };
+    }
+    if (opts.baseSpec !== undefined || opts.headSpec !== undefined) {
+        if (!opts.baseSpec || !opts.headSpec) throw new CliError("--base-spec and --head-spec go together", EXIT.invalidInput);
+        const base = await planSpecFile(opts.baseSpec, opts.securitySpec);
+        const head = await planSpecFile(opts.headSpec, opts.securitySpec);
+        const security = await planSecurity(head.security);
+        return { base: await reportOfPlan(base.plan, security), head: await reportOfPlan(head.plan, security), labels: { base: opts.baseSpec, head: opts.headSpec } };
+    }
+    if (!vendor) throw new CliError("--base <git-ref> needs a vendor id: `enclave diff <vendor> --base main`", EXIT.invalidInput);
+    const headLoaded = loadSelectedVendor({ vendor, securitySpec: opts.securitySpec });
+    const baseText = specAtRef(opts.base!, vendor);
+    const headPlan = await planSpecFile(headLoaded.file, opts.securitySpec);
+    const basePlan = baseText === undefined ? undefined : await planSpecFile(specTextToFile(baseText, vendor), opts.securitySpec ?? securitySpecPath());
+    const security = await planSecurity(headLoaded.security);
+    return {
+        base: basePlan ? await reportOfPlan(basePlan.plan, security) : undefined,
+        head: await reportOfPlan(headPlan.plan, security),
+        labels: { base: baseText === undefined ? `${opts.base} (vendor absent)` : opts.base!, head: "working tree" },
+    };
+}
+
+
+export function register(program: Command): void {
+    program
+        .command("diff")
+        .description("Effective-access difference between two versions of a vendor (exit 3 when access widened)")
+        .argument("[vendor]", "vendor id, with --base <git-ref>: compares stacks/<vendor>.yaml at the ref with the working tree")
+        .option("--base <git-ref>", "git revision of the base spec (read with git show <ref>:stacks/<vendor>.yaml)")
+        .option("--base-spec <file>", "base vendor spec file")
+        .option("--head-spec <file>", "head vendor spec file")
+        .option("--base-plan <file>", "base plan JSON (enclave plan --json)")
+        .option("--head-plan <file>", "head plan JSON")
+        .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
+        .option("--json", "print the diff as JSON")
+        .action(async (vendor: string | undefined, opts: DiffOptions) => {
+            const { base, head, labels } = await withSimulator(() => reports(vendor, opts));
+            const d = diffReports(base, head, labels);
+            process.stdout.write(opts.json ? `${JSON.stringify(d, null, 2)}\n` : renderDiffMarkdown(d));
+            if (d.widened) process.exitCode = EXIT.finding;
+        });
+}

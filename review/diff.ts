@@ -1,0 +1,86 @@
+// Effective-access difference between two versions of a vendor: both sides are access reports derived by simulation
+// (review/access.ts); the diff compares their facts, so a change that widens access is caught whatever policy text
+// produced it. Widened = at least one fact gained (a new action, path, principal, or a condition dropped).
+import type { AccessReport } from "./access";
+
+export interface AccessFact {
+    kind: "assume" | "access";
+    principal: string;
+    /** Action class ("assume" for role assumption). */
+    class: string;
+    action: string;
+    resource: string;
+    path: string;
+    conditions: string[];
+}
+
+export interface AccessDiff {
+    vendorId: string;
+    base: string;
+    head: string;
+    gained: AccessFact[];
+    lost: AccessFact[];
+    widened: boolean;
+}
+
+/** Every allowed (principal, action, resource, path, conditions) of a report, one fact each. */
+export function factsOf(report: AccessReport | undefined): AccessFact[] {
+    if (!report) return [];
+    const facts: AccessFact[] = [];
+    for (const a of report.assumers) {
+        if (a.withExternalId !== "Allowed") continue;
+        const conditions = a.withoutExternalId === "Allowed" ? a.conditions.filter((c) => !/sts:ExternalId/.test(c)) : a.conditions;
+        facts.push({ kind: "assume", principal: a.principal, class: "assume", action: "sts:AssumeRole", resource: a.roleLabel, path: "-", conditions });
+    }
+    for (const p of report.probes) {
+        if (p.decision === "Allowed") facts.push({ kind: "assume", principal: p.who, class: "assume", action: "sts:AssumeRole", resource: p.role, path: "-", conditions: [] });
+    }
+    for (const g of report.grants) {
+        for (const action of g.actions) facts.push({ kind: "access", principal: g.principalLabel, class: g.class, action, resource: g.resourceLabel, path: g.path, conditions: g.conditions });
+    }
+    return facts;
+}
+
+const keyOf = (f: AccessFact) => [f.kind, f.principal, f.class, f.action, f.resource, f.path, f.conditions.join(";")].join("|");
+
+export function diffReports(base: AccessReport | undefined, head: AccessReport, labels: { base: string; head: string }): AccessDiff {
+    const b = new Map(factsOf(base).map((f) => [keyOf(f), f]));
+    const h = new Map(factsOf(head).map((f) => [keyOf(f), f]));
+    const gained = [...h].filter(([k]) => !b.has(k)).map(([, f]) => f);
+    const lost = [...b].filter(([k]) => !h.has(k)).map(([, f]) => f);
+    return { vendorId: head.vendorId, base: labels.base, head: labels.head, gained, lost, widened: gained.length > 0 };
+}
+
+/** Facts grouped by everything but the action, for a readable table. */
+function grouped(facts: AccessFact[]): string[][] {
+    const groups = new Map<string, { f: AccessFact; actions: string[] }>();
+    for (const f of facts) {
+        const k = [f.kind, f.principal, f.class, f.resource, f.path, f.conditions.join(";")].join("|");
+        const g = groups.get(k) ?? { f, actions: [] };
+        g.actions.push(f.action);
+        groups.set(k, g);
+    }
+    return [...groups.values()]
+        .map(({ f, actions }) => [f.principal, f.class, actions.join(", "), f.resource, f.path, f.conditions.join("; ") || "-"])
+        .sort((x, y) => (x.join("|") < y.join("|") ? -1 : 1));
+}
+
+export function renderDiffMarkdown(d: AccessDiff): string {
+    const out: string[] = [];
+    const verdict = d.widened ? "**Access WIDENED**" : d.lost.length ? "Access narrowed" : "No change in effective access";
+    out.push(`## Effective access diff: ${d.vendorId}`);
+    out.push("");
+    out.push(`${verdict} (${d.base} -> ${d.head}): ${d.gained.length} gained, ${d.lost.length} lost (derived by simulation).`);
+    const section = (title: string, facts: AccessFact[]) => {
+        if (!facts.length) return;
+        out.push("");
+        out.push(`### ${title}`);
+        out.push("");
+        out.push("| principal | class | actions | resource | path | conditions |");
+        out.push("| --- | --- | --- | --- | --- | --- |");
+        for (const r of grouped(facts)) out.push(`| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`);
+    };
+    section("Gained", d.gained);
+    section("Lost", d.lost);
+    return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,64 @@
+// Where the two sides of `enclave diff` come from: a git ref, a spec file, or a plan JSON file.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CliError, EXIT } from "../cli/errors";
+import { loadSelectedVendor } from "../cli/specs";
+import { planSecurity, planVendor } from "../plan/stacks";
+import type { Plan } from "../plan/types";
+import { STACKS_DIR } from "../spec/load";
+import type { SecuritySpec } from "../spec/schema";
+import { accessReport, type AccessReport } from "./access";
+import { worldFromPlans } from "./simulate";
+
+/** A vendor spec's text at a git ref, or undefined when the file did not exist there (a new vendor). */
+export function specAtRef(ref: string, vendorId: string): string | undefined {
+    const repo = path.dirname(STACKS_DIR);
+    try {
+        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    } catch {
+        throw new CliError(`--base ${ref}: not a git revision in ${repo}`, EXIT.invalidInput);
+    }
+    try {
+        return execFileSync("git", ["show", `${ref}:stacks/${vendorId}.yaml`], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch {
+        return undefined;
+    }
+}
+
+/** Writes spec text into a fresh directory as <vendorId>.yaml (so a security.yaml elsewhere is never picked up). */
+export function specTextToFile(text: string, vendorId: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-diff-"));
+    const file = path.join(dir, `${vendorId}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+/** Reads a plan JSON file (the `enclave plan --json` contract) and checks it is a vendor plan. */
+export function readPlanFile(file: string): Plan {
+    let plan: Plan;
+    try {
+        plan = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    } catch (err) {
+        throw new CliError(`${file}: not a readable plan JSON (${(err as Error).message.split("\n")[0]})`, EXIT.invalidInput);
+    }
+    if (!plan || !Array.isArray(plan.resources) || typeof (plan.outputs as Record<string, unknown> | undefined)?.vendorRoleArn !== "string") {
+        throw new CliError(`${file}: not a vendor plan (expected the \`enclave plan <vendor> --json\` contract with outputs.vendorRoleArn)`, EXIT.invalidInput);
+    }
+    return plan;
+}
+
+/** Report of a vendor plan, with the security plan (archive) when given. */
+export async function reportOfPlan(plan: Plan, security?: Plan): Promise<AccessReport> {
+    const world = security ? worldFromPlans(plan, security) : worldFromPlans(plan);
+    return accessReport(world, String(plan.outputs.vendorId));
+}
+
+/** Plans a spec file (validated like `plan --spec`). */
+export async function planSpecFile(file: string, securitySpec?: string): Promise<{ plan: Plan; security: SecuritySpec }> {
+    const loaded = loadSelectedVendor({ spec: file, securitySpec });
+    return { plan: await planVendor(loaded.spec, loaded.security), security: loaded.security };
+}
+
+export { planSecurity };

@@ -1,0 +1,163 @@
+// `enclave access` and `enclave diff`, in-process through cli/main (no child processes: faster, same code path).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main";
+import { accessReportFor, type AccessReport } from "../review/access";
+
+const STACKS = path.resolve(__dirname, "..", "stacks");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-access-test-"));
+
+function specVariant(name: string, vendor: string, edit: (text: string) => string): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${vendor}.yaml`);
+    const original = fs.readFileSync(path.join(STACKS, `${vendor}.yaml`), "utf8");
+    const edited = edit(original);
+    if (edited === original) throw new Error(`variant ${name} changed nothing`);
+    fs.writeFileSync(file, edited);
+    return file;
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+    try {
+        const code = await main(argv);
+        return { code, out, err };
+    } finally {
+        o.mockRestore();
+        e.mockRestore();
+    }
+}
+
+afterEach(() => {
+    process.exitCode = 0;
+    delete process.env.ENCLAVE_IAM_SIMULATE_MODULE;
+});
+
+describe("access report", () => {
+    let report: AccessReport;
+    let millis: number;
+    beforeAll(async () => {
+        const t = Date.now();
+        report = await accessReportFor("evalcorp");
+        millis = Date.now() - t;
+    });
+
+    it("derives the vendor role's access by simulation, per path", () => {
+        const vendorRows = report.grants
+            .filter((g) => g.principalLabel === "role/enclave-evalcorp-vendor" && !g.path.startsWith("via S3"))
+            .map((g) => `${g.resourceLabel} | ${g.class} | ${g.actions.join(",")} | ${g.path} | ${g.conditions.join(";")}`)
+            .sort();
+        expect(vendorRows).toEqual([
+            "dataset eval-prompts | list | s3:ListBucket | enclave S3 endpoint | TLS only",
+            "dataset eval-prompts | list | s3:ListBucket | vendor egress 198.51.100.0/24 | TLS only",
+            "dataset eval-prompts | read | s3:GetObject | enclave S3 endpoint | TLS only",
+            "dataset eval-prompts | read | s3:GetObject | vendor egress 198.51.100.0/24 | TLS only",
+            "dataset model-outputs | list | s3:ListBucket | enclave S3 endpoint | TLS only",
+            "dataset model-outputs | list | s3:ListBucket | vendor egress 198.51.100.0/24 | TLS only",
+            "dataset model-outputs | read | s3:GetObject | enclave S3 endpoint | TLS only",
+            "dataset model-outputs | read | s3:GetObject | vendor egress 198.51.100.0/24 | TLS only",
+            "dataset model-outputs | write | s3:PutObject | enclave S3 endpoint | TLS only;SSE-KMS with the bucket's key",
+            "dataset model-outputs | write | s3:PutObject | vendor egress 198.51.100.0/24 | TLS only;SSE-KMS with the bucket's key",
+        ]);
+        const key = report.grants.filter((g) => g.principalLabel === "role/enclave-evalcorp-vendor" && g.resourceLabel === "vendor KMS key");
+        expect(key.map((g) => [g.class, g.actions.join(","), g.path, g.conditions.join(";")])).toEqual([["key-use", "kms:Decrypt,kms:GenerateDataKey", "via S3 (any path S3 allowed)", "only via S3"]]);
+        expect(report.grants.filter((g) => g.class === "escalation")).toEqual([]);
+    });
+
+    it("lists who can assume, verified by simulation, and the explicit denials", () => {
+        expect(report.assumers.map((a) => [a.roleLabel, a.principal, a.withExternalId, a.withoutExternalId, a.wrongExternalId])).toEqual([
+            ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-redteam", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
+            ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-automation", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
+            ["role/enclave-evalcorp-workload", "ec2.amazonaws.com", "Allowed", "Allowed", "Allowed"],
+        ]);
+        expect(report.probes.map((p) => p.decision)).toEqual(["ImplicitlyDenied", "ImplicitlyDenied"]);
+        const archive = report.denials.find((d) => d.principalLabel === "role/enclave-deployer (deployer)" && d.resourceLabel === "log archive");
+        expect(archive?.by).toBe("resource:DenyLogDeletion");
+        expect(report.mermaid.split("\n")[0]).toBe("flowchart LR");
+        expect(report.mermaid).toContain('ep -- "list, read, write" --> b_model_outputs');
+    });
+
+    it("is fast: the whole matrix of one vendor (plans included) in a few seconds", () => {
+        expect(report.stats.simulations).toBeGreaterThan(500);
+        expect(millis).toBeLessThan(10_000);
+    });
+
+    it("CLI: Markdown by default, --json, and one line + exit 1 without iam-simulate", async () => {
+        const md = await run(["access", "--spec", path.join(STACKS, "acme-labeling.yaml")]);
+        expect(md.code).toBe(0);
+        expect(md.out.split("\n")[0]).toBe("# Effective access: acme-labeling");
+        expect(md.out).toContain("```mermaid\nflowchart LR");
+        const json = await run(["access", "acme-labeling", "--json"]);
+        expect(json.code).toBe(0);
+        expect(JSON.parse(json.out).vendorId).toBe("acme-labeling");
+        process.env.ENCLAVE_IAM_SIMULATE_MODULE = "@cloud-copilot/iam-simulate-not-installed";
+        const missing = await run(["access", "acme-labeling"]);
+        expect(missing.code).toBe(1);
+        expect(missing.out).toBe("");
+        expect(missing.err.trim().split("\n")).toEqual(["enclave: @cloud-copilot/iam-simulate is not installed (it is a devDependency): run `npm install` with dev dependencies to use access/diff"]);
+    });
+});
+
+describe("access diff", () => {
+    it("widening a dataset read -> read-write exits 3 and names the new access", async () => {
+        const head = specVariant("widen", "evalcorp", (t) => t.replace("name: eval-prompts\n    access: read", "name: eval-prompts\n    access: read-write"));
+        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
+        expect(r.code).toBe(3);
+        expect(r.out).toContain("**Access WIDENED**");
+        expect(r.out).toContain("| role/enclave-evalcorp-vendor | write | s3:PutObject | dataset eval-prompts | enclave S3 endpoint | TLS only; SSE-KMS with the bucket's key |");
+        expect(r.out).not.toContain("### Lost");
+    });
+
+    it("adding a vendor principal exits 3 and names it (JSON)", async () => {
+        const head = specVariant("principal", "evalcorp", (t) => t.replace("    - arn:aws:iam::777788889999:role/evalcorp-automation\n", "    - arn:aws:iam::777788889999:role/evalcorp-automation\n    - arn:aws:iam::555566667777:role/new-contractor\n"));
+        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head, "--json"]);
+        expect(r.code).toBe(3);
+        const d = JSON.parse(r.out);
+        expect(d.widened).toBe(true);
+        expect(d.gained).toEqual([
+            { kind: "assume", principal: "arn:aws:iam::555566667777:role/new-contractor", class: "assume", action: "sts:AssumeRole", resource: "role/enclave-evalcorp-vendor", path: "-", conditions: ['StringEquals sts:ExternalId = "[secret]"'] },
+        ]);
+        expect(d.lost).toEqual([]);
+    });
+
+    it("narrowing exits 0 and lists what was lost; an unchanged vendor against HEAD exits 0", async () => {
+        const head = specVariant("narrow", "evalcorp", (t) => t.replace("name: model-outputs\n    access: read-write", "name: model-outputs\n    access: read"));
+        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
+        expect(r.code).toBe(0);
+        expect(r.out).toContain("Access narrowed");
+        expect(r.out).toContain("### Lost");
+        expect(r.out).not.toContain("### Gained");
+        const same = await run(["diff", "evalcorp", "--base", "HEAD"]);
+        expect(same.err).toBe("");
+        expect(same.code).toBe(0);
+        expect(same.out).toContain("No change in effective access (HEAD -> working tree): 0 gained, 0 lost");
+    });
+
+    it("plan files work too; invalid input exits 2", async () => {
+        const planOut = await run(["plan", "acme-labeling", "--json"]);
+        const planFile = path.join(tmp, "acme.plan.json");
+        fs.writeFileSync(planFile, planOut.out);
+        const same = await run(["diff", "--base-plan", planFile, "--head-plan", planFile]);
+        expect(same.code).toBe(0);
+        const bad = path.join(tmp, "bad.json");
+        fs.writeFileSync(bad, "{ not json");
+        const cases: string[][] = [
+            ["diff", "--base-plan", planFile, "--head-plan", bad],
+            ["diff", "--base-plan", planFile],
+            ["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", path.join(tmp, "missing.yaml")],
+            ["diff", "evalcorp", "--base", "no-such-ref-xyz"],
+            ["diff", "evalcorp"],
+            ["diff", "nobody", "--base", "HEAD"],
+        ];
+        for (const argv of cases) {
+            const r = await run(argv);
+            expect({ argv, code: r.code, lines: r.err.trim().split("\n").length }).toEqual({ argv, code: 2, lines: 1 });
+        }
+    });
+});

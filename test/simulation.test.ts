@@ -1,0 +1,315 @@
+// Proves the data perimeter by simulation (issue 3): every policy comes from the offline PLANS of both example vendors
+// and the security stack (never rebuilt by hand), evaluated by iam-simulate through review/simulate.ts.
+//
+// What simulation cannot prove, and these tests therefore do not claim: that AWS has propagated a policy change
+// (eventual consistency), the effect of the real organisation's SCPs/RCPs, network reachability (routes, security
+// groups: the request context SAYS where a request comes from), S3/KMS service behaviour beyond authorisation
+// (Bucket Keys caching data keys after DisableKey, multipart uploads without an encryption header), and the identity
+// policies of principals outside the plan (deployer, break-glass, vendor-side and attacker principals are modelled
+// as allow-all in their own account, the worst case).
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../spec/load";
+import { planSecurity, planVendor } from "../plan/stacks";
+import {
+    ANONYMOUS,
+    simulate,
+    simulateAssumeRole,
+    simulateOnly,
+    simulateWith,
+    vendorFacts,
+    worldFromPlans,
+    type Layer,
+    type SimRequest,
+    type VendorFacts,
+    type World,
+} from "../review/simulate";
+import { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../review/catalogue";
+
+let world: World;
+const VENDORS = ["acme-labeling", "evalcorp"] as const;
+const OTHER: Record<string, string> = { "acme-labeling": "evalcorp", evalcorp: "acme-labeling" };
+const ACCESS: Record<string, Record<string, string>> = {
+    "acme-labeling": { guidelines: "read", "task-batches": "read", "labels-dropbox": "write" },
+    evalcorp: { "eval-prompts": "read", "model-outputs": "read-write" },
+};
+const EXPECTED_ACTIONS: Record<string, string[]> = {
+    read: ["s3:GetObject", "s3:ListBucket"],
+    write: ["s3:PutObject"],
+    "read-write": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+};
+const ATTACKER_ACCOUNT = "999999999999";
+const ATTACKER_BUCKET = "arn:aws:s3:::attacker-drop";
+const ATTACKER_POLICY = {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "OpenToAll", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: [ATTACKER_BUCKET, `${ATTACKER_BUCKET}/*`] }],
+};
+const OUTSIDE = { via: "internet" as const, sourceIp: "203.0.113.10" };
+
+beforeAll(async () => {
+    const security = loadSecuritySpec();
+    const plans = [];
+    // One after another: the offline plan engine keeps global SDK state.
+    for (const id of VENDORS) plans.push(await planVendor(loadVendorSpec(vendorSpecPath(id), id), security));
+    plans.push(await planSecurity(security));
+    world = worldFromPlans(...plans);
+});
+
+const endpoint = (v: VendorFacts) => ({ via: "endpoint" as const, endpointId: v.s3EndpointId });
+const object = (bucketArn: string) => `${bucketArn}/batch-0001/item.json`;
+const sids = (r: { denials: { layer: Layer; sid?: string }[] }) => r.denials.map((d) => `${d.layer}:${d.sid}`);
+const writable = (id: string) => Object.entries(ACCESS[id]).find(([, a]) => a.includes("write"))![0];
+const readable = (id: string) => Object.entries(ACCESS[id]).find(([, a]) => a.includes("read"))![0];
+
+describe.each(VENDORS)("vendor %s", (id) => {
+    let v: VendorFacts;
+    let other: VendorFacts;
+    beforeAll(() => {
+        v = vendorFacts(world, id);
+        other = vendorFacts(world, OTHER[id]);
+    });
+
+    it("own datasets: exactly the granted actions per access level, for both vendor-side roles, through the endpoint", async () => {
+        for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
+            for (const [dataset, access] of Object.entries(ACCESS[id])) {
+                const allowed: string[] = [];
+                for (const { action } of [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS]) {
+                    const objectLevel = S3_OBJECT_ACTIONS.some((e) => e.action === action);
+                    const r = await simulate(world, { principal: role, action, resource: objectLevel ? object(v.buckets[dataset]) : v.buckets[dataset], network: endpoint(v) });
+                    if (r.allowed) allowed.push(action);
+                }
+                expect({ role, dataset, allowed: allowed.sort() }).toEqual({ role, dataset, allowed: EXPECTED_ACTIONS[access] });
+            }
+        }
+    });
+
+    it("a grant is decided by the identity statement with its fixed Sid, and S3's KMS call is allowed by the key", async () => {
+        const read = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: object(v.buckets[readable(id)]), network: endpoint(v) });
+        expect(read.decision).toBe("Allowed");
+        expect(read.decidedBy).toMatchObject({ layer: "identity", sid: "GetReadableObjects" });
+        expect(read.kms?.decision).toBe("Allowed");
+        expect(read.kms?.decidedBy).toMatchObject({ layer: "resource", sid: "UseVendorKeyViaS3" });
+        const put = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: object(v.buckets[writable(id)]), network: endpoint(v) });
+        expect(put.decidedBy).toMatchObject({ layer: "identity", sid: "PutWritableObjects" });
+        expect(put.kms?.request.action).toBe("kms:GenerateDataKey");
+    });
+
+    it("read cannot put, write cannot get or list, nothing can delete objects or versions", async () => {
+        for (const [dataset, access] of Object.entries(ACCESS[id])) {
+            const bucket = v.buckets[dataset];
+            if (access === "read") {
+                const r = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: object(bucket), network: endpoint(v) });
+                expect(r.decision).toBe("ImplicitlyDenied");
+                expect(r.decidedBy.layer).toBe("identity");
+            }
+            if (access === "write") {
+                for (const [action, resource] of [["s3:GetObject", object(bucket)], ["s3:ListBucket", bucket]]) {
+                    const r = await simulate(world, { principal: v.vendorRoleArn, action, resource, network: endpoint(v) });
+                    expect(r.decision).toBe("ImplicitlyDenied");
+                }
+            }
+            for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
+                for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
+                    const r = await simulate(world, { principal: role, action, resource: object(bucket), network: endpoint(v) });
+                    expect(r.decision).toBe("ExplicitlyDenied");
+                    expect(r.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorDestructiveActions" });
+                    // Even with an identity policy that allows everything, the bucket policy alone refuses it.
+                    const alone = await simulateOnly(world, { principal: role, action, resource: object(bucket), network: endpoint(v) }, "resource");
+                    expect(sids(alone)).toEqual(["resource:DenyVendorDestructiveActions"]);
+                }
+            }
+        }
+    });
+
+    it("the other vendor's buckets and key are denied, and every layer denies on its own", async () => {
+        const target = object(other.buckets[readable(OTHER[id])]);
+        const req: SimRequest = { principal: v.vendorRoleArn, action: "s3:GetObject", resource: target, network: endpoint(v) };
+        const r = await simulate(world, req);
+        expect(r.decision).toBe("ExplicitlyDenied");
+        expect(sids(r)).toEqual(["resource:DenyOutsideNetworkPerimeter", "resource:DenyUnlistedPrincipals"]);
+        expect(r.layers).toMatchObject({ identity: "ImplicitlyDenied", boundary: "ImplicitlyDenied", endpoint: "ImplicitlyDenied" });
+        // Defense in depth: keep one layer, replace all others by allow-all; each one alone still refuses.
+        const expected: Record<Layer, { decision: string; layer: Layer; sid?: string }> = {
+            identity: { decision: "ImplicitlyDenied", layer: "identity" },
+            boundary: { decision: "ImplicitlyDenied", layer: "boundary" },
+            resource: { decision: "ExplicitlyDenied", layer: "resource", sid: "DenyOutsideNetworkPerimeter" },
+            endpoint: { decision: "ImplicitlyDenied", layer: "endpoint" },
+            key: { decision: "ImplicitlyDenied", layer: "key" },
+        };
+        for (const keep of Object.keys(expected) as Layer[]) {
+            const alone = await simulateOnly(world, req, keep);
+            expect({ keep, decision: alone.decision, layer: alone.decidedBy.layer, sid: alone.decidedBy.sid }).toEqual({ keep, ...expected[keep] });
+        }
+        // The same request from the other vendor's own endpoint (a stolen session used inside that enclave).
+        const viaTheirs = await simulate(world, { ...req, network: endpoint(other) });
+        expect(sids(viaTheirs)).toEqual(["resource:DenyUnlistedPrincipals"]);
+        // The other vendor's key, even through S3.
+        for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+            const k = await simulate(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` });
+            expect(k.decision).toBe("ImplicitlyDenied");
+            const keyPolicyAlone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` }, "resource");
+            expect(keyPolicyAlone.decision).toBe("ImplicitlyDenied");
+            expect(keyPolicyAlone.decidedBy.layer).toBe("resource");
+            const boundaryAlone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` }, "boundary");
+            expect(boundaryAlone.decidedBy.layer).toBe("boundary");
+        }
+    });
+
+    it("exfiltration through the enclave's S3 endpoint to an attacker bucket with an open policy is denied by each layer", async () => {
+        for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
+            const req: SimRequest = {
+                principal: role,
+                action: "s3:PutObject",
+                resource: `${ATTACKER_BUCKET}/loot.tar`,
+                resourceAccount: ATTACKER_ACCOUNT,
+                resourcePolicy: ATTACKER_POLICY,
+                network: endpoint(v),
+                sse: { algorithm: "AES256" },
+            };
+            const r = await simulate(world, req);
+            expect(r.decision).toBe("ImplicitlyDenied");
+            expect(r.layers).toMatchObject({ identity: "ImplicitlyDenied", boundary: "ImplicitlyDenied", resource: "Allowed", endpoint: "ImplicitlyDenied" });
+            for (const keep of ["identity", "boundary", "endpoint"] as Layer[]) {
+                const alone = await simulateOnly(world, req, keep);
+                expect({ keep, decision: alone.decision, layer: alone.decidedBy.layer }).toEqual({ keep, decision: "ImplicitlyDenied", layer: keep });
+            }
+            // Sanity: with every enclave layer replaced, the attacker's open bucket would take it.
+            expect((await simulateWith(world, req, ["identity", "boundary", "endpoint"])).decision).toBe("Allowed");
+        }
+        // The attacker's own credentials used from inside the enclave: the endpoint policy alone refuses them.
+        const own = await simulate(world, {
+            principal: `arn:aws:iam::${ATTACKER_ACCOUNT}:role/exfil`,
+            action: "s3:PutObject",
+            resource: `${ATTACKER_BUCKET}/loot.tar`,
+            resourceAccount: ATTACKER_ACCOUNT,
+            resourcePolicy: ATTACKER_POLICY,
+            network: endpoint(v),
+            sse: { algorithm: "AES256" },
+        });
+        expect(own.decision).toBe("ImplicitlyDenied");
+        expect(own.decidedBy.layer).toBe("endpoint");
+    });
+
+    it("outside the perimeter, plain HTTP, AES256 or another KMS key are denied with the bucket policy's Sids", async () => {
+        const get = object(v.buckets[readable(id)]);
+        const outside = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: get, network: OUTSIDE });
+        expect(outside.decision).toBe("ExplicitlyDenied");
+        expect(sids(outside)).toEqual(["identity:DenyDataOutsideNetworkPerimeter", "resource:DenyOutsideNetworkPerimeter"]);
+        const workloadOutside = await simulate(world, { principal: v.workloadRoleArn, action: "s3:GetObject", resource: get, network: { via: "internet", sourceIp: v.egressCidrs.length ? "198.51.100.7" : "203.0.113.10" } });
+        expect(workloadOutside.decision).toBe("ExplicitlyDenied");
+        expect(workloadOutside.decidedBy).toMatchObject({ layer: "identity", sid: "DenyDataOutsideNetworkPerimeter" });
+
+        const http = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: get, network: endpoint(v), secureTransport: false });
+        expect(sids(http)).toEqual(["resource:DenyInsecureTransport"]);
+
+        const put = object(v.buckets[writable(id)]);
+        const aes = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "AES256" } });
+        expect(sids(aes)).toEqual(["resource:DenyEncryptionOtherThanKms"]);
+        // No encryption header at all: the bucket default (this vendor's key) applies, so the put is allowed, and
+        // S3's GenerateDataKey call on the bucket key is simulated and allowed (Null "false" in both Deny statements).
+        const none = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: null });
+        expect(none.decision).toBe("Allowed");
+        expect(none.kms?.request.resource).toBe(v.keyArn);
+        const foreignKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "aws:kms", keyId: other.keyArn } });
+        expect(sids(foreignKey)).toEqual(["resource:DenyOtherKmsKeys"]);
+    });
+
+    it("the vendor egress allow-list admits its own ranges only (allow-list mode) and nothing in endpoint mode", async () => {
+        const get = object(v.buckets[readable(id)]);
+        const fromOffice = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: get, network: { via: "internet", sourceIp: "198.51.100.7" } });
+        expect(fromOffice.decision).toBe(id === "evalcorp" ? "Allowed" : "ExplicitlyDenied");
+        expect(v.egressCidrs).toEqual(id === "evalcorp" ? ["198.51.100.0/24"] : []);
+    });
+
+    it("direct KMS use (not via S3) is denied, also through the KMS interface endpoint", async () => {
+        for (const action of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"]) {
+            const r = await simulate(world, { principal: v.vendorRoleArn, action, resource: v.keyArn, network: OUTSIDE });
+            expect(r.decision).toBe("ImplicitlyDenied");
+            // The key policy alone refuses it too (kms:ViaService condition).
+            const alone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: v.keyArn, network: OUTSIDE }, "resource");
+            expect({ action, decision: alone.decision, layer: alone.decidedBy.layer }).toEqual({ action, decision: "ImplicitlyDenied", layer: "resource" });
+        }
+        if (v.interfaceEndpoints.kms) {
+            const r = await simulate(world, { principal: v.workloadRoleArn, action: "kms:Decrypt", resource: v.keyArn, network: { via: "endpoint", endpointId: v.interfaceEndpoints.kms } });
+            expect(r.decision).toBe("ImplicitlyDenied");
+            expect(r.layers.endpoint).toBe("Allowed"); // the endpoint admits this key; identity and key policy refuse
+        }
+    });
+
+    it("privilege escalation and defence evasion are denied to both vendor-side roles, by identity and boundary alike", async () => {
+        const acct = v.accountId;
+        const cases: [string, string][] = [
+            ["iam:PutRolePolicy", v.vendorRoleArn],
+            ["iam:AttachRolePolicy", v.vendorRoleArn],
+            ["iam:CreateRole", `arn:aws:iam::${acct}:role/escalation-probe`],
+            ["iam:PassRole", v.workloadRoleArn],
+            ["ec2:ModifyVpcEndpoint", `arn:aws:ec2:${v.region}:${acct}:vpc-endpoint/${v.s3EndpointId}`],
+            ["cloudtrail:StopLogging", v.trailArn!],
+            ["cloudtrail:DeleteTrail", v.trailArn!],
+            ["ec2:DeleteFlowLogs", v.flowLogArn!],
+            ["kms:PutKeyPolicy", v.keyArn],
+        ];
+        for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
+            for (const [action, resource] of cases) {
+                const r = await simulate(world, { principal: role, action, resource, network: OUTSIDE });
+                expect({ action, decision: r.decision, layer: r.decidedBy.layer }).toEqual({ action, decision: "ImplicitlyDenied", layer: "identity" });
+                const boundaryAlone = await simulateOnly(world, { principal: role, action, resource, network: OUTSIDE }, "boundary");
+                expect({ action, layer: boundaryAlone.decidedBy.layer, allowed: boundaryAlone.allowed }).toEqual({ action, layer: "boundary", allowed: false });
+            }
+            const policy = await simulate(world, { principal: role, action: "s3:PutBucketPolicy", resource: v.buckets[readable(id)], network: endpoint(v) });
+            expect(policy.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorDestructiveActions" });
+            const archive = await simulate(world, { principal: role, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/cloudtrail/x.json.gz`, network: endpoint(v) });
+            expect(archive.decision).toBe("ExplicitlyDenied");
+            expect(archive.decidedBy).toMatchObject({ layer: "resource", sid: "DenyLogDeletion" });
+        }
+    });
+
+    it("assume role: right external ID only, from the vendor's principals only", async () => {
+        const principals = ((world.roles.get(v.vendorRoleArn)!.trust!.Statement[0].Principal as { AWS: string[] }).AWS);
+        expect(principals.length).toBeGreaterThan(0);
+        for (const principal of principals) {
+            const ok = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId: "right" });
+            expect(ok.decision).toBe("Allowed");
+            expect(ok.decidedBy).toMatchObject({ layer: "resource", sid: "AllowVendorPrincipalsWithExternalId" });
+            for (const externalId of [null, "wrong-external-id"]) {
+                const r = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId });
+                expect({ externalId, decision: r.decision, layer: r.decidedBy.layer }).toEqual({ externalId, decision: "ImplicitlyDenied", layer: "resource" });
+            }
+        }
+        const otherPrincipals = (world.roles.get(other.vendorRoleArn)!.trust!.Statement[0].Principal as { AWS: string[] }).AWS;
+        for (const principal of [...otherPrincipals, other.vendorRoleArn, other.workloadRoleArn, "arn:aws:iam::999999999999:role/attacker", "arn:aws:iam::999999999999:root", ANONYMOUS]) {
+            const r = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId: "right" });
+            expect({ principal, decision: r.decision }).toEqual({ principal, decision: "ImplicitlyDenied" });
+            // The trust policy alone refuses them (the other enclave's roles also lack sts:AssumeRole in their identity).
+            const trustAlone = await simulateWith(world, { principal, action: "sts:AssumeRole", resource: v.vendorRoleArn, externalId: world.externalIdPlaceholder }, ["identity"]);
+            expect({ principal, decision: trustAlone.decision, layer: trustAlone.decidedBy.layer }).toEqual({ principal, decision: "ImplicitlyDenied", layer: "resource" });
+        }
+        // The workload role: only EC2 of this account.
+        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: "ec2.amazonaws.com" })).decidedBy).toMatchObject({ layer: "resource", sid: "AllowEc2InThisAccount" });
+        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: principals[0], externalId: "right" })).decision).toBe("ImplicitlyDenied");
+    });
+
+    it("deployer and break-glass keep what seal and destroy need; the deployer still cannot read vendor data", async () => {
+        for (const dataset of Object.keys(ACCESS[id])) {
+            const bucket = v.buckets[dataset];
+            for (const [action, resource] of [["s3:PutBucketPolicy", bucket], ["s3:DeleteBucket", bucket], ["s3:DeleteObjectVersion", object(bucket)]]) {
+                for (const role of [v.deployerRoleArn!, v.breakGlassRoleArn!]) {
+                    const r = await simulate(world, { principal: role, action, resource, network: OUTSIDE });
+                    expect({ action, role, decision: r.decision, denials: r.denials }).toEqual({ action, role, decision: "Allowed", denials: [] });
+                }
+            }
+            const deployerRead = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:GetObject", resource: object(bucket), network: OUTSIDE });
+            expect(deployerRead.decision).toBe("ImplicitlyDenied");
+            expect(deployerRead.decidedBy.layer).toBe("key");
+            const breakGlassRead = await simulate(world, { principal: v.breakGlassRoleArn!, action: "s3:GetObject", resource: object(bucket), network: OUTSIDE });
+            expect(breakGlassRead.kms?.decidedBy).toMatchObject({ layer: "resource", sid: "BreakGlassReadViaS3" });
+        }
+        for (const action of ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CancelKeyDeletion"]) {
+            for (const role of [v.deployerRoleArn!, v.breakGlassRoleArn!]) {
+                const r = await simulate(world, { principal: role, action, resource: v.keyArn, network: OUTSIDE });
+                expect({ action, decision: r.decision, sid: r.decidedBy.sid }).toEqual({ action, decision: "Allowed", sid: "KeyAdministration" });
+            }
+        }
+        const deployerArchive = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/evidence/x`, network: OUTSIDE });
+        expect(sids(deployerArchive)).toEqual(["resource:DenyLogDeletion"]);
+    });
+});

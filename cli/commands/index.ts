@@ -1,5 +1,8 @@
 import type { Command } from "commander";
 import { register as plan } from "./plan";
+import { register as access } from "./access";
+import { register as diff } from "./diff";
+import { register as runbook } from "./runbook";
 
 /** Every command registers itself here, one line each. */
-export const COMMANDS: ((program: Command) => void)[] = [plan];
+export const COMMANDS: ((program: Command) => void)[] = [plan, access, diff, runbook];

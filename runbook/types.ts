@@ -1,0 +1,120 @@
+// The two seams of the breach runbook. Everything the runbook does to Pulumi goes through StackOps and everything it
+// reads back from AWS goes through AwsReads (plus the single write, the evidence upload, through EvidenceArchive).
+// The real implementations are runbook/automation.ts (Pulumi Automation API) and runbook/awsCli.ts (the `aws` CLI);
+// the tests use in-memory fakes, which is why the tests prove the orchestration and never AWS's behaviour.
+
+/** An IAM / S3 / KMS policy document as AWS returns it (parsed JSON). */
+export interface PolicyJson {
+    Version?: string;
+    Statement: PolicyStatementJson[] | PolicyStatementJson;
+}
+export interface PolicyStatementJson {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    [key: string]: unknown;
+}
+
+export interface ToolingInfo {
+    /** e.g. "3.200.0" */
+    pulumiVersion: string;
+    /** Backend URL (file://..., s3://..., https://api.pulumi.com). */
+    backend: string;
+}
+
+export interface StackOutput {
+    value: unknown;
+    secret: boolean;
+}
+
+/** One Pulumi stack, selected. */
+export interface StackHandle {
+    readonly name: string;
+    refresh(): Promise<void>;
+    /** Applies the stack program (which reads stacks/<vendor>.yaml) and returns the change summary, e.g. {update: 9}. */
+    up(): Promise<Record<string, number>>;
+    /** Destroys every resource except protected ones. */
+    destroy(): Promise<Record<string, number>>;
+    /** The raw state checkpoint (`pulumi stack export`), secrets still encrypted. */
+    exportStack(): Promise<unknown>;
+    outputs(): Promise<Record<string, StackOutput>>;
+}
+
+export interface StackOps {
+    /** Pulumi CLI present and logged in to a backend; throws a one-line CliError otherwise. */
+    checkTooling(command: string): Promise<ToolingInfo>;
+    listStacks(): Promise<string[]>;
+    select(stackName: string): Promise<StackHandle>;
+}
+
+export interface CallerIdentity {
+    account: string;
+    arn: string;
+}
+
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport" | "Unavailable" | "Creating" | "Updating" | "NotFound";
+
+export interface RolePolicies {
+    /** Inline policies by name; null when the role does not exist. */
+    inline: Record<string, PolicyJson> | null;
+    trust: PolicyJson | null;
+}
+
+export interface TaggedResource {
+    arn: string;
+}
+
+export interface AwsReads {
+    /** Throws a one-line CliError when the `aws` CLI is missing or has no credentials. */
+    callerIdentity(): Promise<CallerIdentity>;
+    rolePolicies(roleName: string): Promise<RolePolicies>;
+    keyState(keyId: string): Promise<KeyState>;
+    /** null: the bucket has no policy or no longer exists. */
+    bucketPolicy(bucket: string): Promise<PolicyJson | null>;
+    /** null: the endpoint no longer exists. */
+    endpointPolicy(vpcEndpointId: string): Promise<PolicyJson | null>;
+    /** Every resource the Resource Groups Tagging API lists with this tag in the region. */
+    taggedResources(key: string, value: string): Promise<TaggedResource[]>;
+}
+
+/** The only write outside Pulumi: evidence objects into the central archive (Object Lock applies its retention). */
+export interface EvidenceArchive {
+    put(bucket: string, key: string, body: string): Promise<void>;
+}
+
+export interface Confirm {
+    /** A human is at a terminal (stdin is a TTY). */
+    interactive: boolean;
+    ask(question: string): Promise<string>;
+}
+
+export interface Clock {
+    now(): Date;
+    sleep(ms: number): Promise<void>;
+}
+
+export interface RetryPolicy {
+    attempts: number;
+    initialDelayMs: number;
+    factor: number;
+    maxDelayMs: number;
+}
+
+/** IAM changes "might take a few minutes" and AWS gives no bound: about 4 minutes of reads before giving up. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, initialDelayMs: 1_000, factor: 2, maxDelayMs: 30_000 };
+
+export interface RunbookDeps {
+    stacks: StackOps;
+    aws: AwsReads;
+    archive: EvidenceArchive;
+    confirm: Confirm;
+    clock: Clock;
+    out: (line: string) => void;
+    /** Local OS user running the command (the AWS identity is recorded separately). */
+    operator: string;
+    stacksDir: string;
+    incidentsDir: string;
+    evidenceDir: string;
+    retry?: RetryPolicy;
+    /** Called as each step starts, after its "started" line is logged. Tests inject crashes here; unused in production. */
+    onStep?: (step: string) => void;
+}

@@ -1,0 +1,120 @@
+import { bucketName, vendorNames } from "../policies/names";
+import type { VendorSpec } from "../spec/schema";
+import type { AwsReads, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
+
+// What "the seal took" means, read back from AWS: the stored documents carry the seal statements and the key is
+// disabled. These are reads of AWS's control plane; they prove what AWS stores, not that every edge location already
+// enforces it (IAM propagation). RUNBOOK.md says what that leaves open.
+
+export const SEAL_SIDS = ["SealDenyAll", "SealRevokeOlderSessions", "SealDenyAssumeRole", "SealDenyVendor"] as const;
+
+export interface EnclaveTargets {
+    vendorId: string;
+    roles: string[];
+    buckets: string[];
+    keyId?: string;
+    s3EndpointId?: string;
+}
+
+export interface Observed {
+    roles: Record<string, RolePolicies>;
+    keyState: KeyState;
+    buckets: Record<string, PolicyJson | null>;
+    endpoint: PolicyJson | null;
+}
+
+/** Names come from the spec (deterministic); the key and endpoint ids from the stack outputs. */
+export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>): EnclaveTargets {
+    const names = vendorNames(spec.id);
+    const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
+    return {
+        vendorId: spec.id,
+        roles: [names.vendorRole, names.workloadRole],
+        buckets: spec.datasets.map((d) => bucketName(spec.id, d.name, spec.account.id)),
+        keyId: str("keyArn"),
+        s3EndpointId: str("s3EndpointId"),
+    };
+}
+
+export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observed> {
+    const roles: Record<string, RolePolicies> = {};
+    for (const r of t.roles) roles[r] = await aws.rolePolicies(r);
+    const buckets: Record<string, PolicyJson | null> = {};
+    for (const b of t.buckets) buckets[b] = await aws.bucketPolicy(b);
+    return {
+        roles,
+        keyState: t.keyId ? await aws.keyState(t.keyId) : "NotFound",
+        buckets,
+        endpoint: t.s3EndpointId ? await aws.endpointPolicy(t.s3EndpointId) : null,
+    };
+}
+
+export function statements(doc: PolicyJson | null | undefined): PolicyStatementJson[] {
+    if (!doc) return [];
+    return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+}
+
+const denies = (doc: PolicyJson | null | undefined, sid: string) => statements(doc).some((s) => s.Sid === sid && s.Effect === "Deny");
+
+function revokesBefore(doc: PolicyJson, sealedAt: string): boolean {
+    return statements(doc).some((s) => {
+        const cond = s.Condition as Record<string, Record<string, unknown>> | undefined;
+        return s.Sid === "SealRevokeOlderSessions" && s.Effect === "Deny" && cond?.DateLessThan?.["aws:TokenIssueTime"] === sealedAt;
+    });
+}
+
+/** Empty when every vendor path is sealed as the spec says; otherwise one line per gap. */
+export function sealFindings(o: Observed, t: EnclaveTargets, sealedAt: string): string[] {
+    const out: string[] = [];
+    for (const role of t.roles) {
+        const rp = o.roles[role];
+        if (!rp?.inline || !rp.trust) {
+            out.push(`role ${role}: not found`);
+            continue;
+        }
+        const docs = Object.values(rp.inline);
+        if (!docs.some((d) => denies(d, "SealDenyAll"))) out.push(`role ${role}: no SealDenyAll in its inline policies`);
+        if (!docs.some((d) => revokesBefore(d, sealedAt))) out.push(`role ${role}: no SealRevokeOlderSessions for sessions issued before ${sealedAt}`);
+        if (!denies(rp.trust, "SealDenyAssumeRole")) out.push(`role ${role}: trust policy has no SealDenyAssumeRole`);
+    }
+    if (o.keyState !== "Disabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Disabled`);
+    for (const b of t.buckets) if (!denies(o.buckets[b], "SealDenyVendor")) out.push(`bucket ${b}: policy has no SealDenyVendor`);
+    if (!denies(o.endpoint, "SealDenyVendor")) out.push(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}: policy has no SealDenyVendor`);
+    return out;
+}
+
+/** Empty when no seal statement is left anywhere and the key is enabled again. */
+export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
+    const out: string[] = [];
+    const leftovers = (what: string, doc: PolicyJson | null | undefined) => {
+        for (const s of statements(doc)) if ((SEAL_SIDS as readonly string[]).includes(s.Sid ?? "")) out.push(`${what}: still has ${s.Sid}`);
+    };
+    for (const role of t.roles) {
+        const rp = o.roles[role];
+        if (!rp?.inline || !rp.trust) {
+            out.push(`role ${role}: not found`);
+            continue;
+        }
+        for (const [name, d] of Object.entries(rp.inline)) leftovers(`role ${role} policy ${name}`, d);
+        leftovers(`role ${role} trust policy`, rp.trust);
+    }
+    if (o.keyState !== "Enabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Enabled`);
+    for (const b of t.buckets) leftovers(`bucket ${b}`, o.buckets[b]);
+    leftovers(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}`, o.endpoint);
+    return out;
+}
+
+/** Resources a Pulumi checkpoint still holds, other than the stack itself and providers. */
+export function remainingStateResources(exported: unknown): string[] {
+    const resources = ((exported as { deployment?: { resources?: { urn: string; type: string }[] } })?.deployment?.resources ?? []) as { urn: string; type: string }[];
+    return resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:")).map((r) => r.urn);
+}
+
+/** Proof of teardown: empty state, no tagged resource left but the key, and the key pending deletion. */
+export function teardownFindings(stateLeft: string[], tagged: string[], keyArn: string | undefined, keyState: KeyState): string[] {
+    const out: string[] = [];
+    for (const urn of stateLeft) out.push(`stack state still holds ${urn}`);
+    for (const arn of tagged) if (arn !== keyArn) out.push(`tag scan still finds ${arn}`);
+    if (keyState !== "PendingDeletion") out.push(`key ${keyArn ?? "(unknown)"}: state is ${keyState}, expected PendingDeletion`);
+    return out;
+}

@@ -1,0 +1,273 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CliError } from "../cli/errors";
+import { runCommand, stepsFor, type Command } from "../runbook/runbook";
+import { backoffDelays } from "../runbook/retry";
+import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions } from "./support/runbookFake";
+
+// These tests drive the breach runbook against an in-memory fake of StackOps and AwsReads (test/support/runbookFake.ts).
+// They prove the ORCHESTRATION: step order, the incident log, resume after a crash, refusals, retry with backoff, what
+// the evidence bundle holds. They do NOT prove AWS's behaviour (IAM propagation, KMS, S3, the tagging API) nor
+// Pulumi's (what `up`/`destroy` really change): the fake answers as the project's own policy builders say AWS would.
+
+const V = "acme-labeling";
+const ORIGINAL_SPEC = fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8");
+
+async function exitOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+    try {
+        await p;
+    } catch (err) {
+        if (err instanceof CliError) return { code: err.exitCode, message: err.message };
+        throw err;
+    }
+    return { code: 0, message: "" };
+}
+
+const steps = (j: Record<string, unknown>[], result = "ok") => j.filter((e) => e.result === result).map((e) => e.step);
+
+describe("enclave seal / unseal (orchestration against a fake; does not prove AWS's behaviour)", () => {
+    it("seal: preflight, write-spec, up, verify-seal in that order; the spec keeps its comments; each step is logged with its duration", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        expect(f.calls.slice(0, 6)).toEqual(["checkTooling", "callerIdentity", "listStacks", `select:${V}`, "up", "outputs"]);
+        expect(f.calls.filter((c) => c === "up")).toHaveLength(1);
+        const text = fs.readFileSync(f.specFile(V), "utf8");
+        expect(text).toBe(ORIGINAL_SPEC.replace("sealed: false\n", 'sealed: true\nsealedAt: "2026-11-23T12:00:01Z"\n'));
+        expect(text.startsWith("# A data-labeling vendor")).toBe(true);
+        const j = f.journal(V);
+        expect(steps(j)).toEqual(["preflight", "write-spec", "up", "verify-seal", "done"]);
+        expect(j.every((e) => e.operator === "oncall-test" && typeof e.start === "string")).toBe(true);
+        expect(j.find((e) => e.step === "up" && e.result === "ok")).toMatchObject({ identity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall", durationMs: 250 });
+        expect(f.out.filter((l) => l.startsWith("  ok "))).toEqual([
+            "  ok   preflight        0.3 s",
+            "  ok   write-spec       0.5 s",
+            "  ok   up               0.3 s",
+            "  ok   verify-seal      0.3 s",
+        ]);
+    });
+
+    it("seal is idempotent: a second seal keeps the first sealedAt (sessions stay revoked as of the first seal)", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        const first = fs.readFileSync(f.specFile(V), "utf8");
+        await runCommand("seal", V, f.deps);
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(first);
+        expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
+        expect(new Set(f.journal(V).map((e) => e.run)).size).toBe(2);
+    });
+
+    it("unseal after seal restores the spec file byte for byte and verifies the seal statements are gone", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        await runCommand("unseal", V, f.deps);
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(ORIGINAL_SPEC);
+        expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
+        expect(steps(f.journal(V)).slice(-5)).toEqual(["preflight", "write-spec", "up", "verify-unseal", "done"]);
+    });
+
+    it("verification retries with exponential backoff while reads still show the old state (IAM eventual consistency, simulated)", async () => {
+        const f = makeFake({ lagReads: 3 });
+        await runCommand("seal", V, f.deps);
+        expect(f.sleeps).toEqual([1000, 2000, 4000]);
+        expect(f.out.filter((l) => l.includes("retrying"))).toHaveLength(3);
+        expect(f.out.find((l) => l.includes("retrying"))).toBe(
+            "    verify-seal: 11 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
+        );
+        expect(f.journal(V).find((e) => e.step === "verify-seal" && e.result === "ok")?.data).toMatchObject({ attempts: 4 });
+    });
+
+    it("gives up after the last attempt with exit 1 naming the gaps; a rerun resumes at verify-seal without a second up", async () => {
+        const f = makeFake({ lagReads: 6 });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r.code).toBe(1);
+        expect(r.message).toMatch(/^verify-seal: still not confirmed after 6 reads: role enclave-acme-labeling-vendor: no SealDenyAll/);
+        expect(f.sleeps).toEqual(backoffDelays(f.deps.retry!));
+        expect(f.sleeps).toEqual([1000, 2000, 4000, 8000, 8000]);
+        await runCommand("seal", V, f.deps);
+        expect(f.done.up).toBe(1);
+        expect(f.out).toContain("  skip up (finished earlier in this run)");
+    });
+});
+
+describe("refusals (offline checks before anything is touched; fake world)", () => {
+    it.each([
+        ["seal", "security", /^"security" is the security stack \(the log archive\); the runbook never seals or destroys it$/],
+        ["destroy", "security", /^"security" is the security stack/],
+        ["seal", "nope", /^unknown vendor "nope": there is no stacks\/nope.yaml. Known vendors: acme-labeling, evalcorp.$/],
+        ["unseal", "nope", /^unknown vendor "nope"/],
+    ] as [Command, string, RegExp][])("%s %s is refused with exit 2 and no call", async (cmd, vendor, message) => {
+        const f = makeFake();
+        const r = await exitOf(runCommand(cmd, vendor, f.deps, { yes: true }));
+        expect(r.code).toBe(2);
+        expect(r.message).toMatch(message);
+        expect(f.calls).toEqual([]);
+    });
+
+    it("destroy refuses a vendor that is not sealed, unless --seal-first (exit 2, nothing called)", async () => {
+        const f = makeFake();
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));
+        expect(r).toEqual({
+            code: 2,
+            message: "refusing to destroy acme-labeling: it is not sealed (stacks/acme-labeling.yaml has sealed: false); run `enclave seal acme-labeling` first or pass --seal-first",
+        });
+        expect(f.calls).toEqual([]);
+        expect(f.journal(V).map((e) => [e.step, e.result])).toEqual([["refusal", "failed"]]);
+    });
+
+    it("destroy without --yes and without a terminal (CI) is refused with exit 2 before any call", async () => {
+        const f = makeFake({ interactive: false });
+        const r = await exitOf(runCommand("destroy", V, f.deps, { sealFirst: true }));
+        expect(r).toEqual({ code: 2, message: "refusing to destroy acme-labeling without confirmation: stdin is not a terminal; pass --yes to confirm" });
+        expect(f.calls).toEqual([]);
+    });
+
+    it("destroy asks for the vendor id at a terminal; a wrong answer destroys nothing (exit 2)", async () => {
+        const f = makeFake({ interactive: true, answer: "acme" });
+        const r = await exitOf(runCommand("destroy", V, f.deps, { sealFirst: true }));
+        expect(r).toEqual({ code: 2, message: 'confirmation "acme" does not match acme-labeling; nothing was destroyed' });
+        expect(f.calls).toEqual(["checkTooling", "callerIdentity", "listStacks", `select:${V}`, "ask"]);
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(ORIGINAL_SPEC);
+    });
+
+    it("destroy of a spec that says sealed while the deployed stack is not: exit 2, no evidence, no destroy", async () => {
+        const f = makeFake();
+        fs.writeFileSync(f.specFile(V), ORIGINAL_SPEC.replace("sealed: false", 'sealed: true\nsealedAt: "2026-11-23T11:00:00Z"'));
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));
+        expect(r.code).toBe(2);
+        expect(r.message).toMatch(/^the deployed stack acme-labeling is not sealed as stacks\/acme-labeling.yaml says \(deployed sealed=false, sealedAt=null\): run `enclave seal acme-labeling` first, or pass --seal-first$/);
+        expect(f.calls).not.toContain("destroy");
+    });
+
+    it("credentials for another account fail preflight with exit 1 before any change", async () => {
+        const f = makeFake({ account: "999999999999" });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r.code).toBe(1);
+        expect(r.message).toMatch(/^the AWS credentials are for account 999999999999/);
+        expect(f.calls).not.toContain("up");
+    });
+
+    it("a stack missing from the backend fails preflight with exit 1", async () => {
+        const f = makeFake({ stacks: ["security"] });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r).toEqual({ code: 1, message: 'stack "acme-labeling" does not exist in the backend file:///state: check `pulumi login` (and PULUMI_BACKEND_URL)' });
+    });
+});
+
+describe("enclave destroy (orchestration against a fake; does not prove AWS's or Pulumi's behaviour)", () => {
+    it("--seal-first --yes: seals, verifies, writes the evidence bundle locally and to the archive, destroys, proves the teardown", async () => {
+        const f = makeFake();
+        await runCommand("destroy", V, f.deps, { yes: true, sealFirst: true });
+        const j = f.journal(V);
+        expect(steps(j)).toEqual(["preflight", "write-spec", "up", "verify-seal", "export-evidence", "archive-evidence", "refresh", "destroy", "verify-teardown", "done"]);
+        expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:vendors/acme-labeling/evidence/2026-11-23T12-00-00Z/manifest.json"));
+        const dir = path.join(f.dir, "evidence", V, "2026-11-23T12-00-00Z");
+        const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json"];
+        expect(fs.readdirSync(dir).sort()).toEqual(files);
+        expect(Object.keys(f.archive).sort()).toEqual(files.map((n) => `enclave-log-archive-111122223333-us-east-1/vendors/acme-labeling/evidence/2026-11-23T12-00-00Z/${n}`));
+        const all = files.map((n) => fs.readFileSync(path.join(dir, n), "utf8")).join("\n");
+        for (const secret of [EXTERNAL_ID, "v1:CIPHERTEXT", "v1:SALT"]) expect(all).not.toContain(secret);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"))).toEqual({
+            sealed: true,
+            sealedAt: "2026-11-23T12:00:01Z",
+            keyArn: KEY_ARN,
+            s3EndpointId: ENDPOINT,
+            externalId: "[redacted secret]",
+        });
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+        expect(manifest.operator).toEqual({ user: "oncall-test", awsIdentity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall" });
+        expect(Object.keys(manifest.sha256).sort()).toEqual(files.filter((n) => n !== "manifest.json"));
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "inventory.json"), "utf8"))[1]).toEqual({
+            urn: "urn:pulumi:acme-labeling::vendor-enclaves::aws:kms/key:Key::acme-labeling-key-key",
+            type: "aws:kms/key:Key",
+            id: "00000000-1111-2222-3333-444444444444",
+            arn: KEY_ARN,
+            protect: false,
+        });
+        expect(j.find((e) => e.step === "verify-teardown" && e.result === "ok")?.data).toEqual({ attempts: 1, keyArn: KEY_ARN, keyState: "PendingDeletion" });
+        expect(f.deployed.destroyed).toBe(true);
+    });
+
+    it("an already sealed vendor is destroyed without re-sealing; the interactive confirmation accepts the exact vendor id", async () => {
+        const f = makeFake({ interactive: true, answer: `${V}\n` });
+        await runCommand("seal", V, f.deps);
+        await runCommand("destroy", V, f.deps);
+        expect(f.done).toEqual({ up: 1, refresh: 1, destroy: 1 });
+        expect(f.calls.filter((c) => c === "ask")).toHaveLength(1);
+    });
+
+    it("teardown proof retries while the tagging API still lists deleted resources (simulated lag)", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        f.opts.lagReads = 2;
+        await runCommand("destroy", V, f.deps, { yes: true });
+        expect(f.sleeps).toEqual([1000, 2000]);
+    });
+});
+
+describe("resume after a crash at every step (fake world; does not prove AWS's behaviour)", () => {
+    const cases: [Command, { yes?: boolean; sealFirst?: boolean }, boolean][] = [
+        ["seal", {}, false],
+        ["unseal", {}, true],
+        ["destroy", { yes: true, sealFirst: true }, false],
+    ];
+    const table = cases.flatMap(([cmd, opts, sealedBefore]) =>
+        stepsFor(cmd, opts).flatMap((s) => [
+            [cmd, s.name, "hard crash", opts, sealedBefore] as const,
+            [cmd, s.name, "failure", opts, sealedBefore] as const,
+        ]),
+    );
+
+    it.each(table)("%s: %s (%s) -> the rerun resumes there and never repeats a finished step", async (cmd, step, mode, opts, sealedBefore) => {
+        const fakeOpts: FakeOptions = {};
+        const f = makeFake(fakeOpts);
+        if (sealedBefore) await runCommand("seal", V, f.deps);
+        const upsBefore = f.done.up ?? 0;
+        const order = stepsFor(cmd, opts).map((s) => s.name);
+        fakeOpts.crashAt = step;
+        await expect(runCommand(cmd, V, f.deps, opts)).rejects.toThrow(`step ${step} failed: simulated crash in ${step}. Rerun \`enclave ${cmd} acme-labeling\` to resume at this step.`);
+        if (mode === "hard crash") asHardCrash(f, V);
+        const specAfterCrash = fs.readFileSync(f.specFile(V), "utf8");
+        fakeOpts.crashAt = undefined;
+        f.out.length = 0;
+        await runCommand(cmd, V, f.deps, opts);
+
+        const idx = order.indexOf(step);
+        const firstTodo = idx === 0 ? order[1] : step;
+        expect(f.out[0]).toMatch(new RegExp(`resuming run ${cmd}-\\S+ at ${firstTodo} `));
+        const runs = f.journal(V).filter((e) => e.command === cmd);
+        const run = runs[runs.length - 1].run;
+        expect(runs.every((e) => e.run === run)).toBe(true);
+        const ok = runs.filter((e) => e.result === "ok").map((e) => e.step);
+        expect(ok).toEqual(idx === 0 ? [...order, "done"] : [...order.slice(0, idx), "preflight", ...order.slice(idx), "done"]);
+        // every non-preflight step finished exactly once across both invocations
+        for (const s of order.filter((x) => x !== "preflight")) expect(ok.filter((x) => x === s)).toHaveLength(1);
+        expect(runs.filter((e) => e.result === "skipped").map((e) => e.step)).toEqual(order.slice(1, Math.max(idx, 1)));
+        // destructive operations: each applied once
+        expect((f.done.up ?? 0) - upsBefore).toBe(order.includes("up") ? 1 : 0);
+        expect(f.done.destroy ?? 0).toBe(order.includes("destroy") ? 1 : 0);
+        if (idx > order.indexOf("write-spec") && order.includes("write-spec")) expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(specAfterCrash);
+        expect(runs[runs.length - 1]).toMatchObject({ step: "done", result: "ok" });
+    });
+});
+
+describe("missing Pulumi CLI (real process on this machine, which has no pulumi; does not prove anything about AWS)", () => {
+    it("`node bin/enclave.js seal acme-labeling` exits 1 with exactly one stderr line", () => {
+        const incidents = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-incidents-"));
+        const r = spawnSync(process.execPath, [path.join(REPO, "bin", "enclave.js"), "seal", V], {
+            cwd: REPO,
+            encoding: "utf8",
+            env: { ...process.env, PATH: "/usr/bin:/bin", ENCLAVE_INCIDENTS_DIR: incidents, ENCLAVE_DEBUG: "" },
+            timeout: 30_000,
+        });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toBe(
+            "enclave: the Pulumi CLI is not installed (needed for seal); install it from https://www.pulumi.com/docs/install/ and log in with `pulumi login`\n",
+        );
+        expect(fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8")).toBe(ORIGINAL_SPEC);
+        const log = fs.readFileSync(path.join(incidents, `${V}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+        expect(log.map((e) => [e.step, e.result])).toEqual([["preflight", "started"], ["preflight", "failed"]]);
+    });
+});

@@ -1,0 +1,293 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CliError } from "../../cli/errors";
+import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../policies/names";
+import { dataBucketPolicy, s3EndpointPolicy, vendorRolePolicy, vendorTrustPolicy, workloadRolePolicy, workloadTrustPolicy, type VendorPolicyInputs } from "../../policies/vendor";
+import type { RunbookDeps, KeyState, PolicyJson, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
+import { loadVendorSpec, vendorSpecPath } from "../../spec/load";
+import type { VendorSpec } from "../../spec/schema";
+
+// An in-memory stand-in for Pulumi and AWS, for testing the runbook's orchestration only. It applies a spec by
+// rendering the project's own policy builders into a fake account, and models eventual consistency as "the next N
+// reads still return the old documents". It proves nothing about AWS's or Pulumi's real behaviour.
+
+export const REPO = path.resolve(__dirname, "..", "..");
+export const EXTERNAL_ID = "fake-external-id-0123456789";
+export const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/00000000-1111-2222-3333-444444444444";
+export const ENDPOINT = "vpce-0fake";
+const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
+const BREAK_GLASS = "arn:aws:iam::111122223333:role/enclave-break-glass";
+
+export class Crash extends Error {
+    constructor(step: string) {
+        super(`simulated crash in ${step}`);
+    }
+}
+
+interface AccountState {
+    roles: Record<string, RolePolicies>;
+    key: KeyState;
+    buckets: Record<string, PolicyJson | null>;
+    endpoint: PolicyJson | null;
+    tagged: string[];
+}
+
+const parse = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
+
+function render(spec: VendorSpec): AccountState {
+    const names = vendorNames(spec.id);
+    const acct = spec.account.id;
+    const p: VendorPolicyInputs = {
+        vendorId: spec.id,
+        accountId: acct,
+        region: spec.account.region,
+        vendorRoleArn: roleArn(acct, names.vendorRole),
+        workloadRoleArn: roleArn(acct, names.workloadRole),
+        deployerRoleArn: DEPLOYER,
+        breakGlassRoleArn: BREAK_GLASS,
+        logGroupArn: logGroupArn(spec.account.region, acct, names.workloadLogGroup),
+        datasets: spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(spec.id, d.name, acct)) })),
+        principals: spec.access.principals,
+        externalId: EXTERNAL_ID,
+        dataPath: spec.network.dataPath,
+        egressCidrs: spec.network.vendorEgressCidrs,
+        sealed: spec.sealed,
+        sealedAt: spec.sealedAt,
+        keyArn: KEY_ARN,
+        s3EndpointId: ENDPOINT,
+    };
+    const buckets = Object.fromEntries(spec.datasets.map((d) => [bucketName(spec.id, d.name, acct), parse(dataBucketPolicy(p, d.name))]));
+    return {
+        roles: {
+            [names.vendorRole]: { inline: { "enclave-access": parse(vendorRolePolicy(p)) }, trust: parse(vendorTrustPolicy(p)) },
+            [names.workloadRole]: { inline: { "enclave-access": parse(workloadRolePolicy(p)) }, trust: parse(workloadTrustPolicy(p)) },
+        },
+        key: spec.sealed ? "Disabled" : "Enabled",
+        buckets,
+        endpoint: parse(s3EndpointPolicy(p)),
+        tagged: [KEY_ARN, ...Object.keys(buckets).map((b) => `arn:aws:s3:::${b}`), `arn:aws:iam::${acct}:role/${names.vendorRole}`],
+    };
+}
+
+export interface FakeOptions {
+    /** Reads that still see the previous state after each up/destroy (eventual consistency). */
+    lagReads?: number;
+    tooling?: "ok" | "missing-cli";
+    account?: string;
+    stacks?: string[];
+    interactive?: boolean;
+    answer?: string;
+    /** Throw a Crash when this step starts. */
+    crashAt?: string;
+}
+
+export interface Fake {
+    deps: RunbookDeps;
+    dir: string;
+    calls: string[];
+    /** Completed (not crashed) operations, by name. */
+    done: Record<string, number>;
+    sleeps: number[];
+    out: string[];
+    archive: Record<string, string>;
+    opts: FakeOptions;
+    deployed: { sealed: boolean; sealedAt: string | null; destroyed: boolean };
+    specFile(vendor: string): string;
+    journal(vendor: string): Record<string, unknown>[];
+}
+
+/** A temporary copy of stacks/ plus fresh incident and evidence folders, and a fake world deployed from the specs. */
+export function makeFake(opts: FakeOptions = {}): Fake {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-runbook-"));
+    const stacksDir = path.join(dir, "stacks");
+    fs.cpSync(path.join(REPO, "stacks"), stacksDir, { recursive: true });
+    const calls: string[] = [];
+    const done: Record<string, number> = {};
+    const sleeps: number[] = [];
+    const out: string[] = [];
+    const archiveStore: Record<string, string> = {};
+    let now = Date.parse("2026-11-23T12:00:00Z");
+    const vendor = "acme-labeling";
+    const initial = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
+    let current = render(initial);
+    let previous = current;
+    let lagLeft = 0;
+    const deployed = { sealed: initial.sealed, sealedAt: initial.sealedAt ?? null, destroyed: false };
+    const finish = (op: string) => (done[op] = (done[op] ?? 0) + 1);
+    const view = () => {
+        if (lagLeft > 0) {
+            lagLeft--;
+            return previous;
+        }
+        return current;
+    };
+    const apply = (next: AccountState) => {
+        previous = current;
+        current = next;
+        lagLeft = opts.lagReads ?? 0;
+    };
+    // One "read" = one observation; roles are read first, so the lag is counted there.
+    let snapshot = current;
+
+    const handle: StackHandle = {
+        name: vendor,
+        async refresh() {
+            calls.push("refresh");
+            finish("refresh");
+        },
+        async up() {
+            calls.push("up");
+            const spec = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
+            apply(render(spec));
+            deployed.sealed = spec.sealed;
+            deployed.sealedAt = spec.sealedAt ?? null;
+            finish("up");
+            return { update: spec.sealed ? 9 : 9, same: 47 };
+        },
+        async destroy() {
+            calls.push("destroy");
+            apply({ roles: {}, key: "PendingDeletion", buckets: {}, endpoint: null, tagged: [KEY_ARN] });
+            deployed.destroyed = true;
+            finish("destroy");
+            return { delete: 56 };
+        },
+        async exportStack() {
+            calls.push("exportStack");
+            const resources = deployed.destroyed
+                ? []
+                : [
+                      { urn: "urn:pulumi:acme-labeling::vendor-enclaves::pulumi:pulumi:Stack::vendor-enclaves-acme-labeling", type: "pulumi:pulumi:Stack" },
+                      {
+                          urn: "urn:pulumi:acme-labeling::vendor-enclaves::aws:kms/key:Key::acme-labeling-key-key",
+                          type: "aws:kms/key:Key",
+                          id: "00000000-1111-2222-3333-444444444444",
+                          outputs: { arn: KEY_ARN },
+                      },
+                      {
+                          urn: "urn:pulumi:acme-labeling::vendor-enclaves::random:index/randomPassword:RandomPassword::acme-labeling-identity-external-id",
+                          type: "random:index/randomPassword:RandomPassword",
+                          id: "none",
+                          outputs: { result: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:CIPHERTEXT" } },
+                      },
+                  ];
+            return { version: 3, deployment: { secrets_providers: { type: "passphrase", state: { salt: "v1:SALT" } }, resources } };
+        },
+        async outputs() {
+            calls.push("outputs");
+            if (deployed.destroyed) return {};
+            const o: Record<string, StackOutput> = {
+                sealed: { value: deployed.sealed, secret: false },
+                sealedAt: { value: deployed.sealedAt, secret: false },
+                keyArn: { value: KEY_ARN, secret: false },
+                s3EndpointId: { value: ENDPOINT, secret: false },
+                externalId: { value: EXTERNAL_ID, secret: true },
+            };
+            return o;
+        },
+    };
+    const stacks: StackOps = {
+        async checkTooling(command) {
+            calls.push("checkTooling");
+            if (opts.tooling === "missing-cli") {
+                throw new CliError(`the Pulumi CLI is not installed (needed for ${command}); install it from https://www.pulumi.com/docs/install/ and log in with \`pulumi login\``);
+            }
+            return { pulumiVersion: "3.200.0", backend: "file:///state" };
+        },
+        async listStacks() {
+            calls.push("listStacks");
+            return opts.stacks ?? ["security", "acme-labeling", "evalcorp"];
+        },
+        async select(name) {
+            calls.push(`select:${name}`);
+            return handle;
+        },
+    };
+    const aws: AwsReads = {
+        async callerIdentity() {
+            calls.push("callerIdentity");
+            return { account: opts.account ?? "111122223333", arn: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall" };
+        },
+        async rolePolicies(role) {
+            calls.push(`read:role:${role}`);
+            if (role.endsWith("-vendor")) snapshot = view();
+            return snapshot.roles[role] ?? { inline: null, trust: null };
+        },
+        async keyState() {
+            calls.push("read:key");
+            return snapshot.key;
+        },
+        async bucketPolicy(b) {
+            calls.push(`read:bucket:${b}`);
+            return snapshot.buckets[b] ?? null;
+        },
+        async endpointPolicy() {
+            calls.push("read:endpoint");
+            return snapshot.endpoint;
+        },
+        async taggedResources() {
+            calls.push("read:tags");
+            snapshot = view();
+            return snapshot.tagged.map((arn) => ({ arn }));
+        },
+    };
+    const archive: EvidenceArchive = {
+        async put(bucket, key, body) {
+            calls.push(`put:${key}`);
+            archiveStore[`${bucket}/${key}`] = body;
+        },
+    };
+    const deps: RunbookDeps = {
+        stacks,
+        aws,
+        archive,
+        confirm: {
+            interactive: opts.interactive ?? false,
+            async ask() {
+                calls.push("ask");
+                return opts.answer ?? "";
+            },
+        },
+        clock: {
+            now: () => new Date((now += 250)),
+            sleep: async (ms) => {
+                sleeps.push(ms);
+                now += ms;
+            },
+        },
+        out: (line) => out.push(line),
+        operator: "oncall-test",
+        stacksDir,
+        incidentsDir: path.join(dir, "incidents"),
+        evidenceDir: path.join(dir, "evidence"),
+        retry: { attempts: 6, initialDelayMs: 1000, factor: 2, maxDelayMs: 8000 },
+        onStep: (step) => {
+            if (opts.crashAt === step) throw new Crash(step);
+        },
+    };
+    return {
+        deps,
+        dir,
+        calls,
+        done,
+        sleeps,
+        out,
+        archive: archiveStore,
+        opts,
+        deployed,
+        specFile: (v) => vendorSpecPath(v, stacksDir),
+        journal: (v) => {
+            const f = path.join(dir, "incidents", `${v}.jsonl`);
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+        },
+    };
+}
+
+/** Makes a failed step look like a kill -9: drops the step's trailing "failed" line, leaving "started" without an end. */
+export function asHardCrash(fake: Fake, vendor: string): void {
+    const f = path.join(fake.dir, "incidents", `${vendor}.jsonl`);
+    const lines = fs.readFileSync(f, "utf8").trim().split("\n");
+    const last = JSON.parse(lines[lines.length - 1]);
+    if (last.result === "failed") lines.pop();
+    fs.writeFileSync(f, `${lines.join("\n")}\n`);
+}

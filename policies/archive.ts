@@ -1,4 +1,5 @@
-import { policy, type PolicyDocument, type Statement } from "./document";
+import { policy, s3ServiceHost, type PolicyDocument, type Statement } from "./document";
+import { archivePrefixes } from "./names";
 import { KMS_ADMIN_ACTIONS } from "./vendor";
 
 export interface ArchivePolicyInputs {
@@ -65,6 +66,15 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             },
         },
         denyLogDeletion(p, p.archiveBucketArn),
+        {
+            // `enclave destroy` writes the evidence bundle as the deployer; that is the only place it may write.
+            Sid: "DeployerWritesEvidenceOnly",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: `${p.archiveBucketArn}/${archivePrefixes.evidence("*")}*`,
+            Condition: { StringEquals: { "aws:PrincipalArn": p.deployerRoleArn } },
+        },
     ]);
 }
 
@@ -99,6 +109,22 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Action: ["kms:Decrypt"],
             Resource: "*",
             Condition: { StringEquals: { "kms:CallerAccount": p.accountId } },
+        },
+        {
+            // Evidence uploads (see DeployerWritesEvidenceOnly in the bucket policy). With S3 Bucket Keys the encryption
+            // context is the bucket ARN, so this admits S3 puts into the archive and nothing else.
+            Sid: "DeployerEncryptsEvidenceViaS3",
+            Effect: "Allow",
+            Principal: { AWS: p.deployerRoleArn },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: {
+                    "kms:ViaService": s3ServiceHost(p.region),
+                    "kms:CallerAccount": p.accountId,
+                    "kms:EncryptionContext:aws:s3:arn": p.archiveBucketArn,
+                },
+            },
         },
         {
             Sid: "CloudTrailEncrypt",

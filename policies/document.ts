@@ -11,6 +11,7 @@ export interface Statement {
     Principal?: Principal;
     Action: string | string[];
     Resource?: string | string[];
+    NotResource?: string | string[];
     Condition?: Condition;
 }
 

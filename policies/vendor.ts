@@ -360,11 +360,20 @@ export function s3EndpointPolicy(p: VendorPolicyBase): PolicyDocument {
     ]);
 }
 
+/**
+ * Interface endpoint policies: each admits only this vendor's resource of that service. Sealed, each also denies the
+ * vendor side outright, so no path through the enclave's network stays open while IAM changes propagate.
+ */
 export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: VendorPolicyBase & { keyArn: string }): PolicyDocument {
     const from = { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } };
+    const seal = (callers: string[]): Statement | false =>
+        p.sealed && { Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: `${service}:*`, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": callers } } };
     switch (service) {
         case "kms":
-            return policy([{ Sid: "VendorKeyOnly", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: p.keyArn, Condition: from }]);
+            return policy([
+                { Sid: "VendorKeyOnly", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: p.keyArn, Condition: from },
+                seal(vendorSideRoles(p)),
+            ]);
         case "sts":
             return policy([
                 {
@@ -375,10 +384,12 @@ export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: Ve
                     Resource: p.vendorRoleArn,
                     Condition: { StringEquals: { "aws:PrincipalArn": [...p.principals, p.workloadRoleArn] } },
                 },
+                seal([...p.principals, ...vendorSideRoles(p)]),
             ]);
         case "logs":
             return policy([
                 { Sid: "WorkloadLogGroupOnly", Effect: "Allow", Principal: "*", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${p.logGroupArn}:log-stream:*`, Condition: from },
+                seal(vendorSideRoles(p)),
             ]);
     }
 }

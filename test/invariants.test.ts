@@ -622,7 +622,9 @@ describe("protection, seal and names", () => {
         for (const role of ofType(sealed, "aws:iam/role:Role")) expect(seals(role, "assumeRolePolicy")).toEqual(["SealDenyAssumeRole"]);
         for (const bp of ofType(sealed, "aws:s3/bucketPolicy:BucketPolicy")) expect(seals(bp)).toEqual(["SealDenyVendor"]);
         expect(seals(one(sealed, "aws:kms/key:Key", "-key-key"))).toEqual(["SealDenyVendor"]);
-        expect(seals(one(sealed, "aws:ec2/vpcEndpoint:VpcEndpoint", "-s3-endpoint"))).toEqual(["SealDenyVendor"]);
+        const endpoints = ofType(sealed, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        expect(endpoints.map((e) => e.name).sort()).toEqual(["evalcorp-network-kms-endpoint", "evalcorp-network-s3-endpoint", "evalcorp-network-sts-endpoint"]);
+        for (const e of endpoints) expect([e.name, seals(e)]).toEqual([e.name, ["SealDenyVendor"]]);
         expect(sealed.outputs).toMatchObject({ sealed: true, sealedAt: SEALED_AT });
         for (const p of Object.values(plans)) expect(JSON.stringify(p)).not.toContain('"Sid\\":\\"Seal');
     });

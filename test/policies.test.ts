@@ -353,9 +353,9 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
             workloadTrust: ["SealDenyAssumeRole"],
             key: ["SealDenyVendor"],
             s3Endpoint: ["SealDenyVendor"],
-            kmsEndpoint: [],
-            stsEndpoint: [],
-            logsEndpoint: [],
+            kmsEndpoint: ["SealDenyVendor"],
+            stsEndpoint: ["SealDenyVendor"],
+            logsEndpoint: ["SealDenyVendor"],
             "bucket:r": ["SealDenyVendor"],
             "bucket:w": ["SealDenyVendor"],
         });
@@ -381,6 +381,15 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
         expect(bySid(dataBucketPolicy(sealed, "r"), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket("r"), `${bucket("r")}/*`], Condition: vendorSide });
         expect(bySid(s3EndpointPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: vendorSide });
         expect(bySid(vendorKeyPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: { AWS: [VENDOR_ROLE, WORKLOAD_ROLE] }, Action: "kms:*", Resource: "*" });
+        expect(bySid(interfaceEndpointPolicy("kms", sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: vendorSide });
+        expect(bySid(interfaceEndpointPolicy("sts", sealed), "SealDenyVendor")).toEqual({
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sts:*",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalArn": [...sealed.principals, VENDOR_ROLE, WORKLOAD_ROLE] } },
+        });
         // A session issued before the seal is denied; the evaluator agrees with the condition's intent.
         const req = { action: "s3:GetObject", resource: `${bucket("r")}/k` };
         expect(deniedBy(role, { ...req, context: { "aws:TokenIssueTime": "2026-11-23T11:59:59Z", "aws:SourceVpce": VPCE } })).toEqual(["SealDenyAll", "SealRevokeOlderSessions"]);
@@ -447,5 +456,27 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
             const c = JSON.stringify(s.Condition ?? {});
             expect(c).toMatch(/aws:SourceAccount|aws:SourceArn|kms:EncryptionContext/);
         }
+    });
+
+    it("the deployer may write evidence only: data keys via S3 for the archive bucket, puts only under vendors/*/evidence/", () => {
+        expect(bySid(archiveKeyPolicy(a), "DeployerEncryptsEvidenceViaS3")).toEqual({
+            Sid: "DeployerEncryptsEvidenceViaS3",
+            Effect: "Allow",
+            Principal: { AWS: DEPLOYER },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive" } },
+        });
+        expect(bySid(archiveBucketPolicy(a), "DeployerWritesEvidenceOnly")).toEqual({
+            Sid: "DeployerWritesEvidenceOnly",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: "arn:aws:s3:::archive/vendors/*/evidence/*",
+            Condition: { StringEquals: { "aws:PrincipalArn": DEPLOYER } },
+        });
+        // Nobody else may decrypt with or generate keys from the archive key through an AWS principal but break-glass.
+        const humans = allows(archiveKeyPolicy(a)).filter((s) => (s.Principal as { AWS?: string | string[] }).AWS);
+        expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministration", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
     });
 });

@@ -69,6 +69,7 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
             `${vendor}-identity-workload-role`,
             `${vendor}-key-key`,
             `${vendor}-network-s3-endpoint`,
+            ...spec.network.interfaceEndpoints.map((service) => `${vendor}-network-${service}-endpoint`),
             ...spec.datasets.map((d) => `${vendor}-${d.name}-policy`),
         ].sort();
         expect(diff.changed.map((c) => c.name).sort()).toEqual(expected);

@@ -39,7 +39,11 @@ export function register(program: Command): void {
                 const fleet = await runFleet(
                     {
                         verb: "access",
-                        run: (v) => withSimulator(async () => { const plans = await plansFor(v.spec, v.security); return accessReport(worldFromPlans(plans.vendor, plans.security), v.id); }),
+                        run: (v) =>
+                            withSimulator(async () => {
+                                const plans = await plansFor(v.spec, v.security);
+                                return accessReport(worldFromPlans(plans.vendor, plans.security), v.id);
+                            }),
                         summarize: (r) => ({ result: `${r.grants.length} grants, ${r.assumers.length} assumers${r.sealed ? ", sealed" : ""}` }),
                     },
                     { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec },

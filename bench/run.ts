@@ -1,0 +1,191 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import Table from "cli-table3";
+import { stringify } from "yaml";
+import { planTask } from "../cli/commands/plan";
+import { runFleet } from "../fleet/runner";
+import { runPlan } from "../plan/engine";
+import { mockSecurityOutputs, planVendor } from "../plan/stacks";
+import type { Plan } from "../plan/types";
+import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../spec/load";
+import type { SecuritySpec, VendorSpec } from "../spec/schema";
+
+// Offline plan benchmarks. Targets (issue 6): one enclave within 1.25x the SDK floor; 100 vendors within 60 s and 1.5 GB.
+const TARGET_RATIO = 1.25;
+const TARGET_FLEET_SECONDS = 60;
+const TARGET_FLEET_MB = 1536;
+const WARMUP_RUNS = 5;
+const MEASURED_RUNS = 15;
+const FLEET_SIZES = [10, 50, 100];
+const EXAMPLE = "acme-labeling";
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+/** Max RSS sampled every 5 ms while `fn` runs (the plan yields to the event loop at every RPC). */
+async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; peakRssMb: number }> {
+    let peak = process.memoryUsage().rss;
+    const timer = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+    }, 5);
+    const started = performance.now();
+    try {
+        const value = await fn();
+        const ms = performance.now() - started;
+        peak = Math.max(peak, process.memoryUsage().rss);
+        return { value, ms, peakRssMb: mb(peak) };
+    } finally {
+        clearInterval(timer);
+    }
+}
+
+/** The n-th generated vendor: the example spec with a distinct id and a distinct /20 in 10.64.0.0/10. */
+export function generatedVendor(example: VendorSpec, n: number): VendorSpec {
+    const id = `bench-${String(n).padStart(3, "0")}`;
+    const cidr = `10.${64 + Math.floor(n / 16)}.${(n % 16) * 16}.0/20`;
+    return { ...example, id, displayName: `Bench vendor ${n}`, network: { ...example.network, cidr } };
+}
+
+/**
+ * The SDK floor: as many bare CustomResources as the plan registers (components, provider and stack reference
+ * included), each with the inputs the plan recorded for its counterpart, through the same runPlan and mocks. What the
+ * real plan costs above this is our own program: components, policy rendering, Outputs between resources.
+ */
+function floorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): Promise<Plan> {
+    const bare = reference.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    return runPlan({
+        stack: spec.id,
+        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
+        knownSecrets: [],
+        program: () => {
+            for (const [i, r] of bare.entries()) new BareCustom("bench:index:Bare", `bare-${i}`, { ...r.inputs });
+            return {};
+        },
+    });
+}
+
+class BareComponent extends pulumi.ComponentResource {}
+class BareCustom extends pulumi.CustomResource {}
+
+type ResourceClass = new (name: string, args: Record<string, unknown>) => pulumi.Resource;
+
+/** The @pulumi/aws (or @pulumi/random) class behind a type token, e.g. aws:s3/bucket:Bucket -> aws.s3.Bucket. */
+function classOf(type: string): ResourceClass {
+    const [pkg, mod, cls] = type.split(":");
+    const lib = (pkg === "aws" ? aws : random) as unknown as Record<string, unknown>;
+    const ns = pkg === "random" || mod.split("/")[0] === "index" ? lib : (lib[mod.split("/")[0]] as Record<string, unknown>);
+    return ns[cls] as ResourceClass;
+}
+
+/**
+ * The typed floor: the same resources through their real @pulumi/aws classes with the inputs the plan recorded, but
+ * flat (no components, parents, Outputs between resources or policy rendering). plan/typed floor is our program's own
+ * overhead; typed floor/bare floor is what the typed provider SDK classes cost (each declares dozens of outputs).
+ */
+function typedFloorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): Promise<Plan> {
+    const resources = reference.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    return runPlan({
+        stack: spec.id,
+        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
+        knownSecrets: [],
+        program: () => {
+            for (const [i, r] of resources.entries()) {
+                const name = `typed-${i}`;
+                if (!r.custom) new BareComponent(r.type, name);
+                else if (r.type === "pulumi:providers:aws") new aws.Provider(name, { region: r.inputs.region as aws.Region });
+                else if (r.type === "pulumi:pulumi:StackReference") new pulumi.StackReference(name, { name: String(r.inputs.name ?? name) });
+                else new (classOf(r.type))(name, { ...r.inputs });
+            }
+            return {};
+        },
+    });
+}
+
+function toYaml(spec: VendorSpec): string {
+    return stringify(JSON.parse(JSON.stringify(spec)));
+}
+
+export async function main(_argv: string[]): Promise<number> {
+    const example = loadVendorSpec(vendorSpecPath(EXAMPLE), EXAMPLE);
+    const security = loadSecuritySpec(securitySpecPath());
+    const startRss = mb(process.memoryUsage().rss);
+
+    // Single enclave: warm up both paths (module loading, JIT), then alternate measured runs and take medians.
+    const reference = await planVendor(example, security);
+    for (let i = 0; i < WARMUP_RUNS; i++) {
+        await planVendor(example, security);
+        await floorPlan(reference, security, example);
+        await typedFloorPlan(reference, security, example);
+    }
+    const planMs: number[] = [];
+    const floorMs: number[] = [];
+    const typedMs: number[] = [];
+    let planPeak = 0;
+    for (let i = 0; i < MEASURED_RUNS; i++) {
+        const p = await sampled(() => planVendor(example, security));
+        const f = await sampled(() => floorPlan(reference, security, example));
+        const t = await sampled(() => typedFloorPlan(reference, security, example));
+        planMs.push(p.ms);
+        floorMs.push(f.ms);
+        typedMs.push(t.ms);
+        planPeak = Math.max(planPeak, p.peakRssMb);
+    }
+    const registrations = reference.resources.length - 1;
+    const ratio = median(planMs) / median(floorMs);
+    const typedRatio = median(planMs) / median(typedMs);
+
+    const rows: (string | number)[][] = [
+        [`1 enclave (${EXAMPLE}), median of ${MEASURED_RUNS}`, registrations, `${median(planMs).toFixed(1)} ms`, "-", planPeak.toFixed(0)],
+        [`SDK floor: ${registrations} bare CustomResources, median of ${MEASURED_RUNS}`, registrations, `${median(floorMs).toFixed(1)} ms`, "-", "-"],
+        [`typed floor: same @pulumi/aws classes, flat, median of ${MEASURED_RUNS}`, registrations, `${median(typedMs).toFixed(1)} ms`, "-", "-"],
+    ];
+
+    // Fleets: specs generated from the example into a temp stacks folder, planned by the same runner as `plan --all`.
+    const fleetResults: { n: number; s: number; peak: number }[] = [];
+    for (const n of FLEET_SIZES) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `enclave-bench-${n}-`));
+        try {
+            fs.copyFileSync(securitySpecPath(), path.join(dir, "security.yaml"));
+            for (let i = 0; i < n; i++) {
+                const spec = generatedVendor(example, i);
+                fs.writeFileSync(path.join(dir, `${spec.id}.yaml`), toYaml(spec));
+            }
+            const run = await sampled(() => runFleet(planTask, { stacksDir: dir, progress: null }));
+            const failed = run.value.outcomes.filter((o) => !o.ok);
+            if (failed.length) throw new Error(`fleet of ${n}: ${failed.length} vendors failed, first: ${JSON.stringify(failed[0])}`);
+            const resources = run.value.outcomes.reduce((s, o) => s + (o.ok ? o.value.resources.length - 1 : 0), 0);
+            fleetResults.push({ n, s: run.ms / 1000, peak: run.peakRssMb });
+            rows.push([`${n} vendors, one process (plan --all path)`, resources, `${(run.ms / 1000).toFixed(2)} s`, `${(run.ms / n).toFixed(1)} ms`, run.peakRssMb.toFixed(0)]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    const table = new Table({
+        head: ["run", "registrations", "time", "per vendor", "peak RSS MB (sampled)"],
+        style: { head: [], border: [] },
+        colAligns: ["left", "right", "right", "right", "right"],
+    });
+    rows.forEach((r) => table.push(r));
+    const maxRssMb = process.resourceUsage().maxRSS / 1024;
+    const worst = fleetResults[fleetResults.length - 1];
+    const out = [
+        `offline plan benchmark - ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB RAM, ${os.platform()} ${os.arch()}`,
+        table.toString(),
+        `process maxRSS (resourceUsage): ${maxRssMb.toFixed(0)} MB; RSS at start ${startRss.toFixed(0)} MB`,
+        `targets: 1 enclave <= ${TARGET_RATIO}x floor: ${ratio <= TARGET_RATIO ? "met" : "MISSED"}; ` +
+            `${worst.n} vendors <= ${TARGET_FLEET_SECONDS} s: ${worst.s <= TARGET_FLEET_SECONDS ? "met" : "MISSED"} (${worst.s.toFixed(2)} s); ` +
+            `<= ${TARGET_FLEET_MB} MB: ${Math.max(worst.peak, maxRssMb) <= TARGET_FLEET_MB ? "met" : "MISSED"} (${Math.max(worst.peak, maxRssMb).toFixed(0)} MB)`,
+        `plan/typed-floor ratio (our program's own overhead): ${typedRatio.toFixed(2)}; typed/bare floor (provider SDK classes): ${(median(typedMs) / median(floorMs)).toFixed(2)}`,
+        `plan/floor ratio: ${ratio.toFixed(2)}`,
+    ];
+    process.stdout.write(`${out.join("\n")}\n`);
+    return 0;
+}

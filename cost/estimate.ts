@@ -1,0 +1,194 @@
+import type { Plan, PlanResource } from "../plan/types";
+import { HOURS_PER_MONTH, PRICES_AS_OF, pricesFor, type Price, type RegionPrices } from "./prices";
+
+/**
+ * Usage assumptions, per enclave per month unless stated. Fixed costs come from what the plan creates; usage costs
+ * need volumes nobody knows before the vendor works, so they are stated here and shown with every estimate.
+ */
+export const ASSUMPTIONS = {
+    /** Object-level S3 requests on the vendor's datasets (all of them are CloudTrail data events). */
+    s3RequestsPerMonth: 1_000_000,
+    /** Share of those requests that are PUT/LIST (the rest are GET). */
+    s3PutShare: 0.2,
+    /** Data kept in each dataset bucket (S3 Standard). */
+    gbStoredPerDataset: 100,
+    /** KMS requests per key (S3 bucket keys cut per-object calls). */
+    kmsRequestsPerKey: 10_000,
+    /** VPC flow logs delivered to the archive per flow log. */
+    flowLogGbPerMonth: 5,
+    /** S3 server access logs written per logged bucket (delivery is free; storage is not). */
+    accessLogGbPerBucket: 0.5,
+    /** Workload logs ingested per CloudWatch log group. */
+    workloadLogGbIngested: 1,
+    /** Workload logs held per log group (one year at the ingestion rate above). */
+    workloadLogGbStored: 12,
+    /** Data processed per interface endpoint (KMS/STS/Logs API calls are small). */
+    interfaceEndpointGb: 1,
+    /** Traffic from inside the VPC to S3 and AWS APIs: free through the S3 gateway endpoint, billed through a NAT gateway. */
+    vpcToAwsGb: 50,
+} as const;
+
+export type Assumptions = { -readonly [K in keyof typeof ASSUMPTIONS]: number };
+
+/** What the estimate counts, taken from a plan (or described, for the awsx comparison). */
+export interface Inventory {
+    region: string;
+    kmsKeys: number;
+    /** One entry per interface endpoint: the number of AZs (subnets) it has an ENI in. */
+    interfaceEndpointAzs: number[];
+    gatewayEndpoints: number;
+    natGateways: number;
+    publicIpv4: number;
+    /** Trails that record data events only (no management events, so no second-copy charge). */
+    dataEventTrails: number;
+    /** Trails that also record management events (first copy free; a second copy is not modelled). */
+    managementEventTrails: number;
+    flowLogsToS3: number;
+    flowLogsToCloudWatch: number;
+    datasetBuckets: number;
+    accessLoggedBuckets: number;
+    logGroups: number;
+}
+
+export type CostArea = "network" | "key" | "data" | "audit";
+
+export interface CostLine {
+    area: CostArea;
+    kind: "fixed" | "usage";
+    item: string;
+    quantity: number;
+    unit: string;
+    unitUsd: number;
+    usd: number;
+    source: string;
+}
+
+export interface CostEstimate {
+    region: string;
+    lines: CostLine[];
+    fixedUsd: number;
+    usageUsd: number;
+    totalUsd: number;
+    byArea: Record<CostArea, number>;
+    assumptions: Assumptions;
+    pricesAsOf: string;
+}
+
+const ofType = (plan: Plan, type: string): PlanResource[] => plan.resources.filter((r) => r.type === type);
+
+/** The region the plan deploys to: its explicit AWS provider's, else the region in its KMS key ARN. */
+export function planRegion(plan: Plan): string {
+    const provider = ofType(plan, "pulumi:providers:aws").find((r) => typeof r.inputs.region === "string");
+    if (provider) return provider.inputs.region as string;
+    const arn = ofType(plan, "aws:kms/key:Key")
+        .map((k) => k.outputs.arn)
+        .find((a): a is string => typeof a === "string");
+    if (arn) return arn.split(":")[3];
+    throw new Error(`plan ${plan.stack} names no region (no AWS provider with a region, no KMS key ARN)`);
+}
+
+function isDataOnlyTrail(trail: PlanResource): boolean {
+    const selectors = trail.inputs.advancedEventSelectors as { fieldSelectors: { field: string; equals?: string[] }[] }[] | undefined;
+    if (!selectors || selectors.length === 0) return false;
+    return selectors.every((s) => s.fieldSelectors.some((f) => f.field === "eventCategory" && f.equals?.length === 1 && f.equals[0] === "Data"));
+}
+
+/** Counts what the plan would really create, by resource type. */
+export function inventoryFromPlan(plan: Plan): Inventory {
+    const endpoints = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
+    const interfaces = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
+    const trails = ofType(plan, "aws:cloudtrail/trail:Trail");
+    const flowLogs = ofType(plan, "aws:ec2/flowLog:FlowLog");
+    return {
+        region: planRegion(plan),
+        kmsKeys: ofType(plan, "aws:kms/key:Key").length,
+        interfaceEndpointAzs: interfaces.map((e) => (Array.isArray(e.inputs.subnetIds) ? e.inputs.subnetIds.length : 0)),
+        gatewayEndpoints: endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway").length,
+        natGateways: ofType(plan, "aws:ec2/natGateway:NatGateway").length,
+        publicIpv4: ofType(plan, "aws:ec2/eip:Eip").length,
+        dataEventTrails: trails.filter(isDataOnlyTrail).length,
+        managementEventTrails: trails.filter((t) => !isDataOnlyTrail(t)).length,
+        flowLogsToS3: flowLogs.filter((f) => f.inputs.logDestinationType === "s3").length,
+        flowLogsToCloudWatch: flowLogs.filter((f) => f.inputs.logDestinationType !== "s3").length,
+        datasetBuckets: ofType(plan, "aws:s3/bucket:Bucket").length,
+        accessLoggedBuckets: ofType(plan, "aws:s3/bucketLogging:BucketLogging").length,
+        logGroups: ofType(plan, "aws:cloudwatch/logGroup:LogGroup").length,
+    };
+}
+
+/**
+ * awsx's `new awsx.ec2.Vpc("vpc")` with its defaults: 3 AZs, a public and a private subnet per AZ, an internet
+ * gateway (free), one NAT gateway per AZ each with an EIP (billed as a public IPv4 address), no VPC endpoints, no flow
+ * logs. Network only: it has no key, data or audit resources.
+ */
+export function defaultAwsxVpcInventory(region: string): Inventory {
+    return {
+        region,
+        kmsKeys: 0,
+        interfaceEndpointAzs: [],
+        gatewayEndpoints: 0,
+        natGateways: 3,
+        publicIpv4: 3,
+        dataEventTrails: 0,
+        managementEventTrails: 0,
+        flowLogsToS3: 0,
+        flowLogsToCloudWatch: 0,
+        datasetBuckets: 0,
+        accessLoggedBuckets: 0,
+        logGroups: 0,
+    };
+}
+
+const count = (n: number): string => n.toLocaleString("en-US");
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function estimateInventory(inv: Inventory, assumptions: Assumptions = { ...ASSUMPTIONS }): CostEstimate {
+    const pr: RegionPrices = pricesFor(inv.region);
+    const a = assumptions;
+    const lines: CostLine[] = [];
+    const add = (area: CostArea, kind: CostLine["kind"], item: string, quantity: number, price: Price, per = 1) => {
+        if (quantity === 0) return;
+        lines.push({ area, kind, item, quantity: round(quantity, 6), unit: price.unit, unitUsd: price.usd, usd: round((quantity / per) * price.usd, 6), source: price.source });
+    };
+    const H = HOURS_PER_MONTH;
+
+    // Network
+    const endpointAzHours = inv.interfaceEndpointAzs.reduce((s, azs) => s + azs * H, 0);
+    add("network", "fixed", `interface endpoints (${inv.interfaceEndpointAzs.length}, ${inv.interfaceEndpointAzs.join("+")} AZs) x ${H} h`, endpointAzHours, pr.interfaceEndpointAzHour);
+    add("network", "usage", `interface endpoint data (${a.interfaceEndpointGb} GB each)`, inv.interfaceEndpointAzs.length * a.interfaceEndpointGb, pr.interfaceEndpointGb);
+    add("network", "fixed", "S3 gateway endpoint (free)", inv.gatewayEndpoints, pr.gatewayEndpointMonth);
+    add("network", "fixed", `NAT gateways (${inv.natGateways}) x ${H} h`, inv.natGateways * H, pr.natGatewayHour);
+    add("network", "fixed", `public IPv4 addresses (${inv.publicIpv4}) x ${H} h`, inv.publicIpv4 * H, pr.publicIpv4Hour);
+    if (inv.natGateways > 0) add("network", "usage", `VPC-to-AWS traffic through NAT (${a.vpcToAwsGb} GB)`, a.vpcToAwsGb, pr.natGatewayGb);
+    add("network", "usage", `flow logs delivered to S3 (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToS3 * a.flowLogGbPerMonth, pr.vendedLogsS3Gb);
+    add("network", "usage", `flow logs ingested by CloudWatch Logs (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToCloudWatch * a.flowLogGbPerMonth, pr.cloudwatchLogsIngestGb);
+
+    // Key
+    add("key", "fixed", `KMS keys (${inv.kmsKeys})`, inv.kmsKeys, pr.kmsKeyMonth);
+    add("key", "usage", `KMS requests (${count(a.kmsRequestsPerKey)} per key)`, inv.kmsKeys * a.kmsRequestsPerKey, pr.kmsRequests10k, 10_000);
+
+    // Data
+    const requests = inv.datasetBuckets > 0 ? a.s3RequestsPerMonth : 0;
+    add("data", "usage", `dataset storage (${inv.datasetBuckets} x ${a.gbStoredPerDataset} GB)`, inv.datasetBuckets * a.gbStoredPerDataset, pr.s3StandardGbMonth);
+    add("data", "usage", `S3 PUT/LIST requests (${a.s3PutShare * 100}% of ${count(requests)})`, requests * a.s3PutShare, pr.s3PutRequests1k, 1_000);
+    add("data", "usage", `S3 GET requests (${round((1 - a.s3PutShare) * 100, 6)}% of ${count(requests)})`, requests * (1 - a.s3PutShare), pr.s3GetRequests1k, 1_000);
+
+    // Audit: vendor trails record data events only; the account trail's management events are the free first copy.
+    add("audit", "usage", `CloudTrail data events (${count(requests)} S3 object requests)`, inv.dataEventTrails * requests, pr.cloudtrailDataEvents100k, 100_000);
+    const archivedGb = inv.flowLogsToS3 * a.flowLogGbPerMonth + inv.accessLoggedBuckets * a.accessLogGbPerBucket;
+    add("audit", "usage", `log archive storage, first month (flow + ${inv.accessLoggedBuckets} x ${a.accessLogGbPerBucket} GB access logs)`, archivedGb, pr.s3StandardGbMonth);
+    add("audit", "usage", `workload logs ingested (${inv.logGroups} x ${a.workloadLogGbIngested} GB)`, inv.logGroups * a.workloadLogGbIngested, pr.cloudwatchLogsIngestGb);
+    add("audit", "usage", `workload logs stored (${inv.logGroups} x ${a.workloadLogGbStored} GB)`, inv.logGroups * a.workloadLogGbStored, pr.cloudwatchLogsStorageGbMonth);
+
+    const sum = (ls: CostLine[]) => round(ls.reduce((s, l) => s + l.usd, 0), 2);
+    const byArea = { network: 0, key: 0, data: 0, audit: 0 } as Record<CostArea, number>;
+    for (const area of Object.keys(byArea) as CostArea[]) byArea[area] = sum(lines.filter((l) => l.area === area));
+    const fixedUsd = sum(lines.filter((l) => l.kind === "fixed"));
+    const usageUsd = sum(lines.filter((l) => l.kind === "usage"));
+    return { region: inv.region, lines, fixedUsd, usageUsd, totalUsd: round(fixedUsd + usageUsd, 2), byArea, assumptions: { ...a }, pricesAsOf: PRICES_AS_OF };
+}
+
+/** The monthly estimate of what a plan would really create. Throws UnknownRegionError for a region without prices. */
+export function estimatePlan(plan: Plan, assumptions?: Assumptions): CostEstimate {
+    return estimateInventory(inventoryFromPlan(plan), assumptions);
+}

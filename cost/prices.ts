@@ -1,0 +1,108 @@
+/**
+ * Public AWS list prices (USD, on-demand, first pricing tier) used by the cost estimate. Not fetched live: these are the
+ * published list prices as last read by the author on PRICES_AS_OF from the source page of each entry. Re-read the
+ * source pages and update the date before relying on a figure; a region not listed here is refused, never guessed.
+ */
+export const PRICES_AS_OF = "2024-06";
+
+export const HOURS_PER_MONTH = 730;
+
+export interface Price {
+    usd: number;
+    unit: string;
+    source: string;
+}
+
+export interface RegionPrices {
+    /** Interface VPC endpoint, per endpoint per AZ per hour. */
+    interfaceEndpointAzHour: Price;
+    /** Interface VPC endpoint data processed, per GB (first PB tier). */
+    interfaceEndpointGb: Price;
+    /** Gateway VPC endpoint (S3): no charge. */
+    gatewayEndpointMonth: Price;
+    /** KMS customer managed key, per key per month. */
+    kmsKeyMonth: Price;
+    /** KMS API requests, per 10,000. */
+    kmsRequests10k: Price;
+    /** CloudTrail data events delivered to S3, per 100,000. */
+    cloudtrailDataEvents100k: Price;
+    /** S3 Standard storage, per GB-month (first 50 TB). */
+    s3StandardGbMonth: Price;
+    /** S3 Standard PUT/COPY/POST/LIST requests, per 1,000. */
+    s3PutRequests1k: Price;
+    /** S3 Standard GET/SELECT and other requests, per 1,000. */
+    s3GetRequests1k: Price;
+    /** Vended logs (VPC flow logs) delivered to S3, per GB ingested (first 10 TB). */
+    vendedLogsS3Gb: Price;
+    /** CloudWatch Logs standard ingestion, per GB. */
+    cloudwatchLogsIngestGb: Price;
+    /** CloudWatch Logs archived storage, per GB-month. */
+    cloudwatchLogsStorageGbMonth: Price;
+    /** NAT gateway, per gateway per hour. */
+    natGatewayHour: Price;
+    /** NAT gateway data processed, per GB. */
+    natGatewayGb: Price;
+    /** Public IPv4 address (e.g. a NAT gateway's EIP), per address per hour. */
+    publicIpv4Hour: Price;
+}
+
+const SRC = {
+    privatelink: "https://aws.amazon.com/privatelink/pricing/",
+    kms: "https://aws.amazon.com/kms/pricing/",
+    cloudtrail: "https://aws.amazon.com/cloudtrail/pricing/",
+    s3: "https://aws.amazon.com/s3/pricing/",
+    cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/",
+    vpc: "https://aws.amazon.com/vpc/pricing/",
+} as const;
+
+const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
+
+/** US East (N. Virginia) list prices; US West (Oregon) has the same figures for every item here. */
+const US: RegionPrices = {
+    interfaceEndpointAzHour: p(0.01, "endpoint-AZ-hour", SRC.privatelink),
+    interfaceEndpointGb: p(0.01, "GB processed", SRC.privatelink),
+    gatewayEndpointMonth: p(0, "endpoint-month", SRC.privatelink),
+    kmsKeyMonth: p(1, "key-month", SRC.kms),
+    kmsRequests10k: p(0.03, "10,000 requests", SRC.kms),
+    cloudtrailDataEvents100k: p(0.1, "100,000 data events", SRC.cloudtrail),
+    s3StandardGbMonth: p(0.023, "GB-month", SRC.s3),
+    s3PutRequests1k: p(0.005, "1,000 PUT/LIST requests", SRC.s3),
+    s3GetRequests1k: p(0.0004, "1,000 GET requests", SRC.s3),
+    vendedLogsS3Gb: p(0.25, "GB of flow logs delivered to S3", SRC.cloudwatch),
+    cloudwatchLogsIngestGb: p(0.5, "GB ingested", SRC.cloudwatch),
+    cloudwatchLogsStorageGbMonth: p(0.03, "GB-month stored", SRC.cloudwatch),
+    natGatewayHour: p(0.045, "gateway-hour", SRC.vpc),
+    natGatewayGb: p(0.045, "GB processed", SRC.vpc),
+    publicIpv4Hour: p(0.005, "address-hour", SRC.vpc),
+};
+
+/** EU (Ireland): endpoints, NAT and CloudWatch Logs ingestion cost more than in us-east-1. */
+const EU_WEST_1: RegionPrices = {
+    ...US,
+    interfaceEndpointAzHour: p(0.011, "endpoint-AZ-hour", SRC.privatelink),
+    cloudwatchLogsIngestGb: p(0.57, "GB ingested", SRC.cloudwatch),
+    natGatewayHour: p(0.048, "gateway-hour", SRC.vpc),
+    natGatewayGb: p(0.048, "GB processed", SRC.vpc),
+};
+
+export const PRICES: Readonly<Record<string, RegionPrices>> = {
+    "us-east-1": US,
+    "us-west-2": US,
+    "eu-west-1": EU_WEST_1,
+};
+
+/** Invalid input: the plan's region has no prices in this table. */
+export class UnknownRegionError extends Error {
+    constructor(readonly region: string) {
+        super(
+            `no prices for region "${region}" in cost/prices.ts (known: ${Object.keys(PRICES).join(", ")}). Fix: add the region's list prices with their source page and date, or plan in a known region.`,
+        );
+        this.name = "UnknownRegionError";
+    }
+}
+
+export function pricesFor(region: string): RegionPrices {
+    const prices = PRICES[region];
+    if (!prices) throw new UnknownRegionError(region);
+    return prices;
+}

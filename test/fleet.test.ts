@@ -1,0 +1,124 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../cli/main";
+import { CliError, EXIT } from "../cli/errors";
+import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
+import type { Plan } from "../plan/types";
+
+const stacks = path.join(__dirname, "..", "stacks");
+let dir: string;
+
+beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-"));
+    for (const f of ["acme-labeling.yaml", "evalcorp.yaml", "security.yaml"]) fs.copyFileSync(path.join(stacks, f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, "broken-vendor.yaml"), "id: broken-vendor\ndisplayName: Broken\n");
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const write = { out: process.stdout.write, err: process.stderr.write };
+    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
+    try {
+        const code = await main(argv);
+        return { code, stdout: out.join(""), stderr: err.join("") };
+    } finally {
+        process.stdout.write = write.out;
+        process.stderr.write = write.err;
+        process.exitCode = 0;
+    }
+}
+
+const brokenMessage = () =>
+    `${path.join(dir, "broken-vendor.yaml")}: contact is missing: got nothing. Fix: name the owning team or an email, e.g. vendor-risk@lab.example.`;
+
+describe("enclave plan --all", () => {
+    it("plans every good vendor, reports the broken one, and exits 2 (every failure is invalid input)", async () => {
+        const { code, stdout, stderr } = await run(["plan", "--all", "--stacks-dir", dir, "--json"]);
+        expect(code).toBe(EXIT.invalidInput);
+        const byVendor = JSON.parse(stdout) as Record<string, Plan | { error: { message: string; exitCode: number } }>;
+        expect(Object.keys(byVendor)).toEqual(["acme-labeling", "broken-vendor", "evalcorp"]);
+        expect(byVendor["broken-vendor"]).toEqual({ error: { message: brokenMessage(), exitCode: 2 } });
+        expect((byVendor["acme-labeling"] as Plan).stack).toBe("acme-labeling");
+        expect((byVendor.evalcorp as Plan).resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(3);
+        // Not a TTY: plain progress lines, then the table on stderr (stdout stays JSON).
+        expect(stderr).toContain("[2/3] plan broken-vendor: failed: ");
+        expect(stderr).toMatch(/\[1\/3\] plan acme-labeling: ok, 44 resources, \$12\.51\/month \(\d+\.\d\d s\)\n/);
+        expect(stderr).toContain("3 vendors, 2 ok, 1 failed; estimated total $66.53/month; exit 2");
+    });
+
+    it("prints the summary table on stdout without --json", async () => {
+        const { code, stdout } = await run(["plan", "--all", "--stacks-dir", dir]);
+        expect(code).toBe(2);
+        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+40 │\s+\$54\.02 │/);
+        expect(stdout).toContain("FAILED (exit 2):");
+    });
+
+    it("refuses --all with a vendor, and --stacks-dir without --all", async () => {
+        expect((await run(["plan", "acme-labeling", "--all"])).stderr).toBe(
+            "enclave: --all plans every vendor in the stacks folder: give no vendor, --spec or --security with it\n",
+        );
+        const noAll = await run(["plan", "acme-labeling", "--stacks-dir", dir]);
+        expect([noAll.code, noAll.stderr]).toEqual([2, "enclave: --stacks-dir goes with --all\n"]);
+        const missing = await run(["plan", "--all", "--stacks-dir", path.join(dir, "nope")]);
+        expect([missing.code, missing.stderr]).toEqual([2, `enclave: --stacks-dir ${path.join(dir, "nope")}: no such folder\n`]);
+    });
+});
+
+describe("fleet runner", () => {
+    const task = (fail: Record<string, Error>, findings: string[] = []): FleetTask<string> => ({
+        verb: "check",
+        run: async (v) => {
+            if (fail[v.id]) throw fail[v.id];
+            return v.id;
+        },
+        summarize: (id) => (findings.includes(id) ? { result: "1 finding", exitCode: EXIT.finding } : { result: "clean" }),
+    });
+
+    it("exits 1 when any failure is not invalid input, and still runs the others", async () => {
+        const report = await runFleet(task({ "acme-labeling": new Error("boom") }), { stacksDir: dir, progress: null });
+        expect(report.outcomes.map((o) => [o.vendor, o.ok])).toEqual([
+            ["acme-labeling", false],
+            ["broken-vendor", false],
+            ["evalcorp", true],
+        ]);
+        expect(report.exitCode).toBe(EXIT.failure);
+        expect(report.outcomes[0]).toMatchObject({ error: { message: "unexpected failure: boom (rerun with ENCLAVE_DEBUG=1 for details)", exitCode: 1 } });
+        expect(renderFleetTable(report)).toContain("3 vendors, 1 ok, 2 failed; exit 1");
+    });
+
+    it("exits with the finding code when nothing failed", () => {
+        const ok = (vendor: string, exitCode?: number) => ({ vendor, ok: true as const, value: 1, summary: { exitCode }, durationMs: 1 });
+        expect(fleetExitCode([ok("a"), ok("b")])).toBe(0);
+        expect(fleetExitCode([ok("a"), ok("b", EXIT.finding)])).toBe(3);
+        const bad = (exitCode: number) => ({ vendor: "x", ok: false as const, error: { message: "m", exitCode }, durationMs: 1 });
+        expect(fleetExitCode([ok("a", 3), bad(2)])).toBe(2);
+        expect(fleetExitCode([bad(2), bad(1)])).toBe(1);
+    });
+
+    it("reports findings from a task per vendor", async () => {
+        fs.renameSync(path.join(dir, "broken-vendor.yaml"), path.join(dir, "broken-vendor.txt"));
+        try {
+            const report = await runFleet(task({}, ["evalcorp"]), { stacksDir: dir, progress: null });
+            expect(report.exitCode).toBe(EXIT.finding);
+            expect(report.outcomes.map((o) => (o.ok ? o.summary.result : "failed"))).toEqual(["clean", "1 finding"]);
+        } finally {
+            fs.renameSync(path.join(dir, "broken-vendor.txt"), path.join(dir, "broken-vendor.yaml"));
+        }
+    });
+
+    it("refuses an empty folder as invalid input", async () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-empty-"));
+        try {
+            await expect(runFleet(task({}), { stacksDir: empty, progress: null })).rejects.toEqual(
+                new CliError(`${empty}: no vendor specs (*.yaml other than security.yaml)`, EXIT.invalidInput),
+            );
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+});

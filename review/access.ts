@@ -40,6 +40,11 @@ export interface Assumer {
     wrongExternalId: Decision;
 }
 
+/** A service principal (EC2) never sends an external ID: the two columns would only repeat the first. */
+function externalIdColumns(a: Assumer): string[] {
+    return a.principal.endsWith(".amazonaws.com") ? ["n/a (service)", "n/a (service)"] : [a.withoutExternalId, a.wrongExternalId];
+}
+
 export interface Probe {
     who: string;
     role: string;
@@ -356,7 +361,7 @@ export function renderAccessMarkdown(report: AccessReport): string {
     out.push(
         table(
             ["role", "principal", "conditions", "with external ID", "without", "wrong ID"],
-            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, a.withoutExternalId, a.wrongExternalId]),
+            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, ...externalIdColumns(a)]),
         ),
     );
     out.push("");

@@ -3,6 +3,7 @@ import { register as plan } from "./plan";
 import { register as access } from "./access";
 import { register as diff } from "./diff";
 import { register as runbook } from "./runbook";
+import { register as check } from "./check";
 
 /** Every command registers itself here, one line each. */
-export const COMMANDS: ((program: Command) => void)[] = [plan, access, diff, runbook];
+export const COMMANDS: ((program: Command) => void)[] = [plan, access, diff, runbook, check];

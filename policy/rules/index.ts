@@ -1,0 +1,59 @@
+// Every guardrail, in the order the README table lists them. The pack (policy/index.ts) and the offline checker
+// (policy/offline.ts, behind `enclave check`) both run exactly this list.
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation } from "./kms";
+import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";
+import { logGroupEncryptedRetained, securityAlarms, trailCoversDataBuckets, trailHardened } from "./logging";
+import { leastPrivilege, noManagedPoliciesNoUsers, roleBoundaryAndSession, trustPolicy } from "./iam";
+import { defaultSgClosed, endpointPolicyExplicit, flowLogAll, noInternetPath, sgDescriptions, sgNoOpenCidr, subnetNoPublicIp } from "./network";
+import { endpointDirectInputs, endpointSecurityGroup, noMixedInlineAndAttached, s3EndpointOwnBuckets, vpcGuardrails } from "./networkStack";
+import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly } from "./s3Access";
+import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
+import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
+
+export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
+    s3PublicAccessBlock,
+    s3TlsOnly,
+    s3NoPublicOrCrossAccountGrant,
+    s3NoAcls,
+    s3SseKmsKeyArn,
+    s3Versioning,
+    s3AccessLogging,
+    s3Lifecycle,
+    s3ObjectLockRetention,
+    kmsRotation,
+    kmsDeletionWindow,
+    kmsKeyPolicy,
+    defaultSgClosed,
+    flowLogAll,
+    noInternetPath,
+    subnetNoPublicIp,
+    sgNoOpenCidr,
+    sgDescriptions,
+    endpointPolicyExplicit,
+    trustPolicy,
+    leastPrivilege,
+    noManagedPoliciesNoUsers,
+    roleBoundaryAndSession,
+    trailHardened,
+    logGroupEncryptedRetained,
+];
+
+export const STACK_POLICIES: StackValidationPolicy[] = [
+    s3BucketCompanions,
+    s3EncryptionPlacement,
+    s3ObjectLockPlacement,
+    s3DataBucketPolicy,
+    kmsOneKeyPerVendor,
+    vpcGuardrails,
+    endpointSecurityGroup,
+    noMixedInlineAndAttached,
+    s3EndpointOwnBuckets,
+    endpointDirectInputs,
+    trailCoversDataBuckets,
+    securityAlarms,
+    destroyableVendorProtectedArchive,
+    sealComplete,
+];
+
+export const ALL_POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [...RESOURCE_POLICIES, ...STACK_POLICIES];

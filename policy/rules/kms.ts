@@ -1,0 +1,105 @@
+// The vendor key and the archive key: rotation, deletion window, key policy, one key per vendor.
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { actionsOf, arnOf, conditionsOf, conditionValues, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
+
+const isSymmetric = (props: Record<string, unknown>) => {
+    const spec = (props.customerMasterKeySpec ?? props.keySpec) as string | undefined;
+    return spec === undefined || spec === "SYMMETRIC_DEFAULT";
+};
+
+export const kmsRotation: ResourceValidationPolicy = {
+    name: "kms-key-rotation-enabled",
+    description: "FSBP KMS.4, CIS 3.6, CKV_AWS_7: symmetric customer keys have enableKeyRotation true. Why: rotation bounds how much data one key version protects.",
+    remediationSteps: "Set enableKeyRotation: true on the aws.kms.Key (components/key.ts, components/logArchive.ts).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    tags: ["FSBP KMS.4", "CIS 3.6", "CKV_AWS_7"],
+    validateResource: (args, report) => {
+        if (!is(T.key, args.type) || !isSymmetric(args.props)) return;
+        if (args.props.enableKeyRotation !== true) report(`enableKeyRotation is ${JSON.stringify(args.props.enableKeyRotation ?? null)}, not true`);
+    },
+};
+
+export const kmsDeletionWindow: ResourceValidationPolicy = {
+    name: "kms-key-deletion-window-and-enabled",
+    description:
+        "FSBP KMS.3: deletionWindowInDays is set explicitly to 7-30, and isEnabled is true unless the key is sealed (its policy then carries a " +
+        "Deny for the vendor roles). Why: the window is the last chance to cancel a crypto-shred; a disabled key without a seal is an outage " +
+        "nobody asked for.",
+    remediationSteps: "Set deletionWindowInDays (keyDeletionWindowDays in the spec) and isEnabled: !sealed.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    tags: ["FSBP KMS.3"],
+    validateResource: (args, report) => {
+        if (!is(T.key, args.type)) return;
+        const w = args.props.deletionWindowInDays;
+        if (typeof w !== "number" || !Number.isInteger(w) || w < 7 || w > 30) report(`deletionWindowInDays is ${JSON.stringify(w ?? null)}: set it explicitly to 7-30`);
+        if (args.props.isEnabled === false) {
+            const sealed = (statementsOf(args.props.policy) ?? []).some((s) => s.Effect === "Deny" && principalsOf(s.Principal).aws.length > 0);
+            if (!sealed) report("isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed");
+        }
+    },
+};
+
+const ACCOUNT_KEYS = ["kms:CallerAccount", "aws:PrincipalAccount", "aws:SourceAccount", "aws:PrincipalArn", "aws:PrincipalOrgID"];
+
+export const kmsKeyPolicy: ResourceValidationPolicy = {
+    name: "kms-key-policy-explicit-and-scoped",
+    description:
+        "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; no Allow to Principal * without an account condition; AWS " +
+        "service principals only with an encryption-context, aws:SourceAccount or aws:SourceArn condition (invariant 19). Why: the default key " +
+        "policy hands the key to every IAM principal of the account; an unconditioned service grant lets any customer's use of that service " +
+        "reach this key (confused deputy).",
+    remediationSteps: "Pass policy: render(vendorKeyPolicy(...)) and condition service statements on kms:EncryptionContext:* or aws:SourceAccount.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    tags: ["FSBP KMS.5", "CKV_AWS_33", "CKV2_AWS_64"],
+    validateResource: (args, report) => {
+        if (!is(T.key, args.type)) return;
+        if (args.props.policy === undefined) return report("policy is not set: the default key policy grants the whole account");
+        const statements = statementsOf(args.props.policy);
+        if (!statements) return report("policy is not a parsable key policy");
+        statements.forEach((s, i) => {
+            if (s.Effect !== "Allow") return;
+            const p = principalsOf(s.Principal);
+            if ((p.any || s.NotPrincipal !== undefined) && !ACCOUNT_KEYS.some((k) => conditionValues(s, k).length > 0)) report(`policy ${label(s, i)} allows Principal "*" without an account condition`);
+            if (p.service.length > 0) {
+                const scoped = conditionsOf(s).some((c) => /^kms:EncryptionContext:/i.test(c.key) || /^aws:Source(Account|Arn)$/i.test(c.key));
+                if (!scoped) report(`policy ${label(s, i)} allows ${p.service.join(", ")} without an encryption-context or aws:SourceAccount/aws:SourceArn condition`);
+            }
+        });
+    },
+};
+
+const KMS_USE = /^kms:(\*|Decrypt|Encrypt|GenerateDataKey.*|ReEncrypt.*)$/i;
+
+export const kmsOneKeyPerVendor: StackValidationPolicy = {
+    name: "kms-one-key-per-vendor",
+    description:
+        "(design) invariant 18, FSBP KMS.1, FSBP KMS.2: a vendor stack has exactly one KMS key, and its role and boundary policies use only that " +
+        "key (by ARN, or key/* pinned with aws:ResourceTag/enclave:vendor to this vendor). Why: a shared or foreign key would survive this " +
+        "vendor's seal or let its roles decrypt another vendor's data.",
+    remediationSteps: "Keep one EnclaveKey per VendorEnclave and reference key.arn in policies (policies/vendor.ts).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["FSBP KMS.1", "FSBP KMS.2"],
+    validateStack: (args, report) => {
+        if (!isVendorStack(args.resources)) return;
+        const keys = ofType(args.resources, T.key);
+        if (keys.length !== 1) report(`the vendor stack has ${keys.length} KMS keys (expected exactly 1)`, keys[1]?.urn);
+        const key = keys[0];
+        const keyArn = key && arnOf(key);
+        const vendor = key && tagsOf(key.props)["enclave:vendor"];
+        for (const pol of ofType(args.resources, [...T.rolePolicy, ...T.managedPolicy])) {
+            (statementsOf(pol.props.policy) ?? []).forEach((s, i) => {
+                if (s.Effect !== "Allow" || !actionsOf(s).some((a) => KMS_USE.test(a))) return;
+                for (const r of resourcesOf(s)) {
+                    if (r === keyArn) continue;
+                    const pinned = vendor !== undefined && conditionValues(s, "aws:ResourceTag/enclave:vendor").every((v) => v === vendor) && conditionValues(s, "aws:ResourceTag/enclave:vendor").length > 0;
+                    if (r !== "*" && globMatch(r, keyArn ?? "", false) && pinned) continue;
+                    report(`policy ${label(s, i)} grants KMS use on ${r}, not this vendor's key ${keyArn ?? "(none)"}`, pol.urn);
+                }
+            });
+        }
+    },
+};

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands";
-import { describeFailure, EXIT } from "./errors";
+import { describeFailure, EXIT } from "../spec/errors";
 
 export function buildProgram(): Command {
     const program = new Command("enclave")

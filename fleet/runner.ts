@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Table from "cli-table3";
 import pc from "picocolors";
-import { CliError, describeFailure, EXIT } from "../cli/errors";
+import { CliError, describeFailure, EXIT } from "../spec/errors";
 import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "../spec/load";
 import type { SecuritySpec, VendorSpec } from "../spec/schema";
 

@@ -4,7 +4,7 @@
 // and each of those is then verified by simulation (right / missing / wrong external ID).
 import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
-import { loadSelectedVendor } from "../cli/specs";
+import { loadSelectedVendor } from "../spec/select";
 import type { SecuritySpec, VendorSpec } from "../spec/schema";
 import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";

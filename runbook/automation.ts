@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { CliError } from "../cli/errors";
+import { CliError } from "../spec/errors";
 import type { StackHandle, StackOps, StackOutput, ToolingInfo } from "./types";
 
 // The real StackOps: the Pulumi Automation API over the local program (workDir = repository root, so `up` runs

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError } from "../cli/errors";
+import { CliError } from "../spec/errors";
 import type { AwsReads, CallerIdentity, EvidenceArchive, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
 
 // The real AwsReads and EvidenceArchive: the `aws` CLI (v1 or v2), because the AWS SDK is not a dependency of this

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliError, EXIT } from "../cli/errors";
+import { CliError, EXIT } from "../spec/errors";
 import { archiveBucketName, archivePrefixes } from "../policies/names";
 import { listVendorIds, loadVendorSpec, vendorSpecPath } from "../spec/load";
 import { SECURITY_STACK_NAME, type VendorSpec } from "../spec/schema";

@@ -3,9 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main";
-import { CliError, EXIT } from "../cli/errors";
+import { CliError, EXIT } from "../spec/errors";
 import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
 import type { Plan } from "../plan/types";
+import { checkTask } from "../cli/commands/check";
+import { POLICY_COUNT } from "../policy/offline";
 
 const stacks = path.join(__dirname, "..", "stacks");
 let dir: string;
@@ -66,6 +68,40 @@ describe("enclave plan --all", () => {
         expect([noAll.code, noAll.stderr]).toEqual([2, "enclave: --stacks-dir goes with --all\n"]);
         const missing = await run(["plan", "--all", "--stacks-dir", path.join(dir, "nope")]);
         expect([missing.code, missing.stderr]).toEqual([2, `enclave: --stacks-dir ${path.join(dir, "nope")}: no such folder\n`]);
+    });
+});
+
+describe("enclave check --all and access --all", () => {
+    it("check --all checks every good vendor, reports the broken one, and exits 2", async () => {
+        const { code, stdout, stderr } = await run(["check", "--all", "--stacks-dir", dir, "--json"]);
+        expect(code).toBe(EXIT.invalidInput);
+        const byVendor = JSON.parse(stdout) as Record<string, { policies?: number; violations?: unknown[]; error?: unknown }>;
+        expect(byVendor["acme-labeling"]).toEqual({ policies: POLICY_COUNT, violations: [] });
+        expect(byVendor.evalcorp).toEqual({ policies: POLICY_COUNT, violations: [] });
+        expect(byVendor["broken-vendor"]).toEqual({ error: { message: brokenMessage(), exitCode: 2 } });
+        expect(stderr).toContain(`[1/3] check acme-labeling: clean (${POLICY_COUNT} policies)`);
+        expect(stderr).toContain("3 vendors, 2 ok, 1 failed; exit 2");
+    });
+
+    it("a vendor with violations makes the fleet exit 3 and names the policies", () => {
+        const violation = { policy: "s3-deny-insecure-transport", ruleIds: ["FSBP S3.5"], enforcementLevel: "mandatory", urn: "urn:x", message: "m", fix: "f" };
+        const plan = { project: "vendor-enclaves", stack: "x", resources: [], outputs: {} };
+        expect(checkTask.summarize!({ plan, violations: [violation, violation] as never })).toEqual({
+            result: "2 violation(s): s3-deny-insecure-transport",
+            exitCode: EXIT.finding,
+        });
+        expect(checkTask.summarize!({ plan, violations: [] })).toEqual({ result: `clean (${POLICY_COUNT} policies)` });
+    });
+
+    it("access --all reports every good vendor by simulation and exits 2 for the broken one", async () => {
+        const { code, stdout, stderr } = await run(["access", "--all", "--stacks-dir", dir, "--json"]);
+        expect(code).toBe(EXIT.invalidInput);
+        const byVendor = JSON.parse(stdout) as Record<string, { vendorId?: string; grants?: unknown[]; error?: unknown }>;
+        expect(Object.keys(byVendor)).toEqual(["acme-labeling", "broken-vendor", "evalcorp"]);
+        expect(byVendor["acme-labeling"].vendorId).toBe("acme-labeling");
+        expect(byVendor.evalcorp.vendorId).toBe("evalcorp");
+        expect(byVendor["broken-vendor"]).toEqual({ error: { message: brokenMessage(), exitCode: 2 } });
+        expect(stderr).toContain("3 vendors, 2 ok, 1 failed; exit 2");
     });
 });
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CliError } from "../cli/errors";
+import { CliError } from "../spec/errors";
 import { runCommand, stepsFor, type Command } from "../runbook/runbook";
 import { backoffDelays } from "../runbook/retry";
 import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions } from "./support/runbookFake";

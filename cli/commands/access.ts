@@ -3,7 +3,7 @@ import { renderFleetTable, runFleet } from "../../fleet/runner";
 import { accessReport, accessReportFor, plansFor, renderAccessMarkdown } from "../../review/access";
 import { worldFromPlans } from "../../review/simulate";
 import { SimulatorMissingError } from "../../review/simulate";
-import { CliError, EXIT } from "../errors";
+import { CliError, EXIT } from "../../spec/errors";
 
 export interface AccessOptions {
     spec?: string;

@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
+import { renderFleetTable, runFleet, type FleetTask } from "../../fleet/runner";
+import { planVendor } from "../../plan/stacks";
 import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
 import type { Plan } from "../../plan/types";
-import { CliError, EXIT } from "../errors";
+import { CliError, EXIT } from "../../spec/errors";
 import { planFromOptions } from "./plan";
 
 export interface CheckOptions {
@@ -11,6 +13,37 @@ export interface CheckOptions {
     securitySpec?: string;
     security?: boolean;
     json?: boolean;
+    all?: boolean;
+    stacksDir?: string;
+}
+
+/** The fleet task behind `check --all`: plan each vendor, run every policy, exit 3 for the fleet if any vendor violates one. */
+export const checkTask: FleetTask<{ plan: Plan; violations: Violation[] }> = {
+    verb: "check",
+    run: async (v) => {
+        const plan = await planVendor(v.spec, v.security);
+        return { plan, violations: await checkPlan(plan) };
+    },
+    summarize: ({ violations }) =>
+        violations.length === 0
+            ? { result: `clean (${POLICY_COUNT} policies)` }
+            : { result: `${violations.length} violation(s): ${[...new Set(violations.map((v) => v.policy))].join(", ")}`, exitCode: EXIT.finding },
+};
+
+async function checkAll(vendor: string | undefined, opts: CheckOptions): Promise<void> {
+    if (vendor || opts.spec || opts.plan || opts.security) throw new CliError("--all checks every vendor in the stacks folder: give no vendor, --spec, --plan or --security with it", EXIT.invalidInput);
+    const report = await runFleet(checkTask, { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec });
+    if (opts.json) {
+        const byVendor = Object.fromEntries(
+            report.outcomes.map((o) => [o.vendor, o.ok ? { policies: POLICY_COUNT, violations: o.value.violations } : { error: o.error }]),
+        );
+        process.stdout.write(`${JSON.stringify(byVendor, null, 2)}\n`);
+    } else {
+        const found = report.outcomes.flatMap((o) => (o.ok && o.value.violations.length ? [renderViolations(o.value.plan, o.value.violations), ""] : []));
+        process.stdout.write(found.join("\n"));
+    }
+    process.stderr.write(`${renderFleetTable(report, Boolean(process.stderr.isTTY))}\n`);
+    process.exitCode = report.exitCode;
 }
 
 /** Reads a plan JSON file (`enclave plan --json`); anything else is invalid input named by its file, in one line. */
@@ -61,7 +94,11 @@ export function register(program: Command): void {
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option("--security", "check the security stack (log archive)")
         .option("--json", "print {stack, policies, violations: [{policy, ruleIds, enforcementLevel, urn, message, fix}]}")
+        .option("--all", "check every vendor spec in the stacks folder, one after another, with a summary table")
+        .option("--stacks-dir <dir>", "with --all: the folder of vendor specs (default: stacks/)")
         .action(async (vendor: string | undefined, opts: CheckOptions) => {
+            if (opts.all) return checkAll(vendor, opts);
+            if (opts.stacksDir) throw new CliError("--stacks-dir goes with --all", EXIT.invalidInput);
             if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
             const plan = opts.plan ? readPlan(opts.plan) : await planFromOptions(vendor, opts);
             const violations = await checkPlan(plan);

@@ -3,8 +3,8 @@ import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown } from "../../review/diff";
 import { planSecurity, planSpecFile, readPlanFile, reportOfPlan, specAtRef, specTextToFile } from "../../review/sources";
 import { securitySpecPath } from "../../spec/load";
-import { loadSelectedVendor } from "../specs";
-import { CliError, EXIT } from "../errors";
+import { loadSelectedVendor } from "../../spec/select";
+import { CliError, EXIT } from "../../spec/errors";
 import { withSimulator } from "./access";
 
 export interface DiffOptions {

@@ -7,8 +7,8 @@ import { planSecurity, planVendor } from "../../plan/stacks";
 import { renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
 import { loadSecuritySpec } from "../../spec/load";
-import { CliError, EXIT } from "../errors";
-import { loadSelectedVendor } from "../specs";
+import { CliError, EXIT } from "../../spec/errors";
+import { loadSelectedVendor } from "../../spec/select";
 
 export interface PlanOptions {
     spec?: string;

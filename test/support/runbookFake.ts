@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError } from "../../cli/errors";
+import { CliError } from "../../spec/errors";
 import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../policies/names";
 import { dataBucketPolicy, s3EndpointPolicy, vendorRolePolicy, vendorTrustPolicy, workloadRolePolicy, workloadTrustPolicy, type VendorPolicyInputs } from "../../policies/vendor";
 import type { RunbookDeps, KeyState, PolicyJson, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";

@@ -1,4 +1,4 @@
-import { SpecError } from "../spec/load";
+import { SpecError } from "./load";
 
 /** Exit codes every command keeps: 0 ok, 1 failure, 2 invalid input, 3 a finding (access widened, policy violated). */
 export const EXIT = { ok: 0, failure: 1, invalidInput: 2, finding: 3 } as const;

@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "../spec/load";
-import { SECURITY_STACK_NAME, type SecuritySpec, type VendorSpec } from "../spec/schema";
+import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
+import { SECURITY_STACK_NAME, type SecuritySpec, type VendorSpec } from "./schema";
 import { CliError, EXIT } from "./errors";
 
 export interface SpecSelection {

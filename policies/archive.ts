@@ -1,6 +1,6 @@
 import { policy, s3ServiceHost, type PolicyDocument, type Statement } from "./document";
 import { archivePrefixes } from "./names";
-import { KMS_ADMIN_ACTIONS } from "./vendor";
+import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministration } from "./common";
 
 export interface ArchivePolicyInputs {
     accountId: string;
@@ -11,15 +11,6 @@ export interface ArchivePolicyInputs {
     deployerRoleArn: string;
     breakGlassRoleArn: string;
 }
-
-const tls = (bucketArn: string): Statement => ({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-});
 
 /** Evidence must outlive the incident: only break-glass may even ask to delete (Object Lock still refuses). */
 const denyLogDeletion = (p: ArchivePolicyInputs, bucketArn: string): Statement => ({
@@ -36,7 +27,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const logObjects = `${p.archiveBucketArn}/*/AWSLogs/${p.accountId}/*`;
     const fromThisAccount = { StringEquals: { "aws:SourceAccount": p.accountId } };
     return policy([
-        tls(p.archiveBucketArn),
+        denyInsecureTransport(p.archiveBucketArn),
         { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: p.archiveBucketArn, Condition: fromThisAccount },
         {
             Sid: "CloudTrailWrite",
@@ -81,7 +72,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
 /** S3 server access logs: the logging service only, for source buckets of this account. */
 export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
     return policy([
-        tls(p.accessLogBucketArn),
+        denyInsecureTransport(p.accessLogBucketArn),
         {
             Sid: "S3ServerAccessLogs",
             Effect: "Allow",
@@ -101,7 +92,7 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
 export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const account = { "aws:SourceAccount": p.accountId };
     return policy([
-        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: [p.deployerRoleArn, p.breakGlassRoleArn] }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
+        keyAdministration([p.deployerRoleArn, p.breakGlassRoleArn]),
         {
             Sid: "InvestigatorsReadLogs",
             Effect: "Allow",
@@ -142,14 +133,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: "*",
             Condition: { StringEquals: account, ArnLike: { "aws:SourceArn": `arn:aws:logs:${p.region}:${p.accountId}:*` } },
         },
-        {
-            Sid: "CloudWatchLogsEncrypt",
-            Effect: "Allow",
-            Principal: { Service: `logs.${p.region}.amazonaws.com` },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            Resource: "*",
-            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": p.logGroupArn } },
-        },
+        cloudWatchLogsKeyUse("CloudWatchLogsEncrypt", p.region, p.logGroupArn),
         {
             Sid: "CloudWatchAlarmsToEncryptedTopic",
             Effect: "Allow",

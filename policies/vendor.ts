@@ -10,6 +10,7 @@ import {
     type PolicyDocument,
     type Statement,
 } from "./document";
+import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministration } from "./common";
 
 /**
  * Everything the vendor-side documents need, as plain strings: resolved ARNs and ids, never Pulumi Outputs. The base
@@ -234,7 +235,7 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
     };
     if (p.dataPath === "allow-list" && p.egressCidrs.length) perimeter.NotIpAddress = { "aws:SourceIp": p.egressCidrs };
     return policy([
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: both, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        denyInsecureTransport(d.bucketArn),
         {
             Sid: "DenyEncryptionOtherThanKms",
             Effect: "Deny",
@@ -286,26 +287,6 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
     ]);
 }
 
-/** Key administration without kms:Encrypt/Decrypt: the deployer manages the key but cannot read vendor data. */
-export const KMS_ADMIN_ACTIONS = [
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:PutKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:EnableKeyRotation",
-    "kms:DisableKeyRotation",
-    "kms:EnableKey",
-    "kms:DisableKey",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:UpdateKeyDescription",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ListResourceTags",
-    "kms:CreateAlias",
-    "kms:UpdateAlias",
-    "kms:DeleteAlias",
-];
 
 /**
  * Vendor key policy. No "Enable IAM policies" root statement: that would let any principal of the account with a
@@ -314,7 +295,7 @@ export const KMS_ADMIN_ACTIONS = [
  */
 export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
-        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: [p.deployerRoleArn, p.breakGlassRoleArn] }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
+        keyAdministration([p.deployerRoleArn, p.breakGlassRoleArn]),
         {
             Sid: "BreakGlassReadViaS3",
             Effect: "Allow",
@@ -324,14 +305,7 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
             Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId } },
         },
         keyViaS3(p, "*", { principal: { AWS: vendorSideRoles(p) } }),
-        {
-            Sid: "CloudWatchLogsForWorkloadLogGroup",
-            Effect: "Allow",
-            Principal: { Service: `logs.${p.region}.amazonaws.com` },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            Resource: "*",
-            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": p.logGroupArn } },
-        },
+        cloudWatchLogsKeyUse("CloudWatchLogsForWorkloadLogGroup", p.region, p.logGroupArn),
         p.sealed && {
             Sid: "SealDenyVendor",
             Effect: "Deny",

@@ -2,8 +2,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport } from "../review/access";
 
 const STACKS = path.resolve(__dirname, "..", "stacks");
@@ -20,19 +20,6 @@ function specVariant(name: string, vendor: string, edit: (text: string) => strin
     return file;
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-    try {
-        const code = await main(argv);
-        return { code, out, err };
-    } finally {
-        o.mockRestore();
-        e.mockRestore();
-    }
-}
 
 afterEach(() => {
     process.exitCode = 0;
@@ -89,15 +76,15 @@ describe("access report", () => {
     });
 
     it("CLI: Markdown by default, --json, and one line + exit 1 without iam-simulate", async () => {
-        const md = await run(["access", "--spec", path.join(STACKS, "acme-labeling.yaml")]);
+        const md = await runCli(["access", "--spec", path.join(STACKS, "acme-labeling.yaml")]);
         expect(md.code).toBe(0);
         expect(md.out.split("\n")[0]).toBe("# Effective access: acme-labeling");
         expect(md.out).toContain("```mermaid\nflowchart LR");
-        const json = await run(["access", "acme-labeling", "--json"]);
+        const json = await runCli(["access", "acme-labeling", "--json"]);
         expect(json.code).toBe(0);
         expect(JSON.parse(json.out).vendorId).toBe("acme-labeling");
         process.env.ENCLAVE_IAM_SIMULATE_MODULE = "@cloud-copilot/iam-simulate-not-installed";
-        const missing = await run(["access", "acme-labeling"]);
+        const missing = await runCli(["access", "acme-labeling"]);
         expect(missing.code).toBe(1);
         expect(missing.out).toBe("");
         expect(missing.err.trim().split("\n")).toEqual(["enclave: @cloud-copilot/iam-simulate is not installed (it is a devDependency): run `npm install` with dev dependencies to use access/diff"]);
@@ -107,7 +94,7 @@ describe("access report", () => {
 describe("access diff", () => {
     it("widening a dataset read -> read-write exits 3 and names the new access", async () => {
         const head = specVariant("widen", "evalcorp", (t) => t.replace("name: eval-prompts\n    access: read", "name: eval-prompts\n    access: read-write"));
-        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
+        const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
         expect(r.code).toBe(3);
         expect(r.out).toContain("**Access WIDENED**");
         expect(r.out).toContain("| role/enclave-evalcorp-vendor | write | s3:PutObject | dataset eval-prompts | enclave S3 endpoint | TLS only; SSE-KMS with the bucket's key |");
@@ -116,7 +103,7 @@ describe("access diff", () => {
 
     it("adding a vendor principal exits 3 and names it (JSON)", async () => {
         const head = specVariant("principal", "evalcorp", (t) => t.replace("    - arn:aws:iam::777788889999:role/evalcorp-automation\n", "    - arn:aws:iam::777788889999:role/evalcorp-automation\n    - arn:aws:iam::555566667777:role/new-contractor\n"));
-        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head, "--json"]);
+        const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head, "--json"]);
         expect(r.code).toBe(3);
         const d = JSON.parse(r.out);
         expect(d.widened).toBe(true);
@@ -128,22 +115,22 @@ describe("access diff", () => {
 
     it("narrowing exits 0 and lists what was lost; an unchanged vendor against HEAD exits 0", async () => {
         const head = specVariant("narrow", "evalcorp", (t) => t.replace("name: model-outputs\n    access: read-write", "name: model-outputs\n    access: read"));
-        const r = await run(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
+        const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
         expect(r.code).toBe(0);
         expect(r.out).toContain("Access narrowed");
         expect(r.out).toContain("### Lost");
         expect(r.out).not.toContain("### Gained");
-        const same = await run(["diff", "evalcorp", "--base", "HEAD"]);
+        const same = await runCli(["diff", "evalcorp", "--base", "HEAD"]);
         expect(same.err).toBe("");
         expect(same.code).toBe(0);
         expect(same.out).toContain("No change in effective access (HEAD -> working tree): 0 gained, 0 lost");
     });
 
     it("plan files work too; invalid input exits 2", async () => {
-        const planOut = await run(["plan", "acme-labeling", "--json"]);
+        const planOut = await runCli(["plan", "acme-labeling", "--json"]);
         const planFile = path.join(tmp, "acme.plan.json");
         fs.writeFileSync(planFile, planOut.out);
-        const same = await run(["diff", "--base-plan", planFile, "--head-plan", planFile]);
+        const same = await runCli(["diff", "--base-plan", planFile, "--head-plan", planFile]);
         expect(same.code).toBe(0);
         const bad = path.join(tmp, "bad.json");
         fs.writeFileSync(bad, "{ not json");
@@ -156,7 +143,7 @@ describe("access diff", () => {
             ["diff", "nobody", "--base", "HEAD"],
         ];
         for (const argv of cases) {
-            const r = await run(argv);
+            const r = await runCli(argv);
             expect({ argv, code: r.code, lines: r.err.trim().split("\n").length }).toEqual({ argv, code: 2, lines: 1 });
         }
     });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../cli/main";
+import { runCli } from "./support/cli";
 import { CliError, EXIT } from "../spec/errors";
 import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
 import type { Plan } from "../plan/types";
@@ -19,28 +19,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const write = { out: process.stdout.write, err: process.stderr.write };
-    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
-    try {
-        const code = await main(argv);
-        return { code, stdout: out.join(""), stderr: err.join("") };
-    } finally {
-        process.stdout.write = write.out;
-        process.stderr.write = write.err;
-        process.exitCode = 0;
-    }
-}
 
 const brokenMessage = () =>
     `${path.join(dir, "broken-vendor.yaml")}: contact is missing: got nothing. Fix: name the owning team or an email, e.g. vendor-risk@lab.example.`;
 
 describe("enclave plan --all", () => {
     it("plans every good vendor, reports the broken one, and exits 2 (every failure is invalid input)", async () => {
-        const { code, stdout, stderr } = await run(["plan", "--all", "--stacks-dir", dir, "--json"]);
+        const { code, out: stdout, err: stderr } = await runCli(["plan", "--all", "--stacks-dir", dir, "--json"]);
         expect(code).toBe(EXIT.invalidInput);
         const byVendor = JSON.parse(stdout) as Record<string, Plan | { error: { message: string; exitCode: number } }>;
         expect(Object.keys(byVendor)).toEqual(["acme-labeling", "broken-vendor", "evalcorp"]);
@@ -54,26 +39,26 @@ describe("enclave plan --all", () => {
     });
 
     it("prints the summary table on stdout without --json", async () => {
-        const { code, stdout } = await run(["plan", "--all", "--stacks-dir", dir]);
+        const { code, out: stdout } = await runCli(["plan", "--all", "--stacks-dir", dir]);
         expect(code).toBe(2);
         expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+40 │\s+\$54\.02 │/);
         expect(stdout).toContain("FAILED (exit 2):");
     });
 
     it("refuses --all with a vendor, and --stacks-dir without --all", async () => {
-        expect((await run(["plan", "acme-labeling", "--all"])).stderr).toBe(
+        expect((await runCli(["plan", "acme-labeling", "--all"])).err).toBe(
             "enclave: --all plans every vendor in the stacks folder: give no vendor, --spec or --security with it\n",
         );
-        const noAll = await run(["plan", "acme-labeling", "--stacks-dir", dir]);
-        expect([noAll.code, noAll.stderr]).toEqual([2, "enclave: --stacks-dir goes with --all\n"]);
-        const missing = await run(["plan", "--all", "--stacks-dir", path.join(dir, "nope")]);
-        expect([missing.code, missing.stderr]).toEqual([2, `enclave: --stacks-dir ${path.join(dir, "nope")}: no such folder\n`]);
+        const noAll = await runCli(["plan", "acme-labeling", "--stacks-dir", dir]);
+        expect([noAll.code, noAll.err]).toEqual([2, "enclave: --stacks-dir goes with --all\n"]);
+        const missing = await runCli(["plan", "--all", "--stacks-dir", path.join(dir, "nope")]);
+        expect([missing.code, missing.err]).toEqual([2, `enclave: --stacks-dir ${path.join(dir, "nope")}: no such folder\n`]);
     });
 });
 
 describe("enclave check --all and access --all", () => {
     it("check --all checks every good vendor, reports the broken one, and exits 2", async () => {
-        const { code, stdout, stderr } = await run(["check", "--all", "--stacks-dir", dir, "--json"]);
+        const { code, out: stdout, err: stderr } = await runCli(["check", "--all", "--stacks-dir", dir, "--json"]);
         expect(code).toBe(EXIT.invalidInput);
         const byVendor = JSON.parse(stdout) as Record<string, { policies?: number; violations?: unknown[]; error?: unknown }>;
         expect(byVendor["acme-labeling"]).toEqual({ policies: POLICY_COUNT, violations: [] });
@@ -94,7 +79,7 @@ describe("enclave check --all and access --all", () => {
     });
 
     it("access --all reports every good vendor by simulation and exits 2 for the broken one", async () => {
-        const { code, stdout, stderr } = await run(["access", "--all", "--stacks-dir", dir, "--json"]);
+        const { code, out: stdout, err: stderr } = await runCli(["access", "--all", "--stacks-dir", dir, "--json"]);
         expect(code).toBe(EXIT.invalidInput);
         const byVendor = JSON.parse(stdout) as Record<string, { vendorId?: string; grants?: unknown[]; error?: unknown }>;
         expect(Object.keys(byVendor)).toEqual(["acme-labeling", "broken-vendor", "evalcorp"]);

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli";
 import type { Plan, PlanResource } from "../plan/types";
 
 // `enclave check` end to end: in-process through cli/main (the same code path as the binary, minus process start-up),
@@ -13,23 +13,9 @@ const REPO = path.join(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guardrails-cli-"));
 let acme: Plan;
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const o = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-    const e = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-    try {
-        const code = await main(argv);
-        return { code, out, err };
-    } finally {
-        o.mockRestore();
-        e.mockRestore();
-        process.exitCode = 0;
-    }
-}
 
 beforeAll(async () => {
-    const r = await run(["plan", "acme-labeling", "--json"]);
+    const r = await runCli(["plan", "acme-labeling", "--json"]);
     expect(r.code).toBe(0);
     acme = JSON.parse(r.out);
 });
@@ -107,21 +93,21 @@ const PLANTED: { what: string; policy: string; ruleId: string; resource: string;
 
 describe("enclave check", () => {
     it.each([["acme-labeling"], ["evalcorp"], ["--security"]])("exits 0 on the example stack %s", async (arg) => {
-        const r = await run(["check", arg]);
+        const r = await runCli(["check", arg]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
         expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 39 policies, \d+ resources, no violations\n$/);
     });
 
     it("exits 0 on the unmodified plan file", async () => {
-        const r = await run(["check", "--plan", writePlan("clean", () => {}), "--json"]);
+        const r = await runCli(["check", "--plan", writePlan("clean", () => {}), "--json"]);
         expect(r.code).toBe(0);
         expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 39, violations: [] });
     });
 
     it.each(PLANTED.map((c) => [c.what, c] as const))("exits 3 on a plan with %s, naming rule IDs, URN and fix", async (_, c) => {
         const file = writePlan(c.policy, c.mutate);
-        const text = await run(["check", "--plan", file]);
+        const text = await runCli(["check", "--plan", file]);
         expect(text.code).toBe(3);
         const urn = c.resource === "to-igw" ? `urn:pulumi:${A}::vendor-enclaves::aws:ec2/route:Route::to-igw` : acme.resources.find((r) => r.name === c.resource)!.urn;
         expect(text.out).toContain(`MANDATORY ${c.policy} [`);
@@ -129,7 +115,7 @@ describe("enclave check", () => {
         expect(text.out).toContain(`  resource: ${urn}\n`);
         expect(text.out).toMatch(/ {2}fix: {6}\S/);
 
-        const json = await run(["check", "--plan", file, "--json"]);
+        const json = await runCli(["check", "--plan", file, "--json"]);
         expect(json.code).toBe(3);
         const { violations } = JSON.parse(json.out) as { violations: { policy: string; urn: string; ruleIds: string[]; enforcementLevel: string }[] };
         const own = violations.filter((v) => v.policy === c.policy);
@@ -140,13 +126,13 @@ describe("enclave check", () => {
     it("refuses a file that is JSON but not a plan (exit 2, one line naming the file)", async () => {
         const file = path.join(tmp, "not-a-plan.json");
         fs.writeFileSync(file, JSON.stringify({ hello: "world" }));
-        const r = await run(["check", "--plan", file]);
+        const r = await runCli(["check", "--plan", file]);
         expect(r.code).toBe(2);
         expect(r.err).toBe(`enclave: ${file}: not an enclave plan (expected {project, stack, resources: [{urn, type, name, inputs, outputs, ...}]} from \`enclave plan --json\`)\n`);
     });
 
     it("refuses --plan together with a vendor (exit 2)", async () => {
-        const r = await run(["check", A, "--plan", "x.json"]);
+        const r = await runCli(["check", A, "--plan", "x.json"]);
         expect(r.code).toBe(2);
         expect(r.err).toBe("enclave: --plan checks a plan file: give no vendor, --spec or --security with it\n");
     });

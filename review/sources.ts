@@ -27,26 +27,19 @@ export function specAtRef(ref: string, vendorId: string): string | undefined {
     }
 }
 
-/** Writes spec text into a fresh directory as <vendorId>.yaml (so a security.yaml elsewhere is never picked up). */
-export function specTextToFile(text: string, vendorId: string): string {
+/**
+ * Runs `use` on spec text written to a fresh directory as <vendorId>.yaml (so no security.yaml beside it is picked
+ * up, and the file name matches the id), then removes the directory.
+ */
+export async function withSpecTextFile<T>(text: string, vendorId: string, use: (file: string) => Promise<T>): Promise<T> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-diff-"));
-    const file = path.join(dir, `${vendorId}.yaml`);
-    fs.writeFileSync(file, text);
-    return file;
-}
-
-/** Reads a plan JSON file (the `enclave plan --json` contract) and checks it is a vendor plan. */
-export function readPlanFile(file: string): Plan {
-    let plan: Plan;
     try {
-        plan = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
-    } catch (err) {
-        throw new CliError(`${file}: not a readable plan JSON (${(err as Error).message.split("\n")[0]})`, EXIT.invalidInput);
+        const file = path.join(dir, `${vendorId}.yaml`);
+        fs.writeFileSync(file, text);
+        return await use(file);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
-    if (!plan || !Array.isArray(plan.resources) || typeof (plan.outputs as Record<string, unknown> | undefined)?.vendorRoleArn !== "string") {
-        throw new CliError(`${file}: not a vendor plan (expected the \`enclave plan <vendor> --json\` contract with outputs.vendorRoleArn)`, EXIT.invalidInput);
-    }
-    return plan;
 }
 
 /** Report of a vendor plan, with the security plan (archive) when given. */

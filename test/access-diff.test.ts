@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport } from "../review/access";
 
@@ -21,6 +21,7 @@ function specVariant(name: string, vendor: string, edit: (text: string) => strin
 }
 
 
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => {
     process.exitCode = 0;
     delete process.env.ENCLAVE_IAM_SIMULATE_MODULE;

@@ -2,11 +2,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CliError } from "../spec/errors";
 import { runCommand, stepsFor, type Command } from "../runbook/runbook";
 import { backoffDelays } from "../runbook/retry";
-import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions } from "./support/runbookFake";
+import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions, removeFakes } from "./support/runbookFake";
+
+afterAll(removeFakes);
 
 // These tests drive the breach runbook against an in-memory fake of StackOps and AwsReads (test/support/runbookFake.ts).
 // They prove the ORCHESTRATION: step order, the incident log, resume after a crash, refusals, retry with backoff, what
@@ -269,5 +271,6 @@ describe("missing Pulumi CLI (real process on this machine, which has no pulumi;
         expect(fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8")).toBe(ORIGINAL_SPEC);
         const log = fs.readFileSync(path.join(incidents, `${V}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
         expect(log.map((e) => [e.step, e.result])).toEqual([["preflight", "started"], ["preflight", "failed"]]);
+        fs.rmSync(incidents, { recursive: true, force: true });
     });
 });

@@ -1,8 +1,8 @@
-import * as fs from "node:fs";
 import type { Command } from "commander";
 import { renderFleetTable, runFleet, type FleetTask } from "../../fleet/runner";
 import { planVendor } from "../../plan/stacks";
 import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
+import { readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
 import { CliError, EXIT } from "../../spec/errors";
 import { planFromOptions } from "./plan";
@@ -46,31 +46,6 @@ async function checkAll(vendor: string | undefined, opts: CheckOptions): Promise
     process.exitCode = report.exitCode;
 }
 
-/** Reads a plan JSON file (`enclave plan --json`); anything else is invalid input named by its file, in one line. */
-export function readPlan(file: string): Plan {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (err) {
-        throw new CliError(`${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? "error"})`, EXIT.invalidInput);
-    }
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch (err) {
-        throw new CliError(`${file}: not valid JSON (${(err as Error).message.split("\n")[0]})`, EXIT.invalidInput);
-    }
-    const p = parsed as Partial<Plan> | null;
-    const ok =
-        p !== null &&
-        typeof p === "object" &&
-        typeof p.stack === "string" &&
-        Array.isArray(p.resources) &&
-        p.resources.every((r) => r && typeof r.urn === "string" && typeof r.type === "string" && typeof r.name === "string" && typeof r.inputs === "object");
-    if (!ok) throw new CliError(`${file}: not an enclave plan (expected {project, stack, resources: [{urn, type, name, inputs, outputs, ...}]} from \`enclave plan --json\`)`, EXIT.invalidInput);
-    return p as Plan;
-}
-
 export function renderViolations(plan: Plan, violations: Violation[]): string {
     if (violations.length === 0) return `enclave check ${plan.stack}: clean - ${POLICY_COUNT} policies, ${plan.resources.length} resources, no violations`;
     const lines = [`enclave check ${plan.stack}: ${violations.length} violation(s) of the guardrail policies (${POLICY_COUNT} checked)`, ""];
@@ -100,7 +75,7 @@ export function register(program: Command): void {
             if (opts.all) return checkAll(vendor, opts);
             if (opts.stacksDir) throw new CliError("--stacks-dir goes with --all", EXIT.invalidInput);
             if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
-            const plan = opts.plan ? readPlan(opts.plan) : await planFromOptions(vendor, opts);
+            const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);
             const violations = await checkPlan(plan);
             process.stdout.write(
                 opts.json ? `${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, violations }, null, 2)}\n` : `${renderViolations(plan, violations)}\n`,

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown } from "../../review/diff";
-import { planSecurity, planSpecFile, readPlanFile, reportOfPlan, specAtRef, specTextToFile } from "../../review/sources";
+import { readPlanFile } from "../../plan/read";
+import { planSecurity, planSpecFile, reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
 import { securitySpecPath } from "../../spec/load";
 import { loadSelectedVendor } from "../../spec/select";
 import { CliError, EXIT } from "../../spec/errors";
@@ -23,8 +24,8 @@ async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{
     if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);
     if (opts.basePlan !== undefined || opts.headPlan !== undefined) {
         if (!opts.basePlan || !opts.headPlan) throw new CliError("--base-plan and --head-plan go together", EXIT.invalidInput);
-        const base = readPlanFile(opts.basePlan);
-        const head = readPlanFile(opts.headPlan);
+        const base = readPlanFile(opts.basePlan, { vendorOnly: true });
+        const head = readPlanFile(opts.headPlan, { vendorOnly: true });
         return { base: await reportOfPlan(base), head: await reportOfPlan(head), labels: { base: opts.basePlan, head: opts.headPlan } };
     }
     if (opts.baseSpec !== undefined || opts.headSpec !== undefined) {
@@ -38,7 +39,7 @@ async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{
     const headLoaded = loadSelectedVendor({ vendor, securitySpec: opts.securitySpec });
     const baseText = specAtRef(opts.base!, vendor);
     const headPlan = await planSpecFile(headLoaded.file, opts.securitySpec);
-    const basePlan = baseText === undefined ? undefined : await planSpecFile(specTextToFile(baseText, vendor), opts.securitySpec ?? securitySpecPath());
+    const basePlan = baseText === undefined ? undefined : await withSpecTextFile(baseText, vendor, (file) => planSpecFile(file, opts.securitySpec ?? securitySpecPath()));
     const security = await planSecurity(headLoaded.security);
     return {
         base: basePlan ? await reportOfPlan(basePlan.plan, security) : undefined,

@@ -97,9 +97,17 @@ export interface Fake {
     journal(vendor: string): Record<string, unknown>[];
 }
 
+const tempDirs: string[] = [];
+
+/** Removes every folder makeFake created; test files call it from afterAll. */
+export function removeFakes(): void {
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** A temporary copy of stacks/ plus fresh incident and evidence folders, and a fake world deployed from the specs. */
 export function makeFake(opts: FakeOptions = {}): Fake {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-runbook-"));
+    tempDirs.push(dir);
     const stacksDir = path.join(dir, "stacks");
     fs.cpSync(path.join(REPO, "stacks"), stacksDir, { recursive: true });
     const calls: string[] = [];

@@ -269,11 +269,20 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
     };
     const steps = stepsFor(command, opts);
     const firstTodo = steps.find((s) => !s.always && !resumed?.finished.has(s.name));
-    deps.out(
-        resumed
-            ? `enclave ${command} ${vendor}: resuming run ${run} at ${firstTodo?.name ?? "the end"} (incident log ${path.basename(deps.incidentsDir)}/${vendor}.jsonl)`
-            : `enclave ${command} ${vendor}: run ${run} (incident log ${path.basename(deps.incidentsDir)}/${vendor}.jsonl)`,
-    );
+    // The run is announced once preflight passes: a run that cannot start (no Pulumi CLI, wrong account) prints only
+    // the one line saying why; the incident log still records the attempt.
+    let announced = false;
+    const out = (line: string) => {
+        if (!announced) {
+            deps.out(
+                resumed
+                    ? `enclave ${command} ${vendor}: resuming run ${run} at ${firstTodo?.name ?? "the end"} (incident log ${path.basename(deps.incidentsDir)}/${vendor}.jsonl)`
+                    : `enclave ${command} ${vendor}: run ${run} (incident log ${path.basename(deps.incidentsDir)}/${vendor}.jsonl)`,
+            );
+            announced = true;
+        }
+        deps.out(line);
+    };
 
     const log = (e: Omit<JournalEntry, "run" | "command" | "vendor" | "operator">) =>
         appendJournal(journal, { run, command, vendor, operator: deps.operator, ...(ctx.identity ? { identity: ctx.identity.arn } : {}), ...e });
@@ -288,7 +297,7 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         if (!step.always && resumed?.finished.has(step.name)) {
             const now = iso(deps.clock.now());
             log({ step: step.name, start: now, end: now, result: "skipped" });
-            deps.out(`  skip ${step.name} (finished earlier in this run)`);
+            out(`  skip ${step.name} (finished earlier in this run)`);
             continue;
         }
         const t0 = deps.clock.now();
@@ -299,19 +308,19 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
             const t1 = deps.clock.now();
             ctx.data[step.name] = data;
             log({ step: step.name, start: iso(t0), end: iso(t1), result: "ok", durationMs: t1.getTime() - t0.getTime(), data });
-            deps.out(`  ok   ${step.name.padEnd(16)} ${secs(t1.getTime() - t0.getTime())}`);
+            out(`  ok   ${step.name.padEnd(16)} ${secs(t1.getTime() - t0.getTime())}`);
         } catch (err) {
             const t1 = deps.clock.now();
             const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
             log({ step: step.name, start: iso(t0), end: iso(t1), result: "failed", durationMs: t1.getTime() - t0.getTime(), error: message });
-            deps.out(`  FAIL ${step.name.padEnd(16)} ${secs(t1.getTime() - t0.getTime())}`);
+            if (!step.always) out(`  FAIL ${step.name.padEnd(16)} ${secs(t1.getTime() - t0.getTime())}`);
             if (err instanceof CliError) throw err;
             throw new CliError(`${command} ${vendor}: step ${step.name} failed: ${message}. Rerun \`enclave ${command} ${vendor}\` to resume at this step.`);
         }
     }
     const now = iso(deps.clock.now());
     log({ step: RUN_DONE, start: now, end: now, result: "ok" });
-    deps.out(`enclave ${command} ${vendor}: done`);
+    out(`enclave ${command} ${vendor}: done`);
 }
 
 async function confirmDestroy(vendor: string, deps: RunbookDeps, opts: DestroyOptions, refuse: (m: string, c?: number) => never): Promise<void> {

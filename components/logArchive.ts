@@ -73,6 +73,7 @@ export class LogArchive extends pulumi.ComponentResource {
                 bucketName: archiveBucketName(acct, region),
                 tags,
                 kmsKeyArn: this.archiveKey.arn,
+                bucketKey: false,
                 accessLog: { targetBucket: this.accessLogBucket.id, targetPrefix: "log-archive/" },
                 // Noncurrent versions outlive the Object Lock retention; expiring earlier would only fail.
                 noncurrentVersionExpirationDays: spec.archive.retentionDays + 1,

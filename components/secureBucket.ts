@@ -5,8 +5,14 @@ export interface SecureBucketArgs {
     /** Physical bucket name (deterministic; see policies/names.ts). */
     bucketName: string;
     tags: Record<string, string>;
-    /** SSE-KMS with this key (full ARN) and S3 Bucket Keys; omitted means SSE-S3, which access-log targets require. */
+    /** SSE-KMS with this key (full ARN); omitted means SSE-S3, which access-log targets require. */
     kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * S3 Bucket Keys cut KMS requests (cost) for busy data buckets. Off for the log archive: few, large objects, and
+     * with Bucket Keys CloudTrail would need kms:Decrypt for whoever creates a trail, and the key's encryption context
+     * would be the bucket instead of each object (no per-prefix key policy).
+     */
+    bucketKey?: boolean;
     /** Server access logging target; omitted only for the access-log bucket itself (it cannot log into itself). */
     accessLog?: { targetBucket: pulumi.Input<string>; targetPrefix: string };
     noncurrentVersionExpirationDays: number;
@@ -40,8 +46,8 @@ export function secureBucket(name: string, args: SecureBucketArgs, opts: pulumi.
             bucket: bucket.id,
             rules: [
                 args.kmsKeyArn
-                    ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
-                    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                    ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: args.bucketKey ?? true, blockedEncryptionTypes: ["SSE-C"] }
+                    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] },
             ],
         },
         child,

@@ -99,8 +99,15 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
     // PULUMI_DEBUG_PROMISE_LEAKS); under tsx each capture maps every frame through source maps, which was about 75% of
     // a plan's time. No stacks are captured during a run unless ENCLAVE_DEBUG=1 or PULUMI_DEBUG_PROMISE_LEAKS is set;
     // error messages are unaffected.
+    // The SDK also records every resource's source position from an unlimited stack trace (Resource.callsites);
+    // under tsx each frame is translated through source maps, and nested components make the stacks deep. Offline
+    // plans have no use for source positions, so translation is off for the run (restored after).
     const stackTraceLimit = Error.stackTraceLimit;
-    if (process.env.ENCLAVE_DEBUG !== "1" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+    const sourceMaps = process.sourceMapsEnabled;
+    if (process.env.ENCLAVE_DEBUG !== "1" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+        Error.stackTraceLimit = 0;
+        process.setSourceMapsEnabled(false);
+    }
     const recorder: MockRecorder = { outputs: new Map(), unmockedCalls: [] };
     const registrations: Registration[] = [];
     let firstFailure: unknown;
@@ -168,6 +175,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
     } finally {
         process.off("unhandledRejection", onRejection);
         Error.stackTraceLimit = stackTraceLimit;
+        process.setSourceMapsEnabled(sourceMaps);
         running = false;
     }
 }

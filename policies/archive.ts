@@ -102,28 +102,36 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "kms:CallerAccount": p.accountId } },
         },
         {
-            // Evidence uploads (see DeployerWritesEvidenceOnly in the bucket policy). With S3 Bucket Keys the encryption
-            // context is the bucket ARN, so this admits S3 puts into the archive and nothing else.
+            // Evidence uploads (see DeployerWritesEvidenceOnly in the bucket policy). The archive bucket does not use
+            // S3 Bucket Keys, so the encryption context is the object ARN and this admits puts under the evidence
+            // prefix only.
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
             Principal: { AWS: p.deployerRoleArn },
             Action: ["kms:GenerateDataKey"],
             Resource: "*",
             Condition: {
-                StringEquals: {
-                    "kms:ViaService": s3ServiceHost(p.region),
-                    "kms:CallerAccount": p.accountId,
-                    "kms:EncryptionContext:aws:s3:arn": p.archiveBucketArn,
-                },
+                StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.evidence("*")}*` },
             },
         },
         {
             Sid: "CloudTrailEncrypt",
             Effect: "Allow",
             Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+            Action: ["kms:GenerateDataKey"],
             Resource: "*",
             Condition: { StringEquals: account, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${p.accountId}:trail/*` } },
+        },
+        {
+            // Its own statement: DescribeKey carries no encryption context, so under CloudTrailEncrypt's condition it
+            // would never match and CreateTrail/UpdateTrail would fail with InsufficientEncryptionPolicyException.
+            Sid: "CloudTrailDescribeKey",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: ["kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: account },
         },
         {
             Sid: "LogDeliveryEncrypt",

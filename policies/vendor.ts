@@ -247,6 +247,25 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } },
         },
         {
+            // A put that names aws:kms but no key id would be encrypted with the AWS managed key aws/s3, not this one:
+            // such objects would survive crypto-shredding and the seal's DisableKey.
+            Sid: "DenyKmsWithoutThisKey",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${d.bucketArn}/*`,
+            Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
+        },
+        {
+            // SSE-C sends no x-amz-server-side-encryption header, so the two statements above never see it.
+            Sid: "DenyCustomerProvidedKeys",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${d.bucketArn}/*`,
+            Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+        },
+        {
             Sid: "DenyOtherKmsKeys",
             Effect: "Deny",
             Principal: "*",

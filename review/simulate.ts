@@ -269,8 +269,11 @@ export interface SimRequest {
     network?: Network;
     /** Default true. */
     secureTransport?: boolean;
-    /** For s3:PutObject: default SSE-KMS with the bucket's own key. `null` = no encryption header. */
-    sse?: { algorithm: "aws:kms"; keyId?: string } | { algorithm: "AES256" } | null;
+    /**
+     * For s3:PutObject: default SSE-KMS with the bucket's own key. `null` = no encryption header (bucket default);
+     * aws:kms without keyId = S3 uses the AWS managed key aws/s3; SSE-C = a customer-provided key (no SSE header).
+     */
+    sse?: { algorithm: "aws:kms"; keyId?: string } | { algorithm: "AES256" } | { algorithm: "SSE-C" } | null;
     /** KMS requests: the service the call came through (e.g. "s3.us-east-1.amazonaws.com"). */
     viaService?: string;
     /** Defaults: now and 10 minutes ago. */
@@ -385,7 +388,8 @@ export function buildContext(world: World, req: SimRequest): Record<string, stri
         if (bucket) for (const [k, v] of Object.entries(bucket.tags)) ctx[`aws:ResourceTag/${k}`] = v;
         if (req.action.toLowerCase() === "s3:putobject") {
             const sse = req.sse === undefined ? { algorithm: "aws:kms" as const, keyId: bucket?.keyArn } : req.sse;
-            if (sse) {
+            if (sse?.algorithm === "SSE-C") ctx["s3:x-amz-server-side-encryption-customer-algorithm"] = "AES256";
+            else if (sse) {
                 ctx["s3:x-amz-server-side-encryption"] = sse.algorithm;
                 if (sse.algorithm === "aws:kms" && sse.keyId) ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"] = sse.keyId;
             }
@@ -456,7 +460,9 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
         const caller = anonymous || /\.amazonaws\.com$/.test(req.principal) ? undefined : accountOf(req.principal);
         resourcePolicy = allowAllResource(service === "s3" && bucket ? `${bucket.arn}*` : req.resource.includes(":") ? req.resource : "*", caller);
     }
-    const resourceAccount = req.resourceAccount ?? (accountOf(req.resource) || (bucket ? accountOfBucket(world, bucket) : undefined) || accountOf(req.principal) || "000000000000");
+    // A bucket outside the plans (an attacker's) is in some other account: defaulting to the caller's would judge
+    // cross-account exfiltration as same-account, where a resource policy alone can grant access.
+    const resourceAccount = req.resourceAccount ?? (accountOf(req.resource) || (bucket ? accountOfBucket(world, bucket) : undefined) || "000000000000");
 
     // Network side: the endpoint's policy applies when the request travels through an endpoint of that service.
     const network = req.network ?? { via: "internet", sourceIp: "203.0.113.10" };
@@ -498,7 +504,8 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
     // SSE-KMS objects: S3 calls KMS with the caller's identity (kms:ViaService = s3.<region>); both must allow.
     if (result.allowed && bucket && opts.chainKms !== false && !replace.has("key") && !anonymous) {
         const kmsAction = req.action.toLowerCase() === "s3:getobject" || req.action.toLowerCase() === "s3:getobjectversion" ? "kms:Decrypt" : req.action.toLowerCase() === "s3:putobject" ? "kms:GenerateDataKey" : undefined;
-        const putKey = req.sse && req.sse.algorithm === "aws:kms" ? req.sse.keyId : undefined;
+        // aws:kms without a key id puts under the AWS managed key aws/s3, which is in no plan: nothing to chain.
+        const putKey = req.sse && req.sse.algorithm === "aws:kms" ? (req.sse.keyId ?? AWS_MANAGED_S3_KEY) : undefined;
         const keyArn = kmsAction === "kms:GenerateDataKey" && req.sse === null ? bucket.keyArn : (putKey ?? bucket.keyArn);
         if (kmsAction && keyArn && world.keys.has(keyArn)) {
             const kms = await simulate(
@@ -517,7 +524,10 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
     return result;
 }
 
-const KMS_USE = new Set(["kms:decrypt", "kms:encrypt", "kms:generatedatakey", "kms:generatedatakeywithoutplaintext", "kms:reencryptfrom", "kms:reencryptto", "kms:describekey", "kms:createGrant".toLowerCase()]);
+// Cryptographic use, refused by a disabled key. DescribeKey is not in it: AWS answers it for a disabled key (and
+// `pulumi refresh` of a sealed stack relies on that).
+const KMS_USE = new Set(["kms:decrypt", "kms:encrypt", "kms:generatedatakey", "kms:generatedatakeywithoutplaintext", "kms:reencryptfrom", "kms:reencryptto", "kms:creategrant"]);
+const AWS_MANAGED_S3_KEY = "alias/aws/s3";
 
 function accountOfBucket(world: World, bucket: BucketModel): string | undefined {
     const m = /--(\d{12})$/.exec(bucket.name) ?? /-(\d{12})-[a-z0-9-]+$/.exec(bucket.name);

@@ -196,7 +196,11 @@ describe("S3", () => {
             for (const b of dataBuckets(id)) {
                 const enc = sideOf(plans[id], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b);
                 expect(enc).toHaveLength(1);
-                expect(enc[0].inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }]);
+                expect(enc[0].inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }]);
+                expect(sid(doc(sideOf(plans[id], "aws:s3/bucketPolicy:BucketPolicy", b)[0]), "DenyKmsWithoutThisKey").Condition).toEqual({
+                    StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
+                });
                 const policy = doc(sideOf(plans[id], "aws:s3/bucketPolicy:BucketPolicy", b)[0]);
                 expect(sid(policy, "DenyOtherKmsKeys").Condition).toEqual({
                     StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
@@ -205,11 +209,24 @@ describe("S3", () => {
                 expect(sid(policy, "DenyEncryptionOtherThanKms")).toMatchObject({ Effect: "Deny", Action: "s3:PutObject", Resource: `${b.outputs.arn}/*` });
             }
         }
-        // The archive uses its own key; the access-log bucket SSE-S3, because S3 server access logging cannot write SSE-KMS.
+        // The archive uses its own key without S3 Bucket Keys (with them CloudTrail would need kms:Decrypt for the trail's
+        // creator, and evidence writes could not be scoped by object prefix); the access-log bucket SSE-S3, because S3
+        // server access logging cannot write SSE-KMS. Both refuse SSE-C uploads.
         const archiveKey = str(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
         const enc = (n: string) => one(security, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", n).inputs.rules;
-        expect(enc("security-archive-encryption")).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: archiveKey }, bucketKeyEnabled: true }]);
-        expect(enc("security-access-logs-encryption")).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        expect(enc("security-archive-encryption")).toEqual([
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: archiveKey }, bucketKeyEnabled: false, blockedEncryptionTypes: ["SSE-C"] },
+        ]);
+        expect(enc("security-access-logs-encryption")).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }]);
+        // CloudTrail can describe the key (no encryption-context condition, which DescribeKey never carries).
+        expect(sid(doc(one(security, "aws:kms/key:Key", "-archive-key")), "CloudTrailDescribeKey")).toEqual({
+            Sid: "CloudTrailDescribeKey",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: ["kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+        });
     });
 
     it("S3.14/CKV_AWS_21: versioning enabled on every bucket", () => {

@@ -311,7 +311,9 @@ describe("bucket encryption (rule 6, FSBP S3.17)", () => {
         expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY })).toEqual([]);
         expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY.replace(/5+$/, "6") })).toEqual(["DenyOtherKmsKeys"]);
         expect(put({ "s3:x-amz-server-side-encryption": "AES256" })).toEqual(["DenyEncryptionOtherThanKms"]);
-        expect(put({ "s3:x-amz-server-side-encryption": "aws:kms" })).toEqual([]);
+        // aws:kms with no key id would use the AWS managed key aws/s3 (outside crypto-shredding and the seal).
+        expect(put({ "s3:x-amz-server-side-encryption": "aws:kms" })).toEqual(["DenyKmsWithoutThisKey"]);
+        expect(put({ "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" })).toEqual(["DenyCustomerProvidedKeys"]);
     });
 
     it("a put with no encryption headers (bucket default, every multipart UploadPart) is not denied", () => {
@@ -458,14 +460,17 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         }
     });
 
-    it("the deployer may write evidence only: data keys via S3 for the archive bucket, puts only under vendors/*/evidence/", () => {
+    it("the deployer may write evidence only: data keys via S3 for evidence objects, puts only under vendors/*/evidence/", () => {
         expect(bySid(archiveKeyPolicy(a), "DeployerEncryptsEvidenceViaS3")).toEqual({
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
             Principal: { AWS: DEPLOYER },
             Action: ["kms:GenerateDataKey"],
             Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive" } },
+            Condition: {
+                StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive/vendors/*/evidence/*" },
+            },
         });
         expect(bySid(archiveBucketPolicy(a), "DeployerWritesEvidenceOnly")).toEqual({
             Sid: "DeployerWritesEvidenceOnly",

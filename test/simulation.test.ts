@@ -211,6 +211,11 @@ describe.each(VENDORS)("vendor %s", (id) => {
         expect(none.kms?.request.resource).toBe(v.keyArn);
         const foreignKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "aws:kms", keyId: other.keyArn } });
         expect(sids(foreignKey)).toEqual(["resource:DenyOtherKmsKeys"]);
+        // aws:kms without a key id (S3 would use the AWS managed key aws/s3) and SSE-C: each refused by its own Sid.
+        const managedKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "aws:kms" } });
+        expect(sids(managedKey)).toEqual(["resource:DenyKmsWithoutThisKey"]);
+        const customerKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "SSE-C" } });
+        expect(sids(customerKey)).toEqual(["resource:DenyCustomerProvidedKeys"]);
     });
 
     it("the vendor egress allow-list admits its own ranges only (allow-list mode) and nothing in endpoint mode", async () => {

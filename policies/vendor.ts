@@ -203,11 +203,14 @@ export function vendorTrustPolicy(p: VendorPolicyBase): PolicyDocument {
 export function workloadTrustPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
         {
+            // No aws:SourceAccount condition: EC2 is not documented to send it when it assumes an instance-profile
+            // role, and a condition on an absent key would make the role unusable. There is no confused deputy to
+            // guard: EC2 uses the role only through an instance profile that a principal of this account attaches
+            // (iam:PassRole), and roles cannot be passed across accounts.
             Sid: "AllowEc2InThisAccount",
             Effect: "Allow",
             Principal: { Service: "ec2.amazonaws.com" },
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
         },
         p.sealed && {
             Sid: "SealDenyAssumeRole",

@@ -436,6 +436,19 @@ const CASES: Case[] = [
         ],
     },
     {
+        policy: "iam-role-trust-policy-scoped",
+        ruleId: "CKV_AWS_61",
+        what: "the workload role also trusts a service that can act for other accounts, without aws:SourceAccount (EC2 alone is exempt)",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-identity-workload-role`), "assumeRolePolicy", (d) => {
+                d.Statement[0].Principal = { Service: ["ec2.amazonaws.com", "lambda.amazonaws.com"] };
+            }),
+        expected: () => [
+            { name: `${A}-identity-workload-role`, message: 'assumeRolePolicy statement "AllowEc2InThisAccount" trusts lambda.amazonaws.com without aws:SourceAccount or aws:SourceArn' },
+        ],
+    },
+    {
         policy: "iam-least-privilege",
         ruleId: "AwsSolutions-IAM5",
         what: "a wildcard action and kms:Decrypt on *",

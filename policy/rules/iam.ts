@@ -2,12 +2,19 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { actionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
 
+/**
+ * Services that assume a role only when a principal of the role's own account hands it over with iam:PassRole (an EC2
+ * instance profile); roles cannot be passed across accounts, so there is no confused deputy, and EC2 is not documented
+ * to send aws:SourceAccount: requiring it would make the role unusable.
+ */
+const PASSROLE_ONLY_SERVICES = ["ec2.amazonaws.com"];
+
 export const trustPolicy: ResourceValidationPolicy = {
     name: "iam-role-trust-policy-scoped",
     description:
         "Invariant 27, CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal * or an account root, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
-        "principals. Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
+        "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
     remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (policies/vendor.ts); name the vendor's exact role ARNs.",
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -27,8 +34,9 @@ export const trustPolicy: ResourceValidationPolicy = {
             if ((p.aws.length > 0 || p.any) && strings(externalId).filter((v) => v.length > 0).length === 0) {
                 report(`assumeRolePolicy ${label(s, i)} trusts ${p.any ? "*" : p.aws.join(", ")} without a StringEquals sts:ExternalId condition`);
             }
-            if (p.service.length > 0 && conditionValues(s, "aws:SourceAccount").length === 0 && conditionValues(s, "aws:SourceArn").length === 0) {
-                report(`assumeRolePolicy ${label(s, i)} trusts ${p.service.join(", ")} without aws:SourceAccount or aws:SourceArn`);
+            const guarded = p.service.filter((svc) => !PASSROLE_ONLY_SERVICES.includes(svc));
+            if (guarded.length > 0 && conditionValues(s, "aws:SourceAccount").length === 0 && conditionValues(s, "aws:SourceArn").length === 0) {
+                report(`assumeRolePolicy ${label(s, i)} trusts ${guarded.join(", ")} without aws:SourceAccount or aws:SourceArn`);
             }
         });
     },

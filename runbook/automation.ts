@@ -74,6 +74,11 @@ class AutomationStack implements StackHandle {
         await this.stack.refresh({ onOutput: this.onOutput, color: "never" });
     }
 
+    async preview(): Promise<Record<string, number>> {
+        const res = await this.stack.preview({ onOutput: this.onOutput, color: "never" });
+        return { ...(res.changeSummary ?? {}) } as Record<string, number>;
+    }
+
     async up(): Promise<Record<string, number>> {
         const res = await this.stack.up({ onOutput: this.onOutput, color: "never" });
         return { ...(res.summary.resourceChanges ?? {}) } as Record<string, number>;

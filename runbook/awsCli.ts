@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CliError } from "../spec/errors";
-import type { AwsReads, CallerIdentity, EvidenceArchive, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
+import type { AwsReads, CallerIdentity, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
 
 // The real AwsReads and EvidenceArchive: the `aws` CLI (v1 or v2), because the AWS SDK is not a dependency of this
 // project. Credentials come from the usual chain (AWS_PROFILE, environment, SSO); run as the deployer role. Missing
@@ -75,6 +75,11 @@ export class AwsCli implements AwsReads, EvidenceArchive {
         return r ? r.KeyMetadata.KeyState : "NotFound";
     }
 
+    async keyPolicy(keyId: string): Promise<PolicyJson | null> {
+        const r = (await this.orNull(this.call(["kms", "get-key-policy", "--key-id", keyId, "--policy-name", "default"]), ["NotFoundException"])) as { Policy: string } | null;
+        return r ? parsePolicy(r.Policy) : null;
+    }
+
     async bucketPolicy(bucket: string): Promise<PolicyJson | null> {
         const r = (await this.orNull(this.call(["s3api", "get-bucket-policy", "--bucket", bucket]), ["NoSuchBucketPolicy", "NoSuchBucket"])) as { Policy: string } | null;
         return r ? parsePolicy(r.Policy) : null;
@@ -86,6 +91,22 @@ export class AwsCli implements AwsReads, EvidenceArchive {
         } | null;
         const ep = r?.VpcEndpoints?.[0];
         return ep && ep.State !== "deleted" && ep.PolicyDocument ? parsePolicy(ep.PolicyDocument) : null;
+    }
+
+    async interfaceEndpoints(vpcId: string): Promise<InterfaceEndpoint[]> {
+        // By VPC rather than by id: an endpoint added outside the stack is a path too, and the stack outputs have no
+        // interface endpoint ids (the CLI pages through the results).
+        const r = (await this.call(["ec2", "describe-vpc-endpoints", "--filters", `Name=vpc-id,Values=${vpcId}`, "Name=vpc-endpoint-type,Values=Interface"])) as {
+            VpcEndpoints?: { VpcEndpointId: string; ServiceName: string; PolicyDocument?: string; State?: string }[];
+        };
+        const prefix = `com.amazonaws.${this.region}.`;
+        return (r.VpcEndpoints ?? [])
+            .filter((ep) => ep.State?.toLowerCase() !== "deleted")
+            .map((ep) => ({
+                id: ep.VpcEndpointId,
+                service: ep.ServiceName.startsWith(prefix) ? ep.ServiceName.slice(prefix.length) : ep.ServiceName,
+                policy: ep.PolicyDocument ? parsePolicy(ep.PolicyDocument) : null,
+            }));
     }
 
     async taggedResources(key: string, value: string): Promise<TaggedResource[]> {

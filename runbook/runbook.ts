@@ -13,7 +13,8 @@ import { observe, remainingStateResources, sealFindings, targetsFor, teardownFin
 
 // The breach runbook as code: seal, unseal and destroy are ordered lists of steps, each recorded in the incident log
 // before and after it runs. A rerun resumes the unfinished run at its first unfinished step; finished steps are never
-// repeated (preflight, which only checks the environment, runs on every invocation).
+// repeated (preflight, which only checks the environment, runs on every invocation, and preview, which checks the
+// working tree, runs again until the `up` it guards has finished).
 
 export type Command = "seal" | "unseal" | "destroy";
 
@@ -34,6 +35,8 @@ interface Step {
     /** Changes AWS or the spec: recorded, and never repeated once finished. */
     destructive: boolean;
     always?: boolean;
+    /** A check of something that may change between invocations: on resume it runs again until this step has finished. */
+    rerunUntil?: string;
     run(ctx: Ctx): Promise<Record<string, unknown> | void>;
 }
 
@@ -41,6 +44,25 @@ export interface DestroyOptions {
     yes?: boolean;
     sealFirst?: boolean;
 }
+
+/**
+ * How long a session issued before the seal can stay valid. The vendor role's sessions last at most
+ * spec.access.maxSessionSeconds (<= 3600). The workload role's credentials come from the EC2 instance profile, which
+ * AWS issues for up to 6 hours (observed behaviour, not a documented bound: if AWS ever issues longer ones, raise this).
+ * Plus a margin for clock skew between AWS's token issuer and the operator's clock.
+ */
+export const INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS = 6 * 3600;
+export const CLOCK_SKEW_MARGIN_SECONDS = 5 * 60;
+
+/** The earliest moment an unseal cannot revive a session issued before sealedAt (unseal lifts SealRevokeOlderSessions). */
+export function unsealNotBefore(spec: VendorSpec): Date | undefined {
+    if (!spec.sealed || !spec.sealedAt) return undefined;
+    const lifetime = Math.max(spec.access.maxSessionSeconds, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS);
+    return new Date(Date.parse(spec.sealedAt) + (lifetime + CLOCK_SKEW_MARGIN_SECONDS) * 1000);
+}
+
+/** Only in-place updates (and reads, e.g. the StackReference to the security stack) may run mid-incident. */
+export const PREVIEW_ALLOWED_OPS = ["same", "update", "read"] as const;
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -92,6 +114,25 @@ const writeSpec = (seal: boolean): Step => ({
         writeSealState(ctx.file, sealedAt);
         const after = ctx.spec(); // validates the edited file
         return { sealed: after.sealed, sealedAt: after.sealedAt ?? null, file: path.relative(path.dirname(ctx.deps.stacksDir), ctx.file) };
+    },
+});
+
+// The seal's `up` deploys the whole program from the working tree: an uncommitted or unreviewed change would go out
+// mid-incident with it. The preview refuses anything but in-place updates; it is not destructive, and on resume it runs
+// again before `up` because the working tree may have changed since.
+const preview = (command: Command): Step => ({
+    name: "preview",
+    destructive: false,
+    rerunUntil: "up",
+    async run(ctx) {
+        const changes = await ctx.stack!.preview();
+        const counts = Object.entries(changes).filter(([, n]) => n > 0);
+        if (counts.some(([op]) => !(PREVIEW_ALLOWED_OPS as readonly string[]).includes(op))) {
+            throw new CliError(
+                `refusing to deploy ${ctx.vendor}: the preview shows more than in-place updates (${counts.map(([op, n]) => `${op} ${n}`).join(", ")}); the working tree holds changes beyond the seal fields: revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`,
+            );
+        }
+        return { changes };
     },
 });
 
@@ -222,13 +263,13 @@ const verifyTeardown: Step = {
 export function stepsFor(command: Command, opts: DestroyOptions = {}): Step[] {
     switch (command) {
         case "seal":
-            return [preflight("seal"), writeSpec(true), up, verifySeal("seal")];
+            return [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")];
         case "unseal":
-            return [preflight("unseal"), writeSpec(false), up, verifyUnseal];
+            return [preflight("unseal"), writeSpec(false), preview("unseal"), up, verifyUnseal];
         case "destroy":
             return [
                 preflight("destroy"),
-                ...(opts.sealFirst ? [writeSpec(true), up] : []),
+                ...(opts.sealFirst ? [writeSpec(true), preview("destroy"), up] : []),
                 verifySeal("destroy"),
                 exportEvidence,
                 archiveEvidence,
@@ -256,6 +297,17 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         if (!opts.yes && !deps.confirm.interactive) refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
         if (!spec.sealed && !opts.sealFirst && !resumed) refuse(`refusing to destroy ${vendor}: it is not sealed (stacks/${vendor}.yaml has sealed: false); run \`enclave seal ${vendor}\` first or pass --seal-first`);
     }
+    if (command === "unseal") {
+        // Unsealing lifts SealRevokeOlderSessions: every session issued before sealedAt (a stolen one included) would
+        // work again at once. So no unseal until the longest of them has expired. (A resumed unseal past write-spec
+        // has an unsealed spec: it passed this check when it started.)
+        const notBefore = unsealNotBefore(spec);
+        if (notBefore && deps.clock.now() < notBefore) {
+            refuse(
+                `refusing to unseal ${vendor} before ${iso(notBefore)}: sessions issued before the seal (${spec.sealedAt}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to 6 h, plus 5 min clock skew) and unsealing would let them work again`,
+            );
+        }
+    }
 
     const startedAt = resumed?.startedAt ?? iso(deps.clock.now());
     const run = resumed?.run ?? `${command}-${evidenceStamp(new Date(startedAt))}`;
@@ -268,7 +320,8 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         spec: () => loadVendorSpec(file, vendor),
     };
     const steps = stepsFor(command, opts);
-    const firstTodo = steps.find((s) => !s.always && !resumed?.finished.has(s.name));
+    const finished = (s: Step) => !s.always && !!resumed?.finished.has(s.name) && (!s.rerunUntil || resumed.finished.has(s.rerunUntil));
+    const firstTodo = steps.find((s) => !s.always && !finished(s));
     // The run is announced once preflight passes: a run that cannot start (no Pulumi CLI, wrong account) prints only
     // the one line saying why; the incident log still records the attempt.
     let announced = false;
@@ -294,7 +347,7 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
             await confirmDestroy(vendor, deps, opts, refuse);
             confirmed = true;
         }
-        if (!step.always && resumed?.finished.has(step.name)) {
+        if (finished(step)) {
             const now = iso(deps.clock.now());
             log({ step: step.name, start: now, end: now, result: "skipped" });
             out(`  skip ${step.name} (finished earlier in this run)`);

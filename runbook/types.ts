@@ -30,6 +30,8 @@ export interface StackOutput {
 export interface StackHandle {
     readonly name: string;
     refresh(): Promise<void>;
+    /** What `up` would do, without doing it: the change summary by operation, e.g. {same: 47, update: 9}. */
+    preview(): Promise<Record<string, number>>;
     /** Applies the stack program (which reads stacks/<vendor>.yaml) and returns the change summary, e.g. {update: 9}. */
     up(): Promise<Record<string, number>>;
     /** Destroys every resource except protected ones. */
@@ -59,6 +61,14 @@ export interface RolePolicies {
     trust: PolicyJson | null;
 }
 
+/** An interface VPC endpoint as EC2 describes it; `service` is the last part of the service name ("kms"). */
+export interface InterfaceEndpoint {
+    id: string;
+    service: string;
+    /** null: the endpoint has no policy document. */
+    policy: PolicyJson | null;
+}
+
 export interface TaggedResource {
     arn: string;
 }
@@ -68,10 +78,14 @@ export interface AwsReads {
     callerIdentity(): Promise<CallerIdentity>;
     rolePolicies(roleName: string): Promise<RolePolicies>;
     keyState(keyId: string): Promise<KeyState>;
+    /** The key's "default" policy; null: the key no longer exists. */
+    keyPolicy(keyId: string): Promise<PolicyJson | null>;
     /** null: the bucket has no policy or no longer exists. */
     bucketPolicy(bucket: string): Promise<PolicyJson | null>;
     /** null: the endpoint no longer exists. */
     endpointPolicy(vpcEndpointId: string): Promise<PolicyJson | null>;
+    /** Every interface endpoint of the VPC that is not deleted (managed by the stack or not). */
+    interfaceEndpoints(vpcId: string): Promise<InterfaceEndpoint[]>;
     /** Every resource the Resource Groups Tagging API lists with this tag in the region. */
     taggedResources(key: string, value: string): Promise<TaggedResource[]>;
 }

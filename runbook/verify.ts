@@ -1,6 +1,6 @@
 import { bucketName, vendorNames } from "../policies/names";
-import type { VendorSpec } from "../spec/schema";
-import type { AwsReads, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
+import type { InterfaceEndpointService, VendorSpec } from "../spec/schema";
+import type { AwsReads, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
 // What "the seal took" means, read back from AWS: the stored documents carry the seal statements and the key is
 // disabled. These are reads of AWS's control plane; they prove what AWS stores, not that every edge location already
@@ -14,16 +14,21 @@ export interface EnclaveTargets {
     buckets: string[];
     keyId?: string;
     s3EndpointId?: string;
+    /** The interface endpoints are found by VPC (the stack outputs carry no ids for them). */
+    vpcId?: string;
+    interfaceServices: InterfaceEndpointService[];
 }
 
 export interface Observed {
     roles: Record<string, RolePolicies>;
     keyState: KeyState;
+    keyPolicy: PolicyJson | null;
     buckets: Record<string, PolicyJson | null>;
     endpoint: PolicyJson | null;
+    interfaceEndpoints: InterfaceEndpoint[];
 }
 
-/** Names come from the spec (deterministic); the key and endpoint ids from the stack outputs. */
+/** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
 export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>): EnclaveTargets {
     const names = vendorNames(spec.id);
     const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
@@ -33,6 +38,8 @@ export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput
         buckets: spec.datasets.map((d) => bucketName(spec.id, d.name, spec.account.id)),
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
+        vpcId: str("vpcId"),
+        interfaceServices: spec.network.interfaceEndpoints,
     };
 }
 
@@ -44,8 +51,10 @@ export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observe
     return {
         roles,
         keyState: t.keyId ? await aws.keyState(t.keyId) : "NotFound",
+        keyPolicy: t.keyId ? await aws.keyPolicy(t.keyId) : null,
         buckets,
         endpoint: t.s3EndpointId ? await aws.endpointPolicy(t.s3EndpointId) : null,
+        interfaceEndpoints: t.vpcId ? await aws.interfaceEndpoints(t.vpcId) : [],
     };
 }
 
@@ -63,6 +72,12 @@ function revokesBefore(doc: PolicyJson, sealedAt: string): boolean {
     });
 }
 
+/** Spec'd interface endpoints that the VPC does not have (or that cannot be looked up without a VPC id). */
+function missingInterfaceEndpoints(o: Observed, t: EnclaveTargets): string[] {
+    if (t.interfaceServices.length && !t.vpcId) return [`interface endpoints (${t.interfaceServices.join(", ")}): the stack has no vpcId output to find them by`];
+    return t.interfaceServices.filter((svc) => !o.interfaceEndpoints.some((e) => e.service === svc)).map((svc) => `${svc} interface endpoint: not found in ${t.vpcId}`);
+}
+
 /** Empty when every vendor path is sealed as the spec says; otherwise one line per gap. */
 export function sealFindings(o: Observed, t: EnclaveTargets, sealedAt: string): string[] {
     const out: string[] = [];
@@ -78,8 +93,13 @@ export function sealFindings(o: Observed, t: EnclaveTargets, sealedAt: string): 
         if (!denies(rp.trust, "SealDenyAssumeRole")) out.push(`role ${role}: trust policy has no SealDenyAssumeRole`);
     }
     if (o.keyState !== "Disabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Disabled`);
+    // A disabled key refuses every use anyway; the key-policy deny is the wall that stays if someone re-enables it.
+    if (!denies(o.keyPolicy, "SealDenyVendor")) out.push(`key ${t.keyId ?? "(unknown)"}: key policy has no SealDenyVendor`);
     for (const b of t.buckets) if (!denies(o.buckets[b], "SealDenyVendor")) out.push(`bucket ${b}: policy has no SealDenyVendor`);
     if (!denies(o.endpoint, "SealDenyVendor")) out.push(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}: policy has no SealDenyVendor`);
+    out.push(...missingInterfaceEndpoints(o, t));
+    // Every interface endpoint in the VPC is a network path, including one added outside the stack.
+    for (const e of o.interfaceEndpoints) if (!denies(e.policy, "SealDenyVendor")) out.push(`${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor`);
     return out;
 }
 
@@ -99,8 +119,11 @@ export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
         leftovers(`role ${role} trust policy`, rp.trust);
     }
     if (o.keyState !== "Enabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Enabled`);
+    leftovers(`key ${t.keyId ?? "(unknown)"} key policy`, o.keyPolicy);
     for (const b of t.buckets) leftovers(`bucket ${b}`, o.buckets[b]);
     leftovers(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}`, o.endpoint);
+    out.push(...missingInterfaceEndpoints(o, t));
+    for (const e of o.interfaceEndpoints) leftovers(`${e.service} interface endpoint ${e.id}`, e.policy);
     return out;
 }
 

@@ -3,10 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CliError } from "../spec/errors";
 import { runCommand, stepsFor, type Command } from "../runbook/runbook";
 import { backoffDelays } from "../runbook/retry";
-import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions, removeFakes } from "./support/runbookFake";
+import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions, removeFakes, UNSEAL_WAIT_MS, VPC, exitOf, steps } from "./support/runbookFake";
 
 afterAll(removeFakes);
 
@@ -18,34 +17,24 @@ afterAll(removeFakes);
 const V = "acme-labeling";
 const ORIGINAL_SPEC = fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8");
 
-async function exitOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
-    try {
-        await p;
-    } catch (err) {
-        if (err instanceof CliError) return { code: err.exitCode, message: err.message };
-        throw err;
-    }
-    return { code: 0, message: "" };
-}
-
-const steps = (j: Record<string, unknown>[], result = "ok") => j.filter((e) => e.result === result).map((e) => e.step);
 
 describe("enclave seal / unseal (orchestration against a fake; does not prove AWS's behaviour)", () => {
-    it("seal: preflight, write-spec, up, verify-seal in that order; the spec keeps its comments; each step is logged with its duration", async () => {
+    it("seal: preflight, write-spec, preview, up, verify-seal in that order; the spec keeps its comments; each step is logged with its duration", async () => {
         const f = makeFake();
         await runCommand("seal", V, f.deps);
-        expect(f.calls.slice(0, 6)).toEqual(["checkTooling", "callerIdentity", "listStacks", `select:${V}`, "up", "outputs"]);
+        expect(f.calls.slice(0, 7)).toEqual(["checkTooling", "callerIdentity", "listStacks", `select:${V}`, "preview", "up", "outputs"]);
         expect(f.calls.filter((c) => c === "up")).toHaveLength(1);
         const text = fs.readFileSync(f.specFile(V), "utf8");
         expect(text).toBe(ORIGINAL_SPEC.replace("sealed: false\n", 'sealed: true\nsealedAt: "2026-11-23T12:00:01Z"\n'));
         expect(text.startsWith("# A data-labeling vendor")).toBe(true);
         const j = f.journal(V);
-        expect(steps(j)).toEqual(["preflight", "write-spec", "up", "verify-seal", "done"]);
+        expect(steps(j)).toEqual(["preflight", "write-spec", "preview", "up", "verify-seal", "done"]);
         expect(j.every((e) => e.operator === "oncall-test" && typeof e.start === "string")).toBe(true);
         expect(j.find((e) => e.step === "up" && e.result === "ok")).toMatchObject({ identity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall", durationMs: 250 });
         expect(f.out.filter((l) => l.startsWith("  ok "))).toEqual([
             "  ok   preflight        0.3 s",
             "  ok   write-spec       0.5 s",
+            "  ok   preview          0.3 s",
             "  ok   up               0.3 s",
             "  ok   verify-seal      0.3 s",
         ]);
@@ -64,10 +53,11 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
     it("unseal after seal restores the spec file byte for byte and verifies the seal statements are gone", async () => {
         const f = makeFake();
         await runCommand("seal", V, f.deps);
+        f.advance(UNSEAL_WAIT_MS); // sessions issued before the seal have expired (test/runbook-guards.test.ts)
         await runCommand("unseal", V, f.deps);
         expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(ORIGINAL_SPEC);
         expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
-        expect(steps(f.journal(V)).slice(-5)).toEqual(["preflight", "write-spec", "up", "verify-unseal", "done"]);
+        expect(steps(f.journal(V)).slice(-6)).toEqual(["preflight", "write-spec", "preview", "up", "verify-unseal", "done"]);
     });
 
     it("verification retries with exponential backoff while reads still show the old state (IAM eventual consistency, simulated)", async () => {
@@ -76,7 +66,7 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         expect(f.sleeps).toEqual([1000, 2000, 4000]);
         expect(f.out.filter((l) => l.includes("retrying"))).toHaveLength(3);
         expect(f.out.find((l) => l.includes("retrying"))).toBe(
-            "    verify-seal: 11 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
+            "    verify-seal: 12 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
         );
         expect(f.journal(V).find((e) => e.step === "verify-seal" && e.result === "ok")?.data).toMatchObject({ attempts: 4 });
     });
@@ -163,7 +153,7 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         const f = makeFake();
         await runCommand("destroy", V, f.deps, { yes: true, sealFirst: true });
         const j = f.journal(V);
-        expect(steps(j)).toEqual(["preflight", "write-spec", "up", "verify-seal", "export-evidence", "archive-evidence", "refresh", "destroy", "verify-teardown", "done"]);
+        expect(steps(j)).toEqual(["preflight", "write-spec", "preview", "up", "verify-seal", "export-evidence", "archive-evidence", "refresh", "destroy", "verify-teardown", "done"]);
         expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:vendors/acme-labeling/evidence/2026-11-23T12-00-00Z/manifest.json"));
         const dir = path.join(f.dir, "evidence", V, "2026-11-23T12-00-00Z");
         const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json"];
@@ -175,6 +165,7 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
             sealed: true,
             sealedAt: "2026-11-23T12:00:01Z",
             keyArn: KEY_ARN,
+            vpcId: VPC,
             s3EndpointId: ENDPOINT,
             externalId: "[redacted secret]",
         });
@@ -196,7 +187,7 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         const f = makeFake({ interactive: true, answer: `${V}\n` });
         await runCommand("seal", V, f.deps);
         await runCommand("destroy", V, f.deps);
-        expect(f.done).toEqual({ up: 1, refresh: 1, destroy: 1 });
+        expect(f.done).toEqual({ preview: 1, up: 1, refresh: 1, destroy: 1 });
         expect(f.calls.filter((c) => c === "ask")).toHaveLength(1);
     });
 
@@ -225,9 +216,13 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
     it.each(table)("%s: %s (%s) -> the rerun resumes there and never repeats a finished step", async (cmd, step, mode, opts, sealedBefore) => {
         const fakeOpts: FakeOptions = {};
         const f = makeFake(fakeOpts);
-        if (sealedBefore) await runCommand("seal", V, f.deps);
+        if (sealedBefore) {
+            await runCommand("seal", V, f.deps);
+            f.advance(UNSEAL_WAIT_MS);
+        }
         const upsBefore = f.done.up ?? 0;
-        const order = stepsFor(cmd, opts).map((s) => s.name);
+        const all = stepsFor(cmd, opts);
+        const order = all.map((s) => s.name);
         fakeOpts.crashAt = step;
         await expect(runCommand(cmd, V, f.deps, opts)).rejects.toThrow(`step ${step} failed: simulated crash in ${step}. Rerun \`enclave ${cmd} acme-labeling\` to resume at this step.`);
         if (mode === "hard crash") asHardCrash(f, V);
@@ -237,17 +232,20 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
         await runCommand(cmd, V, f.deps, opts);
 
         const idx = order.indexOf(step);
-        const firstTodo = idx === 0 ? order[1] : step;
-        expect(f.out[0]).toMatch(new RegExp(`resuming run ${cmd}-\\S+ at ${firstTodo} `));
+        // A finished check that guards an unfinished step (preview before up) runs again on the rerun.
+        const again = (i: number) => i > 0 && i < idx && all[i].rerunUntil !== undefined && order.indexOf(all[i].rerunUntil!) >= idx;
+        const rerun = order.filter((_, i) => i > 0 && (i >= idx || again(i)));
+        expect(f.out[0]).toMatch(new RegExp(`resuming run ${cmd}-\\S+ at ${rerun[0]} `));
         const runs = f.journal(V).filter((e) => e.command === cmd);
         const run = runs[runs.length - 1].run;
         expect(runs.every((e) => e.run === run)).toBe(true);
         const ok = runs.filter((e) => e.result === "ok").map((e) => e.step);
-        expect(ok).toEqual(idx === 0 ? [...order, "done"] : [...order.slice(0, idx), "preflight", ...order.slice(idx), "done"]);
-        // every non-preflight step finished exactly once across both invocations
-        for (const s of order.filter((x) => x !== "preflight")) expect(ok.filter((x) => x === s)).toHaveLength(1);
-        expect(runs.filter((e) => e.result === "skipped").map((e) => e.step)).toEqual(order.slice(1, Math.max(idx, 1)));
+        expect(ok).toEqual([...order.slice(0, idx), "preflight", ...rerun, "done"]);
+        // every non-preflight step finished exactly once across both invocations (a re-run check twice)
+        for (const [i, s] of order.entries()) if (i > 0) expect(ok.filter((x) => x === s)).toHaveLength(again(i) ? 2 : 1);
+        expect(runs.filter((e) => e.result === "skipped").map((e) => e.step)).toEqual(order.filter((_, i) => i > 0 && i < idx && !again(i)));
         // destructive operations: each applied once
+        expect(all.filter((s) => s.destructive && again(order.indexOf(s.name)))).toEqual([]);
         expect((f.done.up ?? 0) - upsBefore).toBe(order.includes("up") ? 1 : 0);
         expect(f.done.destroy ?? 0).toBe(order.includes("destroy") ? 1 : 0);
         if (idx > order.indexOf("write-spec") && order.includes("write-spec")) expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(specAfterCrash);

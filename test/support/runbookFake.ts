@@ -3,8 +3,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliError } from "../../spec/errors";
 import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../policies/names";
-import { dataBucketPolicy, s3EndpointPolicy, vendorRolePolicy, vendorTrustPolicy, workloadRolePolicy, workloadTrustPolicy, type VendorPolicyInputs } from "../../policies/vendor";
-import type { RunbookDeps, KeyState, PolicyJson, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
+import {
+    dataBucketPolicy,
+    interfaceEndpointPolicy,
+    s3EndpointPolicy,
+    vendorKeyPolicy,
+    vendorRolePolicy,
+    vendorTrustPolicy,
+    workloadRolePolicy,
+    workloadTrustPolicy,
+    type VendorPolicyInputs,
+} from "../../policies/vendor";
+import type { RunbookDeps, InterfaceEndpoint, KeyState, PolicyJson, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../spec/load";
 import type { VendorSpec } from "../../spec/schema";
 
@@ -16,6 +26,9 @@ export const REPO = path.resolve(__dirname, "..", "..");
 export const EXTERNAL_ID = "fake-external-id-0123456789";
 export const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/00000000-1111-2222-3333-444444444444";
 export const ENDPOINT = "vpce-0fake";
+export const VPC = "vpc-0fake";
+/** Seal time + 6 h (instance-profile credentials) + 5 min (clock skew): the earliest unseal after a seal at t. */
+export const UNSEAL_WAIT_MS = (6 * 3600 + 5 * 60) * 1000;
 const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
 const BREAK_GLASS = "arn:aws:iam::111122223333:role/enclave-break-glass";
 
@@ -28,8 +41,10 @@ export class Crash extends Error {
 interface AccountState {
     roles: Record<string, RolePolicies>;
     key: KeyState;
+    keyPolicy: PolicyJson | null;
     buckets: Record<string, PolicyJson | null>;
     endpoint: PolicyJson | null;
+    interfaceEndpoints: InterfaceEndpoint[];
     tagged: string[];
 }
 
@@ -64,8 +79,10 @@ function render(spec: VendorSpec): AccountState {
             [names.workloadRole]: { inline: { "enclave-access": parse(workloadRolePolicy(p)) }, trust: parse(workloadTrustPolicy(p)) },
         },
         key: spec.sealed ? "Disabled" : "Enabled",
+        keyPolicy: parse(vendorKeyPolicy(p)),
         buckets,
         endpoint: parse(s3EndpointPolicy(p)),
+        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({ id: `vpce-0fake-${service}`, service, policy: parse(interfaceEndpointPolicy(service, p)) })),
         tagged: [KEY_ARN, ...Object.keys(buckets).map((b) => `arn:aws:s3:::${b}`), `arn:aws:iam::${acct}:role/${names.vendorRole}`],
     };
 }
@@ -80,6 +97,12 @@ export interface FakeOptions {
     answer?: string;
     /** Throw a Crash when this step starts. */
     crashAt?: string;
+    /** The vendor of the fake world (default acme-labeling; evalcorp has kms and sts interface endpoints). */
+    vendor?: string;
+    /** What preview() reports (default: the in-place seal change). */
+    preview?: Record<string, number>;
+    /** Reads of one document that still return the previous state after each up, on top of lagReads. */
+    stale?: { keyPolicy?: number; interfaceEndpoints?: number };
 }
 
 export interface Fake {
@@ -93,6 +116,8 @@ export interface Fake {
     archive: Record<string, string>;
     opts: FakeOptions;
     deployed: { sealed: boolean; sealedAt: string | null; destroyed: boolean };
+    /** Moves the fake clock forward. */
+    advance(ms: number): void;
     specFile(vendor: string): string;
     journal(vendor: string): Record<string, unknown>[];
 }
@@ -116,11 +141,12 @@ export function makeFake(opts: FakeOptions = {}): Fake {
     const out: string[] = [];
     const archiveStore: Record<string, string> = {};
     let now = Date.parse("2026-11-23T12:00:00Z");
-    const vendor = "acme-labeling";
+    const vendor = opts.vendor ?? "acme-labeling";
     const initial = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
     let current = render(initial);
     let previous = current;
     let lagLeft = 0;
+    let staleLeft: { keyPolicy?: number; interfaceEndpoints?: number } = {};
     const deployed = { sealed: initial.sealed, sealedAt: initial.sealedAt ?? null, destroyed: false };
     const finish = (op: string) => (done[op] = (done[op] ?? 0) + 1);
     const view = () => {
@@ -134,6 +160,12 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         previous = current;
         current = next;
         lagLeft = opts.lagReads ?? 0;
+        staleLeft = { ...opts.stale };
+    };
+    const stale = (what: "keyPolicy" | "interfaceEndpoints") => {
+        if ((staleLeft[what] ?? 0) <= 0) return false;
+        staleLeft[what]!--;
+        return true;
     };
     // One "read" = one observation; roles are read first, so the lag is counted there.
     let snapshot = current;
@@ -143,6 +175,11 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async refresh() {
             calls.push("refresh");
             finish("refresh");
+        },
+        async preview() {
+            calls.push("preview");
+            finish("preview");
+            return { ...(opts.preview ?? { same: 47, update: 9 }) };
         },
         async up() {
             calls.push("up");
@@ -155,7 +192,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async destroy() {
             calls.push("destroy");
-            apply({ roles: {}, key: "PendingDeletion", buckets: {}, endpoint: null, tagged: [KEY_ARN] });
+            apply({ roles: {}, key: "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], tagged: [KEY_ARN] });
             deployed.destroyed = true;
             finish("destroy");
             return { delete: 56 };
@@ -188,6 +225,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
                 sealed: { value: deployed.sealed, secret: false },
                 sealedAt: { value: deployed.sealedAt, secret: false },
                 keyArn: { value: KEY_ARN, secret: false },
+                vpcId: { value: VPC, secret: false },
                 s3EndpointId: { value: ENDPOINT, secret: false },
                 externalId: { value: EXTERNAL_ID, secret: true },
             };
@@ -225,6 +263,10 @@ export function makeFake(opts: FakeOptions = {}): Fake {
             calls.push("read:key");
             return snapshot.key;
         },
+        async keyPolicy() {
+            calls.push("read:key-policy");
+            return stale("keyPolicy") ? previous.keyPolicy : snapshot.keyPolicy;
+        },
         async bucketPolicy(b) {
             calls.push(`read:bucket:${b}`);
             return snapshot.buckets[b] ?? null;
@@ -232,6 +274,10 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async endpointPolicy() {
             calls.push("read:endpoint");
             return snapshot.endpoint;
+        },
+        async interfaceEndpoints(vpcId) {
+            calls.push(`read:interface-endpoints:${vpcId}`);
+            return stale("interfaceEndpoints") ? previous.interfaceEndpoints : snapshot.interfaceEndpoints;
         },
         async taggedResources() {
             calls.push("read:tags");
@@ -283,6 +329,9 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         archive: archiveStore,
         opts,
         deployed,
+        advance: (ms) => {
+            now += ms;
+        },
         specFile: (v) => vendorSpecPath(v, stacksDir),
         journal: (v) => {
             const f = path.join(dir, "incidents", `${v}.jsonl`);
@@ -299,3 +348,17 @@ export function asHardCrash(fake: Fake, vendor: string): void {
     if (last.result === "failed") lines.pop();
     fs.writeFileSync(f, `${lines.join("\n")}\n`);
 }
+
+/** The exit code and message a runbook command ends with (0 and "" when it succeeds). */
+export async function exitOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+    try {
+        await p;
+    } catch (err) {
+        if (err instanceof CliError) return { code: err.exitCode, message: err.message };
+        throw err;
+    }
+    return { code: 0, message: "" };
+}
+
+/** The steps of a journal that ended with `result`, in order. */
+export const steps = (j: Record<string, unknown>[], result = "ok") => j.filter((e) => e.result === result).map((e) => e.step);

@@ -51,6 +51,7 @@ export class EnclaveAudit extends pulumi.ComponentResource {
             { parent: this },
         );
         // Workload application logs may contain vendor data, so they use the vendor key (and go dark with the seal).
+        // The key's ARN is an input, so the group waits for the key, whose policy already admits the logs service.
         this.workloadLogGroup = new aws.cloudwatch.LogGroup(
             `${name}-workload-logs`,
             { name: args.workloadLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.vendorKeyArn, tags: args.tags },

@@ -128,7 +128,6 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 vendorKeyArn: this.key.key.arn,
                 tags,
             },
-            // The key policy must admit the logs service before the group is encrypted with it.
             child,
         );
         this.registerOutputs({});

@@ -32,10 +32,15 @@ function componentOf(r: PlanResource, byUrn: Map<string, PlanResource>): string 
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 const yes = (ok: boolean, text: string) => (ok ? pc.green(`yes  ${text}`) : pc.red(`NO   ${text}`));
 
+/** AWS resources in a plan (what summaries count): custom resources, not Pulumi's own (providers, references). */
+export function awsResources(plan: Plan): PlanResource[] {
+    return plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+}
+
 /** The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks. */
 export function renderSummary(plan: Plan): string {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-    const custom = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+    const custom = awsResources(plan);
     const groups = new Map<string, Map<string, number>>();
     for (const r of custom) {
         const comp = componentOf(r, byUrn);

@@ -34,11 +34,6 @@ export function render(doc: PolicyDocument): string {
     return JSON.stringify(doc);
 }
 
-/** Statements whose array fields are empty would be invalid IAM; builders drop them instead. */
-export function nonEmpty<T>(list: T[]): boolean {
-    return list.length > 0;
-}
-
 export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"];
 export const S3_LIST_ACTIONS = ["s3:ListBucket"];
 export const S3_WRITE_ACTIONS = ["s3:PutObject"];

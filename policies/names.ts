@@ -44,7 +44,6 @@ export function accessLogBucketName(accountId: string, region: string): string {
 export const roleArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:role/${name}`;
 export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
 export const logGroupArn = (region: string, accountId: string, name: string) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
-export const trailArn = (region: string, accountId: string, name: string) => `arn:aws:cloudtrail:${region}:${accountId}:trail/${name}`;
 
 /** S3 key prefixes in the central archive; the vendor id keeps each vendor's evidence apart. */
 export const archivePrefixes = {

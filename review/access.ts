@@ -6,6 +6,7 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
 import { loadSelectedVendor } from "../spec/select";
 import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { hostInCidr } from "../spec/network";
 import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
 
@@ -143,7 +144,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     }
 
     // --- the matrix
-    const principals = principalPaths(world, v);
+    const principals = principalPaths(v);
     const grants: Grant[] = [];
     const denialMap = new Map<string, ExplicitDenial>();
     const resources = resourcesOf(v);
@@ -212,7 +213,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         stats: { simulations, millis: 0 },
         notes,
     };
-    report.mermaid = mermaid(world, v, report);
+    report.mermaid = mermaid(v, report);
     report.stats.millis = Date.now() - started;
     return report;
 }
@@ -224,17 +225,16 @@ interface PrincipalPaths {
     paths: Path[];
 }
 
-function principalPaths(world: World, v: VendorFacts): PrincipalPaths[] {
+function principalPaths(v: VendorFacts): PrincipalPaths[] {
     const endpoint: Path = { label: "enclave S3 endpoint", network: { via: "endpoint", endpointId: v.s3EndpointId } };
     const internet: Path = { label: "internet (other IP)", network: { via: "internet", sourceIp: OUTSIDE_IP } };
-    const egress: Path[] = v.egressCidrs.map((c) => ({ label: `vendor egress ${c}`, network: { via: "internet", sourceIp: hostIn(c) } }));
+    const egress: Path[] = v.egressCidrs.map((c) => ({ label: `vendor egress ${c}`, network: { via: "internet", sourceIp: hostInCidr(c, 7) } }));
     const out: PrincipalPaths[] = [
         { arn: v.vendorRoleArn, label: short(v.vendorRoleArn), vendorSide: true, paths: [endpoint, ...egress, internet] },
         { arn: v.workloadRoleArn, label: short(v.workloadRoleArn), vendorSide: true, paths: [endpoint, internet] },
     ];
     if (v.deployerRoleArn) out.push({ arn: v.deployerRoleArn, label: `${short(v.deployerRoleArn)} (deployer)`, vendorSide: false, paths: [{ label: "any network", network: internet.network }] });
     if (v.breakGlassRoleArn) out.push({ arn: v.breakGlassRoleArn, label: `${short(v.breakGlassRoleArn)} (break-glass)`, vendorSide: false, paths: [{ label: "any network", network: internet.network }] });
-    void world;
     return out;
 }
 
@@ -242,13 +242,6 @@ function kmsDirectPath(v: VendorFacts, path: Path): Path | undefined {
     if (path.network.via !== "endpoint") return { label: `${path.label}, direct`, network: path.network };
     const kmsEndpoint = v.interfaceEndpoints.kms;
     return kmsEndpoint ? { label: "enclave KMS endpoint, direct", network: { via: "endpoint", endpointId: kmsEndpoint } } : undefined;
-}
-
-function hostIn(cidr: string): string {
-    const [ip] = cidr.split("/");
-    const p = ip.split(".").map(Number);
-    p[3] = p[3] + 7;
-    return p.join(".");
 }
 
 interface ResourceRef {
@@ -307,7 +300,7 @@ function classesOf(report: AccessReport, principal: string, resource: string, pa
     return classes.join(", ");
 }
 
-export function mermaid(world: World, v: VendorFacts, report: AccessReport): string {
+export function mermaid(v: VendorFacts, report: AccessReport): string {
     const lines = ["flowchart LR"];
     const vendorPrincipals = report.assumers.filter((a) => a.role === v.vendorRoleArn);
     lines.push(`  subgraph vendor["vendor ${q(v.vendorId)} principals"]`);
@@ -343,7 +336,6 @@ export function mermaid(world: World, v: VendorFacts, report: AccessReport): str
         lines.push(`  archive[("log archive (security stack)")]`);
         lines.push(`  enclave -. "CloudTrail, flow logs, access logs" .-> archive`);
     }
-    void world;
     return lines.join("\n");
 }
 

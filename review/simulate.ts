@@ -25,6 +25,7 @@
 //   so the S3 -> KMS call S3 makes on the caller's behalf for SSE-KMS objects is chained here (chainKms).
 import type { Plan, PlanResource } from "../plan/types";
 import { SECRET_PLACEHOLDER } from "../plan/types";
+import { hostInCidr } from "../spec/network";
 
 type IamSimulate = typeof import("@cloud-copilot/iam-simulate");
 
@@ -378,7 +379,7 @@ export function buildContext(world: World, req: SimRequest): Record<string, stri
         ctx["aws:SourceVpce"] = network.endpointId;
         if (ep?.vpcId) ctx["aws:SourceVpc"] = ep.vpcId;
         const v = world.vendors.find((x) => x.vpcId && x.vpcId === ep?.vpcId);
-        ctx["aws:VpcSourceIp"] = network.sourceIp ?? firstHost(v?.vpcCidr) ?? "10.0.0.10";
+        ctx["aws:VpcSourceIp"] = network.sourceIp ?? (v?.vpcCidr ? hostInCidr(v.vpcCidr, 10) : "10.0.0.10");
     } else if (network.via === "internet") {
         ctx["aws:SourceIp"] = network.sourceIp;
     }
@@ -409,13 +410,6 @@ export function buildContext(world: World, req: SimRequest): Record<string, stri
     return ctx;
 }
 
-function firstHost(cidr: string | undefined): string | undefined {
-    if (!cidr) return undefined;
-    const [ip] = cidr.split("/");
-    const parts = ip.split(".").map(Number);
-    parts[3] += 10;
-    return parts.join(".");
-}
 
 interface AnalysisLike {
     result: Decision;
@@ -516,7 +510,7 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
             result.kms = kms;
             result.layers.key = kms.decision;
             if (!kms.allowed) {
-                const v: Verdict = { layer: "key", effect: kms.decidedBy.effect === "Deny" ? "Deny" : "Deny", sid: kms.decidedBy.sid, policy: `${kmsAction} via S3 (${kms.decidedBy.layer})` };
+                const v: Verdict = { layer: "key", effect: "Deny", sid: kms.decidedBy.sid, policy: `${kmsAction} via S3 (${kms.decidedBy.layer})` };
                 result = { ...result, decision: kms.decision, allowed: false, decidedBy: v, denials: [...result.denials, ...kms.denials.map((d) => ({ ...d, layer: "key" as Layer, policy: `${kmsAction} via S3 (${d.layer})` }))] };
             }
         }

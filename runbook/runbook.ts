@@ -304,7 +304,7 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         const notBefore = unsealNotBefore(spec);
         if (notBefore && deps.clock.now() < notBefore) {
             refuse(
-                `refusing to unseal ${vendor} before ${iso(notBefore)}: sessions issued before the seal (${spec.sealedAt}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to 6 h, plus 5 min clock skew) and unsealing would let them work again`,
+                `refusing to unseal ${vendor} before ${iso(notBefore)}: sessions issued before the seal (${spec.sealedAt}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to ${INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS / 3600} h, plus ${CLOCK_SKEW_MARGIN_SECONDS / 60} min clock skew) and unsealing would let them work again`,
             );
         }
     }

@@ -32,6 +32,11 @@ export function isPublicRange(cidr: Address4): boolean {
     return !NON_PUBLIC_RANGES.some((r) => cidr.isInSubnet(r) || r.isInSubnet(cidr));
 }
 
+/** The address `offset` hosts into a range, e.g. 10.20.0.0/20 + 10 -> 10.20.0.10 (a realistic source IP). */
+export function hostInCidr(cidr: string, offset: number): string {
+    return Address4.fromBigInt(new Address4(cidr).startAddress().bigInt() + BigInt(offset)).correctForm();
+}
+
 /**
  * Carves the VPC range into four equal subnets (prefix + 2) and returns the first `count`. Four slots, not `count`,
  * so that raising azCount later adds a subnet without moving the existing ones (a moved CIDR replaces the subnet).

@@ -4,7 +4,7 @@ import { UnknownRegionError } from "../../cost/prices";
 import { renderCost } from "../../cost/render";
 import { renderFleetTable, runFleet, type FleetTask } from "../../fleet/runner";
 import { planSecurity, planVendor } from "../../plan/stacks";
-import { renderSummary } from "../../plan/summary";
+import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
 import { loadSecuritySpec } from "../../spec/load";
 import { CliError, EXIT } from "../../spec/errors";
@@ -30,11 +30,6 @@ export function planJson(plan: Plan): string {
     return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
-/** AWS resources in a plan (what the summary counts): custom, not Pulumi's own. */
-export function awsResourceCount(plan: Plan): number {
-    return plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:")).length;
-}
-
 /** The fleet task behind `plan --all`: one offline plan per vendor, with its resource count and monthly estimate. */
 export const planTask: FleetTask<Plan> = {
     verb: "plan",
@@ -46,7 +41,7 @@ export const planTask: FleetTask<Plan> = {
         } catch (err) {
             if (!(err instanceof UnknownRegionError)) throw err;
         }
-        return { resources: awsResourceCount(plan), monthlyUsd };
+        return { resources: awsResources(plan).length, monthlyUsd };
     },
 };
 

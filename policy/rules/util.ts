@@ -108,7 +108,6 @@ export function conditionValues(s: Statement, key: string): string[] {
         .flatMap((c) => c.values);
 }
 
-export const hasConditionKey = (s: Statement, ...keys: string[]) => keys.some((k) => conditionValues(s, k).length > 0);
 
 /** IAM wildcard match: `*` any run, `?` one character; case-insensitive (actions are). */
 export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {

@@ -3,7 +3,6 @@
 // never a reading of policy text. Only "who may assume a role" lists the trust policy's principals and conditions,
 // and each of those is then verified by simulation (right / missing / wrong external ID).
 import { planSecurity, planVendor } from "../plan/stacks";
-import type { Plan } from "../plan/types";
 import { loadSelectedVendor } from "../spec/select";
 import type { SecuritySpec, VendorSpec } from "../spec/schema";
 import { hostInCidr } from "../spec/network";
@@ -78,18 +77,17 @@ export interface AccessReport {
 const OUTSIDE_IP = "203.0.113.10";
 const short = (arn: string) => arn.replace(/^arn:aws:iam::\d{12}:role\//, "role/").replace(/^arn:aws:s3:::/, "s3://");
 
-/** Plans a vendor (and the security stack, for the archive) from its spec; plans run one after another. */
-export async function plansFor(spec: VendorSpec, security: SecuritySpec): Promise<{ vendor: Plan; security: Plan }> {
+/** The report of a validated vendor spec: its plan and the security stack's (the archive), one after another. */
+export async function accessReportOf(spec: VendorSpec, security: SecuritySpec): Promise<AccessReport> {
     const vendor = await planVendor(spec, security);
-    const sec = await planSecurity(security);
-    return { vendor, security: sec };
+    const archive = await planSecurity(security);
+    return accessReport(worldFromPlans(vendor, archive), spec.id);
 }
 
-/** Entry point for other commands (fleet `--all`): the report of stacks/<vendorId>.yaml, or of `spec` if given. */
+/** The report of stacks/<vendorId>.yaml, or of `spec` if given. */
 export async function accessReportFor(vendorId: string | undefined, opts: { spec?: string; securitySpec?: string } = {}): Promise<AccessReport> {
     const loaded = loadSelectedVendor({ vendor: opts.spec ? undefined : vendorId, spec: opts.spec, securitySpec: opts.securitySpec });
-    const plans = await plansFor(loaded.spec, loaded.security);
-    return accessReport(worldFromPlans(plans.vendor, plans.security), loaded.spec.id);
+    return accessReportOf(loaded.spec, loaded.security);
 }
 
 /** The report of one vendor of `world` (its plan, plus the security plan when the archive should be covered). */

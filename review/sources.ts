@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliError, EXIT } from "../spec/errors";
 import { loadSelectedVendor } from "../spec/select";
-import { planSecurity, planVendor } from "../plan/stacks";
+import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
 import { STACKS_DIR } from "../spec/load";
 import type { SecuritySpec } from "../spec/schema";
@@ -44,8 +44,7 @@ export async function withSpecTextFile<T>(text: string, vendorId: string, use: (
 
 /** Report of a vendor plan, with the security plan (archive) when given. */
 export async function reportOfPlan(plan: Plan, security?: Plan): Promise<AccessReport> {
-    const world = security ? worldFromPlans(plan, security) : worldFromPlans(plan);
-    return accessReport(world, String(plan.outputs.vendorId));
+    return accessReport(security ? worldFromPlans(plan, security) : worldFromPlans(plan), String(plan.outputs.vendorId));
 }
 
 /** Plans a spec file (validated like `plan --spec`). */
@@ -54,4 +53,3 @@ export async function planSpecFile(file: string, securitySpec?: string): Promise
     return { plan: await planVendor(loaded.spec, loaded.security), security: loaded.security };
 }
 
-export { planSecurity };

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { renderFleetTable, runFleet } from "../../fleet/runner";
-import { accessReport, accessReportFor, plansFor, renderAccessMarkdown } from "../../review/access";
-import { worldFromPlans } from "../../review/simulate";
+import { accessReportFor, accessReportOf, renderAccessMarkdown } from "../../review/access";
 import { SimulatorMissingError } from "../../review/simulate";
 import { CliError, EXIT } from "../../spec/errors";
 
@@ -39,11 +38,7 @@ export function register(program: Command): void {
                 const fleet = await runFleet(
                     {
                         verb: "access",
-                        run: (v) =>
-                            withSimulator(async () => {
-                                const plans = await plansFor(v.spec, v.security);
-                                return accessReport(worldFromPlans(plans.vendor, plans.security), v.id);
-                            }),
+                        run: (v) => withSimulator(() => accessReportOf(v.spec, v.security)),
                         summarize: (r) => ({ result: `${r.grants.length} grants, ${r.assumers.length} assumers${r.sealed ? ", sealed" : ""}` }),
                     },
                     { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec },

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown } from "../../review/diff";
 import { readPlanFile } from "../../plan/read";
-import { planSecurity, planSpecFile, reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
+import { planSecurity, planVendor } from "../../plan/stacks";
+import { planSpecFile, reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
 import { securitySpecPath } from "../../spec/load";
 import { loadSelectedVendor } from "../../spec/select";
 import { CliError, EXIT } from "../../spec/errors";
@@ -38,7 +39,7 @@ async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{
     if (!vendor) throw new CliError("--base <git-ref> needs a vendor id: `enclave diff <vendor> --base main`", EXIT.invalidInput);
     const headLoaded = loadSelectedVendor({ vendor, securitySpec: opts.securitySpec });
     const baseText = specAtRef(opts.base!, vendor);
-    const headPlan = await planSpecFile(headLoaded.file, opts.securitySpec);
+    const headPlan = { plan: await planVendor(headLoaded.spec, headLoaded.security) };
     const basePlan = baseText === undefined ? undefined : await withSpecTextFile(baseText, vendor, (file) => planSpecFile(file, opts.securitySpec ?? securitySpecPath()));
     const security = await planSecurity(headLoaded.security);
     return {

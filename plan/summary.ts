@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
+import { parsePolicyDocument } from "../policies/document";
 import type { Plan, PlanResource } from "./types";
 
 const FORBIDDEN_NETWORK_TYPES = [
@@ -8,17 +9,6 @@ const FORBIDDEN_NETWORK_TYPES = [
     "aws:ec2/natGateway:NatGateway",
     "aws:ec2/eip:Eip",
 ];
-
-export function parsePolicy(value: unknown): { Statement: Record<string, unknown>[] } | undefined {
-    if (typeof value === "string") {
-        try {
-            return JSON.parse(value);
-        } catch {
-            return undefined;
-        }
-    }
-    return value && typeof value === "object" ? (value as { Statement: Record<string, unknown>[] }) : undefined;
-}
 
 /** The component a resource belongs to: its nearest ancestor that is a component of this toolkit. */
 function componentOf(r: PlanResource, byUrn: Map<string, PlanResource>): string {
@@ -69,7 +59,7 @@ export function renderSummary(plan: Plan): string {
         if (key) facts.push(["vendor key", `${key.outputs.arn}; rotation ${key.inputs.enableKeyRotation ? "on" : pc.red("OFF")}; enabled ${key.inputs.isEnabled}; deletion window ${key.inputs.deletionWindowInDays} days`]);
         const vendorRole = ofType(plan, "aws:iam/role:Role").find((r) => String(r.inputs.name).endsWith("-vendor"));
         if (vendorRole) {
-            const trust = parsePolicy(vendorRole.inputs.assumeRolePolicy);
+            const trust = parsePolicyDocument(vendorRole.inputs.assumeRolePolicy);
             const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => ([] as string[]).concat(((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
             facts.push(["vendor role", `${vendorRole.outputs.arn}; max session ${vendorRole.inputs.maxSessionDuration} s; boundary ${vendorRole.inputs.permissionsBoundary ? "yes" : pc.red("none")}`]);
             facts.push(["who can assume", `${(principals ?? []).join(", ")} with sts:ExternalId`]);

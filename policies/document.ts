@@ -34,6 +34,30 @@ export function render(doc: PolicyDocument): string {
     return JSON.stringify(doc);
 }
 
+/** A policy document as read back from a plan or an AWS API: loosely typed, Statement always a list. */
+export interface ParsedPolicy {
+    Version?: string;
+    Statement: Record<string, unknown>[];
+}
+
+/**
+ * Reads a policy document from a plan input (JSON string), an API answer or an object; undefined when the value is
+ * not one (absent, redacted, not JSON, no Statement). IAM allows a single statement object: it becomes a list.
+ */
+export function parsePolicyDocument(value: unknown): ParsedPolicy | undefined {
+    let doc: unknown = value;
+    if (typeof value === "string") {
+        try {
+            doc = JSON.parse(value);
+        } catch {
+            return undefined;
+        }
+    }
+    if (!doc || typeof doc !== "object" || !("Statement" in doc)) return undefined;
+    const st = (doc as { Statement: unknown }).Statement;
+    return { ...(doc as object), Statement: (Array.isArray(st) ? st : [st]) as Record<string, unknown>[] };
+}
+
 export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"];
 export const S3_LIST_ACTIONS = ["s3:ListBucket"];
 export const S3_WRITE_ACTIONS = ["s3:PutObject"];

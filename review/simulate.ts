@@ -26,6 +26,7 @@
 import type { Plan, PlanResource } from "../plan/types";
 import { SECRET_PLACEHOLDER } from "../plan/types";
 import { hostInCidr } from "../spec/network";
+import { parsePolicyDocument } from "../policies/document";
 
 type IamSimulate = typeof import("@cloud-copilot/iam-simulate");
 
@@ -130,7 +131,9 @@ export interface World {
 const parseDoc = (v: unknown, where: string): PolicyDoc | undefined => {
     if (v === undefined || v === null || v === "") return undefined;
     if (v === SECRET_PLACEHOLDER) throw new Error(`${where}: the policy is redacted as "[secret]" in the plan; nothing can be simulated from it`);
-    return (typeof v === "string" ? JSON.parse(v) : v) as PolicyDoc;
+    const doc = parsePolicyDocument(v);
+    if (!doc) throw new Error(`${where}: not a policy document`);
+    return doc as unknown as PolicyDoc;
 };
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 

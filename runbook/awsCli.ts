@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliError } from "../spec/errors";
 import type { AwsReads, CallerIdentity, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
+import { parsePolicyDocument } from "../policies/document";
 
 // The real AwsReads and EvidenceArchive: the `aws` CLI (v1 or v2), because the AWS SDK is not a dependency of this
 // project. Credentials come from the usual chain (AWS_PROFILE, environment, SSO); run as the deployer role. Missing
@@ -130,9 +131,8 @@ export class AwsCli implements AwsReads, EvidenceArchive {
 
 /** IAM returns documents URL-encoded in its API; the CLI decodes them, but accept both. */
 function parsePolicy(doc: unknown): PolicyJson {
-    if (typeof doc === "string") {
-        const text = doc.trim().startsWith("{") ? doc : decodeURIComponent(doc);
-        return JSON.parse(text) as PolicyJson;
-    }
-    return doc as PolicyJson;
+    const text = typeof doc === "string" && !doc.trim().startsWith("{") ? decodeURIComponent(doc) : doc;
+    const parsed = parsePolicyDocument(text);
+    if (!parsed) throw new CliError(`AWS returned a policy that is not a policy document: ${String(text).slice(0, 80)}`);
+    return parsed as unknown as PolicyJson;
 }

@@ -1,3 +1,4 @@
+import { parsePolicyDocument } from "../policies/document";
 import type { Plan, PlanResource } from "../plan/types";
 
 // A pure diff of two offline plans, for reviewing what a spec change (such as a seal) would do. Policy documents are
@@ -33,17 +34,8 @@ export interface PlanDiff {
 
 const stable = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
-function asPolicy(v: unknown): { Statement: { Sid?: string }[] } | undefined {
-    if (typeof v !== "string" || !v.startsWith("{")) return undefined;
-    try {
-        const doc = JSON.parse(v) as { Statement?: unknown };
-        if (!doc || doc.Statement === undefined) return undefined;
-        const st = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-        return { Statement: st as { Sid?: string }[] };
-    } catch {
-        return undefined;
-    }
-}
+/** Only inputs written as JSON documents count as policies (not arbitrary objects such as tags). */
+const asPolicy = (v: unknown) => (typeof v === "string" && v.startsWith("{") ? (parsePolicyDocument(v) as { Statement: { Sid?: string }[] } | undefined) : undefined);
 
 function diffField(field: string, before: unknown, after: unknown): FieldChange {
     const pb = asPolicy(before);

@@ -1,7 +1,7 @@
 import { Address4 } from "ip-address";
 import { describe, expect, it } from "vitest";
 import { accessLogBucketPolicy, archiveBucketPolicy, archiveKeyPolicy, type ArchivePolicyInputs } from "../policies/archive";
-import { policy, S3_VENDOR_FORBIDDEN_ACTIONS, type Condition, type PolicyDocument, type Statement } from "../policies/document";
+import { parsePolicyDocument, policy, S3_VENDOR_FORBIDDEN_ACTIONS, type Condition, type PolicyDocument, type Statement } from "../policies/document";
 import {
     boundaryPolicy,
     dataBucketPolicy,
@@ -483,5 +483,16 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         // Nobody else may decrypt with or generate keys from the archive key through an AWS principal but break-glass.
         const humans = allows(archiveKeyPolicy(a)).filter((s) => (s.Principal as { AWS?: string | string[] }).AWS);
         expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministration", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
+    });
+});
+
+describe("parsePolicyDocument (plans, API answers)", () => {
+    it("normalises a single statement to a list and refuses what is not a policy document", () => {
+        const one = { Sid: "A", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" };
+        expect(parsePolicyDocument(JSON.stringify({ Version: "2012-10-17", Statement: one }))).toEqual({ Version: "2012-10-17", Statement: [one] });
+        expect(parsePolicyDocument({ Statement: [one] })).toEqual({ Statement: [one] });
+        for (const notAPolicy of [undefined, null, "", "[secret]", "{not json", "{}", JSON.stringify({ Version: "2012-10-17" }), 42]) {
+            expect(parsePolicyDocument(notAPolicy), String(notAPolicy)).toBeUndefined();
+        }
     });
 });

@@ -3,7 +3,8 @@ import * as path from "node:path";
 import Table from "cli-table3";
 import pc from "picocolors";
 import { CliError, describeFailure, EXIT } from "../spec/errors";
-import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "../spec/load";
+import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, STACKS_DIR, vendorSpecPath } from "../spec/load";
+import { resolveSecuritySpecFile } from "../spec/select";
 import type { SecuritySpec, VendorSpec } from "../spec/schema";
 
 /** One vendor, validated, with the security spec it depends on. */
@@ -101,7 +102,7 @@ export function fleetVendorIds(dir: string): string[] {
 export async function runFleet<T>(task: FleetTask<T>, opts: FleetOptions = {}): Promise<FleetReport<T>> {
     const dir = path.resolve(opts.stacksDir ?? STACKS_DIR);
     const ids = fleetVendorIds(dir);
-    const securityFile = opts.securitySpec ? path.resolve(opts.securitySpec) : fs.existsSync(securitySpecPath(dir)) ? securitySpecPath(dir) : securitySpecPath();
+    const securityFile = resolveSecuritySpecFile(opts.securitySpec, dir);
     let security: SecuritySpec | undefined;
     const progress = new Progress(opts.progress === undefined ? process.stderr : opts.progress, ids.length, task.verb);
     const outcomes: FleetOutcome<T>[] = [];

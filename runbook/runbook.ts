@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, EXIT } from "../spec/errors";
 import { archiveBucketName, archivePrefixes } from "../policies/names";
-import { listVendorIds, loadVendorSpec, vendorSpecPath } from "../spec/load";
-import { SECURITY_STACK_NAME, type VendorSpec } from "../spec/schema";
+import { loadVendorSpec } from "../spec/load";
+import { vendorFileById } from "../spec/select";
+import type { VendorSpec } from "../spec/schema";
 import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { appendJournal, journalPath, openRun, readJournal, RUN_DONE, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
@@ -69,14 +70,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Offline refusals, before anything is touched: the security stack, unknown vendors, invalid specs (exit 2). */
 export function selectVendor(vendor: string, stacksDir: string): { file: string; spec: VendorSpec } {
-    if (vendor === SECURITY_STACK_NAME) {
-        throw new CliError(`"${SECURITY_STACK_NAME}" is the security stack (the log archive); the runbook never seals or destroys it`, EXIT.invalidInput);
-    }
-    const known = listVendorIds(stacksDir);
-    if (!known.includes(vendor)) {
-        throw new CliError(`unknown vendor "${vendor}": there is no stacks/${vendor}.yaml. Known vendors: ${known.join(", ") || "none"}.`, EXIT.invalidInput);
-    }
-    const file = vendorSpecPath(vendor, stacksDir);
+    const file = vendorFileById(vendor, stacksDir, "the runbook never seals or destroys the log archive");
     return { file, spec: loadVendorSpec(file, vendor) };
 }
 

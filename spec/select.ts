@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
 import { SECURITY_STACK_NAME, type SecuritySpec, type VendorSpec } from "./schema";
@@ -18,30 +19,33 @@ export interface LoadedVendor {
     security: SecuritySpec;
 }
 
+/**
+ * The spec file of a vendor id in a stacks folder, refusing the security stack's name and unknown ids (exit 2).
+ * `securityHint` says what to do instead when the security stack was named.
+ */
+export function vendorFileById(vendor: string, dir = STACKS_DIR, securityHint = "use --security to plan it"): string {
+    if (vendor === SECURITY_STACK_NAME) throw new CliError(`"${SECURITY_STACK_NAME}" is the security stack, not a vendor; ${securityHint}`, EXIT.invalidInput);
+    const known = listVendorIds(dir);
+    if (!known.includes(vendor)) {
+        const file = vendorSpecPath(vendor, dir);
+        throw new CliError(`unknown vendor "${vendor}": there is no ${path.relative(process.cwd(), file) || file}. Known vendors: ${known.join(", ") || "none"}.`, EXIT.invalidInput);
+    }
+    return vendorSpecPath(vendor, dir);
+}
+
+/** The security spec for vendors in `dir`: the one given, else a security.yaml beside them, else the repository's. */
+export function resolveSecuritySpecFile(explicit: string | undefined, dir: string): string {
+    if (explicit) return path.resolve(explicit);
+    return fs.existsSync(securitySpecPath(dir)) ? securitySpecPath(dir) : securitySpecPath();
+}
+
 /** Resolves `<vendor>` or `--spec <file>` to a validated vendor spec and the security spec it depends on. */
 export function loadSelectedVendor(sel: SpecSelection): LoadedVendor {
     if (sel.vendor && sel.spec) throw new CliError("give either a vendor id or --spec <file>, not both", EXIT.invalidInput);
     if (!sel.vendor && !sel.spec) throw new CliError("name a vendor (e.g. `enclave plan acme-labeling`) or give --spec <file>", EXIT.invalidInput);
-    if (sel.vendor === SECURITY_STACK_NAME) {
-        throw new CliError(`"${SECURITY_STACK_NAME}" is the security stack, not a vendor; use --security to plan it`, EXIT.invalidInput);
-    }
-    if (sel.vendor && !listVendorIds().includes(sel.vendor)) {
-        const known = listVendorIds();
-        throw new CliError(
-            `unknown vendor "${sel.vendor}": there is no ${path.relative(process.cwd(), vendorSpecPath(sel.vendor)) || vendorSpecPath(sel.vendor)}. Known vendors: ${known.join(", ") || "none"}.`,
-            EXIT.invalidInput,
-        );
-    }
-    const file = sel.spec ? path.resolve(sel.spec) : vendorSpecPath(sel.vendor!);
+    const file = sel.spec ? path.resolve(sel.spec) : vendorFileById(sel.vendor!);
     const spec = loadVendorSpec(file, sel.vendor);
-    const securityFile = sel.securitySpec ? path.resolve(sel.securitySpec) : securitySpecPath(sel.spec ? path.dirname(file) : STACKS_DIR);
-    const security = loadSecuritySpec(sel.securitySpec || !sel.spec ? securityFile : existsOr(securityFile, securitySpecPath()));
+    const security = loadSecuritySpec(resolveSecuritySpecFile(sel.securitySpec, path.dirname(file)));
     checkVendorAgainstSecurity(spec, file, security);
     return { spec, file, security };
-}
-
-function existsOr(file: string, fallback: string): string {
-    // A spec outside stacks/ uses a security.yaml beside it if there is one, else the repository's.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("node:fs").existsSync(file) ? file : fallback;
 }

@@ -86,9 +86,9 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
 
 describe("refusals (offline checks before anything is touched; fake world)", () => {
     it.each([
-        ["seal", "security", /^"security" is the security stack \(the log archive\); the runbook never seals or destroys it$/],
+        ["seal", "security", /^"security" is the security stack, not a vendor; the runbook never seals or destroys the log archive$/],
         ["destroy", "security", /^"security" is the security stack/],
-        ["seal", "nope", /^unknown vendor "nope": there is no stacks\/nope.yaml. Known vendors: acme-labeling, evalcorp.$/],
+        ["seal", "nope", /^unknown vendor "nope": there is no \S*stacks\/nope.yaml. Known vendors: acme-labeling, evalcorp.$/],
         ["unseal", "nope", /^unknown vendor "nope"/],
     ] as [Command, string, RegExp][])("%s %s is refused with exit 2 and no call", async (cmd, vendor, message) => {
         const f = makeFake();

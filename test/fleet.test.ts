@@ -46,11 +46,15 @@ describe("enclave plan --all", () => {
     });
 
     it("refuses --all with a vendor, and --stacks-dir without --all", async () => {
-        expect((await runCli(["plan", "acme-labeling", "--all"])).err).toBe(
-            "enclave: --all plans every vendor in the stacks folder: give no vendor, --spec or --security with it\n",
-        );
-        const noAll = await runCli(["plan", "acme-labeling", "--stacks-dir", dir]);
-        expect([noAll.code, noAll.err]).toEqual([2, "enclave: --stacks-dir goes with --all\n"]);
+        expect((await runCli(["plan", "acme-labeling", "--all"])).err).toBe("enclave: --all runs plan on every vendor in the stacks folder: drop the vendor id (acme-labeling)\n");
+        expect((await runCli(["check", "--all", "--plan", "x.json", "--security"])).err).toBe("enclave: --all runs check on every vendor in the stacks folder: drop --plan and --security\n");
+        const access = await runCli(["access", "--all", "--spec", "x.yaml"]);
+        expect([access.code, access.err]).toEqual([2, "enclave: --all runs access on every vendor in the stacks folder: drop --spec\n"]);
+        // --stacks-dir without --all is refused by every fleet command (access used to ignore it).
+        for (const command of ["plan", "check", "access"]) {
+            const noAll = await runCli([command, "acme-labeling", "--stacks-dir", dir]);
+            expect([command, noAll.code, noAll.err]).toEqual([command, 2, "enclave: --stacks-dir goes with --all\n"]);
+        }
         const missing = await runCli(["plan", "--all", "--stacks-dir", path.join(dir, "nope")]);
         expect([missing.code, missing.err]).toEqual([2, `enclave: --stacks-dir ${path.join(dir, "nope")}: no such folder\n`]);
     });

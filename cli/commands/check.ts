@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { renderFleetTable, runFleet, type FleetTask } from "../../fleet/runner";
+import type { FleetTask } from "../../fleet/runner";
+import { addFleetOptions, runFleetCommand } from "../fleet";
 import { planVendor } from "../../plan/stacks";
 import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
 import { readPlanFile } from "../../plan/read";
@@ -30,22 +31,6 @@ export const checkTask: FleetTask<{ plan: Plan; violations: Violation[] }> = {
             : { result: `${violations.length} violation(s): ${[...new Set(violations.map((v) => v.policy))].join(", ")}`, exitCode: EXIT.finding },
 };
 
-async function checkAll(vendor: string | undefined, opts: CheckOptions): Promise<void> {
-    if (vendor || opts.spec || opts.plan || opts.security) throw new CliError("--all checks every vendor in the stacks folder: give no vendor, --spec, --plan or --security with it", EXIT.invalidInput);
-    const report = await runFleet(checkTask, { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec });
-    if (opts.json) {
-        const byVendor = Object.fromEntries(
-            report.outcomes.map((o) => [o.vendor, o.ok ? { policies: POLICY_COUNT, violations: o.value.violations } : { error: o.error }]),
-        );
-        process.stdout.write(`${JSON.stringify(byVendor, null, 2)}\n`);
-    } else {
-        const found = report.outcomes.flatMap((o) => (o.ok && o.value.violations.length ? [renderViolations(o.value.plan, o.value.violations), ""] : []));
-        process.stdout.write(found.join("\n"));
-    }
-    process.stderr.write(`${renderFleetTable(report, Boolean(process.stderr.isTTY))}\n`);
-    process.exitCode = report.exitCode;
-}
-
 export function renderViolations(plan: Plan, violations: Violation[]): string {
     if (violations.length === 0) return `enclave check ${plan.stack}: clean - ${POLICY_COUNT} policies, ${plan.resources.length} resources, no violations`;
     const lines = [`enclave check ${plan.stack}: ${violations.length} violation(s) of the guardrail policies (${POLICY_COUNT} checked)`, ""];
@@ -60,7 +45,7 @@ export function renderViolations(plan: Plan, violations: Violation[]): string {
 }
 
 export function register(program: Command): void {
-    program
+    const cmd = program
         .command("check")
         .description("Run the CrossGuard guardrail policies (policy/) offline over a plan (exit 3 on any violation)")
         .argument("[vendor]", "vendor id: plans and checks stacks/<vendor>.yaml")
@@ -68,18 +53,20 @@ export function register(program: Command): void {
         .option("--spec <file>", "plan and check this vendor spec file")
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option("--security", "check the security stack (log archive)")
-        .option("--json", "print {stack, policies, violations: [{policy, ruleIds, enforcementLevel, urn, message, fix}]}")
-        .option("--all", "check every vendor spec in the stacks folder, one after another, with a summary table")
-        .option("--stacks-dir <dir>", "with --all: the folder of vendor specs (default: stacks/)")
-        .action(async (vendor: string | undefined, opts: CheckOptions) => {
-            if (opts.all) return checkAll(vendor, opts);
-            if (opts.stacksDir) throw new CliError("--stacks-dir goes with --all", EXIT.invalidInput);
-            if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
-            const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);
-            const violations = await checkPlan(plan);
-            process.stdout.write(
-                opts.json ? `${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, violations }, null, 2)}\n` : `${renderViolations(plan, violations)}\n`,
-            );
-            process.exitCode = violations.length > 0 ? EXIT.finding : EXIT.ok;
+        .option("--json", "print {stack, policies, violations: [{policy, ruleIds, enforcementLevel, urn, message, fix}]}");
+    addFleetOptions(cmd, "check").action(async (vendor: string | undefined, opts: CheckOptions) => {
+        const fleet = await runFleetCommand(vendor, opts, checkTask, {
+            conflicting: [["--spec", opts.spec], ["--plan", opts.plan], ["--security", opts.security]],
+            json: ({ violations }) => ({ policies: POLICY_COUNT, violations }),
+            text: ({ plan, violations }) => (violations.length ? `${renderViolations(plan, violations)}\n` : undefined),
         });
+        if (fleet) return;
+        if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
+        const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);
+        const violations = await checkPlan(plan);
+        process.stdout.write(
+            opts.json ? `${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, violations }, null, 2)}\n` : `${renderViolations(plan, violations)}\n`,
+        );
+        process.exitCode = violations.length > 0 ? EXIT.finding : EXIT.ok;
+    });
 }

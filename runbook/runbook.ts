@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, EXIT } from "../spec/errors";
 import { archiveBucketName, archivePrefixes } from "../policies/names";
-import { loadVendorSpec } from "../spec/load";
-import { vendorFileById } from "../spec/select";
+import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../spec/load";
+import { resolveSecuritySpecFile, vendorFileById } from "../spec/select";
 import type { VendorSpec } from "../spec/schema";
 import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { appendJournal, journalPath, openRun, readJournal, RUN_DONE, type JournalEntry } from "./journal";
@@ -71,7 +71,10 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Offline refusals, before anything is touched: the security stack, unknown vendors, invalid specs (exit 2). */
 export function selectVendor(vendor: string, stacksDir: string): { file: string; spec: VendorSpec } {
     const file = vendorFileById(vendor, stacksDir, "the runbook never seals or destroys the log archive");
-    return { file, spec: loadVendorSpec(file, vendor) };
+    const spec = loadVendorSpec(file, vendor);
+    // The evidence goes to the archive named after the account and region: they must be the security stack's.
+    checkVendorAgainstSecurity(spec, file, loadSecuritySpec(resolveSecuritySpecFile(undefined, stacksDir)));
+    return { file, spec };
 }
 
 // ---- steps ---------------------------------------------------------------------------------------------------------

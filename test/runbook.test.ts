@@ -98,6 +98,16 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
         expect(f.calls).toEqual([]);
     });
 
+    it("a vendor in another account or region than the security stack is refused: its evidence would go to a wrong archive", async () => {
+        const f = makeFake();
+        const file = f.specFile(V);
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('id: "111122223333"', 'id: "999999999999"'));
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r.code).toBe(2);
+        expect(r.message).toMatch(/account\.id differs from the security stack's \(111122223333\): got "999999999999"/);
+        expect(f.calls).toEqual([]);
+    });
+
     it("destroy refuses a vendor that is not sealed, unless --seal-first (exit 2, nothing called)", async () => {
         const f = makeFake();
         const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError } from "../../spec/errors";
+import { CliError, describeFailure } from "../../spec/errors";
+import { SpecError } from "../../spec/load";
 import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../policies/names";
 import {
     dataBucketPolicy,
@@ -349,12 +350,16 @@ export function asHardCrash(fake: Fake, vendor: string): void {
     fs.writeFileSync(f, `${lines.join("\n")}\n`);
 }
 
-/** The exit code and message a runbook command ends with (0 and "" when it succeeds). */
+/** The exit code and message a runbook command ends with, as the CLI would print them (0 and "" when it succeeds). */
 export async function exitOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
     try {
         await p;
     } catch (err) {
-        if (err instanceof CliError) return { code: err.exitCode, message: err.message };
+        // The two error types the CLI prints as one line (cli/main.ts via describeFailure); anything else is a bug.
+        if (err instanceof CliError || err instanceof SpecError) {
+            const { exitCode, message } = describeFailure(err);
+            return { code: exitCode, message };
+        }
         throw err;
     }
     return { code: 0, message: "" };

@@ -103,10 +103,11 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
     // under tsx each frame is translated through source maps, and nested components make the stacks deep. Offline
     // plans have no use for source positions, so translation is off for the run (restored after).
     const stackTraceLimit = Error.stackTraceLimit;
-    const sourceMaps = process.sourceMapsEnabled;
+    // process.sourceMapsEnabled appeared in Node 20.7: on older 20.x the translation setting is left alone.
+    const sourceMaps = typeof process.sourceMapsEnabled === "boolean" ? process.sourceMapsEnabled : undefined;
     if (process.env.ENCLAVE_DEBUG !== "1" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
         Error.stackTraceLimit = 0;
-        process.setSourceMapsEnabled(false);
+        if (sourceMaps !== undefined) process.setSourceMapsEnabled(false);
     }
     const recorder: MockRecorder = { outputs: new Map(), unmockedCalls: [] };
     const registrations: Registration[] = [];
@@ -175,7 +176,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
     } finally {
         process.off("unhandledRejection", onRejection);
         Error.stackTraceLimit = stackTraceLimit;
-        process.setSourceMapsEnabled(sourceMaps);
+        if (sourceMaps !== undefined) process.setSourceMapsEnabled(sourceMaps);
         running = false;
     }
 }

@@ -1,7 +1,7 @@
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { CliError } from "../spec/errors";
-import type { StackHandle, StackOps, StackOutput, ToolingInfo } from "./types";
+import type { PreviewResult, PreviewStep, StackHandle, StackOps, StackOutput, ToolingInfo } from "./types";
 
 // The real StackOps: the Pulumi Automation API over the local program (workDir = repository root, so `up` runs
 // index.ts, which reads stacks/<vendor>.yaml). It needs the Pulumi CLI on PATH; it never installs one.
@@ -74,9 +74,15 @@ class AutomationStack implements StackHandle {
         await this.stack.refresh({ onOutput: this.onOutput, color: "never" });
     }
 
-    async preview(): Promise<Record<string, number>> {
-        const res = await this.stack.preview({ onOutput: this.onOutput, color: "never" });
-        return { ...(res.changeSummary ?? {}) } as Record<string, number>;
+    async preview(): Promise<PreviewResult> {
+        // The per-resource steps, so the runbook can check which inputs an update changes, not only how many updates.
+        const steps: PreviewStep[] = [];
+        const onEvent = (e: EngineEvent) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, ...(m.diffs ? { diffs: [...m.diffs] } : {}) });
+        };
+        const res = await this.stack.preview({ onOutput: this.onOutput, onEvent, color: "never" });
+        return { changes: { ...(res.changeSummary ?? {}) } as Record<string, number>, steps };
     }
 
     async up(): Promise<Record<string, number>> {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliError, EXIT } from "../spec/errors";
+import { CliError, describeFailure, EXIT } from "../spec/errors";
 import { archiveBucketName, archivePrefixes } from "../policies/names";
 import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../spec/load";
 import { resolveSecuritySpecFile, vendorFileById } from "../spec/select";
@@ -9,7 +9,7 @@ import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { appendJournal, journalPath, openRun, readJournal, RUN_DONE, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
-import { DEFAULT_RETRY, type CallerIdentity, type RunbookDeps, type StackHandle } from "./types";
+import { DEFAULT_RETRY, type CallerIdentity, type PreviewStep, type RunbookDeps, type StackHandle, type StackOutput } from "./types";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook as code: seal, unseal and destroy are ordered lists of steps, each recorded in the incident log
@@ -55,26 +55,80 @@ export interface DestroyOptions {
 export const INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS = 6 * 3600;
 export const CLOCK_SKEW_MARGIN_SECONDS = 5 * 60;
 
-/** The earliest moment an unseal cannot revive a session issued before sealedAt (unseal lifts SealRevokeOlderSessions). */
-export function unsealNotBefore(spec: VendorSpec): Date | undefined {
-    if (!spec.sealed || !spec.sealedAt) return undefined;
-    const lifetime = Math.max(spec.access.maxSessionSeconds, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS);
-    return new Date(Date.parse(spec.sealedAt) + (lifetime + CLOCK_SKEW_MARGIN_SECONDS) * 1000);
+/** A moment the seal may have taken effect, and where the runbook read it. */
+export interface SealMoment {
+    at: string;
+    source: string;
+}
+
+/**
+ * Every moment the seal may have taken effect: the spec's sealedAt (when write-spec ran), the deployed stack's
+ * sealedAt output, and the end of each successful verify-seal of a seal run in the incident log. Credentials issued
+ * between write-spec and the moment the seal really applied (a seal resumed hours later) are newer than sealedAt, so
+ * only the seal's deny statements stop them, and they live up to 6 h from issue: the unseal must wait from the latest
+ * of these moments. Each may be missing (a spec without sealedAt, another machine's incident log).
+ */
+export function sealMoments(spec: VendorSpec, outputs: Record<string, StackOutput>, journal: JournalEntry[], vendor: string): SealMoment[] {
+    const moments: SealMoment[] = [];
+    if (spec.sealed && spec.sealedAt) moments.push({ at: spec.sealedAt, source: `sealedAt in stacks/${vendor}.yaml` });
+    if (outputs.sealed?.value === true && typeof outputs.sealedAt?.value === "string") moments.push({ at: outputs.sealedAt.value, source: "the deployed stack's sealedAt" });
+    for (const e of journal) {
+        if (e.vendor === vendor && e.command === "seal" && e.step === "verify-seal" && e.result === "ok" && e.end) moments.push({ at: e.end, source: `verify-seal of run ${e.run}` });
+    }
+    return moments.filter((m) => !Number.isNaN(Date.parse(m.at)));
+}
+
+/** The earliest moment an unseal cannot revive a session issued before the seal took effect (unseal lifts SealRevokeOlderSessions). */
+export function unsealNotBefore(maxSessionSeconds: number, moments: SealMoment[]): { notBefore: Date; from: SealMoment } | undefined {
+    if (!moments.length) return undefined;
+    const from = moments.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
+    const lifetime = Math.max(maxSessionSeconds, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS);
+    return { notBefore: new Date(Date.parse(from.at) + (lifetime + CLOCK_SKEW_MARGIN_SECONDS) * 1000), from };
 }
 
 /** Only in-place updates (and reads, e.g. the StackReference to the security stack) may run mid-incident. */
 export const PREVIEW_ALLOWED_OPS = ["same", "update", "read"] as const;
 
+/**
+ * The only inputs a seal or unseal may change, by resource type (test/seal-plan.test.ts proves the offline plan of a
+ * seal changes exactly these). A preview update of any other type or input is not the seal and is refused.
+ */
+export const SEAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+    "aws:iam/rolePolicy:RolePolicy": ["policy"],
+    "aws:iam/role:Role": ["assumeRolePolicy"],
+    "aws:s3/bucketPolicy:BucketPolicy": ["policy"],
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ["policy"],
+    "aws:kms/key:Key": ["isEnabled", "policy"],
+};
+
+/** Why a preview step is not an in-place update of seal fields only; undefined when it is (or changes nothing). */
+function offendingStep(s: PreviewStep): string | undefined {
+    if (s.op === "same" || s.op === "read") return undefined;
+    const allowed = SEAL_FIELDS[s.type];
+    const fields = s.diffs?.length ? ` of ${s.diffs.join(", ")}` : "";
+    if (s.op !== "update" || !allowed) return `${s.op}${fields} of ${s.urn}`;
+    // An engine that does not say which inputs change cannot show the update is the seal's: fail closed.
+    if (!s.diffs?.length) return `update of ${s.urn} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields`;
+    const extra = s.diffs.filter((d) => !allowed.includes(d));
+    return extra.length ? `update of ${extra.join(", ")} of ${s.urn} (a seal changes only ${allowed.join(", ")})` : undefined;
+}
+
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Offline refusals, before anything is touched: the security stack, unknown vendors, invalid specs (exit 2). */
+/**
+ * Offline refusals, before anything is touched: the security stack, unknown vendors, invalid specs (exit 2). It does
+ * not read the security spec: the kill switch (seal) must work with stacks/security.yaml missing or broken; only
+ * destroy needs it (checkArchiveAccount).
+ */
 export function selectVendor(vendor: string, stacksDir: string): { file: string; spec: VendorSpec } {
     const file = vendorFileById(vendor, stacksDir, "the runbook never seals or destroys the log archive");
-    const spec = loadVendorSpec(file, vendor);
-    // The evidence goes to the archive named after the account and region: they must be the security stack's.
+    return { file, spec: loadVendorSpec(file, vendor) };
+}
+
+/** Destroy's evidence goes to the archive named after the account and region: they must be the security stack's. */
+function checkArchiveAccount(spec: VendorSpec, file: string, stacksDir: string): void {
     checkVendorAgainstSecurity(spec, file, loadSecuritySpec(resolveSecuritySpecFile(undefined, stacksDir)));
-    return { file, spec };
 }
 
 // ---- steps ---------------------------------------------------------------------------------------------------------
@@ -115,19 +169,29 @@ const writeSpec = (seal: boolean): Step => ({
 });
 
 // The seal's `up` deploys the whole program from the working tree: an uncommitted or unreviewed change would go out
-// mid-incident with it. The preview refuses anything but in-place updates; it is not destructive, and on resume it runs
-// again before `up` because the working tree may have changed since.
+// mid-incident with it. The preview refuses every resource step but an in-place update of seal fields (an unreviewed
+// in-place change, e.g. a widened policy elsewhere, is as dangerous as a replacement); the change summary is checked
+// too, as a second line of defence. It is not destructive, and on resume it runs again before `up` because the working
+// tree may have changed since.
 const preview = (command: Command): Step => ({
     name: "preview",
     destructive: false,
     rerunUntil: "up",
     async run(ctx) {
-        const changes = await ctx.stack!.preview();
+        const { changes, steps } = await ctx.stack!.preview();
+        const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
+        const offending = steps.map(offendingStep).find((o) => o !== undefined);
+        if (offending) throw new CliError(`refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`);
         const counts = Object.entries(changes).filter(([, n]) => n > 0);
         if (counts.some(([op]) => !(PREVIEW_ALLOWED_OPS as readonly string[]).includes(op))) {
             throw new CliError(
-                `refusing to deploy ${ctx.vendor}: the preview shows more than in-place updates (${counts.map(([op, n]) => `${op} ${n}`).join(", ")}); the working tree holds changes beyond the seal fields: revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`,
+                `refusing to deploy ${ctx.vendor}: the preview shows more than in-place updates (${counts.map(([op, n]) => `${op} ${n}`).join(", ")}); the working tree holds changes beyond the seal fields: ${fix}`,
             );
+        }
+        // Updates the summary counts but no event described could be anything: fail closed.
+        const described = steps.filter((s) => s.op === "update").length;
+        if ((changes.update ?? 0) > described) {
+            throw new CliError(`refusing to deploy ${ctx.vendor}: the preview counts ${changes.update} update(s) but the engine described ${described}, so they cannot be shown to touch only the seal fields; rerun \`enclave ${command} ${ctx.vendor}\` to resume`);
         }
         return { changes };
     },
@@ -290,20 +354,15 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         throw new CliError(message, code);
     };
     if (command === "destroy") {
-        // Refuse before touching anything: a destroy needs a sealed vendor and a human's (or --yes) confirmation.
+        // Refuse before touching anything: a destroy needs the archive its evidence goes to, a sealed vendor and a
+        // human's (or --yes) confirmation.
+        try {
+            checkArchiveAccount(spec, file, deps.stacksDir);
+        } catch (err) {
+            refuse(describeFailure(err).message);
+        }
         if (!opts.yes && !deps.confirm.interactive) refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
         if (!spec.sealed && !opts.sealFirst && !resumed) refuse(`refusing to destroy ${vendor}: it is not sealed (stacks/${vendor}.yaml has sealed: false); run \`enclave seal ${vendor}\` first or pass --seal-first`);
-    }
-    if (command === "unseal") {
-        // Unsealing lifts SealRevokeOlderSessions: every session issued before sealedAt (a stolen one included) would
-        // work again at once. So no unseal until the longest of them has expired. (A resumed unseal past write-spec
-        // has an unsealed spec: it passed this check when it started.)
-        const notBefore = unsealNotBefore(spec);
-        if (notBefore && deps.clock.now() < notBefore) {
-            refuse(
-                `refusing to unseal ${vendor} before ${iso(notBefore)}: sessions issued before the seal (${spec.sealedAt}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to ${INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS / 3600} h, plus ${CLOCK_SKEW_MARGIN_SECONDS / 60} min clock skew) and unsealing would let them work again`,
-            );
-        }
     }
 
     const startedAt = resumed?.startedAt ?? iso(deps.clock.now());
@@ -338,11 +397,19 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
         appendJournal(journal, { run, command, vendor, operator: deps.operator, ...(ctx.identity ? { identity: ctx.identity.arn } : {}), ...e });
 
     let confirmed = false;
+    let windowChecked = false;
     for (const step of steps) {
         if (command === "destroy" && !step.always && !confirmed) {
             // After preflight (so the operator sees the run and the identity), before anything else, on every rerun.
             await confirmDestroy(vendor, deps, opts, refuse);
             confirmed = true;
+        }
+        if (command === "unseal" && !step.always && !windowChecked) {
+            // After preflight (it needs the deployed stack's outputs; preflight changes nothing), before write-spec.
+            // A resumed unseal that reached write-spec (even one killed inside it) may have unsealed the spec already:
+            // it passed this check before write-spec started.
+            if (!resumed || !entries.some((e) => e.run === resumed.run && e.step === "write-spec")) await checkUnsealWindow(ctx, refuse);
+            windowChecked = true;
         }
         if (finished(step)) {
             const now = iso(deps.clock.now());
@@ -371,6 +438,29 @@ export async function runCommand(command: Command, vendor: string, deps: Runbook
     const now = iso(deps.clock.now());
     log({ step: RUN_DONE, start: now, end: now, result: "ok" });
     out(`enclave ${command} ${vendor}: done`);
+}
+
+/**
+ * Unsealing lifts SealRevokeOlderSessions: every session issued before the seal took effect (a stolen one included)
+ * would work again at once. So no unseal until the longest of them has expired, counted from the latest moment the
+ * seal may have taken effect (sealMoments). And no unseal from a checkout that does not know the seal: its spec would
+ * not be the desired state, and the wait could not be computed from it.
+ */
+async function checkUnsealWindow(ctx: Ctx, refuse: (m: string, c?: number) => never): Promise<void> {
+    const { vendor, deps } = ctx;
+    const spec = ctx.spec();
+    const outputs = await ctx.stack!.outputs();
+    if (outputs.sealed?.value === true && !spec.sealed) {
+        refuse(
+            `refusing to unseal ${vendor}: the deployed stack is sealed (sealedAt ${JSON.stringify(outputs.sealedAt?.value ?? null)}) but stacks/${vendor}.yaml is not: this checkout lacks the seal commit; pull it (\`git pull\`) first, then rerun \`enclave unseal ${vendor}\``,
+        );
+    }
+    const window = unsealNotBefore(spec.access.maxSessionSeconds, sealMoments(spec, outputs, readJournal(journalPath(deps.incidentsDir, vendor)), vendor));
+    if (window && deps.clock.now() < window.notBefore) {
+        refuse(
+            `refusing to unseal ${vendor} before ${iso(window.notBefore)}: sessions issued before the seal took effect (${window.from.at}, ${window.from.source}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to ${INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS / 3600} h, plus ${CLOCK_SKEW_MARGIN_SECONDS / 60} min clock skew) and unsealing would let them work again`,
+        );
+    }
 }
 
 async function confirmDestroy(vendor: string, deps: RunbookDeps, opts: DestroyOptions, refuse: (m: string, c?: number) => never): Promise<void> {

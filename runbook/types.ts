@@ -26,12 +26,29 @@ export interface StackOutput {
     secret: boolean;
 }
 
+/** One resource step of a preview, from the engine's resourcePreEvent metadata. */
+export interface PreviewStep {
+    /** "same", "update", "create", "replace", "delete", "read", ... */
+    op: string;
+    urn: string;
+    type: string;
+    /** The top-level inputs that change; undefined when the engine does not report them (older engines). */
+    diffs?: string[];
+}
+
+export interface PreviewResult {
+    /** The change summary by operation, e.g. {same: 47, update: 9}. */
+    changes: Record<string, number>;
+    /** Every resource step the engine reported. */
+    steps: PreviewStep[];
+}
+
 /** One Pulumi stack, selected. */
 export interface StackHandle {
     readonly name: string;
     refresh(): Promise<void>;
-    /** What `up` would do, without doing it: the change summary by operation, e.g. {same: 47, update: 9}. */
-    preview(): Promise<Record<string, number>>;
+    /** What `up` would do, without doing it: the change summary and each resource's step. */
+    preview(): Promise<PreviewResult>;
     /** Applies the stack program (which reads stacks/<vendor>.yaml) and returns the change summary, e.g. {update: 9}. */
     up(): Promise<Record<string, number>>;
     /** Destroys every resource except protected ones. */

@@ -2,9 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadVendorSpec } from "../spec/load";
-import { runCommand, unsealNotBefore } from "../runbook/runbook";
+import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runbook/runbook";
+import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
-import { KEY_ARN, makeFake, REPO, removeFakes, UNSEAL_WAIT_MS, VPC, exitOf, steps } from "./support/runbookFake";
+import { KEY_ARN, makeFake, REPO, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
 
 afterAll(removeFakes);
 
@@ -17,18 +18,34 @@ const V = "acme-labeling";
 const ORIGINAL_SPEC = fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8");
 
 
-describe("unseal waits until every session issued before the seal has expired (fake clock; does not prove AWS's credential lifetimes)", () => {
+describe("unseal waits until every session issued before the seal took effect has expired (fake clock and fake stack; does not prove AWS's credential lifetimes)", () => {
     const REFUSAL =
-        "refusing to unseal acme-labeling before 2026-11-23T18:05:01Z: sessions issued before the seal (2026-11-23T12:00:01Z) may be valid until then (vendor role 3600 s, workload instance-profile credentials up to 6 h, plus 5 min clock skew) and unsealing would let them work again";
+        "refusing to unseal acme-labeling before 2026-11-23T18:05:03Z: sessions issued before the seal took effect (2026-11-23T12:00:03Z, verify-seal of run seal-2026-11-23T12-00-00Z) may be valid until then (vendor role 3600 s, workload instance-profile credentials up to 6 h, plus 5 min clock skew) and unsealing would let them work again";
+    const PREFLIGHT_CALLS = ["checkTooling", "callerIdentity", "listStacks", `select:${V}`];
 
-    it("sealedAt + max(maxSessionSeconds, 6 h) + 5 min", () => {
+    it("max(spec sealedAt, deployed sealedAt, end of the latest seal run's verify-seal) + max(maxSessionSeconds, 6 h) + 5 min", () => {
         const spec = loadVendorSpec(path.join(REPO, "stacks", "evalcorp.yaml"), "evalcorp");
-        expect(unsealNotBefore(spec)).toBeUndefined();
-        expect(unsealNotBefore({ ...spec, sealed: true, sealedAt: "2026-11-23T12:00:00Z" })?.toISOString()).toBe("2026-11-23T18:05:00.000Z");
+        expect(unsealNotBefore(3600, [])).toBeUndefined();
+        expect(unsealNotBefore(3600, [{ at: "2026-11-23T12:00:00Z", source: "spec" }])?.notBefore.toISOString()).toBe("2026-11-23T18:05:00.000Z");
         expect(UNSEAL_WAIT_MS).toBe((6 * 3600 + 5 * 60) * 1000);
+        const sealed = { ...spec, sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const line = (command: string, step: string, result: string, end: string, vendor = "evalcorp") =>
+            ({ run: `${command}-x`, command, vendor, step, start: end, end, result, operator: "t" }) as JournalEntry;
+        const journal = [
+            line("seal", "verify-seal", "ok", "2026-11-23T15:00:00Z"),
+            line("seal", "verify-seal", "failed", "2026-11-23T16:00:00Z"), // not a moment the seal was confirmed
+            line("destroy", "verify-seal", "ok", "2026-11-23T17:00:00Z"), // not a seal run
+            line("seal", "verify-seal", "ok", "2026-11-23T18:00:00Z", "acme-labeling"), // another vendor
+        ];
+        const deployed = { sealed: { value: true, secret: false }, sealedAt: { value: "2026-11-23T13:00:00Z", secret: false } };
+        const moments = sealMoments(sealed, deployed, journal, "evalcorp");
+        expect(moments.map((m) => m.at)).toEqual(["2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z", "2026-11-23T15:00:00Z"]);
+        expect(unsealNotBefore(3600, moments)).toEqual({ notBefore: new Date("2026-11-23T21:05:00Z"), from: { at: "2026-11-23T15:00:00Z", source: "verify-seal of run seal-x" } });
+        expect(unsealNotBefore(7 * 3600, moments)?.notBefore.toISOString()).toBe("2026-11-23T22:05:00.000Z");
+        expect(sealMoments(spec, { sealed: { value: false, secret: false }, sealedAt: { value: null, secret: false } }, [], "evalcorp")).toEqual([]);
     });
 
-    it("right after the seal: exit 2 with one line saying when and why; nothing called, the spec still sealed, only a refusal logged", async () => {
+    it("right after the seal: exit 2 with one line saying when and why, after the non-destructive preflight and a read of the outputs; the spec still sealed, the refusal logged", async () => {
         const f = makeFake();
         await runCommand("seal", V, f.deps);
         const sealedSpec = fs.readFileSync(f.specFile(V), "utf8");
@@ -37,17 +54,21 @@ describe("unseal waits until every session issued before the seal has expired (f
         const r = await exitOf(runCommand("unseal", V, f.deps));
         expect(r).toEqual({ code: 2, message: REFUSAL });
         expect(r.message).not.toContain("\n");
-        expect(f.calls.slice(callsBefore)).toEqual([]);
+        expect(f.calls.slice(callsBefore)).toEqual([...PREFLIGHT_CALLS, "outputs"]);
         expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(sealedSpec);
         expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
         const added = f.journal(V).slice(journalBefore);
-        expect(added.map((e) => [e.command, e.step, e.result, e.error])).toEqual([["unseal", "refusal", "failed", REFUSAL]]);
+        expect(added.map((e) => [e.command, e.step, e.result, e.error])).toEqual([
+            ["unseal", "preflight", "started", undefined],
+            ["unseal", "preflight", "ok", undefined],
+            ["unseal", "refusal", "failed", REFUSAL],
+        ]);
     });
 
     it("a minute before the window ends: still refused; at the end of the window: unsealed and verified", async () => {
         const f = makeFake();
         await runCommand("seal", V, f.deps);
-        const notBefore = Date.parse("2026-11-23T18:05:01Z");
+        const notBefore = Date.parse("2026-11-23T18:05:03Z");
         f.advance(notBefore - 60_000 - f.deps.clock.now().getTime());
         expect(await exitOf(runCommand("unseal", V, f.deps))).toEqual({ code: 2, message: REFUSAL });
         f.advance(60_000);
@@ -56,9 +77,72 @@ describe("unseal waits until every session issued before the seal has expired (f
         expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
         expect(steps(f.journal(V)).slice(-6)).toEqual(["preflight", "write-spec", "preview", "up", "verify-unseal", "done"]);
     });
+
+    it("a seal resumed three hours after write-spec: the wait counts from its verify-seal, not from the spec's sealedAt", async () => {
+        const f = makeFake({ crashAt: "up" });
+        await expect(runCommand("seal", V, f.deps)).rejects.toThrow(/simulated crash in up/);
+        f.opts.crashAt = undefined;
+        f.advance(3 * 3600_000);
+        await runCommand("seal", V, f.deps);
+        expect(f.deployed.sealedAt).toBe("2026-11-23T12:00:01Z");
+        const verified = f.journal(V).find((e) => e.step === "verify-seal" && e.result === "ok")!.end as string;
+        expect(verified.startsWith("2026-11-23T15:00:")).toBe(true);
+        f.advance(Date.parse("2026-11-23T18:05:01Z") + 3600_000 - f.deps.clock.now().getTime()); // sealedAt's window + 1 h
+        const r = await exitOf(runCommand("unseal", V, f.deps));
+        const notBefore = new Date(Date.parse(verified) + UNSEAL_WAIT_MS).toISOString().replace(".000Z", "Z");
+        expect(r.code).toBe(2);
+        expect(r.message).toMatch(new RegExp(`^refusing to unseal acme-labeling before ${notBefore}: sessions issued before the seal took effect \\(${verified}, verify-seal of run seal-2026-11-23T12-00-00Z\\)`));
+        expect(f.done.up).toBe(1);
+        f.advance(Date.parse(notBefore) - f.deps.clock.now().getTime());
+        await runCommand("unseal", V, f.deps);
+        expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
+    });
+
+    it("on a machine without the incident log, the deployed stack's sealedAt counts when it is later than the spec's", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        fs.rmSync(path.join(f.dir, "incidents"), { recursive: true });
+        f.deployed.sealedAt = "2026-11-23T14:00:00Z"; // e.g. deployed from another checkout
+        f.advance(UNSEAL_WAIT_MS);
+        const r = await exitOf(runCommand("unseal", V, f.deps));
+        expect(r).toEqual({ code: 2, message: expect.stringMatching(/^refusing to unseal acme-labeling before 2026-11-23T20:05:00Z: sessions issued before the seal took effect \(2026-11-23T14:00:00Z, the deployed stack's sealedAt\)/) });
+        expect(f.done.up).toBe(1);
+    });
+
+    it("a checkout without the seal commit (spec unsealed, deployed stack sealed): exit 2, pull the seal commit first; nothing deployed", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        fs.writeFileSync(f.specFile(V), ORIGINAL_SPEC);
+        f.advance(UNSEAL_WAIT_MS * 2); // even long after the window: the spec is not the desired state
+        const r = await exitOf(runCommand("unseal", V, f.deps));
+        expect(r).toEqual({
+            code: 2,
+            message:
+                'refusing to unseal acme-labeling: the deployed stack is sealed (sealedAt "2026-11-23T12:00:01Z") but stacks/acme-labeling.yaml is not: this checkout lacks the seal commit; pull it (`git pull`) first, then rerun `enclave unseal acme-labeling`',
+        });
+        expect(f.done).toEqual({ preview: 1, up: 1 });
+        expect(f.deployed.sealed).toBe(true);
+        expect(f.journal(V).at(-1)).toMatchObject({ command: "unseal", step: "refusal", result: "failed", error: r.message });
+    });
+
+    it("an unseal killed inside write-spec (spec already unsealed, stack still sealed) resumes without the check refusing it", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        f.advance(UNSEAL_WAIT_MS);
+        f.opts.crashAt = "preview";
+        await expect(runCommand("unseal", V, f.deps)).rejects.toThrow(/simulated crash in preview/);
+        // kill -9 after the spec was renamed into place but before write-spec's "ok" line
+        const file = path.join(f.dir, "incidents", `${V}.jsonl`);
+        const kept = f.journal(V).filter((e) => !(e.command === "unseal" && (e.step === "preview" || (e.step === "write-spec" && e.result === "ok"))));
+        fs.writeFileSync(file, kept.map((e) => `${JSON.stringify(e)}\n`).join(""));
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toBe(ORIGINAL_SPEC);
+        f.opts.crashAt = undefined;
+        await runCommand("unseal", V, f.deps);
+        expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
+    });
 });
 
-describe("preview before up: only in-place updates may be deployed mid-incident (fake preview; does not prove Pulumi's behaviour)", () => {
+describe("preview before up: only in-place updates of the seal fields may be deployed mid-incident (fake preview steps and summary; does not prove what Pulumi's engine reports)", () => {
     it.each([
         ["replace", { same: 46, update: 9, replace: 1 }, "same 46, update 9, replace 1"],
         ["delete", { same: 45, update: 9, delete: 2 }, "same 45, update 9, delete 2"],
@@ -89,6 +173,73 @@ describe("preview before up: only in-place updates may be deployed mid-incident 
         expect(f.out).toContain("  skip write-spec (finished earlier in this run)");
         expect(f.done).toEqual({ preview: 2, up: 1 });
         expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
+    });
+
+    const spec = () => loadVendorSpec(path.join(REPO, "stacks", `${V}.yaml`), V);
+    const SG = urnOf(V, "aws:ec2/securityGroup:SecurityGroup", `${V}-network-endpoints-sg`);
+    const ROLE = urnOf(V, "aws:iam/role:Role", `${V}-identity-vendor-role`);
+    const fix = "the working tree holds unreviewed changes: revert them, then rerun `enclave seal acme-labeling` to resume";
+    it.each([
+        [
+            "an in-place update of a resource that is not a seal resource",
+            [{ op: "update", urn: SG, type: "aws:ec2/securityGroup:SecurityGroup", diffs: ["ingress"] }],
+            `update of ingress of ${SG}`,
+        ],
+        [
+            "an update of a seal resource beyond its seal fields",
+            [{ op: "update", urn: ROLE, type: "aws:iam/role:Role", diffs: ["assumeRolePolicy", "managedPolicyArns"] }],
+            `update of managedPolicyArns of ${ROLE} (a seal changes only assumeRolePolicy)`,
+        ],
+        ["a replacement of a seal resource", [{ op: "replace", urn: ROLE, type: "aws:iam/role:Role", diffs: ["name"] }], `replace of name of ${ROLE}`],
+        ["a create", [{ op: "create", urn: SG, type: "aws:ec2/securityGroup:SecurityGroup" }], `create of ${SG}`],
+    ])("seal with %s in the preview's steps: exit 1 naming the first offending URN, op and fields; no up, the spec kept; reverted, the rerun resumes at preview", async (_what, extra, offence) => {
+        // The change summary alone would let the in-place cases through: update counts only.
+        const f = makeFake({ previewSteps: [...sealSteps(spec()), ...extra, { op: "update", urn: "urn:second", type: "aws:iam/role:Role", diffs: ["name"] }] });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r).toEqual({ code: 1, message: `refusing to deploy acme-labeling: the preview shows a change beyond the seal fields: ${offence}; ${fix}` });
+        expect(f.calls).not.toContain("up");
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
+        expect(f.journal(V).at(-1)).toMatchObject({ step: "preview", result: "failed", error: r.message });
+        f.opts.previewSteps = undefined;
+        f.out.length = 0;
+        await runCommand("seal", V, f.deps);
+        expect(f.out[0]).toMatch(/resuming run seal-\S+ at preview /);
+        expect(f.done).toEqual({ preview: 2, up: 1 });
+    });
+
+    it("an update event without the changed inputs (older engines) is refused: it cannot be shown to be the seal's", async () => {
+        const steps = sealSteps(spec()).map((s, i) => (i === 2 ? { op: s.op, urn: s.urn, type: s.type } : s));
+        const f = makeFake({ previewSteps: steps });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r).toEqual({
+            code: 1,
+            message: `refusing to deploy acme-labeling: the preview shows a change beyond the seal fields: update of ${ROLE} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields; ${fix}`,
+        });
+        expect(f.calls).not.toContain("up");
+    });
+
+    it("more updates in the summary than the engine described (events missing) are refused", async () => {
+        const f = makeFake({ previewSteps: sealSteps(spec()).slice(0, 8) });
+        f.opts.preview = { same: 47, update: 9 };
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r).toEqual({
+            code: 1,
+            message: "refusing to deploy acme-labeling: the preview counts 9 update(s) but the engine described 8, so they cannot be shown to touch only the seal fields; rerun `enclave seal acme-labeling` to resume",
+        });
+        expect(f.calls).not.toContain("up");
+    });
+
+    it("same and read steps, and updates of exactly the seal fields (the default fake preview), pass; SEAL_FIELDS is the seal resources' list", async () => {
+        const steps = [
+            { op: "same", urn: SG, type: "aws:ec2/securityGroup:SecurityGroup" },
+            { op: "read", urn: urnOf(V, "pulumi:pulumi:StackReference", "security"), type: "pulumi:pulumi:StackReference" },
+            ...sealSteps(spec()),
+        ];
+        const f = makeFake({ previewSteps: steps });
+        await runCommand("seal", V, f.deps);
+        expect(f.done.up).toBe(1);
+        expect(new Set(sealSteps(spec()).map((s) => s.type))).toEqual(new Set(Object.keys(SEAL_FIELDS)));
+        for (const s of sealSteps(spec())) expect(s.diffs!.every((d) => SEAL_FIELDS[s.type].includes(d))).toBe(true);
     });
 
     it("reads (the StackReference to the security stack) and in-place updates pass", async () => {

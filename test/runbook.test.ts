@@ -102,10 +102,33 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
         const f = makeFake();
         const file = f.specFile(V);
         fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('id: "111122223333"', 'id: "999999999999"'));
-        const r = await exitOf(runCommand("seal", V, f.deps));
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true, sealFirst: true }));
         expect(r.code).toBe(2);
         expect(r.message).toMatch(/account\.id differs from the security stack's \(111122223333\): got "999999999999"/);
         expect(f.calls).toEqual([]);
+        expect(f.journal(V).map((e) => [e.command, e.step, e.result, e.error])).toEqual([["destroy", "refusal", "failed", r.message]]);
+    });
+
+    it.each([
+        ["removed", (file: string) => fs.rmSync(file)],
+        ["invalid", (file: string) => fs.writeFileSync(file, "account: [not, a, spec\n")],
+    ] as const)("the kill switch does not depend on the security spec: seal and unseal work with stacks/security.yaml %s", async (_how, spoil) => {
+        const f = makeFake();
+        spoil(path.join(f.deps.stacksDir, "security.yaml"));
+        await runCommand("seal", V, f.deps);
+        expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
+        f.advance(UNSEAL_WAIT_MS);
+        await runCommand("unseal", V, f.deps);
+        expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
+    });
+
+    it("destroy with an invalid stacks/security.yaml is refused with exit 2 before any call, and the refusal is logged", async () => {
+        const f = makeFake();
+        fs.writeFileSync(path.join(f.deps.stacksDir, "security.yaml"), "account: [not, a, spec\n");
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true, sealFirst: true }));
+        expect(r.code).toBe(2);
+        expect(f.calls).toEqual([]);
+        expect(f.journal(V).map((e) => [e.command, e.step, e.result, e.error])).toEqual([["destroy", "refusal", "failed", r.message]]);
     });
 
     it("destroy refuses a vendor that is not sealed, unless --seal-first (exit 2, nothing called)", async () => {

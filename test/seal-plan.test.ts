@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
 import { diffPlans, renderPlanDiff, type PlanDiff } from "../runbook/planDiff";
+// The only inputs a seal may change, per resource type: the same list the runbook's preview guard enforces.
+import { SEAL_FIELDS } from "../runbook/runbook";
 import { withSealState } from "../runbook/specFile";
 import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../spec/load";
 import { vendorSpecSchema } from "../spec/schema";
@@ -18,14 +20,6 @@ const security = loadSecuritySpec();
 
 const specFrom = (text: string) => vendorSpecSchema.parse(parse(text));
 
-/** The only inputs a seal may change, per resource type (S3 endpoint policy only: interface endpoints keep theirs). */
-const SEAL_FIELDS: Record<string, string[]> = {
-    "aws:iam/rolePolicy:RolePolicy": ["policy"],
-    "aws:iam/role:Role": ["assumeRolePolicy"],
-    "aws:s3/bucketPolicy:BucketPolicy": ["policy"],
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ["policy"],
-    "aws:kms/key:Key": ["isEnabled", "policy"],
-};
 const SEAL_STATEMENTS: Record<string, string[]> = {
     "aws:iam/rolePolicy:RolePolicy": ["SealDenyAll", "SealRevokeOlderSessions"],
     "aws:iam/role:Role": ["SealDenyAssumeRole"],

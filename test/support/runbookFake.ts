@@ -15,7 +15,7 @@ import {
     workloadTrustPolicy,
     type VendorPolicyInputs,
 } from "../../policies/vendor";
-import type { RunbookDeps, InterfaceEndpoint, KeyState, PolicyJson, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
+import type { RunbookDeps, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../spec/load";
 import type { VendorSpec } from "../../spec/schema";
 
@@ -47,6 +47,25 @@ interface AccountState {
     endpoint: PolicyJson | null;
     interfaceEndpoints: InterfaceEndpoint[];
     tagged: string[];
+}
+
+/** A URN of the fake stack (flat: the fake does not model component parents). */
+export const urnOf = (vendor: string, type: string, name: string) => `urn:pulumi:${vendor}::vendor-enclaves::${type}::${name}`;
+
+/** What the fake's preview reports by default: an update of exactly the seal resources, diffs only in seal fields. */
+export function sealSteps(spec: VendorSpec): PreviewStep[] {
+    const v = spec.id;
+    const step = (type: string, name: string, diffs: string[]): PreviewStep => ({ op: "update", urn: urnOf(v, type, name), type, diffs });
+    return [
+        step("aws:iam/rolePolicy:RolePolicy", `${v}-access-vendor-policy`, ["policy"]),
+        step("aws:iam/rolePolicy:RolePolicy", `${v}-access-workload-policy`, ["policy"]),
+        step("aws:iam/role:Role", `${v}-identity-vendor-role`, ["assumeRolePolicy"]),
+        step("aws:iam/role:Role", `${v}-identity-workload-role`, ["assumeRolePolicy"]),
+        step("aws:kms/key:Key", `${v}-key-key`, ["isEnabled", "policy"]),
+        step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-s3-endpoint`, ["policy"]),
+        ...spec.network.interfaceEndpoints.map((service) => step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-${service}-endpoint`, ["policy"])),
+        ...spec.datasets.map((d) => step("aws:s3/bucketPolicy:BucketPolicy", `${v}-${d.name}-policy`, ["policy"])),
+    ];
 }
 
 const parse = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
@@ -100,8 +119,10 @@ export interface FakeOptions {
     crashAt?: string;
     /** The vendor of the fake world (default acme-labeling; evalcorp has kms and sts interface endpoints). */
     vendor?: string;
-    /** What preview() reports (default: the in-place seal change). */
+    /** The change summary preview() reports (default: the steps counted by op, plus same: 47). */
     preview?: Record<string, number>;
+    /** The resource steps preview() reports (default: sealSteps(vendor), the in-place seal change). */
+    previewSteps?: PreviewStep[];
     /** Reads of one document that still return the previous state after each up, on top of lagReads. */
     stale?: { keyPolicy?: number; interfaceEndpoints?: number };
 }
@@ -180,7 +201,11 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async preview() {
             calls.push("preview");
             finish("preview");
-            return { ...(opts.preview ?? { same: 47, update: 9 }) };
+            const steps = opts.previewSteps ?? sealSteps(initial);
+            // Default summary: the steps counted by op, plus the unchanged rest of the stack.
+            const counted: Record<string, number> = { same: 47 };
+            for (const s of steps) counted[s.op] = (counted[s.op] ?? 0) + 1;
+            return { changes: { ...(opts.preview ?? counted) }, steps: steps.map((s) => ({ ...s })) };
         },
         async up() {
             calls.push("up");

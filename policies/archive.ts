@@ -63,7 +63,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Effect: "Deny",
             Principal: "*",
             Action: "s3:PutObject",
-            NotResource: `${p.archiveBucketArn}/${archivePrefixes.evidence("*")}*`,
+            NotResource: `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*`,
             Condition: { StringEquals: { "aws:PrincipalArn": p.deployerRoleArn } },
         },
     ]);
@@ -103,8 +103,8 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
         },
         {
             // Evidence uploads (see DeployerWritesEvidenceOnly in the bucket policy). The archive bucket does not use
-            // S3 Bucket Keys, so the encryption context is the object ARN and this admits puts under the evidence
-            // prefix only.
+            // S3 Bucket Keys, so the encryption context is the object ARN and this admits puts under evidence/ only
+            // (a top-level folder: no log delivery writes there).
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
             Principal: { AWS: p.deployerRoleArn },
@@ -112,7 +112,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: "*",
             Condition: {
                 StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
-                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.evidence("*")}*` },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*` },
             },
         },
         {

@@ -50,7 +50,10 @@ export const archivePrefixes = {
     vendorTrail: (vendorId: string) => `vendors/${vendorId}/cloudtrail`,
     vendorFlowLogs: (vendorId: string) => `vendors/${vendorId}/flow-logs/`,
     accessLogs: (vendorId: string, dataset: string) => `vendors/${vendorId}/s3-access/${dataset}/`,
-    evidence: (vendorId: string) => `vendors/${vendorId}/evidence/`,
+    // Top level, apart from every log folder: the deployer may write here (and only here), so a wildcard over vendor
+    // ids must never also match a path inside a vendor's trail or flow-log tree.
+    evidenceRoot: "evidence/",
+    evidence: (vendorId: string) => `evidence/${vendorId}/`,
     accountTrail: "account/cloudtrail",
 };
 

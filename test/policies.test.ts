@@ -460,7 +460,7 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         }
     });
 
-    it("the deployer may write evidence only: data keys via S3 for evidence objects, puts only under vendors/*/evidence/", () => {
+    it("the deployer may write evidence only: data keys via S3 for evidence objects, puts only under evidence/", () => {
         expect(bySid(archiveKeyPolicy(a), "DeployerEncryptsEvidenceViaS3")).toEqual({
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
@@ -469,7 +469,7 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
             Resource: "*",
             Condition: {
                 StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
-                StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive/vendors/*/evidence/*" },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive/evidence/*" },
             },
         });
         expect(bySid(archiveBucketPolicy(a), "DeployerWritesEvidenceOnly")).toEqual({
@@ -477,7 +477,7 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
             Effect: "Deny",
             Principal: "*",
             Action: "s3:PutObject",
-            NotResource: "arn:aws:s3:::archive/vendors/*/evidence/*",
+            NotResource: "arn:aws:s3:::archive/evidence/*",
             Condition: { StringEquals: { "aws:PrincipalArn": DEPLOYER } },
         });
         // Nobody else may decrypt with or generate keys from the archive key through an AWS principal but break-glass.

@@ -187,11 +187,11 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         await runCommand("destroy", V, f.deps, { yes: true, sealFirst: true });
         const j = f.journal(V);
         expect(steps(j)).toEqual(["preflight", "write-spec", "preview", "up", "verify-seal", "export-evidence", "archive-evidence", "refresh", "destroy", "verify-teardown", "done"]);
-        expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:vendors/acme-labeling/evidence/2026-11-23T12-00-00Z/manifest.json"));
+        expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:evidence/acme-labeling/2026-11-23T12-00-00Z/manifest.json"));
         const dir = path.join(f.dir, "evidence", V, "2026-11-23T12-00-00Z");
         const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json"];
         expect(fs.readdirSync(dir).sort()).toEqual(files);
-        expect(Object.keys(f.archive).sort()).toEqual(files.map((n) => `enclave-log-archive-111122223333-us-east-1/vendors/acme-labeling/evidence/2026-11-23T12-00-00Z/${n}`));
+        expect(Object.keys(f.archive).sort()).toEqual(files.map((n) => `enclave-log-archive-111122223333-us-east-1/evidence/acme-labeling/2026-11-23T12-00-00Z/${n}`));
         const all = files.map((n) => fs.readFileSync(path.join(dir, n), "utf8")).join("\n");
         for (const secret of [EXTERNAL_ID, "v1:CIPHERTEXT", "v1:SALT"]) expect(all).not.toContain(secret);
         expect(JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"))).toEqual({

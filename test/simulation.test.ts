@@ -314,7 +314,7 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 expect({ action, decision: r.decision, sid: r.decidedBy.sid }).toEqual({ action, decision: "Allowed", sid: "KeyAdministration" });
             }
         }
-        const deployerArchive = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/evidence/x`, network: OUTSIDE });
+        const deployerArchive = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/evidence/${id}/x`, network: OUTSIDE });
         expect(sids(deployerArchive)).toEqual(["resource:DenyLogDeletion"]);
     });
 });

@@ -68,24 +68,27 @@ function meta(p: ResourceValidationPolicy | StackValidationPolicy) {
 
 const stackUrn = (plan: Plan) => plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${plan.stack}::${plan.project}::pulumi:pulumi:Stack::${plan.project}-${plan.stack}`;
 
+/** What CrossGuard hands a policy about one resource, for both the resource and the stack views. */
+function resourceView(plan: Plan, r: PlanResource, props: Record<string, unknown>) {
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        provider: providerFor(plan, r),
+        ...typeChecks(r.type),
+        asType: (cls: unknown) => ((cls as ResourceClass).__pulumiType === r.type ? props : undefined),
+    };
+}
+
 /** The stack view: outputs (the mocked state) as props, parents linked, property dependencies rebuilt from ids/ARNs. */
 export function policyResources(plan: Plan): PolicyResource[] {
     const byUrn = new Map<string, PolicyResource>();
     const refs = new Map<string, PolicyResource>();
     for (const r of plan.resources) {
         const props = clone(r.custom && Object.keys(r.outputs ?? {}).length > 0 ? r.outputs : r.inputs) ?? {};
-        const pr: PolicyResource = {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: optionsOf(r),
-            provider: providerFor(plan, r),
-            dependencies: [],
-            propertyDependencies: {},
-            ...typeChecks(r.type),
-            asType: (cls: unknown) => ((cls as ResourceClass).__pulumiType === r.type ? props : undefined),
-        } as PolicyResource;
+        const pr = { ...resourceView(plan, r, props), dependencies: [], propertyDependencies: {} } as unknown as PolicyResource;
         byUrn.set(r.urn, pr);
         // Only resources with their own ARN are referable: S3 side resources reuse the bucket's name as their id.
         if (!r.custom || typeof props.arn !== "string") continue;
@@ -120,17 +123,9 @@ export async function checkPlan(plan: Plan, options: CheckOptions = {}): Promise
     for (const policy of options.resourcePolicies ?? RESOURCE_POLICIES) {
         const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
         for (const r of plan.resources) {
-            const props = clone(r.inputs) ?? {};
             const args: ResourceValidationArgs = {
-                type: r.type,
-                props,
-                urn: r.urn,
-                name: r.name,
-                opts: optionsOf(r),
-                provider: providerFor(plan, r),
+                ...(resourceView(plan, r, clone(r.inputs) ?? {}) as Pick<ResourceValidationArgs, "type" | "props" | "urn" | "name" | "opts" | "provider" | "isType" | "asType">),
                 stackTags: new Map(),
-                ...typeChecks(r.type),
-                asType: ((cls: unknown) => ((cls as ResourceClass).__pulumiType === r.type ? props : undefined)) as ResourceValidationArgs["asType"],
                 getConfig: configOf(policy.name),
                 notApplicable,
             };

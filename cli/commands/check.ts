@@ -6,16 +6,10 @@ import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
 import { readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
 import { CliError, EXIT } from "../../spec/errors";
-import { planFromOptions } from "./plan";
+import { planFromOptions, type PlanOptions } from "./plan";
 
-export interface CheckOptions {
+export interface CheckOptions extends PlanOptions {
     plan?: string;
-    spec?: string;
-    securitySpec?: string;
-    security?: boolean;
-    json?: boolean;
-    all?: boolean;
-    stacksDir?: string;
 }
 
 /** The fleet task behind `check --all`: plan each vendor, run every policy, exit 3 for the fleet if any vendor violates one. */

@@ -3,20 +3,16 @@ import { estimatePlan } from "../../cost/estimate";
 import { UnknownRegionError } from "../../cost/prices";
 import { renderCost } from "../../cost/render";
 import type { FleetTask } from "../../fleet/runner";
-import { addFleetOptions, runFleetCommand } from "../fleet";
+import { addFleetOptions, runFleetCommand, type FleetCliOptions } from "../fleet";
 import { planSecurity, planVendor } from "../../plan/stacks";
 import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
 import { loadSecuritySpec } from "../../spec/load";
 import { loadSelectedVendor } from "../../spec/select";
 
-export interface PlanOptions {
+export interface PlanOptions extends FleetCliOptions {
     spec?: string;
-    securitySpec?: string;
     security?: boolean;
-    json?: boolean;
-    all?: boolean;
-    stacksDir?: string;
 }
 
 /** Plans one vendor (or the security stack) offline. Shared by other commands that need a plan from a spec. */

@@ -18,8 +18,9 @@ import type { SecuritySpec, VendorSpec } from "../spec/schema";
 const TARGET_RATIO = 1.25;
 const TARGET_FLEET_SECONDS = 60;
 const TARGET_FLEET_MB = 1536;
-const WARMUP_RUNS = 5;
-const MEASURED_RUNS = 15;
+const WARMUP_RUNS = 10;
+const ROUNDS = 9;
+const RUNS_PER_ROUND = 10;
 const FLEET_SIZES = [10, 50, 100];
 const EXAMPLE = "acme-labeling";
 
@@ -117,34 +118,38 @@ export async function main(_argv: string[]): Promise<number> {
     const security = loadSecuritySpec(securitySpecPath());
     const startRss = mb(process.memoryUsage().rss);
 
-    // Single enclave: warm up both paths (module loading, JIT), then alternate measured runs and take medians.
+    // Single enclave: warm up all three (module loading, JIT), then measure in rounds. Each round times a block of
+    // consecutive runs of one kind, so a run never pays for another kind's garbage (alternating single runs made the
+    // ratios swing by 0.2); the figure is the median over rounds of each block's mean.
     const reference = await planVendor(example, security);
-    for (let i = 0; i < WARMUP_RUNS; i++) {
-        await planVendor(example, security);
-        await floorPlan(reference, security, example);
-        await typedFloorPlan(reference, security, example);
-    }
-    const planMs: number[] = [];
-    const floorMs: number[] = [];
-    const typedMs: number[] = [];
+    const kinds = {
+        plan: () => planVendor(example, security),
+        floor: () => floorPlan(reference, security, example),
+        typed: () => typedFloorPlan(reference, security, example),
+    };
+    for (let i = 0; i < WARMUP_RUNS; i++) for (const run of Object.values(kinds)) await run();
+    const perRound: Record<keyof typeof kinds, number[]> = { plan: [], floor: [], typed: [] };
     let planPeak = 0;
-    for (let i = 0; i < MEASURED_RUNS; i++) {
-        const p = await sampled(() => planVendor(example, security));
-        const f = await sampled(() => floorPlan(reference, security, example));
-        const t = await sampled(() => typedFloorPlan(reference, security, example));
-        planMs.push(p.ms);
-        floorMs.push(f.ms);
-        typedMs.push(t.ms);
-        planPeak = Math.max(planPeak, p.peakRssMb);
+    for (let round = 0; round < ROUNDS; round++) {
+        for (const [kind, run] of Object.entries(kinds) as [keyof typeof kinds, () => Promise<Plan>][]) {
+            const block = await sampled(async () => {
+                for (let i = 0; i < RUNS_PER_ROUND; i++) await run();
+            });
+            perRound[kind].push(block.ms / RUNS_PER_ROUND);
+            if (kind === "plan") planPeak = Math.max(planPeak, block.peakRssMb);
+        }
     }
+    const planMs = perRound.plan;
+    const floorMs = perRound.floor;
+    const typedMs = perRound.typed;
     const registrations = reference.resources.length - 1;
     const ratio = median(planMs) / median(floorMs);
     const typedRatio = median(planMs) / median(typedMs);
 
     const rows: (string | number)[][] = [
-        [`1 enclave (${EXAMPLE}), median of ${MEASURED_RUNS}`, registrations, `${median(planMs).toFixed(1)} ms`, "-", planPeak.toFixed(0)],
-        [`SDK floor: ${registrations} bare CustomResources, median of ${MEASURED_RUNS}`, registrations, `${median(floorMs).toFixed(1)} ms`, "-", "-"],
-        [`typed floor: same @pulumi/aws classes, flat, median of ${MEASURED_RUNS}`, registrations, `${median(typedMs).toFixed(1)} ms`, "-", "-"],
+        [`1 enclave (${EXAMPLE}), ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(planMs).toFixed(1)} ms`, "-", planPeak.toFixed(0)],
+        [`SDK floor: ${registrations} bare CustomResources, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(floorMs).toFixed(1)} ms`, "-", "-"],
+        [`typed floor: same @pulumi/aws classes, flat, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(typedMs).toFixed(1)} ms`, "-", "-"],
     ];
 
     // Fleets: specs generated from the example into a temp stacks folder, planned by the same runner as `plan --all`.

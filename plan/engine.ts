@@ -8,6 +8,9 @@ import { PROJECT, SECRET_PLACEHOLDER, type Plan, type PlanResource } from "./typ
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void>; getMonitor(): MonitorLike };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, unknown>; specialSigKey: string; specialSecretSig: string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+const resourceStatics = pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] };
 
 interface RegisterRequest {
     getType(): string;
@@ -89,26 +92,43 @@ function engineUrn(stack: string, typeChain: string[], name: string): string {
 let running = false;
 
 /**
+ * Turns off, for one offline run, SDK diagnostics that cost most of a plan's time and that nothing offline reads;
+ * returns the function that restores them. Error messages are unaffected. Left on when ENCLAVE_DEBUG=1 or
+ * PULUMI_DEBUG_PROMISE_LEAKS is set (plans are byte-identical either way; test/isolation.test.ts).
+ * - Promise-leak tracker: every internal promise gets `new Error().stack` (under tsx each frame is mapped through
+ *   source maps: once ~75% of a plan), three tagged properties, a then/catch pair and a place in a set until it
+ *   settles - about half of what each declared property of an @pulumi/aws class costs - for a report printed at
+ *   process exit. A run here already waits for every RPC and fails on any rejection.
+ * - Source positions: every resource records its caller from an unlimited stack trace (Resource.stackTrace), parsed
+ *   and turned into file URLs; the engine keeps them for diagnostics, the mock monitor drops them.
+ */
+function muteSdkDiagnostics(): () => void {
+    const stackTraceLimit = Error.stackTraceLimit;
+    // process.sourceMapsEnabled appeared in Node 20.7: on older 20.x the translation setting is left alone.
+    const sourceMaps = typeof process.sourceMapsEnabled === "boolean" ? process.sourceMapsEnabled : undefined;
+    const trackPromise = debuggable.debuggablePromise;
+    const stackTrace = resourceStatics.stackTrace;
+    Error.stackTraceLimit = 0;
+    if (sourceMaps !== undefined) process.setSourceMapsEnabled(false);
+    // Both are internal to the SDK: if a release renames them, plans get slower, never different.
+    if (typeof trackPromise === "function") debuggable.debuggablePromise = (p) => p;
+    if (typeof stackTrace === "function") resourceStatics.stackTrace = () => [];
+    return () => {
+        Error.stackTraceLimit = stackTraceLimit;
+        if (sourceMaps !== undefined) process.setSourceMapsEnabled(sourceMaps);
+        debuggable.debuggablePromise = trackPromise;
+        resourceStatics.stackTrace = stackTrace;
+    };
+}
+
+/**
  * Runs a stack program in-process under the SDK's mock runtime and records every resource registration with its
  * parent, options and serialized inputs. Runs are strictly one after another: the SDK keeps global state.
  */
 export async function runPlan(opts: RunOptions): Promise<Plan> {
     if (running) throw new Error("offline plans cannot run concurrently in one process (the Pulumi SDK keeps global state)");
     running = true;
-    // The SDK records `new Error().stack` on every internal promise (leak diagnostics it prints only under
-    // PULUMI_DEBUG_PROMISE_LEAKS); under tsx each capture maps every frame through source maps, which was about 75% of
-    // a plan's time. No stacks are captured during a run unless ENCLAVE_DEBUG=1 or PULUMI_DEBUG_PROMISE_LEAKS is set;
-    // error messages are unaffected.
-    // The SDK also records every resource's source position from an unlimited stack trace (Resource.callsites);
-    // under tsx each frame is translated through source maps, and nested components make the stacks deep. Offline
-    // plans have no use for source positions, so translation is off for the run (restored after).
-    const stackTraceLimit = Error.stackTraceLimit;
-    // process.sourceMapsEnabled appeared in Node 20.7: on older 20.x the translation setting is left alone.
-    const sourceMaps = typeof process.sourceMapsEnabled === "boolean" ? process.sourceMapsEnabled : undefined;
-    if (process.env.ENCLAVE_DEBUG !== "1" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
-        Error.stackTraceLimit = 0;
-        if (sourceMaps !== undefined) process.setSourceMapsEnabled(false);
-    }
+    const restoreDiagnostics = process.env.ENCLAVE_DEBUG !== "1" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS ? muteSdkDiagnostics() : () => {};
     const recorder: MockRecorder = { outputs: new Map(), unmockedCalls: [] };
     const registrations: Registration[] = [];
     let firstFailure: unknown;
@@ -175,8 +195,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
         return assemble(opts.stack, registrations, recorder, outputs, secrets);
     } finally {
         process.off("unhandledRejection", onRejection);
-        Error.stackTraceLimit = stackTraceLimit;
-        if (sourceMaps !== undefined) process.setSourceMapsEnabled(sourceMaps);
+        restoreDiagnostics();
         running = false;
     }
 }

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockGeneratedSecret } from "../plan/mocks";
 import { planVendor } from "../plan/stacks";
@@ -107,6 +108,28 @@ describe("determinism", () => {
         expect(acmeAgainText).toBe(texts["acme-labeling"]);
         expect(evalcorpAgainText).toBe(texts.evalcorp);
         expect(texts["acme-labeling"]).not.toBe(texts.evalcorp);
+    });
+
+    it("the debug path (SDK stack capture and promise-leak tracker left on) gives the same bytes, and the tracker is restored after a run", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+        const tracker = debuggable.debuggablePromise;
+        const resourceStatics = pulumi.Resource as unknown as { stackTrace: unknown };
+        const stackTrace = resourceStatics.stackTrace;
+        const security = loadSecuritySpec(path.join(ROOT, "stacks", "security.yaml"));
+        const previous = process.env.ENCLAVE_DEBUG;
+        process.env.ENCLAVE_DEBUG = "1";
+        try {
+            expect(JSON.stringify(await planVendor(specs.evalcorp, security))).toBe(texts.evalcorp);
+        } finally {
+            if (previous === undefined) delete process.env.ENCLAVE_DEBUG;
+            else process.env.ENCLAVE_DEBUG = previous;
+        }
+        expect(debuggable.debuggablePromise).toBe(tracker);
+        await planVendor(specs.evalcorp, security);
+        expect(debuggable.debuggablePromise).toBe(tracker);
+        expect(resourceStatics.stackTrace).toBe(stackTrace);
+        expect(Error.stackTraceLimit).toBeGreaterThan(0);
     });
 });
 

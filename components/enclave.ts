@@ -89,6 +89,8 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 base: policyBase,
                 keyArn: this.key.key.arn,
                 flowLogDestination: pulumi.interpolate`${security.archiveBucketArn}/${archivePrefixes.vendorFlowLogs(id)}`,
+                dnsQueryLogDestination: pulumi.interpolate`${security.archiveBucketArn}/${archivePrefixes.vendorDnsLogs(id)}`,
+                sealed: spec.sealed,
                 tags,
             },
             child,

@@ -5,6 +5,7 @@ import type { Tags } from "../policies/names";
 import { interfaceEndpointPolicy, s3EndpointPolicy, type VendorPolicyBase } from "../policies/vendor";
 import type { InterfaceEndpointService } from "../spec/schema";
 import { subnetCidrs } from "../spec/network";
+import { EnclaveDns } from "./dns";
 
 export interface EnclaveNetworkArgs {
     vendorId: string;
@@ -16,6 +17,9 @@ export interface EnclaveNetworkArgs {
     keyArn: pulumi.Input<string>;
     /** S3 ARN (bucket/prefix/) in the central archive that receives the flow logs. */
     flowLogDestination: pulumi.Input<string>;
+    /** S3 ARN (bucket/prefix/) in the central archive that receives the DNS query logs. */
+    dnsQueryLogDestination: pulumi.Input<string>;
+    sealed: boolean;
     tags: Tags;
 }
 
@@ -27,7 +31,8 @@ export function availabilityZones(region: string, count: number): string[] {
 /**
  * Private-only network: no internet, NAT or egress-only gateway, no EIP, no route beyond the VPC. Data flows through an
  * S3 gateway endpoint (free) whose policy admits only this vendor's roles and buckets. Interface endpoints are opt-in
- * because each costs per AZ-hour.
+ * because each costs per AZ-hour. The resolver, the one path out that routes do not close, answers AWS names only
+ * (components/dns.ts).
  */
 export class EnclaveNetwork extends pulumi.ComponentResource {
     readonly vpc: aws.ec2.Vpc;
@@ -37,6 +42,7 @@ export class EnclaveNetwork extends pulumi.ComponentResource {
     readonly interfaceEndpoints: Record<string, aws.ec2.VpcEndpoint>;
     readonly endpointSecurityGroup?: aws.ec2.SecurityGroup;
     readonly flowLog: aws.ec2.FlowLog;
+    readonly dns: EnclaveDns;
 
     constructor(name: string, args: EnclaveNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("enclave:vendor:Network", name, {}, opts);
@@ -122,6 +128,11 @@ export class EnclaveNetwork extends pulumi.ComponentResource {
                 maxAggregationInterval: 600,
                 tags: tagged("flow-log"),
             },
+            child,
+        );
+        this.dns = new EnclaveDns(
+            `${name}-dns`,
+            { vendorId: args.vendorId, vpcId: this.vpc.id, queryLogDestination: args.dnsQueryLogDestination, sealed: args.sealed, tags: args.tags },
             child,
         );
         this.registerOutputs({ vpcId: this.vpc.id, s3EndpointId: this.s3Endpoint.id });

@@ -24,6 +24,10 @@ export const ASSUMPTIONS = {
     workloadLogGbStored: 12,
     /** Data processed per interface endpoint (KMS/STS/Logs API calls are small). */
     interfaceEndpointGb: 1,
+    /** DNS queries from inside the VPC, each one checked by the DNS Firewall and logged. */
+    dnsQueriesPerMonth: 1_000_000,
+    /** Resolver query logs delivered to the archive per VPC (a few hundred bytes per query). */
+    dnsQueryLogGbPerMonth: 0.5,
     /** Traffic from inside the VPC to S3 and AWS APIs: free through the S3 gateway endpoint, billed through a NAT gateway. */
     vpcToAwsGb: 50,
 } as const;
@@ -45,6 +49,12 @@ export interface Inventory {
     managementEventTrails: number;
     flowLogsToS3: number;
     flowLogsToCloudWatch: number;
+    /** VPCs with a DNS Firewall rule group associated. */
+    dnsFirewalledVpcs: number;
+    /** Domains across the DNS Firewall's domain lists (`*` counts as one). */
+    dnsFirewallDomains: number;
+    /** Resolver query-log configs delivering to S3. */
+    dnsQueryLogsToS3: number;
     datasetBuckets: number;
     accessLoggedBuckets: number;
     logGroups: number;
@@ -110,6 +120,12 @@ export function inventoryFromPlan(plan: Plan): Inventory {
         managementEventTrails: trails.filter((t) => !isDataOnlyTrail(t)).length,
         flowLogsToS3: flowLogs.filter((f) => f.inputs.logDestinationType === "s3").length,
         flowLogsToCloudWatch: flowLogs.filter((f) => f.inputs.logDestinationType !== "s3").length,
+        dnsFirewalledVpcs: ofType(plan, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation").length,
+        dnsFirewallDomains: ofType(plan, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").reduce(
+            (n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0),
+            0,
+        ),
+        dnsQueryLogsToS3: ofType(plan, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig").filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
         datasetBuckets: ofType(plan, "aws:s3/bucket:Bucket").length,
         accessLoggedBuckets: ofType(plan, "aws:s3/bucketLogging:BucketLogging").length,
         logGroups: ofType(plan, "aws:cloudwatch/logGroup:LogGroup").length,
@@ -133,6 +149,9 @@ export function defaultAwsxVpcInventory(region: string): Inventory {
         managementEventTrails: 0,
         flowLogsToS3: 0,
         flowLogsToCloudWatch: 0,
+        dnsFirewalledVpcs: 0,
+        dnsFirewallDomains: 0,
+        dnsQueryLogsToS3: 0,
         datasetBuckets: 0,
         accessLoggedBuckets: 0,
         logGroups: 0,
@@ -162,6 +181,11 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     if (inv.natGateways > 0) add("network", "usage", `VPC-to-AWS traffic through NAT (${a.vpcToAwsGb} GB)`, a.vpcToAwsGb, pr.natGatewayGb);
     add("network", "usage", `flow logs delivered to S3 (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToS3 * a.flowLogGbPerMonth, pr.vendedLogsS3Gb);
     add("network", "usage", `flow logs ingested by CloudWatch Logs (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToCloudWatch * a.flowLogGbPerMonth, pr.cloudwatchLogsIngestGb);
+    add("network", "fixed", `DNS Firewall domain lists (${inv.dnsFirewallDomains} domains)`, inv.dnsFirewallDomains, pr.dnsFirewallDomainMonth);
+    add("network", "usage", `DNS Firewall queries (${count(a.dnsQueriesPerMonth)} per VPC)`, inv.dnsFirewalledVpcs * a.dnsQueriesPerMonth, pr.dnsFirewallQueries1m, 1_000_000);
+    // Priced like flow-log delivery: the pricing pages this table cites do not say whether resolver query logs to S3
+    // are billed as vended logs or only as S3 storage, so the estimate takes the higher reading.
+    add("network", "usage", `DNS query logs delivered to S3 (${a.dnsQueryLogGbPerMonth} GB each)`, inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth, pr.vendedLogsS3Gb);
 
     // Key
     add("key", "fixed", `KMS keys (${inv.kmsKeys})`, inv.kmsKeys, pr.kmsKeyMonth);
@@ -175,8 +199,8 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
 
     // Audit: vendor trails record data events only; the account trail's management events are the free first copy.
     add("audit", "usage", `CloudTrail data events (${count(requests)} S3 object requests)`, inv.dataEventTrails * requests, pr.cloudtrailDataEvents100k, 100_000);
-    const archivedGb = inv.flowLogsToS3 * a.flowLogGbPerMonth + inv.accessLoggedBuckets * a.accessLogGbPerBucket;
-    add("audit", "usage", `log archive storage, first month (flow + ${inv.accessLoggedBuckets} x ${a.accessLogGbPerBucket} GB access logs)`, archivedGb, pr.s3StandardGbMonth);
+    const archivedGb = inv.flowLogsToS3 * a.flowLogGbPerMonth + inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth + inv.accessLoggedBuckets * a.accessLogGbPerBucket;
+    add("audit", "usage", `log archive storage, first month (flow, DNS + ${inv.accessLoggedBuckets} x ${a.accessLogGbPerBucket} GB access logs)`, archivedGb, pr.s3StandardGbMonth);
     add("audit", "usage", `workload logs ingested (${inv.logGroups} x ${a.workloadLogGbIngested} GB)`, inv.logGroups * a.workloadLogGbIngested, pr.cloudwatchLogsIngestGb);
     add("audit", "usage", `workload logs stored (${inv.logGroups} x ${a.workloadLogGbStored} GB)`, inv.logGroups * a.workloadLogGbStored, pr.cloudwatchLogsStorageGbMonth);
 

@@ -32,7 +32,7 @@ export interface RegionPrices {
     s3PutRequests1k: Price;
     /** S3 Standard GET/SELECT and other requests, per 1,000. */
     s3GetRequests1k: Price;
-    /** Vended logs (VPC flow logs) delivered to S3, per GB ingested (first 10 TB). */
+    /** Vended logs (VPC flow logs; DNS query logs, see estimate.ts) delivered to S3, per GB ingested (first 10 TB). */
     vendedLogsS3Gb: Price;
     /** CloudWatch Logs standard ingestion, per GB. */
     cloudwatchLogsIngestGb: Price;
@@ -44,6 +44,10 @@ export interface RegionPrices {
     natGatewayGb: Price;
     /** Public IPv4 address (e.g. a NAT gateway's EIP), per address per hour. */
     publicIpv4Hour: Price;
+    /** Route 53 Resolver DNS Firewall, per million queries processed (first billion). */
+    dnsFirewallQueries1m: Price;
+    /** Route 53 Resolver DNS Firewall, per domain in the firewall's domain lists per month. */
+    dnsFirewallDomainMonth: Price;
 }
 
 const SRC = {
@@ -53,6 +57,7 @@ const SRC = {
     s3: "https://aws.amazon.com/s3/pricing/",
     cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/",
     vpc: "https://aws.amazon.com/vpc/pricing/",
+    route53: "https://aws.amazon.com/route53/pricing/",
 } as const;
 
 const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
@@ -68,12 +73,14 @@ const US: RegionPrices = {
     s3StandardGbMonth: p(0.023, "GB-month", SRC.s3),
     s3PutRequests1k: p(0.005, "1,000 PUT/LIST requests", SRC.s3),
     s3GetRequests1k: p(0.0004, "1,000 GET requests", SRC.s3),
-    vendedLogsS3Gb: p(0.25, "GB of flow logs delivered to S3", SRC.cloudwatch),
+    vendedLogsS3Gb: p(0.25, "GB of vended logs delivered to S3", SRC.cloudwatch),
     cloudwatchLogsIngestGb: p(0.5, "GB ingested", SRC.cloudwatch),
     cloudwatchLogsStorageGbMonth: p(0.03, "GB-month stored", SRC.cloudwatch),
     natGatewayHour: p(0.045, "gateway-hour", SRC.vpc),
     natGatewayGb: p(0.045, "GB processed", SRC.vpc),
     publicIpv4Hour: p(0.005, "address-hour", SRC.vpc),
+    dnsFirewallQueries1m: p(0.6, "1,000,000 queries processed", SRC.route53),
+    dnsFirewallDomainMonth: p(0.002, "domain-month", SRC.route53),
 };
 
 /** EU (Ireland): endpoints, NAT and CloudWatch Logs ingestion cost more than in us-east-1. */

@@ -22,10 +22,10 @@ export function renderCost(plan: Plan): string {
         `total ${pc.bold(usd(est.totalUsd))}/month = fixed ${usd(est.fixedUsd)} + usage ${usd(est.usageUsd)}`,
         `by area: network ${usd(est.byArea.network)}, key ${usd(est.byArea.key)}, data ${usd(est.byArea.data)}, audit ${usd(est.byArea.audit)}`,
         ...est.lines.filter((l) => l.usd > 0).map((l) => `  ${l.kind.padEnd(5)} ${usd(l.usd).padStart(8)}  ${l.item}`),
-        `network vs a default awsx VPC (3 AZs, 3 NAT gateways + EIPs, IGW, no endpoints, no flow logs): ${usd(est.byArea.network)} vs ${usd(awsx.totalUsd)} (fixed ${usd(awsx.fixedUsd)}, NAT data ${usd(awsx.usageUsd)})`,
+        `network vs a default awsx VPC (3 AZs, 3 NAT gateways + EIPs, IGW, no endpoints, no flow logs, no DNS Firewall): ${usd(est.byArea.network)} vs ${usd(awsx.totalUsd)} (fixed ${usd(awsx.fixedUsd)}, NAT data ${usd(awsx.usageUsd)})`,
         pc.dim(
             `assumptions per month: ${count(a.s3RequestsPerMonth)} S3 object requests (${a.s3PutShare * 100}% PUT/LIST), ${a.gbStoredPerDataset} GB per dataset, ${count(a.kmsRequestsPerKey)} KMS requests per key, ` +
-                `${a.flowLogGbPerMonth} GB flow logs, ${a.accessLogGbPerBucket} GB access logs per bucket, ${a.workloadLogGbIngested} GB workload logs in / ${a.workloadLogGbStored} GB held, ` +
+                `${a.flowLogGbPerMonth} GB flow logs, ${count(a.dnsQueriesPerMonth)} DNS queries and ${a.dnsQueryLogGbPerMonth} GB query logs per VPC, ${a.accessLogGbPerBucket} GB access logs per bucket, ${a.workloadLogGbIngested} GB workload logs in / ${a.workloadLogGbStored} GB held, ` +
                 `${a.interfaceEndpointGb} GB per interface endpoint, ${a.vpcToAwsGb} GB VPC-to-AWS traffic; 730 h/month; taxes, data transfer out and free tiers ignored`,
         ),
     ];

@@ -22,6 +22,20 @@ function componentOf(r: PlanResource, byUrn: Map<string, PlanResource>): string 
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 const yes = (ok: boolean, text: string) => (ok ? pc.green(`yes  ${text}`) : pc.red(`NO   ${text}`));
 
+/** What the VPC's resolver answers: the firewall's rules in priority order, fail-open setting and query logging. */
+function dnsFact(plan: Plan): string {
+    const lists = new Map(ofType(plan, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").map((l) => [l.outputs.id, l.inputs.domains as string[]]));
+    const rules = ofType(plan, "aws:route53/resolverFirewallRule:ResolverFirewallRule").sort((a, b) => Number(a.inputs.priority) - Number(b.inputs.priority));
+    if (rules.length === 0 || ofType(plan, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation").length === 0) {
+        return pc.red("NO DNS Firewall: the resolver answers any internet name");
+    }
+    const config = ofType(plan, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")[0];
+    const queryLog = ofType(plan, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")[0];
+    const ruleText = rules.map((r) => `${r.inputs.action} ${(lists.get(r.inputs.firewallDomainListId) ?? ["?"]).join(" ")}`).join("; then ");
+    const failOpen = config?.inputs.firewallFailOpen === "DISABLED" ? "fails closed" : pc.red("FAILS OPEN");
+    return `${ruleText}; ${failOpen}; query logs -> ${queryLog ? queryLog.inputs.destinationArn : pc.red("NONE")}`;
+}
+
 /** AWS resources in a plan (what summaries count): custom resources, not Pulumi's own (providers, references). */
 export function awsResources(plan: Plan): PlanResource[] {
     return plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
@@ -66,6 +80,7 @@ export function renderSummary(plan: Plan): string {
         }
         const endpoints = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
         facts.push(["endpoints", endpoints.map((e) => `${String(e.inputs.serviceName).split(".").pop()} (${e.inputs.vpcEndpointType}, policy ${e.inputs.policy ? "scoped" : pc.red("NONE")})`).join(", ")]);
+        facts.push(["DNS", dnsFact(plan)]);
         const flow = ofType(plan, "aws:ec2/flowLog:FlowLog")[0];
         if (flow) facts.push(["flow logs", `${flow.inputs.trafficType} -> ${flow.inputs.logDestination}`]);
         const trail = ofType(plan, "aws:cloudtrail/trail:Trail")[0];

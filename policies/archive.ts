@@ -92,7 +92,7 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
 export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const account = { "aws:SourceAccount": p.accountId };
     return policy([
-        keyAdministration([p.deployerRoleArn, p.breakGlassRoleArn]),
+        ...keyAdministration(p.accountId, [p.deployerRoleArn, p.breakGlassRoleArn]),
         {
             Sid: "InvestigatorsReadLogs",
             Effect: "Allow",

@@ -23,9 +23,26 @@ export const KMS_ADMIN_ACTIONS = [
     "kms:DeleteAlias",
 ];
 
-/** Administration of a key by the deployer and break-glass roles: manage, disable, schedule deletion; never decrypt. */
-export function keyAdministration(admins: string[]): Statement {
-    return { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: KMS_ADMIN_ACTIONS, Resource: "*" };
+/**
+ * Administration of a key by the deployer and break-glass roles: manage, disable, schedule deletion; never decrypt.
+ * Written twice on purpose. KMS stores a role named as a principal by its unique id, so a role deleted and re-created
+ * under the same name (a rebuilt CI deploy role) is no longer the principal, and nothing could grant it back: seal and
+ * destroy would fail on the key. The second statement names the account and matches the role by `aws:PrincipalArn`, a
+ * string compare that survives re-creation; it is no "enable IAM policies" root grant, because only these two ARNs
+ * match (each still needs its own IAM permission for it, which the first statement does not).
+ */
+export function keyAdministration(accountId: string, admins: string[]): Statement[] {
+    return [
+        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
+        {
+            Sid: "KeyAdministrationByRoleArn",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+            Action: KMS_ADMIN_ACTIONS,
+            Resource: "*",
+            Condition: { ArnEquals: { "aws:PrincipalArn": admins } },
+        },
+    ];
 }
 
 /** CloudWatch Logs may use a key only for the one log group named in its encryption context. */

@@ -14,6 +14,10 @@ export interface VendorNames {
     trail: string;
     keyAlias: string;
     workloadLogGroup: string;
+    /** DNS Firewall: the rule group and its two rules (the seal flips the allow rule; the runbook verifies both). */
+    dnsRuleGroup: string;
+    dnsAllowRule: string;
+    dnsBlockRule: string;
 }
 
 export function vendorNames(vendorId: string): VendorNames {
@@ -25,6 +29,9 @@ export function vendorNames(vendorId: string): VendorNames {
         trail: `enclave-${vendorId}`,
         keyAlias: `alias/enclave/${vendorId}`,
         workloadLogGroup: `/enclave/${vendorId}/workload`,
+        dnsRuleGroup: `enclave-${vendorId}-dns`,
+        dnsAllowRule: `enclave-${vendorId}-allow-aws`,
+        dnsBlockRule: `enclave-${vendorId}-block-rest`,
     };
 }
 
@@ -49,9 +56,10 @@ export const logGroupArn = (region: string, accountId: string, name: string) => 
 export const archivePrefixes = {
     vendorTrail: (vendorId: string) => `vendors/${vendorId}/cloudtrail`,
     vendorFlowLogs: (vendorId: string) => `vendors/${vendorId}/flow-logs/`,
+    vendorDnsLogs: (vendorId: string) => `vendors/${vendorId}/dns-query-logs/`,
     accessLogs: (vendorId: string, dataset: string) => `vendors/${vendorId}/s3-access/${dataset}/`,
     // Top level, apart from every log folder: the deployer may write here (and only here), so a wildcard over vendor
-    // ids must never also match a path inside a vendor's trail or flow-log tree.
+    // ids must never also match a path inside a vendor's log trees.
     evidenceRoot: "evidence/",
     evidence: (vendorId: string) => `evidence/${vendorId}/`,
     accountTrail: "account/cloudtrail",

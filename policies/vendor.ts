@@ -312,12 +312,13 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
 
 /**
  * Vendor key policy. No "Enable IAM policies" root statement: that would let any principal of the account with a
- * broad IAM policy use this vendor's key. The price is that the deployer and break-glass roles must exist and stay
- * named here (KMS refuses a policy that would lock out its caller).
+ * broad IAM policy use this vendor's key; the account appears only under a condition naming the two admin roles
+ * (keyAdministration). The deployer and break-glass roles must exist when the policy is put (KMS refuses a policy
+ * that would lock out its caller).
  */
 export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
-        keyAdministration([p.deployerRoleArn, p.breakGlassRoleArn]),
+        ...keyAdministration(p.accountId, [p.deployerRoleArn, p.breakGlassRoleArn]),
         {
             Sid: "BreakGlassReadViaS3",
             Effect: "Allow",

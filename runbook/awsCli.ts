@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CliError } from "../spec/errors";
-import type { AwsReads, CallerIdentity, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
+import type { AwsReads, CallerIdentity, DnsFirewallRuleGroup, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
 import { parsePolicyDocument } from "../policies/document";
 
 // The real AwsReads and EvidenceArchive: the `aws` CLI (v1 or v2), because the AWS SDK is not a dependency of this
@@ -108,6 +108,23 @@ export class AwsCli implements AwsReads, EvidenceArchive {
                 service: ep.ServiceName.startsWith(prefix) ? ep.ServiceName.slice(prefix.length) : ep.ServiceName,
                 policy: ep.PolicyDocument ? parsePolicy(ep.PolicyDocument) : null,
             }));
+    }
+
+    async dnsFirewallRuleGroups(vpcId: string): Promise<DnsFirewallRuleGroup[]> {
+        // By VPC, as for the interface endpoints: a rule group associated outside the stack answers the VPC's queries
+        // too (the CLI pages through both lists).
+        const r = (await this.call(["route53resolver", "list-firewall-rule-group-associations", "--vpc-id", vpcId])) as {
+            FirewallRuleGroupAssociations?: { FirewallRuleGroupId: string }[];
+        };
+        const groups: DnsFirewallRuleGroup[] = [];
+        for (const a of r.FirewallRuleGroupAssociations ?? []) {
+            // A rule group can only be deleted once disassociated: gone since the first call, it no longer filters this VPC.
+            const rules = (await this.orNull(this.call(["route53resolver", "list-firewall-rules", "--firewall-rule-group-id", a.FirewallRuleGroupId]), ["ResourceNotFoundException"])) as {
+                FirewallRules?: { Name: string; Action: string }[];
+            } | null;
+            if (rules) groups.push({ id: a.FirewallRuleGroupId, rules: (rules.FirewallRules ?? []).map((rule) => ({ name: rule.Name, action: rule.Action })) });
+        }
+        return groups;
     }
 
     async taggedResources(key: string, value: string): Promise<TaggedResource[]> {

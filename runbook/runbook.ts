@@ -99,6 +99,7 @@ export const SEAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
     "aws:s3/bucketPolicy:BucketPolicy": ["policy"],
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["policy"],
     "aws:kms/key:Key": ["isEnabled", "policy"],
+    "aws:route53/resolverFirewallRule:ResolverFirewallRule": ["action", "blockResponse"],
 };
 
 /** Why a preview step is not an in-place update of seal fields only; undefined when it is (or changes nothing). */

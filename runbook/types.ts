@@ -86,6 +86,19 @@ export interface InterfaceEndpoint {
     policy: PolicyJson | null;
 }
 
+/** One rule of a Route 53 Resolver DNS Firewall rule group. */
+export interface DnsFirewallRule {
+    name: string;
+    /** "ALLOW", "BLOCK" or "ALERT" as the resolver API returns it; ALLOW and ALERT both let the query through. */
+    action: string;
+}
+
+/** A DNS Firewall rule group associated with a VPC, with its rules; `id` is the rule group's (rslvr-frg-...). */
+export interface DnsFirewallRuleGroup {
+    id: string;
+    rules: DnsFirewallRule[];
+}
+
 export interface TaggedResource {
     arn: string;
 }
@@ -103,6 +116,8 @@ export interface AwsReads {
     endpointPolicy(vpcEndpointId: string): Promise<PolicyJson | null>;
     /** Every interface endpoint of the VPC that is not deleted (managed by the stack or not). */
     interfaceEndpoints(vpcId: string): Promise<InterfaceEndpoint[]>;
+    /** Every DNS Firewall rule group associated with the VPC (by the stack or not), each with all its rules. */
+    dnsFirewallRuleGroups(vpcId: string): Promise<DnsFirewallRuleGroup[]>;
     /** Every resource the Resource Groups Tagging API lists with this tag in the region. */
     taggedResources(key: string, value: string): Promise<TaggedResource[]>;
 }

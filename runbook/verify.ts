@@ -1,6 +1,6 @@
 import { bucketName, vendorNames } from "../policies/names";
 import type { InterfaceEndpointService, VendorSpec } from "../spec/schema";
-import type { AwsReads, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
+import type { AwsReads, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
 // What "the seal took" means, read back from AWS: the stored documents carry the seal statements and the key is
 // disabled. These are reads of AWS's control plane; they prove what AWS stores, not that every edge location already
@@ -14,7 +14,7 @@ export interface EnclaveTargets {
     buckets: string[];
     keyId?: string;
     s3EndpointId?: string;
-    /** The interface endpoints are found by VPC (the stack outputs carry no ids for them). */
+    /** The interface endpoints and the DNS Firewall rule groups are found by VPC (the stack outputs carry no ids for them). */
     vpcId?: string;
     interfaceServices: InterfaceEndpointService[];
 }
@@ -26,6 +26,8 @@ export interface Observed {
     buckets: Record<string, PolicyJson | null>;
     endpoint: PolicyJson | null;
     interfaceEndpoints: InterfaceEndpoint[];
+    /** The DNS Firewall rule groups associated with the VPC. */
+    dnsFirewall: DnsFirewallRuleGroup[];
 }
 
 /** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
@@ -55,6 +57,7 @@ export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observe
         buckets,
         endpoint: t.s3EndpointId ? await aws.endpointPolicy(t.s3EndpointId) : null,
         interfaceEndpoints: t.vpcId ? await aws.interfaceEndpoints(t.vpcId) : [],
+        dnsFirewall: t.vpcId ? await aws.dnsFirewallRuleGroups(t.vpcId) : [],
     };
 }
 
@@ -76,6 +79,37 @@ function revokesBefore(doc: PolicyJson, sealedAt: string): boolean {
 function missingInterfaceEndpoints(o: Observed, t: EnclaveTargets): string[] {
     if (t.interfaceServices.length && !t.vpcId) return [`interface endpoints (${t.interfaceServices.join(", ")}): the stack has no vpcId output to find them by`];
     return t.interfaceServices.filter((svc) => !o.interfaceEndpoints.some((e) => e.service === svc)).map((svc) => `${svc} interface endpoint: not found in ${t.vpcId}`);
+}
+
+/** The rules of every rule group associated with the VPC, or the one line saying why there is nothing to check. */
+function dnsRules(o: Observed, t: EnclaveTargets): { rules: { name: string; action: string; group: string }[]; gap?: string } {
+    if (!t.vpcId) return { rules: [], gap: "DNS firewall: the stack has no vpcId output to find it by" };
+    if (!o.dnsFirewall.length) return { rules: [], gap: `DNS firewall of ${t.vpcId}: no rule group associated` };
+    return { rules: o.dnsFirewall.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.id }))) };
+}
+
+/**
+ * The resolver is a way out no policy sees (queries spell data to an attacker's name server). Every associated rule
+ * group counts, one associated outside the stack included: a rule that matches ends the evaluation, and both ALLOW and
+ * ALERT let the query through. A query no rule matches is answered too, hence the catch-all must be there.
+ */
+function dnsSealGaps(o: Observed, t: EnclaveTargets): string[] {
+    const { rules, gap } = dnsRules(o, t);
+    if (gap) return [gap];
+    const out = rules.filter((r) => r.action !== "BLOCK").map((r) => `DNS firewall of ${t.vpcId}: rule ${r.name} in ${r.group} still ${r.action}s (expected BLOCK)`);
+    const blockRest = vendorNames(t.vendorId).dnsBlockRule;
+    if (!rules.some((r) => r.name === blockRest)) out.push(`DNS firewall of ${t.vpcId}: rule ${blockRest} not found in any associated rule group`);
+    return out;
+}
+
+/** Unsealed, the enclave resolves the AWS names again (its instances reach AWS only by those names). */
+function dnsUnsealGaps(o: Observed, t: EnclaveTargets): string[] {
+    const { rules, gap } = dnsRules(o, t);
+    if (gap) return [gap];
+    const allowAws = vendorNames(t.vendorId).dnsAllowRule;
+    const allow = rules.filter((r) => r.name === allowAws);
+    if (!allow.length) return [`DNS firewall of ${t.vpcId}: rule ${allowAws} not found in any associated rule group`];
+    return allow.filter((r) => r.action !== "ALLOW").map((r) => `DNS firewall of ${t.vpcId}: rule ${r.name} in ${r.group} still ${r.action}s (expected ALLOW)`);
 }
 
 /** Empty when every vendor path is sealed as the spec says; otherwise one line per gap. */
@@ -100,10 +134,11 @@ export function sealFindings(o: Observed, t: EnclaveTargets, sealedAt: string): 
     out.push(...missingInterfaceEndpoints(o, t));
     // Every interface endpoint in the VPC is a network path, including one added outside the stack.
     for (const e of o.interfaceEndpoints) if (!denies(e.policy, "SealDenyVendor")) out.push(`${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor`);
+    out.push(...dnsSealGaps(o, t));
     return out;
 }
 
-/** Empty when no seal statement is left anywhere and the key is enabled again. */
+/** Empty when no seal statement is left anywhere, the key is enabled again and the DNS allow rule allows again. */
 export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
     const out: string[] = [];
     const leftovers = (what: string, doc: PolicyJson | null | undefined) => {
@@ -124,6 +159,7 @@ export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
     leftovers(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}`, o.endpoint);
     out.push(...missingInterfaceEndpoints(o, t));
     for (const e of o.interfaceEndpoints) leftovers(`${e.service} interface endpoint ${e.id}`, e.policy);
+    out.push(...dnsUnsealGaps(o, t));
     return out;
 }
 

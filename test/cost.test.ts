@@ -65,6 +65,8 @@ describe("cost estimate", () => {
             workloadLogGbIngested: 1,
             workloadLogGbStored: 12,
             interfaceEndpointGb: 1,
+            dnsQueriesPerMonth: 1_000_000,
+            dnsQueryLogGbPerMonth: 0.5,
             vpcToAwsGb: 50,
         });
     });
@@ -125,10 +127,16 @@ describe("cost estimate", () => {
 
     it("estimates both example vendors from their real plans", async () => {
         const acme = estimatePlan(await planVendor(vendor("acme-labeling"), security));
-        expect([acme.fixedUsd, acme.usageUsd, acme.totalUsd]).toEqual([1, 11.51, 12.51]);
-        expect(acme.byArea.network).toBe(1.25);
+        expect([acme.fixedUsd, acme.usageUsd, acme.totalUsd]).toEqual([1.01, 12.25, 13.26]);
+        expect(acme.byArea.network).toBe(1.99);
+        // The DNS Firewall: 5 domains in two lists, one VPC's queries, one query log to the archive.
+        expect(acme.lines.filter((l) => l.item.startsWith("DNS")).map((l) => [l.kind, l.quantity, l.usd])).toEqual([
+            ["fixed", 5, 0.01],
+            ["usage", 1_000_000, 0.6],
+            ["usage", 0.5, 0.125],
+        ]);
         const evalcorp = estimatePlan(await planVendor(vendor("evalcorp"), security));
-        expect([evalcorp.fixedUsd, evalcorp.usageUsd, evalcorp.totalUsd]).toEqual([44.8, 9.22, 54.02]);
+        expect([evalcorp.fixedUsd, evalcorp.usageUsd, evalcorp.totalUsd]).toEqual([44.81, 9.95, 54.76]);
     });
 
     it("scales interface endpoint cost with the AZs the plan really creates", async () => {
@@ -147,6 +155,6 @@ describe("cost estimate", () => {
         const [spec, sec] = inRegion(vendor("evalcorp"), security, "eu-west-1");
         const est = estimatePlan(await planVendor(spec, sec));
         expect(est.region).toBe("eu-west-1");
-        expect([est.fixedUsd, est.usageUsd, est.totalUsd]).toEqual([49.18, 9.29, 58.47]);
+        expect([est.fixedUsd, est.usageUsd, est.totalUsd]).toEqual([49.19, 10.02, 59.21]);
     });
 });

@@ -263,6 +263,7 @@ const CASES: Case[] = [
             ...p.resources
                 .filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" || r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
                 .map((r) => ({ policy: "seal-cuts-every-path", name: r.name, message: `${r.name} policy has no Deny for the vendor roles while sealed` })),
+            { policy: "seal-cuts-every-path", name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` },
         ],
     },
     {
@@ -274,8 +275,11 @@ const CASES: Case[] = [
             editDoc(res(p, `${A}-key-key`), "policy", (d) => {
                 delete d.Statement.find((s) => s.Sid === "CloudWatchLogsForWorkloadLogGroup")!.Condition;
                 d.Statement.push({ Sid: "Everyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" });
+                // The admin statement by role ARN loses its condition: the default "enable IAM policies" grant.
+                delete d.Statement.find((s) => s.Sid === "KeyAdministrationByRoleArn")!.Condition;
             }),
         expected: () => [
+            { name: `${A}-key-key`, message: 'policy statement "KeyAdministrationByRoleArn" allows the account arn:aws:iam::111122223333:root without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key' },
             { name: `${A}-key-key`, message: 'policy statement "CloudWatchLogsForWorkloadLogGroup" allows logs.us-east-1.amazonaws.com without an encryption-context or aws:SourceAccount/aws:SourceArn condition' },
             { name: `${A}-key-key`, message: 'policy statement "Everyone" allows Principal "*" without an account condition' },
         ],
@@ -584,6 +588,39 @@ const CASES: Case[] = [
             { name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy has no unconditioned Deny of everything while the stack is sealed` },
             { name: `${A}-network-s3-endpoint`, message: `${A}-network-s3-endpoint policy has no Deny for the vendor roles while sealed` },
         ],
+    },
+    {
+        policy: "route53-vpc-dns-firewall-closed",
+        ruleId: "DataPerimeter-DNS",
+        what: "a VPC whose firewall fails open, allows every name and logs no query",
+        plan: "acme",
+        mutate: (p) => {
+            set(res(p, `${A}-network-dns-firewall-config`), "firewallFailOpen", "ENABLED");
+            set(res(p, `${A}-network-dns-block-rest`), "action", "ALLOW");
+            p.resources = p.resources.filter((r) => r.name !== `${A}-network-dns-query-log-association`);
+        },
+        expected: () => [
+            { name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc: the last DNS Firewall rule (${A}-network-dns-block-rest) does not BLOCK "*"` },
+            { name: `${A}-network-dns-block-rest`, message: `${A}-network-dns-block-rest ALLOWs "*": every name resolves` },
+            { name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc has no DNS Firewall config with firewallFailOpen DISABLED (it fails open)` },
+            { name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc has no resolver query logging` },
+        ],
+    },
+    {
+        policy: "route53-vpc-dns-firewall-closed",
+        ruleId: "DataPerimeter-DNS",
+        what: "a VPC without a DNS Firewall association",
+        plan: "acme",
+        mutate: (p) => (p.resources = p.resources.filter((r) => r.name !== `${A}-network-dns-association`)),
+        expected: () => [{ name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc has no DNS Firewall rule group with rules associated: its resolver answers any internet name` }],
+    },
+    {
+        policy: "seal-cuts-every-path",
+        ruleId: "Invariant-34",
+        what: "a seal that leaves the DNS allow-list answering",
+        plan: "sealed",
+        mutate: (p) => set(res(p, `${A}-network-dns-allow-aws`), "action", "ALLOW"),
+        expected: () => [{ name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` }],
     },
 ];
 

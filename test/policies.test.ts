@@ -399,12 +399,16 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
 });
 
 describe("key policy (rules 16, 18, 19)", () => {
-    it("no Allow to '*'; vendor use only via S3; the logs service only with its encryption context; no root statement", () => {
+    it("no Allow to '*'; vendor use only via S3; the logs service only with its encryption context; the account only for the two admin roles by ARN", () => {
         const doc = vendorKeyPolicy(inputs([["rw", "read-write"]]));
         for (const s of allows(doc)) {
             expect(s.Principal).not.toBe("*");
-            expect(list((s.Principal as { AWS?: string | string[] }).AWS)).not.toContain(`arn:aws:iam::${ACCT}:root`);
+            // The account appears once, conditioned on the two admin role ARNs: no "enable IAM policies" grant.
+            if (list((s.Principal as { AWS?: string | string[] }).AWS).includes(`arn:aws:iam::${ACCT}:root`)) {
+                expect([s.Sid, s.Condition]).toEqual(["KeyAdministrationByRoleArn", { ArnEquals: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] } }]);
+            }
         }
+        expect(bySid(doc, "KeyAdministrationByRoleArn")!.Action).toEqual(bySid(doc, "KeyAdministration")!.Action);
         expect(bySid(doc, "UseVendorKeyViaS3")!.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT } });
         expect(bySid(doc, "CloudWatchLogsForWorkloadLogGroup")!.Condition).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/v1/workload` } });
         const admin = bySid(doc, "KeyAdministration")!;
@@ -482,7 +486,7 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         });
         // Nobody else may decrypt with or generate keys from the archive key through an AWS principal but break-glass.
         const humans = allows(archiveKeyPolicy(a)).filter((s) => (s.Principal as { AWS?: string | string[] }).AWS);
-        expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministration", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
+        expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministration", "KeyAdministrationByRoleArn", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
     });
 });
 

@@ -5,7 +5,8 @@ import { loadVendorSpec } from "../spec/load";
 import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runbook/runbook";
 import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
-import { KEY_ARN, makeFake, REPO, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
+import type { DnsFirewallRuleGroup } from "../runbook/types";
+import { DNS_RULE_GROUP, KEY_ARN, makeFake, REPO, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
 
 afterAll(removeFakes);
 
@@ -178,6 +179,8 @@ describe("preview before up: only in-place updates of the seal fields may be dep
     const spec = () => loadVendorSpec(path.join(REPO, "stacks", `${V}.yaml`), V);
     const SG = urnOf(V, "aws:ec2/securityGroup:SecurityGroup", `${V}-network-endpoints-sg`);
     const ROLE = urnOf(V, "aws:iam/role:Role", `${V}-identity-vendor-role`);
+    const DNS_RULE_TYPE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
+    const DNS_RULE = urnOf(V, DNS_RULE_TYPE, `${V}-network-dns-allow-aws`);
     const fix = "the working tree holds unreviewed changes: revert them, then rerun `enclave seal acme-labeling` to resume";
     it.each([
         [
@@ -189,6 +192,11 @@ describe("preview before up: only in-place updates of the seal fields may be dep
             "an update of a seal resource beyond its seal fields",
             [{ op: "update", urn: ROLE, type: "aws:iam/role:Role", diffs: ["assumeRolePolicy", "managedPolicyArns"] }],
             `update of managedPolicyArns of ${ROLE} (a seal changes only assumeRolePolicy)`,
+        ],
+        [
+            "an update of the DNS allow rule beyond action and blockResponse (a reordered rule could let queries through)",
+            [{ op: "update", urn: DNS_RULE, type: DNS_RULE_TYPE, diffs: ["priority"] }],
+            `update of priority of ${DNS_RULE} (a seal changes only action, blockResponse)`,
         ],
         ["a replacement of a seal resource", [{ op: "replace", urn: ROLE, type: "aws:iam/role:Role", diffs: ["name"] }], `replace of name of ${ROLE}`],
         ["a create", [{ op: "create", urn: SG, type: "aws:ec2/securityGroup:SecurityGroup" }], `create of ${SG}`],
@@ -240,6 +248,13 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         expect(f.done.up).toBe(1);
         expect(new Set(sealSteps(spec()).map((s) => s.type))).toEqual(new Set(Object.keys(SEAL_FIELDS)));
         for (const s of sealSteps(spec())) expect(s.diffs!.every((d) => SEAL_FIELDS[s.type].includes(d))).toBe(true);
+    });
+
+    it("an update of only the DNS allow rule's action passes", async () => {
+        const f = makeFake({ previewSteps: [{ op: "update", urn: DNS_RULE, type: DNS_RULE_TYPE, diffs: ["action"] }] });
+        await runCommand("seal", V, f.deps);
+        expect(f.done.up).toBe(1);
+        expect(f.journal(V).find((e) => e.step === "preview" && e.result === "ok")?.data).toEqual({ changes: { same: 47, update: 1 } });
     });
 
     it("reads (the StackReference to the security stack) and in-place updates pass", async () => {
@@ -332,6 +347,7 @@ describe("seal verification covers the key policy and the interface endpoints (f
                 { id: "vpce-kms", service: "kms", policy: deny },
                 { id: "vpce-ssm", service: "ssm", policy: null },
             ],
+            dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "BLOCK" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }],
         };
         const gaps = sealFindings(o, t, spec.sealedAt).filter((g) => !g.startsWith("role ") && !g.startsWith("bucket "));
         expect(gaps).toEqual([
@@ -339,9 +355,78 @@ describe("seal verification covers the key policy and the interface endpoints (f
             `sts interface endpoint: not found in ${VPC}`,
             "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor",
         ]);
-        const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null }, t).filter((g) => !g.startsWith("role "));
+        const dnsUnsealed = [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "ALLOW" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }];
+        const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null, dnsFirewall: dnsUnsealed }, t).filter((g) => !g.startsWith("role "));
         expect(unsealed).toEqual([`sts interface endpoint: not found in ${VPC}`, "kms interface endpoint vpce-kms: still has SealDenyVendor"]);
         const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
         expect(sealFindings({ ...o, interfaceEndpoints: [] }, noVpc, spec.sealedAt)).toContain("interface endpoints (kms, sts): the stack has no vpcId output to find them by");
+    });
+});
+
+describe("seal verification covers the DNS firewall of the VPC (fake reads; does not prove what Route 53 Resolver answers)", () => {
+    const ALLOW_RULE = `enclave-${V}-allow-aws`;
+    const DNS = `DNS firewall of ${VPC}`;
+    /** The deploy left the stack's allow rule at this action, whatever the spec says. */
+    const allowRuleStays = (action: string) => (groups: DnsFirewallRuleGroup[]) =>
+        groups.map((g) => ({ ...g, rules: g.rules.map((r) => (r.name === ALLOW_RULE ? { ...r, action } : r)) }));
+
+    it("retries while the allow rule still ALLOWs (simulated lag), then passes; the read is by the stack's vpcId", async () => {
+        const f = makeFake({ stale: { dnsFirewall: 2 } });
+        await runCommand("seal", V, f.deps);
+        expect(f.sleeps).toEqual([1000, 2000]);
+        expect(f.out.filter((l) => l.includes("retrying"))).toEqual([
+            `    verify-seal: 1 gap(s), e.g. ${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still ALLOWs (expected BLOCK); retrying in 1.0 s (attempt 1/6)`,
+            `    verify-seal: 1 gap(s), e.g. ${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still ALLOWs (expected BLOCK); retrying in 2.0 s (attempt 2/6)`,
+        ]);
+        expect(f.calls).toContain(`read:dns-firewall:${VPC}`);
+    });
+
+    it.each([
+        ["the allow rule stays ALLOW after the seal", allowRuleStays("ALLOW"), [`${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still ALLOWs (expected BLOCK)`]],
+        [
+            "a rule group associated outside the stack ALLOWs",
+            (groups: DnsFirewallRuleGroup[]) => [...groups, { id: "rslvr-frg-0byhand", rules: [{ name: "partner-resolve-all", action: "ALLOW" }] }],
+            [`${DNS}: rule partner-resolve-all in rslvr-frg-0byhand still ALLOWs (expected BLOCK)`],
+        ],
+        ["no rule group is associated", () => [], [`${DNS}: no rule group associated`]],
+    ])("seal fails when %s: exit 1 naming the gap after every read", async (_what, dnsDrift, gaps) => {
+        const f = makeFake({ dnsDrift });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(r).toEqual({ code: 1, message: `verify-seal: still not confirmed after 6 reads: ${gaps.join("; ")}` });
+        expect(f.sleeps).toEqual([1000, 2000, 4000, 8000, 8000]);
+        expect(f.deployed.sealed).toBe(true);
+    });
+
+    it("unseal fails when the allow rule is still BLOCK afterwards: exit 1 naming the rule", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        f.advance(UNSEAL_WAIT_MS);
+        f.opts.dnsDrift = allowRuleStays("BLOCK");
+        const r = await exitOf(runCommand("unseal", V, f.deps));
+        expect(r).toEqual({ code: 1, message: `verify-unseal: still not confirmed after 6 reads: ${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still BLOCKs (expected ALLOW)` });
+        expect(f.deployed.sealed).toBe(false);
+    });
+
+    it("findings: an ALERT rule lets queries through too, the catch-all must be there, the allow rule must exist to unseal, no vpcId output", () => {
+        const spec = { ...loadVendorSpec(path.join(REPO, "stacks", `${V}.yaml`), V), sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const outputs = { keyArn: { value: KEY_ARN, secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: VPC, secret: false } };
+        const t = targetsFor(spec, outputs);
+        const o: Observed = { roles: {}, keyState: "Disabled", keyPolicy: null, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [] };
+        const dnsOnly = (gaps: string[]) => gaps.filter((g) => g.startsWith("DNS "));
+        const groups: DnsFirewallRuleGroup[] = [
+            { id: DNS_RULE_GROUP, rules: [{ name: ALLOW_RULE, action: "BLOCK" }] },
+            { id: "rslvr-frg-0monitor", rules: [{ name: "watch-list", action: "ALERT" }] },
+        ];
+        expect(dnsOnly(sealFindings({ ...o, dnsFirewall: groups }, t, spec.sealedAt))).toEqual([
+            `${DNS}: rule watch-list in rslvr-frg-0monitor still ALERTs (expected BLOCK)`,
+            `${DNS}: rule enclave-${V}-block-rest not found in any associated rule group`,
+        ]);
+        expect(dnsOnly(unsealFindings({ ...o, dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${V}-block-rest`, action: "BLOCK" }] }] }, t))).toEqual([
+            `${DNS}: rule ${ALLOW_RULE} not found in any associated rule group`,
+        ]);
+        expect(dnsOnly(unsealFindings(o, t))).toEqual([`${DNS}: no rule group associated`]);
+        const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
+        expect(dnsOnly(sealFindings(o, noVpc, spec.sealedAt))).toEqual(["DNS firewall: the stack has no vpcId output to find it by"]);
+        expect(dnsOnly(unsealFindings(o, noVpc))).toEqual(["DNS firewall: the stack has no vpcId output to find it by"]);
     });
 });

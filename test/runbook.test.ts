@@ -66,7 +66,7 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         expect(f.sleeps).toEqual([1000, 2000, 4000]);
         expect(f.out.filter((l) => l.includes("retrying"))).toHaveLength(3);
         expect(f.out.find((l) => l.includes("retrying"))).toBe(
-            "    verify-seal: 12 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
+            "    verify-seal: 13 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
         );
         expect(f.journal(V).find((e) => e.step === "verify-seal" && e.result === "ok")?.data).toMatchObject({ attempts: 4 });
     });

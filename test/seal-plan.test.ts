@@ -27,8 +27,12 @@ const SEAL_STATEMENTS: Record<string, string[]> = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["SealDenyVendor"],
     "aws:kms/key:Key": ["SealDenyVendor"],
 };
+const DNS_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
 /** Inputs whose change makes the AWS provider replace the resource (a new bucket, key, role or endpoint). */
-const REPLACE_FIELDS = ["bucket", "name", "customerMasterKeySpec", "keyUsage", "multiRegion", "serviceName", "vpcId", "vpcEndpointType", "cidrBlock", "availabilityZone", "role"];
+const REPLACE_FIELDS = [
+    ...["bucket", "name", "customerMasterKeySpec", "keyUsage", "multiRegion", "serviceName", "vpcId", "vpcEndpointType", "cidrBlock", "availabilityZone", "role"],
+    ...["firewallRuleGroupId", "firewallDomainListId", "resourceId", "destinationArn", "resolverQueryLogConfigId"],
+];
 
 describe.each(listVendorIds())("sealing %s is an in-place change of the seal fields only (offline plan; not AWS's behaviour)", (vendor) => {
     const original = fs.readFileSync(vendorSpecPath(vendor), "utf8");
@@ -63,6 +67,7 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
             `${vendor}-identity-workload-role`,
             `${vendor}-key-key`,
             `${vendor}-network-s3-endpoint`,
+            `${vendor}-network-dns-allow-aws`,
             ...spec.network.interfaceEndpoints.map((service) => `${vendor}-network-${service}-endpoint`),
             ...spec.datasets.map((d) => `${vendor}-${d.name}-policy`),
         ].sort();
@@ -72,6 +77,7 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
             expect([c.name, c.fields.map((f) => f.field)]).toEqual([c.name, SEAL_FIELDS[c.type]]);
             for (const f of c.fields) {
                 if (f.field === "isEnabled") expect([f.before, f.after]).toEqual([true, false]);
+                else if (c.type === DNS_RULE) expect([f.field, f.before, f.after]).toEqual(f.field === "action" ? ["action", "ALLOW", "BLOCK"] : ["blockResponse", undefined, "NXDOMAIN"]);
                 else expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", SEAL_STATEMENTS[c.type], [], []]);
             }
         }

@@ -6,7 +6,7 @@ import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";
 import { logGroupEncryptedRetained, securityAlarms, trailCoversDataBuckets, trailHardened } from "./logging";
 import { leastPrivilege, noManagedPoliciesNoUsers, roleBoundaryAndSession, trustPolicy } from "./iam";
 import { defaultSgClosed, endpointPolicyExplicit, flowLogAll, noInternetPath, sgDescriptions, sgNoOpenCidr, subnetNoPublicIp } from "./network";
-import { endpointDirectInputs, endpointSecurityGroup, noMixedInlineAndAttached, s3EndpointOwnBuckets, vpcGuardrails } from "./networkStack";
+import { endpointDirectInputs, endpointSecurityGroup, noMixedInlineAndAttached, s3EndpointOwnBuckets, vpcDnsFirewall, vpcGuardrails } from "./networkStack";
 import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly } from "./s3Access";
 import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
@@ -50,6 +50,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     noMixedInlineAndAttached,
     s3EndpointOwnBuckets,
     endpointDirectInputs,
+    vpcDnsFirewall,
     trailCoversDataBuckets,
     securityAlarms,
     destroyableVendorProtectedArchive,

@@ -46,7 +46,8 @@ const ACCOUNT_KEYS = ["kms:CallerAccount", "aws:PrincipalAccount", "aws:SourceAc
 export const kmsKeyPolicy: ResourceValidationPolicy = {
     name: "kms-key-policy-explicit-and-scoped",
     description:
-        "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; no Allow to Principal * without an account condition; AWS " +
+        "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; no Allow to Principal * without an account condition; no " +
+        "Allow to the account (root) unless an aws:PrincipalArn condition names exact roles; AWS " +
         "service principals only with an encryption-context, aws:SourceAccount or aws:SourceArn condition (invariant 19). Why: the default key " +
         "policy hands the key to every IAM principal of the account; an unconditioned service grant lets any customer's use of that service " +
         "reach this key (confused deputy).",
@@ -63,6 +64,12 @@ export const kmsKeyPolicy: ResourceValidationPolicy = {
             if (s.Effect !== "Allow") return;
             const p = principalsOf(s.Principal);
             if ((p.any || s.NotPrincipal !== undefined) && !ACCOUNT_KEYS.some((k) => conditionValues(s, k).length > 0)) report(`policy ${label(s, i)} allows Principal "*" without an account condition`);
+            // An account principal hands the key to every IAM policy of the account (the default key policy), unless
+            // the statement pins exact principal ARNs.
+            const pinned = conditionsOf(s).some((c) => /^(ArnEquals|StringEquals)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.length > 0 && c.values.every((v) => !/[*?]/.test(v)));
+            for (const a of p.aws.filter((x) => /^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$/.test(x))) {
+                if (!pinned) report(`policy ${label(s, i)} allows the account ${a} without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key`);
+            }
             if (p.service.length > 0) {
                 const scoped = conditionsOf(s).some((c) => /^kms:EncryptionContext:/i.test(c.key) || /^aws:Source(Account|Arn)$/i.test(c.key));
                 if (!scoped) report(`policy ${label(s, i)} allows ${p.service.join(", ")} without an encryption-context or aws:SourceAccount/aws:SourceArn condition`);

@@ -1,5 +1,6 @@
 // Breach day: a vendor stack must be destroyable, the archive must not be, and a seal must cut every path at once.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { dnsRulesOf } from "./networkStack";
 import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, isLogArchiveTagged, isVendorStack, ofType, principalsOf, statementsOf, T, tagsOf, type Statement } from "./util";
 
 export const destroyableVendorProtectedArchive: StackValidationPolicy = {
@@ -46,7 +47,7 @@ export const sealComplete: StackValidationPolicy = {
     description:
         "Invariant 34 (design; AWS 'revoke active sessions' guidance): when any part of a vendor stack is sealed, all of it is: every vendor-side " +
         "role policy has a Deny-all and a Deny on aws:TokenIssueTime, every role's trust policy denies sts:AssumeRole, every data bucket policy " +
-        "and endpoint policy has a Deny for the vendor roles, and the key is disabled. Why: a session revoke alone does not stop a new session; " +
+        "and endpoint policy has a Deny for the vendor roles, the key is disabled and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
         "a half seal leaves a path open.",
     remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in policies/vendor.ts adds its seal statements.",
     enforcementLevel: "mandatory",
@@ -90,5 +91,10 @@ export const sealComplete: StackValidationPolicy = {
             if (!sealsDoc(statements, allowed)) report(`${e.name} policy has no Deny for the vendor roles while sealed`, e.urn);
         }
         for (const k of keys) if (k.props.isEnabled !== false) report(`${k.name} isEnabled is not false while sealed`, k.urn);
+        for (const vpc of ofType(args.resources, T.vpc)) {
+            for (const { rule } of dnsRulesOf(args.resources, vpc)) {
+                if (rule.props.action !== "BLOCK") report(`${rule.name} is ${String(rule.props.action)}, not BLOCK, while sealed: the VPC still resolves names`, rule.urn);
+            }
+        }
     },
 };

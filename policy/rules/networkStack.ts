@@ -120,3 +120,43 @@ export const endpointDirectInputs: StackValidationPolicy = {
         }
     },
 };
+
+/** The rules of the DNS Firewall rule groups associated with `vpc`, each with its domain list's domains. */
+export function dnsRulesOf(resources: PolicyResource[], vpc: PolicyResource): { rule: PolicyResource; domains: string[] }[] {
+    const groups = ofType(resources, T.dnsAssociation)
+        .filter((a) => refersTo(a, "vpcId", vpc))
+        .flatMap((a) => ofType(resources, T.dnsRuleGroup).filter((g) => refersTo(a, "firewallRuleGroupId", g)));
+    const lists = ofType(resources, T.dnsDomainList);
+    return ofType(resources, T.dnsRule)
+        .filter((r) => groups.some((g) => refersTo(r, "firewallRuleGroupId", g)))
+        .map((rule) => ({ rule, domains: strings(lists.find((l) => refersTo(rule, "firewallDomainListId", l))?.props.domains) }));
+}
+
+export const vpcDnsFirewall: StackValidationPolicy = {
+    name: "route53-vpc-dns-firewall-closed",
+    description:
+        "(design), data perimeter (DNS exfiltration): every VPC has a Route 53 Resolver DNS Firewall rule group associated whose " +
+        "last rule BLOCKs `*`, no ALLOW rule for `*`, a firewall config that fails closed, and resolver query logging. Why: the VPC resolver " +
+        "answers any internet name, so without it code inside the enclave can spell data into DNS queries that no endpoint, bucket or IAM " +
+        "policy sees and flow logs do not record.",
+    remediationSteps: "Create VPCs through EnclaveNetwork (components/network.ts), which registers EnclaveDns (components/dns.ts).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["DataPerimeter-DNS"],
+    validateStack: (args, report) => {
+        for (const vpc of ofType(args.resources, T.vpc)) {
+            const rules = dnsRulesOf(args.resources, vpc).sort((a, b) => Number(a.rule.props.priority) - Number(b.rule.props.priority));
+            if (rules.length === 0) report(`VPC ${vpc.name} has no DNS Firewall rule group with rules associated: its resolver answers any internet name`, vpc.urn);
+            else {
+                const last = rules[rules.length - 1];
+                if (last.rule.props.action !== "BLOCK" || !last.domains.includes("*")) report(`VPC ${vpc.name}: the last DNS Firewall rule (${last.rule.name}) does not BLOCK "*"`, vpc.urn);
+            }
+            for (const { rule, domains } of rules) {
+                if (rule.props.action === "ALLOW" && domains.includes("*")) report(`${rule.name} ALLOWs "*": every name resolves`, rule.urn);
+            }
+            const config = ofType(args.resources, T.dnsFirewallConfig).find((c) => refersTo(c, "resourceId", vpc));
+            if (config?.props.firewallFailOpen !== "DISABLED") report(`VPC ${vpc.name} has no DNS Firewall config with firewallFailOpen DISABLED (it fails open)`, vpc.urn);
+            if (!ofType(args.resources, T.dnsQueryLogAssociation).some((a) => refersTo(a, "resourceId", vpc))) report(`VPC ${vpc.name} has no resolver query logging`, vpc.urn);
+        }
+    },
+};

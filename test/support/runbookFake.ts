@@ -15,7 +15,7 @@ import {
     workloadTrustPolicy,
     type VendorPolicyInputs,
 } from "../../policies/vendor";
-import type { RunbookDeps, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
+import type { RunbookDeps, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../spec/load";
 import type { VendorSpec } from "../../spec/schema";
 
@@ -28,6 +28,8 @@ export const EXTERNAL_ID = "fake-external-id-0123456789";
 export const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/00000000-1111-2222-3333-444444444444";
 export const ENDPOINT = "vpce-0fake";
 export const VPC = "vpc-0fake";
+/** The stack's DNS Firewall rule group (components/dns.ts), associated with VPC. */
+export const DNS_RULE_GROUP = "rslvr-frg-0fake";
 /** Seal time + 6 h (instance-profile credentials) + 5 min (clock skew): the earliest unseal after a seal at t. */
 export const UNSEAL_WAIT_MS = (6 * 3600 + 5 * 60) * 1000;
 const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
@@ -46,6 +48,7 @@ interface AccountState {
     buckets: Record<string, PolicyJson | null>;
     endpoint: PolicyJson | null;
     interfaceEndpoints: InterfaceEndpoint[];
+    dnsFirewall: DnsFirewallRuleGroup[];
     tagged: string[];
 }
 
@@ -65,6 +68,7 @@ export function sealSteps(spec: VendorSpec): PreviewStep[] {
         step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-s3-endpoint`, ["policy"]),
         ...spec.network.interfaceEndpoints.map((service) => step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-${service}-endpoint`, ["policy"])),
         ...spec.datasets.map((d) => step("aws:s3/bucketPolicy:BucketPolicy", `${v}-${d.name}-policy`, ["policy"])),
+        step("aws:route53/resolverFirewallRule:ResolverFirewallRule", `${v}-network-dns-allow-aws`, ["action", "blockResponse"]),
     ];
 }
 
@@ -103,6 +107,16 @@ function render(spec: VendorSpec): AccountState {
         buckets,
         endpoint: parse(s3EndpointPolicy(p)),
         interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({ id: `vpce-0fake-${service}`, service, policy: parse(interfaceEndpointPolicy(service, p)) })),
+        // As components/dns.ts deploys it: sealing flips the allow-list rule to BLOCK; the catch-all always blocks.
+        dnsFirewall: [
+            {
+                id: DNS_RULE_GROUP,
+                rules: [
+                    { name: `enclave-${spec.id}-allow-aws`, action: spec.sealed ? "BLOCK" : "ALLOW" },
+                    { name: `enclave-${spec.id}-block-rest`, action: "BLOCK" },
+                ],
+            },
+        ],
         tagged: [KEY_ARN, ...Object.keys(buckets).map((b) => `arn:aws:s3:::${b}`), `arn:aws:iam::${acct}:role/${names.vendorRole}`],
     };
 }
@@ -124,7 +138,9 @@ export interface FakeOptions {
     /** The resource steps preview() reports (default: sealSteps(vendor), the in-place seal change). */
     previewSteps?: PreviewStep[];
     /** Reads of one document that still return the previous state after each up, on top of lagReads. */
-    stale?: { keyPolicy?: number; interfaceEndpoints?: number };
+    stale?: { keyPolicy?: number; interfaceEndpoints?: number; dnsFirewall?: number };
+    /** Rewrites the DNS Firewall each up leaves behind (a rule the deploy did not change, a group associated by hand). */
+    dnsDrift?: (groups: DnsFirewallRuleGroup[]) => DnsFirewallRuleGroup[];
 }
 
 export interface Fake {
@@ -168,7 +184,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
     let current = render(initial);
     let previous = current;
     let lagLeft = 0;
-    let staleLeft: { keyPolicy?: number; interfaceEndpoints?: number } = {};
+    let staleLeft: { keyPolicy?: number; interfaceEndpoints?: number; dnsFirewall?: number } = {};
     const deployed = { sealed: initial.sealed, sealedAt: initial.sealedAt ?? null, destroyed: false };
     const finish = (op: string) => (done[op] = (done[op] ?? 0) + 1);
     const view = () => {
@@ -184,7 +200,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         lagLeft = opts.lagReads ?? 0;
         staleLeft = { ...opts.stale };
     };
-    const stale = (what: "keyPolicy" | "interfaceEndpoints") => {
+    const stale = (what: "keyPolicy" | "interfaceEndpoints" | "dnsFirewall") => {
         if ((staleLeft[what] ?? 0) <= 0) return false;
         staleLeft[what]!--;
         return true;
@@ -210,7 +226,9 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async up() {
             calls.push("up");
             const spec = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
-            apply(render(spec));
+            const next = render(spec);
+            if (opts.dnsDrift) next.dnsFirewall = opts.dnsDrift(next.dnsFirewall);
+            apply(next);
             deployed.sealed = spec.sealed;
             deployed.sealedAt = spec.sealedAt ?? null;
             finish("up");
@@ -218,7 +236,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async destroy() {
             calls.push("destroy");
-            apply({ roles: {}, key: "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], tagged: [KEY_ARN] });
+            apply({ roles: {}, key: "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [], tagged: [KEY_ARN] });
             deployed.destroyed = true;
             finish("destroy");
             return { delete: 56 };
@@ -304,6 +322,10 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async interfaceEndpoints(vpcId) {
             calls.push(`read:interface-endpoints:${vpcId}`);
             return stale("interfaceEndpoints") ? previous.interfaceEndpoints : snapshot.interfaceEndpoints;
+        },
+        async dnsFirewallRuleGroups(vpcId) {
+            calls.push(`read:dns-firewall:${vpcId}`);
+            return stale("dnsFirewall") ? previous.dnsFirewall : snapshot.dnsFirewall;
         },
         async taggedResources() {
             calls.push("read:tags");

@@ -9,7 +9,9 @@ export interface Statement {
     Sid: string;
     Effect: "Allow" | "Deny";
     Principal?: Principal;
-    Action: string | string[];
+    /** Exactly one of Action and NotAction (policy() refuses a statement with both or neither). */
+    Action?: string | string[];
+    NotAction?: string | string[];
     Resource?: string | string[];
     NotResource?: string | string[];
     Condition?: Condition;
@@ -25,6 +27,7 @@ export function policy(statements: (Statement | false | undefined)[]): PolicyDoc
     const sids = new Set<string>();
     for (const s of kept) {
         if (sids.has(s.Sid)) throw new Error(`duplicate statement Sid ${s.Sid}`);
+        if ((s.Action === undefined) === (s.NotAction === undefined)) throw new Error(`statement ${s.Sid} needs exactly one of Action and NotAction`);
         sids.add(s.Sid);
     }
     return { Version: "2012-10-17", Statement: kept };
@@ -61,26 +64,6 @@ export function parsePolicyDocument(value: unknown): ParsedPolicy | undefined {
 export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"];
 export const S3_LIST_ACTIONS = ["s3:ListBucket"];
 export const S3_WRITE_ACTIONS = ["s3:PutObject"];
-
-/**
- * Actions on a data bucket that no vendor role may ever perform. Listed explicitly (not `s3:Delete*`) so that the
- * simulator and a reviewer see exactly what is covered.
- */
-export const S3_VENDOR_FORBIDDEN_ACTIONS = [
-    "s3:DeleteObject",
-    "s3:DeleteObjectVersion",
-    "s3:DeleteBucket",
-    "s3:PutBucketPolicy",
-    "s3:DeleteBucketPolicy",
-    "s3:PutBucketVersioning",
-    "s3:PutLifecycleConfiguration",
-    "s3:PutEncryptionConfiguration",
-    "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketOwnershipControls",
-    "s3:PutBucketLogging",
-    "s3:PutBucketAcl",
-    "s3:PutObjectAcl",
-];
 
 export function s3ServiceHost(region: string): string {
     return `s3.${region}.amazonaws.com`;

@@ -4,7 +4,6 @@ import {
     s3ServiceHost,
     S3_LIST_ACTIONS,
     S3_READ_OBJECT_ACTIONS,
-    S3_VENDOR_FORBIDDEN_ACTIONS,
     S3_WRITE_ACTIONS,
     type Condition,
     type PolicyDocument,
@@ -51,6 +50,11 @@ function writableBuckets(p: VendorPolicyBase): string[] {
     return p.datasets.filter((d) => canWrite(d.access)).map((d) => d.bucketArn);
 }
 const objects = (arns: string[]) => arns.map((a) => `${a}/*`);
+
+/** Every S3 action an access level grants on its dataset, as datasetGrants writes them. */
+export function datasetActions(access: AccessLevel): string[] {
+    return [...(canRead(access) ? [...S3_LIST_ACTIONS, ...S3_READ_OBJECT_ACTIONS] : []), ...(canWrite(access) ? S3_WRITE_ACTIONS : [])];
+}
 const vendorSideRoles = (p: VendorPolicyBase) => [p.vendorRoleArn, p.workloadRoleArn];
 const allBuckets = (p: VendorPolicyBase) => p.datasets.map((d) => d.bucketArn);
 
@@ -291,10 +295,14 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             },
         },
         {
-            Sid: "DenyVendorDestructiveActions",
+            // An allow-list, not a list of dangerous actions: on its own this bucket policy holds the vendor roles to
+            // the dataset's access level, so one widened identity policy cannot open delete, configuration (Object Lock
+            // retention, replication, inventory, notifications, tags) or the other direction of a read/write-only
+            // dataset. deniedActions (test/policies.test.ts) proves the list against every S3 action.
+            Sid: "DenyVendorBeyondDatasetAccess",
             Effect: "Deny",
             Principal: "*",
-            Action: S3_VENDOR_FORBIDDEN_ACTIONS,
+            NotAction: datasetActions(d.access),
             Resource: both,
             Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
         },

@@ -1,7 +1,7 @@
 import { Address4 } from "ip-address";
 import { describe, expect, it } from "vitest";
 import { accessLogBucketPolicy, archiveBucketPolicy, archiveKeyPolicy, type ArchivePolicyInputs } from "../policies/archive";
-import { parsePolicyDocument, policy, S3_VENDOR_FORBIDDEN_ACTIONS, type Condition, type PolicyDocument, type Statement } from "../policies/document";
+import { parsePolicyDocument, policy, type Condition, type PolicyDocument, type Statement } from "../policies/document";
 import {
     boundaryPolicy,
     dataBucketPolicy,
@@ -119,7 +119,7 @@ function deniedBy(doc: PolicyDocument, req: Request): string[] {
     return doc.Statement.filter(
         (s) =>
             s.Effect === "Deny" &&
-            list(s.Action).some((a) => glob(a, req.action)) &&
+            (s.NotAction !== undefined ? !list(s.NotAction).some((a) => glob(a, req.action)) : list(s.Action).some((a) => glob(a, req.action))) &&
             list(s.Resource ?? "*").some((r) => glob(r, req.resource)) &&
             conditionHolds(s.Condition, req.context),
     ).map((s) => s.Sid);
@@ -167,19 +167,57 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
         }
     });
 
-    it("no level grants delete or bucket configuration; the bucket policy denies those to the vendor roles", () => {
-        const p = inputs([["rw", "read-write"]]);
-        for (const doc of Object.values(vendorDocuments(p))) {
-            for (const a of allowedActions(doc)) expect(S3_VENDOR_FORBIDDEN_ACTIONS).not.toContain(a);
+    it("the bucket policy alone holds the vendor roles to the dataset's access level: an allow-list, not a list of bad actions", () => {
+        // What the bucket layer must refuse even if an identity policy were widened (security review, finding 3).
+        const NEVER = [
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:DeleteBucket",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketVersioning",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutObjectRetention",
+            "s3:PutObjectLegalHold",
+            "s3:PutReplicationConfiguration",
+            "s3:PutInventoryConfiguration",
+            "s3:PutBucketNotification",
+            "s3:PutBucketTagging",
+            "s3:PutObjectTagging",
+            "s3:PutObjectAcl",
+            "s3:GetObjectVersion",
+            "s3:RestoreObject",
+        ];
+        const p = inputs([["r", "read"], ["w", "write"], ["rw", "read-write"]]);
+        const levels: [string, string[], string[]][] = [
+            ["r", ["s3:ListBucket", "s3:GetObject"], ["s3:PutObject"]],
+            ["w", ["s3:PutObject"], ["s3:GetObject", "s3:ListBucket"]],
+            ["rw", ["s3:ListBucket", "s3:GetObject", "s3:PutObject"], []],
+        ];
+        for (const [name, allowed, refused] of levels) {
+            const doc = dataBucketPolicy(p, name);
+            expect(bySid(doc, "DenyVendorBeyondDatasetAccess")).toEqual({
+                Sid: "DenyVendorBeyondDatasetAccess",
+                Effect: "Deny",
+                Principal: "*",
+                NotAction: allowed,
+                Resource: [bucket(name), `${bucket(name)}/*`],
+                Condition: { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } },
+            });
+            for (const role of [VENDOR_ROLE, WORKLOAD_ROLE]) {
+                const inside = ctx(role, { "aws:SourceVpce": VPCE });
+                for (const action of [...NEVER, ...refused]) {
+                    const resource = action.includes("Object") ? `${bucket(name)}/k` : bucket(name);
+                    expect(deniedBy(doc, { action, resource, context: inside }), `${name} ${role} ${action}`).toContain("DenyVendorBeyondDatasetAccess");
+                }
+                for (const action of allowed) {
+                    const resource = action === "s3:ListBucket" ? bucket(name) : `${bucket(name)}/k`;
+                    expect(deniedBy(doc, { action, resource, context: inside }), `${name} ${role} ${action}`).toEqual([]);
+                }
+            }
         }
-        expect(bySid(dataBucketPolicy(p, "rw"), "DenyVendorDestructiveActions")).toEqual({
-            Sid: "DenyVendorDestructiveActions",
-            Effect: "Deny",
-            Principal: "*",
-            Action: S3_VENDOR_FORBIDDEN_ACTIONS,
-            Resource: [bucket("rw"), `${bucket("rw")}/*`],
-            Condition: { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } },
-        });
+        // And no identity-side document grants any of them.
+        for (const doc of Object.values(vendorDocuments(p))) for (const a of allowedActions(doc)) expect(NEVER).not.toContain(a);
     });
 });
 
@@ -299,7 +337,7 @@ describe("network perimeter (rule 12)", () => {
                 }
             }
             // The vendor role is denied the same actions even inside the perimeter.
-            expect(deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: `${bucket("r")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE }) })).toContain("DenyVendorDestructiveActions");
+            expect(deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: `${bucket("r")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE }) })).toContain("DenyVendorBeyondDatasetAccess");
         }
     });
 });

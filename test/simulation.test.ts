@@ -93,28 +93,29 @@ describe.each(VENDORS)("vendor %s", (id) => {
         expect(put.kms?.request.action).toBe("kms:GenerateDataKey");
     });
 
-    it("read cannot put, write cannot get or list, nothing can delete objects or versions", async () => {
+    it("read cannot put, write cannot get or list, nothing can delete or reconfigure: the bucket policy refuses each on its own", async () => {
         for (const [dataset, access] of Object.entries(ACCESS[id])) {
             const bucket = v.buckets[dataset];
-            if (access === "read") {
-                const r = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: object(bucket), network: endpoint(v) });
-                expect(r.decision).toBe("ImplicitlyDenied");
-                expect(r.decidedBy.layer).toBe("identity");
-            }
-            if (access === "write") {
-                for (const [action, resource] of [["s3:GetObject", object(bucket)], ["s3:ListBucket", bucket]]) {
-                    const r = await simulate(world, { principal: v.vendorRoleArn, action, resource, network: endpoint(v) });
-                    expect(r.decision).toBe("ImplicitlyDenied");
-                }
-            }
+            const refused: [string, string][] = [
+                ["s3:DeleteObject", object(bucket)],
+                ["s3:DeleteObjectVersion", object(bucket)],
+                ["s3:PutObjectRetention", object(bucket)],
+                ["s3:PutObjectTagging", object(bucket)],
+                ["s3:PutBucketObjectLockConfiguration", bucket],
+                ["s3:PutReplicationConfiguration", bucket],
+                ["s3:PutInventoryConfiguration", bucket],
+                ["s3:PutBucketNotification", bucket],
+                ...(access === "read" ? ([["s3:PutObject", object(bucket)]] as [string, string][]) : []),
+                ...(access === "write" ? ([["s3:GetObject", object(bucket)], ["s3:ListBucket", bucket]] as [string, string][]) : []),
+            ];
             for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
-                for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
-                    const r = await simulate(world, { principal: role, action, resource: object(bucket), network: endpoint(v) });
-                    expect(r.decision).toBe("ExplicitlyDenied");
-                    expect(r.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorDestructiveActions" });
+                for (const [action, resource] of refused) {
+                    const r = await simulate(world, { principal: role, action, resource, network: endpoint(v) });
+                    expect({ dataset, action, decision: r.decision }).toEqual({ dataset, action, decision: "ExplicitlyDenied" });
+                    expect(r.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorBeyondDatasetAccess" });
                     // Even with an identity policy that allows everything, the bucket policy alone refuses it.
-                    const alone = await simulateOnly(world, { principal: role, action, resource: object(bucket), network: endpoint(v) }, "resource");
-                    expect(sids(alone)).toEqual(["resource:DenyVendorDestructiveActions"]);
+                    const alone = await simulateOnly(world, { principal: role, action, resource, network: endpoint(v) }, "resource");
+                    expect({ dataset, action, sids: sids(alone) }).toEqual({ dataset, action, sids: ["resource:DenyVendorBeyondDatasetAccess"] });
                 }
             }
         }
@@ -261,7 +262,7 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 expect({ action, layer: boundaryAlone.decidedBy.layer, allowed: boundaryAlone.allowed }).toEqual({ action, layer: "boundary", allowed: false });
             }
             const policy = await simulate(world, { principal: role, action: "s3:PutBucketPolicy", resource: v.buckets[readable(id)], network: endpoint(v) });
-            expect(policy.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorDestructiveActions" });
+            expect(policy.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorBeyondDatasetAccess" });
             const archive = await simulate(world, { principal: role, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/cloudtrail/x.json.gz`, network: endpoint(v) });
             expect(archive.decision).toBe("ExplicitlyDenied");
             expect(archive.decidedBy).toMatchObject({ layer: "resource", sid: "DenyLogDeletion" });

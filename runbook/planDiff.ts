@@ -35,6 +35,8 @@ export interface PlanDiff {
 const stable = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
 /** Only inputs written as JSON documents count as policies (not arbitrary objects such as tags). */
+/** An input the program does not set is absent from the plan (not null): say so instead of printing `undefined`. */
+const shown = (v: unknown): string => (v === undefined ? "(not set)" : JSON.stringify(v));
 const asPolicy = (v: unknown) => (typeof v === "string" && v.startsWith("{") ? (parsePolicyDocument(v) as { Statement: { Sid?: string }[] } | undefined) : undefined);
 
 function diffField(field: string, before: unknown, after: unknown): FieldChange {
@@ -94,7 +96,7 @@ function describeField(f: FieldChange): string {
         const parts = [...f.statementsAdded.map((s) => `+ ${s}`), ...f.statementsRemoved.map((s) => `- ${s}`), ...f.statementsChanged.map((s) => `~ ${s}`)];
         return `${f.field}: ${parts.join(", ") || "reformatted"}`;
     }
-    return `${f.field}: ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)}`;
+    return `${f.field}: ${shown(f.before)} -> ${shown(f.after)}`;
 }
 
 /** Human-readable text: one block per changed resource, then the added/removed resources and the stack outputs. */

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI directly (tsx), so `npx enclave` works on a fresh clone with no build step.
 require("tsx/cjs");
-const { main } = require("../cli/main.ts");
+const { guardOutputStreams, main } = require("../cli/main.ts");
+guardOutputStreams();
 main(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;
     },
     (err) => {
-        process.stderr.write(`enclave: unexpected failure: ${err && err.message}\n`);
+        process.stderr.write(`enclave: unexpected failure: ${String(err && err.message).split("\n")[0]}\n`);
         process.exitCode = 1;
     },
 );

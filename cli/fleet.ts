@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import type { Command } from "commander";
 import { renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
 import { CliError, EXIT } from "../spec/errors";
@@ -37,6 +38,9 @@ export async function runFleetCommand<T>(vendor: string | undefined, opts: Fleet
     }
     const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...output.conflicting.filter(([, v]) => v).map(([name]) => name)];
     if (given.length) throw new CliError(`--all runs ${task.verb} on every vendor in the stacks folder: drop ${given.join(" and ")}`, EXIT.invalidInput);
+    if (opts.stacksDir && fs.existsSync(opts.stacksDir) && !fs.statSync(opts.stacksDir).isDirectory()) {
+        throw new CliError(`--stacks-dir ${opts.stacksDir}: is a file, not a folder. Fix: give the folder that holds the vendor specs (<vendor-id>.yaml), e.g. stacks/`, EXIT.invalidInput);
+    }
     const report = await runFleet(task, { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec });
     const table = (tty: boolean) => `${renderFleetTable(report, tty)}\n`;
     if (opts.json) {

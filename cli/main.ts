@@ -1,14 +1,61 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, type Option } from "commander";
 import { COMMANDS } from "./commands";
-import { describeFailure, EXIT } from "../spec/errors";
+import { CliError, describeFailure, EXIT } from "../spec/errors";
+
+/** A commander usage error as one line: `enclave: <message> (see enclave <command> --help)`. */
+function usageLine(message: string, cmd: Command): string {
+    const text = message
+        .trim()
+        .replace(/^error: /, "")
+        .replace(/\n\(Did you mean (.*)\?\)$/, "; did you mean $1?")
+        .replace(/\s*\n\s*/g, " ");
+    return `enclave: ${text} (see enclave${cmd.parent ? ` ${cmd.name()}` : ""} --help)\n`;
+}
+
+/** What an empty option value should have been, from its placeholder (`--spec <file>`). */
+function wanted(option: Option): string {
+    const placeholder = /<([^>]+)>/.exec(option.flags)?.[1] ?? "value";
+    return { file: "a file path", dir: "a folder path", "git-ref": "a git revision, e.g. origin/main" }[placeholder] ?? `a ${placeholder}`;
+}
+
+/** `--spec ""` or `plan ""` would otherwise read as "not given" and be answered with an unrelated message. */
+function refuseEmptyValues(_program: Command, action: Command): void {
+    for (const option of action.options) {
+        if (action.getOptionValue(option.attributeName()) === "") {
+            throw new CliError(`${option.long} is empty: got "". Fix: give ${wanted(option)}.`, EXIT.invalidInput);
+        }
+    }
+    action.registeredArguments.forEach((argument, i) => {
+        if (action.processedArgs[i] === "") {
+            const fix = argument.name() === "vendor" ? "name a vendor, e.g. acme-labeling" : `give the ${argument.name()}`;
+            throw new CliError(`the ${argument.name()} argument is empty: got "". Fix: ${fix}.`, EXIT.invalidInput);
+        }
+    });
+}
 
 export function buildProgram(): Command {
     const program = new Command("enclave")
         .description("Per-vendor sealed AWS enclaves: offline plans, access reports, guardrails and the breach runbook.")
-        .showHelpAfterError()
-        .exitOverride();
+        .exitOverride()
+        .hook("preAction", refuseEmptyValues);
     for (const register of COMMANDS) register(program);
+    // Each command prints its usage errors as one line naming its own --help (help itself is printed as usual).
+    for (const cmd of [program, ...program.commands]) cmd.configureOutput({ outputError: (message, write) => write(usageLine(message, cmd)) });
     return program;
+}
+
+/**
+ * Output errors of the real process (bin/enclave.js): a reader that went away (`| head`) ends the run quietly, a
+ * failed write (a full disk) is one line and exit 1 - never a stack trace from an unhandled 'error' event.
+ */
+export function guardOutputStreams(): void {
+    const code = () => Number(process.exitCode ?? EXIT.ok);
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code === "EPIPE") process.exit(code());
+        process.stderr.write(`enclave: cannot write the output: ${err.message.split("\n")[0]}\n`);
+        process.exit(EXIT.failure);
+    });
+    process.stderr.on("error", (err: NodeJS.ErrnoException) => process.exit(err.code === "EPIPE" ? code() : EXIT.failure));
 }
 
 /** Runs the CLI and returns the exit code; commands set process.exitCode for findings (3). */
@@ -20,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         return Number(process.exitCode ?? 0);
     } catch (err) {
         if (err instanceof CommanderError) {
-            // Help and version are not failures; usage errors are invalid input.
+            // Help and version are not failures; usage errors (already printed as one line) are invalid input.
             return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
         }
         const { message, exitCode } = describeFailure(err);

@@ -19,7 +19,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         default: "required",
         description:
             "Vendor id and Pulumi stack name. 3-20 lowercase letters, digits and single hyphens, starting with a letter; it feeds bucket, role, key alias and trail names, so it is capped to fit every AWS name limit.",
-        fix: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; the file name must be stacks/<id>.yaml",
+        fix: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; a spec in stacks/ is named <id>.yaml",
     },
     {
         path: "displayName",

@@ -24,7 +24,10 @@ const region = z
 // ever colliding ("a-b" + "c" vs "a" + "b-c").
 const slug = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 
-const vendorId = z
+/** The id rules in words, for messages that refuse something that is not a vendor id (a path, a file name). */
+export const VENDOR_ID_RULES = "3-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. acme-labeling)";
+
+export const vendorId = z
     .string({ error: "must be a string" })
     .min(3, { error: "is shorter than 3 characters" })
     .max(20, { error: "is longer than 20 characters (bucket names are capped at 63)" })

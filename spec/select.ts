@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
-import { SECURITY_STACK_NAME, type SecuritySpec, type VendorSpec } from "./schema";
+import { SECURITY_STACK_NAME, VENDOR_ID_RULES, vendorId, type SecuritySpec, type VendorSpec } from "./schema";
 import { CliError, EXIT } from "./errors";
 
 export interface SpecSelection {
@@ -26,6 +26,17 @@ export interface LoadedVendor {
 export function vendorFileById(vendor: string, dir = STACKS_DIR, securityHint = "use --security to plan it"): string {
     if (vendor === SECURITY_STACK_NAME) throw new CliError(`"${SECURITY_STACK_NAME}" is the security stack, not a vendor; ${securityHint}`, EXIT.invalidInput);
     const known = listVendorIds(dir);
+    const pathLike = /[/\\.]/.test(vendor);
+    if (pathLike || !vendorId.safeParse(vendor).success) {
+        // `../stacks/acme-labeling`, `acme-labeling.yaml`, `ACME-LABELING`: say what an id is, not that no file has that name.
+        const base = path.basename(vendor.replace(/\\/g, "/")).replace(/\.ya?ml$/, "").trim().toLowerCase();
+        const valid = known.filter((k) => vendorId.safeParse(k).success);
+        const fix = valid.includes(base) ? `give the id alone: ${base}` : `name a known vendor: ${valid.join(", ") || "none"}`;
+        throw new CliError(
+            `"${vendor}" is not a vendor id: it ${pathLike ? "contains path characters" : "breaks the id rules"}; an id is ${VENDOR_ID_RULES}. Fix: ${fix}.`,
+            EXIT.invalidInput,
+        );
+    }
     if (!known.includes(vendor)) {
         const file = vendorSpecPath(vendor, dir);
         throw new CliError(`unknown vendor "${vendor}": there is no ${path.relative(process.cwd(), file) || file}. Known vendors: ${known.join(", ") || "none"}.`, EXIT.invalidInput);

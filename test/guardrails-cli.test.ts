@@ -128,7 +128,9 @@ describe("enclave check", () => {
         fs.writeFileSync(file, JSON.stringify({ hello: "world" }));
         const r = await runCli(["check", "--plan", file]);
         expect(r.code).toBe(2);
-        expect(r.err).toBe(`enclave: ${file}: not an enclave plan (expected {project, stack, resources: [{urn, type, name, inputs, outputs, ...}]} from \`enclave plan --json\`)\n`);
+        expect(r.err).toBe(
+            `enclave: ${file}: not an enclave plan: project is missing: got nothing. Fix: use the unchanged output of \`enclave plan <vendor> --json\` ({project, stack, resources: [{urn, type, name, parent, custom, protect, retainOnDelete, inputs, outputs}], outputs}).\n`,
+        );
     });
 
     it("refuses --plan together with a vendor (exit 2)", async () => {

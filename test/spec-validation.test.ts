@@ -17,7 +17,7 @@ const SECURITY_BASE = parse(fs.readFileSync(path.join(ROOT, "stacks", "security.
 
 // Fix hints, verbatim from spec/fields.ts: a change to a hint must be a deliberate change to these tests.
 const FIX = {
-    id: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; the file name must be stacks/<id>.yaml",
+    id: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; a spec in stacks/ is named <id>.yaml",
     displayName: 'give the vendor\'s name as 1-80 characters, e.g. "Acme Labeling Ltd"',
     accountId: 'write the 12-digit account id in quotes, e.g. "111122223333"',
     region: "use an AWS region code such as us-east-1 or eu-west-1",
@@ -41,6 +41,12 @@ const FIX = {
 };
 const ID_CHARS = "may hold only lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen";
 const ANNOTATORS = "arn:aws:iam::444455556666:role/acme-annotators";
+const VENDOR_TEXT = fs.readFileSync(path.join(ROOT, "stacks", "acme-labeling.yaml"), "utf8");
+/** The example vendor's text with one line changed: numbers and tags must be written as YAML text to be tested. */
+function edit(from: string, to: string): string {
+    if (!VENDOR_TEXT.includes(from)) throw new Error(`the example spec has no ${JSON.stringify(from)}`);
+    return VENDOR_TEXT.replace(from, to);
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Spec = any;
@@ -95,7 +101,33 @@ const VENDOR_CASES: Case[] = [
         title: "external id too short",
         mutate: (s) => (s.access.externalId = "short"),
         field: "access.externalId",
-        message: msg("access.externalId", "must be 16-128 characters of letters, digits and + = , . @ : / -", '"short"', FIX.externalId),
+        // The external ID is a secret: shown by its length only.
+        message: msg("access.externalId", "must be 16-128 characters of letters, digits and + = , . @ : / -", "[secret, 5 characters]", FIX.externalId),
+    },
+    {
+        title: "external id with a character outside the set (still not echoed)",
+        mutate: (s) => (s.access.externalId = "vendor-secret-Xy9#kQ2!"),
+        field: "access.externalId",
+        message: msg("access.externalId", "must be 16-128 characters of letters, digits and + = , . @ : / -", "[secret, 22 characters]", FIX.externalId),
+    },
+    {
+        title: "external id misspelt as externalid (a secret under an unknown name)",
+        mutate: (s) => (s.access.externalid = "vendor-secret-abcdefgh"),
+        field: "access.externalid",
+        message: (f) => `${f}: access.externalid is not a known field: got [secret, 22 characters]. Fix: write it as externalId (field names are case-sensitive).`,
+    },
+    {
+        title: "a secret-looking unknown top-level key",
+        mutate: (s) => (s.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG"),
+        field: "AWS_SECRET_ACCESS_KEY",
+        message: (f) =>
+            `${f}: AWS_SECRET_ACCESS_KEY is not a known field: got [secret, 21 characters]. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt).`,
+    },
+    {
+        title: "access given as a list that holds the external id (redacted inside the value)",
+        mutate: (s) => (s.access = [{ externalId: "vendor-secret-abcdefgh" }]),
+        field: "access",
+        message: (f) => `${f}: access must be a mapping with principals: got [{"externalId":"[secret]"}]. Fix: see the README's spec reference.`,
     },
     { title: "session longer than an hour", mutate: (s) => (s.access.maxSessionSeconds = 7200), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is above 3600 seconds (one hour)", "7200", FIX.maxSession) },
     { title: "CIDR that does not parse", mutate: (s) => (s.network.cidr = "10.20.0.0/33"), field: "network.cidr", message: msg("network.cidr", "is not an IPv4 CIDR", '"10.20.0.0/33"', FIX.cidr) },
@@ -209,18 +241,80 @@ const VENDOR_CASES: Case[] = [
         field: undefined,
         message: (f) => `${f}: YAML syntax error at line 2, column 1: Map keys must be unique. Fix: correct the YAML there (indentation, quotes, colons).`,
     },
+    // Numbers are shown as written in the YAML; beyond any field's range they are "too large", not "got null".
+    { title: "key deletion window 1e400 (beyond a double)", text: edit("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 1e400"), field: "keyDeletionWindowDays", message: msg("keyDeletionWindowDays", "is too large", "1e400", FIX.keyWindow) },
+    {
+        title: "key deletion window of 23 digits",
+        text: edit("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 99999999999999999999999"),
+        field: "keyDeletionWindowDays",
+        message: msg("keyDeletionWindowDays", "is too large", "99999999999999999999999", FIX.keyWindow),
+    },
+    { title: "session .inf", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .inf"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is too large", ".inf", FIX.maxSession) },
+    { title: "session .nan", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .nan"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is not a number", ".nan", FIX.maxSession) },
+    { title: "azCount -.inf", text: edit("azCount: 2", "azCount: -.inf"), field: "network.azCount", message: msg("network.azCount", "is too large a negative number", "-.inf", FIX.azCount) },
+    { title: "retention 1e400 (a field without an integer check)", text: edit("logRetentionDays: 365", "logRetentionDays: 1e400"), field: "logRetentionDays", message: msg("logRetentionDays", "is too large", "1e400", FIX.retention) },
+    {
+        title: "account id unquoted with a leading zero (shown as written, not as the number it became)",
+        text: edit('id: "111122223333"', "id: 011122223333"),
+        field: "account.id",
+        message: msg("account.id", "must be a quoted string of 12 digits", "011122223333", FIX.accountId),
+    },
+    { title: "session in hex is shown as written", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: 0x10"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is below 900 seconds", "0x10", FIX.maxSession) },
+    // Tags: only the core schema's (!!str, !!int, ...) are understood; anything else would be silently reinterpreted.
+    {
+        title: "unknown YAML tag !foo",
+        text: edit("displayName: Acme Labeling Ltd", "displayName: !foo Acme Labeling Ltd"),
+        field: "displayName",
+        message: (f) => `${f}: displayName has the YAML tag !foo, which a spec does not use: got "Acme Labeling Ltd". Fix: remove the tag and write the plain value.`,
+    },
+    {
+        title: "YAML 1.1 tag !!binary inside a list",
+        text: edit("    - arn:aws:iam::444455556666:role/acme-annotators", "    - !!binary aGVsbG8="),
+        field: "access.principals[0]",
+        message: (f) => `${f}: access.principals[0] has the YAML tag !!binary, which a spec does not use: got "aGVsbG8=". Fix: remove the tag and write the plain value.`,
+    },
+    {
+        title: "unknown tag on a mapping",
+        text: edit("network:\n", "network: !vpc\n"),
+        field: "network",
+        message: (f) => `${f}: network has the YAML tag !vpc, which a spec does not use: got {"cidr":"10.20.0.0/20","azCount":2,"dataPath":"endpoint"}. Fix: remove the tag and write the plain value.`,
+    },
+    {
+        title: "a core tag (!!str) is understood, then validated",
+        text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: !!str 3600"),
+        field: "access.maxSessionSeconds",
+        message: msg("access.maxSessionSeconds", "must be a number", '"3600"', FIX.maxSession),
+    },
+    {
+        title: "YAML alias bomb",
+        text: 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n',
+        field: undefined,
+        message: (f) => `${f}: the YAML repeats its aliases (*name) too often (Excessive alias count indicates a resource exhaustion attack). Fix: write the values out instead of repeating aliases.`,
+    },
+    {
+        title: "nesting deep enough to exhaust the parser's stack",
+        text: `id: ${"[".repeat(20000)}${"]".repeat(20000)}\n`,
+        field: undefined,
+        message: (f) => `${f}: the YAML nests too deeply to read. Fix: a spec nests a few levels; check the brackets and indentation.`,
+    },
+    {
+        title: "a .env file given as a spec: only the type is shown",
+        text: "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG\n",
+        field: undefined,
+        message: (f) => `${f}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
+    },
     { title: "empty file", text: "\n   \n", field: undefined, message: (f) => `${f}: the file is empty. Fix: write the vendor spec as YAML (see the README's spec reference).` },
     {
         title: "top level is a list",
         text: "- id: acme-labeling\n",
         field: undefined,
-        message: (f) => `${f}: the top level is [{"id":"acme-labeling"}], not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
+        message: (f) => `${f}: the top level is a list, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
     },
     {
         title: "top level is a scalar",
         text: "acme-labeling\n",
         field: undefined,
-        message: (f) => `${f}: the top level is "acme-labeling", not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
+        message: (f) => `${f}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
     },
     {
         title: "id does not match the stack (file) name",
@@ -228,6 +322,13 @@ const VENDOR_CASES: Case[] = [
         load: (f) => loadVendorSpec(f, "acme-labeling"),
         field: "id",
         message: (f) => `${f}: id "evalcorp" does not match the stack name "acme-labeling": got "evalcorp". Fix: rename the file to stacks/evalcorp.yaml or set id: acme-labeling.`,
+    },
+    {
+        title: "id does not match a file name that is no valid id (no `set id: acme labeling`)",
+        load: (f) => loadVendorSpec(f, "acme labeling"),
+        field: "id",
+        message: (f) =>
+            `${f}: id "acme-labeling" does not match the stack name "acme labeling": got "acme-labeling". Fix: rename the file to stacks/acme-labeling.yaml (a file name in stacks/ is the vendor id, 3-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. acme-labeling)).`,
     },
 ];
 
@@ -322,6 +423,60 @@ describe("malformed specs are refused with one exact line", () => {
         const file = path.join(dir, "no-such-vendor.yaml");
         const err = failureOf(() => loadVendorSpec(file));
         expect(err.message).toBe(`${file}: no such vendor spec file. Fix: create it, or check the name (vendor specs live in stacks/<vendor-id>.yaml).`);
+        expect(err.field).toBeUndefined();
+    });
+
+    it("a missing security spec gets a hint about the security spec, not about vendor specs", () => {
+        const file = path.join(dir, "no-such-security.yaml");
+        expect(failureOf(() => loadSecuritySpec(file)).message).toBe(
+            `${file}: no such security stack spec file. Fix: create it, or check the name (the security stack's spec is stacks/security.yaml).`,
+        );
+    });
+
+    // Files that are not spec text are refused before (or instead of) parsing, with the file named.
+    const unreadable: [string, () => string, (f: string) => string][] = [
+        [
+            "a directory",
+            () => {
+                const sub = path.join(dir, "a-dir.yaml");
+                fs.mkdirSync(sub, { recursive: true });
+                return sub;
+            },
+            (f) => `${f}: is a directory, not a vendor spec file. Fix: give the path of the YAML file.`,
+        ],
+        ["a device (/dev/zero would exhaust memory)", () => "/dev/zero", (f) => `${f}: is not a regular file (a device, pipe or socket), not a vendor spec file. Fix: give the path of the YAML file.`],
+        [
+            "a file over 64 KiB (refused before it is parsed)",
+            () => {
+                const file = path.join(dir, "huge.yaml");
+                fs.writeFileSync(file, `id: acme-labeling\n${Array.from({ length: 8000 }, (_, i) => `k${i}: 1`).join("\n")}\n`);
+                return file;
+            },
+            (f) => `${f}: is larger than 64 KiB, too large for a vendor spec (a spec is a few KB). Fix: give the path of the YAML spec file.`,
+        ],
+        [
+            "a UTF-16 file",
+            () => {
+                const file = path.join(dir, "utf16.yaml");
+                fs.writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("id: acme-labeling\n", "utf16le")]));
+                return file;
+            },
+            (f) => `${f}: is UTF-16 encoded. Fix: save it as UTF-8.`,
+        ],
+        [
+            "a binary file",
+            () => {
+                const file = path.join(dir, "binary.yaml");
+                fs.writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]));
+                return file;
+            },
+            (f) => `${f}: is not UTF-8 text (a binary file?), not a vendor spec. Fix: give the path of the YAML file.`,
+        ],
+    ];
+    it.each(unreadable)("refuses %s with one line naming it", (_what, make, message) => {
+        const file = make();
+        const err = failureOf(() => loadVendorSpec(file));
+        expect(err.message).toBe(message(file));
         expect(err.field).toBeUndefined();
     });
 

@@ -3,7 +3,7 @@ import type { FleetTask } from "../../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
 import { planVendor } from "../../plan/stacks";
 import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
-import { readPlanFile } from "../../plan/read";
+import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
 import { CliError, EXIT } from "../../spec/errors";
 import { planFromOptions, type PlanOptions } from "./plan";
@@ -56,8 +56,9 @@ export function register(program: Command): void {
         });
         if (fleet) return;
         if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
+        if (opts.plan && opts.securitySpec) throw new CliError("--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec", EXIT.invalidInput);
         const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);
-        const violations = await checkPlan(plan);
+        const violations = opts.plan ? await evaluatePlanFile(opts.plan, () => checkPlan(plan)) : await checkPlan(plan);
         process.stdout.write(
             opts.json ? `${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, violations }, null, 2)}\n` : `${renderViolations(plan, violations)}\n`,
         );

@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown } from "../../review/diff";
-import { readPlanFile } from "../../plan/read";
+import { evaluatePlanFile, readPlanFile } from "../../plan/read";
+import type { Plan } from "../../plan/types";
 import { planSecurity, planVendor } from "../../plan/stacks";
-import { planSpecFile, reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
+import { reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
+import { SimulatorMissingError } from "../../review/simulate";
 import { securitySpecPath } from "../../spec/load";
 import { loadSelectedVendor } from "../../spec/select";
 import { CliError, EXIT } from "../../spec/errors";
@@ -19,28 +21,58 @@ export interface DiffOptions {
     json?: boolean;
 }
 
+/** A diff compares two revisions of one vendor: refuse two different vendors before simulating anything. */
+function sameVendor(base: { id: string; source: string }, head: { id: string; source: string }): void {
+    if (base.id !== head.id) {
+        throw new CliError(
+            `base is ${base.id} (${base.source}), head is ${head.id} (${head.source}): a diff compares two revisions of one vendor. Fix: give two versions of the same vendor's spec or plan.`,
+            EXIT.invalidInput,
+        );
+    }
+}
+
+/** The access report of a plan read from a file; a plan the simulation cannot interpret is that file's invalid input. */
+function reportOfPlanFile(file: string, plan: Plan): Promise<AccessReport> {
+    return evaluatePlanFile(file, () => reportOfPlan(plan), (err) => err instanceof SimulatorMissingError);
+}
+
 /** Reports for both sides; plans run one after another (the Pulumi SDK keeps global state). */
 async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{ base?: AccessReport; head: AccessReport; labels: { base: string; head: string } }> {
     const modes = [opts.base !== undefined, opts.baseSpec !== undefined || opts.headSpec !== undefined, opts.basePlan !== undefined || opts.headPlan !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);
     if (opts.basePlan !== undefined || opts.headPlan !== undefined) {
         if (!opts.basePlan || !opts.headPlan) throw new CliError("--base-plan and --head-plan go together", EXIT.invalidInput);
+        if (vendor) throw new CliError(`--base-plan and --head-plan name the vendor in their files: drop the vendor id (${vendor})`, EXIT.invalidInput);
+        if (opts.securitySpec) throw new CliError("--base-plan and --head-plan already hold the security stack's outputs: drop --security-spec", EXIT.invalidInput);
         const base = readPlanFile(opts.basePlan, { vendorOnly: true });
         const head = readPlanFile(opts.headPlan, { vendorOnly: true });
-        return { base: await reportOfPlan(base), head: await reportOfPlan(head), labels: { base: opts.basePlan, head: opts.headPlan } };
+        sameVendor({ id: base.stack, source: opts.basePlan }, { id: head.stack, source: opts.headPlan });
+        return { base: await reportOfPlanFile(opts.basePlan, base), head: await reportOfPlanFile(opts.headPlan, head), labels: { base: opts.basePlan, head: opts.headPlan } };
     }
     if (opts.baseSpec !== undefined || opts.headSpec !== undefined) {
         if (!opts.baseSpec || !opts.headSpec) throw new CliError("--base-spec and --head-spec go together", EXIT.invalidInput);
-        const base = await planSpecFile(opts.baseSpec, opts.securitySpec);
-        const head = await planSpecFile(opts.headSpec, opts.securitySpec);
-        const security = await planSecurity(head.security);
-        return { base: await reportOfPlan(base.plan, security), head: await reportOfPlan(head.plan, security), labels: { base: opts.baseSpec, head: opts.headSpec } };
+        if (vendor) throw new CliError(`--base-spec and --head-spec name the vendor in their files: drop the vendor id (${vendor})`, EXIT.invalidInput);
+        // Both validated before either is planned, so that a bad or mismatched head fails fast.
+        const baseLoaded = loadSelectedVendor({ spec: opts.baseSpec, securitySpec: opts.securitySpec });
+        const headLoaded = loadSelectedVendor({ spec: opts.headSpec, securitySpec: opts.securitySpec });
+        sameVendor({ id: baseLoaded.spec.id, source: opts.baseSpec }, { id: headLoaded.spec.id, source: opts.headSpec });
+        const base = await planVendor(baseLoaded.spec, baseLoaded.security);
+        const head = await planVendor(headLoaded.spec, headLoaded.security);
+        const security = await planSecurity(headLoaded.security);
+        return { base: await reportOfPlan(base, security), head: await reportOfPlan(head, security), labels: { base: opts.baseSpec, head: opts.headSpec } };
     }
     if (!vendor) throw new CliError("--base <git-ref> needs a vendor id: `enclave diff <vendor> --base main`", EXIT.invalidInput);
     const headLoaded = loadSelectedVendor({ vendor, securitySpec: opts.securitySpec });
     const baseText = specAtRef(opts.base!, vendor);
     const headPlan = { plan: await planVendor(headLoaded.spec, headLoaded.security) };
-    const basePlan = baseText === undefined ? undefined : await withSpecTextFile(baseText, vendor, (file) => planSpecFile(file, opts.securitySpec ?? securitySpecPath()));
+    const basePlan =
+        baseText === undefined
+            ? undefined
+            : await withSpecTextFile(baseText, vendor, async (file) => {
+                  const loaded = loadSelectedVendor({ spec: file, securitySpec: opts.securitySpec ?? securitySpecPath() });
+                  sameVendor({ id: loaded.spec.id, source: `${opts.base}:stacks/${vendor}.yaml` }, { id: vendor, source: "working tree" });
+                  return { plan: await planVendor(loaded.spec, loaded.security) };
+              });
     const security = await planSecurity(headLoaded.security);
     return {
         base: basePlan ? await reportOfPlan(basePlan.plan, security) : undefined,
@@ -48,7 +80,6 @@ async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{
         labels: { base: baseText === undefined ? `${opts.base} (vendor absent)` : opts.base!, head: "working tree" },
     };
 }
-
 
 export function register(program: Command): void {
     program

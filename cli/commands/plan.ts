@@ -9,6 +9,7 @@ import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
 import { loadSecuritySpec } from "../../spec/load";
 import { loadSelectedVendor } from "../../spec/select";
+import { CliError, EXIT } from "../../spec/errors";
 
 export interface PlanOptions extends FleetCliOptions {
     spec?: string;
@@ -17,7 +18,11 @@ export interface PlanOptions extends FleetCliOptions {
 
 /** Plans one vendor (or the security stack) offline. Shared by other commands that need a plan from a spec. */
 export async function planFromOptions(vendor: string | undefined, opts: PlanOptions): Promise<Plan> {
-    if (opts.security) return planSecurity(loadSecuritySpec(opts.securitySpec));
+    if (opts.security) {
+        const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : [])];
+        if (given.length) throw new CliError(`--security selects the security stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
+        return planSecurity(loadSecuritySpec(opts.securitySpec));
+    }
     const loaded = loadSelectedVendor({ vendor, spec: opts.spec, securitySpec: opts.securitySpec });
     return planVendor(loaded.spec, loaded.security);
 }

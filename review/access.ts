@@ -332,7 +332,7 @@ export function mermaid(v: VendorFacts, report: AccessReport): string {
     }
     if (v.archiveBucketArn) {
         lines.push(`  archive[("log archive (security stack)")]`);
-        lines.push(`  enclave -. "CloudTrail, flow logs, access logs" .-> archive`);
+        lines.push(`  enclave -. "CloudTrail, flow logs, DNS query logs, access logs" .-> archive`);
     }
     return lines.join("\n");
 }

@@ -29,11 +29,8 @@ afterEach(() => {
 
 describe("access report", () => {
     let report: AccessReport;
-    let millis: number;
     beforeAll(async () => {
-        const t = Date.now();
         report = await accessReportFor("evalcorp");
-        millis = Date.now() - t;
     });
 
     it("derives the vendor role's access by simulation, per path", () => {
@@ -71,9 +68,9 @@ describe("access report", () => {
         expect(report.mermaid).toContain('ep -- "list, read, write" --> b_model_outputs');
     });
 
-    it("is fast: the whole matrix of one vendor (plans included) in a few seconds", () => {
+    // How long the matrix takes is a benchmark figure (README), not a test: here only that it is the whole matrix.
+    it("covers the whole matrix of one vendor", () => {
         expect(report.stats.simulations).toBeGreaterThan(500);
-        expect(millis).toBeLessThan(10_000);
     });
 
     it("CLI: Markdown by default, --json, and one line + exit 1 without iam-simulate", async () => {
@@ -81,6 +78,9 @@ describe("access report", () => {
         expect(md.code).toBe(0);
         expect(md.out.split("\n")[0]).toBe("# Effective access: acme-labeling");
         expect(md.out).toContain("```mermaid\nflowchart LR");
+        // The README shows this diagram: it must be the one the tool draws today.
+        const diagram = /```mermaid\n[\s\S]*?```/.exec(md.out)![0];
+        expect(fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8")).toContain(diagram);
         const json = await runCli(["access", "acme-labeling", "--json"]);
         expect(json.code).toBe(0);
         expect(JSON.parse(json.out).vendorId).toBe("acme-labeling");

@@ -55,6 +55,12 @@ interface Registration {
 const isSecretWrapper = (v: unknown): v is { value: unknown } =>
     v !== null && typeof v === "object" && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
 
+/** Top-level inputs passed as secrets: a reviewer (and a test) can see what the state will hold encrypted. */
+function secretKeys(inputs: Record<string, unknown>): string[] | undefined {
+    const keys = Object.keys(inputs).filter((k) => isSecretWrapper(inputs[k])).sort();
+    return keys.length ? keys : undefined;
+}
+
 function redact(value: unknown, secrets: string[], insideSecret = false): unknown {
     if (isSecretWrapper(value)) return redact(value.value, secrets, true);
     if (typeof value === "string") {
@@ -237,6 +243,7 @@ function assemble(stack: string, regs: Registration[], recorder: MockRecorder, o
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
             inputs: redact(r.inputs, secrets) as Record<string, unknown>,
+            secretInputs: secretKeys(r.inputs),
             outputs: redact(recorder.outputs.get(`${r.type}::${r.name}`) ?? {}, secrets) as Record<string, unknown>,
         });
     }

@@ -10,6 +10,8 @@ export interface PlanResource {
     retainOnDelete: boolean;
     /** As the program passed them; secret values appear as "[secret]". */
     inputs: Record<string, unknown>;
+    /** Inputs the program marked secret (stored encrypted in the state); absent when there are none. */
+    secretInputs?: string[];
     /** The mocked state, including `id` and `arn` where AWS has them. */
     outputs: Record<string, unknown>;
 }

@@ -136,6 +136,13 @@ describe("determinism", () => {
 describe("secrets", () => {
     const trust = (id: Id) => JSON.parse(plans[id].resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-vendor-role"))!.inputs.assumeRolePolicy as string);
 
+    it("the vendor role's trust policy (it holds the external ID) is the one input passed as a secret, so the state stores it encrypted", () => {
+        // The plan hides the ID either way (it is a known secret); only this shows the program marks it for the state.
+        for (const id of IDS) {
+            expect(plans[id].resources.filter((r) => r.secretInputs).map((r) => [r.name, r.secretInputs])).toEqual([[`${id}-identity-vendor-role`, ["assumeRolePolicy"]]]);
+        }
+    });
+
     it("the external ID given in evalcorp.yaml appears nowhere in any plan; the trust policy and the output show [secret]", () => {
         expect(specs.evalcorp.access.externalId).toBe(EVALCORP_EXTERNAL_ID);
         for (const id of IDS) expect(texts[id]).not.toContain(EVALCORP_EXTERNAL_ID);

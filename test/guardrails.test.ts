@@ -67,6 +67,8 @@ interface Case {
 const A = "acme-labeling";
 const ACME_GUIDELINES = "acme-labeling--guidelines--111122223333";
 const ACME_KEY = "arn:aws:kms:us-east-1:111122223333:key/fbffb6cf-76db-10c4-785c-d2608f21eccb";
+const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
+const BREAK_GLASS = "arn:aws:iam::111122223333:role/enclave-break-glass";
 
 const CASES: Case[] = [
     {
@@ -91,6 +93,22 @@ const CASES: Case[] = [
         what: "the TLS deny removed",
         plan: "acme",
         mutate: (p) => editDoc(res(p, `${A}-guidelines-policy`), "policy", dropSid("DenyInsecureTransport")),
+        expected: () => [
+            {
+                name: `${A}-guidelines-policy`,
+                message: `policy has no Deny of s3:* on arn:aws:s3:::${ACME_GUIDELINES} and arn:aws:s3:::${ACME_GUIDELINES}/* for aws:SecureTransport = false`,
+            },
+        ],
+    },
+    {
+        policy: "s3-bucket-policy-denies-insecure-transport",
+        ruleId: "FSBP S3.5",
+        what: "the TLS deny covering the bucket ARN but not its objects",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-guidelines-policy`), "policy", (d) => {
+                d.Statement.find((s) => s.Sid === "DenyInsecureTransport")!.Resource = `arn:aws:s3:::${ACME_GUIDELINES}`;
+            }),
         expected: () => [
             {
                 name: `${A}-guidelines-policy`,
@@ -235,12 +253,44 @@ const CASES: Case[] = [
         ],
     },
     {
+        policy: "s3-data-bucket-policy-perimeter",
+        ruleId: "DataPerimeter-S3-SourceVpce",
+        what: "the network perimeter no longer exempting the deployer and break-glass roles",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-guidelines-policy`), "policy", (d) => {
+                const c = d.Statement.find((s) => s.Sid === "DenyOutsideNetworkPerimeter")!.Condition as { StringNotEqualsIfExists: { "aws:PrincipalArn": string[] } };
+                expect(c.StringNotEqualsIfExists["aws:PrincipalArn"]).toEqual([DEPLOYER, BREAK_GLASS]);
+                // The dummy keeps the condition (a Deny with no exemption at all would be a different shape).
+                c.StringNotEqualsIfExists["aws:PrincipalArn"] = ["arn:aws:iam::111122223333:role/someone-else"];
+            }),
+        expected: () => [
+            ...[["deployer", DEPLOYER], ["break-glass", BREAK_GLASS]].map(([role, arn]) => ({
+                name: `${A}-guidelines-policy`,
+                message: `policy of ${ACME_GUIDELINES}: the network-perimeter Deny does not exempt the ${role} role ${arn} by aws:PrincipalArn`,
+            })),
+            // Without its exemption, the perimeter Deny also locks the deployer out (it works from outside the VPC).
+            ...["s3:PutBucketPolicy", "s3:DeleteBucket", "s3:DeleteObjectVersion"].map((a) => ({
+                name: `${A}-guidelines-policy`,
+                message: `policy of ${ACME_GUIDELINES} denies the deployer ${a} (DenyOutsideNetworkPerimeter): seal and destroy would fail`,
+            })),
+        ],
+    },
+    {
         policy: "kms-key-rotation-enabled",
         ruleId: "FSBP KMS.4",
         what: "rotation turned off",
         plan: "acme",
         mutate: (p) => set(res(p, `${A}-key-key`), "enableKeyRotation", false),
         expected: () => [{ name: `${A}-key-key`, message: "enableKeyRotation is false, not true" }],
+    },
+    {
+        policy: "kms-key-rotation-enabled",
+        ruleId: "FSBP KMS.4",
+        what: "rotation left unset (AWS's default is off)",
+        plan: "acme",
+        mutate: (p) => set(res(p, `${A}-key-key`), "enableKeyRotation", undefined),
+        expected: () => [{ name: `${A}-key-key`, message: "enableKeyRotation is null, not true" }],
     },
     {
         policy: "kms-key-deletion-window-and-enabled",
@@ -296,6 +346,28 @@ const CASES: Case[] = [
         expected: () => [{ name: `${A}-access-vendor-policy`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key ${ACME_KEY}` }],
     },
     {
+        policy: "kms-one-key-per-vendor",
+        ruleId: "FSBP KMS.2",
+        what: "key/* without the vendor tag condition (boundary) or pinned to another vendor's tag (vendor role)",
+        plan: "acme",
+        mutate: (p) => {
+            editDoc(res(p, `${A}-identity-boundary`), "policy", (d) => {
+                const s = d.Statement.find((x) => x.Sid === "UseVendorKeyViaS3")!;
+                if (s.Resource !== "arn:aws:kms:us-east-1:111122223333:key/*") throw new Error("the boundary no longer uses key/*");
+                delete (s.Condition as { StringEquals: Json }).StringEquals["aws:ResourceTag/enclave:vendor"];
+            });
+            editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => {
+                const s = d.Statement.find((x) => x.Sid === "UseVendorKeyViaS3")!;
+                s.Resource = "arn:aws:kms:us-east-1:111122223333:key/*";
+                (s.Condition as { StringEquals: Json }).StringEquals["aws:ResourceTag/enclave:vendor"] = "evalcorp";
+            });
+        },
+        expected: () => [
+            { name: `${A}-access-vendor-policy`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}` },
+            { name: `${A}-identity-boundary`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}` },
+        ],
+    },
+    {
         policy: "ec2-default-security-group-closed",
         ruleId: "FSBP EC2.2",
         what: "an ingress rule on the default group",
@@ -339,6 +411,14 @@ const CASES: Case[] = [
             { name: "default-route", message: "destinationCidrBlock is 0.0.0.0/0: no route to 0.0.0.0/0 or ::/0" },
             { name: "default-route", message: "gatewayId is an internet gateway (igw-0123456789abcdef0)" },
         ],
+    },
+    {
+        policy: "ec2-no-internet-path",
+        ruleId: "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+        what: "a NAT gateway (no route to it yet)",
+        plan: "acme",
+        mutate: (p) => add(p, "aws:ec2/natGateway:NatGateway", "nat", { subnetId: res(p, `${A}-network-subnet-us-east-1a`).outputs.id, connectivityType: "private" }, "nat-0123456789abcdef0"),
+        expected: () => [{ name: "nat", message: "aws:ec2/natGateway:NatGateway gives the enclave a path to the internet" }],
     },
     {
         policy: "ec2-subnet-no-public-ip",
@@ -588,6 +668,14 @@ const CASES: Case[] = [
             { name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy has no unconditioned Deny of everything while the stack is sealed` },
             { name: `${A}-network-s3-endpoint`, message: `${A}-network-s3-endpoint policy has no Deny for the vendor roles while sealed` },
         ],
+    },
+    {
+        policy: "seal-cuts-every-path",
+        ruleId: "Invariant-34",
+        what: "a seal that leaves the vendor key enabled",
+        plan: "sealed",
+        mutate: (p) => set(res(p, `${A}-key-key`), "isEnabled", true),
+        expected: () => [{ name: `${A}-key-key`, message: `${A}-key-key isEnabled is not false while sealed` }],
     },
     {
         policy: "route53-vpc-dns-firewall-closed",

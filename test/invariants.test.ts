@@ -540,6 +540,12 @@ describe("IAM", () => {
     });
 
     it("FSBP IAM.1/IAM.21/CKV_AWS_62/63/355/AwsSolutions-IAM5, KMS.1/KMS.2: no Allow of '*', service:*, Resource '*' or iam:PassRole in identity policies and boundaries", () => {
+        // The documents checked below, exactly: two role policies and the boundary per vendor, the trail role's policy in
+        // the security stack. Without this the check would pass on nothing if the resource types changed.
+        for (const id of vendorIds()) {
+            expect(identityDocs(plans[id]).map(([name]) => name).sort(), id).toEqual([`${id}-access-vendor-policy`, `${id}-access-workload-policy`, `${id}-identity-boundary`]);
+        }
+        expect(identityDocs(security).map(([name]) => name)).toEqual(["security-trail-logs-policy"]);
         for (const p of allPlans()) {
             for (const [name, d] of identityDocs(p)) {
                 for (const s of d.Statement.filter((x) => x.Effect === "Allow")) {

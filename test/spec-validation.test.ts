@@ -171,6 +171,12 @@ const VENDOR_CASES: Case[] = [
         message: msg("network.vendorEgressCidrs[1]", "is wider than /16", '"0.0.0.0/0"', FIX.egress),
     },
     {
+        title: "egress CIDR /15 (one bit wider than the /16 limit)",
+        mutate: (s) => Object.assign(s.network, { dataPath: "allow-list", vendorEgressCidrs: ["203.0.0.0/15"] }),
+        field: "network.vendorEgressCidrs[0]",
+        message: msg("network.vendorEgressCidrs[0]", "is wider than /16", '"203.0.0.0/15"', FIX.egress),
+    },
+    {
         title: "egress CIDR with host bits",
         mutate: (s) => Object.assign(s.network, { dataPath: "allow-list", vendorEgressCidrs: ["203.0.113.7/24"] }),
         field: "network.vendorEgressCidrs[0]",
@@ -519,6 +525,11 @@ describe("valid edge cases are accepted with the defaults applied", () => {
         });
         expect(spec.access.externalId).toBeUndefined();
         expect(spec.sealedAt).toBeUndefined();
+    });
+
+    it("an egress CIDR of exactly /16 is accepted (the /15 next to it is refused above)", () => {
+        const file = writeCase({ mutate: (s) => Object.assign(s.network, { dataPath: "allow-list", vendorEgressCidrs: ["203.0.0.0/16"] }) });
+        expect(loadVendorSpec(file).network.vendorEgressCidrs).toEqual(["203.0.0.0/16"]);
     });
 
     it("boundary values: 20-character id, 24-character dataset, /16 and /24 ranges, 3 AZs, 900 s, 7 days, sealed with sealedAt", () => {

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
-import { accessReportFor, type AccessReport } from "../review/access";
+import { accessReportFor, type AccessReport, type Grant } from "../review/access";
+import { diffReports } from "../review/diff";
 
 const STACKS = path.resolve(__dirname, "..", "stacks");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-access-test-"));
@@ -147,5 +148,49 @@ describe("access diff", () => {
             const r = await runCli(argv);
             expect({ argv, code: r.code, lines: r.err.trim().split("\n").length }).toEqual({ argv, code: 2, lines: 1 });
         }
+    });
+});
+
+describe("diffReports (unit, hand-made reports)", () => {
+    const report = (grants: Grant[]): AccessReport => ({
+        vendorId: "v1",
+        sealed: false,
+        assumers: [],
+        probes: [],
+        grants,
+        denials: [],
+        mermaid: "",
+        stats: { simulations: 0, millis: 0 },
+        notes: [],
+    });
+    const put = (conditions: string[]): Grant => ({
+        principal: "arn:aws:iam::111122223333:role/enclave-v1-vendor",
+        principalLabel: "role/enclave-v1-vendor",
+        resource: "arn:aws:s3:::v1--out--111122223333",
+        resourceLabel: "dataset out",
+        class: "write",
+        actions: ["s3:PutObject"],
+        path: "enclave S3 endpoint",
+        conditions,
+    });
+    const labels = { base: "base", head: "head" };
+
+    it("the same grant with one condition dropped counts as widened: the looser fact is gained, the stricter one lost", () => {
+        const d = diffReports(report([put(["TLS only", "SSE-KMS with the bucket's key"])]), report([put(["TLS only"])]), labels);
+        const fact = (conditions: string[]) => ({
+            kind: "access",
+            principal: "role/enclave-v1-vendor",
+            class: "write",
+            action: "s3:PutObject",
+            resource: "dataset out",
+            path: "enclave S3 endpoint",
+            conditions,
+        });
+        expect(d).toEqual({ vendorId: "v1", base: "base", head: "head", gained: [fact(["TLS only"])], lost: [fact(["TLS only", "SSE-KMS with the bucket's key"])], widened: true });
+    });
+
+    it("the same grant with the same conditions is no change", () => {
+        const g = put(["TLS only", "SSE-KMS with the bucket's key"]);
+        expect(diffReports(report([g]), report([{ ...g }]), labels)).toMatchObject({ gained: [], lost: [], widened: false });
     });
 });

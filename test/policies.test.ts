@@ -453,6 +453,20 @@ describe("key policy (rules 16, 18, 19)", () => {
         expect(admin.Principal).toEqual({ AWS: [DEPLOYER, BREAK_GLASS] });
         for (const a of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:*"]) expect(list(admin.Action)).not.toContain(a);
     });
+
+    it("break-glass may decrypt only through S3 of this account: the exact BreakGlassReadViaS3 statement", () => {
+        for (const sealed of [false, true]) {
+            const doc = vendorKeyPolicy(inputs([["rw", "read-write"]], sealed ? { sealed: true, sealedAt: "2026-11-23T12:00:00Z" } : {}));
+            expect(bySid(doc, "BreakGlassReadViaS3")).toEqual({
+                Sid: "BreakGlassReadViaS3",
+                Effect: "Allow",
+                Principal: { AWS: BREAK_GLASS },
+                Action: ["kms:Decrypt"],
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT } },
+            });
+        }
+    });
 });
 
 describe("interface endpoint policies (rule 26)", () => {
@@ -499,6 +513,22 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
             if (!(s.Principal as { Service?: string }).Service) continue;
             const c = JSON.stringify(s.Condition ?? {});
             expect(c).toMatch(/aws:SourceAccount|aws:SourceArn|kms:EncryptionContext/);
+        }
+    });
+
+    it("DenyLogDeletion is exact on both buckets: deletes, governance bypass, retention changes and bucket deletion, except break-glass", () => {
+        for (const [doc, arn] of [[archiveBucketPolicy(a), a.archiveBucketArn], [accessLogBucketPolicy(a), a.accessLogBucketArn]] as const) {
+            expect(bySid(doc, "DenyLogDeletion")).toEqual({
+                Sid: "DenyLogDeletion",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:DeleteBucket"],
+                Resource: [arn, `${arn}/*`],
+                Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": BREAK_GLASS } },
+            });
+            // A governance-mode bypass by the deployer is refused by this statement alone.
+            expect(deniedBy(doc, { action: "s3:BypassGovernanceRetention", resource: `${arn}/x`, context: ctx(DEPLOYER) })).toEqual(["DenyLogDeletion"]);
+            expect(deniedBy(doc, { action: "s3:BypassGovernanceRetention", resource: `${arn}/x`, context: ctx(BREAK_GLASS) })).toEqual([]);
         }
     });
 

@@ -331,7 +331,7 @@ describe("seal verification covers the key policy and the interface endpoints (f
         ]);
     });
 
-    it("findings: a missing spec'd endpoint, an endpoint outside the stack, a key policy without the seal, no vpcId output", () => {
+    it("findings, exact: missing roles, a revoke dated other than sealedAt, a seal Sid that allows, a missing spec'd endpoint, an endpoint outside the stack, a key policy without the seal, no vpcId output", () => {
         const spec = { ...loadVendorSpec(path.join(REPO, "stacks", `${E}.yaml`), E), sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
         const outputs = { keyArn: { value: KEY_ARN, secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: VPC, secret: false } };
         const t = targetsFor(spec, outputs);
@@ -349,15 +349,47 @@ describe("seal verification covers the key policy and the interface endpoints (f
             ],
             dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "BLOCK" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }],
         };
-        const gaps = sealFindings(o, t, spec.sealedAt).filter((g) => !g.startsWith("role ") && !g.startsWith("bucket "));
-        expect(gaps).toEqual([
+        expect(t.roles).toEqual([`enclave-${E}-vendor`, `enclave-${E}-workload`]);
+        expect(t.buckets).toHaveLength(2);
+        const [VROLE, WROLE] = t.roles;
+        const [B1, B2] = t.buckets;
+        // No role found, no bucket policy: every one is a gap.
+        expect(sealFindings(o, t, spec.sealedAt)).toEqual([
+            `role ${VROLE}: not found`,
+            `role ${WROLE}: not found`,
             `key ${KEY_ARN}: key policy has no SealDenyVendor`,
+            `bucket ${B1}: policy has no SealDenyVendor`,
+            `bucket ${B2}: policy has no SealDenyVendor`,
             `sts interface endpoint: not found in ${VPC}`,
             "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor",
         ]);
+        // A revoke dated before sealedAt, or after it, does not revoke the sessions issued before the seal; a seal Sid
+        // that allows is no seal.
+        const revoke = (at: string, effect: "Deny" | "Allow" = "Deny") => ({ Sid: "SealRevokeOlderSessions", Effect: effect, Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": at } } });
+        const sealedRole = (r: ReturnType<typeof revoke>) => ({
+            inline: { "enclave-access": { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAll", Effect: "Deny" as const, Action: "*", Resource: "*" }, r] } },
+            trust: { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAssumeRole", Effect: "Deny" as const, Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] },
+        });
+        const partly: Observed = {
+            ...o,
+            roles: { [VROLE]: sealedRole(revoke("2026-11-23T11:00:00Z")), [WROLE]: sealedRole(revoke(spec.sealedAt, "Allow")) },
+            keyPolicy: deny,
+            buckets: { [B1]: { Version: "2012-10-17", Statement: [{ Sid: "SealDenyVendor", Effect: "Allow" }] }, [B2]: deny },
+            interfaceEndpoints: [
+                { id: "vpce-kms", service: "kms", policy: deny },
+                { id: "vpce-sts", service: "sts", policy: deny },
+            ],
+        };
+        expect(sealFindings(partly, t, spec.sealedAt)).toEqual([
+            `role ${VROLE}: no SealRevokeOlderSessions for sessions issued before ${spec.sealedAt}`,
+            `role ${WROLE}: no SealRevokeOlderSessions for sessions issued before ${spec.sealedAt}`,
+            `bucket ${B1}: policy has no SealDenyVendor`,
+        ]);
+        const sealedRoles = { [VROLE]: sealedRole(revoke(spec.sealedAt)), [WROLE]: sealedRole(revoke(spec.sealedAt)) };
+        expect(sealFindings({ ...partly, roles: sealedRoles, buckets: { [B1]: deny, [B2]: deny } }, t, spec.sealedAt)).toEqual([]);
         const dnsUnsealed = [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "ALLOW" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }];
-        const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null, dnsFirewall: dnsUnsealed }, t).filter((g) => !g.startsWith("role "));
-        expect(unsealed).toEqual([`sts interface endpoint: not found in ${VPC}`, "kms interface endpoint vpce-kms: still has SealDenyVendor"]);
+        const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null, dnsFirewall: dnsUnsealed }, t);
+        expect(unsealed).toEqual([`role ${VROLE}: not found`, `role ${WROLE}: not found`, `sts interface endpoint: not found in ${VPC}`, "kms interface endpoint vpce-kms: still has SealDenyVendor"]);
         const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
         expect(sealFindings({ ...o, interfaceEndpoints: [] }, noVpc, spec.sealedAt)).toContain("interface endpoints (kms, sts): the stack has no vpcId output to find them by");
     });

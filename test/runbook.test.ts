@@ -166,6 +166,34 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
         expect(f.calls).not.toContain("destroy");
     });
 
+    it("seal: a deployed stack whose sealedAt differs from the spec's (deployed from another checkout) fails verify-seal with exit 1, before any read of AWS", async () => {
+        const f = makeFake({ deployedSealedAt: "2026-11-23T11:00:00Z" });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        const message = 'the deployed stack acme-labeling is not sealed as stacks/acme-labeling.yaml says (deployed sealed=true, sealedAt="2026-11-23T11:00:00Z")';
+        expect(r).toEqual({ code: 1, message });
+        expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
+        expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T11:00:00Z", destroyed: false });
+        expect(f.calls.filter((c) => c.startsWith("read:"))).toEqual([]);
+        expect(f.sleeps).toEqual([]);
+        expect(f.journal(V).at(-1)).toMatchObject({ command: "seal", step: "verify-seal", result: "failed", error: message });
+    });
+
+    it("destroy of a sealed vendor whose deployed sealedAt differs from the spec's: exit 2, no evidence, no destroy", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        f.deployed.sealedAt = "2026-11-23T11:00:00Z"; // e.g. re-sealed from another checkout
+        const callsBefore = f.calls.length;
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));
+        expect(r).toEqual({
+            code: 2,
+            message:
+                'the deployed stack acme-labeling is not sealed as stacks/acme-labeling.yaml says (deployed sealed=true, sealedAt="2026-11-23T11:00:00Z"): run `enclave seal acme-labeling` first, or pass --seal-first',
+        });
+        expect(f.calls.slice(callsBefore)).toEqual(["checkTooling", "callerIdentity", "listStacks", `select:${V}`, "outputs"]);
+        expect(fs.existsSync(path.join(f.dir, "evidence"))).toBe(false);
+        expect(f.deployed.destroyed).toBe(false);
+    });
+
     it("credentials for another account fail preflight with exit 1 before any change", async () => {
         const f = makeFake({ account: "999999999999" });
         const r = await exitOf(runCommand("seal", V, f.deps));
@@ -222,6 +250,16 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         await runCommand("destroy", V, f.deps);
         expect(f.done).toEqual({ preview: 1, up: 1, refresh: 1, destroy: 1 });
         expect(f.calls.filter((c) => c === "ask")).toHaveLength(1);
+    });
+
+    it("teardown proof fails with exit 1 when the key is still Enabled after destroy (its deletion was not scheduled)", async () => {
+        const f = makeFake({ keyAfterDestroy: "Enabled" });
+        const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true, sealFirst: true }));
+        const message = `verify-teardown: still not confirmed after 6 reads: key ${KEY_ARN}: state is Enabled, expected PendingDeletion`;
+        expect(r).toEqual({ code: 1, message });
+        expect(f.sleeps).toEqual([1000, 2000, 4000, 8000, 8000]);
+        expect(f.deployed.destroyed).toBe(true);
+        expect(f.journal(V).at(-1)).toMatchObject({ command: "destroy", step: "verify-teardown", result: "failed", error: message });
     });
 
     it("teardown proof retries while the tagging API still lists deleted resources (simulated lag)", async () => {

@@ -318,4 +318,15 @@ describe.each(VENDORS)("vendor %s", (id) => {
         const deployerArchive = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/evidence/${id}/x`, network: OUTSIDE });
         expect(sids(deployerArchive)).toEqual(["resource:DenyLogDeletion"]);
     });
+
+    it("break-glass decrypts with the vendor key only through S3: a direct kms:Decrypt (no kms:ViaService) is not allowed", async () => {
+        const direct = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE });
+        expect({ decision: direct.decision, allowed: direct.allowed, layer: direct.decidedBy.layer }).toEqual({ decision: "ImplicitlyDenied", allowed: false, layer: "resource" });
+        const otherService = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE, viaService: `ec2.${v.region}.amazonaws.com` });
+        expect(otherService.decision).toBe("ImplicitlyDenied");
+        // The same call made by S3 on break-glass's behalf is allowed, by that statement.
+        const viaS3 = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE, viaService: `s3.${v.region}.amazonaws.com` });
+        expect(viaS3.decision).toBe("Allowed");
+        expect(viaS3.decidedBy).toMatchObject({ layer: "resource", sid: "BreakGlassReadViaS3" });
+    });
 });

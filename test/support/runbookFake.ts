@@ -141,6 +141,13 @@ export interface FakeOptions {
     stale?: { keyPolicy?: number; interfaceEndpoints?: number; dnsFirewall?: number };
     /** Rewrites the DNS Firewall each up leaves behind (a rule the deploy did not change, a group associated by hand). */
     dnsDrift?: (groups: DnsFirewallRuleGroup[]) => DnsFirewallRuleGroup[];
+    /**
+     * The sealedAt a sealing up deploys (its outputs and seal statements), whatever the spec says: a stack last
+     * deployed from another checkout with another seal time.
+     */
+    deployedSealedAt?: string;
+    /** The key state destroy leaves (default PendingDeletion; e.g. Enabled: the key's deletion was never scheduled). */
+    keyAfterDestroy?: KeyState;
 }
 
 export interface Fake {
@@ -225,7 +232,8 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async up() {
             calls.push("up");
-            const spec = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
+            const fromFile = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
+            const spec = fromFile.sealed && opts.deployedSealedAt !== undefined ? { ...fromFile, sealedAt: opts.deployedSealedAt } : fromFile;
             const next = render(spec);
             if (opts.dnsDrift) next.dnsFirewall = opts.dnsDrift(next.dnsFirewall);
             apply(next);
@@ -236,7 +244,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async destroy() {
             calls.push("destroy");
-            apply({ roles: {}, key: "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [], tagged: [KEY_ARN] });
+            apply({ roles: {}, key: opts.keyAfterDestroy ?? "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [], tagged: [KEY_ARN] });
             deployed.destroyed = true;
             finish("destroy");
             return { delete: 56 };

@@ -75,8 +75,16 @@ export class VendorEnclave extends pulumi.ComponentResource {
         const policyBase = this.identity.policyBase;
         this.key = new EnclaveKey(
             `${id}-key`,
-            { vendorId: id, alias: names.keyAlias, base: policyBase, deletionWindowDays: spec.keyDeletionWindowDays, sealed: spec.sealed, tags },
-            { ...child, dependsOn: [this.identity.vendorRole, this.identity.workloadRole] },
+            {
+                vendorId: id,
+                alias: names.keyAlias,
+                base: policyBase,
+                deletionWindowDays: spec.keyDeletionWindowDays,
+                sealed: spec.sealed,
+                principals: [this.identity.vendorRole, this.identity.workloadRole],
+                tags,
+            },
+            child,
         );
         this.network = new EnclaveNetwork(
             `${id}-network`,

@@ -11,6 +11,12 @@ export interface EnclaveKeyArgs {
     deletionWindowDays: number;
     /** Sealed: the key is disabled (reversible), and the key policy denies the vendor roles. */
     sealed: boolean;
+    /**
+     * The roles the key policy names: KMS refuses a key policy whose principals do not exist yet. The policy names them
+     * by derived ARN (no Output), so the order must be explicit, on the key itself: a component's dependsOn is not
+     * inherited by its children.
+     */
+    principals: pulumi.Resource[];
     tags: Tags;
 }
 
@@ -31,7 +37,7 @@ export class EnclaveKey extends pulumi.ComponentResource {
                 policy: args.base.apply((p) => render(vendorKeyPolicy(p))),
                 tags: args.tags,
             },
-            { parent: this },
+            { parent: this, dependsOn: args.principals },
         );
         this.alias = new aws.kms.Alias(`${name}-alias`, { name: args.alias, targetKeyId: this.key.keyId }, { parent: this });
         this.registerOutputs({ keyArn: this.key.arn });

@@ -20,6 +20,7 @@ interface RegisterRequest {
     getProtect(): boolean;
     getRetainondelete(): boolean;
     getObject(): unknown;
+    getDependenciesList(): string[];
 }
 interface ReadRequest {
     getType(): string;
@@ -50,10 +51,20 @@ interface Registration {
     protect: boolean;
     retainOnDelete: boolean;
     inputs: Record<string, unknown>;
+    dependencyMockUrns: string[];
 }
 
 const isSecretWrapper = (v: unknown): v is { value: unknown } =>
     v !== null && typeof v === "object" && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
+
+/**
+ * What the engine must create first (and delete last): the resources whose outputs feed this one's inputs, plus its
+ * explicit dependsOn. Absent when there are none. Parents and providers are not listed (the URN and provider say so).
+ */
+function dependenciesOf(r: Registration, urnOf: Map<string, string>): string[] | undefined {
+    const urns = [...new Set(r.dependencyMockUrns.map((u) => urnOf.get(u)).filter((u): u is string => Boolean(u)))].sort();
+    return urns.length ? urns : undefined;
+}
 
 /** Top-level inputs passed as secrets: a reviewer (and a test) can see what the state will hold encrypted. */
 function secretKeys(inputs: Record<string, unknown>): string[] | undefined {
@@ -156,6 +167,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
                 protect: Boolean(req.getProtect()),
                 retainOnDelete: Boolean(req.getRetainondelete()),
                 inputs: rpc.deserializeProperties(req.getObject()),
+                dependencyMockUrns: req.getDependenciesList(),
             };
             original(req, (err, resp) => {
                 if (!err && resp) registrations.push({ ...base, mockUrn: resp.getUrn() });
@@ -174,6 +186,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
                 protect: false,
                 retainOnDelete: false,
                 inputs: rpc.deserializeProperties(req.getProperties()),
+                dependencyMockUrns: [],
             };
             originalRead(req, (err, resp) => {
                 if (!err && resp) registrations.push({ ...base, mockUrn: resp.getUrn() });
@@ -244,6 +257,7 @@ function assemble(stack: string, regs: Registration[], recorder: MockRecorder, o
             retainOnDelete: r.retainOnDelete,
             inputs: redact(r.inputs, secrets) as Record<string, unknown>,
             secretInputs: secretKeys(r.inputs),
+            dependencies: dependenciesOf(r, urnOf),
             outputs: redact(recorder.outputs.get(`${r.type}::${r.name}`) ?? {}, secrets) as Record<string, unknown>,
         });
     }

@@ -12,6 +12,8 @@ export interface PlanResource {
     inputs: Record<string, unknown>;
     /** Inputs the program marked secret (stored encrypted in the state); absent when there are none. */
     secretInputs?: string[];
+    /** URNs of the resources this one waits for (input Outputs and dependsOn); absent when there are none. */
+    dependencies?: string[];
     /** The mocked state, including `id` and `arn` where AWS has them. */
     outputs: Record<string, unknown>;
 }

@@ -345,6 +345,25 @@ describe("S3", () => {
     });
 });
 
+describe("creation order (what the engine is told to wait for; the mocks cannot show AWS refusing a wrong order)", () => {
+    it("each vendor key waits for the two roles its policy names (KMS refuses a key policy naming a role that does not exist yet)", () => {
+        for (const id of vendorIds()) {
+            const deps = keyOf(id).dependencies ?? [];
+            for (const role of ["-identity-vendor-role", "-identity-workload-role"]) expect(deps, role).toContain(one(plans[id], "aws:iam/role:Role", role).urn);
+        }
+    });
+
+    it("each bucket policy waits for its bucket's public access block and ownership controls (S3 refuses a put that races them)", () => {
+        for (const p of allPlans()) {
+            for (const policy of ofType(p, "aws:s3/bucketPolicy:BucketPolicy")) {
+                const bucket = ofType(p, "aws:s3/bucket:Bucket").find((b) => b.inputs.bucket === policy.inputs.bucket)!;
+                const companions = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls"].map((t) => sideOf(p, t, bucket));
+                for (const [side] of companions) expect(policy.dependencies ?? [], `${policy.name} waits for ${side.name}`).toContain(side.urn);
+            }
+        }
+    });
+});
+
 describe("KMS", () => {
     it("KMS.4/CIS 3.6/CKV_AWS_7 and KMS.3: rotation on, deletion window explicit (7-30, as specified), enabled", () => {
         for (const id of vendorIds()) {

@@ -2,8 +2,8 @@
 // a vendor id with its spec in stacks/<vendor-id>.yaml. Specs are validated before any resource is created.
 import * as pulumi from "@pulumi/pulumi";
 import { securityProgram, vendorProgram } from "./components/program";
-import { loadSecuritySpec, loadVendorSpec, SpecError, vendorSpecPath } from "./spec/load";
-import { SECURITY_STACK_NAME } from "./spec/schema";
+import { loadSecuritySpec, loadVendorSpec, SpecError, vendorSpecPath } from "./config/load";
+import { SECURITY_STACK_NAME } from "./config/schema";
 
 function main() {
     const stack = pulumi.getStack();

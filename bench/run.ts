@@ -7,12 +7,12 @@ import * as random from "@pulumi/random";
 import Table from "cli-table3";
 import { stringify } from "yaml";
 import { planTask } from "../cli/commands/plan";
-import { runFleet } from "../fleet/runner";
+import { runFleet } from "../cli/fleet/runner";
 import { runPlan } from "../plan/engine";
 import { mockSecurityOutputs, planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../spec/load";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../config/load";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
 
 // Offline plan benchmarks. Targets (issue 6): one enclave within 1.25x the SDK floor; 100 vendors within 60 s and 1.5 GB.
 const TARGET_RATIO = 1.25;

@@ -1,6 +1,6 @@
 import { Command, CommanderError, type Option } from "commander";
 import { COMMANDS } from "./commands";
-import { CliError, describeFailure, EXIT } from "../spec/errors";
+import { CliError, describeFailure, EXIT } from "../contract/errors";
 
 /** A commander usage error as one line: `enclave: <message> (see enclave <command> --help)`. */
 function usageLine(message: string, cmd: Command): string {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { render } from "../policies/document";
-import { vendorRolePolicy, workloadRolePolicy, type VendorPolicyInputs } from "../policies/vendor";
+import { render } from "../iam/document";
+import { vendorRolePolicy, workloadRolePolicy, type VendorPolicyInputs } from "../iam/vendor";
 
 export interface EnclaveAccessArgs {
     vendorRole: aws.iam.Role;

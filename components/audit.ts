@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Tags } from "../policies/names";
+import type { Tags } from "../iam/names";
 
 export interface EnclaveAuditArgs {
     trailName: string;

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { render } from "../policies/document";
-import type { Tags } from "../policies/names";
-import { dataBucketPolicy, type VendorPolicyInputs } from "../policies/vendor";
+import { render } from "../iam/document";
+import type { Tags } from "../iam/names";
+import { dataBucketPolicy, type VendorPolicyInputs } from "../iam/vendor";
 import { secureBucket } from "./secureBucket";
 
 export interface EnclaveDatasetArgs {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { vendorNames, type Tags } from "../policies/names";
+import { vendorNames, type Tags } from "../iam/names";
 
 /**
  * Names the enclave's resolver may answer. Everything an enclave reaches is an AWS endpoint (`*.amazonaws.com`, served

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, vendorNames, vendorTags } from "../policies/names";
-import type { VendorPolicyBase, VendorPolicyInputs } from "../policies/vendor";
-import type { VendorSpec } from "../spec/schema";
+import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, vendorNames, vendorTags } from "../iam/names";
+import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
+import type { VendorSpec } from "../config/schema";
 import { EnclaveAccess } from "./access";
 import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";

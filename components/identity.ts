@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { render } from "../policies/document";
-import type { Tags } from "../policies/names";
-import { boundaryPolicy, vendorTrustPolicy, workloadTrustPolicy, type VendorPolicyBase } from "../policies/vendor";
+import { render } from "../iam/document";
+import type { Tags } from "../iam/names";
+import { boundaryPolicy, vendorTrustPolicy, workloadTrustPolicy, type VendorPolicyBase } from "../iam/vendor";
 
 export interface EnclaveIdentityArgs {
     names: { vendorRole: string; workloadRole: string; boundaryPolicy: string; instanceProfile: string };

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { render } from "../policies/document";
-import type { Tags } from "../policies/names";
-import { vendorKeyPolicy, type VendorPolicyBase } from "../policies/vendor";
+import { render } from "../iam/document";
+import type { Tags } from "../iam/names";
+import { vendorKeyPolicy, type VendorPolicyBase } from "../iam/vendor";
 
 export interface EnclaveKeyArgs {
     vendorId: string;

@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALARM_FILTERS, accessLogBucketPolicy, alarmTopicPolicy, archiveBucketPolicy, archiveKeyPolicy, trailToLogsPolicy, trailToLogsTrustPolicy, type ArchivePolicyInputs } from "../policies/archive";
-import { render } from "../policies/document";
-import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, logGroupArn, securityTags } from "../policies/names";
-import type { SecuritySpec } from "../spec/schema";
+import { ALARM_FILTERS, accessLogBucketPolicy, alarmTopicPolicy, archiveBucketPolicy, archiveKeyPolicy, trailToLogsPolicy, trailToLogsTrustPolicy, type ArchivePolicyInputs } from "../iam/archive";
+import { render } from "../iam/document";
+import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, logGroupArn, securityTags } from "../iam/names";
+import type { SecuritySpec } from "../config/schema";
 import { secureBucket } from "./secureBucket";
 
 const TRAIL_LOG_GROUP = "/enclave/security/account-trail";

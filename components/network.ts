@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { render } from "../policies/document";
-import type { Tags } from "../policies/names";
-import { interfaceEndpointPolicy, s3EndpointPolicy, type VendorPolicyBase } from "../policies/vendor";
-import type { InterfaceEndpointService } from "../spec/schema";
-import { subnetCidrs } from "../spec/network";
+import { render } from "../iam/document";
+import type { Tags } from "../iam/names";
+import { interfaceEndpointPolicy, s3EndpointPolicy, type VendorPolicyBase } from "../iam/vendor";
+import type { InterfaceEndpointService } from "../config/schema";
+import { subnetCidrs } from "../config/network";
 import { EnclaveDns } from "./dns";
 
 export interface EnclaveNetworkArgs {

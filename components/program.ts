@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { vendorTags, securityTags } from "../policies/names";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { vendorTags, securityTags } from "../iam/names";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
 import { LogArchive, securityStackOutputs } from "./logArchive";
 

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface SecureBucketArgs {
-    /** Physical bucket name (deterministic; see policies/names.ts). */
+    /** Physical bucket name (deterministic; see iam/names.ts). */
     bucketName: string;
     tags: Record<string, string>;
     /** SSE-KMS with this key (full ARN); omitted means SSE-S3, which access-log targets require. */

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import { z } from "zod";
-import { parsePolicyDocument } from "../policies/document";
-import { CliError, EXIT } from "../spec/errors";
-import { fieldName, valueAt } from "../spec/fieldPath";
+import { parsePolicyDocument } from "../iam/document";
+import { CliError, EXIT } from "../contract/errors";
+import { fieldName, valueAt } from "../config/fieldPath";
 import { PROJECT, SECRET_PLACEHOLDER, type Plan } from "./types";
 
 /** Largest plan file read (a vendor plan is ~100 KB); also bounds a read from a pipe or /dev/stdin. */

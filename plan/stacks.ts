@@ -1,7 +1,7 @@
 import { securityProgram, vendorProgram } from "../components/program";
-import { accessLogBucketName, archiveBucketName } from "../policies/names";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
-import { SECURITY_STACK_NAME } from "../spec/schema";
+import { accessLogBucketName, archiveBucketName } from "../iam/names";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
+import { SECURITY_STACK_NAME } from "../config/schema";
 import { runPlan } from "./engine";
 import { mockKeyId } from "./mocks";
 import type { Plan } from "./types";

@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
-import { parsePolicyDocument } from "../policies/document";
+import { parsePolicyDocument } from "../iam/document";
 import type { Plan, PlanResource } from "./types";
 
 const FORBIDDEN_NETWORK_TYPES = [

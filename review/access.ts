@@ -3,9 +3,9 @@
 // never a reading of policy text. Only "who may assume a role" lists the trust policy's principals and conditions,
 // and each of those is then verified by simulation (right / missing / wrong external ID).
 import { planSecurity, planVendor } from "../plan/stacks";
-import { loadSelectedVendor } from "../spec/select";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
-import { hostInCidr } from "../spec/network";
+import { loadSelectedVendor } from "../config/select";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
+import { hostInCidr } from "../config/network";
 import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
 

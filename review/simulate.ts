@@ -1,4 +1,4 @@
-// Review tooling only: the Pulumi program (index.ts, components/, policies/, spec/, plan/) never imports this folder.
+// Review tooling only: the Pulumi program (index.ts, components/, iam/, spec/, plan/) never imports this folder.
 // @cloud-copilot/iam-simulate is an AGPL devDependency: it is loaded lazily by loadSimulator() so that a production
 // install (no dev deps) can still run every other command, and `enclave access` fails with one clear line.
 //
@@ -25,8 +25,8 @@
 //   so the S3 -> KMS call S3 makes on the caller's behalf for SSE-KMS objects is chained here (chainKms).
 import type { Plan, PlanResource } from "../plan/types";
 import { SECRET_PLACEHOLDER } from "../plan/types";
-import { hostInCidr } from "../spec/network";
-import { parsePolicyDocument } from "../policies/document";
+import { hostInCidr } from "../config/network";
+import { parsePolicyDocument } from "../iam/document";
 
 type IamSimulate = typeof import("@cloud-copilot/iam-simulate");
 

@@ -3,12 +3,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError, EXIT } from "../spec/errors";
-import { loadSelectedVendor } from "../spec/select";
+import { CliError, EXIT } from "../contract/errors";
+import { loadSelectedVendor } from "../config/select";
 import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
-import { STACKS_DIR } from "../spec/load";
-import type { SecuritySpec } from "../spec/schema";
+import { STACKS_DIR } from "../config/load";
+import type { SecuritySpec } from "../config/schema";
 import { accessReport, type AccessReport } from "./access";
 import { worldFromPlans } from "./simulate";
 

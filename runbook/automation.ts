@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
-import { CliError } from "../spec/errors";
+import { CliError } from "../contract/errors";
 import type { PreviewResult, PreviewStep, StackHandle, StackOps, StackOutput, ToolingInfo } from "./types";
 
 // The real StackOps: the Pulumi Automation API over the local program (workDir = repository root, so `up` runs

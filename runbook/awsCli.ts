@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError } from "../spec/errors";
+import { CliError } from "../contract/errors";
 import type { AwsReads, CallerIdentity, DnsFirewallRuleGroup, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "./types";
-import { parsePolicyDocument } from "../policies/document";
+import { parsePolicyDocument } from "../iam/document";
 
 // The real AwsReads and EvidenceArchive: the `aws` CLI (v1 or v2), because the AWS SDK is not a dependency of this
 // project. Credentials come from the usual chain (AWS_PROFILE, environment, SSO); run as the deployer role. Missing

@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliError, describeFailure, EXIT } from "../spec/errors";
-import { archiveBucketName, archivePrefixes } from "../policies/names";
-import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../spec/load";
-import { resolveSecuritySpecFile, vendorFileById } from "../spec/select";
-import type { VendorSpec } from "../spec/schema";
+import { CliError, describeFailure, EXIT } from "../contract/errors";
+import { archiveBucketName, archivePrefixes } from "../iam/names";
+import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
+import { resolveSecuritySpecFile, vendorFileById } from "../config/select";
+import type { VendorSpec } from "../config/schema";
 import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { appendJournal, journalPath, openRun, readJournal, RUN_DONE, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";

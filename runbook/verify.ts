@@ -1,5 +1,5 @@
-import { bucketName, vendorNames } from "../policies/names";
-import type { InterfaceEndpointService, VendorSpec } from "../spec/schema";
+import { bucketName, vendorNames } from "../iam/names";
+import type { InterfaceEndpointService, VendorSpec } from "../config/schema";
 import type { AwsReads, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
 // What "the seal took" means, read back from AWS: the stored documents carry the seal statements and the key is

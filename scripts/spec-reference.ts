@@ -1,6 +1,6 @@
-// Prints the README's spec reference from spec/fields.ts, the same table the validator takes its fixes from.
+// Prints the README's spec reference from config/fields.ts, the same table the validator takes its fixes from.
 // `npx tsx scripts/spec-reference.ts`; test/readme.test.ts fails when the README drifts from it.
-import { SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../spec/fields";
+import { SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../config/fields";
 
 const esc = (s: string) => s.replace(/\|/g, "\\|");
 

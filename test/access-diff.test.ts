@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport, type Grant } from "../review/access";
-import { diffReports } from "../review/diff";
+import { diffReports } from "../review/accessDiff";
 
 const STACKS = path.resolve(__dirname, "..", "stacks");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-access-test-"));

@@ -5,8 +5,8 @@ import { PRICES, UnknownRegionError } from "../cost/prices";
 import { renderCost } from "../cost/render";
 import { planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec } from "../spec/load";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { loadSecuritySpec, loadVendorSpec } from "../config/load";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
 
 const stacks = path.join(__dirname, "..", "stacks");
 const security = loadSecuritySpec(path.join(stacks, "security.yaml"));

@@ -3,11 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
-import { CliError, EXIT } from "../spec/errors";
-import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
+import { CliError, EXIT } from "../contract/errors";
+import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../cli/fleet/runner";
 import type { Plan } from "../plan/types";
 import { checkTask } from "../cli/commands/check";
-import { POLICY_COUNT } from "../policy/offline";
+import { POLICY_COUNT } from "../guardrails/offline";
 
 const stacks = path.join(__dirname, "..", "stacks");
 let dir: string;

@@ -47,8 +47,8 @@ describe("CI workflows", () => {
             "role-to-assume": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
             "aws-region": "${{ vars.AWS_REGION }}",
         });
-        expect(runs(w)).toContain("npm --prefix policy install");
-        expect(runs(w)).toContain('pulumi up --stack "$s" --yes --policy-pack policy');
+        expect(runs(w)).toContain("npm --prefix guardrails install");
+        expect(runs(w)).toContain('pulumi up --stack "$s" --yes --policy-pack guardrails');
         expect(fs.readFileSync(path.join(WF, "deploy.yml"), "utf8")).not.toMatch(/AKIA|aws_secret_access_key/i);
     });
 });

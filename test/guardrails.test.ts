@@ -3,11 +3,11 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { checkPlan, type Violation } from "../policy/offline";
-import { ALL_POLICIES } from "../policy/rules";
-import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../spec/load";
+import { checkPlan, type Violation } from "../guardrails/offline";
+import { ALL_POLICIES } from "../guardrails/rules";
+import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 
-// Each policy of the pack (policy/rules) runs here through the offline harness (policy/offline.ts), the same functions
+// Each policy of the pack (guardrails/rules) runs here through the offline harness (guardrails/offline.ts), the same functions
 // `pulumi preview --policy-pack policy` calls. Compliant cases: the example vendors' real plans (and a sealed one).
 // Non-compliant cases: one real plan with one planted defect. What this cannot prove: how the Pulumi engine fills the
 // arguments at a real preview (unknown values, engine-recorded property dependencies), nor AWS's own evaluation.
@@ -762,14 +762,14 @@ describe("guardrail policies: metadata", () => {
     });
 
     it("the pack entry only constructs the PolicyPack and nothing imports it", () => {
-        const entry = fs.readFileSync(path.join(__dirname, "..", "policy", "index.ts"), "utf8");
+        const entry = fs.readFileSync(path.join(__dirname, "..", "guardrails", "index.ts"), "utf8");
         expect(entry.match(/new PolicyPack\(/g)).toHaveLength(1);
         expect(entry).toMatch(/policies: ALL_POLICIES/);
-        for (const dir of ["cli", "policy", "test", "fleet"]) {
+        for (const dir of ["cli", "guardrails", "test"]) {
             for (const f of fs.readdirSync(path.join(__dirname, "..", dir), { recursive: true }) as string[]) {
                 if (!f.endsWith(".ts")) continue;
                 const text = fs.readFileSync(path.join(__dirname, "..", dir, f), "utf8");
-                expect(text, `${dir}/${f}`).not.toMatch(/from "(\.\.\/)+policy"|from "\.\/index"|policy\/index"/);
+                expect(text, `${dir}/${f}`).not.toMatch(/from "(\.\.\/)+guardrails"|from "\.\/index"|guardrails\/index"/);
             }
         }
     });

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALARM_FILTERS } from "../policies/archive";
-import type { PolicyDocument, Statement } from "../policies/document";
+import { ALARM_FILTERS } from "../iam/archive";
+import type { PolicyDocument, Statement } from "../iam/document";
 import { mockSecurityOutputs, planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec } from "../spec/load";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { loadSecuritySpec, loadVendorSpec } from "../config/load";
+import type { SecuritySpec, VendorSpec } from "../config/schema";
 
 // The security invariants (reference/security-invariants.md, rules 1-37 where they apply to what the program
 // registers), asserted on the mock-runtime plans of both example vendors and the security stack. What this cannot

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mockGeneratedSecret } from "../plan/mocks";
 import { planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec } from "../spec/load";
-import type { VendorSpec } from "../spec/schema";
+import { loadSecuritySpec, loadVendorSpec } from "../config/load";
+import type { VendorSpec } from "../config/schema";
 
 // Isolation between the two example vendors, determinism and secret hygiene of the offline plan. What this cannot
 // prove: that AWS enforces the isolation the documents express (that needs IAM evaluation, see policies.test.ts), or

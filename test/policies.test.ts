@@ -1,7 +1,7 @@
 import { Address4 } from "ip-address";
 import { describe, expect, it } from "vitest";
-import { accessLogBucketPolicy, archiveBucketPolicy, archiveKeyPolicy, type ArchivePolicyInputs } from "../policies/archive";
-import { parsePolicyDocument, policy, type Condition, type PolicyDocument, type Statement } from "../policies/document";
+import { accessLogBucketPolicy, archiveBucketPolicy, archiveKeyPolicy, type ArchivePolicyInputs } from "../iam/archive";
+import { parsePolicyDocument, policy, type Condition, type PolicyDocument, type Statement } from "../iam/document";
 import {
     boundaryPolicy,
     dataBucketPolicy,
@@ -13,8 +13,8 @@ import {
     workloadRolePolicy,
     workloadTrustPolicy,
     type VendorPolicyInputs,
-} from "../policies/vendor";
-import type { AccessLevel } from "../spec/schema";
+} from "../iam/vendor";
+import type { AccessLevel } from "../config/schema";
 
 // Unit tests of the pure policy builders, no Pulumi. What they cannot prove: that IAM evaluates these documents the
 // way the small Deny evaluator below does (it handles only the operators these builders emit, and no Allow side), or

@@ -16,7 +16,7 @@ describe("README", () => {
         expect(fs.existsSync(path.join(__dirname, "..", "stacks", "acme-labeling.yaml"))).toBe(true);
     });
 
-    it("holds the spec reference generated from spec/fields.ts, unchanged", () => {
+    it("holds the spec reference generated from config/fields.ts, unchanged", () => {
         const section = readme.split("<!-- spec-reference:start -->\n")[1]?.split("\n<!-- spec-reference:end -->")[0];
         expect(section).toBe(specReference());
     });

@@ -1,12 +1,12 @@
 // The Pulumi program must never load review tooling or the AGPL simulator (a devDependency): walk the static import
-// graph from index.ts, components/, policies/, spec/ and plan/ (import, export-from, require, dynamic import) and fail
+// graph from index.ts, components/, iam/, config/ and plan/ (import, export-from, require, dynamic import) and fail
 // on any edge into review/ or @cloud-copilot/iam-simulate.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..");
-const PROGRAM_ROOTS = ["index.ts", "components", "policies", "spec", "plan"];
+const PROGRAM_ROOTS = ["index.ts", "components", "iam", "config", "contract", "plan"];
 const FORBIDDEN_PACKAGE = "@cloud-copilot/iam-simulate";
 const SPECIFIER = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*["']([^"']+)["']|(?:require|import)\s*\(\s*["']([^"']+)["']\s*\)/g;
 
@@ -45,7 +45,7 @@ function importGraphViolations(roots: string[]): string[] {
 }
 
 describe("review tooling stays out of the Pulumi program", () => {
-    it("no file reachable from index.ts, components/, policies/, spec/ or plan/ imports review/ or iam-simulate", () => {
+    it("no file reachable from index.ts, components/, iam/, config/ or plan/ imports review/ or iam-simulate", () => {
         expect(importGraphViolations(PROGRAM_ROOTS)).toEqual([]);
     });
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadVendorSpec } from "../spec/load";
+import { loadVendorSpec } from "../config/load";
 import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runbook/runbook";
 import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";

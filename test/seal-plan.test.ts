@@ -3,12 +3,12 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
-import { diffPlans, renderPlanDiff, type PlanDiff } from "../runbook/planDiff";
+import { diffPlans, renderPlanDiff, type PlanDiff } from "../plan/diff";
 // The only inputs a seal may change, per resource type: the same list the runbook's preview guard enforces.
 import { SEAL_FIELDS } from "../runbook/runbook";
 import { withSealState } from "../runbook/specFile";
-import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../spec/load";
-import { vendorSpecSchema } from "../spec/schema";
+import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../config/load";
+import { vendorSpecSchema } from "../config/schema";
 import { parse } from "yaml";
 
 // Issue 4: the seal is desired state. For every example vendor, the offline plans of the same spec unsealed and sealed

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Network, type SimRequest, type World } from "../review/simulate";
-import { listVendorIds, loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../spec/load";
+import { listVendorIds, loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 
 // The seal, evaluated with helper B's IAM simulation harness (review/simulate.ts over @cloud-copilot/iam-simulate) on
 // the policies of the offline plans. It proves what the documents decide under documented IAM semantics. It does NOT

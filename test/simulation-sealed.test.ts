@@ -2,7 +2,7 @@
 // deny, bucket/endpoint/key denies for the vendor principals, and the key disabled (KMS use denied at the "key" layer).
 import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";
-import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../spec/load";
+import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type VendorFacts, type World } from "../review/simulate";
 
 const SEALED_AT = "2026-03-01T12:00:00Z";

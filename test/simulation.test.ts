@@ -8,7 +8,7 @@
 // policies of principals outside the plan (deployer, break-glass, vendor-side and attacker principals are modelled
 // as allow-all in their own account, the worst case).
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../spec/load";
+import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 import { planSecurity, planVendor } from "../plan/stacks";
 import {
     ANONYMOUS,

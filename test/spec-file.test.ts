@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { withSealState, writeSealState } from "../runbook/specFile";
-import { vendorSpecPath } from "../spec/load";
+import { vendorSpecPath } from "../config/load";
 
 // The seal edits the operator's spec file, which is then committed: the diff must show the seal fields and nothing
 // else, whatever the file's line endings, byte-order mark or place (a symlink into a shared checkout). What this

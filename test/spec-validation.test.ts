@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { loadSecuritySpec, loadVendorSpec, SpecError } from "../spec/load";
+import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
 
 // Table-driven validator tests: each malformed spec is a valid base spec with one mutation, and each expects the exact
 // one-line message (file, field, problem, value received, fix). What this cannot prove: that every spec the validator
@@ -15,7 +15,7 @@ const ROOT = path.join(__dirname, "..");
 const VENDOR_BASE = parse(fs.readFileSync(path.join(ROOT, "stacks", "acme-labeling.yaml"), "utf8"));
 const SECURITY_BASE = parse(fs.readFileSync(path.join(ROOT, "stacks", "security.yaml"), "utf8"));
 
-// Fix hints, verbatim from spec/fields.ts: a change to a hint must be a deliberate change to these tests.
+// Fix hints, verbatim from config/fields.ts: a change to a hint must be a deliberate change to these tests.
 const FIX = {
     id: "use 3-20 lowercase letters, digits and single hyphens starting with a letter, e.g. acme-labeling; a spec in stacks/ is named <id>.yaml",
     displayName: 'give the vendor\'s name as 1-80 characters, e.g. "Acme Labeling Ltd"',

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import type { FleetTask } from "../../fleet/runner";
+import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
 import { accessReportFor, accessReportOf, renderAccessMarkdown, type AccessReport } from "../../review/access";
 import { SimulatorMissingError } from "../../review/simulate";
-import { CliError, EXIT } from "../../spec/errors";
+import { CliError, EXIT } from "../../contract/errors";
 
 export interface AccessOptions {
     spec?: string;

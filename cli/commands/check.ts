@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import type { FleetTask } from "../../fleet/runner";
+import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
 import { planVendor } from "../../plan/stacks";
-import { checkPlan, POLICY_COUNT, type Violation } from "../../policy/offline";
+import { checkPlan, POLICY_COUNT, type Violation } from "../../guardrails/offline";
 import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
-import { CliError, EXIT } from "../../spec/errors";
+import { CliError, EXIT } from "../../contract/errors";
 import { planFromOptions, type PlanOptions } from "./plan";
 
 export interface CheckOptions extends PlanOptions {

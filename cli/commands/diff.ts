@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import type { AccessReport } from "../../review/access";
-import { diffReports, renderDiffMarkdown } from "../../review/diff";
+import { diffReports, renderDiffMarkdown } from "../../review/accessDiff";
 import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
 import { planSecurity, planVendor } from "../../plan/stacks";
 import { reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
 import { SimulatorMissingError } from "../../review/simulate";
-import { securitySpecPath } from "../../spec/load";
-import { loadSelectedVendor } from "../../spec/select";
-import { CliError, EXIT } from "../../spec/errors";
+import { securitySpecPath } from "../../config/load";
+import { loadSelectedVendor } from "../../config/select";
+import { CliError, EXIT } from "../../contract/errors";
 import { withSimulator } from "./access";
 
 export interface DiffOptions {

@@ -2,14 +2,14 @@ import type { Command } from "commander";
 import { estimatePlan } from "../../cost/estimate";
 import { UnknownRegionError } from "../../cost/prices";
 import { renderCost } from "../../cost/render";
-import type { FleetTask } from "../../fleet/runner";
+import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand, type FleetCliOptions } from "../fleet";
 import { planSecurity, planVendor } from "../../plan/stacks";
 import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
-import { loadSecuritySpec } from "../../spec/load";
-import { loadSelectedVendor } from "../../spec/select";
-import { CliError, EXIT } from "../../spec/errors";
+import { loadSecuritySpec } from "../../config/load";
+import { loadSelectedVendor } from "../../config/select";
+import { CliError, EXIT } from "../../contract/errors";
 
 export interface PlanOptions extends FleetCliOptions {
     spec?: string;

@@ -6,7 +6,7 @@ import { AutomationStackOps, REPO_ROOT } from "../../runbook/automation";
 import { AwsCli } from "../../runbook/awsCli";
 import { runCommand, selectVendor, type Command as RunbookCommand, type DestroyOptions } from "../../runbook/runbook";
 import type { RunbookDeps } from "../../runbook/types";
-import { STACKS_DIR } from "../../spec/load";
+import { STACKS_DIR } from "../../config/load";
 
 /** Real dependencies: Automation API, the aws CLI, the terminal, the wall clock. Dirs can be redirected for tests. */
 export function realDeps(vendor: string): RunbookDeps {

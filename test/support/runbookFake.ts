@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError, describeFailure } from "../../spec/errors";
-import { SpecError } from "../../spec/load";
-import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../policies/names";
+import { CliError, describeFailure } from "../../contract/errors";
+import { SpecError } from "../../config/load";
+import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../../iam/names";
 import {
     dataBucketPolicy,
     interfaceEndpointPolicy,
@@ -14,10 +14,10 @@ import {
     workloadRolePolicy,
     workloadTrustPolicy,
     type VendorPolicyInputs,
-} from "../../policies/vendor";
+} from "../../iam/vendor";
 import type { RunbookDeps, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
-import { loadVendorSpec, vendorSpecPath } from "../../spec/load";
-import type { VendorSpec } from "../../spec/schema";
+import { loadVendorSpec, vendorSpecPath } from "../../config/load";
+import type { VendorSpec } from "../../config/schema";
 
 // An in-memory stand-in for Pulumi and AWS, for testing the runbook's orchestration only. It applies a spec by
 // rendering the project's own policy builders into a fake account, and models eventual consistency as "the next N

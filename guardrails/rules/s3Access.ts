@@ -27,7 +27,7 @@ export const s3TlsOnly: ResourceValidationPolicy = {
         "FSBP S3.5, CIS 2.1.1, AwsSolutions-S10: the bucket policy denies s3:* on the bucket and bucket/* when aws:SecureTransport is false. " +
         "Why: without it, data and presigned credentials can travel in clear text.",
     remediationSteps:
-        'Add {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[<bucket ARN>,"<bucket ARN>/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}} (policies/vendor.ts dataBucketPolicy, policies/archive.ts).',
+        'Add {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[<bucket ARN>,"<bucket ARN>/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}} (iam/vendor.ts dataBucketPolicy, iam/archive.ts).',
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["FSBP S3.5", "CIS 2.1.1", "AwsSolutions-S10"],

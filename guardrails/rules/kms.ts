@@ -86,7 +86,7 @@ export const kmsOneKeyPerVendor: StackValidationPolicy = {
         "(design) invariant 18, FSBP KMS.1, FSBP KMS.2: a vendor stack has exactly one KMS key, and its role and boundary policies use only that " +
         "key (by ARN, or key/* pinned with aws:ResourceTag/enclave:vendor to this vendor). Why: a shared or foreign key would survive this " +
         "vendor's seal or let its roles decrypt another vendor's data.",
-    remediationSteps: "Keep one EnclaveKey per VendorEnclave and reference key.arn in policies (policies/vendor.ts).",
+    remediationSteps: "Keep one EnclaveKey per VendorEnclave and reference key.arn in policies (iam/vendor.ts).",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["FSBP KMS.1", "FSBP KMS.2"],

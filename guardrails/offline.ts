@@ -1,8 +1,8 @@
 // Runs the pack's policies over an offline plan (plan/types.ts) without the Pulumi engine: the same validateResource /
-// validateStack functions, fed hand-built ResourceValidationArgs and StackValidationArgs. Never imports policy/index.ts
+// validateStack functions, fed hand-built ResourceValidationArgs and StackValidationArgs. Never imports guardrails/index.ts
 // (constructing the PolicyPack would start its gRPC server).
 //
-// What differs from a real `pulumi preview --policy-pack policy`: props come from the mocked plan, so every id and ARN
+// What differs from a real `pulumi preview --policy-pack guardrails`: props come from the mocked plan, so every id and ARN
 // is known (at a real preview of a new stack many are unknown and those checks are skipped); property dependencies are
 // rebuilt from values (a prop equal to another resource's id or ARN); the provider is the stack's AWS provider.
 import type {

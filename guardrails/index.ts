@@ -1,6 +1,6 @@
-// The CrossGuard pack: `pulumi preview --policy-pack policy` (install its dependencies first: `npm --prefix policy install`).
+// The CrossGuard pack: `pulumi preview --policy-pack guardrails` (install its dependencies first: `npm --prefix guardrails install`).
 // Constructing a PolicyPack starts a gRPC server and keeps the process alive, so this file does nothing else and
-// nothing imports it: tests and `enclave check` run the same rules through policy/offline.ts.
+// nothing imports it: tests and `enclave check` run the same rules through guardrails/offline.ts.
 import { PolicyPack } from "@pulumi/policy";
 import { ALL_POLICIES } from "./rules";
 

@@ -82,7 +82,7 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
     description:
         "Data perimeter (aws-samples data-perimeter-policy-examples), invariant 26: the S3 gateway endpoint policy allows only this stack's " +
         "buckets (bucket and bucket/*). Why: otherwise a stolen session inside the enclave copies data to a bucket the attacker owns.",
-    remediationSteps: "Build the endpoint policy from the vendor's datasets (s3EndpointPolicy in policies/vendor.ts); list any AWS-owned bucket a workload needs by name.",
+    remediationSteps: "Build the endpoint policy from the vendor's datasets (s3EndpointPolicy in iam/vendor.ts); list any AWS-owned bucket a workload needs by name.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["DataPerimeter-VPCE-S3-OwnBuckets"],

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { renderFleetTable, runFleet, type FleetTask } from "../fleet/runner";
-import { CliError, EXIT } from "../spec/errors";
+import { renderFleetTable, runFleet, type FleetTask } from "./runner";
+import { CliError, EXIT } from "../../contract/errors";
 
 /** The options every command that can run over the whole fleet shares. */
 export interface FleetCliOptions {

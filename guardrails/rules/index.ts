@@ -1,5 +1,5 @@
-// Every guardrail, in the order the README table lists them. The pack (policy/index.ts) and the offline checker
-// (policy/offline.ts, behind `enclave check`) both run exactly this list.
+// Every guardrail, in the order the README table lists them. The pack (guardrails/index.ts) and the offline checker
+// (guardrails/offline.ts, behind `enclave check`) both run exactly this list.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation } from "./kms";
 import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";

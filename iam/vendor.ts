@@ -1,4 +1,4 @@
-import type { AccessLevel, InterfaceEndpointService } from "../spec/schema";
+import type { AccessLevel, InterfaceEndpointService } from "../config/schema";
 import {
     policy,
     s3ServiceHost,

@@ -1,5 +1,5 @@
-import { parsePolicyDocument } from "../policies/document";
-import type { Plan, PlanResource } from "../plan/types";
+import { parsePolicyDocument } from "../iam/document";
+import type { Plan, PlanResource } from "./types";
 
 // A pure diff of two offline plans, for reviewing what a spec change (such as a seal) would do. Policy documents are
 // compared statement by statement (by Sid), every other input by value. It knows nothing about Pulumi's real diff

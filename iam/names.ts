@@ -1,4 +1,4 @@
-import type { AccessLevel } from "../spec/schema";
+import type { AccessLevel } from "../config/schema";
 
 // Physical names are derived from stable keys only (vendor id, dataset name, account, region), never from list
 // positions, so that reordering a spec changes nothing and every ARN is known before anything is created. Known ARNs

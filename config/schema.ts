@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from "./network";
 
 // Messages here state the problem only; the loader adds the file, the field, the value received and the fix from
-// spec/fields.ts.
+// config/fields.ts.
 
 export const SECURITY_STACK_NAME = "security";
 export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs"] as const;

@@ -2,21 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { z } from "zod";
+import { SpecError } from "../contract/errors";
 import { fieldDoc, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
 import { SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
 
-/** Invalid user input. The CLI prints `message` alone (no stack trace) and exits 2. */
-export class SpecError extends Error {
-    constructor(
-        readonly file: string,
-        readonly field: string | undefined,
-        message: string,
-    ) {
-        super(message);
-        this.name = "SpecError";
-    }
-}
+export { SpecError };
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
 

@@ -49,7 +49,7 @@ export const sealComplete: StackValidationPolicy = {
         "role policy has a Deny-all and a Deny on aws:TokenIssueTime, every role's trust policy denies sts:AssumeRole, every data bucket policy " +
         "and endpoint policy has a Deny for the vendor roles, the key is disabled and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
         "a half seal leaves a path open.",
-    remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in policies/vendor.ts adds its seal statements.",
+    remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in iam/vendor.ts adds its seal statements.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["Invariant-34"],

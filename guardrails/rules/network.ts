@@ -152,7 +152,7 @@ export const endpointPolicyExplicit: ResourceValidationPolicy = {
         "Data perimeter (aws-samples data-perimeter-policy-examples): every VPC endpoint has an explicit policy whose Allow statements name " +
         "resources (never *) and principals (Principal * only with an aws:PrincipalArn/PrincipalAccount condition). Why: the default endpoint " +
         "policy allows any principal to reach any resource of the service, including an attacker's bucket.",
-    remediationSteps: "Pass policy: render(s3EndpointPolicy(...)) / interfaceEndpointPolicy(...) (policies/vendor.ts).",
+    remediationSteps: "Pass policy: render(s3EndpointPolicy(...)) / interfaceEndpointPolicy(...) (iam/vendor.ts).",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["DataPerimeter-VPCE-Policy"],

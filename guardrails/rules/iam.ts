@@ -15,7 +15,7 @@ export const trustPolicy: ResourceValidationPolicy = {
         "Invariant 27, CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal * or an account root, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
         "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
-    remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (policies/vendor.ts); name the vendor's exact role ARNs.",
+    remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts); name the vendor's exact role ARNs.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["CKV_AWS_60", "CKV_AWS_61"],
@@ -75,7 +75,7 @@ export const leastPrivilege: ResourceValidationPolicy = {
         "policies allow no \"*\" or service:* action, no NotAction/NotResource, no Resource \"*\" for resource-scoped actions (so no " +
         "kms:Decrypt/ReEncryptFrom on *), no unrestricted iam:PassRole, and KMS data actions only with kms:ViaService (invariant 18). " +
         "Why: the vendor's reach must be exactly its datasets; a wildcard silently grows with every new AWS action.",
-    remediationSteps: "Grant by intent with fixed Sids (policies/vendor.ts datasetGrants); name actions and ARNs.",
+    remediationSteps: "Grant by intent with fixed Sids (iam/vendor.ts datasetGrants); name actions and ARNs.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["FSBP IAM.1", "FSBP IAM.21", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_355", "AwsSolutions-IAM5", "FSBP KMS.1", "FSBP KMS.2"],

@@ -1,4 +1,14 @@
-import { SpecError } from "./load";
+/** Invalid user input. The CLI prints `message` alone (no stack trace) and exits 2. */
+export class SpecError extends Error {
+    constructor(
+        readonly file: string,
+        readonly field: string | undefined,
+        message: string,
+    ) {
+        super(message);
+        this.name = "SpecError";
+    }
+}
 
 /** Exit codes every command keeps: 0 ok, 1 failure, 2 invalid input, 3 a finding (access widened, policy violated). */
 export const EXIT = { ok: 0, failure: 1, invalidInput: 2, finding: 3 } as const;

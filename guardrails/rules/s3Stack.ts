@@ -140,7 +140,7 @@ export const s3DataBucketPolicy: StackValidationPolicy = {
         "(aws:SourceVpce) while exempting the deployer and break-glass roles by aws:PrincipalArn and AWS services by " +
         "aws:PrincipalIsAWSService, and never denies the deployer PutBucketPolicy, DeleteBucket or DeleteObjectVersion. Why: stolen vendor " +
         "credentials must be useless outside the enclave, and a lock-out makes seal and destroy fail on breach day.",
-    remediationSteps: "Build the policy with dataBucketPolicy() (policies/vendor.ts); exempt the deployer in every broad Deny.",
+    remediationSteps: "Build the policy with dataBucketPolicy() (iam/vendor.ts); exempt the deployer in every broad Deny.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["FSBP S3.17", "CKV_AWS_93", "DataPerimeter-S3-SourceVpce"],

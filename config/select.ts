@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
 import { SECURITY_STACK_NAME, VENDOR_ID_RULES, vendorId, type SecuritySpec, type VendorSpec } from "./schema";
-import { CliError, EXIT } from "./errors";
+import { CliError, EXIT } from "../contract/errors";
 
 export interface SpecSelection {
     /** Vendor id (looked up as stacks/<id>.yaml). */

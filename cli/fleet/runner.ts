@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Table from "cli-table3";
 import pc from "picocolors";
-import { CliError, describeFailure, EXIT } from "../spec/errors";
-import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, STACKS_DIR, vendorSpecPath } from "../spec/load";
-import { resolveSecuritySpecFile } from "../spec/select";
-import type { SecuritySpec, VendorSpec } from "../spec/schema";
+import { CliError, describeFailure, EXIT } from "../../contract/errors";
+import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, STACKS_DIR, vendorSpecPath } from "../../config/load";
+import { resolveSecuritySpecFile } from "../../config/select";
+import type { SecuritySpec, VendorSpec } from "../../config/schema";
 
 /** One vendor, validated, with the security spec it depends on. */
 export interface FleetVendor {

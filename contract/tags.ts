@@ -1,0 +1,19 @@
+// Tag keys and the values the tooling relies on. Tags are how an operator (and the runbook's tag scan) finds a
+// vendor's resources when the Pulumi state is lost, so every room spells them from here.
+
+export const TAG = {
+    vendor: "enclave:vendor",
+    managedBy: "enclave:managed-by",
+    dataset: "enclave:dataset",
+    access: "enclave:access",
+    role: "enclave:role",
+} as const;
+
+/** `enclave:managed-by` on every resource this project creates. */
+export const MANAGED_BY = "vendor-enclaves";
+
+/** The security stack's name, and the `enclave:vendor` value of its resources. */
+export const SECURITY_STACK = "security";
+
+/** `enclave:role` of the log archive's resources. */
+export const LOG_ARCHIVE_ROLE = "log-archive";

@@ -5,6 +5,6 @@ import { PolicyPack } from "@pulumi/policy";
 import { ALL_POLICIES } from "./rules";
 
 new PolicyPack("vendor-enclaves-guardrails", {
-    description: "Security invariants of a vendor enclave (FSBP, CIS, Checkov, Trivy and cdk-nag rule IDs in each policy).",
+    description: "Security invariants of a vendor enclave (numbered in docs/invariants.md; FSBP, CIS, Checkov, Trivy and cdk-nag rule IDs in each policy).",
     policies: ALL_POLICIES,
 });

@@ -69,7 +69,7 @@ describe("access report", () => {
         expect(report.mermaid).toContain('ep -- "list, read, write" --> b_model_outputs');
     });
 
-    // How long the matrix takes is a benchmark figure (README), not a test: here only that it is the whole matrix.
+    // How long the matrix takes is a benchmark figure (docs/security-review.md), not a test: here only that it is the whole matrix.
     it("covers the whole matrix of one vendor", () => {
         expect(report.stats.simulations).toBeGreaterThan(500);
     });
@@ -79,9 +79,9 @@ describe("access report", () => {
         expect(md.code).toBe(0);
         expect(md.out.split("\n")[0]).toBe("# Effective access: acme-labeling");
         expect(md.out).toContain("```mermaid\nflowchart LR");
-        // The README shows this diagram: it must be the one the tool draws today.
+        // docs/security-review.md shows this diagram: it must be the one the tool draws today.
         const diagram = /```mermaid\n[\s\S]*?```/.exec(md.out)![0];
-        expect(fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8")).toContain(diagram);
+        expect(fs.readFileSync(path.join(__dirname, "..", "docs", "security-review.md"), "utf8")).toContain(diagram);
         const json = await runCli(["access", "acme-labeling", "--json"]);
         expect(json.code).toBe(0);
         expect(JSON.parse(json.out).vendorId).toBe("acme-labeling");

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
-// The workflows cannot run here. This proves they parse and wire the steps the README promises; it cannot prove that
+// The workflows cannot run here. This proves they parse and wire the steps docs/operations.md promises; it cannot prove that
 // GitHub, gh, Pulumi or the AWS OIDC role behave as configured.
 
 const WF = path.join(__dirname, "..", ".github", "workflows");
@@ -25,14 +25,14 @@ describe("CI workflows", () => {
             "npm run typecheck",
             "npx vitest run",
             expect.stringContaining("git diff --name-only --diff-filter=AM"),
-            "npx enclave plan --security",
+            "npx --no-install enclave plan --security",
             "status=0",
         ]);
         expect(steps[0].with).toEqual({ "fetch-depth": 0 });
         const loop = steps[steps.length - 1];
-        expect(loop.run).toContain('npx enclave plan "$v"');
-        expect(loop.run).toContain('npx enclave check "$v"');
-        expect(loop.run).toContain('npx enclave diff "$v" --base "origin/${BASE_REF}"');
+        expect(loop.run).toContain('npx --no-install enclave plan "$v"');
+        expect(loop.run).toContain('npx --no-install enclave check "$v"');
+        expect(loop.run).toContain('npx --no-install enclave diff "$v" --base "origin/${BASE_REF}"');
         expect(loop.run).toContain('gh pr comment "$PR_NUMBER" --body-file');
         expect(loop.run).toMatch(/if \[ "\$rc" -eq 3 \]; then\n\s+if \[ "\$APPROVED" = "true" \]/);
         expect(loop.env!.APPROVED).toBe("${{ contains(github.event.pull_request.labels.*.name, 'security-approved') }}");
@@ -48,6 +48,7 @@ describe("CI workflows", () => {
             "aws-region": "${{ vars.AWS_REGION }}",
         });
         expect(runs(w)).toContain("npm --prefix guardrails install");
+        expect(runs(w)).toContain('npx --no-install enclave check $([ "$s" = security ] && echo --security || echo "$s")');
         expect(runs(w)).toContain('pulumi up --stack "$s" --yes --policy-pack guardrails');
         expect(fs.readFileSync(path.join(WF, "deploy.yml"), "utf8")).not.toMatch(/AKIA|aws_secret_access_key/i);
     });

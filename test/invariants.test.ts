@@ -8,7 +8,7 @@ import type { Plan, PlanResource } from "../plan/types";
 import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 
-// The security invariants (reference/security-invariants.md, rules 1-37 where they apply to what the program
+// The security invariants (docs/invariants.md, rules 1-37 where they apply to what the program
 // registers), asserted on the mock-runtime plans of both example vendors and the security stack. What this cannot
 // prove: that AWS accepts these inputs, that the real provider computes the same ids and ARNs as the mocks, that IAM
 // evaluates the documents as intended (see policies.test.ts), or anything about resources created outside this

@@ -12,7 +12,7 @@ const PASSROLE_ONLY_SERVICES = ["ec2.amazonaws.com"];
 export const trustPolicy: ResourceValidationPolicy = {
     name: "iam-role-trust-policy-scoped",
     description:
-        "Invariant 27, CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal * or an account root, allows only sts:AssumeRole, " +
+        "Invariant 27 (docs/invariants.md), CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal * or an account root, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
         "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
     remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts); name the vendor's exact role ARNs.",
@@ -73,7 +73,7 @@ export const leastPrivilege: ResourceValidationPolicy = {
     description:
         "FSBP IAM.1, FSBP IAM.21, CKV_AWS_62, CKV_AWS_63, CKV_AWS_355, AwsSolutions-IAM5, FSBP KMS.1, FSBP KMS.2: role, boundary and inline " +
         "policies allow no \"*\" or service:* action, no NotAction/NotResource, no Resource \"*\" for resource-scoped actions (so no " +
-        "kms:Decrypt/ReEncryptFrom on *), no unrestricted iam:PassRole, and KMS data actions only with kms:ViaService (invariant 18). " +
+        "kms:Decrypt/ReEncryptFrom on *), no unrestricted iam:PassRole, and KMS data actions only with kms:ViaService (invariant 18, docs/invariants.md). " +
         "Why: the vendor's reach must be exactly its datasets; a wildcard silently grows with every new AWS action.",
     remediationSteps: "Grant by intent with fixed Sids (iam/vendor.ts datasetGrants); name actions and ARNs.",
     enforcementLevel: "mandatory",
@@ -116,7 +116,7 @@ export const noManagedPoliciesNoUsers: ResourceValidationPolicy = {
 export const roleBoundaryAndSession: ResourceValidationPolicy = {
     name: "iam-role-boundary-and-session-limit",
     description:
-        "Invariant 30 (design), AwsSolutions-IAM5 companion: every role of a vendor enclave (tag enclave:vendor other than security) has a " +
+        "Invariant 30 (design, docs/invariants.md), AwsSolutions-IAM5 companion: every role of a vendor enclave (tag enclave:vendor other than security) has a " +
         "permissionsBoundary, and every role's maxSessionDuration is at most 3600 seconds. Why: the boundary caps what any later policy can " +
         "grant; short sessions bound how long stolen credentials outlive a seal.",
     remediationSteps: "Set permissionsBoundary to the enclave boundary policy ARN and maxSessionDuration <= 3600 (spec access.maxSessionSeconds).",

@@ -1,4 +1,4 @@
-// Every guardrail, in the order the README table lists them. The pack (guardrails/index.ts) and the offline checker
+// Every guardrail, in the order docs/guardrails.md's policy table lists them. The pack (guardrails/index.ts) and the offline checker
 // (guardrails/offline.ts, behind `enclave check`) both run exactly this list.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation } from "./kms";

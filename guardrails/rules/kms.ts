@@ -48,7 +48,7 @@ export const kmsKeyPolicy: ResourceValidationPolicy = {
     description:
         "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; no Allow to Principal * without an account condition; no " +
         "Allow to the account (root) unless an aws:PrincipalArn condition names exact roles; AWS " +
-        "service principals only with an encryption-context, aws:SourceAccount or aws:SourceArn condition (invariant 19). Why: the default key " +
+        "service principals only with an encryption-context, aws:SourceAccount or aws:SourceArn condition (invariant 19, docs/invariants.md). Why: the default key " +
         "policy hands the key to every IAM principal of the account; an unconditioned service grant lets any customer's use of that service " +
         "reach this key (confused deputy).",
     remediationSteps: "Pass policy: render(vendorKeyPolicy(...)) and condition service statements on kms:EncryptionContext:* or aws:SourceAccount.",
@@ -83,7 +83,7 @@ const KMS_USE = /^kms:(\*|Decrypt|Encrypt|GenerateDataKey.*|ReEncrypt.*)$/i;
 export const kmsOneKeyPerVendor: StackValidationPolicy = {
     name: "kms-one-key-per-vendor",
     description:
-        "(design) invariant 18, FSBP KMS.1, FSBP KMS.2: a vendor stack has exactly one KMS key, and its role and boundary policies use only that " +
+        "Invariant 18 (design, docs/invariants.md), FSBP KMS.1, FSBP KMS.2: a vendor stack has exactly one KMS key, and its role and boundary policies use only that " +
         "key (by ARN, or key/* pinned with aws:ResourceTag/enclave:vendor to this vendor). Why: a shared or foreign key would survive this " +
         "vendor's seal or let its roles decrypt another vendor's data.",
     remediationSteps: "Keep one EnclaveKey per VendorEnclave and reference key.arn in policies (iam/vendor.ts).",

@@ -6,7 +6,7 @@ import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, i
 export const destroyableVendorProtectedArchive: StackValidationPolicy = {
     name: "stack-vendor-destroyable-archive-protected",
     description:
-        "Invariant 36 (design), FSBP S3.15 context: in a vendor stack nothing is protected and every data bucket has forceDestroy; the log " +
+        "Invariant 36 (design, docs/invariants.md), FSBP S3.15 context: in a vendor stack nothing is protected and every data bucket has forceDestroy; the log " +
         "archive (Object Lock buckets, and buckets, keys and log groups tagged enclave:role=log-archive) is protected, never forceDestroy, and " +
         "never lives in a vendor stack. Why: breach-day teardown must not stop halfway, and it must never touch the evidence.",
     remediationSteps: "Keep forceDestroy: true on dataset buckets (components/dataset.ts) and protect: true on the security stack (components/logArchive.ts).",
@@ -45,7 +45,7 @@ function vendorRoles(resources: PolicyResource[]): PolicyResource[] {
 export const sealComplete: StackValidationPolicy = {
     name: "seal-cuts-every-path",
     description:
-        "Invariant 34 (design; AWS 'revoke active sessions' guidance): when any part of a vendor stack is sealed, all of it is: every vendor-side " +
+        "Invariant 34 (design, docs/invariants.md; AWS 'revoke active sessions' guidance): when any part of a vendor stack is sealed, all of it is: every vendor-side " +
         "role policy has a Deny-all and a Deny on aws:TokenIssueTime, every role's trust policy denies sts:AssumeRole, every data bucket policy " +
         "and endpoint policy has a Deny for the vendor roles, the key is disabled and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
         "a half seal leaves a path open.",

@@ -35,7 +35,7 @@ function routeProblems(r: RouteLike, where: string): string[] {
 export const noInternetPath: ResourceValidationPolicy = {
     name: "ec2-no-internet-path",
     description:
-        "(design), NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW: no InternetGateway, EgressOnlyInternetGateway, NatGateway or Eip, and no route " +
+        "Invariant 22 (design, docs/invariants.md), NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW: no InternetGateway, EgressOnlyInternetGateway, NatGateway or Eip, and no route " +
         "to 0.0.0.0/0 or ::/0 or through an internet, NAT or egress-only gateway. Why: the enclave is sealed; its only data path is the S3 " +
         "endpoint, so a route out is an exfiltration path no bucket policy sees.",
     remediationSteps: "Remove the gateway/EIP and the default route; reach AWS services through VPC endpoints (network.interfaceEndpoints).",

@@ -25,7 +25,7 @@ const interfaceEndpoints = (rs: PolicyResource[]) => ofType(rs, T.endpoint).filt
 export const endpointSecurityGroup: StackValidationPolicy = {
     name: "ec2-endpoint-security-group-vpc-https-only",
     description:
-        "CIS 5.2, AVD-AWS-0104, invariant 24: a security group attached to interface endpoints allows only tcp 443 from its VPC's CIDR and has " +
+        "CIS 5.2, AVD-AWS-0104, invariant 24 (docs/invariants.md): a security group attached to interface endpoints allows only tcp 443 from its VPC's CIDR and has " +
         "no egress rules. Why: endpoint ENIs only answer connections from inside the enclave.",
     remediationSteps: "ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [vpc cidr], description }], egress: [].",
     enforcementLevel: "mandatory",
@@ -52,7 +52,7 @@ const ROLE_REF_PROPS = ["role"];
 export const noMixedInlineAndAttached: StackValidationPolicy = {
     name: "no-mixed-inline-and-separate-rules",
     description:
-        "Invariant 25 (terraform-provider-aws guidance): a security group uses inline rules or rule resources, never both; a role uses " +
+        "Invariant 25 (docs/invariants.md; terraform-provider-aws guidance): a security group uses inline rules or rule resources, never both; a role uses " +
         "inlinePolicies or RolePolicy resources, never both, and managedPolicyArns or RolePolicyAttachment, never both. Why: the two forms " +
         "overwrite each other on every up, so a revoked rule silently comes back.",
     remediationSteps: "Pick one form per group/role (the components use inline SG rules and separate RolePolicy resources).",
@@ -80,7 +80,7 @@ export const noMixedInlineAndAttached: StackValidationPolicy = {
 export const s3EndpointOwnBuckets: StackValidationPolicy = {
     name: "ec2-s3-endpoint-own-buckets-only",
     description:
-        "Data perimeter (aws-samples data-perimeter-policy-examples), invariant 26: the S3 gateway endpoint policy allows only this stack's " +
+        "Data perimeter (aws-samples data-perimeter-policy-examples), invariant 26 (docs/invariants.md): the S3 gateway endpoint policy allows only this stack's " +
         "buckets (bucket and bucket/*). Why: otherwise a stolen session inside the enclave copies data to a bucket the attacker owns.",
     remediationSteps: "Build the endpoint policy from the vendor's datasets (s3EndpointPolicy in iam/vendor.ts); list any AWS-owned bucket a workload needs by name.",
     enforcementLevel: "mandatory",
@@ -100,7 +100,7 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
 export const endpointDirectInputs: StackValidationPolicy = {
     name: "ec2-endpoint-direct-inputs",
     description:
-        "Invariant 37: interface endpoints take this stack's subnets and security groups as direct inputs (no foreign security group). Why: " +
+        "Invariant 37 (docs/invariants.md): interface endpoints take this stack's subnets and security groups as direct inputs (no foreign security group). Why: " +
         "then destroy removes the endpoint and its ENIs before the subnets and group; otherwise teardown fails with DependencyViolation.",
     remediationSteps: "Pass subnet.id and securityGroup.id of this stack to subnetIds/securityGroupIds.",
     enforcementLevel: "mandatory",
@@ -135,7 +135,7 @@ export function dnsRulesOf(resources: PolicyResource[], vpc: PolicyResource): { 
 export const vpcDnsFirewall: StackValidationPolicy = {
     name: "route53-vpc-dns-firewall-closed",
     description:
-        "(design), data perimeter (DNS exfiltration): every VPC has a Route 53 Resolver DNS Firewall rule group associated whose " +
+        "Invariants 22 and 34 (design, docs/invariants.md), data perimeter (DNS exfiltration): every VPC has a Route 53 Resolver DNS Firewall rule group associated whose " +
         "last rule BLOCKs `*`, no ALLOW rule for `*`, a firewall config that fails closed, and resolver query logging. Why: the VPC resolver " +
         "answers any internet name, so without it code inside the enclave can spell data into DNS queries that no endpoint, bucket or IAM " +
         "policy sees and flow logs do not record.",

@@ -1,5 +1,5 @@
-// One table documents every spec field: the validator takes its "how to fix" hints from here and the README's spec
-// reference is written from the same rows, so the docs and the error messages cannot drift apart.
+// One table documents every spec field: the validator takes its "how to fix" hints from here and docs/spec-reference.md
+// is generated from the same rows, so the docs and the error messages cannot drift apart.
 
 export interface FieldDoc {
     /** Path as a user writes it; `[]` stands for any list index. */

@@ -162,7 +162,7 @@ interface ReadSpec {
 function readYaml(file: string, what: string): ReadSpec {
     const shown = display(file);
     const text = readSpecText(file, what);
-    if (text.trim() === "") throw new SpecError(shown, undefined, `${shown}: the file is empty. Fix: write the ${what} as YAML (see the README's spec reference).`);
+    if (text.trim() === "") throw new SpecError(shown, undefined, `${shown}: the file is empty. Fix: write the ${what} as YAML (see docs/spec-reference.md).`);
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
         const err = doc.errors[0];
@@ -192,7 +192,7 @@ function readYaml(file: string, what: string): ReadSpec {
         if (/alias/i.test(message)) {
             throw new SpecError(shown, undefined, `${shown}: the YAML repeats its aliases (*name) too often (${message}). Fix: write the values out instead of repeating aliases.`);
         }
-        throw new SpecError(shown, undefined, `${shown}: the YAML cannot be read: ${message.split("\n")[0]}. Fix: simplify the YAML (see the README's spec reference).`);
+        throw new SpecError(shown, undefined, `${shown}: the YAML cannot be read: ${message.split("\n")[0]}. Fix: simplify the YAML (see docs/spec-reference.md).`);
     }
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
         // Only the type: a file given by mistake (a .env, /proc/self/environ) must not be echoed.
@@ -233,7 +233,7 @@ function firstIssue(file: string, spec: ReadSpec, error: z.ZodError, table: Fiel
     if (value === undefined && issue.code === "invalid_type") problem = "is missing";
     problem = numberProblem(value) ?? problem;
     const doc = fieldDoc(table, at as (string | number)[]);
-    const fix = doc ? doc.fix : "see the README's spec reference";
+    const fix = doc ? doc.fix : "see docs/spec-reference.md";
     const name = fieldName(at) || "(top level)";
     return new SpecError(shown, name, `${shown}: ${name} ${problem}: got ${shownValue(spec.doc, raw, at)}. Fix: ${fix}.`);
 }

@@ -127,7 +127,7 @@ const VENDOR_CASES: Case[] = [
         title: "access given as a list that holds the external id (redacted inside the value)",
         mutate: (s) => (s.access = [{ externalId: "vendor-secret-abcdefgh" }]),
         field: "access",
-        message: (f) => `${f}: access must be a mapping with principals: got [{"externalId":"[secret]"}]. Fix: see the README's spec reference.`,
+        message: (f) => `${f}: access must be a mapping with principals: got [{"externalId":"[secret]"}]. Fix: see docs/spec-reference.md.`,
     },
     { title: "session longer than an hour", mutate: (s) => (s.access.maxSessionSeconds = 7200), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is above 3600 seconds (one hour)", "7200", FIX.maxSession) },
     { title: "CIDR that does not parse", mutate: (s) => (s.network.cidr = "10.20.0.0/33"), field: "network.cidr", message: msg("network.cidr", "is not an IPv4 CIDR", '"10.20.0.0/33"', FIX.cidr) },
@@ -233,7 +233,7 @@ const VENDOR_CASES: Case[] = [
         title: "account given as a string",
         mutate: (s) => (s.account = "111122223333"),
         field: "account",
-        message: (f) => `${f}: account must be a mapping with id and region: got "111122223333". Fix: see the README's spec reference.`,
+        message: (f) => `${f}: account must be a mapping with id and region: got "111122223333". Fix: see docs/spec-reference.md.`,
     },
     {
         title: "YAML syntax error (unclosed quote)",
@@ -309,7 +309,7 @@ const VENDOR_CASES: Case[] = [
         field: undefined,
         message: (f) => `${f}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
     },
-    { title: "empty file", text: "\n   \n", field: undefined, message: (f) => `${f}: the file is empty. Fix: write the vendor spec as YAML (see the README's spec reference).` },
+    { title: "empty file", text: "\n   \n", field: undefined, message: (f) => `${f}: the file is empty. Fix: write the vendor spec as YAML (see docs/spec-reference.md).` },
     {
         title: "top level is a list",
         text: "- id: acme-labeling\n",

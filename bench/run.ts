@@ -14,7 +14,7 @@ import type { Plan } from "../plan/types";
 import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../config/load";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 
-// Offline plan benchmarks. Targets (issue 6): one enclave within 1.25x the SDK floor; 100 vendors within 60 s and 1.5 GB.
+// Offline plan benchmarks (docs/benchmarks.md). Targets: one enclave within 1.25x the SDK floor; 100 vendors within 60 s and 1.5 GB.
 const TARGET_RATIO = 1.25;
 const TARGET_FLEET_SECONDS = 60;
 const TARGET_FLEET_MB = 1536;

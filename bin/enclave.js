@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), so `npx enclave` works on a fresh clone with no build step.
+// Runs the TypeScript CLI directly (tsx), so `npx --no-install enclave` works on a fresh clone with no build step.
 require("tsx/cjs");
 const { guardOutputStreams, main } = require("../cli/main.ts");
 guardOutputStreams();

@@ -682,7 +682,7 @@ describe("protection, seal and names", () => {
         }
     });
 
-    it("(design, style 2) child names derive from stable keys: reversing the datasets gives identical URNs", () => {
+    it("(design) child names derive from stable keys: reversing the datasets gives identical URNs", () => {
         const urns = (p: Plan) => p.resources.map((r) => r.urn).sort();
         expect(urns(reordered)).toEqual(urns(plans["acme-labeling"]));
         // Names carry the dataset and AZ keys, never a list position.

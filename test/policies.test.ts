@@ -168,7 +168,7 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
     });
 
     it("the bucket policy alone holds the vendor roles to the dataset's access level: an allow-list, not a list of bad actions", () => {
-        // What the bucket layer must refuse even if an identity policy were widened (security review, finding 3).
+        // What the bucket layer must refuse even if an identity policy were widened: each layer must stop the vendor on its own.
         const NEVER = [
             "s3:DeleteObject",
             "s3:DeleteObjectVersion",

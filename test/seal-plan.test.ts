@@ -11,7 +11,7 @@ import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../config/load"
 import { vendorSpecSchema } from "../config/schema";
 import { parse } from "yaml";
 
-// Issue 4: the seal is desired state. For every example vendor, the offline plans of the same spec unsealed and sealed
+// The seal is desired state (sealed/sealedAt in the spec). For every example vendor, the offline plans of the same spec unsealed and sealed
 // differ only in the seal fields, in place. This proves what the program would ask Pulumi for; it cannot prove how the
 // AWS provider diffs (a replacement is inferred from which inputs change) nor how AWS applies or propagates it.
 

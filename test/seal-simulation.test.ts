@@ -3,10 +3,10 @@ import { planVendor } from "../plan/stacks";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Network, type SimRequest, type World } from "../review/simulate";
 import { listVendorIds, loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 
-// The seal, evaluated with helper B's IAM simulation harness (review/simulate.ts over @cloud-copilot/iam-simulate) on
+// The seal, evaluated with the IAM simulation of review/simulate.ts (over @cloud-copilot/iam-simulate) on
 // the policies of the offline plans. It proves what the documents decide under documented IAM semantics. It does NOT
 // prove AWS's behaviour: propagation delay, SCPs/RCPs, S3 Bucket Keys caching and the real key state machine are not
-// modelled (see the harness header); `enclave seal` verifies the real account after applying.
+// modelled (see the header of review/simulate.ts); `enclave seal` verifies the real account after applying.
 
 const SEALED_AT = "2026-11-23T12:00:00Z";
 const NOW = "2026-11-23T12:10:00Z";

@@ -1,4 +1,4 @@
-// The harness on a SEALED plan (helper C's seal reuses it): deny-all + revoke-older-sessions on the roles, trust
+// The simulation on a SEALED plan (the same review/simulate.ts the access report uses): deny-all + revoke-older-sessions on the roles, trust
 // deny, bucket/endpoint/key denies for the vendor principals, and the key disabled (KMS use denied at the "key" layer).
 import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";

@@ -1,4 +1,4 @@
-// Proves the data perimeter by simulation (issue 3): every policy comes from the offline PLANS of both example vendors
+// Proves the data perimeter by simulation: every policy comes from the offline PLANS of both example vendors
 // and the security stack (never rebuilt by hand), evaluated by iam-simulate through review/simulate.ts.
 //
 // What simulation cannot prove, and these tests therefore do not claim: that AWS has propagated a policy change

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import type { Plan, PlanResource } from "../plan/types";
+import { ACME, fixtureSpecArgs } from "./support/fixtures";
 
 // `enclave check` end to end: in-process through cli/main (the same code path as the binary, minus process start-up),
 // plus two real spawns of bin/enclave.js for the exit codes a CI job sees. Plans come from `enclave plan --json`, once.
@@ -15,7 +16,7 @@ let acme: Plan;
 
 
 beforeAll(async () => {
-    const r = await runCli(["plan", "acme-labeling", "--json"]);
+    const r = await runCli(["plan", ...fixtureSpecArgs(ACME), "--json"]);
     expect(r.code).toBe(0);
     acme = JSON.parse(r.out);
 });

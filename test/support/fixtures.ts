@@ -92,3 +92,27 @@ export function copyFixtures(prefix = "enclave-fixtures-"): string {
 
 /** Escapes text for use inside a RegExp. */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const REPO = path.resolve(__dirname, "..", "..");
+const scratchCopies: string[] = [];
+
+/**
+ * A temporary copy of the checkout whose stacks/ holds the fixtures, for spawning bin/enclave.js on commands that only
+ * read stacks/ (the runbook has no --stacks-dir). Sources are copied, not linked: the code finds stacks/ next to its
+ * own file, and Node resolves a linked module to its real place. node_modules is linked. Remove with removeScratchCopies.
+ */
+export function checkoutWithFixtures(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-checkout-"));
+    scratchCopies.push(root);
+    const skip = new Set([".git", "node_modules", "stacks", "test", "incidents", "evidence", "dist"]);
+    for (const entry of fs.readdirSync(REPO)) {
+        if (!skip.has(entry)) fs.cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"));
+    fs.cpSync(FIXTURES_DIR, path.join(root, "stacks"), { recursive: true });
+    return root;
+}
+
+export function removeScratchCopies(): void {
+    for (const dir of scratchCopies.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -42,7 +42,7 @@ function writePlan(name: string, mutate: (p: Plan) => void): string {
 
 const A = "acme-labeling";
 
-/** The list of planted violations, each with the policy, a rule ID and the resource that must be named. */
+/** The planted violations, each with the policy, a rule ID and the resource that must be named. */
 const PLANTED: { what: string; policy: string; ruleId: string; resource: string; mutate: (p: Plan) => void }[] = [
     {
         what: "the TLS deny removed",

@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { listVendorIds, loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
-import { ACME, EVALCORP, escapeRegExp, fixtureFile, FIXTURES_DIR, fixtureText, SECURITY_FIXTURE_FILE } from "./support/fixtures";
+import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
+import { ACME, checkoutWithFixtures, EVALCORP, escapeRegExp, fixtureFile, FIXTURE_VENDOR_IDS, FIXTURES_DIR, fixtureText, removeScratchCopies, SECURITY_FIXTURE_FILE } from "./support/fixtures";
 
 // Table-driven validator tests: each malformed spec is a valid base spec with one mutation, and each expects the exact
 // one-line message (file, field, problem, value received, fix). What this cannot prove: that every spec the validator
@@ -574,7 +574,8 @@ describe("valid edge cases are accepted with the defaults applied", () => {
 });
 
 describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
-    const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin", "enclave.js"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ENCLAVE_DEBUG: "" } });
+    const run = (args: string[], root = ROOT) => spawnSync(process.execPath, [path.join(root, "bin", "enclave.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ENCLAVE_DEBUG: "" } });
+    afterAll(removeScratchCopies);
 
     it("plan --spec <bad file> names the file and the field", () => {
         const file = writeCase({ mutate: (s) => (s.network.cidr = "10.0.0.0/8") });
@@ -587,11 +588,11 @@ describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
     });
 
     it("an unknown vendor exits 2 with one line", () => {
-        const res = run(["plan", "no-such-vendor"]);
+        // The binary looks up ids in the stacks/ folder beside its code: a copy of the checkout holding the fixtures.
+        const res = run(["plan", "no-such-vendor"], checkoutWithFixtures());
         expect(res.status).toBe(2);
         expect(res.stdout).toBe("");
-        // The binary looks in the live stacks/ folder, so the list it offers is whatever that folder holds.
-        const known = escapeRegExp(listVendorIds().join(", "));
+        const known = escapeRegExp(FIXTURE_VENDOR_IDS.join(", "));
         expect(res.stderr).toMatch(new RegExp(`^enclave: unknown vendor "no-such-vendor": there is no stacks/no-such-vendor\\.yaml\\. Known vendors: ${known}\\.\n$`));
         expect(res.stderr).not.toMatch(/^\s+at /m);
     });

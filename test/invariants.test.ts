@@ -10,9 +10,9 @@ import { ACME, EVALCORP, fixturePlan, SEALED_AT, sealedFixturePlan, securityFixt
 
 // The security invariants (rules 1-37, numbered as the guardrail rule IDs Invariant-N number them, where they apply to
 // what the program registers), asserted on the mock-runtime plans of both fixture vendors and the security stack.
-// What this cannot prove: that AWS accepts these inputs, that the real provider computes the same ids and ARNs as the mocks, that IAM
-// evaluates the documents as intended (see policies.test.ts), or anything about resources created outside this
-// program. A rule that holds here holds for these inputs, not for every spec.
+// What this cannot prove: that AWS accepts these inputs, that the real provider computes the same ids and ARNs as the
+// mocks, that IAM evaluates the documents as intended (see policies.test.ts), or anything about resources created
+// outside this program. A rule that holds here holds for these inputs, not for every spec.
 
 const ROOT = path.join(__dirname, "..");
 

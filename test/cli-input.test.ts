@@ -2,16 +2,17 @@
 // trace, nothing half-done. In-process through cli/main (the binary's code path minus start-up); the few behaviours
 // that only a real process shows (closed pipes, a full disk, file permissions, commander's own output) spawn
 // bin/enclave.js.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import type { Plan } from "../plan/types";
+import { ACME as ACME_ID, EVALCORP, fixtureFile, fixtureSpecArgs, FIXTURES_DIR } from "./support/fixtures";
 
 const REPO = path.join(__dirname, "..");
-const STACKS = path.join(REPO, "stacks");
+const STACKS = FIXTURES_DIR;
 const BIN = path.join(REPO, "bin", "enclave.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cli-input-"));
 const ACME = fs.readFileSync(path.join(STACKS, "acme-labeling.yaml"), "utf8");
@@ -41,12 +42,12 @@ let evalcorpPlanFile: string;
 let acmePlanFile: string;
 
 beforeAll(async () => {
-    const acme = await runCli(["plan", "acme-labeling", "--json"]);
+    const acme = await runCli(["plan", ...fixtureSpecArgs(ACME_ID), "--json"]);
     expect(acme.code).toBe(0);
     acmePlanText = acme.out;
     acmePlan = JSON.parse(acme.out);
     acmePlanFile = write("plans/acme.json", acme.out);
-    const evalcorp = await runCli(["plan", "evalcorp", "--json"]);
+    const evalcorp = await runCli(["plan", ...fixtureSpecArgs(EVALCORP), "--json"]);
     expect(evalcorp.code).toBe(0);
     evalcorpPlanFile = write("plans/evalcorp.json", evalcorp.out);
 });
@@ -65,13 +66,38 @@ async function refused(argv: string[]): Promise<{ code: number; err: string; out
 }
 const invalid = (line: string) => ({ code: 2, err: `enclave: ${line}\n`, out: "" });
 
-/** Spawns the real binary (through a shell when `shell` is given) and resolves with its status and output. */
-function spawnCli(args: string[], opts: { shell?: string; uid?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const command = opts.shell ? "bash" : opts.uid !== undefined ? "setpriv" : process.execPath;
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((f) => fs.existsSync(f));
+
+/**
+ * How to start the binary so that a mode-000 file refuses it (EACCES). An ordinary user needs nothing. Root ignores file
+ * modes (CAP_DAC_OVERRIDE), so it runs the binary through setpriv: still as root but with every capability dropped
+ * (a 0700 checkout owned by root stays reachable), else as uid 65534 (nobody). Each is tried first with a small probe
+ * that reads the binary and resolves its tsx loader from the checkout's cwd: a checkout under a folder the identity
+ * cannot enter gives MODULE_NOT_FOUND or a failed chdir, not the EACCES this test is about.
+ */
+function withoutReadOverride(): { direct: true } | { setpriv: string[] } | { skip: string } {
+    if (process.getuid?.() !== 0) return { direct: true };
+    if (!SETPRIV) return { skip: "running as root, which reads any file, and setpriv (util-linux) is not installed to drop that" };
+    const dropCaps = ["--bounding-set=-all", "--inh-caps=-all"];
+    const candidates = [dropCaps, ["--reuid=65534", "--regid=65534", "--clear-groups", ...dropCaps]];
+    const probe = "require('fs').readFileSync(process.argv[1]); require.resolve('tsx/cjs', { paths: [process.cwd()] });";
+    for (const setpriv of candidates) {
+        const r = spawnSync(SETPRIV, [...setpriv, process.execPath, "-e", probe, BIN], { cwd: REPO, encoding: "utf8", timeout: 30_000 });
+        if (r.status === 0) return { setpriv };
+    }
+    return { skip: "running as root, and neither root without capabilities nor uid 65534 can read this checkout and its node_modules" };
+}
+
+/**
+ * Spawns the real binary (through a shell when `shell` is given, under `setpriv` with these arguments when `setpriv` is
+ * given) and resolves with its status and output.
+ */
+function spawnCli(args: string[], opts: { shell?: string; setpriv?: string[] } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const command = opts.shell ? "bash" : opts.setpriv ? SETPRIV! : process.execPath;
     const argv = opts.shell
         ? ["-c", opts.shell.replace("ENCLAVE", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)}`)]
-        : opts.uid !== undefined
-          ? [`--reuid=${opts.uid}`, `--regid=${opts.uid}`, "--clear-groups", process.execPath, BIN, ...args]
+        : opts.setpriv
+          ? [...opts.setpriv, process.execPath, BIN, ...args]
           : [BIN, ...args];
     return new Promise((resolve, reject) => {
         const child = spawn(command, argv, { cwd: REPO, env: { ...process.env, ENCLAVE_DEBUG: "" } });
@@ -89,7 +115,7 @@ describe("1. unreadable spec inputs are invalid input (exit 2), also in --all", 
         const dir = folder("dir-spec.yaml");
         expect(await refused(["plan", "--spec", dir])).toEqual(invalid(dirMessage(dir)));
         expect(await refused(["check", "--spec", dir])).toEqual(invalid(dirMessage(dir)));
-        expect(await refused(["access", "acme-labeling", "--security-spec", dir])).toEqual(invalid(dirMessage(dir, "security stack spec")));
+        expect(await refused(["access", ...fixtureSpecArgs(ACME_ID), "--security-spec", dir])).toEqual(invalid(dirMessage(dir, "security stack spec")));
         const bomb = write("bomb.yaml", BOMB);
         expect(await refused(["check", "--security", "--security-spec", bomb])).toEqual(invalid(bombMessage(bomb)));
         expect(await refused(["diff", "--base-spec", bomb, "--head-spec", path.join(STACKS, "acme-labeling.yaml")])).toEqual(invalid(bombMessage(bomb)));
@@ -114,15 +140,14 @@ describe("1. unreadable spec inputs are invalid input (exit 2), also in --all", 
         expect(r.err).toContain("2 vendors, 0 ok, 2 failed; exit 2");
     });
 
-    it("the real binary: an unreadable file (EACCES) is one line, exit 2", async () => {
-        const root = process.getuid?.() === 0;
-        if (root && !fs.existsSync("/usr/bin/setpriv") && !fs.existsSync("/bin/setpriv")) return; // cannot drop privileges here
+    const lockedOut = withoutReadOverride();
+    it.skipIf("skip" in lockedOut)(`the real binary: an unreadable file (EACCES) is one line, exit 2${"skip" in lockedOut ? ` (skipped: ${lockedOut.skip})` : ""}`, async () => {
         const dir = folder("locked");
         fs.chmodSync(dir, 0o755);
         const file = path.join(dir, "locked.yaml");
         fs.writeFileSync(file, ACME);
         fs.chmodSync(file, 0o000);
-        const r = await spawnCli(["plan", "--spec", file], root ? { uid: 65534 } : {});
+        const r = await spawnCli(["plan", "--spec", file], "setpriv" in lockedOut ? { setpriv: lockedOut.setpriv } : {});
         expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({
             status: 2,
             stderr: `enclave: ${file}: cannot be read (permission denied). Fix: make the file readable by this user (chmod u+r), or give another path.\n`,
@@ -135,8 +160,8 @@ describe("2 and 3. the real binary: no stack traces from closed pipes, full disk
     it("a closed pipe ends quietly, a full disk is one line and exit 1, a usage error one line and exit 2", async () => {
         const dir = folder("dir-for-bin.yaml");
         const [pipe, full, usage, unknownCommand, spec] = await Promise.all([
-            spawnCli([], { shell: "ENCLAVE plan acme-labeling --json | head -c 10; echo \" status=${PIPESTATUS[0]}\"" }),
-            fs.existsSync("/dev/full") ? spawnCli([], { shell: "ENCLAVE plan acme-labeling --json > /dev/full" }) : Promise.resolve(undefined),
+            spawnCli([], { shell: `ENCLAVE plan --spec ${JSON.stringify(fixtureFile(ACME_ID))} --json | head -c 10; echo " status=\${PIPESTATUS[0]}"` }),
+            fs.existsSync("/dev/full") ? spawnCli([], { shell: `ENCLAVE plan --spec ${JSON.stringify(fixtureFile(ACME_ID))} --json > /dev/full` }) : Promise.resolve(undefined),
             spawnCli(["plan", "acme-labeling", "-x"]),
             spawnCli(["PLAN", "acme-labeling"]),
             spawnCli(["plan", "--spec", dir]),
@@ -296,7 +321,7 @@ describe("13. small ones", () => {
 
     it("a missing security spec, --stacks-dir naming a file, an empty path, an unknown YAML tag", async () => {
         const missing = path.join(tmp, "no-security.yaml");
-        expect(await refused(["plan", "acme-labeling", "--security-spec", missing])).toEqual(
+        expect(await refused(["plan", ...fixtureSpecArgs(ACME_ID), "--security-spec", missing])).toEqual(
             invalid(`${missing}: no such security stack spec file. Fix: create it, or check the name (the security stack's spec is stacks/security.yaml).`),
         );
         const file = path.join(STACKS, "acme-labeling.yaml");

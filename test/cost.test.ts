@@ -1,16 +1,14 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ASSUMPTIONS, defaultAwsxVpcInventory, estimateInventory, estimatePlan, inventoryFromPlan } from "../cost/estimate";
+import { ASSUMPTIONS, defaultAwsxVpcInventory, estimateInventory, estimatePlan, inventoryFromPlan, type Assumptions } from "../cost/estimate";
 import { PRICES, UnknownRegionError } from "../cost/prices";
 import { renderCost } from "../cost/render";
 import { planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
+import { ACME, EVALCORP, fixturePlan, securityFixture, vendorFixture } from "./support/fixtures";
 
-const stacks = path.join(__dirname, "..", "stacks");
-const security = loadSecuritySpec(path.join(stacks, "security.yaml"));
-const vendor = (id: string) => loadVendorSpec(path.join(stacks, `${id}.yaml`), id);
+const security = securityFixture();
+const vendor = vendorFixture;
 
 const res = (type: string, inputs: Record<string, unknown> = {}, outputs: Record<string, unknown> = {}): PlanResource => ({
     urn: `urn:${type}:${Math.random()}`,
@@ -54,21 +52,24 @@ const inRegion = (spec: VendorSpec, sec: SecuritySpec, region: string): [VendorS
 ];
 
 describe("cost estimate", () => {
-    it("states every assumption it uses", () => {
-        expect(ASSUMPTIONS).toEqual({
-            s3RequestsPerMonth: 1_000_000,
-            s3PutShare: 0.2,
-            gbStoredPerDataset: 100,
-            kmsRequestsPerKey: 10_000,
-            flowLogGbPerMonth: 5,
-            accessLogGbPerBucket: 0.5,
-            workloadLogGbIngested: 1,
-            workloadLogGbStored: 12,
-            interfaceEndpointGb: 1,
-            dnsQueriesPerMonth: 1_000_000,
-            dnsQueryLogGbPerMonth: 0.5,
-            vpcToAwsGb: 50,
-        });
+    it("reports the assumptions it used, the stated ones unless others are given", () => {
+        const inv = inventoryFromPlan(knownPlan("us-east-1"));
+        expect(estimateInventory(inv).assumptions).toEqual(ASSUMPTIONS);
+        const other: Assumptions = { ...ASSUMPTIONS, gbStoredPerDataset: 7 };
+        expect(estimateInventory(inv, other).assumptions).toEqual(other);
+    });
+
+    // An inventory that has something for every assumption to act on (the known plan lacks NAT and the DNS Firewall).
+    const everything = () => ({ ...inventoryFromPlan(knownPlan("us-east-1")), natGateways: 1, dnsFirewalledVpcs: 1, dnsQueryLogsToS3: 1 });
+    it.each(Object.keys(ASSUMPTIONS) as (keyof Assumptions)[])("%s drives a usage figure, and no fixed one", (key) => {
+        const base = estimateInventory(everything());
+        // Doubling a volume, or the PUT share (PUT/LIST is dearer than GET), must raise the usage cost.
+        const more = estimateInventory(everything(), { ...ASSUMPTIONS, [key]: ASSUMPTIONS[key] * 2 });
+        expect(more.usageUsd).toBeGreaterThan(base.usageUsd);
+        expect(more.fixedUsd).toBe(base.fixedUsd);
+        const changed = more.lines.filter((l, i) => l.usd !== base.lines[i].usd);
+        expect(changed.length).toBeGreaterThan(0);
+        expect(changed.every((l) => l.kind === "usage")).toBe(true);
     });
 
     it("computes exact figures for a known plan in us-east-1", () => {
@@ -125,8 +126,8 @@ describe("cost estimate", () => {
         expect(est.totalUsd).toBe(111.75);
     });
 
-    it("estimates both example vendors from their real plans", async () => {
-        const acme = estimatePlan(await planVendor(vendor("acme-labeling"), security));
+    it("estimates both fixture vendors from their real plans", async () => {
+        const acme = estimatePlan(await fixturePlan(ACME));
         expect([acme.fixedUsd, acme.usageUsd, acme.totalUsd]).toEqual([1.01, 12.25, 13.26]);
         expect(acme.byArea.network).toBe(1.99);
         // The DNS Firewall: 5 domains in two lists, one VPC's queries, one query log to the archive.
@@ -135,12 +136,12 @@ describe("cost estimate", () => {
             ["usage", 1_000_000, 0.6],
             ["usage", 0.5, 0.125],
         ]);
-        const evalcorp = estimatePlan(await planVendor(vendor("evalcorp"), security));
+        const evalcorp = estimatePlan(await fixturePlan(EVALCORP));
         expect([evalcorp.fixedUsd, evalcorp.usageUsd, evalcorp.totalUsd]).toEqual([44.81, 9.95, 54.76]);
     });
 
     it("scales interface endpoint cost with the AZs the plan really creates", async () => {
-        const base = vendor("evalcorp");
+        const base = vendor(EVALCORP);
         const fixedFor = async (azCount: number) => {
             const plan = await planVendor({ ...base, network: { ...base.network, azCount } }, security);
             expect(inventoryFromPlan(plan).interfaceEndpointAzs).toEqual([azCount, azCount]);
@@ -152,7 +153,7 @@ describe("cost estimate", () => {
     });
 
     it("reads the region from the plan itself", async () => {
-        const [spec, sec] = inRegion(vendor("evalcorp"), security, "eu-west-1");
+        const [spec, sec] = inRegion(vendor(EVALCORP), security, "eu-west-1");
         const est = estimatePlan(await planVendor(spec, sec));
         expect(est.region).toBe("eu-west-1");
         expect([est.fixedUsd, est.usageUsd, est.totalUsd]).toEqual([49.19, 10.02, 59.21]);

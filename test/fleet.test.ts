@@ -8,8 +8,9 @@ import { fleetExitCode, renderFleetTable, runFleet, type FleetTask } from "../cl
 import type { Plan } from "../plan/types";
 import { checkTask } from "../cli/commands/check";
 import { POLICY_COUNT } from "../guardrails/offline";
+import { FIXTURES_DIR } from "./support/fixtures";
 
-const stacks = path.join(__dirname, "..", "stacks");
+const stacks = FIXTURES_DIR;
 let dir: string;
 
 beforeAll(() => {

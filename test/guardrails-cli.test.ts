@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import type { Plan, PlanResource } from "../plan/types";
+import { ACME, EVALCORP, fixtureSpecArgs, SECURITY_FIXTURE_FILE } from "./support/fixtures";
 
 // `enclave check` end to end: in-process through cli/main (the same code path as the binary, minus process start-up),
 // plus two real spawns of bin/enclave.js for the exit codes a CI job sees. Plans come from `enclave plan --json`, once.
@@ -15,7 +16,7 @@ let acme: Plan;
 
 
 beforeAll(async () => {
-    const r = await runCli(["plan", "acme-labeling", "--json"]);
+    const r = await runCli(["plan", ...fixtureSpecArgs(ACME), "--json"]);
     expect(r.code).toBe(0);
     acme = JSON.parse(r.out);
 });
@@ -41,7 +42,7 @@ function writePlan(name: string, mutate: (p: Plan) => void): string {
 
 const A = "acme-labeling";
 
-/** One planted defect per kind of violation, each with the policy, a rule ID and the resource that must be named. */
+/** The planted violations, each with the policy, a rule ID and the resource that must be named. */
 const PLANTED: { what: string; policy: string; ruleId: string; resource: string; mutate: (p: Plan) => void }[] = [
     {
         what: "the TLS deny removed",
@@ -92,8 +93,8 @@ const PLANTED: { what: string; policy: string; ruleId: string; resource: string;
 ];
 
 describe("enclave check", () => {
-    it.each([["acme-labeling"], ["evalcorp"], ["--security"]])("exits 0 on the example stack %s", async (arg) => {
-        const r = await runCli(["check", arg]);
+    it.each([[ACME], [EVALCORP], ["--security"]])("exits 0 on the fixture stack %s", async (arg) => {
+        const r = await runCli(["check", ...(arg === "--security" ? ["--security", "--security-spec", SECURITY_FIXTURE_FILE] : fixtureSpecArgs(arg))]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
         expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 40 policies, \d+ resources, no violations\n$/);

@@ -1,26 +1,24 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { checkPlan, type Violation } from "../guardrails/offline";
 import { ALL_POLICIES } from "../guardrails/rules";
-import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
+import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, sealedFixturePlan, securityFixturePlan } from "./support/fixtures";
 
 // Each policy of the pack (guardrails/rules) runs here through the offline harness (guardrails/offline.ts), the same functions
-// `pulumi preview --policy-pack policy` calls. Compliant cases: the example vendors' real plans (and a sealed one).
+// `pulumi preview --policy-pack policy` calls. Compliant cases: the fixture vendors' real plans (and a sealed one).
 // Non-compliant cases: one real plan with one planted defect. What this cannot prove: how the Pulumi engine fills the
 // arguments at a real preview (unknown values, engine-recorded property dependencies), nor AWS's own evaluation.
 
 const plans: Record<"acme" | "evalcorp" | "security" | "sealed", Plan> = {} as never;
 
 beforeAll(async () => {
-    const security = loadSecuritySpec();
-    const acme = loadVendorSpec(vendorSpecPath("acme-labeling"), "acme-labeling");
-    plans.acme = await planVendor(acme, security);
-    plans.evalcorp = await planVendor(loadVendorSpec(vendorSpecPath("evalcorp"), "evalcorp"), security);
-    plans.security = await planSecurity(security);
-    plans.sealed = await planVendor({ ...acme, sealed: true, sealedAt: "2026-11-23T12:00:00Z" }, security);
+    plans.acme = await fixturePlan(ACME);
+    plans.evalcorp = await fixturePlan(EVALCORP);
+    plans.security = await securityFixturePlan();
+    plans.sealed = await sealedFixturePlan(ACME);
+    ACME_KEY = plans.acme.resources.find((r) => r.type === "aws:kms/key:Key")!.outputs.arn as string;
 });
 
 type Json = Record<string, unknown>;
@@ -64,11 +62,12 @@ interface Case {
     expected: (p: Plan) => { policy?: string; name: string; message: string }[];
 }
 
-const A = "acme-labeling";
+const A = ACME;
 const ACME_GUIDELINES = "acme-labeling--guidelines--111122223333";
-const ACME_KEY = "arn:aws:kms:us-east-1:111122223333:key/fbffb6cf-76db-10c4-785c-d2608f21eccb";
-const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
-const BREAK_GLASS = "arn:aws:iam::111122223333:role/enclave-break-glass";
+/** The vendor key's ARN as the mocks derive it (read from the plan, not restated). */
+let ACME_KEY = "";
+const DEPLOYER = DEPLOYER_ROLE_ARN;
+const BREAK_GLASS = BREAK_GLASS_ROLE_ARN;
 
 const CASES: Case[] = [
     {

@@ -3,19 +3,18 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALARM_FILTERS } from "../iam/archive";
 import type { PolicyDocument, Statement } from "../iam/document";
-import { mockSecurityOutputs, planSecurity, planVendor } from "../plan/stacks";
+import { mockSecurityOutputs, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
-import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
+import { ACME, EVALCORP, fixturePlan, SEALED_AT, sealedFixturePlan, securityFixture, securityFixturePlan, vendorFixture } from "./support/fixtures";
 
-// The security invariants (docs/invariants.md, rules 1-37 where they apply to what the program
-// registers), asserted on the mock-runtime plans of both example vendors and the security stack. What this cannot
-// prove: that AWS accepts these inputs, that the real provider computes the same ids and ARNs as the mocks, that IAM
-// evaluates the documents as intended (see policies.test.ts), or anything about resources created outside this
-// program. A rule that holds here holds for these inputs, not for every spec.
+// The security invariants (docs/invariants.md, rules 1-37, numbered as the guardrail rule IDs Invariant-N, where they apply to
+// what the program registers), asserted on the mock-runtime plans of both fixture vendors and the security stack.
+// What this cannot prove: that AWS accepts these inputs, that the real provider computes the same ids and ARNs as the
+// mocks, that IAM evaluates the documents as intended (see policies.test.ts), or anything about resources created
+// outside this program. A rule that holds here holds for these inputs, not for every spec.
 
 const ROOT = path.join(__dirname, "..");
-const SEALED_AT = "2026-11-23T12:00:00Z";
 
 let securitySpec: SecuritySpec;
 const specs: Record<string, VendorSpec> = {};
@@ -25,15 +24,15 @@ let reordered: Plan;
 let sealed: Plan;
 
 beforeAll(async () => {
-    securitySpec = loadSecuritySpec(path.join(ROOT, "stacks", "security.yaml"));
-    for (const id of ["acme-labeling", "evalcorp"]) {
-        specs[id] = loadVendorSpec(path.join(ROOT, "stacks", `${id}.yaml`), id);
-        plans[id] = await planVendor(specs[id], securitySpec);
+    securitySpec = securityFixture();
+    for (const id of [ACME, EVALCORP]) {
+        specs[id] = vendorFixture(id);
+        plans[id] = await fixturePlan(id);
     }
-    security = await planSecurity(securitySpec);
-    const acme = specs["acme-labeling"];
+    security = await securityFixturePlan();
+    const acme = specs[ACME];
     reordered = await planVendor({ ...acme, datasets: [...acme.datasets].reverse() }, securitySpec);
-    sealed = await planVendor({ ...specs.evalcorp, sealed: true, sealedAt: SEALED_AT }, securitySpec);
+    sealed = await sealedFixturePlan(EVALCORP);
 });
 
 const vendorIds = () => Object.keys(plans);

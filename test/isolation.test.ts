@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockGeneratedSecret } from "../plan/mocks";
@@ -6,15 +5,15 @@ import { planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { VendorSpec } from "../config/schema";
+import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixtureFile, SECURITY_FIXTURE_FILE } from "./support/fixtures";
 
 // Isolation between the two example vendors, determinism and secret hygiene of the offline plan. What this cannot
 // prove: that AWS enforces the isolation the documents express (that needs IAM evaluation, see policies.test.ts), or
 // that real deployments keep secrets out of state files and logs - only that the plan JSON people read and share
 // does not contain them.
 
-const ROOT = path.join(__dirname, "..");
 const EVALCORP_EXTERNAL_ID = "evalcorp-7f3a9c1e2b4d";
-const IDS = ["acme-labeling", "evalcorp"] as const;
+const IDS = [ACME, EVALCORP] as const;
 type Id = (typeof IDS)[number];
 
 const specs = {} as Record<Id, VendorSpec>;
@@ -24,15 +23,15 @@ let acmeAgainText: string;
 let evalcorpAgainText: string;
 
 beforeAll(async () => {
-    const security = loadSecuritySpec(path.join(ROOT, "stacks", "security.yaml"));
-    for (const id of IDS) specs[id] = loadVendorSpec(path.join(ROOT, "stacks", `${id}.yaml`), id);
+    const security = loadSecuritySpec(SECURITY_FIXTURE_FILE);
+    for (const id of IDS) specs[id] = loadVendorSpec(fixtureFile(id), id);
     // acme, evalcorp, then both again: the second runs follow another stack's run in the same process, so any state
     // leaking between runs (config, mocks, secrets) would show up as a difference.
     for (const id of IDS) {
         plans[id] = await planVendor(specs[id], security);
         texts[id] = JSON.stringify(plans[id]);
     }
-    acmeAgainText = JSON.stringify(await planVendor(loadVendorSpec(path.join(ROOT, "stacks", "acme-labeling.yaml"), "acme-labeling"), security));
+    acmeAgainText = JSON.stringify(await planVendor(loadVendorSpec(fixtureFile(ACME), ACME), security));
     evalcorpAgainText = JSON.stringify(await planVendor(specs.evalcorp, security));
 });
 
@@ -95,7 +94,7 @@ describe("vendor isolation", () => {
             const own = [`role/enclave-${id}-vendor`, `role/enclave-${id}-workload`];
             for (const d of policyDocuments(plans[id])) {
                 for (const m of d.text.matchAll(/arn:aws:iam::111122223333:role\/[\w+=,.@/-]+/g)) {
-                    const allowed = [...own.map((r) => `arn:aws:iam::111122223333:${r}`), "arn:aws:iam::111122223333:role/enclave-deployer", "arn:aws:iam::111122223333:role/enclave-break-glass"];
+                    const allowed = [...own.map((r) => `arn:aws:iam::111122223333:${r}`), DEPLOYER_ROLE_ARN, BREAK_GLASS_ROLE_ARN];
                     expect(allowed, `${d.name}: ${m[0]}`).toContain(m[0]);
                 }
             }
@@ -116,7 +115,7 @@ describe("determinism", () => {
         const tracker = debuggable.debuggablePromise;
         const resourceStatics = pulumi.Resource as unknown as { stackTrace: unknown };
         const stackTrace = resourceStatics.stackTrace;
-        const security = loadSecuritySpec(path.join(ROOT, "stacks", "security.yaml"));
+        const security = loadSecuritySpec(SECURITY_FIXTURE_FILE);
         const previous = process.env.ENCLAVE_DEBUG;
         process.env.ENCLAVE_DEBUG = "1";
         try {

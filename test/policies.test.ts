@@ -15,14 +15,15 @@ import {
     type VendorPolicyInputs,
 } from "../iam/vendor";
 import type { AccessLevel } from "../config/schema";
+import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, LAB_ACCOUNT, SEALED_AT } from "./support/fixtures";
 
 // Unit tests of the pure policy builders, no Pulumi. What they cannot prove: that IAM evaluates these documents the
 // way the small Deny evaluator below does (it handles only the operators these builders emit, and no Allow side), or
 // that AWS accepts them (size limits, principals that must exist). The mock-runtime tests check the wiring.
 
-const ACCT = "111122223333";
-const DEPLOYER = `arn:aws:iam::${ACCT}:role/enclave-deployer`;
-const BREAK_GLASS = `arn:aws:iam::${ACCT}:role/enclave-break-glass`;
+const ACCT = LAB_ACCOUNT;
+const DEPLOYER = DEPLOYER_ROLE_ARN;
+const BREAK_GLASS = BREAK_GLASS_ROLE_ARN;
 const VENDOR_ROLE = `arn:aws:iam::${ACCT}:role/enclave-v1-vendor`;
 const WORKLOAD_ROLE = `arn:aws:iam::${ACCT}:role/enclave-v1-workload`;
 const KEY = `arn:aws:kms:us-east-1:${ACCT}:key/11111111-2222-3333-4444-555555555555`;
@@ -168,7 +169,7 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
     });
 
     it("the bucket policy alone holds the vendor roles to the dataset's access level: an allow-list, not a list of bad actions", () => {
-        // What the bucket layer must refuse even if an identity policy were widened: each layer must stop the vendor on its own.
+        // What the bucket layer must refuse even if an identity policy were widened.
         const NEVER = [
             "s3:DeleteObject",
             "s3:DeleteObjectVersion",
@@ -224,7 +225,7 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
 describe("IAM hygiene of identity documents (FSBP IAM.1/IAM.21, KMS.1/KMS.2, CKV_AWS_62/63/355)", () => {
     it("no Allow with '*' or service:* actions, no Resource '*', no iam:PassRole, in role policies and the boundary", () => {
         for (const sealed of [false, true]) {
-            const p = inputs([["r", "read"], ["rw", "read-write"]], { sealed, sealedAt: sealed ? "2026-11-23T12:00:00Z" : undefined, dataPath: "allow-list", egressCidrs: ["203.0.113.0/24"] });
+            const p = inputs([["r", "read"], ["rw", "read-write"]], { sealed, sealedAt: sealed ? SEALED_AT : undefined, dataPath: "allow-list", egressCidrs: ["203.0.113.0/24"] });
             for (const doc of [vendorRolePolicy(p), workloadRolePolicy(p), boundaryPolicy(p)]) {
                 for (const s of allows(doc)) {
                     for (const a of list(s.Action)) {
@@ -329,7 +330,7 @@ describe("network perimeter (rule 12)", () => {
 
     it("CKV_AWS_93: the deployer and break-glass keep PutBucketPolicy, DeleteBucket and DeleteObjectVersion from anywhere, sealed or not", () => {
         for (const sealed of [false, true]) {
-            const p = inputs([["r", "read"]], { sealed, sealedAt: sealed ? "2026-11-23T12:00:00Z" : undefined });
+            const p = inputs([["r", "read"]], { sealed, sealedAt: sealed ? SEALED_AT : undefined });
             const doc = dataBucketPolicy(p, "r");
             for (const who of [DEPLOYER, BREAK_GLASS]) {
                 for (const [action, resource] of [["s3:PutBucketPolicy", bucket("r")], ["s3:DeleteBucket", bucket("r")], ["s3:DeleteObjectVersion", `${bucket("r")}/k`]]) {
@@ -366,7 +367,6 @@ describe("bucket encryption (rule 6, FSBP S3.17)", () => {
 });
 
 describe("seal (rule 34) and unseal (rule 35)", () => {
-    const SEALED_AT = "2026-11-23T12:00:00Z";
     const open = inputs([["r", "read"], ["w", "write"]]);
     const sealed = { ...open, sealed: true, sealedAt: SEALED_AT };
 
@@ -456,7 +456,7 @@ describe("key policy (rules 16, 18, 19)", () => {
 
     it("break-glass may decrypt only through S3 of this account: the exact BreakGlassReadViaS3 statement", () => {
         for (const sealed of [false, true]) {
-            const doc = vendorKeyPolicy(inputs([["rw", "read-write"]], sealed ? { sealed: true, sealedAt: "2026-11-23T12:00:00Z" } : {}));
+            const doc = vendorKeyPolicy(inputs([["rw", "read-write"]], sealed ? { sealed: true, sealedAt: SEALED_AT } : {}));
             expect(bySid(doc, "BreakGlassReadViaS3")).toEqual({
                 Sid: "BreakGlassReadViaS3",
                 Effect: "Allow",

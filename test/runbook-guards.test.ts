@@ -6,7 +6,8 @@ import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runboo
 import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
 import type { DnsFirewallRuleGroup } from "../runbook/types";
-import { DNS_RULE_GROUP, KEY_ARN, makeFake, REPO, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
+import { DNS_RULE_GROUP, KEY_ARN, makeFake, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
+import { fixtureFile, fixtureText, SEALED_AT } from "./support/fixtures";
 
 afterAll(removeFakes);
 
@@ -16,7 +17,7 @@ afterAll(removeFakes);
 // instance-profile credentials really last, what Pulumi's preview reports, or when IAM/KMS/EC2 apply a policy.
 
 const V = "acme-labeling";
-const ORIGINAL_SPEC = fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8");
+const ORIGINAL_SPEC = fixtureText(V);
 
 
 describe("unseal waits until every session issued before the seal took effect has expired (fake clock and fake stack; does not prove AWS's credential lifetimes)", () => {
@@ -25,11 +26,11 @@ describe("unseal waits until every session issued before the seal took effect ha
     const PREFLIGHT_CALLS = ["checkTooling", "callerIdentity", "listStacks", `select:${V}`];
 
     it("max(spec sealedAt, deployed sealedAt, end of the latest seal run's verify-seal) + max(maxSessionSeconds, 6 h) + 5 min", () => {
-        const spec = loadVendorSpec(path.join(REPO, "stacks", "evalcorp.yaml"), "evalcorp");
+        const spec = loadVendorSpec(fixtureFile("evalcorp"), "evalcorp");
         expect(unsealNotBefore(3600, [])).toBeUndefined();
         expect(unsealNotBefore(3600, [{ at: "2026-11-23T12:00:00Z", source: "spec" }])?.notBefore.toISOString()).toBe("2026-11-23T18:05:00.000Z");
         expect(UNSEAL_WAIT_MS).toBe((6 * 3600 + 5 * 60) * 1000);
-        const sealed = { ...spec, sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const sealed = { ...spec, sealed: true, sealedAt: SEALED_AT };
         const line = (command: string, step: string, result: string, end: string, vendor = "evalcorp") =>
             ({ run: `${command}-x`, command, vendor, step, start: end, end, result, operator: "t" }) as JournalEntry;
         const journal = [
@@ -176,7 +177,7 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
     });
 
-    const spec = () => loadVendorSpec(path.join(REPO, "stacks", `${V}.yaml`), V);
+    const spec = () => loadVendorSpec(fixtureFile(V), V);
     const SG = urnOf(V, "aws:ec2/securityGroup:SecurityGroup", `${V}-network-endpoints-sg`);
     const ROLE = urnOf(V, "aws:iam/role:Role", `${V}-identity-vendor-role`);
     const DNS_RULE_TYPE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
@@ -332,7 +333,7 @@ describe("seal verification covers the key policy and the interface endpoints (f
     });
 
     it("findings, exact: missing roles, a revoke dated other than sealedAt, a seal Sid that allows, a missing spec'd endpoint, an endpoint outside the stack, a key policy without the seal, no vpcId output", () => {
-        const spec = { ...loadVendorSpec(path.join(REPO, "stacks", `${E}.yaml`), E), sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const spec = { ...loadVendorSpec(fixtureFile(E), E), sealed: true, sealedAt: SEALED_AT };
         const outputs = { keyArn: { value: KEY_ARN, secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: VPC, secret: false } };
         const t = targetsFor(spec, outputs);
         expect(t.interfaceServices).toEqual(["kms", "sts"]);
@@ -440,7 +441,7 @@ describe("seal verification covers the DNS firewall of the VPC (fake reads; does
     });
 
     it("findings: an ALERT rule lets queries through too, the catch-all must be there, the allow rule must exist to unseal, no vpcId output", () => {
-        const spec = { ...loadVendorSpec(path.join(REPO, "stacks", `${V}.yaml`), V), sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const spec = { ...loadVendorSpec(fixtureFile(V), V), sealed: true, sealedAt: SEALED_AT };
         const outputs = { keyArn: { value: KEY_ARN, secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: VPC, secret: false } };
         const t = targetsFor(spec, outputs);
         const o: Observed = { roles: {}, keyState: "Disabled", keyPolicy: null, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [] };

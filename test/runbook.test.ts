@@ -5,17 +5,19 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand, stepsFor, type Command } from "../runbook/runbook";
 import { backoffDelays } from "../runbook/retry";
-import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, REPO, type FakeOptions, removeFakes, UNSEAL_WAIT_MS, VPC, exitOf, steps } from "./support/runbookFake";
+import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, type FakeOptions, removeFakes, UNSEAL_WAIT_MS, VPC, exitOf, steps } from "./support/runbookFake";
+import { ACME, checkoutWithFixtures, escapeRegExp, FIXTURE_VENDOR_IDS, fixtureText, removeScratchCopies } from "./support/fixtures";
 
 afterAll(removeFakes);
+afterAll(removeScratchCopies);
 
 // These tests drive the breach runbook against an in-memory fake of StackOps and AwsReads (test/support/runbookFake.ts).
 // They prove the ORCHESTRATION: step order, the incident log, resume after a crash, refusals, retry with backoff, what
 // the evidence bundle holds. They do NOT prove AWS's behaviour (IAM propagation, KMS, S3, the tagging API) nor
 // Pulumi's (what `up`/`destroy` really change): the fake answers as the project's own policy builders say AWS would.
 
-const V = "acme-labeling";
-const ORIGINAL_SPEC = fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8");
+const V = ACME;
+const ORIGINAL_SPEC = fixtureText(V);
 
 
 describe("enclave seal / unseal (orchestration against a fake; does not prove AWS's behaviour)", () => {
@@ -88,7 +90,7 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
     it.each([
         ["seal", "security", /^"security" is the security stack, not a vendor; the runbook never seals or destroys the log archive$/],
         ["destroy", "security", /^"security" is the security stack/],
-        ["seal", "nope", /^unknown vendor "nope": there is no \S*stacks\/nope.yaml. Known vendors: acme-labeling, evalcorp.$/],
+        ["seal", "nope", new RegExp(`^unknown vendor "nope": there is no \\S*stacks/nope\\.yaml\\. Known vendors: ${escapeRegExp(FIXTURE_VENDOR_IDS.join(", "))}\\.$`)],
         ["unseal", "nope", /^unknown vendor "nope"/],
     ] as [Command, string, RegExp][])("%s %s is refused with exit 2 and no call", async (cmd, vendor, message) => {
         const f = makeFake();
@@ -327,6 +329,7 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
 describe("missing Pulumi CLI (real process on this machine, which has no pulumi; does not prove anything about AWS)", () => {
     it("`node bin/enclave.js seal acme-labeling` exits 1 with exactly one stderr line", () => {
         const incidents = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-incidents-"));
+        const REPO = checkoutWithFixtures();
         const r = spawnSync(process.execPath, [path.join(REPO, "bin", "enclave.js"), "seal", V], {
             cwd: REPO,
             encoding: "utf8",

@@ -7,16 +7,15 @@ import { diffPlans, renderPlanDiff, type PlanDiff } from "../plan/diff";
 // The only inputs a seal may change, per resource type: the same list the runbook's preview guard enforces.
 import { SEAL_FIELDS } from "../runbook/runbook";
 import { withSealState } from "../runbook/specFile";
-import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../config/load";
+import { ACME, fixtureFile, FIXTURE_VENDOR_IDS, SEALED_AT, securityFixture } from "./support/fixtures";
 import { vendorSpecSchema } from "../config/schema";
 import { parse } from "yaml";
 
-// The seal is desired state (sealed/sealedAt in the spec). For every example vendor, the offline plans of the same spec unsealed and sealed
+// The seal is desired state. For every fixture vendor, the offline plans of the same spec unsealed and sealed
 // differ only in the seal fields, in place. This proves what the program would ask Pulumi for; it cannot prove how the
 // AWS provider diffs (a replacement is inferred from which inputs change) nor how AWS applies or propagates it.
 
-const SEALED_AT = "2026-11-23T12:00:00Z";
-const security = loadSecuritySpec();
+const security = securityFixture();
 
 const specFrom = (text: string) => vendorSpecSchema.parse(parse(text));
 
@@ -34,8 +33,8 @@ const REPLACE_FIELDS = [
     ...["firewallRuleGroupId", "firewallDomainListId", "resourceId", "destinationArn", "resolverQueryLogConfigId"],
 ];
 
-describe.each(listVendorIds())("sealing %s is an in-place change of the seal fields only (offline plan; not AWS's behaviour)", (vendor) => {
-    const original = fs.readFileSync(vendorSpecPath(vendor), "utf8");
+describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal fields only (offline plan; not AWS's behaviour)", (vendor) => {
+    const original = fs.readFileSync(fixtureFile(vendor), "utf8");
     let unsealed: Plan;
     let sealed: Plan;
     let unsealedAgain: Plan;
@@ -109,7 +108,7 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
 
 describe("docs/seal-internals.md shows the real plan diff (generated text)", () => {
     it("holds renderPlanDiff's output for acme-labeling", async () => {
-        const original = fs.readFileSync(vendorSpecPath("acme-labeling"), "utf8");
+        const original = fs.readFileSync(fixtureFile(ACME), "utf8");
         const a = await planVendor(specFrom(original), security);
         const b = await planVendor(specFrom(withSealState(original, SEALED_AT)), security);
         const text = renderPlanDiff(diffPlans(a, b), "acme-labeling, sealed vs unsealed");

@@ -1,4 +1,4 @@
-// Proves the data perimeter by simulation: every policy comes from the offline PLANS of both example vendors
+// Proves the data perimeter by simulation: every policy comes from the offline PLANS of both fixture vendors
 // and the security stack (never rebuilt by hand), evaluated by iam-simulate through review/simulate.ts.
 //
 // What simulation cannot prove, and these tests therefore do not claim: that AWS has propagated a policy change
@@ -8,8 +8,7 @@
 // policies of principals outside the plan (deployer, break-glass, vendor-side and attacker principals are modelled
 // as allow-all in their own account, the worst case).
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
-import { planSecurity, planVendor } from "../plan/stacks";
+import { ACME, EVALCORP, fixturePlan, securityFixturePlan } from "./support/fixtures";
 import {
     ANONYMOUS,
     simulate,
@@ -26,7 +25,7 @@ import {
 import { S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS } from "../review/catalogue";
 
 let world: World;
-const VENDORS = ["acme-labeling", "evalcorp"] as const;
+const VENDORS = [ACME, EVALCORP] as const;
 const OTHER: Record<string, string> = { "acme-labeling": "evalcorp", evalcorp: "acme-labeling" };
 const ACCESS: Record<string, Record<string, string>> = {
     "acme-labeling": { guidelines: "read", "task-batches": "read", "labels-dropbox": "write" },
@@ -46,11 +45,9 @@ const ATTACKER_POLICY = {
 const OUTSIDE = { via: "internet" as const, sourceIp: "203.0.113.10" };
 
 beforeAll(async () => {
-    const security = loadSecuritySpec();
     const plans = [];
-    // One after another: the offline plan engine keeps global SDK state.
-    for (const id of VENDORS) plans.push(await planVendor(loadVendorSpec(vendorSpecPath(id), id), security));
-    plans.push(await planSecurity(security));
+    for (const id of VENDORS) plans.push(await fixturePlan(id));
+    plans.push(await securityFixturePlan());
     world = worldFromPlans(...plans);
 });
 

@@ -3,14 +3,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { withSealState, writeSealState } from "../runbook/specFile";
-import { vendorSpecPath } from "../config/load";
+import { ACME, fixtureFile, SEALED_AT } from "./support/fixtures";
 
 // The seal edits the operator's spec file, which is then committed: the diff must show the seal fields and nothing
 // else, whatever the file's line endings, byte-order mark or place (a symlink into a shared checkout). What this
 // cannot prove: how an editor or git's autocrlf setting later rewrites the file.
 
-const SEALED_AT = "2026-11-23T12:00:00Z";
-const original = fs.readFileSync(vendorSpecPath("acme-labeling"), "utf8");
+const original = fs.readFileSync(fixtureFile(ACME), "utf8");
 const dirs: string[] = [];
 const tempDir = () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), "spec-file-"));

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
+import { ACME, checkoutWithFixtures, EVALCORP, escapeRegExp, fixtureFile, FIXTURE_VENDOR_IDS, FIXTURES_DIR, fixtureText, removeScratchCopies, SECURITY_FIXTURE_FILE } from "./support/fixtures";
 
 // Table-driven validator tests: each malformed spec is a valid base spec with one mutation, and each expects the exact
 // one-line message (file, field, problem, value received, fix). What this cannot prove: that every spec the validator
@@ -12,8 +13,8 @@ import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
 // fix hints are the best advice - only that they are the documented ones and stay that way.
 
 const ROOT = path.join(__dirname, "..");
-const VENDOR_BASE = parse(fs.readFileSync(path.join(ROOT, "stacks", "acme-labeling.yaml"), "utf8"));
-const SECURITY_BASE = parse(fs.readFileSync(path.join(ROOT, "stacks", "security.yaml"), "utf8"));
+const VENDOR_BASE = parse(fixtureText(ACME));
+const SECURITY_BASE = parse(fs.readFileSync(SECURITY_FIXTURE_FILE, "utf8"));
 
 // Fix hints, verbatim from config/fields.ts: a change to a hint must be a deliberate change to these tests.
 const FIX = {
@@ -41,7 +42,7 @@ const FIX = {
 };
 const ID_CHARS = "may hold only lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen";
 const ANNOTATORS = "arn:aws:iam::444455556666:role/acme-annotators";
-const VENDOR_TEXT = fs.readFileSync(path.join(ROOT, "stacks", "acme-labeling.yaml"), "utf8");
+const VENDOR_TEXT = fixtureText(ACME);
 /** The example vendor's text with one line changed: numbers and tags must be written as YAML text to be tested. */
 function edit(from: string, to: string): string {
     if (!VENDOR_TEXT.includes(from)) throw new Error(`the example spec has no ${JSON.stringify(from)}`);
@@ -487,8 +488,8 @@ describe("malformed specs are refused with one exact line", () => {
     });
 
     it("a file inside the working directory is shown by its relative path", () => {
-        const rel = path.relative(process.cwd(), path.join(ROOT, "stacks", "no-such-vendor.yaml"));
-        const err = failureOf(() => loadVendorSpec(path.join(ROOT, "stacks", "no-such-vendor.yaml")));
+        const rel = path.relative(process.cwd(), path.join(FIXTURES_DIR, "no-such-vendor.yaml"));
+        const err = failureOf(() => loadVendorSpec(path.join(FIXTURES_DIR, "no-such-vendor.yaml")));
         expect(err.message.startsWith(`${rel}: no such vendor spec file.`)).toBe(true);
     });
 });
@@ -565,15 +566,16 @@ describe("valid edge cases are accepted with the defaults applied", () => {
         });
     });
 
-    it("the example specs in stacks/ load under their own names", () => {
-        expect(loadVendorSpec(path.join(ROOT, "stacks", "acme-labeling.yaml"), "acme-labeling").id).toBe("acme-labeling");
-        expect(loadVendorSpec(path.join(ROOT, "stacks", "evalcorp.yaml"), "evalcorp").network.dataPath).toBe("allow-list");
-        expect(loadSecuritySpec(path.join(ROOT, "stacks", "security.yaml")).archive.objectLockMode).toBe("COMPLIANCE");
+    it("the fixture specs load under their own names", () => {
+        expect(loadVendorSpec(fixtureFile(ACME), ACME).id).toBe(ACME);
+        expect(loadVendorSpec(fixtureFile(EVALCORP), EVALCORP).network.dataPath).toBe("allow-list");
+        expect(loadSecuritySpec(SECURITY_FIXTURE_FILE).archive.objectLockMode).toBe("COMPLIANCE");
     });
 });
 
 describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
-    const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin", "enclave.js"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ENCLAVE_DEBUG: "" } });
+    const run = (args: string[], root = ROOT) => spawnSync(process.execPath, [path.join(root, "bin", "enclave.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ENCLAVE_DEBUG: "" } });
+    afterAll(removeScratchCopies);
 
     it("plan --spec <bad file> names the file and the field", () => {
         const file = writeCase({ mutate: (s) => (s.network.cidr = "10.0.0.0/8") });
@@ -586,10 +588,12 @@ describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
     });
 
     it("an unknown vendor exits 2 with one line", () => {
-        const res = run(["plan", "no-such-vendor"]);
+        // The binary looks up ids in the stacks/ folder beside its code: a copy of the checkout holding the fixtures.
+        const res = run(["plan", "no-such-vendor"], checkoutWithFixtures());
         expect(res.status).toBe(2);
         expect(res.stdout).toBe("");
-        expect(res.stderr).toMatch(/^enclave: unknown vendor "no-such-vendor": there is no stacks\/no-such-vendor\.yaml\. Known vendors: [a-z0-9, -]*acme-labeling[a-z0-9, -]*\.\n$/);
+        const known = escapeRegExp(FIXTURE_VENDOR_IDS.join(", "));
+        expect(res.stderr).toMatch(new RegExp(`^enclave: unknown vendor "no-such-vendor": there is no stacks/no-such-vendor\\.yaml\\. Known vendors: ${known}\\.\n$`));
         expect(res.stderr).not.toMatch(/^\s+at /m);
     });
 });

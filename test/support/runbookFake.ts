@@ -18,6 +18,7 @@ import {
 import type { RunbookDeps, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../config/load";
 import type { VendorSpec } from "../../config/schema";
+import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
 
 // An in-memory stand-in for Pulumi and AWS, for testing the runbook's orchestration only. It applies a spec by
 // rendering the project's own policy builders into a fake account, and models eventual consistency as "the next N
@@ -32,8 +33,8 @@ export const VPC = "vpc-0fake";
 export const DNS_RULE_GROUP = "rslvr-frg-0fake";
 /** Seal time + 6 h (instance-profile credentials) + 5 min (clock skew): the earliest unseal after a seal at t. */
 export const UNSEAL_WAIT_MS = (6 * 3600 + 5 * 60) * 1000;
-const DEPLOYER = "arn:aws:iam::111122223333:role/enclave-deployer";
-const BREAK_GLASS = "arn:aws:iam::111122223333:role/enclave-break-glass";
+const DEPLOYER = DEPLOYER_ROLE_ARN;
+const BREAK_GLASS = BREAK_GLASS_ROLE_ARN;
 
 export class Crash extends Error {
     constructor(step: string) {
@@ -174,12 +175,12 @@ export function removeFakes(): void {
     for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** A temporary copy of stacks/ plus fresh incident and evidence folders, and a fake world deployed from the specs. */
+/** A temporary copy of the fixture specs (as its stacks folder) plus fresh incident and evidence folders, and a fake world deployed from the specs. */
 export function makeFake(opts: FakeOptions = {}): Fake {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-runbook-"));
     tempDirs.push(dir);
     const stacksDir = path.join(dir, "stacks");
-    fs.cpSync(path.join(REPO, "stacks"), stacksDir, { recursive: true });
+    fs.cpSync(FIXTURES_DIR, stacksDir, { recursive: true });
     const calls: string[] = [];
     const done: Record<string, number> = {};
     const sleeps: number[] = [];
@@ -294,7 +295,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async listStacks() {
             calls.push("listStacks");
-            return opts.stacks ?? ["security", "acme-labeling", "evalcorp"];
+            return opts.stacks ?? ["security", ...FIXTURE_VENDOR_IDS];
         },
         async select(name) {
             calls.push(`select:${name}`);

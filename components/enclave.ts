@@ -3,6 +3,7 @@ import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleA
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
 import type { VendorSpec } from "../config/schema";
 import type { SecurityOutputReadByVendors, SecurityStackOutputs } from "../contract/outputs";
+import { VENDOR_ENCLAVE_COMPONENT } from "../contract/tokens";
 import { EnclaveAccess } from "./access";
 import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
@@ -32,7 +33,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly audit: EnclaveAudit;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("enclave:vendor:VendorEnclave", name, {}, opts);
+        super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
         const { spec, security } = args;
         const id = spec.id;
         const acct = spec.account.id;

@@ -5,7 +5,7 @@
 // that a real `pulumi up` exports the same values (no Pulumi CLI here); the plans come from the SDK's mock runtime.
 import { beforeAll, describe, expect, it } from "vitest";
 import { securitySpecSchema, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "../config/schema";
-import { SECURITY_OUTPUT_KEYS, VENDOR_OUTPUT_KEYS } from "../contract/outputs";
+import { SECRET_VENDOR_OUTPUTS, SECURITY_OUTPUT_KEYS, VENDOR_OUTPUT_KEYS } from "../contract/outputs";
 import { TAG } from "../contract/tags";
 import { T } from "../contract/tokens";
 import { planRegion } from "../cost/estimate";
@@ -71,7 +71,7 @@ beforeAll(async () => {
 describe("vendor stack outputs", () => {
     it("export exactly the contract's keys, the external ID as a secret", () => {
         expect(Object.keys(allowPlan.outputs).sort()).toEqual([...VENDOR_OUTPUT_KEYS].sort());
-        expect(allowPlan.outputs.externalId).toBe("[secret]");
+        for (const key of SECRET_VENDOR_OUTPUTS) expect(allowPlan.outputs[key], key).toBe("[secret]");
     });
 
     it("carry the spec's account, region, data path, egress ranges and datasets (in the spec's order) exactly", () => {

@@ -2,6 +2,7 @@
 // between resources. The pack directory is what `pulumi preview --policy-pack guardrails` loads, so nothing here imports
 // from the rest of the repository except contract/, which is dependency-free and included in the pack's build.
 import type { PolicyResource } from "@pulumi/policy";
+import type { SecurityStackOutputs } from "../../contract/outputs";
 import type { Statement } from "../../contract/policy";
 import { LOG_ARCHIVE_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
 import { T } from "../../contract/tokens";
@@ -198,7 +199,7 @@ export interface Operators {
  */
 export function operatorsOf(resources: PolicyResource[], config: Operators): Operators {
     const ref = ofType(resources, T.stackReference)[0];
-    const outputs = (ref?.props?.outputs ?? {}) as Record<string, unknown>;
+    const outputs = (ref?.props?.outputs ?? {}) as { [K in keyof SecurityStackOutputs]?: unknown };
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
     return {
         deployerRoleArn: config.deployerRoleArn ?? str(outputs.deployerRoleArn),

@@ -25,8 +25,8 @@
 //   aws:PrincipalArn, kms:ViaService... are all supplied by us, see buildContext); it has no notion of a key's
 //   enabled state (handled here: a disabled key denies every KMS use at the "key" layer); it evaluates one request,
 //   so the S3 -> KMS call S3 makes on the caller's behalf for SSE-KMS objects is chained here (chainKms).
-import { buildContext, accountOf, serviceOf, ANONYMOUS, type Network, type SimRequest } from "./context";
 import { s3ServiceHost } from "../iam/document";
+import { accountOf, ANONYMOUS, buildContext, serviceOf, type Network, type SimRequest } from "./context";
 import { bucketOfResource, regionOfWorld, type PolicyDoc, type World } from "./world";
 
 // The world and the request context live in their own files; callers may import them from here as well.

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, vendorNames, vendorTags } from "../iam/names";
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
 import type { VendorSpec } from "../config/schema";
+import type { SecurityOutputReadByVendors, SecurityStackOutputs } from "../contract/outputs";
+import { VENDOR_ENCLAVE_COMPONENT } from "../contract/tokens";
 import { EnclaveAccess } from "./access";
 import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
@@ -9,15 +11,8 @@ import { EnclaveIdentity } from "./identity";
 import { EnclaveKey } from "./key";
 import { EnclaveNetwork } from "./network";
 
-/** The security stack's non-secret outputs that every vendor stack reads (see components/logArchive.ts). */
-export interface SecurityOutputs {
-    archiveBucketName: pulumi.Input<string>;
-    archiveBucketArn: pulumi.Input<string>;
-    accessLogBucketName: pulumi.Input<string>;
-    archiveKeyArn: pulumi.Input<string>;
-    deployerRoleArn: pulumi.Input<string>;
-    breakGlassRoleArn: pulumi.Input<string>;
-}
+/** The security stack's outputs that every vendor stack reads (contract/outputs.ts, components/logArchive.ts). */
+export type SecurityOutputs = { [K in SecurityOutputReadByVendors]: pulumi.Input<SecurityStackOutputs[K]> };
 
 export interface VendorEnclaveArgs {
     spec: VendorSpec;
@@ -38,7 +33,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly audit: EnclaveAudit;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("enclave:vendor:VendorEnclave", name, {}, opts);
+        super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
         const { spec, security } = args;
         const id = spec.id;
         const acct = spec.account.id;

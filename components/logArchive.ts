@@ -4,10 +4,12 @@ import { ALARM_FILTERS, accessLogBucketPolicy, alarmTopicPolicy, archiveBucketPo
 import { render } from "../iam/document";
 import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, logGroupArn, securityTags } from "../iam/names";
 import type { SecuritySpec } from "../config/schema";
+import type { SecurityStackOutputs } from "../contract/outputs";
 import { secureBucket } from "./secureBucket";
 
 const TRAIL_LOG_GROUP = "/enclave/security/account-trail";
-const ACCOUNT_TRAIL = "enclave-account-trail";
+export const ACCOUNT_TRAIL = "enclave-account-trail";
+export const ALARM_TOPIC = "enclave-security-alarms";
 
 /**
  * The central log archive, owned by the security stack so evidence survives every vendor's `pulumi destroy`.
@@ -118,7 +120,7 @@ export class LogArchive extends pulumi.ComponentResource {
             { parent: this, dependsOn: [archive.bucketPolicy, trailRolePolicy] },
         );
 
-        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: "enclave-security-alarms", kmsMasterKeyId: this.archiveKey.arn, tags }, { parent: this });
+        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: ALARM_TOPIC, kmsMasterKeyId: this.archiveKey.arn, tags }, { parent: this });
         new aws.sns.TopicPolicy(`${name}-alarms-policy`, { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => render(alarmTopicPolicy(arn, acct))) }, { parent: this });
         for (const f of ALARM_FILTERS) {
             const metricName = `enclave-${f.key}`;
@@ -150,8 +152,8 @@ export class LogArchive extends pulumi.ComponentResource {
     }
 }
 
-/** The outputs vendor stacks read through a StackReference. Non-secret by design. */
-export function securityStackOutputs(spec: SecuritySpec, archive: LogArchive) {
+/** The security stack's outputs (contract/outputs.ts); vendor stacks read them through a StackReference. Non-secret by design. */
+export function securityStackOutputs(spec: SecuritySpec, archive: LogArchive): { [K in keyof SecurityStackOutputs]: pulumi.Input<SecurityStackOutputs[K]> } {
     return {
         accountId: spec.account.id,
         region: spec.account.region,

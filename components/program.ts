@@ -1,9 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { vendorTags, securityTags } from "../iam/names";
+import { SECURITY_OUTPUTS_READ_BY_VENDORS, type SecurityOutputReadByVendors, type SecurityStackOutputs, type VendorStackOutputs } from "../contract/outputs";
+import { SECURITY_STACK } from "../contract/tags";
+import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
 import { LogArchive, securityStackOutputs } from "./logArchive";
+
+/** A stack's exports as the program returns them: each contract field as a plain value or an Output of it. */
+export type StackExports<O> = { [K in keyof O]: pulumi.Input<O[K]> };
 
 /**
  * An explicit provider pinned to the spec's account: `pulumi up` with credentials for any other account fails before
@@ -13,20 +18,32 @@ function pinnedProvider(name: string, accountId: string, region: string, tags: R
     return new aws.Provider(name, { region: region as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } });
 }
 
-export function vendorProgram(spec: VendorSpec) {
+/**
+ * The security outputs a vendor stack needs, read by their contract names. A missing one fails the deployment
+ * (requireOutput), and so does one that is not a non-empty string: every one of them is written into a policy.
+ */
+function readSecurityOutputs(ref: pulumi.StackReference): SecurityOutputs {
+    const read = (key: SecurityOutputReadByVendors): pulumi.Output<string> =>
+        ref.requireOutput(key).apply((value: unknown) => {
+            if (typeof value !== "string" || value === "") throw new Error(`the security stack's output ${key} is ${JSON.stringify(value)}, not a name or ARN. Fix: run \`pulumi up\` on the security stack first`);
+            return value;
+        });
+    const outputs = {} as Record<SecurityOutputReadByVendors, pulumi.Output<string>>;
+    for (const key of SECURITY_OUTPUTS_READ_BY_VENDORS) outputs[key] = read(key);
+    return outputs;
+}
+
+export function vendorProgram(spec: VendorSpec): StackExports<VendorStackOutputs> {
     const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id));
     const ref = new pulumi.StackReference(spec.securityStack);
-    const security: SecurityOutputs = {
-        archiveBucketName: ref.requireOutput("archiveBucketName") as pulumi.Output<string>,
-        archiveBucketArn: ref.requireOutput("archiveBucketArn") as pulumi.Output<string>,
-        accessLogBucketName: ref.requireOutput("accessLogBucketName") as pulumi.Output<string>,
-        archiveKeyArn: ref.requireOutput("archiveKeyArn") as pulumi.Output<string>,
-        deployerRoleArn: ref.requireOutput("deployerRoleArn") as pulumi.Output<string>,
-        breakGlassRoleArn: ref.requireOutput("breakGlassRoleArn") as pulumi.Output<string>,
-    };
-    const enclave = new VendorEnclave(spec.id, { spec, security }, { providers: { aws: provider } });
+    const enclave = new VendorEnclave(spec.id, { spec, security: readSecurityOutputs(ref) }, { providers: { aws: provider } });
     return {
         vendorId: spec.id,
+        accountId: spec.account.id,
+        region: spec.account.region,
+        dataPath: spec.network.dataPath,
+        egressCidrs: spec.network.vendorEgressCidrs,
+        datasets: spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketName: bucketName(spec.id, d.name, spec.account.id) })),
         sealed: spec.sealed,
         sealedAt: spec.sealedAt ?? null,
         vendorRoleArn: enclave.identity.vendorRole.arn,
@@ -36,13 +53,13 @@ export function vendorProgram(spec: VendorSpec) {
         keyArn: enclave.key.key.arn,
         vpcId: enclave.network.vpc.id,
         s3EndpointId: enclave.network.s3Endpoint.id,
-        buckets: Object.fromEntries(Object.entries(enclave.datasets).map(([name, d]) => [name, d.bucket.id])),
+        buckets: pulumi.all(Object.fromEntries(Object.entries(enclave.datasets).map(([name, d]) => [name, d.bucket.id]))),
         trailArn: enclave.audit.trail.arn,
     };
 }
 
-export function securityProgram(spec: SecuritySpec) {
-    const provider = pinnedProvider("security-aws", spec.account.id, spec.account.region, securityTags());
-    const archive = new LogArchive("security", { spec }, { providers: { aws: provider } });
+export function securityProgram(spec: SecuritySpec): StackExports<SecurityStackOutputs> {
+    const provider = pinnedProvider(`${SECURITY_STACK}-aws`, spec.account.id, spec.account.region, securityTags());
+    const archive = new LogArchive(SECURITY_STACK, { spec }, { providers: { aws: provider } });
     return securityStackOutputs(spec, archive);
 }

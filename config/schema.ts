@@ -1,12 +1,14 @@
 import { z } from "zod";
+import { ACCESS_LEVELS, DATA_PATHS } from "../contract/outputs";
+import { SECURITY_STACK } from "../contract/tags";
 import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from "./network";
 
 // Messages here state the problem only; the loader adds the file, the field, the value received and the fix from
 // config/fields.ts.
 
-export const SECURITY_STACK_NAME = "security";
+export const SECURITY_STACK_NAME = SECURITY_STACK;
 export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs"] as const;
-export const ACCESS_LEVELS = ["read", "write", "read-write"] as const;
+export { ACCESS_LEVELS };
 export const CLOUDWATCH_RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
@@ -115,7 +117,7 @@ export const vendorSpecSchema = z
                     .min(1, { error: "is below 1" })
                     .max(3, { error: "is above 3" })
                     .default(2),
-                dataPath: z.enum(["endpoint", "allow-list"], { error: "is not a data path" }).default("endpoint"),
+                dataPath: z.enum(DATA_PATHS, { error: "is not a data path" }).default("endpoint"),
                 vendorEgressCidrs: z.array(egressCidr, { error: "must be a list of CIDRs" }).max(20, { error: "has more than 20 ranges" }).default([]),
                 interfaceEndpoints: z
                     .array(z.enum(INTERFACE_ENDPOINT_SERVICES, { error: "is not an interface endpoint this toolkit supports" }), {

@@ -38,11 +38,32 @@ export const T = {
     logGroup: ["aws:cloudwatch/logGroup:LogGroup"],
     metricFilter: ["aws:cloudwatch/logMetricFilter:LogMetricFilter"],
     alarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
+    kmsAlias: ["aws:kms/alias:Alias"],
+    instanceProfile: ["aws:iam/instanceProfile:InstanceProfile"],
+    routeTableAssociation: ["aws:ec2/routeTableAssociation:RouteTableAssociation"],
+    snsTopic: ["aws:sns/topic:Topic"],
+    internetGateway: ["aws:ec2/internetGateway:InternetGateway"],
+    internetGatewayAttachment: ["aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"],
+    egressOnlyInternetGateway: ["aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"],
+    natGateway: ["aws:ec2/natGateway:NatGateway"],
+    eip: ["aws:ec2/eip:Eip"],
+    eipAssociation: ["aws:ec2/eipAssociation:EipAssociation"],
+    randomPassword: ["random:index/randomPassword:RandomPassword"],
+    stack: ["pulumi:pulumi:Stack"],
     stackReference: ["pulumi:pulumi:StackReference"],
     awsProvider: ["pulumi:providers:aws"],
 } as const;
 
 export type TokenKind = keyof typeof T;
+
+/** Every resource that gives a VPC a way to or from the internet: none may exist in an enclave. */
+export const INTERNET_PATH_KINDS = ["internetGateway", "internetGatewayAttachment", "egressOnlyInternetGateway", "natGateway", "eip", "eipAssociation"] as const satisfies readonly TokenKind[];
+export const INTERNET_PATH_TYPES: readonly string[] = INTERNET_PATH_KINDS.flatMap((k) => T[k]);
+
+/** Prefix of this toolkit's own component types (`enclave:vendor:Key`, `enclave:security:LogArchive`, ...). */
+export const COMPONENT_PREFIX = "enclave:";
+/** The vendor enclave's root component: the parent of every vendor component. */
+export const VENDOR_ENCLAVE_COMPONENT = "enclave:vendor:VendorEnclave";
 
 /** The canonical (first) spelling of each kind, for code that registers or looks up one type. */
 export const TOKEN = Object.fromEntries(Object.entries(T).map(([k, v]) => [k, v[0]])) as { readonly [K in TokenKind]: (typeof T)[K][0] };

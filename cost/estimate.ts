@@ -1,3 +1,5 @@
+import type { SecurityStackOutputs, VendorStackOutputs } from "../contract/outputs";
+import { T } from "../contract/tokens";
 import type { Plan, PlanResource } from "../plan/types";
 import { HOURS_PER_MONTH, PRICES_AS_OF, pricesFor, type Price, type RegionPrices } from "./prices";
 
@@ -84,17 +86,15 @@ export interface CostEstimate {
     pricesAsOf: string;
 }
 
-const ofType = (plan: Plan, type: string): PlanResource[] => plan.resources.filter((r) => r.type === type);
+const ofType = (plan: Plan, types: readonly string[]): PlanResource[] => plan.resources.filter((r) => types.includes(r.type));
 
-/** The region the plan deploys to: its explicit AWS provider's, else the region in its KMS key ARN. */
+/** The region the plan deploys to: the `region` both stack contracts export, else its explicit AWS provider's. */
 export function planRegion(plan: Plan): string {
-    const provider = ofType(plan, "pulumi:providers:aws").find((r) => typeof r.inputs.region === "string");
+    const exported = (plan.outputs as Partial<Pick<VendorStackOutputs | SecurityStackOutputs, "region">>).region;
+    if (typeof exported === "string") return exported;
+    const provider = ofType(plan, T.awsProvider).find((r) => typeof r.inputs.region === "string");
     if (provider) return provider.inputs.region as string;
-    const arn = ofType(plan, "aws:kms/key:Key")
-        .map((k) => k.outputs.arn)
-        .find((a): a is string => typeof a === "string");
-    if (arn) return arn.split(":")[3];
-    throw new Error(`plan ${plan.stack} names no region (no AWS provider with a region, no KMS key ARN)`);
+    throw new Error(`plan ${plan.stack} names no region (no region output, no AWS provider with a region)`);
 }
 
 function isDataOnlyTrail(trail: PlanResource): boolean {
@@ -105,30 +105,30 @@ function isDataOnlyTrail(trail: PlanResource): boolean {
 
 /** Counts what the plan would really create, by resource type. */
 export function inventoryFromPlan(plan: Plan): Inventory {
-    const endpoints = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
+    const endpoints = ofType(plan, T.endpoint);
     const interfaces = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
-    const trails = ofType(plan, "aws:cloudtrail/trail:Trail");
-    const flowLogs = ofType(plan, "aws:ec2/flowLog:FlowLog");
+    const trails = ofType(plan, T.trail);
+    const flowLogs = ofType(plan, T.flowLog);
     return {
         region: planRegion(plan),
-        kmsKeys: ofType(plan, "aws:kms/key:Key").length,
+        kmsKeys: ofType(plan, T.key).length,
         interfaceEndpointAzs: interfaces.map((e) => (Array.isArray(e.inputs.subnetIds) ? e.inputs.subnetIds.length : 0)),
         gatewayEndpoints: endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway").length,
-        natGateways: ofType(plan, "aws:ec2/natGateway:NatGateway").length,
-        publicIpv4: ofType(plan, "aws:ec2/eip:Eip").length,
+        natGateways: ofType(plan, T.natGateway).length,
+        publicIpv4: ofType(plan, T.eip).length,
         dataEventTrails: trails.filter(isDataOnlyTrail).length,
         managementEventTrails: trails.filter((t) => !isDataOnlyTrail(t)).length,
         flowLogsToS3: flowLogs.filter((f) => f.inputs.logDestinationType === "s3").length,
         flowLogsToCloudWatch: flowLogs.filter((f) => f.inputs.logDestinationType !== "s3").length,
-        dnsFirewalledVpcs: ofType(plan, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation").length,
-        dnsFirewallDomains: ofType(plan, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").reduce(
+        dnsFirewalledVpcs: ofType(plan, T.dnsAssociation).length,
+        dnsFirewallDomains: ofType(plan, T.dnsDomainList).reduce(
             (n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0),
             0,
         ),
-        dnsQueryLogsToS3: ofType(plan, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig").filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
-        datasetBuckets: ofType(plan, "aws:s3/bucket:Bucket").length,
-        accessLoggedBuckets: ofType(plan, "aws:s3/bucketLogging:BucketLogging").length,
-        logGroups: ofType(plan, "aws:cloudwatch/logGroup:LogGroup").length,
+        dnsQueryLogsToS3: ofType(plan, T.dnsQueryLog).filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
+        datasetBuckets: ofType(plan, T.bucket).length,
+        accessLoggedBuckets: ofType(plan, T.logging).length,
+        logGroups: ofType(plan, T.logGroup).length,
     };
 }
 

@@ -1,26 +1,13 @@
 // Typed IAM policy documents. Every builder in this folder is a pure function from plain strings to one of these, so
 // documents can be unit-tested and fed to an IAM simulator without running Pulumi.
 
-export type ConditionValue = string | string[] | boolean;
-export type Condition = Record<string, Record<string, ConditionValue>>;
-export type Principal = "*" | { AWS?: string | string[]; Service?: string | string[] };
+import type { Condition, ConditionValue, PolicyDocument as AnyPolicyDocument, Principal, WrittenPolicy, WrittenStatement } from "../contract/policy";
 
-export interface Statement {
-    Sid: string;
-    Effect: "Allow" | "Deny";
-    Principal?: Principal;
-    /** Exactly one of Action and NotAction (policy() refuses a statement with both or neither). */
-    Action?: string | string[];
-    NotAction?: string | string[];
-    Resource?: string | string[];
-    NotResource?: string | string[];
-    Condition?: Condition;
-}
-
-export interface PolicyDocument {
-    Version: "2012-10-17";
-    Statement: Statement[];
-}
+// The document shape itself is contract/policy.ts, shared with the pack, the review harness and the runbook. Here,
+// `Statement` and `PolicyDocument` are what the builders write: every statement named, Version 2012-10-17.
+export type { Condition, ConditionValue, Principal };
+export type Statement = WrittenStatement;
+export type PolicyDocument = WrittenPolicy;
 
 export function policy(statements: (Statement | false | undefined)[]): PolicyDocument {
     const kept = statements.filter((s): s is Statement => Boolean(s));
@@ -37,29 +24,9 @@ export function render(doc: PolicyDocument): string {
     return JSON.stringify(doc);
 }
 
-/** A policy document as read back from a plan or an AWS API: loosely typed, Statement always a list. */
-export interface ParsedPolicy {
-    Version?: string;
-    Statement: Record<string, unknown>[];
-}
-
-/**
- * Reads a policy document from a plan input (JSON string), an API answer or an object; undefined when the value is
- * not one (absent, redacted, not JSON, no Statement). IAM allows a single statement object: it becomes a list.
- */
-export function parsePolicyDocument(value: unknown): ParsedPolicy | undefined {
-    let doc: unknown = value;
-    if (typeof value === "string") {
-        try {
-            doc = JSON.parse(value);
-        } catch {
-            return undefined;
-        }
-    }
-    if (!doc || typeof doc !== "object" || !("Statement" in doc)) return undefined;
-    const st = (doc as { Statement: unknown }).Statement;
-    return { ...(doc as object), Statement: (Array.isArray(st) ? st : [st]) as Record<string, unknown>[] };
-}
+/** A policy document as read back from a plan or an AWS API: Statement always a list, Sids not guaranteed. */
+export type ParsedPolicy = AnyPolicyDocument;
+export { parsePolicyDocument } from "../contract/policy";
 
 export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"];
 export const S3_LIST_ACTIONS = ["s3:ListBucket"];

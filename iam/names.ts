@@ -1,10 +1,9 @@
 import type { AccessLevel } from "../config/schema";
+import { LOG_ARCHIVE_ROLE, MANAGED_BY, SECURITY_STACK, TAG } from "../contract/tags";
 
 // Physical names are derived from stable keys only (vendor id, dataset name, account, region), never from list
 // positions, so that reordering a spec changes nothing and every ARN is known before anything is created. Known ARNs
 // also break the role <-> key <-> bucket policy cycle: a key policy can name a role that is created in the same run.
-
-export const MANAGED_BY = "vendor-enclaves";
 
 export interface VendorNames {
     vendorRole: string;
@@ -68,13 +67,13 @@ export const archivePrefixes = {
 export type Tags = Record<string, string>;
 
 export function vendorTags(vendorId: string): Tags {
-    return { "enclave:vendor": vendorId, "enclave:managed-by": MANAGED_BY };
+    return { [TAG.vendor]: vendorId, [TAG.managedBy]: MANAGED_BY };
 }
 
 export function datasetTags(vendorId: string, dataset: string, access: AccessLevel): Tags {
-    return { ...vendorTags(vendorId), "enclave:dataset": dataset, "enclave:access": access };
+    return { ...vendorTags(vendorId), [TAG.dataset]: dataset, [TAG.access]: access };
 }
 
 export function securityTags(): Tags {
-    return { "enclave:vendor": "security", "enclave:managed-by": MANAGED_BY, "enclave:role": "log-archive" };
+    return { [TAG.vendor]: SECURITY_STACK, [TAG.managedBy]: MANAGED_BY, [TAG.role]: LOG_ARCHIVE_ROLE };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TOKEN } from "../contract/tokens";
 import { createMocks, type MockContext, type MockRecorder } from "./mocks";
 import { PROJECT, SECRET_PLACEHOLDER, type Plan, type PlanResource } from "./types";
 
@@ -232,11 +233,11 @@ function assemble(stack: string, regs: Registration[], recorder: MockRecorder, o
         return parent ? [...chain(parent), r.type] : [r.type];
     };
     const urnOf = new Map(regs.map((r) => [r.mockUrn, engineUrn(stack, chain(r), r.name)]));
-    const stackUrn = engineUrn(stack, ["pulumi:pulumi:Stack"], `${PROJECT}-${stack}`);
+    const stackUrn = engineUrn(stack, [TOKEN.stack], `${PROJECT}-${stack}`);
     const resources: PlanResource[] = [
         {
             urn: stackUrn,
-            type: "pulumi:pulumi:Stack",
+            type: TOKEN.stack,
             name: `${PROJECT}-${stack}`,
             parent: null,
             custom: false,

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import type { SecurityStackOutputs } from "../contract/outputs";
+import { TOKEN } from "../contract/tokens";
 
 /** Deterministic hex from a resource's identity: the same spec always gives the same ids, ARNs and plan bytes. */
 export function stableHex(seed: string, length: number): string {
@@ -13,7 +15,7 @@ export function mockUuid(seed: string): string {
 
 /** The key id the mock gives a KMS key registered under `name`. */
 export function mockKeyId(name: string): string {
-    return mockUuid(`aws:kms/key:Key:${name}`);
+    return mockUuid(`${TOKEN.key}:${name}`);
 }
 
 /** The value the mock gives every generated external ID: tests and the simulator can use it; plans show "[secret]". */
@@ -25,7 +27,7 @@ export interface MockContext {
     accountId: string;
     region: string;
     /** Outputs returned for any StackReference read (the security stack's). */
-    stackReferenceOutputs: Record<string, unknown>;
+    stackReferenceOutputs: Partial<SecurityStackOutputs>;
 }
 
 type State = Record<string, unknown>;
@@ -43,50 +45,50 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
         return { id, state: { id, arn: `arn:aws:ec2:${region}:${acct}:${prefixResource[prefix] ?? prefix}/${id}`, ownerId: acct } };
     };
     switch (type) {
-        case "aws:s3/bucket:Bucket": {
+        case TOKEN.bucket: {
             const bucket = (inputs.bucket as string | undefined) ?? `${name}-${stableHex(seed, 7)}`;
             return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
         }
-        case "aws:kms/key:Key": {
+        case TOKEN.key: {
             const keyId = mockUuid(seed);
             return { id: keyId, state: { keyId, arn: `arn:aws:kms:${region}:${acct}:key/${keyId}` } };
         }
-        case "aws:kms/alias:Alias":
+        case TOKEN.kmsAlias:
             return { id: inputs.name as string, state: { arn: `arn:aws:kms:${region}:${acct}:${inputs.name}`, targetKeyArn: `arn:aws:kms:${region}:${acct}:key/${inputs.targetKeyId}` } };
-        case "aws:iam/role:Role":
+        case TOKEN.role:
             return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:role/${named}`, uniqueId: `AROA${stableHex(seed, 17).toUpperCase()}` } };
-        case "aws:iam/policy:Policy":
+        case TOKEN.managedPolicy:
             return { id: `arn:aws:iam::${acct}:policy/${named}`, state: { name: named, arn: `arn:aws:iam::${acct}:policy/${named}`, policyId: `ANPA${stableHex(seed, 17).toUpperCase()}` } };
-        case "aws:iam/instanceProfile:InstanceProfile":
+        case TOKEN.instanceProfile:
             return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:instance-profile/${named}` } };
-        case "aws:iam/rolePolicy:RolePolicy":
+        case TOKEN.rolePolicy:
             return { id: `${inputs.role}:${inputs.name}`, state: {} };
-        case "aws:ec2/vpc:Vpc":
+        case TOKEN.vpc:
             return ec2("vpc");
-        case "aws:ec2/subnet:Subnet":
+        case TOKEN.subnet:
             return ec2("subnet");
-        case "aws:ec2/routeTable:RouteTable":
+        case TOKEN.routeTable:
             return ec2("rtb");
-        case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+        case TOKEN.routeTableAssociation:
             return ec2("rtbassoc");
-        case "aws:ec2/securityGroup:SecurityGroup":
-        case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+        case TOKEN.sg:
+        case TOKEN.defaultSg:
             return ec2("sg");
-        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+        case TOKEN.endpoint:
             return ec2("vpce");
-        case "aws:ec2/flowLog:FlowLog":
+        case TOKEN.flowLog:
             return ec2("fl");
-        case "aws:cloudtrail/trail:Trail":
+        case TOKEN.trail:
             return { id: named, state: { name: named, arn: `arn:aws:cloudtrail:${region}:${acct}:trail/${named}`, homeRegion: region } };
-        case "aws:cloudwatch/logGroup:LogGroup":
+        case TOKEN.logGroup:
             return { id: named, state: { name: named, arn: `arn:aws:logs:${region}:${acct}:log-group:${named}` } };
-        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        case TOKEN.alarm:
             return { id: named, state: { arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${named}` } };
-        case "aws:cloudwatch/logMetricFilter:LogMetricFilter":
+        case TOKEN.metricFilter:
             return { id: named, state: {} };
-        case "aws:sns/topic:Topic":
+        case TOKEN.snsTopic:
             return { id: `arn:aws:sns:${region}:${acct}:${named}`, state: { name: named, arn: `arn:aws:sns:${region}:${acct}:${named}` } };
-        case "random:index/randomPassword:RandomPassword":
+        case TOKEN.randomPassword:
             return { id: "none", state: { result: mockGeneratedSecret(name) } };
         default:
             // Bucket side resources (versioning, policy, ...), topic policies: AWS ids them by the bucket or topic.
@@ -112,7 +114,7 @@ export function createMocks(ctx: MockContext, recorder: MockRecorder): pulumi.ru
     return {
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
             let result: { id: string | undefined; state: State };
-            if (args.type === "pulumi:pulumi:StackReference") {
+            if (args.type === TOKEN.stackReference) {
                 result = { id: args.name, state: { name: args.name, outputs: ctx.stackReferenceOutputs, secretOutputNames: [] } };
             } else if (args.type.startsWith("pulumi:providers:")) {
                 result = { id: `${args.name}-provider`, state: args.inputs };

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import { parsePolicyDocument } from "../iam/document";
 import { CliError, EXIT } from "../contract/errors";
+import { ACCESS_LEVELS, DATA_PATHS, type VendorStackOutputs } from "../contract/outputs";
 import { fieldName, valueAt } from "../config/fieldPath";
 import { PROJECT, SECRET_PLACEHOLDER, type Plan } from "./types";
 
@@ -42,15 +43,52 @@ const planSchema = z.looseObject({
 
 const roleArn = z.string({ error: "must be an IAM role ARN" }).regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: "is not an IAM role ARN" });
 
-/** The outputs `access` and `diff` read from a vendor plan. */
-const vendorOutputsSchema = z.looseObject({
+const vendorOutputFields = {
     vendorId: nonEmpty("the vendor id"),
+    accountId: z.string({ error: "must be a string of 12 digits" }).regex(/^\d{12}$/, { error: "is not an AWS account id (12 digits)" }),
+    region: nonEmpty("the region"),
+    dataPath: z.enum(DATA_PATHS, { error: `must be one of ${DATA_PATHS.join(", ")}` }),
+    egressCidrs: z.array(z.string({ error: "must be a CIDR string" }), { error: "must be a list of CIDRs" }),
+    datasets: z.array(
+        z.looseObject({
+            name: nonEmpty("the dataset name"),
+            access: z.enum(ACCESS_LEVELS, { error: `must be one of ${ACCESS_LEVELS.join(", ")}` }),
+            bucketName: nonEmpty("the dataset's bucket name"),
+        }),
+        { error: "must be a list of {name, access, bucketName}" },
+    ),
+    sealed: z.boolean({ error: "must be true or false" }),
+    sealedAt: z.string({ error: "must be a timestamp or null" }).nullable(),
     vendorRoleArn: roleArn,
     workloadRoleArn: roleArn,
+    workloadInstanceProfile: nonEmpty("the workload instance profile"),
+    externalId: z.string({ error: "must be a string (\"[secret]\" in a plan)" }),
     keyArn: z.string({ error: "must be a KMS key ARN" }).regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/\S+$/, { error: "is not a KMS key ARN" }),
+    vpcId: nonEmpty("the VPC id"),
     s3EndpointId: nonEmpty("the S3 endpoint id"),
     buckets: z.record(z.string(), z.string(), { error: "must map dataset names to bucket names" }),
-});
+    trailArn: nonEmpty("the vendor trail ARN"),
+} satisfies Record<keyof VendorStackOutputs, z.ZodType>;
+
+/** The vendor stack's outputs (contract/outputs.ts) as a schema: what `access`, `diff`, the summary and the cost read. */
+const vendorOutputsSchema = z.looseObject(vendorOutputFields);
+
+/**
+ * The vendor stack's outputs of a plan, checked against the contract; undefined for a plan that is not a vendor's
+ * (the security stack's). Throws naming the first field that breaks the contract (a plan from an older version or
+ * edited by hand): readers never guess a missing fact from ARNs or policy text.
+ */
+export function vendorOutputs(plan: Plan): VendorStackOutputs | undefined {
+    if (plan.outputs.vendorRoleArn === undefined) return undefined;
+    const result = vendorOutputsSchema.safeParse(plan.outputs);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const value = valueAt(plan.outputs, issue.path);
+        throw new Error(`plan ${plan.stack}: outputs.${fieldName(issue.path)} ${value === undefined ? "is missing" : issue.message} (the vendor stack outputs of contract/outputs.ts)`);
+    }
+    const outputs: VendorStackOutputs = result.data;
+    return outputs;
+}
 
 /** Inputs that hold IAM policy documents (JSON text in the plan). */
 const POLICY_INPUTS = ["policy", "assumeRolePolicy"];

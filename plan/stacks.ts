@@ -1,4 +1,6 @@
+import { ACCOUNT_TRAIL, ALARM_TOPIC } from "../components/logArchive";
 import { securityProgram, vendorProgram } from "../components/program";
+import type { SecurityStackOutputs } from "../contract/outputs";
 import { accessLogBucketName, archiveBucketName } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { SECURITY_STACK_NAME } from "../config/schema";
@@ -10,7 +12,7 @@ import type { Plan } from "./types";
  * What the security stack would export, computed from its spec the way the mocks name things, so a vendor plan
  * renders real-looking archive ARNs without the security stack having been run.
  */
-export function mockSecurityOutputs(security: SecuritySpec): Record<string, string> {
+export function mockSecurityOutputs(security: SecuritySpec): SecurityStackOutputs {
     const acct = security.account.id;
     const region = security.account.region;
     const keyId = mockKeyId("security-archive-key");
@@ -24,6 +26,8 @@ export function mockSecurityOutputs(security: SecuritySpec): Record<string, stri
         archiveKeyArn: `arn:aws:kms:${region}:${acct}:key/${keyId}`,
         deployerRoleArn: security.deployerRoleArn,
         breakGlassRoleArn: security.breakGlassRoleArn,
+        accountTrailArn: `arn:aws:cloudtrail:${region}:${acct}:trail/${ACCOUNT_TRAIL}`,
+        alarmTopicArn: `arn:aws:sns:${region}:${acct}:${ALARM_TOPIC}`,
     };
 }
 

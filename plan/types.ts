@@ -22,6 +22,7 @@ export interface Plan {
     project: string;
     stack: string;
     resources: PlanResource[];
+    /** The stack's exports: VendorStackOutputs or SecurityStackOutputs (contract/outputs.ts); plan/read.ts vendorOutputs reads them checked. */
     outputs: Record<string, unknown>;
 }
 

@@ -1,6 +1,8 @@
-// Review tooling only: the Pulumi program (index.ts, components/, iam/, spec/, plan/) never imports this folder.
-// @cloud-copilot/iam-simulate is an AGPL devDependency: it is loaded lazily by loadSimulator() so that a production
-// install (no dev deps) can still run every other command, and `enclave access` fails with one clear line.
+// Review tooling only: the Pulumi program (index.ts, components/, iam/, config/, contract/, plan/) never imports this
+// folder. @cloud-copilot/iam-simulate is an AGPL devDependency: it is loaded lazily by loadSimulator() so that a
+// production install (no dev deps) can still run every other command, and `enclave access` fails with one clear line.
+// This file runs one request through iam-simulate and interprets the answer; the world it runs in (policies and
+// vendor facts from plans) is review/world.ts, the request context AWS would attach is review/context.ts.
 //
 // What this harness models, and what it cannot prove
 // - Policies come FROM A PLAN (plan/types.ts), never rebuilt by hand: inline RolePolicy documents, the permissions
@@ -23,10 +25,13 @@
 //   aws:PrincipalArn, kms:ViaService... are all supplied by us, see buildContext); it has no notion of a key's
 //   enabled state (handled here: a disabled key denies every KMS use at the "key" layer); it evaluates one request,
 //   so the S3 -> KMS call S3 makes on the caller's behalf for SSE-KMS objects is chained here (chainKms).
-import type { Plan, PlanResource } from "../plan/types";
-import { SECRET_PLACEHOLDER } from "../plan/types";
-import { hostInCidr } from "../config/network";
-import { parsePolicyDocument } from "../iam/document";
+import { s3ServiceHost } from "../iam/document";
+import { accountOf, ANONYMOUS, buildContext, serviceOf, type Network, type SimRequest } from "./context";
+import { bucketOfResource, regionOfWorld, type PolicyDoc, type World } from "./world";
+
+// The world and the request context live in their own files; callers may import them from here as well.
+export { ANONYMOUS, buildContext, type Network, type SimRequest } from "./context";
+export { vendorFacts, worldFromPlans, type BucketModel, type EndpointModel, type KeyModel, type PolicyDoc, type RoleModel, type VendorFacts, type World } from "./world";
 
 type IamSimulate = typeof import("@cloud-copilot/iam-simulate");
 
@@ -57,241 +62,12 @@ async function importSimulator(name: string): Promise<IamSimulate> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The world: every policy of one or more plans (vendor stacks and the security stack), indexed by ARN / id.
-
-export interface PolicyDoc {
-    Version: string;
-    Statement: Record<string, unknown>[];
-}
-export interface RoleModel {
-    arn: string;
-    name: string;
-    trust?: PolicyDoc;
-    /** Inline role policies (aws:iam/rolePolicy:RolePolicy) by name. */
-    identity: { name: string; policy: PolicyDoc }[];
-    boundary?: { name: string; policy: PolicyDoc };
-    maxSessionDuration?: number;
-}
-export interface BucketModel {
-    arn: string;
-    name: string;
-    policy?: PolicyDoc;
-    /** Default SSE-KMS key of the bucket, if any. */
-    keyArn?: string;
-    tags: Record<string, string>;
-}
-export interface KeyModel {
-    arn: string;
-    policy?: PolicyDoc;
-    enabled: boolean;
-    tags: Record<string, string>;
-}
-export interface EndpointModel {
-    id: string;
-    /** "s3", "kms", "sts", "logs", ... (last part of the service name). */
-    service: string;
-    vpcId?: string;
-    policy?: PolicyDoc;
-}
-/** What a vendor plan exports, plus the network facts request contexts need. */
-export interface VendorFacts {
-    vendorId: string;
-    accountId: string;
-    region: string;
-    vendorRoleArn: string;
-    workloadRoleArn: string;
-    keyArn: string;
-    s3EndpointId: string;
-    vpcId?: string;
-    vpcCidr?: string;
-    /** dataset name -> bucket ARN */
-    buckets: Record<string, string>;
-    /** The vendor's allow-listed egress ranges (allow-list mode), read from the bucket policy's perimeter. */
-    egressCidrs: string[];
-    sealed: boolean;
-    sealedAt?: string;
-    deployerRoleArn?: string;
-    breakGlassRoleArn?: string;
-    archiveBucketArn?: string;
-    trailArn?: string;
-    flowLogArn?: string;
-    /** Interface endpoints of the enclave by service ("kms", "sts", "logs"). */
-    interfaceEndpoints: Record<string, string>;
-}
-export interface World {
-    roles: Map<string, RoleModel>;
-    buckets: Map<string, BucketModel>;
-    keys: Map<string, KeyModel>;
-    endpoints: Map<string, EndpointModel>;
-    vendors: VendorFacts[];
-    /** The value a "right" external ID has in this world: plans redact it to "[secret]", so that string it is. */
-    externalIdPlaceholder: string;
-}
-
-const parseDoc = (v: unknown, where: string): PolicyDoc | undefined => {
-    if (v === undefined || v === null || v === "") return undefined;
-    if (v === SECRET_PLACEHOLDER) throw new Error(`${where}: the policy is redacted as "[secret]" in the plan; nothing can be simulated from it`);
-    const doc = parsePolicyDocument(v);
-    if (!doc) throw new Error(`${where}: not a policy document`);
-    return doc as unknown as PolicyDoc;
-};
-const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-
-/** Builds the world from plans (`enclave plan --json` output or planVendor/planSecurity results). */
-export function worldFromPlans(...plans: Plan[]): World {
-    const world: World = { roles: new Map(), buckets: new Map(), keys: new Map(), endpoints: new Map(), vendors: [], externalIdPlaceholder: SECRET_PLACEHOLDER };
-    for (const plan of plans) addPlan(world, plan);
-    return world;
-}
-
-function addPlan(world: World, plan: Plan): void {
-    const byType = (t: string) => plan.resources.filter((r) => r.type === t);
-    const policiesByArn = new Map<string, PlanResource>();
-    for (const p of byType("aws:iam/policy:Policy")) policiesByArn.set(String(p.outputs.arn ?? p.outputs.id), p);
-    const roleByName = new Map<string, RoleModel>();
-    for (const r of byType("aws:iam/role:Role")) {
-        const arn = String(r.outputs.arn);
-        const bArn = str(r.inputs.permissionsBoundary);
-        const b = bArn ? policiesByArn.get(bArn) : undefined;
-        const role: RoleModel = {
-            arn,
-            name: String(r.outputs.name ?? r.inputs.name),
-            trust: parseDoc(r.inputs.assumeRolePolicy, r.urn),
-            identity: [],
-            boundary: b ? { name: String(b.inputs.name ?? b.name), policy: parseDoc(b.inputs.policy, b.urn)! } : undefined,
-            maxSessionDuration: r.inputs.maxSessionDuration as number | undefined,
-        };
-        if (bArn && !b) throw new Error(`${r.urn}: permissions boundary ${bArn} is not in the plan`);
-        world.roles.set(arn, role);
-        roleByName.set(role.name, role);
-    }
-    for (const rp of byType("aws:iam/rolePolicy:RolePolicy")) {
-        const role = roleByName.get(String(rp.inputs.role));
-        if (!role) throw new Error(`${rp.urn}: role ${String(rp.inputs.role)} is not in the plan`);
-        role.identity.push({ name: String(rp.inputs.name ?? rp.name), policy: parseDoc(rp.inputs.policy, rp.urn)! });
-    }
-    const keyOfBucket = new Map<string, string>();
-    for (const e of byType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
-        const rule = (e.inputs.rules as { applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string } }[] | undefined)?.[0];
-        const k = rule?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
-        if (k) keyOfBucket.set(String(e.inputs.bucket), k);
-    }
-    const policyOfBucket = new Map<string, PolicyDoc | undefined>();
-    for (const bp of byType("aws:s3/bucketPolicy:BucketPolicy")) policyOfBucket.set(String(bp.inputs.bucket), parseDoc(bp.inputs.policy, bp.urn));
-    for (const b of byType("aws:s3/bucket:Bucket")) {
-        const name = String(b.outputs.bucket ?? b.inputs.bucket);
-        world.buckets.set(`arn:aws:s3:::${name}`, {
-            arn: `arn:aws:s3:::${name}`,
-            name,
-            policy: policyOfBucket.get(name),
-            keyArn: keyOfBucket.get(name),
-            tags: (b.inputs.tags as Record<string, string>) ?? {},
-        });
-    }
-    for (const k of byType("aws:kms/key:Key")) {
-        const arn = String(k.outputs.arn);
-        world.keys.set(arn, { arn, policy: parseDoc(k.inputs.policy, k.urn), enabled: k.inputs.isEnabled !== false, tags: (k.inputs.tags as Record<string, string>) ?? {} });
-    }
-    for (const e of byType("aws:ec2/vpcEndpoint:VpcEndpoint")) {
-        const id = String(e.outputs.id);
-        world.endpoints.set(id, { id, service: String(e.inputs.serviceName).split(".").pop()!, vpcId: str(e.inputs.vpcId), policy: parseDoc(e.inputs.policy, e.urn) });
-    }
-    const o = plan.outputs as Record<string, unknown>;
-    if (typeof o.vendorRoleArn === "string") {
-        const vpc = byType("aws:ec2/vpc:Vpc")[0];
-        const ref = byType("pulumi:pulumi:StackReference")[0]?.outputs.outputs as Record<string, string> | undefined;
-        const buckets = (o.buckets as Record<string, string>) ?? {};
-        const bucketArns = Object.fromEntries(Object.entries(buckets).map(([d, n]) => [d, `arn:aws:s3:::${n}`]));
-        const firstBucket = world.buckets.get(Object.values(bucketArns)[0] ?? "");
-        world.vendors.push({
-            vendorId: String(o.vendorId),
-            accountId: String(o.vendorRoleArn).split(":")[4],
-            region: String(o.keyArn).split(":")[3],
-            vendorRoleArn: String(o.vendorRoleArn),
-            workloadRoleArn: String(o.workloadRoleArn),
-            keyArn: String(o.keyArn),
-            s3EndpointId: String(o.s3EndpointId),
-            vpcId: str(o.vpcId),
-            vpcCidr: str(vpc?.inputs.cidrBlock),
-            buckets: bucketArns,
-            egressCidrs: egressFromBucketPolicy(firstBucket?.policy),
-            sealed: o.sealed === true,
-            sealedAt: str(o.sealedAt),
-            deployerRoleArn: ref?.deployerRoleArn,
-            breakGlassRoleArn: ref?.breakGlassRoleArn,
-            archiveBucketArn: ref?.archiveBucketArn,
-            trailArn: str(o.trailArn),
-            flowLogArn: str(byType("aws:ec2/flowLog:FlowLog")[0]?.outputs.arn),
-            interfaceEndpoints: Object.fromEntries(
-                byType("aws:ec2/vpcEndpoint:VpcEndpoint")
-                    .filter((e) => e.inputs.vpcEndpointType === "Interface")
-                    .map((e) => [String(e.inputs.serviceName).split(".").pop()!, String(e.outputs.id)]),
-            ),
-        });
-    }
-}
-
-/** The allow-listed ranges, used only to place a realistic aws:SourceIp in a request (not to derive access). */
-function egressFromBucketPolicy(doc: PolicyDoc | undefined): string[] {
-    const st = doc?.Statement.find((s) => s.Sid === "DenyOutsideNetworkPerimeter") as { Condition?: Record<string, Record<string, unknown>> } | undefined;
-    const v = st?.Condition?.NotIpAddress?.["aws:SourceIp"];
-    return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
-}
-
-export function vendorFacts(world: World, vendorId: string): VendorFacts {
-    const v = world.vendors.find((x) => x.vendorId === vendorId);
-    if (!v) throw new Error(`vendor ${vendorId} is not in the simulated plans`);
-    return v;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Requests and results
+// Results
 
 /** The evaluation layers. "key" is the key's state and the S3 -> KMS call S3 makes for SSE-KMS objects. */
 export type Layer = "identity" | "boundary" | "resource" | "endpoint" | "key";
 export const LAYERS: Layer[] = ["identity", "boundary", "resource", "endpoint", "key"];
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
-
-export type Network =
-    /** Through a VPC endpoint (gateway or interface) of an enclave: its policy applies, aws:SourceVpce is set. */
-    | { via: "endpoint"; endpointId: string; sourceIp?: string }
-    /** Over the internet / public service endpoint from this address. */
-    | { via: "internet"; sourceIp: string }
-    /** A call an AWS service makes on the caller's behalf (e.g. S3 -> KMS): no network keys at all. */
-    | { via: "service" };
-
-export const ANONYMOUS = "anonymous";
-
-export interface SimRequest {
-    /** A role ARN (a session of it is simulated), any other principal ARN, a service principal, or ANONYMOUS. */
-    principal: string;
-    action: string;
-    resource: string;
-    /** Account owning the resource; default: the account in the ARN, else the bucket's/known owner, else the principal's. */
-    resourceAccount?: string;
-    /** Default: internet from 203.0.113.10 (documentation range: nobody's allow-list). */
-    network?: Network;
-    /** Default true. */
-    secureTransport?: boolean;
-    /**
-     * For s3:PutObject: default SSE-KMS with the bucket's own key. `null` = no encryption header (bucket default);
-     * aws:kms without keyId = S3 uses the AWS managed key aws/s3; SSE-C = a customer-provided key (no SSE header).
-     */
-    sse?: { algorithm: "aws:kms"; keyId?: string } | { algorithm: "AES256" } | { algorithm: "SSE-C" } | null;
-    /** KMS requests: the service the call came through (e.g. "s3.us-east-1.amazonaws.com"). */
-    viaService?: string;
-    /** Defaults: now and 10 minutes ago. */
-    currentTime?: string;
-    tokenIssueTime?: string;
-    /** sts:AssumeRole only; `null` = no external ID sent. */
-    externalId?: string | null;
-    /** Replaces the resource policy (e.g. an attacker-owned bucket's). */
-    resourcePolicy?: PolicyDoc;
-    /** Replaces the principal's identity policies (default: the plan's, or allow-all for principals outside it). */
-    identityPolicies?: { name: string; policy: PolicyDoc }[];
-    /** Extra or overriding context keys; a value of null removes a key. */
-    context?: Record<string, string | string[] | null>;
-}
 
 export interface SimOptions {
     /** Layers replaced by allow-all (defense-in-depth proofs). "key" also skips the chained S3 -> KMS call. */
@@ -337,82 +113,11 @@ const allowAllResource = (resource: string, callerAccount: string | undefined): 
 });
 const ALLOW_ALL_ENDPOINT: PolicyDoc = { Version: "2012-10-17", Statement: [{ Sid: "AllowAll", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] };
 
-const accountOf = (arn: string) => arn.split(":")[4] ?? "";
-const serviceOf = (action: string) => action.split(":")[0].toLowerCase();
-
 /** Where a role ARN's session comes from: arn:aws:iam::A:role/path/name -> arn:aws:sts::A:assumed-role/name/s. */
 function sessionArn(roleArn: string): string {
     const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
     return m ? `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/enclave-simulation` : roleArn;
 }
-
-function bucketOfResource(world: World, resource: string): BucketModel | undefined {
-    const m = /^arn:aws:s3:::([^/]+)/.exec(resource);
-    return m ? world.buckets.get(`arn:aws:s3:::${m[1]}`) : undefined;
-}
-
-function regionOfWorld(world: World): string {
-    return world.vendors[0]?.region ?? "us-east-1";
-}
-
-/** The request context AWS would attach, from the request's facts. Exported for reviewers who want to see it. */
-export function buildContext(world: World, req: SimRequest): Record<string, string | string[]> {
-    const ctx: Record<string, string | string[]> = {};
-    const now = req.currentTime ?? new Date().toISOString();
-    const anonymous = req.principal === ANONYMOUS;
-    const isService = /\.amazonaws\.com$/.test(req.principal);
-    ctx["aws:CurrentTime"] = now;
-    ctx["aws:EpochTime"] = String(Math.floor(Date.parse(now) / 1000));
-    ctx["aws:SecureTransport"] = req.secureTransport === false ? "false" : "true";
-    ctx["aws:RequestedRegion"] = regionOfWorld(world);
-    if (!anonymous) {
-        ctx["aws:PrincipalIsAWSService"] = isService ? "true" : "false";
-        if (isService) ctx["aws:PrincipalServiceName"] = req.principal;
-        else {
-            ctx["aws:PrincipalArn"] = req.principal;
-            ctx["aws:PrincipalAccount"] = accountOf(req.principal);
-            ctx["aws:PrincipalType"] = /:role\//.test(req.principal) ? "AssumedRole" : "User";
-            ctx["aws:TokenIssueTime"] = req.tokenIssueTime ?? new Date(Date.parse(now) - 10 * 60_000).toISOString();
-            ctx["aws:MultiFactorAuthPresent"] = "false";
-        }
-    }
-    const network = req.network ?? { via: "internet", sourceIp: "203.0.113.10" };
-    if (network.via === "endpoint") {
-        const ep = world.endpoints.get(network.endpointId);
-        ctx["aws:SourceVpce"] = network.endpointId;
-        if (ep?.vpcId) ctx["aws:SourceVpc"] = ep.vpcId;
-        const v = world.vendors.find((x) => x.vpcId && x.vpcId === ep?.vpcId);
-        ctx["aws:VpcSourceIp"] = network.sourceIp ?? (v?.vpcCidr ? hostInCidr(v.vpcCidr, 10) : "10.0.0.10");
-    } else if (network.via === "internet") {
-        ctx["aws:SourceIp"] = network.sourceIp;
-    }
-    const service = serviceOf(req.action);
-    if (service === "s3") {
-        const bucket = bucketOfResource(world, req.resource);
-        if (bucket) for (const [k, v] of Object.entries(bucket.tags)) ctx[`aws:ResourceTag/${k}`] = v;
-        if (req.action.toLowerCase() === "s3:putobject") {
-            const sse = req.sse === undefined ? { algorithm: "aws:kms" as const, keyId: bucket?.keyArn } : req.sse;
-            if (sse?.algorithm === "SSE-C") ctx["s3:x-amz-server-side-encryption-customer-algorithm"] = "AES256";
-            else if (sse) {
-                ctx["s3:x-amz-server-side-encryption"] = sse.algorithm;
-                if (sse.algorithm === "aws:kms" && sse.keyId) ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"] = sse.keyId;
-            }
-        }
-    }
-    if (service === "kms") {
-        const key = world.keys.get(req.resource);
-        if (key) for (const [k, v] of Object.entries(key.tags)) ctx[`aws:ResourceTag/${k}`] = v;
-        if (!anonymous && !isService) ctx["kms:CallerAccount"] = accountOf(req.principal);
-        if (req.viaService) ctx["kms:ViaService"] = req.viaService;
-    }
-    if (service === "sts" && req.externalId !== undefined && req.externalId !== null) ctx["sts:ExternalId"] = req.externalId;
-    for (const [k, v] of Object.entries(req.context ?? {})) {
-        if (v === null) delete ctx[k];
-        else ctx[k] = v;
-    }
-    return ctx;
-}
-
 
 interface AnalysisLike {
     result: Decision;
@@ -459,7 +164,7 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
     }
     // A bucket outside the plans (an attacker's) is in some other account: defaulting to the caller's would judge
     // cross-account exfiltration as same-account, where a resource policy alone can grant access.
-    const resourceAccount = req.resourceAccount ?? (accountOf(req.resource) || (bucket ? accountOfBucket(world, bucket) : undefined) || "000000000000");
+    const resourceAccount = req.resourceAccount ?? (accountOf(req.resource) || bucket?.accountId || "000000000000");
 
     // Network side: the endpoint's policy applies when the request travels through an endpoint of that service.
     const network = req.network ?? { via: "internet", sourceIp: "203.0.113.10" };
@@ -507,7 +212,7 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
         if (kmsAction && keyArn && world.keys.has(keyArn)) {
             const kms = await simulate(
                 world,
-                { principal: req.principal, action: kmsAction, resource: keyArn, network: { via: "service" }, viaService: `s3.${keyArn.split(":")[3]}.amazonaws.com`, currentTime: req.currentTime, tokenIssueTime: req.tokenIssueTime, identityPolicies: req.identityPolicies },
+                { principal: req.principal, action: kmsAction, resource: keyArn, network: { via: "service" }, viaService: s3ServiceHost(world.keys.get(keyArn)!.region ?? regionOfWorld(world)), currentTime: req.currentTime, tokenIssueTime: req.tokenIssueTime, identityPolicies: req.identityPolicies },
                 { replace: [...replace].filter((l) => l !== "endpoint" && l !== "resource"), chainKms: false },
             );
             result.kms = kms;
@@ -525,11 +230,6 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
 // `pulumi refresh` of a sealed stack relies on that).
 const KMS_USE = new Set(["kms:decrypt", "kms:encrypt", "kms:generatedatakey", "kms:generatedatakeywithoutplaintext", "kms:reencryptfrom", "kms:reencryptto", "kms:creategrant"]);
 const AWS_MANAGED_S3_KEY = "alias/aws/s3";
-
-function accountOfBucket(world: World, bucket: BucketModel): string | undefined {
-    const m = /--(\d{12})$/.exec(bucket.name) ?? /-(\d{12})-[a-z0-9-]+$/.exec(bucket.name);
-    return m?.[1] ?? world.vendors[0]?.accountId;
-}
 
 function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalAccount: string; service: string }): SimResult {
     const layerOf: [Layer, LayerAnalysis | undefined][] = [

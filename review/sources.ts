@@ -10,7 +10,7 @@ import type { Plan } from "../plan/types";
 import { STACKS_DIR } from "../config/load";
 import type { SecuritySpec } from "../config/schema";
 import { accessReport, type AccessReport } from "./access";
-import { worldFromPlans } from "./simulate";
+import { worldFromPlans } from "./world";
 
 /** A vendor spec's text at a git ref, or undefined when the file did not exist there (a new vendor). */
 export function specAtRef(ref: string, vendorId: string): string | undefined {

@@ -151,5 +151,5 @@ function parsePolicy(doc: unknown): PolicyJson {
     const text = typeof doc === "string" && !doc.trim().startsWith("{") ? decodeURIComponent(doc) : doc;
     const parsed = parsePolicyDocument(text);
     if (!parsed) throw new CliError(`AWS returned a policy that is not a policy document: ${String(text).slice(0, 80)}`);
-    return parsed as unknown as PolicyJson;
+    return parsed;
 }

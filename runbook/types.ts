@@ -3,16 +3,9 @@
 // The real implementations are runbook/automation.ts (Pulumi Automation API) and runbook/awsCli.ts (the `aws` CLI);
 // the tests use in-memory fakes, which is why the tests prove the orchestration and never AWS's behaviour.
 
-/** An IAM / S3 / KMS policy document as AWS returns it (parsed JSON). */
-export interface PolicyJson {
-    Version?: string;
-    Statement: PolicyStatementJson[] | PolicyStatementJson;
-}
-export interface PolicyStatementJson {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    [key: string]: unknown;
-}
+/** An IAM / S3 / KMS policy document as AWS returns it (parsed JSON, statements as a list): contract/policy.ts. */
+export type { PolicyDocument as PolicyJson, Statement as PolicyStatementJson } from "../contract/policy";
+import type { PolicyDocument as PolicyJson } from "../contract/policy";
 
 export interface ToolingInfo {
     /** e.g. "3.200.0" */

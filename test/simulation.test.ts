@@ -9,6 +9,7 @@
 // as allow-all in their own account, the worst case).
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACME, EVALCORP, fixturePlan, securityFixturePlan } from "./support/fixtures";
+import type { PolicyDocument } from "../contract/policy";
 import {
     ANONYMOUS,
     simulate,
@@ -38,7 +39,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
 };
 const ATTACKER_ACCOUNT = "999999999999";
 const ATTACKER_BUCKET = "arn:aws:s3:::attacker-drop";
-const ATTACKER_POLICY = {
+const ATTACKER_POLICY: PolicyDocument = {
     Version: "2012-10-17",
     Statement: [{ Sid: "OpenToAll", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: [ATTACKER_BUCKET, `${ATTACKER_BUCKET}/*`] }],
 };

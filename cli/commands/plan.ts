@@ -10,6 +10,7 @@ import type { Plan } from "../../plan/types";
 import { loadSecuritySpec } from "../../config/load";
 import { loadSelectedVendor } from "../../config/select";
 import { CliError, EXIT } from "../../contract/errors";
+import { SECURITY_STACK } from "../../contract/tags";
 
 export interface PlanOptions extends FleetCliOptions {
     spec?: string;
@@ -58,6 +59,6 @@ export function register(program: Command): void {
     addFleetOptions(cmd, "plan").action(async (vendor: string | undefined, opts: PlanOptions) => {
         if (await runFleetCommand(vendor, opts, planTask, { conflicting: [["--spec", opts.spec], ["--security", opts.security]], json: (plan) => plan })) return;
         const plan = await planFromOptions(vendor, opts);
-        process.stdout.write(opts.json ? planJson(plan) : `${renderSummary(plan)}\n${plan.stack === "security" ? "" : `\n${renderCost(plan)}\n`}`);
+        process.stdout.write(opts.json ? planJson(plan) : `${renderSummary(plan)}\n${plan.stack === SECURITY_STACK ? "" : `\n${renderCost(plan)}\n`}`);
     });
 }

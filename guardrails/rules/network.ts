@@ -1,15 +1,7 @@
 // One resource at a time: the enclave network has no way to or from the internet.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { INTERNET_PATH_TYPES } from "../../contract/tokens";
 import { conditionsOf, is, label, list, OPEN_CIDRS, principalsOf, statementsOf, strings, T } from "./util";
-
-const INTERNET_TYPES = [
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment",
-    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
-    "aws:ec2/natGateway:NatGateway",
-    "aws:ec2/eip:Eip",
-    "aws:ec2/eipAssociation:EipAssociation",
-];
 
 interface RouteLike {
     cidrBlock?: string;
@@ -43,7 +35,7 @@ export const noInternetPath: ResourceValidationPolicy = {
     severity: "critical",
     tags: ["NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW"],
     validateResource: (args, report) => {
-        if (INTERNET_TYPES.includes(args.type)) return report(`${args.type} gives the enclave a path to the internet`);
+        if (INTERNET_PATH_TYPES.includes(args.type)) return report(`${args.type} gives the enclave a path to the internet`);
         if (is(T.route, args.type)) routeProblems(args.props as RouteLike, "").forEach((m) => report(m));
         if (is(T.routeTable, args.type)) list(args.props.routes as RouteLike[] | undefined).forEach((r, i) => routeProblems(r, `routes[${i}].`).forEach((m) => report(m)));
     },

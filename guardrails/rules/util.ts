@@ -2,9 +2,13 @@
 // between resources. The pack directory is what `pulumi preview --policy-pack guardrails` loads, so nothing here imports
 // from the rest of the repository except contract/, which is dependency-free and included in the pack's build.
 import type { PolicyResource } from "@pulumi/policy";
+import type { SecurityStackOutputs } from "../../contract/outputs";
+import type { Statement } from "../../contract/policy";
+import { LOG_ARCHIVE_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
 import { T } from "../../contract/tokens";
 
 export { T };
+export type { Statement };
 
 
 export const is = (types: readonly string[], type: string): boolean => types.includes(type);
@@ -12,18 +16,6 @@ export const ofType = (resources: PolicyResource[], types: readonly string[]) =>
 
 export const list = <V>(v: V | V[] | undefined | null): V[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 export const strings = (v: unknown): string[] => list(v as string | string[] | undefined).filter((x): x is string => typeof x === "string");
-
-export interface Statement {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    Principal?: unknown;
-    NotPrincipal?: unknown;
-    Action?: string | string[];
-    NotAction?: string | string[];
-    Resource?: string | string[];
-    NotResource?: string | string[];
-    Condition?: Record<string, Record<string, unknown>>;
-}
 
 /** Accepts the JSON string the program passes (or an object); returns the statements, or undefined if unparsable. */
 export function statementsOf(doc: unknown): Statement[] | undefined {
@@ -141,8 +133,8 @@ export const accountOfArn = (arn: string): string | undefined => /^arn:aws[a-z-]
 export const tagsOf = (props: Record<string, unknown>): Record<string, string> => (props.tags ?? {}) as Record<string, string>;
 
 /** Project convention (iam/names.ts): data buckets carry `enclave:dataset`; the security stack `enclave:role=log-archive`. */
-export const isDataBucket = (r: { props: Record<string, unknown> }) => tagsOf(r.props)["enclave:dataset"] !== undefined;
-export const isLogArchiveTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)["enclave:role"] === "log-archive";
+export const isDataBucket = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.dataset] !== undefined;
+export const isLogArchiveTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.role] === LOG_ARCHIVE_ROLE;
 
 /** The value AWS and Pulumi use to refer to a resource: its id (a bucket's name, an sg-/vpc-/subnet- id). */
 export function idOf(r: PolicyResource): string | undefined {
@@ -177,8 +169,8 @@ export const OPEN_CIDRS = ["0.0.0.0/0", "::/0"];
 /** A vendor stack holds data buckets or resources tagged for a vendor (the security stack is tagged `security`). */
 export function isVendorStack(resources: PolicyResource[]): boolean {
     return resources.some((r) => {
-        const v = tagsOf(r.props ?? {})["enclave:vendor"];
-        return (v !== undefined && v !== "security") || (is(T.bucket, r.type) && isDataBucket(r));
+        const v = tagsOf(r.props ?? {})[TAG.vendor];
+        return (v !== undefined && v !== SECURITY_STACK) || (is(T.bucket, r.type) && isDataBucket(r));
     });
 }
 
@@ -207,7 +199,7 @@ export interface Operators {
  */
 export function operatorsOf(resources: PolicyResource[], config: Operators): Operators {
     const ref = ofType(resources, T.stackReference)[0];
-    const outputs = (ref?.props?.outputs ?? {}) as Record<string, unknown>;
+    const outputs = (ref?.props?.outputs ?? {}) as { [K in keyof SecurityStackOutputs]?: unknown };
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
     return {
         deployerRoleArn: config.deployerRoleArn ?? str(outputs.deployerRoleArn),

@@ -160,7 +160,7 @@ describe("diffReports (unit, hand-made reports)", () => {
         grants,
         denials: [],
         mermaid: "",
-        stats: { simulations: 0, millis: 0 },
+        stats: { simulations: 0 },
         notes: [],
     });
     const put = (conditions: string[]): Grant => ({

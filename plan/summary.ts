@@ -36,9 +36,14 @@ function dnsFact(plan: Plan): string {
     return `${ruleText}; ${failOpen}; query logs -> ${queryLog ? queryLog.inputs.destinationArn : pc.red("NONE")}`;
 }
 
-/** AWS resources in a plan (what summaries count): custom resources, not Pulumi's own (providers, references). */
+/**
+ * AWS resources in a plan: custom resources of the AWS provider (type `aws:...`). Pulumi's own (providers, stack
+ * references) and other providers' (RandomPassword) are not AWS resources. plan, check and the fleet table all count
+ * with this one definition.
+ */
+export const isAwsResource = (r: PlanResource): boolean => r.custom && r.type.startsWith("aws:");
 export function awsResources(plan: Plan): PlanResource[] {
-    return plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+    return plan.resources.filter(isAwsResource);
 }
 
 /** The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks. */

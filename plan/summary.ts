@@ -20,7 +20,28 @@ function componentOf(r: PlanResource, byUrn: Map<string, PlanResource>): string 
 }
 
 const ofType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
-const yes = (ok: boolean, text: string) => (ok ? pc.green(`yes  ${text}`) : pc.red(`NO   ${text}`));
+
+/** The source ranges the data buckets' perimeter admits besides the endpoint (allow-list mode), as the plan has them. */
+function allowListedCidrs(plan: Plan): string[] {
+    const out = new Set<string>();
+    for (const bp of ofType(plan, "aws:s3/bucketPolicy:BucketPolicy")) {
+        for (const st of parsePolicyDocument(bp.inputs.policy)?.Statement ?? []) {
+            if (st.Effect !== "Deny") continue;
+            const notIp = (st.Condition as Record<string, Record<string, unknown>> | undefined)?.NotIpAddress;
+            const v = Object.entries(notIp ?? {}).find(([k]) => k.toLowerCase() === "aws:sourceip")?.[1];
+            for (const c of [v ?? []].flat()) out.add(String(c));
+        }
+    }
+    return [...out];
+}
+
+/** Table layout: at a terminal, columns fit its width and long values wrap inside words; piped, nothing is cut. */
+function tableLayout(width: number | undefined, first: number): { colWidths?: number[]; wordWrap?: boolean; wrapOnWordBoundary?: boolean } {
+    if (!width) return {};
+    // Borders and padding take 7 columns for two columns of content.
+    return { colWidths: [first, Math.max(20, width - first - 3)], wordWrap: true, wrapOnWordBoundary: false };
+}
+const defaultWidth = () => (process.stdout.isTTY ? process.stdout.columns : undefined);
 
 /** What the VPC's resolver answers: the firewall's rules in priority order, fail-open setting and query logging. */
 function dnsFact(plan: Plan): string {
@@ -46,8 +67,11 @@ export function awsResources(plan: Plan): PlanResource[] {
     return plan.resources.filter(isAwsResource);
 }
 
-/** The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks. */
-export function renderSummary(plan: Plan): string {
+/**
+ * The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks.
+ * `width`: the terminal's columns (tables wrap to it); undefined when piped, so every value prints in full.
+ */
+export function renderSummary(plan: Plan, width: number | undefined = defaultWidth()): string {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const custom = awsResources(plan);
     const groups = new Map<string, Map<string, number>>();
@@ -60,7 +84,7 @@ export function renderSummary(plan: Plan): string {
     }
     const lines: string[] = [];
     lines.push(pc.bold(`Offline plan: stack ${plan.stack} (${plan.project}), ${custom.length} AWS resources`));
-    const table = new Table({ head: ["component", "resources"], style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 80] });
+    const table = new Table({ head: ["component", "resources"], style: { head: [], border: [] }, ...tableLayout(width, 14) });
     for (const [comp, types] of [...groups.entries()].sort()) {
         table.push([comp, [...types.entries()].map(([t, n]) => (n > 1 ? `${t} x${n}` : t)).join(", ")]);
     }
@@ -71,7 +95,19 @@ export function renderSummary(plan: Plan): string {
     if (plan.stack !== "security") {
         const gateways = plan.resources.filter((r) => FORBIDDEN_NETWORK_TYPES.includes(r.type));
         facts.push(["sealed", outputs.sealed ? pc.red(`SEALED since ${outputs.sealedAt}`) : "no"]);
-        facts.push(["internet path", yes(gateways.length === 0, "no internet, NAT or egress-only gateway, no EIP")]);
+        facts.push([
+            "internet path",
+            gateways.length === 0
+                ? pc.green("none: no internet, NAT or egress-only gateway, no EIP")
+                : pc.red(`PRESENT: ${gateways.map((g) => `${g.type.split(":").pop()} ${g.name}`).join(", ")}`),
+        ]);
+        const cidrs = allowListedCidrs(plan);
+        facts.push([
+            "data path",
+            cidrs.length === 0
+                ? `enclave S3 endpoint only (${outputs.s3EndpointId ?? "?"})`
+                : pc.yellow(`allow-list: enclave S3 endpoint (${outputs.s3EndpointId ?? "?"}) or source IP in ${cidrs.join(", ")}`),
+        ]);
         const buckets = ofType(plan, "aws:s3/bucket:Bucket");
         facts.push(["datasets", buckets.map((b) => `${(b.inputs.tags as Record<string, string>)["enclave:dataset"]} (${(b.inputs.tags as Record<string, string>)["enclave:access"]})`).join(", ")]);
         const key = ofType(plan, "aws:kms/key:Key")[0];
@@ -91,8 +127,8 @@ export function renderSummary(plan: Plan): string {
         const trail = ofType(plan, "aws:cloudtrail/trail:Trail")[0];
         if (trail) facts.push(["audit trail", `${trail.inputs.name}: S3 data events -> s3://${trail.inputs.s3BucketName}/${trail.inputs.s3KeyPrefix}, validation ${trail.inputs.enableLogFileValidation ? "on" : "off"}`]);
     } else {
-        const protectedCount = plan.resources.filter((r) => r.protect).length;
-        facts.push(["protected", `${protectedCount} resources protected; stateful ones also retained on delete`]);
+        const protectedCount = custom.filter((r) => r.protect).length;
+        facts.push(["protected", `${protectedCount} of ${custom.length} AWS resources protected; stateful ones also retained on delete`]);
         const lock = ofType(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")[0];
         if (lock) {
             const rule = lock.inputs.rule as { defaultRetention: { mode: string; days: number } };
@@ -100,7 +136,7 @@ export function renderSummary(plan: Plan): string {
         }
         facts.push(["alarms", ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => String(a.inputs.name).replace(/^enclave-/, "")).join(", ")]);
     }
-    const factTable = new Table({ style: { head: [], border: [] }, wordWrap: true, colWidths: [16, 78] });
+    const factTable = new Table({ style: { head: [], border: [] }, ...tableLayout(width, 16) });
     for (const [k, v] of facts) factTable.push([k, v]);
     lines.push(pc.bold("Security facts"));
     lines.push(factTable.toString());

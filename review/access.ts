@@ -48,16 +48,16 @@ export interface Assumer {
     principal: string;
     /** The trust statement's conditions, as written (e.g. `StringEquals sts:ExternalId`). */
     conditions: string[];
-    /** Simulated: with the right external ID (or none needed), without it, with a wrong one. */
+    /**
+     * Simulated: with the right external ID (or none needed), without it, with a wrong one. A service principal (EC2)
+     * never sends an external ID, so the last two are NOT_APPLICABLE for it, in JSON and Markdown alike.
+     */
     withExternalId: Decision;
-    withoutExternalId: Decision;
-    wrongExternalId: Decision;
+    withoutExternalId: Decision | typeof NOT_APPLICABLE;
+    wrongExternalId: Decision | typeof NOT_APPLICABLE;
 }
-
-/** A service principal (EC2) never sends an external ID: the two columns would only repeat the first. */
-function externalIdColumns(a: Assumer): string[] {
-    return a.principal.endsWith(".amazonaws.com") ? ["n/a (service)", "n/a (service)"] : [a.withoutExternalId, a.wrongExternalId];
-}
+export const NOT_APPLICABLE = "n/a (service)";
+const isServicePrincipal = (p: string) => p.endsWith(".amazonaws.com");
 
 export interface Probe {
     who: string;
@@ -138,8 +138,8 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
                     principal,
                     conditions,
                     withExternalId: await sim("right"),
-                    withoutExternalId: await sim(null),
-                    wrongExternalId: await sim("wrong-external-id"),
+                    withoutExternalId: isServicePrincipal(principal) ? NOT_APPLICABLE : await sim(null),
+                    wrongExternalId: isServicePrincipal(principal) ? NOT_APPLICABLE : await sim("wrong-external-id"),
                 });
             }
         }
@@ -441,7 +441,7 @@ export function renderAccessMarkdown(report: AccessReport): string {
     out.push(
         table(
             ["role", "principal", "conditions", "with external ID", "without", "wrong ID"],
-            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, ...externalIdColumns(a)]),
+            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, a.withoutExternalId, a.wrongExternalId]),
         ),
     );
     out.push("");

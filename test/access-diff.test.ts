@@ -60,7 +60,7 @@ describe("access report", () => {
         expect(report.assumers.map((a) => [a.roleLabel, a.principal, a.withExternalId, a.withoutExternalId, a.wrongExternalId])).toEqual([
             ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-redteam", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
             ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-automation", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
-            ["role/enclave-evalcorp-workload", "ec2.amazonaws.com", "Allowed", "Allowed", "Allowed"],
+            ["role/enclave-evalcorp-workload", "ec2.amazonaws.com", "Allowed", "n/a (service)", "n/a (service)"],
         ]);
         expect(report.probes.map((p) => p.decision)).toEqual(["ImplicitlyDenied", "ImplicitlyDenied"]);
         const archive = report.denials.find((d) => d.principalLabel === "role/enclave-deployer (deployer)" && d.resourceLabel === "log archive");

@@ -96,7 +96,7 @@ describe("enclave check", () => {
         const r = await runCli(["check", arg]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
-        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 40 policies, \d+ resources, no violations\n$/);
+        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 41 policies checked over \d+ AWS resources: 41 passed, 0 failed \(mandatory\), 0 advisory\n$/);
     });
 
     it("exits 0 on the unmodified plan file", async () => {

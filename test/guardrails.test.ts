@@ -5,6 +5,7 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { checkPlan, type Violation } from "../guardrails/offline";
 import { ALL_POLICIES } from "../guardrails/rules";
+import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
 
 // Each policy of the pack (guardrails/rules) runs here through the offline harness (guardrails/offline.ts), the same functions
@@ -13,8 +14,11 @@ import { loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load
 // arguments at a real preview (unknown values, engine-recorded property dependencies), nor AWS's own evaluation.
 
 const plans: Record<"acme" | "evalcorp" | "security" | "sealed", Plan> = {} as never;
+/** The catalogue's forbidden object-level S3 actions, as the no-delete policy lists them for `s3:*` on objects. */
+let forbiddenOnObjects = "";
 
 beforeAll(async () => {
+    forbiddenOnObjects = (await forbiddenS3Actions()).filter((f) => f.resourceTypes.includes("object")).map((f) => f.action).join(", ");
     const security = loadSecuritySpec();
     const acme = loadVendorSpec(vendorSpecPath("acme-labeling"), "acme-labeling");
     plans.acme = await planVendor(acme, security);
@@ -546,8 +550,21 @@ const CASES: Case[] = [
             { name: `${A}-access-vendor-policy`, message: 'policy statement "Everything" allows s3:* (a whole service)' },
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows kms:Decrypt on Resource "*"' },
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows KMS data actions without a kms:ViaService condition' },
+            {
+                policy: "s3-vendor-roles-no-delete-or-reconfigure",
+                name: `${A}-access-vendor-policy`,
+                message: `role policy enclave-access of role enclave-${A}-vendor: statement "Everything" allows ${forbiddenOnObjects} on enclave buckets`,
+            },
             { policy: "kms-one-key-per-vendor", name: `${A}-access-vendor-policy`, message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}` },
         ],
+    },
+    {
+        policy: "s3-vendor-roles-no-delete-or-reconfigure",
+        ruleId: "nothing-grants-delete",
+        what: "the vendor role allowed to delete object versions",
+        plan: "acme",
+        mutate: (p) => editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => d.Statement.push({ Sid: "Cleanup", Effect: "Allow", Action: ["s3:DeleteObjectVersion"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*` })),
+        expected: () => [{ name: `${A}-access-vendor-policy`, message: `role policy enclave-access of role enclave-${A}-vendor: statement "Cleanup" allows s3:DeleteObjectVersion on enclave buckets` }],
     },
     {
         policy: "iam-no-aws-managed-policies-no-users",

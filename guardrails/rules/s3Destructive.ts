@@ -95,7 +95,7 @@ export function grantedForbidden(statement: Parameters<typeof coversAction>[0], 
 export const s3NoDestructiveGrants: StackValidationPolicy = {
     name: "s3-vendor-roles-no-delete-or-reconfigure",
     description:
-        "Invariant (Access: nothing grants delete): no vendor or workload role (its inline and attached policies, and its permissions " +
+        "Access promise nothing-grants-delete: no vendor or workload role (its inline and attached policies, and its permissions " +
         "boundary) is allowed any S3 delete, permissions-management or configuration-writing action on an enclave bucket or its objects. " +
         "The forbidden set is derived from the AWS action catalogue (every s3 action of access level Write or Permissions management, " +
         "and every Delete*, on buckets, objects or the whole account, except s3:PutObject which the write levels grant). " +
@@ -103,7 +103,7 @@ export const s3NoDestructiveGrants: StackValidationPolicy = {
     remediationSteps: "Grant datasets through datasetGrants (iam/vendor.ts): read gives ListBucket/GetObject, write adds PutObject only; never s3:* or s3:Delete*.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    tags: ["Invariant-nothing-grants-delete", "CKV_AWS_355"],
+    tags: ["nothing-grants-delete"],
     validateStack: async (args, report) => {
         const forbidden = await forbiddenS3Actions();
         const bucketArns = ofType(args.resources, T.bucket).map(bucketArnOf);

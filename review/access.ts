@@ -5,7 +5,7 @@
 import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { addressText, complement, contains, describeSet, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
+import { addressText, complement, contains, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
 import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
 
@@ -320,9 +320,6 @@ export function addressSet(a: SourceAddresses): RangeSet {
     const set = setOf(a.cidrs);
     return a.complement ? complement(set) : union(set);
 }
-
-/** How a report names a set of source addresses. */
-export const describeAddresses = (set: RangeSet) => describeSet(set);
 
 function kmsDirectPath(v: VendorFacts, path: Path): Path | undefined {
     if (path.network.via !== "endpoint") return { label: `${path.label}, direct`, network: path.network, ...(path.addresses ? { addresses: { ...path.addresses, route: "internet, direct" } } : {}) };

@@ -102,7 +102,7 @@ describe("enclave check", () => {
     it("exits 0 on the unmodified plan file", async () => {
         const r = await runCli(["check", "--plan", writePlan("clean", () => {}), "--json"]);
         expect(r.code).toBe(0);
-        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 40, violations: [] });
+        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 41, totals: { checked: 41, passed: 41, failed: 0, advisory: 0 }, violations: [] });
     });
 
     it.each(PLANTED.map((c) => [c.what, c] as const))("exits 3 on a plan with %s, naming rule IDs, URN and fix", async (_, c) => {

@@ -6,7 +6,8 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { addressText, complement, contains, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
-import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
+import { catalogueS3Entries, ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
+import { coversAction, type Statement } from "../guardrails/rules/util";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
 
 /** A network path a principal's request can take, as the report names it. */
@@ -161,13 +162,18 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     const grants: Grant[] = [];
     const denialMap = new Map<string, ExplicitDenial>();
     const resources = resourcesOf(v);
+    const extra = await catalogueS3Entries();
+    const objectEntries = new Set([...S3_OBJECT_ACTIONS, ...extra.object]);
     for (const pr of principals) {
         for (const path of pr.paths) {
             for (const res of resources) {
-                const entries = res.kind === "key" ? KMS_ACTIONS : res.kind === "bucket" ? [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS] : [];
+                const entries =
+                    res.kind === "key"
+                        ? KMS_ACTIONS
+                        : [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS, ...(pr.vendorSide ? [...extra.bucket, ...extra.object].filter((e) => mayAllow(world, pr.arn, res.arn, e.action)) : [])];
                 const variants: { entry: CatalogueEntry; req: SimRequest; pathLabel: string; addresses?: SourceAddresses }[] = [];
                 for (const entry of entries) {
-                    const object = S3_OBJECT_ACTIONS.includes(entry);
+                    const object = objectEntries.has(entry);
                     const resource = res.kind === "bucket" && object ? `${res.arn}/reports/sample.bin` : res.arn;
                     if (res.kind === "key") {
                         if (entry.class === "key-use" && path === pr.paths[0]) {
@@ -228,6 +234,16 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     };
     report.mermaid = mermaid(v, report);
     return report;
+}
+
+/**
+ * Could any Allow statement reach `action` for this principal on this bucket: one of the role's identity policies, or
+ * the bucket policy (which alone can grant a principal of the same account)? If not, the request cannot be allowed
+ * and need not be simulated. Only used for the catalogue's extra actions, for roles whose policies are in the plan.
+ */
+function mayAllow(world: World, principal: string, bucketArn: string, action: string): boolean {
+    const docs = [...(world.roles.get(principal)?.identity.map((i) => i.policy) ?? []), world.buckets.get(bucketArn)?.policy];
+    return docs.some((d) => (d?.Statement ?? []).some((st) => st.Effect === "Allow" && coversAction(st as unknown as Statement, action)));
 }
 
 interface PrincipalPaths {

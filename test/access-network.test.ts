@@ -7,7 +7,11 @@ import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport } from "../review/access";
-import type { AccessDiff } from "../review/accessDiff";
+import { diffReports, type AccessDiff } from "../review/accessDiff";
+import { reportOfPlan } from "../review/sources";
+import { loadSelectedVendor } from "../config/select";
+import { planSecurity, planVendor } from "../plan/stacks";
+import type { Plan } from "../plan/types";
 import { complement, describeSet, partition, setOf, subtract, toCidrs } from "../review/addresses";
 
 const F = path.resolve(__dirname, "fixtures", "review");
@@ -104,5 +108,40 @@ describe("access report probes", () => {
         expect(report.grants.filter((g) => g.path === "internet (other IP)" && g.resourceLabel.startsWith("dataset"))).toEqual([]);
         const denied = report.denials.filter((d) => d.path === "internet (other IP)" && d.principalLabel === "role/enclave-netlab-vendor" && d.resourceLabel === "dataset uploads");
         expect([...new Set(denied.map((d) => d.by))].sort()).toEqual(["identity:DenyDataOutsideNetworkPerimeter", "resource:DenyOutsideNetworkPerimeter"]);
+    });
+});
+
+describe("actions beyond the fixed catalogue", () => {
+    // The shape of a code change to the dataset grants: every layer built from them names one more action.
+    const OBJECTS = "arn:aws:s3:::netlab--uploads--111122223333/*";
+    const edit = (p: Plan, name: string, change: (d: { Statement: Record<string, unknown>[] }) => void) => {
+        const r = p.resources.find((x) => x.name === name)!;
+        const d = JSON.parse(r.inputs.policy as string);
+        change(d);
+        r.inputs.policy = JSON.stringify(d);
+        r.outputs.policy = r.inputs.policy;
+    };
+    const allowTagging = (d: { Statement: Record<string, unknown>[] }) => d.Statement.push({ Sid: "Tagging", Effect: "Allow", Action: "s3:PutObjectTagging", Resource: OBJECTS });
+
+    it("granting s3:PutObjectTagging in every layer is a gained admin action; in identity and boundary alone it is not (the bucket and endpoint policies still deny)", async () => {
+        const loaded = loadSelectedVendor({ spec: spec("endpoint"), securitySpec: path.join(F, "security.yaml") });
+        const base = await planVendor(loaded.spec, loaded.security);
+        const security = await planSecurity(loaded.security);
+        const baseReport = await reportOfPlan(base, security);
+
+        const identityOnly = structuredClone(base);
+        for (const name of ["netlab-access-vendor-policy", "netlab-identity-boundary"]) edit(identityOnly, name, allowTagging);
+        expect(diffReports(baseReport, await reportOfPlan(identityOnly, security), { base: "base", head: "head" })).toMatchObject({ widened: false, gained: [], lost: [] });
+
+        const everyLayer = structuredClone(identityOnly);
+        edit(everyLayer, "netlab-network-s3-endpoint", (d) => d.Statement.push({ Sid: "Tagging", Effect: "Allow", Principal: "*", Action: "s3:PutObjectTagging", Resource: OBJECTS }));
+        edit(everyLayer, "netlab-uploads-policy", (d) => {
+            const st = d.Statement.find((x) => x.Sid === "DenyVendorBeyondDatasetAccess")!;
+            st.NotAction = [...(st.NotAction as string[]), "s3:PutObjectTagging"];
+        });
+        const d = diffReports(baseReport, await reportOfPlan(everyLayer, security), { base: "base", head: "head" });
+        expect(d.widened).toBe(true);
+        expect(rows(d.gained)).toEqual(["role/enclave-netlab-vendor | s3:PutObjectTagging | dataset uploads | enclave S3 endpoint | TLS only"]);
+        expect(d.gained.map((f) => f.class)).toEqual(["admin"]);
     });
 });

@@ -151,3 +151,26 @@ export async function checkPlan(plan: Plan, options: CheckOptions = {}): Promise
 }
 
 export const POLICY_COUNT = RESOURCE_POLICIES.length + STACK_POLICIES.length;
+
+export interface CheckTotals {
+    /** Policies run. */
+    checked: number;
+    /** Policies with no finding. */
+    passed: number;
+    /** Mandatory policies with at least one violation. */
+    failed: number;
+    /** Advisory policies with at least one finding (reported, not failing unless strict). */
+    advisory: number;
+}
+
+/** Totals per policy, the way CrossGuard judges a preview: a mandatory violation fails it, an advisory one does not. */
+export function totalsOf(violations: Violation[]): CheckTotals {
+    const failed = new Set(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy)).size;
+    const advisory = new Set(violations.filter((v) => v.enforcementLevel !== "mandatory").map((v) => v.policy)).size;
+    return { checked: POLICY_COUNT, passed: POLICY_COUNT - failed - advisory, failed, advisory };
+}
+
+/** Mandatory violations fail a check; advisory findings only when `strict`. */
+export function failsCheck(violations: Violation[], strict = false): boolean {
+    return violations.some((v) => v.enforcementLevel === "mandatory" || (strict && v.enforcementLevel !== "disabled"));
+}

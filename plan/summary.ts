@@ -15,7 +15,14 @@ function componentOf(r: PlanResource, byUrn: Map<string, PlanResource>): string 
 }
 
 const ofType = (plan: Plan, types: readonly string[]) => plan.resources.filter((r) => types.includes(r.type));
-const yes = (ok: boolean, text: string) => (ok ? pc.green(`yes  ${text}`) : pc.red(`NO   ${text}`));
+
+/** Table layout: at a terminal, columns fit its width and long values wrap inside words; piped, nothing is cut. */
+function tableLayout(width: number | undefined, first: number): { colWidths?: number[]; wordWrap?: boolean; wrapOnWordBoundary?: boolean } {
+    if (!width) return {};
+    // Borders and padding take 7 columns for two columns of content.
+    return { colWidths: [first, Math.max(20, width - first - 3)], wordWrap: true, wrapOnWordBoundary: false };
+}
+const defaultWidth = () => (process.stdout.isTTY ? process.stdout.columns : undefined);
 
 /** What the VPC's resolver answers: the firewall's rules in priority order, fail-open setting and query logging. */
 function dnsFact(plan: Plan): string {
@@ -31,13 +38,22 @@ function dnsFact(plan: Plan): string {
     return `${ruleText}; ${failOpen}; query logs -> ${queryLog ? queryLog.inputs.destinationArn : pc.red("NONE")}`;
 }
 
-/** AWS resources in a plan (what summaries count): custom resources, not Pulumi's own (providers, references). */
+/**
+ * AWS resources in a plan: custom resources of the AWS provider (type `aws:...`). Pulumi's own (providers, stack
+ * references) and other providers' (RandomPassword) are not AWS resources. plan, check and the fleet table all count
+ * with this one definition.
+ */
+export const isAwsResource = (r: PlanResource): boolean => r.custom && r.type.startsWith("aws:");
+
 export function awsResources(plan: Plan): PlanResource[] {
-    return plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+    return plan.resources.filter(isAwsResource);
 }
 
-/** The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks. */
-export function renderSummary(plan: Plan): string {
+/**
+ * The human view of a plan: what gets created, grouped by component, then the facts a security reviewer checks.
+ * `width`: the terminal's columns (tables wrap to it); undefined when piped, so every value prints in full.
+ */
+export function renderSummary(plan: Plan, width: number | undefined = defaultWidth()): string {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const custom = awsResources(plan);
     const groups = new Map<string, Map<string, number>>();
@@ -50,7 +66,7 @@ export function renderSummary(plan: Plan): string {
     }
     const lines: string[] = [];
     lines.push(pc.bold(`Offline plan: stack ${plan.stack} (${plan.project}), ${custom.length} AWS resources`));
-    const table = new Table({ head: ["component", "resources"], style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 80] });
+    const table = new Table({ head: ["component", "resources"], style: { head: [], border: [] }, ...tableLayout(width, 14) });
     for (const [comp, types] of [...groups.entries()].sort()) {
         table.push([comp, [...types.entries()].map(([t, n]) => (n > 1 ? `${t} x${n}` : t)).join(", ")]);
     }
@@ -61,7 +77,18 @@ export function renderSummary(plan: Plan): string {
     if (vendor) {
         const gateways = plan.resources.filter((r) => INTERNET_PATH_TYPES.includes(r.type));
         facts.push(["sealed", vendor.sealed ? pc.red(`SEALED since ${vendor.sealedAt}`) : "no"]);
-        facts.push(["internet path", yes(gateways.length === 0, "no internet, NAT or egress-only gateway, no EIP")]);
+        facts.push([
+            "internet path",
+            gateways.length === 0
+                ? pc.green("none: no internet, NAT or egress-only gateway, no EIP")
+                : pc.red(`PRESENT: ${gateways.map((g) => `${g.type.split(":").pop()} ${g.name}`).join(", ")}`),
+        ]);
+        facts.push([
+            "data path",
+            vendor.dataPath === "allow-list"
+                ? pc.yellow(`allow-list: enclave S3 endpoint (${vendor.s3EndpointId}) or source IP in ${vendor.egressCidrs.join(", ")}`)
+                : `enclave S3 endpoint only (${vendor.s3EndpointId})`,
+        ]);
         facts.push(["datasets", vendor.datasets.map((d) => `${d.name} (${d.access})`).join(", ")]);
         const key = ofType(plan, T.key).find((k) => k.outputs.arn === vendor.keyArn);
         if (key) facts.push(["vendor key", `${key.outputs.arn}; rotation ${key.inputs.enableKeyRotation ? "on" : pc.red("OFF")}; enabled ${key.inputs.isEnabled}; deletion window ${key.inputs.deletionWindowInDays} days`]);
@@ -80,8 +107,8 @@ export function renderSummary(plan: Plan): string {
         const trail = ofType(plan, T.trail).find((t) => t.outputs.arn === vendor.trailArn);
         if (trail) facts.push(["audit trail", `${trail.inputs.name}: S3 data events -> s3://${trail.inputs.s3BucketName}/${trail.inputs.s3KeyPrefix}, validation ${trail.inputs.enableLogFileValidation ? "on" : "off"}`]);
     } else {
-        const protectedCount = plan.resources.filter((r) => r.protect).length;
-        facts.push(["protected", `${protectedCount} resources protected; stateful ones also retained on delete`]);
+        const protectedCount = custom.filter((r) => r.protect).length;
+        facts.push(["protected", `${protectedCount} of ${custom.length} AWS resources protected; stateful ones also retained on delete`]);
         const lock = ofType(plan, T.objectLock)[0];
         if (lock) {
             const rule = lock.inputs.rule as { defaultRetention: { mode: string; days: number } };
@@ -89,7 +116,7 @@ export function renderSummary(plan: Plan): string {
         }
         facts.push(["alarms", ofType(plan, T.alarm).map((a) => String(a.inputs.name).replace(/^enclave-/, "")).join(", ")]);
     }
-    const factTable = new Table({ style: { head: [], border: [] }, wordWrap: true, colWidths: [16, 78] });
+    const factTable = new Table({ style: { head: [], border: [] }, ...tableLayout(width, 16) });
     for (const [k, v] of facts) factTable.push([k, v]);
     lines.push(pc.bold("Security facts"));
     lines.push(factTable.toString());

@@ -2,17 +2,31 @@
 // decision over the plan's policies (review/simulate.ts) for an action of the fixed catalogue (review/catalogue.ts),
 // never a reading of policy text. Only "who may assume a role" lists the trust policy's principals and conditions,
 // and each of those is then verified by simulation (right / missing / wrong external ID).
+import type { PolicyDocument } from "../contract/policy";
 import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { hostInCidr } from "../config/network";
-import { ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
+import { addressText, complement, contains, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
+import { catalogueS3Entries, ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
+import { coversAction, type Statement } from "../guardrails/rules/util";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
 
 /** A network path a principal's request can take, as the report names it. */
 interface Path {
     label: string;
     network: Network;
+    /** Internet paths: every source address this path's probe stands for (see internetPaths). */
+    addresses?: SourceAddresses;
+}
+
+/**
+ * The source addresses an internet path stands for, exactly: `cidrs`, or every IPv4 address except `cidrs` when
+ * `complement` is set. `route` tells S3 requests ("internet") from direct KMS calls ("internet, direct").
+ */
+export interface SourceAddresses {
+    route: string;
+    cidrs: string[];
+    complement: boolean;
 }
 
 export interface Grant {
@@ -26,6 +40,8 @@ export interface Grant {
     path: string;
     /** Conditions found by simulation: each is a variation of an allowed request that is denied. */
     conditions: string[];
+    /** Internet paths only: the source addresses the path stands for (the access diff compares these as sets). */
+    addresses?: SourceAddresses;
 }
 
 export interface Assumer {
@@ -34,16 +50,16 @@ export interface Assumer {
     principal: string;
     /** The trust statement's conditions, as written (e.g. `StringEquals sts:ExternalId`). */
     conditions: string[];
-    /** Simulated: with the right external ID (or none needed), without it, with a wrong one. */
+    /**
+     * Simulated: with the right external ID (or none needed), without it, with a wrong one. A service principal (EC2)
+     * never sends an external ID, so the last two are NOT_APPLICABLE for it, in JSON and Markdown alike.
+     */
     withExternalId: Decision;
-    withoutExternalId: Decision;
-    wrongExternalId: Decision;
+    withoutExternalId: Decision | typeof NOT_APPLICABLE;
+    wrongExternalId: Decision | typeof NOT_APPLICABLE;
 }
-
-/** A service principal (EC2) never sends an external ID: the two columns would only repeat the first. */
-function externalIdColumns(a: Assumer): string[] {
-    return a.principal.endsWith(".amazonaws.com") ? ["n/a (service)", "n/a (service)"] : [a.withoutExternalId, a.wrongExternalId];
-}
+export const NOT_APPLICABLE = "n/a (service)";
+const isServicePrincipal = (p: string) => p.endsWith(".amazonaws.com");
 
 export interface Probe {
     who: string;
@@ -70,11 +86,11 @@ export interface AccessReport {
     grants: Grant[];
     denials: ExplicitDenial[];
     mermaid: string;
-    stats: { simulations: number; millis: number };
+    /** How many requests were simulated. No timing here: the report must print the same bytes on every run. */
+    stats: { simulations: number };
     notes: string[];
 }
 
-const OUTSIDE_IP = "203.0.113.10";
 const short = (arn: string) => arn.replace(/^arn:aws:iam::\d{12}:role\//, "role/").replace(/^arn:aws:s3:::/, "s3://");
 
 /** The report of a validated vendor spec: its plan and the security stack's (the archive), one after another. */
@@ -92,8 +108,9 @@ export async function accessReportFor(vendorId: string | undefined, opts: { spec
 
 /** The report of one vendor of `world` (its plan, plus the security plan when the archive should be covered). */
 export async function accessReport(world: World, vendorId: string): Promise<AccessReport> {
-    const started = Date.now();
     const v = vendorFacts(world, vendorId);
+    const internet = internetPaths(world, v);
+    const outside = internet[internet.length - 1];
     let simulations = 0;
     const run = async (req: SimRequest): Promise<SimResult> => {
         simulations++;
@@ -123,8 +140,8 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
                     principal,
                     conditions,
                     withExternalId: await sim("right"),
-                    withoutExternalId: await sim(null),
-                    wrongExternalId: await sim("wrong-external-id"),
+                    withoutExternalId: isServicePrincipal(principal) ? NOT_APPLICABLE : await sim(null),
+                    wrongExternalId: isServicePrincipal(principal) ? NOT_APPLICABLE : await sim("wrong-external-id"),
                 });
             }
         }
@@ -142,17 +159,22 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     }
 
     // --- the matrix
-    const principals = principalPaths(v);
+    const principals = principalPaths(v, internet);
     const grants: Grant[] = [];
     const denialMap = new Map<string, ExplicitDenial>();
     const resources = resourcesOf(v);
+    const extra = await catalogueS3Entries();
+    const objectEntries = new Set([...S3_OBJECT_ACTIONS, ...extra.object]);
     for (const pr of principals) {
         for (const path of pr.paths) {
             for (const res of resources) {
-                const entries = res.kind === "key" ? KMS_ACTIONS : res.kind === "bucket" ? [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS] : [];
-                const variants: { entry: CatalogueEntry; req: SimRequest; pathLabel: string }[] = [];
+                const entries =
+                    res.kind === "key"
+                        ? KMS_ACTIONS
+                        : [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS, ...(pr.vendorSide ? [...extra.bucket, ...extra.object].filter((e) => mayAllow(world, pr.arn, res.arn, e.action)) : [])];
+                const variants: { entry: CatalogueEntry; req: SimRequest; pathLabel: string; addresses?: SourceAddresses }[] = [];
                 for (const entry of entries) {
-                    const object = S3_OBJECT_ACTIONS.includes(entry);
+                    const object = objectEntries.has(entry);
                     const resource = res.kind === "bucket" && object ? `${res.arn}/reports/sample.bin` : res.arn;
                     if (res.kind === "key") {
                         if (entry.class === "key-use" && path === pr.paths[0]) {
@@ -161,19 +183,19 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
                             variants.push({ entry, pathLabel: "via S3 (any path S3 allowed)", req: { principal: pr.arn, action: entry.action, resource, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` } });
                         }
                         const direct = kmsDirectPath(v, path);
-                        if (direct) variants.push({ entry, pathLabel: direct.label, req: { principal: pr.arn, action: entry.action, resource, network: direct.network } });
+                        if (direct) variants.push({ entry, pathLabel: direct.label, addresses: direct.addresses, req: { principal: pr.arn, action: entry.action, resource, network: direct.network } });
                     } else {
                         if (path.network.via === "endpoint" && world.endpoints.get(path.network.endpointId)?.service !== "s3") continue;
-                        variants.push({ entry, pathLabel: path.label, req: { principal: pr.arn, action: entry.action, resource, network: path.network } });
+                        variants.push({ entry, pathLabel: path.label, addresses: path.addresses, req: { principal: pr.arn, action: entry.action, resource, network: path.network } });
                     }
                 }
-                for (const { entry, req, pathLabel } of variants) {
+                for (const { entry, req, pathLabel, addresses } of variants) {
                     const r = await run(req);
                     if (r.allowed) {
-                        const conditions = await conditionsOf(req, run);
+                        const conditions = await conditionsOf(req, run, outside.network);
                         let g = grants.find((x) => x.principal === pr.arn && x.resource === res.arn && x.class === entry.class && x.path === pathLabel && x.conditions.join() === conditions.join());
                         if (!g) {
-                            g = { principal: pr.arn, principalLabel: pr.label, resource: res.arn, resourceLabel: res.label, class: entry.class, actions: [], path: pathLabel, conditions };
+                            g = { principal: pr.arn, principalLabel: pr.label, resource: res.arn, resourceLabel: res.label, class: entry.class, actions: [], path: pathLabel, conditions, ...(addresses ? { addresses } : {}) };
                             grants.push(g);
                         }
                         g.actions.push(entry.action);
@@ -189,7 +211,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             // Escalation attempts: vendor-side roles only (the operators' identity policies are not in the plan).
             if (pr.vendorSide) {
                 for (const [action, resource] of escalationTargets(v)) {
-                    const r = await run({ principal: pr.arn, action, resource, network: { via: "internet", sourceIp: OUTSIDE_IP } });
+                    const r = await run({ principal: pr.arn, action, resource, network: outside.network });
                     if (r.allowed) grants.push({ principal: pr.arn, principalLabel: pr.label, resource, resourceLabel: short(resource), class: "escalation", actions: [action], path: "any", conditions: [] });
                 }
             }
@@ -208,12 +230,21 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         grants,
         denials: [...denialMap.values()],
         mermaid: "",
-        stats: { simulations, millis: 0 },
+        stats: { simulations },
         notes,
     };
     report.mermaid = mermaid(v, report);
-    report.stats.millis = Date.now() - started;
     return report;
+}
+
+/**
+ * Could any Allow statement reach `action` for this principal on this bucket: one of the role's identity policies, or
+ * the bucket policy (which alone can grant a principal of the same account)? If not, the request cannot be allowed
+ * and need not be simulated. Only used for the catalogue's extra actions, for roles whose policies are in the plan.
+ */
+function mayAllow(world: World, principal: string, bucketArn: string, action: string): boolean {
+    const docs = [...(world.roles.get(principal)?.identity.map((i) => i.policy) ?? []), world.buckets.get(bucketArn)?.policy];
+    return docs.some((d) => (d?.Statement ?? []).some((st) => st.Effect === "Allow" && coversAction(st as unknown as Statement, action)));
 }
 
 interface PrincipalPaths {
@@ -223,21 +254,89 @@ interface PrincipalPaths {
     paths: Path[];
 }
 
-function principalPaths(v: VendorFacts): PrincipalPaths[] {
+function principalPaths(v: VendorFacts, internet: Path[]): PrincipalPaths[] {
     const endpoint: Path = { label: "enclave S3 endpoint", network: { via: "endpoint", endpointId: v.s3EndpointId } };
-    const internet: Path = { label: "internet (other IP)", network: { via: "internet", sourceIp: OUTSIDE_IP } };
-    const egress: Path[] = v.egressCidrs.map((c) => ({ label: `vendor egress ${c}`, network: { via: "internet", sourceIp: hostInCidr(c, 7) } }));
+    const outside = internet[internet.length - 1];
+    // Both vendor-side roles are probed from every part of the address space: a workload role that a policy change
+    // lets in from an allow-listed range is a widening like any other.
     const out: PrincipalPaths[] = [
-        { arn: v.vendorRoleArn, label: short(v.vendorRoleArn), vendorSide: true, paths: [endpoint, ...egress, internet] },
-        { arn: v.workloadRoleArn, label: short(v.workloadRoleArn), vendorSide: true, paths: [endpoint, internet] },
+        { arn: v.vendorRoleArn, label: short(v.vendorRoleArn), vendorSide: true, paths: [endpoint, ...internet] },
+        { arn: v.workloadRoleArn, label: short(v.workloadRoleArn), vendorSide: true, paths: [endpoint, ...internet] },
     ];
-    if (v.deployerRoleArn) out.push({ arn: v.deployerRoleArn, label: `${short(v.deployerRoleArn)} (deployer)`, vendorSide: false, paths: [{ label: "any network", network: internet.network }] });
-    if (v.breakGlassRoleArn) out.push({ arn: v.breakGlassRoleArn, label: `${short(v.breakGlassRoleArn)} (break-glass)`, vendorSide: false, paths: [{ label: "any network", network: internet.network }] });
+    if (v.deployerRoleArn) out.push({ arn: v.deployerRoleArn, label: `${short(v.deployerRoleArn)} (deployer)`, vendorSide: false, paths: [{ label: "any network", network: outside.network }] });
+    if (v.breakGlassRoleArn) out.push({ arn: v.breakGlassRoleArn, label: `${short(v.breakGlassRoleArn)} (break-glass)`, vendorSide: false, paths: [{ label: "any network", network: outside.network }] });
     return out;
 }
 
+/** Every aws:SourceIp value any policy of the world names, whatever the condition operator. */
+function sourceIpRanges(world: World): string[] {
+    const docs: (PolicyDocument | undefined)[] = [];
+    for (const r of world.roles.values()) docs.push(r.trust, r.boundary?.policy, ...r.identity.map((i) => i.policy));
+    for (const b of world.buckets.values()) docs.push(b.policy);
+    for (const k of world.keys.values()) docs.push(k.policy);
+    for (const e of world.endpoints.values()) docs.push(e.policy);
+    const out: string[] = [];
+    for (const doc of docs) {
+        for (const st of doc?.Statement ?? []) {
+            for (const kv of Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+                for (const [key, value] of Object.entries(kv ?? {})) {
+                    if (key.toLowerCase() === "aws:sourceip") out.push(...[value].flat().map(String));
+                }
+            }
+        }
+    }
+    return out;
+}
+
+const OUTSIDE_CANDIDATES = ["203.0.113.10", "198.51.100.10", "192.0.2.10"];
+const FIRST_ROUTABLE = 1n << 24n;
+
+/**
+ * The internet paths of a vendor, derived from the ranges themselves. The address space (less the VPC's own range,
+ * which no request reaches over the internet) is cut into parts by every aws:SourceIp range any policy names and the
+ * allow-listed egress ranges; addresses of one part meet the same conditions, so one probe address inside the part
+ * decides for all of it (a /32 or /31 included: the probe is the part's own first address). The last path stands for
+ * every address in none of the ranges: its probe lies outside all of them and outside the VPC.
+ */
+export function internetPaths(world: World, v: VendorFacts): Path[] {
+    const vpc = v.vpcCidr ? setOf([v.vpcCidr]) : [];
+    const egress = setOf(v.egressCidrs);
+    const paths: Path[] = [];
+    for (const part of partition([...sourceIpRanges(world), ...v.egressCidrs].filter((c) => intervalOf(c) !== undefined))) {
+        const set = subtract(part.set, vpc);
+        if (set.length === 0) continue;
+        if (part.members.length === 0) {
+            // A documentation address when it is free, else the first address past 0.0.0.0/8 ("this network").
+            const preferred = OUTSIDE_CANDIDATES.map((a) => intervalOf(a)![0]).find((a) => contains(set, a));
+            const [s, e] = set.find(([, end]) => end >= FIRST_ROUTABLE) ?? set[0];
+            const probe = preferred ?? (s < FIRST_ROUTABLE && e >= FIRST_ROUTABLE ? FIRST_ROUTABLE : s);
+            const exclude = complement(set);
+            paths.push({
+                label: "internet (other IP)",
+                network: { via: "internet", sourceIp: addressText(probe) },
+                addresses: { route: "internet", cidrs: toCidrs(exclude), complement: true },
+            });
+            continue;
+        }
+        const cidrs = toCidrs(set);
+        const inEgress = subtract(set, egress).length === 0;
+        paths.push({
+            label: `${inEgress ? "vendor egress" : "internet from"} ${cidrs.join(", ")}`,
+            network: { via: "internet", sourceIp: addressText(set[0][0]) },
+            addresses: { route: "internet", cidrs, complement: false },
+        });
+    }
+    return paths;
+}
+
+/** The exact set of addresses `a` stands for. */
+export function addressSet(a: SourceAddresses): RangeSet {
+    const set = setOf(a.cidrs);
+    return a.complement ? complement(set) : union(set);
+}
+
 function kmsDirectPath(v: VendorFacts, path: Path): Path | undefined {
-    if (path.network.via !== "endpoint") return { label: `${path.label}, direct`, network: path.network };
+    if (path.network.via !== "endpoint") return { label: `${path.label}, direct`, network: path.network, ...(path.addresses ? { addresses: { ...path.addresses, route: "internet, direct" } } : {}) };
     const kmsEndpoint = v.interfaceEndpoints.kms;
     return kmsEndpoint ? { label: "enclave KMS endpoint, direct", network: { via: "endpoint", endpointId: kmsEndpoint } } : undefined;
 }
@@ -275,13 +374,13 @@ function escalationTargets(v: VendorFacts): [string, string][] {
 }
 
 /** Conditions of an allowed request, found by simulating variations of it that AWS would deny. */
-async function conditionsOf(req: SimRequest, run: (r: SimRequest) => Promise<SimResult>): Promise<string[]> {
+async function conditionsOf(req: SimRequest, run: (r: SimRequest) => Promise<SimResult>, outside: Network): Promise<string[]> {
     const out: string[] = [];
     if (!(await run({ ...req, secureTransport: false })).allowed) out.push("TLS only");
     if (req.action === "s3:PutObject") {
         if (!(await run({ ...req, sse: { algorithm: "AES256" } })).allowed) out.push("SSE-KMS with the bucket's key");
     }
-    if (req.viaService && !(await run({ ...req, viaService: undefined, network: { via: "internet", sourceIp: OUTSIDE_IP } })).allowed) out.push("only via S3");
+    if (req.viaService && !(await run({ ...req, viaService: undefined, network: outside })).allowed) out.push("only via S3");
     return out;
 }
 
@@ -324,9 +423,11 @@ export function mermaid(v: VendorFacts, report: AccessReport): string {
     for (const [d, arn] of datasets) {
         const viaEndpoint = [...new Set([v.vendorRoleArn, v.workloadRoleArn].flatMap((p) => classesOf(report, p, arn, (x) => x === "enclave S3 endpoint").split(", ").filter(Boolean)))];
         lines.push(`  ep -- "${viaEndpoint.join(", ") || "no access"}" --> ${mermaidId(`b_${d}`)}`);
-        for (const cidr of v.egressCidrs) {
-            const c = classesOf(report, v.vendorRoleArn, arn, (x) => x === `vendor egress ${cidr}`);
-            if (c) lines.push(`  vr -- "${q(`from ${cidr}: ${c}`)}" --> ${mermaidId(`b_${d}`)}`);
+        // One edge per internet path the vendor role reaches the dataset by, whatever its prefix length.
+        const internetLabels = [...new Set(report.grants.filter((g) => g.principal === v.vendorRoleArn && g.resource === arn && g.addresses?.route === "internet").map((g) => g.path))];
+        for (const label of internetLabels) {
+            const c = classesOf(report, v.vendorRoleArn, arn, (x) => x === label);
+            lines.push(`  vr -- "${q(`${label.replace(/^vendor egress /, "from ")}: ${c}`)}" --> ${mermaidId(`b_${d}`)}`);
         }
         lines.push(`  ${mermaidId(`b_${d}`)} -. "SSE-KMS" .-> key`);
     }
@@ -344,14 +445,14 @@ export function renderAccessMarkdown(report: AccessReport): string {
     const out: string[] = [];
     out.push(`# Effective access: ${report.vendorId}${report.sealed ? " (SEALED)" : ""}`);
     out.push("");
-    out.push(`Derived by simulation: ${report.stats.simulations} requests in ${report.stats.millis} ms.`);
+    out.push(`Derived by simulation: ${report.stats.simulations} requests.`);
     out.push("");
     out.push("## Who can assume the roles");
     out.push("");
     out.push(
         table(
             ["role", "principal", "conditions", "with external ID", "without", "wrong ID"],
-            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, ...externalIdColumns(a)]),
+            report.assumers.map((a) => [a.roleLabel, a.principal, a.conditions.join("; ") || "-", a.withExternalId, a.withoutExternalId, a.wrongExternalId]),
         ),
     );
     out.push("");

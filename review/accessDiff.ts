@@ -1,7 +1,11 @@
 // Effective-access difference between two versions of a vendor: both sides are access reports derived by simulation
 // (review/access.ts); the diff compares their facts, so a change that widens access is caught whatever policy text
 // produced it. Widened = at least one fact gained (a new action, path, principal, or a condition dropped).
-import type { AccessReport } from "./access";
+// Internet paths are compared as SETS OF SOURCE ADDRESSES, not by the text of their ranges: for each principal,
+// action, resource and conditions, the addresses head admits that base did not are gained, whatever the prefix
+// lengths that admit them (a /32 added beside a /24, a /24 grown to a /23, an endpoint-only vendor opened to one IP).
+import { addressSet, type AccessReport, type SourceAddresses } from "./access";
+import { describeSet, isEmpty, subtract, toCidrs, union, type RangeSet } from "./addresses";
 
 export interface AccessFact {
     kind: "assume" | "access";
@@ -12,6 +16,8 @@ export interface AccessFact {
     resource: string;
     path: string;
     conditions: string[];
+    /** Internet paths: the source addresses of the fact (gained or lost ones in a diff). */
+    addresses?: SourceAddresses;
 }
 
 export interface AccessDiff {
@@ -36,18 +42,50 @@ export function factsOf(report: AccessReport | undefined): AccessFact[] {
         if (p.decision === "Allowed") facts.push({ kind: "assume", principal: p.who, class: "assume", action: "sts:AssumeRole", resource: p.role, path: "-", conditions: [] });
     }
     for (const g of report.grants) {
-        for (const action of g.actions) facts.push({ kind: "access", principal: g.principalLabel, class: g.class, action, resource: g.resourceLabel, path: g.path, conditions: g.conditions });
+        for (const action of g.actions) facts.push({ kind: "access", principal: g.principalLabel, class: g.class, action, resource: g.resourceLabel, path: g.path, conditions: g.conditions, ...(g.addresses ? { addresses: g.addresses } : {}) });
     }
     return facts;
 }
 
 const keyOf = (f: AccessFact) => [f.kind, f.principal, f.class, f.action, f.resource, f.path, f.conditions.join(";")].join("|");
+/** An internet fact's key: everything but the addresses, which are compared as sets. */
+const addressKeyOf = (f: AccessFact) => [f.kind, f.principal, f.class, f.action, f.resource, f.addresses!.route, f.conditions.join(";")].join("|");
+
+/** Internet facts sharing a key, with the union of their addresses. */
+function addressGroups(facts: AccessFact[]): Map<string, { f: AccessFact; set: RangeSet }> {
+    const groups = new Map<string, { f: AccessFact; set: RangeSet }>();
+    for (const f of facts) {
+        if (!f.addresses) continue;
+        const k = addressKeyOf(f);
+        const g = groups.get(k);
+        groups.set(k, { f: g?.f ?? f, set: union(g?.set ?? [], addressSet(f.addresses)) });
+    }
+    return groups;
+}
+
+/** The fact for `set`, the part of a group's addresses gained or lost. */
+function withAddresses(f: AccessFact, set: RangeSet): AccessFact {
+    const route = f.addresses!.route;
+    return { ...f, path: `${route} from ${describeSet(set)}`, addresses: { route, cidrs: toCidrs(set), complement: false } };
+}
 
 export function diffReports(base: AccessReport | undefined, head: AccessReport, labels: { base: string; head: string }): AccessDiff {
-    const b = new Map(factsOf(base).map((f) => [keyOf(f), f]));
-    const h = new Map(factsOf(head).map((f) => [keyOf(f), f]));
+    const baseFacts = factsOf(base);
+    const headFacts = factsOf(head);
+    const b = new Map(baseFacts.filter((f) => !f.addresses).map((f) => [keyOf(f), f]));
+    const h = new Map(headFacts.filter((f) => !f.addresses).map((f) => [keyOf(f), f]));
     const gained = [...h].filter(([k]) => !b.has(k)).map(([, f]) => f);
     const lost = [...b].filter(([k]) => !h.has(k)).map(([, f]) => f);
+    const bA = addressGroups(baseFacts);
+    const hA = addressGroups(headFacts);
+    for (const [k, { f, set }] of hA) {
+        const more = subtract(set, bA.get(k)?.set ?? []);
+        if (!isEmpty(more)) gained.push(withAddresses(f, more));
+    }
+    for (const [k, { f, set }] of bA) {
+        const fewer = subtract(set, hA.get(k)?.set ?? []);
+        if (!isEmpty(fewer)) lost.push(withAddresses(f, fewer));
+    }
     return { vendorId: head.vendorId, base: labels.base, head: labels.head, gained, lost, widened: gained.length > 0 };
 }
 

@@ -1,5 +1,6 @@
 // The fixed action catalogue the access report simulates. Classes are what a reviewer reads; actions are what the
 // simulator evaluates. A class is "allowed" for a principal/resource/path when at least one of its actions is.
+import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 
 export type ActionClass = "read" | "list" | "write" | "delete" | "admin" | "key-use" | "key-admin" | "escalation";
 
@@ -57,3 +58,22 @@ export const ESCALATION_ACTIONS = [
     "cloudtrail:DeleteTrail",
     "ec2:DeleteFlowLogs",
 ] as const;
+
+/**
+ * The rest of S3, from the AWS action catalogue: every delete, permissions-management and configuration write on a
+ * bucket or object (the same derivation as the no-delete guardrail, guardrails/rules/s3Destructive.ts), beyond the
+ * fixed entries above. The access report simulates one of these only where some Allow statement of the principal's
+ * identity policies or the bucket's policy could cover it (an action nothing allows cannot be allowed), so a change
+ * that grants, say, s3:PutObjectTagging shows up in the report and in `enclave diff` without the fixed list knowing it.
+ */
+export async function catalogueS3Entries(): Promise<{ object: CatalogueEntry[]; bucket: CatalogueEntry[] }> {
+    const fixed = new Set([...S3_OBJECT_ACTIONS, ...S3_BUCKET_ACTIONS].map((e) => e.action.toLowerCase()));
+    const out = { object: [] as CatalogueEntry[], bucket: [] as CatalogueEntry[] };
+    for (const f of await forbiddenS3Actions()) {
+        if (fixed.has(f.action.toLowerCase())) continue;
+        const entry: CatalogueEntry = { action: f.action, class: /^s3:Delete/.test(f.action) ? "delete" : "admin" };
+        if (f.resourceTypes.includes("object")) out.object.push(entry);
+        else if (f.resourceTypes.includes("bucket")) out.bucket.push(entry);
+    }
+    return out;
+}

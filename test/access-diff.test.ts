@@ -61,7 +61,7 @@ describe("access report", () => {
         expect(report.assumers.map((a) => [a.roleLabel, a.principal, a.withExternalId, a.withoutExternalId, a.wrongExternalId])).toEqual([
             ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-redteam", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
             ["role/enclave-evalcorp-vendor", "arn:aws:iam::777788889999:role/evalcorp-automation", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"],
-            ["role/enclave-evalcorp-workload", "ec2.amazonaws.com", "Allowed", "Allowed", "Allowed"],
+            ["role/enclave-evalcorp-workload", "ec2.amazonaws.com", "Allowed", "n/a (service)", "n/a (service)"],
         ]);
         expect(report.probes.map((p) => p.decision)).toEqual(["ImplicitlyDenied", "ImplicitlyDenied"]);
         const archive = report.denials.find((d) => d.principalLabel === "role/enclave-deployer (deployer)" && d.resourceLabel === "log archive");
@@ -163,7 +163,7 @@ describe("diffReports (unit, hand-made reports)", () => {
         grants,
         denials: [],
         mermaid: "",
-        stats: { simulations: 0, millis: 0 },
+        stats: { simulations: 0 },
         notes: [],
     });
     const put = (conditions: string[]): Grant => ({

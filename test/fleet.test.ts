@@ -35,7 +35,7 @@ describe("enclave plan --all", () => {
         expect((byVendor.evalcorp as Plan).resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(3);
         // Not a TTY: plain progress lines, then the table on stderr (stdout stays JSON).
         expect(stderr).toContain("[2/3] plan broken-vendor: failed: ");
-        expect(stderr).toMatch(/\[1\/3\] plan acme-labeling: ok, 53 resources, \$13\.26\/month \(\d+\.\d\d s\)\n/);
+        expect(stderr).toMatch(/\[1\/3\] plan acme-labeling: ok, 52 resources, \$13\.26\/month \(\d+\.\d\d s\)\n/);
         expect(stderr).toContain("3 vendors, 2 ok, 1 failed; estimated total $68.02/month; exit 2");
     });
 
@@ -78,9 +78,10 @@ describe("enclave check --all and access --all", () => {
         const plan = { project: "vendor-enclaves", stack: "x", resources: [], outputs: {} };
         expect(checkTask.summarize!({ plan, violations: [violation, violation] as never })).toEqual({
             result: "2 violation(s): s3-deny-insecure-transport",
+            resources: 0,
             exitCode: EXIT.finding,
         });
-        expect(checkTask.summarize!({ plan, violations: [] })).toEqual({ result: `clean (${POLICY_COUNT} policies)` });
+        expect(checkTask.summarize!({ plan, violations: [] })).toEqual({ result: `clean (${POLICY_COUNT} policies)`, resources: 0 });
     });
 
     it("access --all reports every good vendor by simulation and exits 2 for the broken one", async () => {

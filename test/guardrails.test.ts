@@ -5,6 +5,7 @@ import type { Plan, PlanResource } from "../plan/types";
 import { checkPlan, type Violation } from "../guardrails/offline";
 import { ALL_POLICIES } from "../guardrails/rules";
 import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, sealedFixturePlan, securityFixturePlan } from "./support/fixtures";
+import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 
 // Each policy of the pack (guardrails/rules) runs here through the offline harness (guardrails/offline.ts), the same functions
 // `pulumi preview --policy-pack policy` calls. Compliant cases: the fixture vendors' real plans (and a sealed one).
@@ -12,8 +13,11 @@ import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, s
 // arguments at a real preview (unknown values, engine-recorded property dependencies), nor AWS's own evaluation.
 
 const plans: Record<"acme" | "evalcorp" | "security" | "sealed", Plan> = {} as never;
+/** The catalogue's forbidden object-level S3 actions, as the no-delete policy lists them for `s3:*` on objects. */
+let forbiddenOnObjects = "";
 
 beforeAll(async () => {
+    forbiddenOnObjects = (await forbiddenS3Actions()).filter((f) => f.resourceTypes.includes("object")).map((f) => f.action).join(", ");
     plans.acme = await fixturePlan(ACME);
     plans.evalcorp = await fixturePlan(EVALCORP);
     plans.security = await securityFixturePlan();
@@ -545,8 +549,21 @@ const CASES: Case[] = [
             { name: `${A}-access-vendor-policy`, message: 'policy statement "Everything" allows s3:* (a whole service)' },
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows kms:Decrypt on Resource "*"' },
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows KMS data actions without a kms:ViaService condition' },
+            {
+                policy: "s3-vendor-roles-no-delete-or-reconfigure",
+                name: `${A}-access-vendor-policy`,
+                message: `role policy enclave-access of role enclave-${A}-vendor: statement "Everything" allows ${forbiddenOnObjects} on enclave buckets`,
+            },
             { policy: "kms-one-key-per-vendor", name: `${A}-access-vendor-policy`, message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}` },
         ],
+    },
+    {
+        policy: "s3-vendor-roles-no-delete-or-reconfigure",
+        ruleId: "nothing-grants-delete",
+        what: "the vendor role allowed to delete object versions",
+        plan: "acme",
+        mutate: (p) => editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => d.Statement.push({ Sid: "Cleanup", Effect: "Allow", Action: ["s3:DeleteObjectVersion"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*` })),
+        expected: () => [{ name: `${A}-access-vendor-policy`, message: `role policy enclave-access of role enclave-${A}-vendor: statement "Cleanup" allows s3:DeleteObjectVersion on enclave buckets` }],
     },
     {
         policy: "iam-no-aws-managed-policies-no-users",

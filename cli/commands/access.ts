@@ -38,7 +38,10 @@ export function register(program: Command): void {
             summarize: (r) => ({ result: `${r.grants.length} grants, ${r.assumers.length} assumers${r.sealed ? ", sealed" : ""}` }),
         };
         if (await runFleetCommand(vendor, opts, task, { conflicting: [["--spec", opts.spec]], json: (r) => r, text: renderAccessMarkdown })) return;
+        const started = performance.now();
         const report = await withSimulator(() => accessReportFor(vendor, opts));
+        // The report on stdout is the same bytes on every run (it gets committed and posted); timing goes to stderr.
+        process.stderr.write(`enclave access ${report.vendorId}: ${report.stats.simulations} requests simulated in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
         process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderAccessMarkdown(report));
     });
 }

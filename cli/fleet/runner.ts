@@ -59,6 +59,17 @@ export function fleetExitCode(outcomes: FleetOutcome<unknown>[]): number {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/**
+ * Whether to colour output to a stream: never with NO_COLOR set or --no-color given (as picocolors itself decides
+ * for single-vendor output), always with FORCE_COLOR, else only at a terminal. `pc.createColors(tty)` alone would
+ * skip the NO_COLOR check.
+ */
+export function useColor(tty: boolean, env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): boolean {
+    if ("NO_COLOR" in env || argv.includes("--no-color")) return false;
+    if ("FORCE_COLOR" in env && env.FORCE_COLOR !== "0") return true;
+    return tty;
+}
+
 class Progress {
     private readonly tty: boolean;
     private readonly c: ReturnType<typeof pc.createColors>;
@@ -68,7 +79,7 @@ class Progress {
         private readonly verb: string,
     ) {
         this.tty = Boolean(out && (out as NodeJS.WriteStream).isTTY) && !process.env.CI;
-        this.c = pc.createColors(this.tty);
+        this.c = pc.createColors(useColor(this.tty));
     }
     start(i: number, vendor: string): void {
         if (this.out && this.tty) this.out.write(`\r\x1b[2K${this.c.cyan(`[${i}/${this.total}]`)} ${this.verb} ${vendor} ...`);
@@ -128,7 +139,7 @@ export async function runFleet<T>(task: FleetTask<T>, opts: FleetOptions = {}): 
 
 /** The summary table: vendor, result, resources, monthly estimate, duration. */
 export function renderFleetTable(report: FleetReport<unknown>, color = false): string {
-    const c = pc.createColors(color);
+    const c = pc.createColors(color && useColor(color));
     const table = new Table({
         head: ["vendor", "result", "resources", "monthly estimate", "duration"],
         style: { head: [], border: [] },

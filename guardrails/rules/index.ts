@@ -10,6 +10,7 @@ import { endpointDirectInputs, endpointSecurityGroup, noMixedInlineAndAttached, 
 import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly } from "./s3Access";
 import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
+import { s3NoDestructiveGrants } from "./s3Destructive";
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     s3PublicAccessBlock,
@@ -44,6 +45,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     s3EncryptionPlacement,
     s3ObjectLockPlacement,
     s3DataBucketPolicy,
+    s3NoDestructiveGrants,
     kmsOneKeyPerVendor,
     vpcGuardrails,
     endpointSecurityGroup,

@@ -5,11 +5,12 @@ import type { z } from "zod";
 import { SpecError } from "../contract/errors";
 import { fieldDoc, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
+import { REPO_ROOT } from "./repoRoot";
 import { SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
 
 export { SpecError };
 
-export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
+export const STACKS_DIR = path.join(REPO_ROOT, "stacks");
 
 export function vendorSpecPath(vendorId: string, dir = STACKS_DIR): string {
     return path.join(dir, `${vendorId}.yaml`);

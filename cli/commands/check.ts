@@ -1,9 +1,7 @@
 import type { Command } from "commander";
 import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
-import { planVendor } from "../../plan/stacks";
 import { checkPlan, POLICY_COUNT, type Violation } from "../../guardrails/offline";
-import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
 import { CliError, EXIT } from "../../contract/errors";
 import { planFromOptions, type PlanOptions } from "./plan";
@@ -16,7 +14,7 @@ export interface CheckOptions extends PlanOptions {
 export const checkTask: FleetTask<{ plan: Plan; violations: Violation[] }> = {
     verb: "check",
     run: async (v) => {
-        const plan = await planVendor(v.spec, v.security);
+        const plan = await (await import("../../plan/stacks.js")).planVendor(v.spec, v.security);
         return { plan, violations: await checkPlan(plan) };
     },
     summarize: ({ violations }) =>
@@ -55,6 +53,7 @@ export function register(program: Command): void {
             text: ({ plan, violations }) => (violations.length ? `${renderViolations(plan, violations)}\n` : undefined),
         });
         if (fleet) return;
+        const { evaluatePlanFile, readPlanFile } = await import("../../plan/read.js");
         if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
         if (opts.plan && opts.securitySpec) throw new CliError("--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec", EXIT.invalidInput);
         const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);

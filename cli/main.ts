@@ -93,7 +93,8 @@ export async function main(argv: string[]): Promise<number> {
             return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
         }
         const { message, exitCode } = describeFailure(err);
-        process.stderr.write(`enclave: ${message}\n`);
+        // A spec with several problems is one line per problem, each as it would be alone.
+        process.stderr.write(message.split("\n").map((line) => `enclave: ${line}\n`).join(""));
         if (process.env.ENCLAVE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
         return exitCode;
     }

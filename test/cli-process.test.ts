@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { findRepoRoot, REPO_ROOT } from "../config/repoRoot";
 
 const REPO = path.join(__dirname, "..");
 const BIN = path.join(REPO, "bin", "enclave.js");
@@ -152,5 +153,20 @@ describe("an unbuilt checkout", () => {
             stdout: "",
             stderr: `enclave: the CLI is not built (no ${path.relative(REPO, path.join(copy, "dist", "cli", "main.js"))}). Fix: run \`npm ci\` (or \`npm run build\`) in ${copy}.\n`,
         });
+    });
+});
+
+describe("the repository root, from source and from dist/", () => {
+    it("is found from the sources (this run), from the compiled folders and from nowhere else", async () => {
+        expect(REPO_ROOT).toBe(REPO);
+        expect(findRepoRoot(path.join(REPO, "dist", "config"))).toBe(REPO);
+        expect(findRepoRoot(path.join(REPO, "config"))).toBe(REPO);
+        // A package.json of another name on the way up is passed over.
+        const nested = path.join(tmp, "other", "dist", "config");
+        fs.mkdirSync(nested, { recursive: true });
+        fs.writeFileSync(path.join(tmp, "other", "package.json"), JSON.stringify({ name: "something-else" }));
+        expect(() => findRepoRoot(nested)).toThrow(`no package.json named vendor-enclaves at or above ${nested}`);
+        const compiled = await run(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(path.join(REPO, "dist", "config", "load.js"))}).STACKS_DIR)`]);
+        expect(compiled).toEqual({ status: 0, stdout: path.join(REPO, "stacks"), stderr: "" });
     });
 });

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), so `npx --no-install enclave` works on a fresh clone with no build step.
-require("tsx/cjs");
-const { guardOutputStreams, main } = require("../cli/main.ts");
+// Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script): no TypeScript loader at start-up.
+const fs = require("node:fs");
+const path = require("node:path");
+
+const entry = path.join(__dirname, "..", "dist", "cli", "main.js");
+if (!fs.existsSync(entry)) {
+    process.stderr.write(`enclave: the CLI is not built (no ${path.relative(process.cwd(), entry) || entry}). Fix: run \`npm ci\` (or \`npm run build\`) in ${path.resolve(__dirname, "..")}.\n`);
+    process.exit(1);
+}
+const { guardOutputStreams, main } = require(entry);
 guardOutputStreams();
 main(process.argv.slice(2)).then(
     (code) => {

@@ -1,6 +1,14 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Command, CommanderError, type Option } from "commander";
 import { COMMANDS } from "./commands";
 import { CliError, describeFailure, EXIT } from "../contract/errors";
+import { REPO_ROOT } from "../config/repoRoot";
+
+/** The version in package.json (read from the repository, so that the same code answers from dist/ and from source). */
+export function cliVersion(): string {
+    return String((JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version?: unknown }).version);
+}
 
 /** A commander usage error as one line: `enclave: <message> (see enclave <command> --help)`. */
 function usageLine(message: string, cmd: Command): string {
@@ -36,6 +44,7 @@ function refuseEmptyValues(_program: Command, action: Command): void {
 export function buildProgram(): Command {
     const program = new Command("enclave")
         .description("Per-vendor sealed AWS enclaves: offline plans, access reports, guardrails and the breach runbook.")
+        .version(cliVersion(), "-V, --version", "print the version (package.json)")
         .exitOverride()
         .hook("preAction", refuseEmptyValues);
     for (const register of COMMANDS) register(program);
@@ -44,18 +53,31 @@ export function buildProgram(): Command {
     return program;
 }
 
+/** Later writes to `stream` are dropped: its reader is gone, and the run must still finish and report its own code. */
+function discardWrites(stream: NodeJS.WriteStream): void {
+    stream.write = ((_chunk: unknown, encodingOrDone?: unknown, done?: unknown) => {
+        const callback = typeof encodingOrDone === "function" ? encodingOrDone : done;
+        if (typeof callback === "function") process.nextTick(callback as () => void);
+        return true;
+    }) as typeof stream.write;
+}
+
 /**
- * Output errors of the real process (bin/enclave.js): a reader that went away (`| head`) ends the run quietly, a
- * failed write (a full disk) is one line and exit 1 - never a stack trace from an unhandled 'error' event.
+ * Output errors of the real process (bin/enclave.js): a reader that went away (`| head`) silences that stream and the
+ * run goes on to exit with its own code (a failed run piped into `head` still fails under `set -o pipefail`); a failed
+ * write (a full disk) is one line and exit 1 - never a stack trace from an unhandled 'error' event.
  */
 export function guardOutputStreams(): void {
-    const code = () => Number(process.exitCode ?? EXIT.ok);
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-        if (err.code === "EPIPE") process.exit(code());
+        discardWrites(process.stdout);
+        if (err.code === "EPIPE") return;
         process.stderr.write(`enclave: cannot write the output: ${err.message.split("\n")[0]}\n`);
         process.exit(EXIT.failure);
     });
-    process.stderr.on("error", (err: NodeJS.ErrnoException) => process.exit(err.code === "EPIPE" ? code() : EXIT.failure));
+    process.stderr.on("error", (err: NodeJS.ErrnoException) => {
+        discardWrites(process.stderr);
+        if (err.code !== "EPIPE") process.exit(EXIT.failure);
+    });
 }
 
 /** Runs the CLI and returns the exit code; commands set process.exitCode for findings (3). */
@@ -71,7 +93,8 @@ export async function main(argv: string[]): Promise<number> {
             return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
         }
         const { message, exitCode } = describeFailure(err);
-        process.stderr.write(`enclave: ${message}\n`);
+        // A spec with several problems is one line per problem, each as it would be alone.
+        process.stderr.write(message.split("\n").map((line) => `enclave: ${line}\n`).join(""));
         if (process.env.ENCLAVE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
         return exitCode;
     }

@@ -5,11 +5,12 @@ import type { z } from "zod";
 import { SpecError } from "../contract/errors";
 import { fieldDoc, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
+import { REPO_ROOT } from "./repoRoot";
 import { SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
 
 export { SpecError };
 
-export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
+export const STACKS_DIR = path.join(REPO_ROOT, "stacks");
 
 export function vendorSpecPath(vendorId: string, dir = STACKS_DIR): string {
     return path.join(dir, `${vendorId}.yaml`);
@@ -209,14 +210,41 @@ function numberProblem(value: unknown): string | undefined {
     return undefined;
 }
 
-function firstIssue(file: string, spec: ReadSpec, error: z.ZodError, table: FieldDoc[]): SpecError {
+/**
+ * Every problem of a spec at once (a spec fixed one field per run takes as many runs as it has mistakes): the message
+ * is one line per problem, each exactly the line that problem alone would give. `problems` holds them one by one.
+ */
+export class SpecProblems extends SpecError {
+    constructor(readonly problems: SpecError[]) {
+        super(problems[0].file, problems[0].field, problems.map((p) => p.message).join("\n"));
+        this.name = "SpecProblems";
+    }
+}
+
+/** One line per field in error (a field failing two checks, e.g. too short and bad characters, gets the first). */
+function specIssues(file: string, spec: ReadSpec, error: z.ZodError, table: FieldDoc[]): SpecError {
+    const seen = new Set<string>();
+    const problems: SpecError[] = [];
+    for (const issue of error.issues) {
+        const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+        for (const key of keys) {
+            const at = key === undefined ? issue.path : [...issue.path, key];
+            const id = JSON.stringify(at.map(String));
+            if (seen.has(id)) continue;
+            seen.add(id);
+            problems.push(issueError(file, spec, issue, key, table));
+        }
+    }
+    return problems.length === 1 ? problems[0] : new SpecProblems(problems);
+}
+
+function issueError(file: string, spec: ReadSpec, issue: z.core.$ZodIssue, unknownKey: string | undefined, table: FieldDoc[]): SpecError {
     const raw = spec.data;
-    const issue = error.issues[0];
     const shown = display(file);
     let at = issue.path;
     let problem = issue.message;
     if (issue.code === "unrecognized_keys") {
-        const key = issue.keys[0];
+        const key = unknownKey ?? issue.keys[0];
         at = [...issue.path, key];
         // The next path segment of every documented field under this mapping: `account` from `account.id`,
         // `name` from `datasets[].name` (mappings documented only through their children are still known).
@@ -242,7 +270,7 @@ function firstIssue(file: string, spec: ReadSpec, error: z.ZodError, table: Fiel
 export function loadVendorSpec(file: string, expectId?: string): VendorSpec {
     const read = readYaml(file, "vendor spec");
     const parsed = vendorSpecSchema.safeParse(read.data);
-    if (!parsed.success) throw firstIssue(file, read, parsed.error, VENDOR_FIELDS);
+    if (!parsed.success) throw specIssues(file, read, parsed.error, VENDOR_FIELDS);
     if (expectId !== undefined && parsed.data.id !== expectId) {
         const shown = display(file);
         const id = show(parsed.data.id);
@@ -258,7 +286,7 @@ export function loadVendorSpec(file: string, expectId?: string): VendorSpec {
 export function loadSecuritySpec(file = securitySpecPath()): SecuritySpec {
     const read = readYaml(file, "security stack spec");
     const parsed = securitySpecSchema.safeParse(read.data);
-    if (!parsed.success) throw firstIssue(file, read, parsed.error, SECURITY_FIELDS);
+    if (!parsed.success) throw specIssues(file, read, parsed.error, SECURITY_FIELDS);
     return parsed.data;
 }
 

@@ -1,12 +1,12 @@
-import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { CliError } from "../contract/errors";
+import { REPO_ROOT } from "../config/repoRoot";
 import type { PreviewResult, PreviewStep, StackHandle, StackOps, StackOutput, ToolingInfo } from "./types";
 
 // The real StackOps: the Pulumi Automation API over the local program (workDir = repository root, so `up` runs
 // index.ts, which reads stacks/<vendor>.yaml). It needs the Pulumi CLI on PATH; it never installs one.
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export { REPO_ROOT };
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
 

@@ -21,8 +21,17 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 
+// Every problem of the broken spec, one line each.
 const brokenMessage = () =>
-    `${path.join(dir, "broken-vendor.yaml")}: contact is missing: got nothing. Fix: name the owning team or an email, e.g. vendor-risk@lab.example.`;
+    [
+        "contact is missing: got nothing. Fix: name the owning team or an email, e.g. vendor-risk@lab.example.",
+        "account is missing: got nothing. Fix: see the README's spec reference.",
+        "access is missing: got nothing. Fix: see the README's spec reference.",
+        "network is missing: got nothing. Fix: see the README's spec reference.",
+        "datasets is missing: got nothing. Fix: list 1-20 datasets as {name, access}.",
+    ]
+        .map((line) => `${path.join(dir, "broken-vendor.yaml")}: ${line}`)
+        .join("\n");
 
 describe("enclave plan --all", () => {
     it("plans every good vendor, reports the broken one, and exits 2 (every failure is invalid input)", async () => {

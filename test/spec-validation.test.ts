@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
+import { loadSecuritySpec, loadVendorSpec, SpecError, SpecProblems } from "../config/load";
 import { ACME, checkoutWithFixtures, EVALCORP, escapeRegExp, fixtureFile, FIXTURE_VENDOR_IDS, FIXTURES_DIR, fixtureText, removeScratchCopies, SECURITY_FIXTURE_FILE } from "./support/fixtures";
 
 // Table-driven validator tests: each malformed spec is a valid base spec with one mutation, and each expects the exact
@@ -595,5 +595,80 @@ describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
         const known = escapeRegExp(FIXTURE_VENDOR_IDS.join(", "));
         expect(res.stderr).toMatch(new RegExp(`^enclave: unknown vendor "no-such-vendor": there is no stacks/no-such-vendor\\.yaml\\. Known vendors: ${known}\\.\n$`));
         expect(res.stderr).not.toMatch(/^\s+at /m);
+    });
+});
+
+describe("a spec with several problems reports every one of them at once", () => {
+    // Three independent mistakes, one of them in the secret external ID.
+    const mistakes: ((s: Spec) => void)[] = [
+        (s) => (s.id = "Acme-labeling"),
+        (s) => (s.account.region = "us-east"),
+        (s) => (s.access.externalId = "vendor-secret-#!"),
+    ];
+    const lines = (f: string) => [
+        msg("id", ID_CHARS, '"Acme-labeling"', FIX.id)(f),
+        msg("account.region", "is not an AWS region code", '"us-east"', FIX.region)(f),
+        msg("access.externalId", "must be 16-128 characters of letters, digits and + = , . @ : / -", "[secret, 16 characters]", FIX.externalId)(f),
+    ];
+
+    it("the loader gives one line per problem, each the line that problem alone gives", () => {
+        const file = writeCase({ mutate: (s) => mistakes.forEach((m) => m(s)) });
+        const err = failureOf(() => loadVendorSpec(file));
+        expect(err).toBeInstanceOf(SpecProblems);
+        expect(err.message.split("\n")).toEqual(lines(file));
+        expect((err as SpecProblems).problems.map((p) => [p.field, p.file])).toEqual([
+            ["id", file],
+            ["account.region", file],
+            ["access.externalId", file],
+        ]);
+        // Each line is exactly what the same mistake alone in the file is reported as.
+        const alone = mistakes.map((m) => {
+            const single = writeCase({ mutate: m });
+            return failureOf(() => loadVendorSpec(single)).message.replace(single, file);
+        });
+        expect(err.message.split("\n")).toEqual(alone);
+        expect(err.message).not.toContain("vendor-secret");
+    });
+
+    it("every unknown key of a mapping is its own line; a field failing two checks is one line", () => {
+        const file = writeCase({
+            mutate: (s) => {
+                s.id = "A_";
+                s.bogus = 1;
+                s.extra = 2;
+            },
+        });
+        const known = "id, displayName, contact, account, securityStack, access, network, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt";
+        expect(failureOf(() => loadVendorSpec(file)).message.split("\n")).toEqual([
+            msg("id", "is shorter than 3 characters", '"A_"', FIX.id)(file),
+            `${file}: bogus is not a known field: got 1. Fix: remove it or correct its spelling (known here: ${known}).`,
+            `${file}: extra is not a known field: got 2. Fix: remove it or correct its spelling (known here: ${known}).`,
+        ]);
+    });
+
+    it("a security spec with two problems gives two lines", () => {
+        const file = writeCase({
+            security: true,
+            mutate: (s) => {
+                s.archive.objectLockMode = "LEGAL";
+                s.archive.retentionDays = 30;
+            },
+        });
+        expect(failureOf(() => loadSecuritySpec(file)).message.split("\n")).toEqual([
+            msg("archive.objectLockMode", "is not an Object Lock mode", '"LEGAL"', FIX.lockMode)(file),
+            msg("archive.retentionDays", "is below 90 days", "30", FIX.archiveDays)(file),
+        ]);
+    });
+
+    it("the CLI prints every line, each as `enclave: <line>`, exits 2 and never echoes the secret", () => {
+        const file = writeCase({ mutate: (s) => mistakes.forEach((m) => m(s)) });
+        const res = spawnSync(process.execPath, [path.join(ROOT, "bin", "enclave.js"), "plan", "--spec", file], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, ENCLAVE_DEBUG: "" },
+        });
+        expect({ status: res.status, stdout: res.stdout }).toEqual({ status: 2, stdout: "" });
+        expect(res.stderr).toBe(lines(file).map((l) => `enclave: ${l}\n`).join(""));
+        expect(res.stderr).not.toContain("vendor-secret");
     });
 });

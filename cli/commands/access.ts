@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
-import { accessReportFor, accessReportOf, renderAccessMarkdown, type AccessReport } from "../../review/access";
-import { SimulatorMissingError } from "../../review/simulate";
+import type { AccessReport } from "../../review/access";
 import { CliError, EXIT } from "../../contract/errors";
 
 export interface AccessOptions {
@@ -18,7 +17,7 @@ export async function withSimulator<T>(fn: () => Promise<T>): Promise<T> {
     try {
         return await fn();
     } catch (err) {
-        if (err instanceof SimulatorMissingError) throw new CliError(err.message, EXIT.failure);
+        if (err instanceof (await import("../../review/simulate.js")).SimulatorMissingError) throw new CliError(err.message, EXIT.failure);
         throw err;
     }
 }
@@ -32,6 +31,7 @@ export function register(program: Command): void {
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option("--json", "print the report as JSON");
     addFleetOptions(cmd, "report on").action(async (vendor: string | undefined, opts: AccessOptions) => {
+        const { accessReportFor, accessReportOf, renderAccessMarkdown } = await import("../../review/access.js");
         const task: FleetTask<AccessReport> = {
             verb: "access",
             run: (v) => withSimulator(() => accessReportOf(v.spec, v.security)),

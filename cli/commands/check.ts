@@ -3,10 +3,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand } from "../fleet";
-import { planVendor } from "../../plan/stacks";
 import { checkPlan, failsCheck, POLICY_COUNT, totalsOf, type Violation } from "../../guardrails/offline";
 import { ALL_POLICIES } from "../../guardrails/rules";
-import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import { awsResources } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
 import { CliError, EXIT } from "../../contract/errors";
@@ -26,7 +24,7 @@ export function checkTaskFor(strict: boolean): FleetTask<{ plan: Plan; violation
     return {
         verb: "check",
         run: async (v) => {
-            const plan = await planVendor(v.spec, v.security);
+            const plan = await (await import("../../plan/stacks.js")).planVendor(v.spec, v.security);
             return { plan, violations: await checkPlan(plan) };
         },
         summarize: ({ plan, violations }) => {
@@ -134,6 +132,7 @@ export function register(program: Command): void {
             text: ({ plan, violations }) => (violations.length ? `${renderViolations(plan, violations)}\n` : undefined),
         });
         if (fleet) return;
+        const { evaluatePlanFile, readPlanFile } = await import("../../plan/read.js");
         if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
         if (opts.plan && opts.securitySpec) throw new CliError("--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec", EXIT.invalidInput);
         const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);

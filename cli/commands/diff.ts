@@ -1,13 +1,7 @@
 import type { Command } from "commander";
 import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown } from "../../review/accessDiff";
-import { evaluatePlanFile, readPlanFile } from "../../plan/read";
 import type { Plan } from "../../plan/types";
-import { planSecurity, planVendor } from "../../plan/stacks";
-import { reportOfPlan, specAtRef, withSpecTextFile } from "../../review/sources";
-import { SimulatorMissingError } from "../../review/simulate";
-import { securitySpecPath } from "../../config/load";
-import { loadSelectedVendor } from "../../config/select";
 import { CliError, EXIT } from "../../contract/errors";
 import { withSimulator } from "./access";
 
@@ -32,7 +26,10 @@ function sameVendor(base: { id: string; source: string }, head: { id: string; so
 }
 
 /** The access report of a plan read from a file; a plan the simulation cannot interpret is that file's invalid input. */
-function reportOfPlanFile(file: string, plan: Plan): Promise<AccessReport> {
+async function reportOfPlanFile(file: string, plan: Plan): Promise<AccessReport> {
+    const { evaluatePlanFile } = await import("../../plan/read.js");
+    const { reportOfPlan } = await import("../../review/sources.js");
+    const { SimulatorMissingError } = await import("../../review/simulate.js");
     return evaluatePlanFile(file, () => reportOfPlan(plan), (err) => err instanceof SimulatorMissingError);
 }
 
@@ -40,6 +37,11 @@ function reportOfPlanFile(file: string, plan: Plan): Promise<AccessReport> {
 async function reports(vendor: string | undefined, opts: DiffOptions): Promise<{ base?: AccessReport; head: AccessReport; labels: { base: string; head: string } }> {
     const modes = [opts.base !== undefined, opts.baseSpec !== undefined || opts.headSpec !== undefined, opts.basePlan !== undefined || opts.headPlan !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);
+    const { readPlanFile } = await import("../../plan/read.js");
+    const { planSecurity, planVendor } = await import("../../plan/stacks.js");
+    const { reportOfPlan, specAtRef, withSpecTextFile } = await import("../../review/sources.js");
+    const { securitySpecPath } = await import("../../config/load.js");
+    const { loadSelectedVendor } = await import("../../config/select.js");
     if (opts.basePlan !== undefined || opts.headPlan !== undefined) {
         if (!opts.basePlan || !opts.headPlan) throw new CliError("--base-plan and --head-plan go together", EXIT.invalidInput);
         if (vendor) throw new CliError(`--base-plan and --head-plan name the vendor in their files: drop the vendor id (${vendor})`, EXIT.invalidInput);

@@ -4,13 +4,13 @@ import { UnknownRegionError } from "../../cost/prices";
 import { renderCost } from "../../cost/render";
 import type { FleetTask } from "../fleet/runner";
 import { addFleetOptions, runFleetCommand, type FleetCliOptions } from "../fleet";
-import { planSecurity, planVendor } from "../../plan/stacks";
 import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
-import { loadSecuritySpec } from "../../config/load";
-import { loadSelectedVendor } from "../../config/select";
 import { CliError, EXIT } from "../../contract/errors";
 import { SECURITY_STACK } from "../../contract/tags";
+
+// Command modules are loaded for every start, `--help` included: the Pulumi SDK (plan/stacks) and the spec loader
+// (zod, YAML) are imported by the actions that need them, so that only a command that plans pays for them.
 
 export interface PlanOptions extends FleetCliOptions {
     spec?: string;
@@ -22,10 +22,11 @@ export async function planFromOptions(vendor: string | undefined, opts: PlanOpti
     if (opts.security) {
         const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : [])];
         if (given.length) throw new CliError(`--security selects the security stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
-        return planSecurity(loadSecuritySpec(opts.securitySpec));
+        const spec = (await import("../../config/load.js")).loadSecuritySpec(opts.securitySpec);
+        return (await import("../../plan/stacks.js")).planSecurity(spec);
     }
-    const loaded = loadSelectedVendor({ vendor, spec: opts.spec, securitySpec: opts.securitySpec });
-    return planVendor(loaded.spec, loaded.security);
+    const loaded = (await import("../../config/select.js")).loadSelectedVendor({ vendor, spec: opts.spec, securitySpec: opts.securitySpec });
+    return (await import("../../plan/stacks.js")).planVendor(loaded.spec, loaded.security);
 }
 
 export function planJson(plan: Plan): string {
@@ -35,7 +36,7 @@ export function planJson(plan: Plan): string {
 /** The fleet task behind `plan --all`: one offline plan per vendor, with its resource count and monthly estimate. */
 export const planTask: FleetTask<Plan> = {
     verb: "plan",
-    run: (v) => planVendor(v.spec, v.security),
+    run: async (v) => (await import("../../plan/stacks.js")).planVendor(v.spec, v.security),
     summarize: (plan) => {
         let monthlyUsd: number | undefined;
         try {

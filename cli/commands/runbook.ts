@@ -2,15 +2,17 @@ import type { Command } from "commander";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import { AutomationStackOps, REPO_ROOT } from "../../runbook/automation";
-import { AwsCli } from "../../runbook/awsCli";
-import { runCommand, selectVendor, type Command as RunbookCommand, type DestroyOptions } from "../../runbook/runbook";
+import type { Command as RunbookCommand, DestroyOptions } from "../../runbook/runbook";
 import type { RunbookDeps } from "../../runbook/types";
-import { STACKS_DIR } from "../../config/load";
 
 /** Real dependencies: Automation API, the aws CLI, the terminal, the wall clock. Dirs can be redirected for tests. */
-export function realDeps(vendor: string): RunbookDeps {
+export async function realDeps(vendor: string): Promise<RunbookDeps> {
+    // The Automation API (the Pulumi SDK) and the spec loader load here, not when `enclave --help` starts.
+    const { selectVendor } = await import("../../runbook/runbook.js");
+    const { STACKS_DIR } = await import("../../config/load.js");
     const { spec } = selectVendor(vendor, STACKS_DIR);
+    const { AutomationStackOps, REPO_ROOT } = await import("../../runbook/automation.js");
+    const { AwsCli } = await import("../../runbook/awsCli.js");
     const aws = new AwsCli(spec.account.region);
     let user = "unknown";
     try {
@@ -42,7 +44,8 @@ export function realDeps(vendor: string): RunbookDeps {
     };
 }
 
-const run = (command: RunbookCommand) => async (vendor: string, opts: DestroyOptions) => runCommand(command, vendor, realDeps(vendor), opts);
+const run = (command: RunbookCommand) => async (vendor: string, opts: DestroyOptions) =>
+    (await import("../../runbook/runbook.js")).runCommand(command, vendor, await realDeps(vendor), opts);
 
 export function register(program: Command): void {
     program

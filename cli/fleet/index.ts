@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { renderFleetTable, runFleet, type FleetTask } from "./runner";
+import type { FleetTask } from "./runner";
 import { CliError, EXIT } from "../../contract/errors";
 
 /** The options every command that can run over the whole fleet shares. */
@@ -41,6 +41,8 @@ export async function runFleetCommand<T>(vendor: string | undefined, opts: Fleet
     if (opts.stacksDir && fs.existsSync(opts.stacksDir) && !fs.statSync(opts.stacksDir).isDirectory()) {
         throw new CliError(`--stacks-dir ${opts.stacksDir}: is a file, not a folder. Fix: give the folder that holds the vendor specs (<vendor-id>.yaml), e.g. stacks/`, EXIT.invalidInput);
     }
+    // The runner (and with it the spec loader) loads only when --all runs, not for every command's --help.
+    const { renderFleetTable, runFleet } = await import("./runner.js");
     const report = await runFleet(task, { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec });
     const table = (tty: boolean) => `${renderFleetTable(report, tty)}\n`;
     if (opts.json) {

@@ -369,7 +369,7 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
             Principal: "*",
             Action: "kms:*",
             Resource: "*",
-            Condition: { ArnEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
+            Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
         },
     ]);
 }

@@ -1,6 +1,6 @@
 // The vendor key and the archive key: rotation, deletion window, key policy, one key per vendor.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { actionsOf, arnOf, conditionsOf, conditionValues, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
+import { actionsOf, arnOf, conditionsOf, conditionValues, coversAction, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
 
 const isSymmetric = (props: Record<string, unknown>) => {
     const spec = (props.customerMasterKeySpec ?? props.keySpec) as string | undefined;
@@ -35,7 +35,10 @@ export const kmsDeletionWindow: ResourceValidationPolicy = {
         const w = args.props.deletionWindowInDays;
         if (typeof w !== "number" || !Number.isInteger(w) || w < 7 || w > 30) report(`deletionWindowInDays is ${JSON.stringify(w ?? null)}: set it explicitly to 7-30`);
         if (args.props.isEnabled === false) {
-            const sealed = (statementsOf(args.props.policy) ?? []).some((s) => s.Effect === "Deny" && principalsOf(s.Principal).aws.length > 0);
+            // The seal Deny names the vendor roles by aws:PrincipalArn (or, in older documents, as Principal).
+            const sealed = (statementsOf(args.props.policy) ?? []).some(
+                (s) => s.Effect === "Deny" && (principalsOf(s.Principal).aws.length > 0 || conditionValues(s, "aws:PrincipalArn").length > 0) && coversAction(s, "kms:Decrypt"),
+            );
             if (!sealed) report("isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed");
         }
     },

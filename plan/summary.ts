@@ -74,7 +74,11 @@ export function renderSummary(plan: Plan): string {
         const vendorRole = ofType(plan, "aws:iam/role:Role").find((r) => String(r.inputs.name).endsWith("-vendor"));
         if (vendorRole) {
             const trust = parsePolicyDocument(vendorRole.inputs.assumeRolePolicy);
-            const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => ([] as string[]).concat(((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
+            // The vendor's principals are pinned by ArnEquals aws:PrincipalArn under their account's principal.
+            const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => {
+                const pinned = ((s.Condition as Record<string, Record<string, string | string[]>> | undefined)?.ArnEquals?.["aws:PrincipalArn"]) ?? [];
+                return ([] as string[]).concat(pinned.length ? pinned : (((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
+            });
             facts.push(["vendor role", `${vendorRole.outputs.arn}; max session ${vendorRole.inputs.maxSessionDuration} s; boundary ${vendorRole.inputs.permissionsBoundary ? "yes" : pc.red("none")}`]);
             facts.push(["who can assume", `${(principals ?? []).join(", ")} with sts:ExternalId`]);
         }

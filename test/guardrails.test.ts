@@ -320,6 +320,23 @@ const CASES: Case[] = [
     {
         policy: "kms-key-policy-explicit-and-scoped",
         ruleId: "FSBP KMS.5",
+        what: "a vendor key naming the break-glass role as Principal (KMS would refuse the seal's write while that role is missing)",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-key-key`), "policy", (d) => {
+                const s = d.Statement.find((x) => x.Sid === "BreakGlassReadViaS3") as { Principal: unknown };
+                s.Principal = { AWS: "arn:aws:iam::111122223333:role/enclave-break-glass" };
+            }),
+        expected: () => [
+            {
+                name: `${A}-key-key`,
+                message: 'policy statement "BreakGlassReadViaS3" names arn:aws:iam::111122223333:role/enclave-break-glass as Principal: name the account and pin the role with an aws:PrincipalArn condition',
+            },
+        ],
+    },
+    {
+        policy: "kms-key-policy-explicit-and-scoped",
+        ruleId: "FSBP KMS.5",
         what: "an Allow to * and an unconditioned service grant",
         plan: "acme",
         mutate: (p) =>
@@ -538,6 +555,22 @@ const CASES: Case[] = [
             {
                 name: "evalcorp-identity-vendor-role",
                 message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
+            },
+        ],
+    },
+    {
+        policy: "iam-role-trust-policy-scoped",
+        ruleId: "CKV_AWS_60",
+        what: "a vendor role's trust naming the vendor's role as Principal (IAM would refuse the seal's write once the vendor deletes it)",
+        plan: "evalcorp",
+        mutate: (p) =>
+            editDoc(res(p, "evalcorp-identity-vendor-role"), "assumeRolePolicy", (d) => {
+                d.Statement[0].Principal = { AWS: ["arn:aws:iam::777788889999:role/evalcorp-redteam"] };
+            }),
+        expected: () => [
+            {
+                name: "evalcorp-identity-vendor-role",
+                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" names arn:aws:iam::777788889999:role/evalcorp-redteam as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn',
             },
         ],
     },

@@ -13,7 +13,7 @@ export const trustPolicy: ResourceValidationPolicy = {
     name: "iam-role-trust-policy-scoped",
     description:
         "Invariant 27, CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal *, allows an account root only pinned to exact " +
-        "principals of that account (ArnEquals aws:PrincipalArn), allows only sts:AssumeRole, " +
+        "principals of that account (ArnEquals aws:PrincipalArn), in a vendor stack names no role or user ARN as Principal, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
         "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
     remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts): the vendor's account as Principal, its exact principal ARNs in ArnEquals aws:PrincipalArn.",
@@ -24,7 +24,15 @@ export const trustPolicy: ResourceValidationPolicy = {
         if (!is(T.role, args.type)) return;
         const statements = statementsOf(args.props.assumeRolePolicy);
         if (!statements) return report("assumeRolePolicy is not a parsable policy document");
+        const vendor = tagsOf(args.props)["enclave:vendor"];
         statements.forEach((s, i) => {
+            // The seal rewrites a vendor role's trust policy, and IAM refuses to write one naming a principal that no
+            // longer exists: a vendor could block the seal by deleting one of its own principals.
+            if (vendor !== undefined && vendor !== "security") {
+                for (const a of principalsOf(s.Principal).aws.filter((x) => /:(role|user|assumed-role)\//.test(x))) {
+                    report(`assumeRolePolicy ${label(s, i)} names ${a} as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn`);
+                }
+            }
             if (s.Effect !== "Allow") return;
             const p = principalsOf(s.Principal);
             if (p.any || s.NotPrincipal !== undefined) report(`assumeRolePolicy ${label(s, i)} allows Principal "*"`);

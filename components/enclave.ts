@@ -20,9 +20,9 @@ export interface VendorEnclaveArgs {
 }
 
 /**
- * One vendor's enclave. Construction order follows what each document must name: roles exist before the key whose
- * policy names them (KMS refuses unknown principals); the key and the S3 endpoint exist before the bucket and role
- * policies that name them. Every physical name is derived from the vendor id, so no cycle is needed to know an ARN.
+ * One vendor's enclave. Construction order follows what each document must name: the key and the S3 endpoint exist
+ * before the bucket and role policies that name them. No document names a role as a Principal (the key policy pins
+ * roles by aws:PrincipalArn), so the key waits for no role. Every physical name is derived from the vendor id, so no cycle is needed to know an ARN.
  */
 export class VendorEnclave extends pulumi.ComponentResource {
     readonly identity: EnclaveIdentity;
@@ -76,7 +76,6 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 base: policyBase,
                 deletionWindowDays: spec.keyDeletionWindowDays,
                 sealed: spec.sealed,
-                principals: [this.identity.vendorRole, this.identity.workloadRole],
                 tags,
             },
             child,
@@ -119,7 +118,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 child,
             );
         }
-        this.access = new EnclaveAccess(`${id}-access`, { vendorRole: this.identity.vendorRole, workloadRole: this.identity.workloadRole, inputs }, child);
+        this.access = new EnclaveAccess(
+            `${id}-access`,
+            { vendorId: id, vendorRole: this.identity.vendorRole, workloadRole: this.identity.workloadRole, inputs, sealed: spec.sealed, sealedAt: spec.sealedAt },
+            child,
+        );
         this.audit = new EnclaveAudit(
             `${id}-audit`,
             {

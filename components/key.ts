@@ -11,12 +11,6 @@ export interface EnclaveKeyArgs {
     deletionWindowDays: number;
     /** Sealed: the key is disabled (reversible), and the key policy denies the vendor roles. */
     sealed: boolean;
-    /**
-     * The roles the key policy names: KMS refuses a key policy whose principals do not exist yet. The policy names them
-     * by derived ARN (no Output), so the order must be explicit, on the key itself: a component's dependsOn is not
-     * inherited by its children.
-     */
-    principals: pulumi.Resource[];
     tags: Tags;
 }
 
@@ -37,7 +31,9 @@ export class EnclaveKey extends pulumi.ComponentResource {
                 policy: args.base.apply((p) => render(vendorKeyPolicy(p))),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: args.principals },
+            // No dependsOn on the roles: the key policy names them only in aws:PrincipalArn conditions, which KMS does not
+            // validate, so neither a first deploy nor a seal has to wait for a role.
+            { parent: this },
         );
         this.alias = new aws.kms.Alias(`${name}-alias`, { name: args.alias, targetKeyId: this.key.keyId }, { parent: this });
         this.registerOutputs({ keyArn: this.key.arn });

@@ -32,17 +32,23 @@ export const KMS_ADMIN_ACTIONS = [
  * match (each still needs its own IAM permission for it, which the first statement does not).
  */
 export function keyAdministration(accountId: string, admins: string[]): Statement[] {
-    return [
-        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
-        {
-            Sid: "KeyAdministrationByRoleArn",
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-            Action: KMS_ADMIN_ACTIONS,
-            Resource: "*",
-            Condition: { ArnEquals: { "aws:PrincipalArn": admins } },
-        },
-    ];
+    return [{ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: KMS_ADMIN_ACTIONS, Resource: "*" }, keyAdministrationByRoleArn(accountId, admins)];
+}
+
+/**
+ * Administration of a key by exact roles, named only by `aws:PrincipalArn` under the account principal: KMS validates
+ * no role ARN on write, so the policy can be put while a role is missing (a break-glass role provisioned just in time)
+ * and survives a role re-created under the same name. Each role still needs its own IAM permission for it.
+ */
+export function keyAdministrationByRoleArn(accountId: string, admins: string[]): Statement {
+    return {
+        Sid: "KeyAdministrationByRoleArn",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: KMS_ADMIN_ACTIONS,
+        Resource: "*",
+        Condition: { ArnEquals: { "aws:PrincipalArn": admins } },
+    };
 }
 
 /** CloudWatch Logs may use a key only for the one log group named in its encryption context. */

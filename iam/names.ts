@@ -1,5 +1,6 @@
 import type { AccessLevel } from "../config/schema";
 import { LOG_ARCHIVE_ROLE, MANAGED_BY, SECURITY_STACK, TAG } from "../contract/tags";
+import { SEAL_POLICY_NAME } from "../contract/seal";
 
 // Physical names are derived from stable keys only (vendor id, dataset name, account, region), never from list
 // positions, so that reordering a spec changes nothing and every ARN is known before anything is created. Known ARNs
@@ -17,6 +18,10 @@ export interface VendorNames {
     dnsRuleGroup: string;
     dnsAllowRule: string;
     dnsBlockRule: string;
+    /** Inline policy of each vendor-side role with its grants (components/access.ts). */
+    accessPolicy: string;
+    /** Inline policy of each vendor-side role that holds the seal's deny-all; it exists only while sealed. */
+    sealPolicy: string;
 }
 
 export function vendorNames(vendorId: string): VendorNames {
@@ -31,6 +36,8 @@ export function vendorNames(vendorId: string): VendorNames {
         dnsRuleGroup: `enclave-${vendorId}-dns`,
         dnsAllowRule: `enclave-${vendorId}-allow-aws`,
         dnsBlockRule: `enclave-${vendorId}-block-rest`,
+        accessPolicy: "enclave-access",
+        sealPolicy: SEAL_POLICY_NAME,
     };
 }
 
@@ -48,6 +55,9 @@ export function accessLogBucketName(accountId: string, region: string): string {
 }
 
 export const roleArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:role/${name}`;
+export const accountRootArn = (accountId: string) => `arn:aws:iam::${accountId}:root`;
+/** The account of an IAM ARN (arn:aws:iam::<account>:...); the schema admits only such ARNs as vendor principals. */
+export const accountOfArn = (arn: string) => arn.split(":")[4];
 export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
 export const logGroupArn = (region: string, accountId: string, name: string) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
 

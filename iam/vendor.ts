@@ -9,7 +9,8 @@ import {
     type PolicyDocument,
     type Statement,
 } from "./document";
-import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministration } from "./common";
+import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
+import { accountOfArn, accountRootArn } from "./names";
 
 /**
  * Everything the vendor-side documents need, as plain strings: resolved ARNs and ids, never Pulumi Outputs. The base
@@ -92,11 +93,11 @@ function keyActions(p: VendorPolicyBase): string[] {
  * is "*" (meaning this key); in the boundary, which exists before the key, it is the account's key ARN pattern
  * narrowed by the vendor tag, so the boundary alone still refuses every other vendor's key.
  */
-function keyViaS3(p: VendorPolicyBase, resource: string, extra?: { principal?: Statement["Principal"]; tagged?: boolean }): Statement {
+function keyViaS3(p: VendorPolicyBase, resource: string, extra?: { Principal?: Statement["Principal"]; Condition?: Condition; tagged?: boolean }): Statement {
     return {
         Sid: "UseVendorKeyViaS3",
         Effect: "Allow",
-        ...(extra?.principal ? { Principal: extra.principal } : {}),
+        ...(extra?.Principal ? { Principal: extra.Principal } : {}),
         Action: keyActions(p),
         Resource: resource,
         Condition: {
@@ -105,23 +106,39 @@ function keyViaS3(p: VendorPolicyBase, resource: string, extra?: { principal?: S
                 "kms:CallerAccount": p.accountId,
                 ...(extra?.tagged ? { "aws:ResourceTag/enclave:vendor": p.vendorId } : {}),
             },
+            ...(extra?.Condition ?? {}),
         },
     };
 }
 
-/** Both Deny statements of the seal: everything now, and every session issued before the seal time. */
-function sealIdentityStatements(p: VendorPolicyBase): Statement[] {
-    if (!p.sealed) return [];
-    return [
+/**
+ * The seal's own inline policy of each vendor-side role: deny everything now, and every session issued before the
+ * seal time. It names nothing but the time, so AWS has nothing to validate and nothing the vendor controls can make
+ * the write fail; it needs only the role's name. A pure function of one string so that the seal can put the same
+ * document directly (PutRolePolicy) before Pulumi runs, and Pulumi then writes the identical document.
+ */
+export function sealRolePolicy(sealedAt: string): PolicyDocument {
+    return policy([
         { Sid: "SealDenyAll", Effect: "Deny", Action: "*", Resource: "*" },
         {
             Sid: "SealRevokeOlderSessions",
             Effect: "Deny",
             Action: "*",
             Resource: "*",
-            Condition: { DateLessThan: { "aws:TokenIssueTime": p.sealedAt ?? "" } },
+            Condition: { DateLessThan: { "aws:TokenIssueTime": sealedAt } },
         },
-    ];
+    ]);
+}
+
+/**
+ * A statement for exact principals of another account or of this one, written so that no principal ARN has to exist:
+ * the Principal is the account (AWS validates only that) and `aws:PrincipalArn` (a plain string compare, never
+ * validated) names the exact principals. IAM and KMS refuse a document naming a principal that does not exist, and a
+ * vendor can delete its own roles, and a just-in-time break-glass role may not exist yet.
+ */
+export function byPrincipalArn(arns: string[]): { Principal: Statement["Principal"]; Condition: Condition } {
+    const accounts = [...new Set(arns.map(accountOfArn))].sort();
+    return { Principal: { AWS: accounts.map(accountRootArn) }, Condition: { ArnEquals: { "aws:PrincipalArn": arns } } };
 }
 
 /**
@@ -149,7 +166,6 @@ export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
         ...datasetGrants(p),
         keyViaS3(p, p.keyArn),
         ...perimeterDenies(p, p.dataPath === "allow-list"),
-        ...sealIdentityStatements(p),
     ]);
 }
 
@@ -165,7 +181,6 @@ export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
             Resource: `${p.logGroupArn}:log-stream:*`,
         },
         ...perimeterDenies(p, false),
-        ...sealIdentityStatements(p),
     ]);
 }
 
@@ -186,19 +201,26 @@ export function boundaryPolicy(p: VendorPolicyBase): PolicyDocument {
     ]);
 }
 
+/**
+ * Trust policy of the vendor role. The vendor's principals are named by `aws:PrincipalArn` under their account's
+ * principal, never as Principal: IAM validates every principal ARN when a trust policy is written, so a principal the
+ * vendor deleted would make every later write fail, the seal's included. The external ID is still required.
+ */
 export function vendorTrustPolicy(p: VendorPolicyBase): PolicyDocument {
+    const vendor = byPrincipalArn(p.principals);
     return policy([
         {
             Sid: "AllowVendorPrincipalsWithExternalId",
             Effect: "Allow",
-            Principal: { AWS: p.principals },
+            Principal: vendor.Principal,
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "sts:ExternalId": p.externalId } },
+            Condition: { StringEquals: { "sts:ExternalId": p.externalId }, ...vendor.Condition },
         },
+        // Everyone, so that the seal names nothing AWS would validate and nothing the vendor controls.
         p.sealed && {
             Sid: "SealDenyAssumeRole",
             Effect: "Deny",
-            Principal: { AWS: p.principals },
+            Principal: { AWS: "*" },
             Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
         },
     ]);
@@ -320,29 +342,34 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
 
 /**
  * Vendor key policy. No "Enable IAM policies" root statement: that would let any principal of the account with a
- * broad IAM policy use this vendor's key; the account appears only under a condition naming the two admin roles
- * (keyAdministration). The deployer and break-glass roles must exist when the policy is put (KMS refuses a policy
- * that would lock out its caller).
+ * broad IAM policy use this vendor's key. No role is named as a Principal either: KMS refuses a key policy naming a
+ * principal that does not exist (a break-glass role provisioned just in time, a deleted vendor role), and the seal
+ * writes this policy. Every grant is to the account, pinned by `aws:PrincipalArn` to exact roles, so each role also
+ * needs its own IAM permission (the deployer and break-glass roles have it; the vendor-side roles' identity policies
+ * grant the key through S3 only).
  */
 export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
+    const breakGlass = byPrincipalArn([p.breakGlassRoleArn]);
+    const vendorSide = byPrincipalArn(vendorSideRoles(p));
     return policy([
-        ...keyAdministration(p.accountId, [p.deployerRoleArn, p.breakGlassRoleArn]),
+        keyAdministrationByRoleArn(p.accountId, [p.deployerRoleArn, p.breakGlassRoleArn]),
         {
             Sid: "BreakGlassReadViaS3",
             Effect: "Allow",
-            Principal: { AWS: p.breakGlassRoleArn },
+            Principal: breakGlass.Principal,
             Action: ["kms:Decrypt"],
             Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId } },
+            Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId }, ...breakGlass.Condition },
         },
-        keyViaS3(p, "*", { principal: { AWS: vendorSideRoles(p) } }),
+        keyViaS3(p, "*", vendorSide),
         cloudWatchLogsKeyUse("CloudWatchLogsForWorkloadLogGroup", p.region, p.logGroupArn),
         p.sealed && {
             Sid: "SealDenyVendor",
             Effect: "Deny",
-            Principal: { AWS: vendorSideRoles(p) },
+            Principal: "*",
             Action: "kms:*",
             Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
         },
     ]);
 }

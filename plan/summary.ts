@@ -95,7 +95,11 @@ export function renderSummary(plan: Plan, width: number | undefined = defaultWid
         const vendorRole = ofType(plan, T.role).find((r) => r.outputs.arn === vendor.vendorRoleArn);
         if (vendorRole) {
             const trust = parsePolicyDocument(vendorRole.inputs.assumeRolePolicy);
-            const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => ([] as string[]).concat(((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
+            // The vendor's principals are pinned by ArnEquals aws:PrincipalArn under their account's principal.
+            const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => {
+                const pinned = ((s.Condition as Record<string, Record<string, string | string[]>> | undefined)?.ArnEquals?.["aws:PrincipalArn"]) ?? [];
+                return ([] as string[]).concat(pinned.length ? pinned : (((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
+            });
             facts.push(["vendor role", `${vendorRole.outputs.arn}; max session ${vendorRole.inputs.maxSessionDuration} s; boundary ${vendorRole.inputs.permissionsBoundary ? "yes" : pc.red("none")}`]);
             facts.push(["who can assume", `${(principals ?? []).join(", ")} with sts:ExternalId`]);
         }

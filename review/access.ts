@@ -126,9 +126,17 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         for (const st of role?.trust?.Statement ?? []) {
             if (st.Effect !== "Allow") continue;
             const p = st.Principal as { AWS?: string | string[]; Service?: string | string[] } | "*";
-            const principals = p === "*" ? ["*"] : [...[p.AWS ?? []].flat(), ...[p.Service ?? []].flat()];
             const cond = st.Condition as Record<string, Record<string, unknown>> | undefined;
-            const conditions = Object.entries(cond ?? {}).flatMap(([op, kv]) => Object.entries(kv).map(([k, val]) => `${op} ${k} = ${JSON.stringify(val)}`));
+            // An account principal pinned by ArnEquals aws:PrincipalArn admits exactly those principals of that account.
+            const pinned = [cond?.ArnEquals?.["aws:PrincipalArn"] ?? []].flat() as string[];
+            const aws = p === "*" ? [] : [p.AWS ?? []].flat().flatMap((a) => (/:root$/.test(a) && pinned.length ? pinned.filter((x) => x.split(":")[4] === a.split(":")[4]) : [a]));
+            const principals = p === "*" ? ["*"] : [...aws, ...[p.Service ?? []].flat()];
+            // The pinning condition is the principal list itself, already one row per principal.
+            const conditions = Object.entries(cond ?? {}).flatMap(([op, kv]) =>
+                Object.entries(kv)
+                    .filter(([k]) => !(op === "ArnEquals" && k === "aws:PrincipalArn" && pinned.length))
+                    .map(([k, val]) => `${op} ${k} = ${JSON.stringify(val)}`),
+            );
             for (const principal of principals) {
                 const sim = async (externalId: string | null | "right") => {
                     simulations++;

@@ -1,12 +1,37 @@
-import { bucketName, vendorNames } from "../iam/names";
-import type { InterfaceEndpointService, VendorSpec } from "../config/schema";
+import { SEAL_CATALOGUE, SEAL_POLICY_NAME, SEAL_SIDS, type SealKind, type SealRead } from "../contract/seal";
+import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../iam/names";
+import type { PolicyDocument } from "../iam/document";
+import {
+    dataBucketPolicy,
+    interfaceEndpointPolicy,
+    s3EndpointPolicy,
+    sealRolePolicy,
+    vendorKeyPolicy,
+    vendorTrustPolicy,
+    workloadTrustPolicy,
+    type VendorPolicyInputs,
+} from "../iam/vendor";
+import { INTERFACE_ENDPOINT_SERVICES, type InterfaceEndpointService, type VendorSpec } from "../config/schema";
 import type { AwsReads, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
-// What "the seal took" means, read back from AWS: the stored documents carry the seal statements and the key is
-// disabled. These are reads of AWS's control plane; they prove what AWS stores, not that every edge location already
-// enforces it (IAM propagation). RUNBOOK.md says what that leaves open.
+// What "the seal took" means, read back from AWS: the stored documents carry the seal statements, each exactly as the
+// iam/ builders render it for the sealed spec (effect, actions, resources, principals, conditions: a statement with
+// the right Sid but a narrowed action or another time is no seal), and the key is disabled. What is checked, kind by
+// kind, comes from the seal catalogue (contract/seal.ts). These are reads of AWS's control plane; they prove what AWS
+// stores, not that every edge location already enforces it (IAM propagation). RUNBOOK.md says what that leaves open.
 
-export const SEAL_SIDS = ["SealDenyAll", "SealRevokeOlderSessions", "SealDenyAssumeRole", "SealDenyVendor"] as const;
+export { SEAL_SIDS };
+
+/** The AwsReads method behind each read the catalogue names: a name that is not an AwsReads method does not compile. */
+export const SEAL_READ_METHODS: { readonly [R in SealRead]: R & keyof AwsReads } = {
+    rolePolicies: "rolePolicies",
+    keyState: "keyState",
+    keyPolicy: "keyPolicy",
+    bucketPolicy: "bucketPolicy",
+    endpointPolicy: "endpointPolicy",
+    interfaceEndpoints: "interfaceEndpoints",
+    dnsFirewallRuleGroups: "dnsFirewallRuleGroups",
+};
 
 export interface EnclaveTargets {
     vendorId: string;
@@ -17,6 +42,12 @@ export interface EnclaveTargets {
     /** The interface endpoints and the DNS Firewall rule groups are found by VPC (the stack outputs carry no ids for them). */
     vpcId?: string;
     interfaceServices: InterfaceEndpointService[];
+    /**
+     * The builders' inputs for this enclave, unsealed; verify-seal renders them sealed to know each seal statement's
+     * content. The deployer and break-glass ARNs and the external ID are blank: no seal statement names them (a test
+     * holds this), and the vendor stack's outputs do not carry them.
+     */
+    policyInputs: VendorPolicyInputs;
 }
 
 export interface Observed {
@@ -33,15 +64,35 @@ export interface Observed {
 /** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
 export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>): EnclaveTargets {
     const names = vendorNames(spec.id);
+    const acct = spec.account.id;
     const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
+    const buckets = spec.datasets.map((d) => bucketName(spec.id, d.name, acct));
     return {
         vendorId: spec.id,
         roles: [names.vendorRole, names.workloadRole],
-        buckets: spec.datasets.map((d) => bucketName(spec.id, d.name, spec.account.id)),
+        buckets,
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
         vpcId: str("vpcId"),
         interfaceServices: spec.network.interfaceEndpoints,
+        policyInputs: {
+            vendorId: spec.id,
+            accountId: acct,
+            region: spec.account.region,
+            vendorRoleArn: roleArn(acct, names.vendorRole),
+            workloadRoleArn: roleArn(acct, names.workloadRole),
+            deployerRoleArn: "",
+            breakGlassRoleArn: "",
+            logGroupArn: logGroupArn(spec.account.region, acct, names.workloadLogGroup),
+            datasets: spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(spec.id, d.name, acct)) })),
+            principals: spec.access.principals,
+            externalId: "",
+            dataPath: spec.network.dataPath,
+            egressCidrs: spec.network.vendorEgressCidrs,
+            sealed: false,
+            keyArn: str("keyArn") ?? "",
+            s3EndpointId: str("s3EndpointId") ?? "",
+        },
     };
 }
 
@@ -66,13 +117,43 @@ export function statements(doc: PolicyJson | null | undefined): PolicyStatementJ
     return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
 }
 
-const denies = (doc: PolicyJson | null | undefined, sid: string) => statements(doc).some((s) => s.Sid === sid && s.Effect === "Deny");
+// ---- judging a seal statement by content -----------------------------------------------------------------------------
 
-function revokesBefore(doc: PolicyJson, sealedAt: string): boolean {
-    return statements(doc).some((s) => {
-        const cond = s.Condition as Record<string, Record<string, unknown>> | undefined;
-        return s.Sid === "SealRevokeOlderSessions" && s.Effect === "Deny" && cond?.DateLessThan?.["aws:TokenIssueTime"] === sealedAt;
-    });
+/**
+ * A statement in a canonical form, so that what AWS hands back compares equal to what the builder wrote: a single value
+ * and a one-element list are the same, lists are sets, Principal "*" is {"AWS": "*"}, condition key names are
+ * case-insensitive (IAM's rule), booleans are strings.
+ */
+function canonical(v: unknown, key?: string, parent?: string): unknown {
+    if (key === "Principal" && v === "*") return { AWS: ["*"] };
+    if (v === null || v === undefined) return v;
+    if (typeof v === "boolean" || typeof v === "number") return [String(v)];
+    if (typeof v === "string") return [v];
+    if (Array.isArray(v)) return [...new Set(v.map((x) => String(x)))].sort();
+    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => [parent === "op" ? k.toLowerCase() : k, canonical(x, k, key === "Condition" ? "op" : undefined)] as const);
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+/** Why a stored statement is not the builder's: the top-level fields that differ, with both values. */
+function difference(expected: object, found: object): string {
+    const e = expected as Record<string, unknown>;
+    const f = found as Record<string, unknown>;
+    const fields = [...new Set([...Object.keys(e), ...Object.keys(f)])].filter((k) => !same({ [k]: e[k] }, { [k]: f[k] }));
+    return fields.map((k) => `${k} expected ${JSON.stringify(e[k] ?? null)}, found ${JSON.stringify(f[k] ?? null)}`).join("; ");
+}
+
+/** Gaps of one stored document against the seal statements the builder renders into it (by Sid, then by content). */
+function sealGaps(what: string, found: PolicyJson | null | undefined, expected: PolicyDocument, sids: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const sid of sids) {
+        const want = expected.Statement.find((s) => s.Sid === sid);
+        if (!want) continue; // the builder adds no such statement to this document
+        const got = statements(found).filter((s) => s.Sid === sid);
+        if (!got.length) out.push(`${what} has no ${sid}`);
+        else if (!got.some((g) => same(g, want))) out.push(`${what}: ${sid} is not the sealed spec's (${difference(want, got[0])})`);
+    }
+    return out;
 }
 
 /** Spec'd interface endpoints that the VPC does not have (or that cannot be looked up without a VPC id). */
@@ -112,55 +193,99 @@ function dnsUnsealGaps(o: Observed, t: EnclaveTargets): string[] {
     return allow.filter((r) => r.action !== "ALLOW").map((r) => `DNS firewall of ${t.vpcId}: rule ${r.name} in ${r.group} still ${r.action}s (expected ALLOW)`);
 }
 
-/** Empty when every vendor path is sealed as the spec says; otherwise one line per gap. */
+const sealed = (t: EnclaveTargets, sealedAt: string): VendorPolicyInputs => ({ ...t.policyInputs, sealed: true, sealedAt });
+const isInterfaceService = (svc: string): svc is InterfaceEndpointService => (INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(svc);
+const roleMissing = (o: Observed, role: string) => !o.roles[role]?.inline || !o.roles[role]?.trust;
+
+/** verify-seal and verify-unseal, one pair per catalogue kind: a kind without one does not compile. */
+export const SEAL_VERIFIERS: { readonly [K in SealKind]: { seal(o: Observed, t: EnclaveTargets, sealedAt: string, sids: readonly string[]): string[]; unseal(o: Observed, t: EnclaveTargets): string[] } } = {
+    sealPolicy: {
+        seal: (o, t, sealedAt, sids) =>
+            t.roles.flatMap((role) => {
+                if (roleMissing(o, role)) return [`role ${role}: not found`];
+                const doc = o.roles[role].inline![SEAL_POLICY_NAME];
+                if (!doc) return [`role ${role}: no inline policy ${SEAL_POLICY_NAME} (SealDenyAll, SealRevokeOlderSessions for sessions issued before ${sealedAt})`];
+                return sealGaps(`role ${role} policy ${SEAL_POLICY_NAME}`, doc, sealRolePolicy(sealedAt), sids);
+            }),
+        unseal: (o, t) =>
+            t.roles.flatMap((role) => {
+                if (roleMissing(o, role)) return [`role ${role}: not found`];
+                const inline = o.roles[role].inline!;
+                return [
+                    ...(inline[SEAL_POLICY_NAME] ? [`role ${role}: still has the inline policy ${SEAL_POLICY_NAME}`] : []),
+                    ...Object.entries(inline)
+                        .filter(([name]) => name !== SEAL_POLICY_NAME)
+                        .flatMap(([name, d]) => leftovers(`role ${role} policy ${name}`, d)),
+                ];
+            }),
+    },
+    trustPolicy: {
+        seal: (o, t, sealedAt, sids) =>
+            t.roles.flatMap((role, i) => {
+                if (roleMissing(o, role)) return []; // reported once, by the seal policy's check
+                const p = sealed(t, sealedAt);
+                return sealGaps(`role ${role}: trust policy`, o.roles[role].trust, i === 0 ? vendorTrustPolicy(p) : workloadTrustPolicy(p), sids);
+            }),
+        unseal: (o, t) => t.roles.flatMap((role) => (roleMissing(o, role) ? [] : leftovers(`role ${role} trust policy`, o.roles[role].trust))),
+    },
+    key: {
+        seal: (o, t, sealedAt, sids) => [
+            ...(o.keyState !== "Disabled" ? [`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Disabled`] : []),
+            // A disabled key refuses every use anyway; the key-policy deny is the wall that stays if someone re-enables it.
+            ...sealGaps(`key ${t.keyId ?? "(unknown)"}: key policy`, o.keyPolicy, vendorKeyPolicy(sealed(t, sealedAt)), sids),
+        ],
+        unseal: (o, t) => [
+            ...(o.keyState !== "Enabled" ? [`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Enabled`] : []),
+            ...leftovers(`key ${t.keyId ?? "(unknown)"} key policy`, o.keyPolicy),
+        ],
+    },
+    bucketPolicy: {
+        seal: (o, t, sealedAt, sids) =>
+            t.buckets.flatMap((b, i) => sealGaps(`bucket ${b}: policy`, o.buckets[b], dataBucketPolicy(sealed(t, sealedAt), t.policyInputs.datasets[i].name), sids)),
+        unseal: (o, t) => t.buckets.flatMap((b) => leftovers(`bucket ${b}`, o.buckets[b])),
+    },
+    endpointPolicy: {
+        seal: (o, t, sealedAt, sids) => {
+            const p = sealed(t, sealedAt);
+            return [
+                ...sealGaps(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}: policy`, o.endpoint, s3EndpointPolicy(p), sids),
+                ...missingInterfaceEndpoints(o, t),
+                // Every interface endpoint in the VPC is a network path, including one added outside the stack: one of a
+                // service the enclave has no policy for cannot be shown sealed.
+                ...o.interfaceEndpoints.flatMap((e) =>
+                    isInterfaceService(e.service)
+                        ? sealGaps(`${e.service} interface endpoint ${e.id}: policy`, e.policy, interfaceEndpointPolicy(e.service, p), sids)
+                        : [`${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor the enclave defines (not an enclave service: remove the endpoint)`],
+                ),
+            ];
+        },
+        unseal: (o, t) => [
+            ...leftovers(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}`, o.endpoint),
+            ...missingInterfaceEndpoints(o, t),
+            ...o.interfaceEndpoints.flatMap((e) => leftovers(`${e.service} interface endpoint ${e.id}`, e.policy)),
+        ],
+    },
+    dnsAllowRule: {
+        seal: (o, t) => dnsSealGaps(o, t),
+        unseal: (o, t) => dnsUnsealGaps(o, t),
+    },
+};
+
+/** Seal statements left in a document after an unseal, by Sid (any statement with a seal Sid is left over). */
+function leftovers(what: string, doc: PolicyJson | null | undefined): string[] {
+    return statements(doc)
+        .filter((s) => SEAL_SIDS.includes(s.Sid ?? ""))
+        .map((s) => `${what}: still has ${s.Sid}`);
+}
+
+/** Empty when every vendor path is sealed as the spec says, by content; otherwise one line per gap. */
 export function sealFindings(o: Observed, t: EnclaveTargets, sealedAt: string): string[] {
-    const out: string[] = [];
-    for (const role of t.roles) {
-        const rp = o.roles[role];
-        if (!rp?.inline || !rp.trust) {
-            out.push(`role ${role}: not found`);
-            continue;
-        }
-        const docs = Object.values(rp.inline);
-        if (!docs.some((d) => denies(d, "SealDenyAll"))) out.push(`role ${role}: no SealDenyAll in its inline policies`);
-        if (!docs.some((d) => revokesBefore(d, sealedAt))) out.push(`role ${role}: no SealRevokeOlderSessions for sessions issued before ${sealedAt}`);
-        if (!denies(rp.trust, "SealDenyAssumeRole")) out.push(`role ${role}: trust policy has no SealDenyAssumeRole`);
-    }
-    if (o.keyState !== "Disabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Disabled`);
-    // A disabled key refuses every use anyway; the key-policy deny is the wall that stays if someone re-enables it.
-    if (!denies(o.keyPolicy, "SealDenyVendor")) out.push(`key ${t.keyId ?? "(unknown)"}: key policy has no SealDenyVendor`);
-    for (const b of t.buckets) if (!denies(o.buckets[b], "SealDenyVendor")) out.push(`bucket ${b}: policy has no SealDenyVendor`);
-    if (!denies(o.endpoint, "SealDenyVendor")) out.push(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}: policy has no SealDenyVendor`);
-    out.push(...missingInterfaceEndpoints(o, t));
-    // Every interface endpoint in the VPC is a network path, including one added outside the stack.
-    for (const e of o.interfaceEndpoints) if (!denies(e.policy, "SealDenyVendor")) out.push(`${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor`);
-    out.push(...dnsSealGaps(o, t));
-    return out;
+    return SEAL_CATALOGUE.flatMap((e) => SEAL_VERIFIERS[e.kind].seal(o, t, sealedAt, e.statements));
 }
 
 /** Empty when no seal statement is left anywhere, the key is enabled again and the DNS allow rule allows again. */
 export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
-    const out: string[] = [];
-    const leftovers = (what: string, doc: PolicyJson | null | undefined) => {
-        for (const s of statements(doc)) if ((SEAL_SIDS as readonly string[]).includes(s.Sid ?? "")) out.push(`${what}: still has ${s.Sid}`);
-    };
-    for (const role of t.roles) {
-        const rp = o.roles[role];
-        if (!rp?.inline || !rp.trust) {
-            out.push(`role ${role}: not found`);
-            continue;
-        }
-        for (const [name, d] of Object.entries(rp.inline)) leftovers(`role ${role} policy ${name}`, d);
-        leftovers(`role ${role} trust policy`, rp.trust);
-    }
-    if (o.keyState !== "Enabled") out.push(`key ${t.keyId ?? "(unknown)"}: state is ${o.keyState}, expected Enabled`);
-    leftovers(`key ${t.keyId ?? "(unknown)"} key policy`, o.keyPolicy);
-    for (const b of t.buckets) leftovers(`bucket ${b}`, o.buckets[b]);
-    leftovers(`S3 endpoint ${t.s3EndpointId ?? "(unknown)"}`, o.endpoint);
-    out.push(...missingInterfaceEndpoints(o, t));
-    for (const e of o.interfaceEndpoints) leftovers(`${e.service} interface endpoint ${e.id}`, e.policy);
-    out.push(...dnsUnsealGaps(o, t));
-    return out;
+    return SEAL_CATALOGUE.flatMap((e) => SEAL_VERIFIERS[e.kind].unseal(o, t));
 }
 
 /** Resources a Pulumi checkpoint still holds, other than the stack itself and providers. */

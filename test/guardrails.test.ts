@@ -307,16 +307,34 @@ const CASES: Case[] = [
         expected: (p) => [
             { name: `${A}-key-key`, message: "deletionWindowInDays is 3: set it explicitly to 7-30" },
             { name: `${A}-key-key`, message: "isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed" },
-            // A disabled key reads as a (half) seal: every other seal statement is reported missing.
+            // A disabled key reads as a (half) seal: every other seal statement is reported missing, kind by kind.
             ...["vendor", "workload"].flatMap((r) => [
-                { policy: "seal-cuts-every-path", name: `${A}-access-${r}-policy`, message: `${A}-access-${r}-policy has no unconditioned Deny of everything while the stack is sealed` },
-                { policy: "seal-cuts-every-path", name: `${A}-access-${r}-policy`, message: `${A}-access-${r}-policy has no Deny conditioned on aws:TokenIssueTime (revoke older sessions)` },
+                { policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
+                { policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)` },
             ]),
             ...["vendor", "workload"].map((r) => ({ policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role trust policy does not deny sts:AssumeRole while sealed` })),
+            { policy: "seal-cuts-every-path", name: `${A}-key-key`, message: `${A}-key-key key policy has no Deny for the vendor roles while sealed` },
             ...p.resources
                 .filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" || r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
                 .map((r) => ({ policy: "seal-cuts-every-path", name: r.name, message: `${r.name} policy has no Deny for the vendor roles while sealed` })),
             { policy: "seal-cuts-every-path", name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` },
+        ],
+    },
+    {
+        policy: "kms-key-policy-explicit-and-scoped",
+        ruleId: "FSBP KMS.5",
+        what: "a vendor key naming the break-glass role as Principal (KMS would refuse the seal's write while that role is missing)",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-key-key`), "policy", (d) => {
+                const s = d.Statement.find((x) => x.Sid === "BreakGlassReadViaS3") as { Principal: unknown };
+                s.Principal = { AWS: "arn:aws:iam::111122223333:role/enclave-break-glass" };
+            }),
+        expected: () => [
+            {
+                name: `${A}-key-key`,
+                message: 'policy statement "BreakGlassReadViaS3" names arn:aws:iam::111122223333:role/enclave-break-glass as Principal: name the account and pin the role with an aws:PrincipalArn condition',
+            },
         ],
     },
     {
@@ -518,8 +536,45 @@ const CASES: Case[] = [
                 s.Principal = { AWS: "arn:aws:iam::777788889999:root" };
             }),
         expected: () => [
-            { name: "evalcorp-identity-vendor-role", message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root: name exact principals' },
+            {
+                name: "evalcorp-identity-vendor-role",
+                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
+            },
             { name: "evalcorp-identity-vendor-role", message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts arn:aws:iam::777788889999:root without a StringEquals sts:ExternalId condition' },
+        ],
+    },
+    {
+        policy: "iam-role-trust-policy-scoped",
+        ruleId: "CKV_AWS_60",
+        what: "the vendor's account root pinned by a wildcard, and by a principal of another account",
+        plan: "evalcorp",
+        mutate: (p) =>
+            editDoc(res(p, "evalcorp-identity-vendor-role"), "assumeRolePolicy", (d) => {
+                const s = d.Statement[0] as { Condition: Record<string, Record<string, unknown>> };
+                s.Condition.ArnEquals = { "aws:PrincipalArn": ["arn:aws:iam::777788889999:role/*"] };
+                s.Condition.ArnLike = { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/other"] };
+            }),
+        expected: () => [
+            {
+                name: "evalcorp-identity-vendor-role",
+                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
+            },
+        ],
+    },
+    {
+        policy: "iam-role-trust-policy-scoped",
+        ruleId: "CKV_AWS_60",
+        what: "a vendor role's trust naming the vendor's role as Principal (IAM would refuse the seal's write once the vendor deletes it)",
+        plan: "evalcorp",
+        mutate: (p) =>
+            editDoc(res(p, "evalcorp-identity-vendor-role"), "assumeRolePolicy", (d) => {
+                d.Statement[0].Principal = { AWS: ["arn:aws:iam::777788889999:role/evalcorp-redteam"] };
+            }),
+        expected: () => [
+            {
+                name: "evalcorp-identity-vendor-role",
+                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" names arn:aws:iam::777788889999:role/evalcorp-redteam as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn',
+            },
         ],
     },
     {
@@ -677,12 +732,29 @@ const CASES: Case[] = [
         what: "a seal missing its deny-all and its endpoint deny",
         plan: "sealed",
         mutate: (p) => {
-            editDoc(res(p, `${A}-access-vendor-policy`), "policy", dropSid("SealDenyAll"));
+            editDoc(res(p, `${A}-access-vendor-seal`), "policy", dropSid("SealDenyAll"));
             editDoc(res(p, `${A}-network-s3-endpoint`), "policy", dropSid("SealDenyVendor"));
         },
         expected: () => [
-            { name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy has no unconditioned Deny of everything while the stack is sealed` },
+            { name: `${A}-identity-vendor-role`, message: `${A}-identity-vendor-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
             { name: `${A}-network-s3-endpoint`, message: `${A}-network-s3-endpoint policy has no Deny for the vendor roles while sealed` },
+        ],
+    },
+    {
+        policy: "seal-cuts-every-path",
+        ruleId: "Invariant-34",
+        what: "a seal without the workload role's seal policy and without the key-policy deny",
+        plan: "sealed",
+        mutate: (p) => {
+            p.resources = p.resources.filter((r) => r.name !== `${A}-access-workload-seal`);
+            editDoc(res(p, `${A}-key-key`), "policy", dropSid("SealDenyVendor"));
+        },
+        expected: () => [
+            // The disabled key without its policy deny also fails the KMS rule.
+            { policy: "kms-key-deletion-window-and-enabled", name: `${A}-key-key`, message: "isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed" },
+            { name: `${A}-identity-workload-role`, message: `${A}-identity-workload-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
+            { name: `${A}-identity-workload-role`, message: `${A}-identity-workload-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)` },
+            { name: `${A}-key-key`, message: `${A}-key-key key policy has no Deny for the vendor roles while sealed` },
         ],
     },
     {

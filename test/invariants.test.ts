@@ -345,11 +345,20 @@ describe("S3", () => {
 });
 
 describe("creation order (what the engine is told to wait for; the mocks cannot show AWS refusing a wrong order)", () => {
-    it("each vendor key waits for the two roles its policy names (KMS refuses a key policy naming a role that does not exist yet)", () => {
+    it("each vendor key waits for no role: its policy names roles only in aws:PrincipalArn conditions, which KMS does not validate", () => {
         for (const id of vendorIds()) {
-            const deps = keyOf(id).dependencies ?? [];
-            for (const role of ["-identity-vendor-role", "-identity-workload-role"]) expect(deps, role).toContain(one(plans[id], "aws:iam/role:Role", role).urn);
+            const roles = ofType(plans[id], "aws:iam/role:Role").map((r) => r.urn);
+            expect(roles).toHaveLength(2);
+            expect((keyOf(id).dependencies ?? []).filter((d) => roles.includes(d)), id).toEqual([]);
         }
+    });
+
+    it("each seal policy waits for nothing: its role by static name, its document from the seal time only", () => {
+        const policies = ofType(sealed, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.inputs.name === "enclave-seal");
+        expect(policies.map((r) => [r.name, r.inputs.role, r.dependencies ?? []])).toEqual([
+            ["evalcorp-access-vendor-seal", "enclave-evalcorp-vendor", []],
+            ["evalcorp-access-workload-seal", "enclave-evalcorp-workload", []],
+        ]);
     });
 
     it("each bucket policy waits for its bucket's public access block and ownership controls (S3 refuses a put that races them)", () => {
@@ -374,15 +383,30 @@ describe("KMS", () => {
         expect(archiveKey.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30, isEnabled: true });
     });
 
-    it("KMS.5/CKV_AWS_33/CKV2_AWS_64: explicit key policies with no Allow to '*'; the account root only for the two admin roles by ARN", () => {
+    it("KMS.5/CKV_AWS_33/CKV2_AWS_64: explicit key policies with no Allow to '*'; the account root only pinned to exact roles by ARN; no vendor key names a role as Principal", () => {
         const admins = [securitySpec.deployerRoleArn, securitySpec.breakGlassRoleArn];
-        for (const key of allPlans().flatMap((p) => ofType(p, "aws:kms/key:Key"))) {
-            for (const s of doc(key).Statement.filter((x) => x.Effect === "Allow")) {
-                expect(s.Principal, `${key.name} ${s.Sid}`).not.toBe("*");
-                for (const a of list((s.Principal as { AWS?: string | string[] }).AWS)) {
-                    // Survives re-creation of an admin role (KMS pins a named role to its unique id); no other principal.
-                    if (a.endsWith(":root")) expect([key.name, s.Sid, s.Condition]).toEqual([key.name, "KeyAdministrationByRoleArn", { ArnEquals: { "aws:PrincipalArn": admins } }]);
+        for (const p of allPlans()) {
+            const vendorSide = p.stack === "security" ? [] : [`arn:aws:iam::111122223333:role/enclave-${p.stack}-vendor`, `arn:aws:iam::111122223333:role/enclave-${p.stack}-workload`];
+            for (const key of ofType(p, "aws:kms/key:Key")) {
+                const pinned: Record<string, unknown> = {};
+                for (const s of doc(key).Statement.filter((x) => x.Effect === "Allow")) {
+                    expect(s.Principal, `${key.name} ${s.Sid}`).not.toBe("*");
+                    for (const a of list((s.Principal as { AWS?: string | string[] }).AWS)) {
+                        // Survives re-creation of a role (KMS pins a named role to its unique id) and names no role KMS must find.
+                        if (a.endsWith(":root")) pinned[s.Sid] = s.Condition?.ArnEquals;
+                        else if (p.stack !== "security") expect([key.name, s.Sid, a]).toEqual([key.name, s.Sid, expect.not.stringMatching(/:role\//)]);
+                    }
                 }
+                expect([key.name, pinned]).toEqual([
+                    key.name,
+                    p.stack === "security"
+                        ? { KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins } }
+                        : {
+                              KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins },
+                              BreakGlassReadViaS3: { "aws:PrincipalArn": [securitySpec.breakGlassRoleArn] },
+                              UseVendorKeyViaS3: { "aws:PrincipalArn": vendorSide },
+                          },
+                ]);
             }
         }
     });
@@ -391,7 +415,10 @@ describe("KMS", () => {
         for (const id of vendorIds()) {
             const d = doc(keyOf(id));
             const roles = [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`];
-            expect(sid(d, "UseVendorKeyViaS3")).toMatchObject({ Principal: { AWS: roles }, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": "111122223333" } } });
+            expect(sid(d, "UseVendorKeyViaS3")).toMatchObject({
+                Principal: { AWS: ["arn:aws:iam::111122223333:root"] },
+                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": "111122223333" }, ArnEquals: { "aws:PrincipalArn": roles } },
+            });
             const logGroup = one(plans[id], "aws:cloudwatch/logGroup:LogGroup", "-workload-logs");
             expect(sid(d, "CloudWatchLogsForWorkloadLogGroup").Condition).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroup.outputs.arn } });
             for (const s of d.Statement.filter((x) => x.Effect === "Allow" && (x.Principal as { Service?: string }).Service)) {
@@ -536,16 +563,17 @@ describe("IAM", () => {
     const vendorRole = (id: string) => one(plans[id], "aws:iam/role:Role", "-vendor-role");
     const identityDocs = (p: Plan) => [...ofType(p, "aws:iam/rolePolicy:RolePolicy"), ...ofType(p, "aws:iam/policy:Policy")].map((r) => [r.name, doc(r)] as const);
 
-    it("rule 27: the vendor trust names exactly the spec's principals, sts:AssumeRole, with sts:ExternalId; never '*'", () => {
+    it("rule 27: the vendor trust names exactly the spec's principals (ArnEquals aws:PrincipalArn under their account), sts:AssumeRole, with sts:ExternalId; never '*'", () => {
         for (const id of vendorIds()) {
             const trust = doc(vendorRole(id), "assumeRolePolicy");
+            const accounts = [...new Set(specs[id].access.principals.map((a) => a.split(":")[4]))];
             expect(trust.Statement).toEqual([
                 {
                     Sid: "AllowVendorPrincipalsWithExternalId",
                     Effect: "Allow",
-                    Principal: { AWS: specs[id].access.principals },
+                    Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
                     Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "sts:ExternalId": "[secret]" } },
+                    Condition: { StringEquals: { "sts:ExternalId": "[secret]" }, ArnEquals: { "aws:PrincipalArn": specs[id].access.principals } },
                 },
             ]);
         }
@@ -689,10 +717,12 @@ describe("protection, seal and names", () => {
         expect(new Set(urns(plans["acme-labeling"])).size).toBe(plans["acme-labeling"].resources.length);
     });
 
-    it("rule 35: sealing is an in-place change: same URNs and physical names, key disabled", () => {
+    it("rule 35: sealing is an in-place change plus the two seal policies: same URNs otherwise and physical names, key disabled", () => {
         const byUrn = new Map(plans.evalcorp.resources.map((r) => [r.urn, r]));
-        expect(sealed.resources.map((r) => r.urn)).toEqual(plans.evalcorp.resources.map((r) => r.urn));
-        for (const r of sealed.resources) {
+        const added = sealed.resources.filter((r) => !byUrn.has(r.urn));
+        expect(added.map((r) => r.name)).toEqual(["evalcorp-access-vendor-seal", "evalcorp-access-workload-seal"]);
+        expect(sealed.resources.filter((r) => byUrn.has(r.urn)).map((r) => r.urn)).toEqual(plans.evalcorp.resources.map((r) => r.urn));
+        for (const r of sealed.resources.filter((x) => byUrn.has(x.urn))) {
             for (const k of ["name", "bucket", "cidrBlock", "serviceName", "vpcId"]) expect(r.inputs[k], `${r.name}.${k}`).toEqual(byUrn.get(r.urn)!.inputs[k]);
         }
         expect(keyOf("evalcorp").inputs.isEnabled).toBe(true);
@@ -701,8 +731,15 @@ describe("protection, seal and names", () => {
 
     it("rule 34: the sealed plan carries every seal statement in the rendered documents", () => {
         const seals = (r: PlanResource, field = "policy") => doc(r, field).Statement.filter((s) => s.Sid.startsWith("Seal")).map((s) => s.Sid);
-        for (const rp of ofType(sealed, "aws:iam/rolePolicy:RolePolicy")) {
-            expect(seals(rp)).toEqual(["SealDenyAll", "SealRevokeOlderSessions"]);
+        const rolePolicies = ofType(sealed, "aws:iam/rolePolicy:RolePolicy");
+        const byName = [...rolePolicies].sort((x, y) => x.name.localeCompare(y.name));
+        expect(byName.map((rp) => [rp.inputs.role, rp.inputs.name, seals(rp)])).toEqual([
+            ["enclave-evalcorp-vendor", "enclave-access", []],
+            ["enclave-evalcorp-vendor", "enclave-seal", ["SealDenyAll", "SealRevokeOlderSessions"]],
+            ["enclave-evalcorp-workload", "enclave-access", []],
+            ["enclave-evalcorp-workload", "enclave-seal", ["SealDenyAll", "SealRevokeOlderSessions"]],
+        ]);
+        for (const rp of rolePolicies.filter((x) => x.inputs.name === "enclave-seal")) {
             expect(sid(doc(rp), "SealRevokeOlderSessions").Condition).toEqual({ DateLessThan: { "aws:TokenIssueTime": SEALED_AT } });
         }
         for (const role of ofType(sealed, "aws:iam/role:Role")) expect(seals(role, "assumeRolePolicy")).toEqual(["SealDenyAssumeRole"]);

@@ -146,7 +146,7 @@ describe("secrets", () => {
         expect(specs.evalcorp.access.externalId).toBe(EVALCORP_EXTERNAL_ID);
         for (const id of IDS) expect(texts[id]).not.toContain(EVALCORP_EXTERNAL_ID);
         expect(evalcorpAgainText).not.toContain(EVALCORP_EXTERNAL_ID);
-        expect(trust("evalcorp").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" } });
+        expect(trust("evalcorp").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" }, ArnEquals: { "aws:PrincipalArn": specs.evalcorp.access.principals } });
         expect(plans.evalcorp.outputs.externalId).toBe("[secret]");
         expect(plans.evalcorp.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toEqual([]);
     });
@@ -159,7 +159,7 @@ describe("secrets", () => {
         expect(secret).toMatch(/^mock[0-9a-f]{28}$/);
         for (const text of [texts["acme-labeling"], acmeAgainText, texts.evalcorp]) expect(text).not.toContain(secret);
         expect(generated[0].outputs.result).toBe("[secret]");
-        expect(trust("acme-labeling").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" } });
+        expect(trust("acme-labeling").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" }, ArnEquals: { "aws:PrincipalArn": specs["acme-labeling"].access.principals } });
         expect(plans["acme-labeling"].outputs.externalId).toBe("[secret]");
     });
 

@@ -7,6 +7,7 @@ import {
     dataBucketPolicy,
     interfaceEndpointPolicy,
     s3EndpointPolicy,
+    sealRolePolicy,
     vendorKeyPolicy,
     vendorRolePolicy,
     vendorTrustPolicy,
@@ -257,17 +258,20 @@ describe("IAM hygiene of identity documents (FSBP IAM.1/IAM.21, KMS.1/KMS.2, CKV
 });
 
 describe("trust policies (rule 27)", () => {
-    it("the vendor trust names exactly the vendor principals with sts:ExternalId, never '*'", () => {
-        const p = inputs([["r", "read"]], { principals: ["arn:aws:iam::444455556666:role/a", "arn:aws:iam::444455556666:user/b"] });
+    it("the vendor trust names exactly the vendor principals by aws:PrincipalArn under their accounts, with sts:ExternalId, never '*'", () => {
+        // The principals as a condition (a string compare AWS does not validate), the accounts as Principal: a
+        // principal the vendor deletes cannot make a later write of this document fail.
+        const principals = ["arn:aws:iam::444455556666:role/a", "arn:aws:iam::444455556666:user/b", "arn:aws:iam::777788889999:role/c"];
+        const p = inputs([["r", "read"]], { principals });
         expect(vendorTrustPolicy(p)).toEqual({
             Version: "2012-10-17",
             Statement: [
                 {
                     Sid: "AllowVendorPrincipalsWithExternalId",
                     Effect: "Allow",
-                    Principal: { AWS: ["arn:aws:iam::444455556666:role/a", "arn:aws:iam::444455556666:user/b"] },
+                    Principal: { AWS: ["arn:aws:iam::444455556666:root", "arn:aws:iam::777788889999:root"] },
                     Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "sts:ExternalId": "external-id-0123456789" } },
+                    Condition: { StringEquals: { "sts:ExternalId": "external-id-0123456789" }, ArnEquals: { "aws:PrincipalArn": principals } },
                 },
             ],
         });
@@ -385,9 +389,10 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
             expect(kept, name).toEqual(before[name].Statement);
             added[name] = sids(after[name]).filter((s) => s.startsWith("Seal"));
         }
+        // The roles' deny-all is not in their access policies: it is the seal policy of its own (sealRolePolicy).
         expect(added).toEqual({
-            vendorRole: ["SealDenyAll", "SealRevokeOlderSessions"],
-            workloadRole: ["SealDenyAll", "SealRevokeOlderSessions"],
+            vendorRole: [],
+            workloadRole: [],
             boundary: [],
             trust: ["SealDenyAssumeRole"],
             workloadTrust: ["SealDenyAssumeRole"],
@@ -402,7 +407,8 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
     });
 
     it("the seal statements are exact: deny all, revoke sessions issued before sealedAt, deny AssumeRole, deny the vendor roles", () => {
-        const role = vendorRolePolicy(sealed);
+        const role = sealRolePolicy(SEALED_AT);
+        expect(sids(role)).toEqual(["SealDenyAll", "SealRevokeOlderSessions"]);
         expect(bySid(role, "SealDenyAll")).toEqual({ Sid: "SealDenyAll", Effect: "Deny", Action: "*", Resource: "*" });
         expect(bySid(role, "SealRevokeOlderSessions")).toEqual({
             Sid: "SealRevokeOlderSessions",
@@ -414,13 +420,13 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
         expect(bySid(vendorTrustPolicy(sealed), "SealDenyAssumeRole")).toEqual({
             Sid: "SealDenyAssumeRole",
             Effect: "Deny",
-            Principal: { AWS: sealed.principals },
+            Principal: { AWS: "*" },
             Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
         });
         const vendorSide = { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } };
         expect(bySid(dataBucketPolicy(sealed, "r"), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket("r"), `${bucket("r")}/*`], Condition: vendorSide });
         expect(bySid(s3EndpointPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: vendorSide });
-        expect(bySid(vendorKeyPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: { AWS: [VENDOR_ROLE, WORKLOAD_ROLE] }, Action: "kms:*", Resource: "*" });
+        expect(bySid(vendorKeyPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: vendorSide });
         expect(bySid(interfaceEndpointPolicy("kms", sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: vendorSide });
         expect(bySid(interfaceEndpointPolicy("sts", sealed), "SealDenyVendor")).toEqual({
             Sid: "SealDenyVendor",
@@ -437,20 +443,32 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
 });
 
 describe("key policy (rules 16, 18, 19)", () => {
-    it("no Allow to '*'; vendor use only via S3; the logs service only with its encryption context; the account only for the two admin roles by ARN", () => {
-        const doc = vendorKeyPolicy(inputs([["rw", "read-write"]]));
-        for (const s of allows(doc)) {
-            expect(s.Principal).not.toBe("*");
-            // The account appears once, conditioned on the two admin role ARNs: no "enable IAM policies" grant.
-            if (list((s.Principal as { AWS?: string | string[] }).AWS).includes(`arn:aws:iam::${ACCT}:root`)) {
-                expect([s.Sid, s.Condition]).toEqual(["KeyAdministrationByRoleArn", { ArnEquals: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] } }]);
+    it("no Allow to '*'; vendor use only via S3; the logs service only with its encryption context; the account only for exact roles by ARN, no role as Principal", () => {
+        for (const sealed of [false, true]) {
+            const doc = vendorKeyPolicy(inputs([["rw", "read-write"]], sealed ? { sealed: true, sealedAt: "2026-11-23T12:00:00Z" } : {}));
+            // KMS refuses a key policy naming a principal that does not exist: no role ARN is a Principal anywhere.
+            for (const s of doc.Statement) for (const a of list((s.Principal as { AWS?: string | string[] } | undefined)?.AWS)) expect(a, s.Sid).not.toMatch(/:role\//);
+            const byArn: Record<string, unknown> = {};
+            for (const s of allows(doc)) {
+                expect(s.Principal).not.toBe("*");
+                // The account appears only pinned to exact role ARNs: no "enable IAM policies" grant.
+                if (list((s.Principal as { AWS?: string | string[] }).AWS).includes(`arn:aws:iam::${ACCT}:root`)) byArn[s.Sid] = s.Condition?.ArnEquals;
             }
+            expect(byArn).toEqual({
+                KeyAdministrationByRoleArn: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] },
+                BreakGlassReadViaS3: { "aws:PrincipalArn": [BREAK_GLASS] },
+                UseVendorKeyViaS3: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] },
+            });
         }
-        expect(bySid(doc, "KeyAdministrationByRoleArn")!.Action).toEqual(bySid(doc, "KeyAdministration")!.Action);
-        expect(bySid(doc, "UseVendorKeyViaS3")!.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT } });
+        const doc = vendorKeyPolicy(inputs([["rw", "read-write"]]));
+        expect(bySid(doc, "KeyAdministration")).toBeUndefined();
+        expect(bySid(doc, "UseVendorKeyViaS3")!.Condition).toEqual({
+            StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+            ArnEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] },
+        });
         expect(bySid(doc, "CloudWatchLogsForWorkloadLogGroup")!.Condition).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/v1/workload` } });
-        const admin = bySid(doc, "KeyAdministration")!;
-        expect(admin.Principal).toEqual({ AWS: [DEPLOYER, BREAK_GLASS] });
+        const admin = bySid(doc, "KeyAdministrationByRoleArn")!;
+        expect(admin.Principal).toEqual({ AWS: `arn:aws:iam::${ACCT}:root` });
         for (const a of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:*"]) expect(list(admin.Action)).not.toContain(a);
     });
 
@@ -460,10 +478,10 @@ describe("key policy (rules 16, 18, 19)", () => {
             expect(bySid(doc, "BreakGlassReadViaS3")).toEqual({
                 Sid: "BreakGlassReadViaS3",
                 Effect: "Allow",
-                Principal: { AWS: BREAK_GLASS },
+                Principal: { AWS: [`arn:aws:iam::${ACCT}:root`] },
                 Action: ["kms:Decrypt"],
                 Resource: "*",
-                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT } },
+                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT }, ArnEquals: { "aws:PrincipalArn": [BREAK_GLASS] } },
             });
         }
     });

@@ -5,7 +5,9 @@ import { loadVendorSpec } from "../config/load";
 import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runbook/runbook";
 import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
-import type { DnsFirewallRuleGroup } from "../runbook/types";
+import type { DnsFirewallRuleGroup, PolicyJson, PolicyStatementJson } from "../runbook/types";
+import { SEAL_CATALOGUE } from "../contract/seal";
+import { dataBucketPolicy, interfaceEndpointPolicy, s3EndpointPolicy, sealRolePolicy, vendorKeyPolicy, vendorTrustPolicy, workloadTrustPolicy } from "../iam/vendor";
 import { DNS_RULE_GROUP, KEY_ARN, makeFake, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
 import { fixtureFile, fixtureText, SEALED_AT } from "./support/fixtures";
 
@@ -146,9 +148,10 @@ describe("unseal waits until every session issued before the seal took effect ha
 
 describe("preview before up: only in-place updates of the seal fields may be deployed mid-incident (fake preview steps and summary; does not prove what Pulumi's engine reports)", () => {
     it.each([
-        ["replace", { same: 46, update: 9, replace: 1 }, "same 46, update 9, replace 1"],
-        ["delete", { same: 45, update: 9, delete: 2 }, "same 45, update 9, delete 2"],
-        ["create", { same: 47, update: 9, create: 1 }, "same 47, update 9, create 1"],
+        // The seal of acme-labeling: 8 in-place updates and the create of the two seal policies.
+        ["replace", { same: 46, update: 7, create: 2, replace: 1 }, "same 46, update 7, create 2, replace 1"],
+        ["delete", { same: 45, update: 7, create: 2, delete: 2 }, "same 45, update 7, create 2, delete 2"],
+        ["create beyond the seal policies'", { same: 47, update: 7, create: 3 }, "same 47, update 7, create 3"],
     ] as const)("seal with a %s in the preview: exit 1 naming the counts, no up, the spec change kept; fixed, the rerun resumes at preview", async (_op, summary, counts) => {
         const f = makeFake({ preview: { ...summary } });
         const r = await exitOf(runCommand("seal", V, f.deps));
@@ -217,7 +220,7 @@ describe("preview before up: only in-place updates of the seal fields may be dep
     });
 
     it("an update event without the changed inputs (older engines) is refused: it cannot be shown to be the seal's", async () => {
-        const steps = sealSteps(spec()).map((s, i) => (i === 2 ? { op: s.op, urn: s.urn, type: s.type } : s));
+        const steps = sealSteps(spec()).map((s) => (s.urn === ROLE ? { op: s.op, urn: s.urn, type: s.type } : s));
         const f = makeFake({ previewSteps: steps });
         const r = await exitOf(runCommand("seal", V, f.deps));
         expect(r).toEqual({
@@ -228,12 +231,12 @@ describe("preview before up: only in-place updates of the seal fields may be dep
     });
 
     it("more updates in the summary than the engine described (events missing) are refused", async () => {
-        const f = makeFake({ previewSteps: sealSteps(spec()).slice(0, 8) });
-        f.opts.preview = { same: 47, update: 9 };
+        const f = makeFake({ previewSteps: sealSteps(spec()).slice(0, -1) });
+        f.opts.preview = { same: 47, update: 8, create: 2 };
         const r = await exitOf(runCommand("seal", V, f.deps));
         expect(r).toEqual({
             code: 1,
-            message: "refusing to deploy acme-labeling: the preview counts 9 update(s) but the engine described 8, so they cannot be shown to touch only the seal fields; rerun `enclave seal acme-labeling` to resume",
+            message: "refusing to deploy acme-labeling: the preview counts 8 update(s) but the engine described 7, so they cannot be shown to touch only the seal fields; rerun `enclave seal acme-labeling` to resume",
         });
         expect(f.calls).not.toContain("up");
     });
@@ -247,8 +250,13 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         const f = makeFake({ previewSteps: steps });
         await runCommand("seal", V, f.deps);
         expect(f.done.up).toBe(1);
-        expect(new Set(sealSteps(spec()).map((s) => s.type))).toEqual(new Set(Object.keys(SEAL_FIELDS)));
-        for (const s of sealSteps(spec())) expect(s.diffs!.every((d) => SEAL_FIELDS[s.type].includes(d))).toBe(true);
+        expect(new Set(sealSteps(spec()).map((s) => s.type))).toEqual(new Set(SEAL_CATALOGUE.map((e) => e.types[0])));
+        for (const s of sealSteps(spec()).filter((x) => x.op === "update")) expect(s.diffs!.every((d) => SEAL_FIELDS[s.type].includes(d))).toBe(true);
+        // The only creates: the two seal policies, by type and name from the catalogue.
+        expect(sealSteps(spec()).filter((x) => x.op !== "update").map((x) => [x.op, x.type, x.urn])).toEqual([
+            ["create", "aws:iam/rolePolicy:RolePolicy", urnOf(V, "aws:iam/rolePolicy:RolePolicy", `${V}-access-vendor-seal`)],
+            ["create", "aws:iam/rolePolicy:RolePolicy", urnOf(V, "aws:iam/rolePolicy:RolePolicy", `${V}-access-workload-seal`)],
+        ]);
     });
 
     it("an update of only the DNS allow rule's action passes", async () => {
@@ -259,9 +267,9 @@ describe("preview before up: only in-place updates of the seal fields may be dep
     });
 
     it("reads (the StackReference to the security stack) and in-place updates pass", async () => {
-        const f = makeFake({ preview: { same: 46, update: 9, read: 1 } });
+        const f = makeFake({ preview: { same: 46, update: 7, create: 2, read: 1 } });
         await runCommand("seal", V, f.deps);
-        expect(f.journal(V).find((e) => e.step === "preview" && e.result === "ok")?.data).toEqual({ changes: { same: 46, update: 9, read: 1 } });
+        expect(f.journal(V).find((e) => e.step === "preview" && e.result === "ok")?.data).toEqual({ changes: { same: 46, update: 7, create: 2, read: 1 } });
     });
 
     it("a crash in up: the rerun previews again before up, and refuses if the working tree changed in between", async () => {
@@ -282,8 +290,8 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         const f = makeFake();
         await runCommand("seal", V, f.deps);
         f.advance(UNSEAL_WAIT_MS);
-        f.opts.preview = { same: 50, update: 4, delete: 1 };
-        expect((await exitOf(runCommand("unseal", V, f.deps))).message).toMatch(/\(same 50, update 4, delete 1\).*rerun `enclave unseal acme-labeling` to resume$/);
+        f.opts.preview = { same: 50, update: 4, delete: 3 }; // one delete beyond the two seal policies'
+        expect((await exitOf(runCommand("unseal", V, f.deps))).message).toMatch(/\(same 50, update 4, delete 3\).*rerun `enclave unseal acme-labeling` to resume$/);
         expect(f.done.up).toBe(1);
 
         const g = makeFake({ preview: { same: 55, replace: 1 } });
@@ -337,15 +345,17 @@ describe("seal verification covers the key policy and the interface endpoints (f
         const outputs = { keyArn: { value: KEY_ARN, secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: VPC, secret: false } };
         const t = targetsFor(spec, outputs);
         expect(t.interfaceServices).toEqual(["kms", "sts"]);
-        const deny = { Version: "2012-10-17", Statement: [{ Sid: "SealDenyVendor", Effect: "Deny" as const }] };
+        // The seal statements as the builders render them for the sealed spec: verify-seal wants exactly these.
+        const p = { ...t.policyInputs, sealed: true, sealedAt: spec.sealedAt };
+        const json = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
         const o: Observed = {
             roles: {},
             keyState: "Disabled",
             keyPolicy: { Statement: [{ Sid: "KeyAdministration", Effect: "Allow" }] },
             buckets: {},
-            endpoint: deny,
+            endpoint: json(s3EndpointPolicy(p)),
             interfaceEndpoints: [
-                { id: "vpce-kms", service: "kms", policy: deny },
+                { id: "vpce-kms", service: "kms", policy: json(interfaceEndpointPolicy("kms", p)) },
                 { id: "vpce-ssm", service: "ssm", policy: null },
             ],
             dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "BLOCK" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }],
@@ -362,35 +372,49 @@ describe("seal verification covers the key policy and the interface endpoints (f
             `bucket ${B1}: policy has no SealDenyVendor`,
             `bucket ${B2}: policy has no SealDenyVendor`,
             `sts interface endpoint: not found in ${VPC}`,
-            "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor",
+            "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor the enclave defines (not an enclave service: remove the endpoint)",
         ]);
         // A revoke dated before sealedAt, or after it, does not revoke the sessions issued before the seal; a seal Sid
         // that allows is no seal.
-        const revoke = (at: string, effect: "Deny" | "Allow" = "Deny") => ({ Sid: "SealRevokeOlderSessions", Effect: effect, Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": at } } });
-        const sealedRole = (r: ReturnType<typeof revoke>) => ({
-            inline: { "enclave-access": { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAll", Effect: "Deny" as const, Action: "*", Resource: "*" }, r] } },
-            trust: { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAssumeRole", Effect: "Deny" as const, Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] },
-        });
+        const sealPolicy = (at: string, effect: "Deny" | "Allow" = "Deny") => {
+            const d = json(sealRolePolicy(spec.sealedAt));
+            const statements = d.Statement as PolicyStatementJson[];
+            statements[1] = { ...statements[1], Effect: effect, Condition: { DateLessThan: { "aws:TokenIssueTime": at } } };
+            return d;
+        };
+        const sealedRole = (seal: PolicyJson, trust: PolicyJson) => ({ inline: { "enclave-access": { Version: "2012-10-17", Statement: [] }, "enclave-seal": seal }, trust });
+        const [vendorTrust, workloadTrust] = [json(vendorTrustPolicy({ ...p, externalId: "x" })), json(workloadTrustPolicy(p))];
+        const bucketDoc = (i: number) => json(dataBucketPolicy(p, spec.datasets[i].name));
+        const allowing = bucketDoc(0);
+        (allowing.Statement as PolicyStatementJson[]).find((x) => x.Sid === "SealDenyVendor")!.Effect = "Allow";
         const partly: Observed = {
             ...o,
-            roles: { [VROLE]: sealedRole(revoke("2026-11-23T11:00:00Z")), [WROLE]: sealedRole(revoke(spec.sealedAt, "Allow")) },
-            keyPolicy: deny,
-            buckets: { [B1]: { Version: "2012-10-17", Statement: [{ Sid: "SealDenyVendor", Effect: "Allow" }] }, [B2]: deny },
+            roles: { [VROLE]: sealedRole(sealPolicy("2026-11-23T11:00:00Z"), vendorTrust), [WROLE]: sealedRole(sealPolicy(spec.sealedAt, "Allow"), workloadTrust) },
+            keyPolicy: json(vendorKeyPolicy(p)),
+            buckets: { [B1]: allowing, [B2]: bucketDoc(1) },
             interfaceEndpoints: [
-                { id: "vpce-kms", service: "kms", policy: deny },
-                { id: "vpce-sts", service: "sts", policy: deny },
+                { id: "vpce-kms", service: "kms", policy: json(interfaceEndpointPolicy("kms", p)) },
+                { id: "vpce-sts", service: "sts", policy: json(interfaceEndpointPolicy("sts", p)) },
             ],
         };
         expect(sealFindings(partly, t, spec.sealedAt)).toEqual([
-            `role ${VROLE}: no SealRevokeOlderSessions for sessions issued before ${spec.sealedAt}`,
-            `role ${WROLE}: no SealRevokeOlderSessions for sessions issued before ${spec.sealedAt}`,
-            `bucket ${B1}: policy has no SealDenyVendor`,
+            `role ${VROLE} policy enclave-seal: SealRevokeOlderSessions is not the sealed spec's (Condition expected {"DateLessThan":{"aws:TokenIssueTime":"${spec.sealedAt}"}}, found {"DateLessThan":{"aws:TokenIssueTime":"2026-11-23T11:00:00Z"}})`,
+            `role ${WROLE} policy enclave-seal: SealRevokeOlderSessions is not the sealed spec's (Effect expected "Deny", found "Allow")`,
+            `bucket ${B1}: policy: SealDenyVendor is not the sealed spec's (Effect expected "Deny", found "Allow")`,
         ]);
-        const sealedRoles = { [VROLE]: sealedRole(revoke(spec.sealedAt)), [WROLE]: sealedRole(revoke(spec.sealedAt)) };
-        expect(sealFindings({ ...partly, roles: sealedRoles, buckets: { [B1]: deny, [B2]: deny } }, t, spec.sealedAt)).toEqual([]);
+        const sealedRoles = { [VROLE]: sealedRole(sealPolicy(spec.sealedAt), vendorTrust), [WROLE]: sealedRole(sealPolicy(spec.sealedAt), workloadTrust) };
+        expect(sealFindings({ ...partly, roles: sealedRoles, buckets: { [B1]: bucketDoc(0), [B2]: bucketDoc(1) } }, t, spec.sealedAt)).toEqual([]);
         const dnsUnsealed = [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "ALLOW" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }];
         const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null, dnsFirewall: dnsUnsealed }, t);
         expect(unsealed).toEqual([`role ${VROLE}: not found`, `role ${WROLE}: not found`, `sts interface endpoint: not found in ${VPC}`, "kms interface endpoint vpce-kms: still has SealDenyVendor"]);
+        // Unsealed roles that still carry the seal policy (one outside Pulumi's state, say) are not unsealed.
+        const stillSealed = unsealFindings({ ...o, roles: sealedRoles, keyState: "Enabled", endpoint: null, interfaceEndpoints: [], dnsFirewall: dnsUnsealed }, t);
+        expect(stillSealed.filter((x) => x.startsWith("role"))).toEqual([
+            `role ${VROLE}: still has the inline policy enclave-seal`,
+            `role ${WROLE}: still has the inline policy enclave-seal`,
+            `role ${VROLE} trust policy: still has SealDenyAssumeRole`,
+            `role ${WROLE} trust policy: still has SealDenyAssumeRole`,
+        ]);
         const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
         expect(sealFindings({ ...o, interfaceEndpoints: [] }, noVpc, spec.sealedAt)).toContain("interface endpoints (kms, sts): the stack has no vpcId output to find them by");
     });

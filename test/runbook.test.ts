@@ -68,7 +68,7 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         expect(f.sleeps).toEqual([1000, 2000, 4000]);
         expect(f.out.filter((l) => l.includes("retrying"))).toHaveLength(3);
         expect(f.out.find((l) => l.includes("retrying"))).toBe(
-            "    verify-seal: 13 gap(s), e.g. role enclave-acme-labeling-vendor: no SealDenyAll in its inline policies; retrying in 1.0 s (attempt 1/6)",
+            "    verify-seal: 11 gap(s), e.g. role enclave-acme-labeling-vendor: no inline policy enclave-seal (SealDenyAll, SealRevokeOlderSessions for sessions issued before 2026-11-23T12:00:01Z); retrying in 1.0 s (attempt 1/6)",
         );
         expect(f.journal(V).find((e) => e.step === "verify-seal" && e.result === "ok")?.data).toMatchObject({ attempts: 4 });
     });
@@ -77,7 +77,7 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         const f = makeFake({ lagReads: 6 });
         const r = await exitOf(runCommand("seal", V, f.deps));
         expect(r.code).toBe(1);
-        expect(r.message).toMatch(/^verify-seal: still not confirmed after 6 reads: role enclave-acme-labeling-vendor: no SealDenyAll/);
+        expect(r.message).toMatch(/^verify-seal: still not confirmed after 6 reads: role enclave-acme-labeling-vendor: no inline policy enclave-seal \(SealDenyAll, SealRevokeOlderSessions/);
         expect(f.sleeps).toEqual(backoffDelays(f.deps.retry!));
         expect(f.sleeps).toEqual([1000, 2000, 4000, 8000, 8000]);
         await runCommand("seal", V, f.deps);

@@ -4,8 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
 import { diffPlans, renderPlanDiff, type PlanDiff } from "../plan/diff";
-// The only inputs a seal may change, per resource type: the same list the runbook's preview guard enforces.
-import { SEAL_FIELDS } from "../runbook/runbook";
+// What a seal may change, per resource type: the seal catalogue, the same the runbook's preview guard enforces.
+import { SEAL_FIELDS, sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { sealRolePolicy } from "../iam/vendor";
 import { withSealState } from "../runbook/specFile";
 import { ACME, fixtureFile, FIXTURE_VENDOR_IDS, SEALED_AT, securityFixture } from "./support/fixtures";
 import { vendorSpecSchema } from "../config/schema";
@@ -19,14 +20,6 @@ const security = securityFixture();
 
 const specFrom = (text: string) => vendorSpecSchema.parse(parse(text));
 
-const SEAL_STATEMENTS: Record<string, string[]> = {
-    "aws:iam/rolePolicy:RolePolicy": ["SealDenyAll", "SealRevokeOlderSessions"],
-    "aws:iam/role:Role": ["SealDenyAssumeRole"],
-    "aws:s3/bucketPolicy:BucketPolicy": ["SealDenyVendor"],
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ["SealDenyVendor"],
-    "aws:kms/key:Key": ["SealDenyVendor"],
-};
-const DNS_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
 /** Inputs whose change makes the AWS provider replace the resource (a new bucket, key, role or endpoint). */
 const REPLACE_FIELDS = [
     ...["bucket", "name", "customerMasterKeySpec", "keyUsage", "multiRegion", "serviceName", "vpcId", "vpcEndpointType", "cidrBlock", "availabilityZone", "role"],
@@ -51,17 +44,21 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
         diff = diffPlans(unsealed, sealed);
     });
 
-    it("keeps the same URN set: nothing added, nothing removed", () => {
-        expect(sealed.resources.map((r) => r.urn).sort()).toEqual(unsealed.resources.map((r) => r.urn).sort());
-        expect(diff.added).toEqual([]);
+    it("adds exactly the catalogue's seal-only resources (the two seal policies, with nothing to wait for), removes nothing", () => {
+        const urnName = (u: string) => u.slice(u.lastIndexOf("::") + 2);
+        const added = diff.added.map((u) => sealed.resources.find((r) => r.urn === u)!);
+        expect(added.map((r) => ({ type: r.type, name: urnName(r.urn) }))).toEqual(sealOnlyResources(vendor));
         expect(diff.removed).toEqual([]);
+        for (const r of added) {
+            // The role by its static name, the document by the seal time only: it depends on no other resource.
+            expect([r.name, r.inputs.name, r.inputs.policy, r.dependencies ?? []]).toEqual([r.name, "enclave-seal", JSON.stringify(sealRolePolicy(SEALED_AT)), []]);
+            expect([`enclave-${vendor}-vendor`, `enclave-${vendor}-workload`]).toContain(r.inputs.role);
+        }
     });
 
     it("changes only the seal fields, by adding exactly the seal statements, on at most a dozen resources", () => {
         const spec = specFrom(original);
         const expected = [
-            `${vendor}-access-vendor-policy`,
-            `${vendor}-access-workload-policy`,
             `${vendor}-identity-vendor-role`,
             `${vendor}-identity-workload-role`,
             `${vendor}-key-key`,
@@ -73,18 +70,19 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
         expect(diff.changed.map((c) => c.name).sort()).toEqual(expected);
         expect(diff.changed.length).toBeLessThanOrEqual(12);
         for (const c of diff.changed) {
-            expect([c.name, c.fields.map((f) => f.field)]).toEqual([c.name, SEAL_FIELDS[c.type]]);
+            const entry = sealEntryOf(c.type)!;
+            expect([c.name, entry.lifecycle, c.fields.map((f) => f.field)]).toEqual([c.name, "in-place", SEAL_FIELDS[c.type]]);
             for (const f of c.fields) {
-                if (f.field === "isEnabled") expect([f.before, f.after]).toEqual([true, false]);
-                else if (c.type === DNS_RULE) expect([f.field, f.before, f.after]).toEqual(f.field === "action" ? ["action", "ALLOW", "BLOCK"] : ["blockResponse", undefined, "NXDOMAIN"]);
-                else expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", SEAL_STATEMENTS[c.type], [], []]);
+                const state = entry.states[f.field];
+                if (state) expect([c.name, f.field, f.before, f.after]).toEqual([c.name, f.field, state.unsealed, state.sealed]);
+                else expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", entry.statements, [], []]);
             }
         }
     });
 
     it("forces no replacement: names, key spec, endpoint service, protect and retainOnDelete are unchanged everywhere", () => {
         const before = new Map(unsealed.resources.map((r) => [r.urn, r]));
-        for (const a of sealed.resources) {
+        for (const a of sealed.resources.filter((r) => before.has(r.urn))) {
             const b = before.get(a.urn)!;
             for (const field of REPLACE_FIELDS) expect([a.name, field, a.inputs[field]]).toEqual([a.name, field, b.inputs[field]]);
             expect([a.name, a.protect, a.retainOnDelete, a.parent]).toEqual([b.name, b.protect, b.retainOnDelete, b.parent]);
@@ -92,7 +90,7 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
     });
 
     it("renders the seal time into the revoke-older-sessions condition, and changes only the sealed/sealedAt outputs", () => {
-        const policy = JSON.parse(sealed.resources.find((r) => r.name === `${vendor}-access-vendor-policy`)!.inputs.policy as string);
+        const policy = JSON.parse(sealed.resources.find((r) => r.name === `${vendor}-access-vendor-seal`)!.inputs.policy as string);
         expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "SealRevokeOlderSessions").Condition).toEqual({ DateLessThan: { "aws:TokenIssueTime": SEALED_AT } });
         expect(diff.outputs).toEqual([
             { key: "sealed", before: false, after: true },

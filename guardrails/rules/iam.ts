@@ -1,6 +1,6 @@
 // Identity: who may assume the roles, what the roles may do, and the limits around them.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { actionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
+import { actionsOf, conditionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
 
 /**
  * Services that assume a role only when a principal of the role's own account hands it over with iam:PassRole (an EC2
@@ -12,10 +12,11 @@ const PASSROLE_ONLY_SERVICES = ["ec2.amazonaws.com"];
 export const trustPolicy: ResourceValidationPolicy = {
     name: "iam-role-trust-policy-scoped",
     description:
-        "Invariant 27 (docs/invariants.md), CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal * or an account root, allows only sts:AssumeRole, " +
+        "Invariant 27 (docs/invariants.md), CKV_AWS_60, CKV_AWS_61: a role's trust policy never allows Principal *, allows an account root only pinned to exact " +
+        "principals of that account (ArnEquals aws:PrincipalArn), in a vendor stack names no role or user ARN as Principal, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
         "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
-    remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts); name the vendor's exact role ARNs.",
+    remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts): the vendor's account as Principal, its exact principal ARNs in ArnEquals aws:PrincipalArn.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["CKV_AWS_60", "CKV_AWS_61"],
@@ -23,11 +24,27 @@ export const trustPolicy: ResourceValidationPolicy = {
         if (!is(T.role, args.type)) return;
         const statements = statementsOf(args.props.assumeRolePolicy);
         if (!statements) return report("assumeRolePolicy is not a parsable policy document");
+        const vendor = tagsOf(args.props)["enclave:vendor"];
         statements.forEach((s, i) => {
+            // The seal rewrites a vendor role's trust policy, and IAM refuses to write one naming a principal that no
+            // longer exists: a vendor could block the seal by deleting one of its own principals.
+            if (vendor !== undefined && vendor !== "security") {
+                for (const a of principalsOf(s.Principal).aws.filter((x) => /:(role|user|assumed-role)\//.test(x))) {
+                    report(`assumeRolePolicy ${label(s, i)} names ${a} as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn`);
+                }
+            }
             if (s.Effect !== "Allow") return;
             const p = principalsOf(s.Principal);
             if (p.any || s.NotPrincipal !== undefined) report(`assumeRolePolicy ${label(s, i)} allows Principal "*"`);
-            for (const a of p.aws) if (/:root$/.test(a) || /^\d{12}$/.test(a)) report(`assumeRolePolicy ${label(s, i)} trusts the account root ${a}: name exact principals`);
+            // An account principal admits every identity of that account, unless the statement pins exact principal ARNs
+            // (ArnEquals aws:PrincipalArn, no wildcard): the form that names no principal AWS would validate on write.
+            const pinned = conditionsOf(s).filter((c) => c.op === "ArnEquals" && c.key.toLowerCase() === "aws:principalarn" && c.values.length > 0 && c.values.every((v) => !/[*?]/.test(v)));
+            for (const a of p.aws.filter((x) => /:root$/.test(x) || /^\d{12}$/.test(x))) {
+                const account = /^\d{12}$/.test(a) ? a : a.split(":")[4];
+                if (!pinned.some((c) => c.values.every((v) => v.split(":")[4] === account))) {
+                    report(`assumeRolePolicy ${label(s, i)} trusts the account root ${a} without an ArnEquals aws:PrincipalArn condition naming exact principals of that account`);
+                }
+            }
             const actions = actionsOf(s);
             if (s.NotAction !== undefined || actions.some((a) => a !== "sts:AssumeRole")) report(`assumeRolePolicy ${label(s, i)} allows ${JSON.stringify(s.NotAction ?? s.Action)}, not only sts:AssumeRole`);
             const externalId = Object.entries(s.Condition?.StringEquals ?? {}).find(([k]) => k.toLowerCase() === "sts:externalid")?.[1];

@@ -1,6 +1,6 @@
 // The vendor key and the archive key: rotation, deletion window, key policy, one key per vendor.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { actionsOf, arnOf, conditionsOf, conditionValues, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
+import { actionsOf, arnOf, conditionsOf, conditionValues, coversAction, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
 
 const isSymmetric = (props: Record<string, unknown>) => {
     const spec = (props.customerMasterKeySpec ?? props.keySpec) as string | undefined;
@@ -35,7 +35,10 @@ export const kmsDeletionWindow: ResourceValidationPolicy = {
         const w = args.props.deletionWindowInDays;
         if (typeof w !== "number" || !Number.isInteger(w) || w < 7 || w > 30) report(`deletionWindowInDays is ${JSON.stringify(w ?? null)}: set it explicitly to 7-30`);
         if (args.props.isEnabled === false) {
-            const sealed = (statementsOf(args.props.policy) ?? []).some((s) => s.Effect === "Deny" && principalsOf(s.Principal).aws.length > 0);
+            // The seal Deny names the vendor roles by aws:PrincipalArn (or, in older documents, as Principal).
+            const sealed = (statementsOf(args.props.policy) ?? []).some(
+                (s) => s.Effect === "Deny" && (principalsOf(s.Principal).aws.length > 0 || conditionValues(s, "aws:PrincipalArn").length > 0) && coversAction(s, "kms:Decrypt"),
+            );
             if (!sealed) report("isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed");
         }
     },
@@ -46,7 +49,7 @@ const ACCOUNT_KEYS = ["kms:CallerAccount", "aws:PrincipalAccount", "aws:SourceAc
 export const kmsKeyPolicy: ResourceValidationPolicy = {
     name: "kms-key-policy-explicit-and-scoped",
     description:
-        "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; no Allow to Principal * without an account condition; no " +
+        "FSBP KMS.5, CKV_AWS_33, CKV2_AWS_64: every key has an explicit key policy; a vendor key names no role or user ARN as Principal; no Allow to Principal * without an account condition; no " +
         "Allow to the account (root) unless an aws:PrincipalArn condition names exact roles; AWS " +
         "service principals only with an encryption-context, aws:SourceAccount or aws:SourceArn condition (invariant 19, docs/invariants.md). Why: the default key " +
         "policy hands the key to every IAM principal of the account; an unconditioned service grant lets any customer's use of that service " +
@@ -60,7 +63,15 @@ export const kmsKeyPolicy: ResourceValidationPolicy = {
         if (args.props.policy === undefined) return report("policy is not set: the default key policy grants the whole account");
         const statements = statementsOf(args.props.policy);
         if (!statements) return report("policy is not a parsable key policy");
+        const vendor = tagsOf(args.props)["enclave:vendor"];
         statements.forEach((s, i) => {
+            // The seal rewrites a vendor key's policy, and KMS refuses a policy naming a principal that does not exist
+            // (a deleted vendor role, a break-glass role provisioned just in time).
+            if (vendor !== undefined && vendor !== "security") {
+                for (const a of principalsOf(s.Principal).aws.filter((x) => /:(role|user|assumed-role)\//.test(x))) {
+                    report(`policy ${label(s, i)} names ${a} as Principal: name the account and pin the role with an aws:PrincipalArn condition`);
+                }
+            }
             if (s.Effect !== "Allow") return;
             const p = principalsOf(s.Principal);
             if ((p.any || s.NotPrincipal !== undefined) && !ACCOUNT_KEYS.some((k) => conditionValues(s, k).length > 0)) report(`policy ${label(s, i)} allows Principal "*" without an account condition`);

@@ -1,5 +1,6 @@
 // Breach day: a vendor stack must be destroyable, the archive must not be, and a seal must cut every path at once.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { SEAL_CATALOGUE, type SealKind } from "../../contract/seal";
 import { dnsRulesOf } from "./networkStack";
 import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, isLogArchiveTagged, isVendorStack, ofType, principalsOf, statementsOf, T, tagsOf, type Statement } from "./util";
 
@@ -42,14 +43,84 @@ function vendorRoles(resources: PolicyResource[]): PolicyResource[] {
     });
 }
 
+interface SealScope {
+    resources: PolicyResource[];
+    roles: PolicyResource[];
+    rolePolicies: PolicyResource[];
+    keys: PolicyResource[];
+    roleArns: string[];
+}
+
+const docs = (r: PolicyResource, prop: string) => statementsOf(r.props[prop]) ?? [];
+
+/** A Deny naming the vendor roles (as Principal or by aws:PrincipalArn) that covers every one of `actions`. */
+function sealsDoc(statements: Statement[], actions: string[], roleArns: string[]): boolean {
+    return statements.some(
+        (s) =>
+            s.Effect === "Deny" &&
+            (principalsOf(s.Principal).aws.some((a) => roleArns.includes(a)) ||
+                conditionsOf(s).some((c) => /^(String|Arn)(Equals|Like)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.some((a) => roleArns.includes(a)))) &&
+            actions.every((a) => coversAction(s, a)),
+    );
+}
+
+/**
+ * One check per kind of the seal catalogue (contract/seal.ts): a kind without its check does not compile, and
+ * test/seal-catalogue.test.ts fails for a catalogue entry whose check is missing here.
+ */
+export const SEAL_CHECKS: { readonly [K in SealKind]: (c: SealScope, report: (message: string, urn?: string) => void) => void } = {
+    sealPolicy: (c, report) => {
+        for (const r of c.roles) {
+            const mine = c.rolePolicies.filter((p) => p.props.role === r.props.name).flatMap((p) => docs(p, "policy"));
+            if (!mine.some(isSealDenyAll)) report(`${r.name} has no role policy with an unconditioned Deny of everything while the stack is sealed`, r.urn);
+            if (!mine.some(isSessionRevoke)) report(`${r.name} has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)`, r.urn);
+        }
+    },
+    trustPolicy: (c, report) => {
+        for (const r of c.roles) {
+            if (!docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny" && coversAction(s, "sts:AssumeRole"))) report(`${r.name} trust policy does not deny sts:AssumeRole while sealed`, r.urn);
+        }
+    },
+    key: (c, report) => {
+        for (const k of c.keys) {
+            if (k.props.isEnabled !== false) report(`${k.name} isEnabled is not false while sealed`, k.urn);
+            // The wall that stays if someone re-enables the key.
+            if (!sealsDoc(docs(k, "policy"), ["kms:Decrypt", "kms:GenerateDataKey"], c.roleArns)) report(`${k.name} key policy has no Deny for the vendor roles while sealed`, k.urn);
+        }
+    },
+    bucketPolicy: (c, report) => {
+        // The seal Deny must name the vendor roles and cover reading and writing objects and listing.
+        const dataPolicies = ofType(c.resources, T.bucketPolicy).filter((p) => ofType(c.resources, T.bucket).some((b) => isDataBucket(b) && p.props.bucket === b.props.bucket));
+        for (const p of dataPolicies) {
+            if (!sealsDoc(docs(p, "policy"), ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], c.roleArns)) report(`${p.name} policy has no Deny for the vendor roles while sealed`, p.urn);
+        }
+    },
+    endpointPolicy: (c, report) => {
+        // ... and everything the endpoint otherwise lets them do.
+        for (const e of ofType(c.resources, T.endpoint)) {
+            const statements = docs(e, "policy");
+            const allowed = statements.filter((s) => s.Effect === "Allow").flatMap((s) => actionsOf(s));
+            if (!sealsDoc(statements, allowed, c.roleArns)) report(`${e.name} policy has no Deny for the vendor roles while sealed`, e.urn);
+        }
+    },
+    dnsAllowRule: (c, report) => {
+        for (const vpc of ofType(c.resources, T.vpc)) {
+            for (const { rule } of dnsRulesOf(c.resources, vpc)) {
+                if (rule.props.action !== "BLOCK") report(`${rule.name} is ${String(rule.props.action)}, not BLOCK, while sealed: the VPC still resolves names`, rule.urn);
+            }
+        }
+    },
+};
+
 export const sealComplete: StackValidationPolicy = {
     name: "seal-cuts-every-path",
     description:
-        "Invariant 34 (design, docs/invariants.md; AWS 'revoke active sessions' guidance): when any part of a vendor stack is sealed, all of it is: every vendor-side " +
-        "role policy has a Deny-all and a Deny on aws:TokenIssueTime, every role's trust policy denies sts:AssumeRole, every data bucket policy " +
-        "and endpoint policy has a Deny for the vendor roles, the key is disabled and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
+        "Invariant 34 (design, docs/invariants.md; AWS 'revoke active sessions' guidance): when any part of a vendor stack is sealed, all of it is, kind by kind as the " +
+        "seal catalogue (contract/seal.ts) lists them: every vendor-side role has a role policy with a Deny-all and a Deny on aws:TokenIssueTime, " +
+        "every role's trust policy denies sts:AssumeRole, the key is disabled and its policy, every data bucket policy and every endpoint policy " +
+        "has a Deny for the vendor roles, and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
         "a half seal leaves a path open.",
-    remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in iam/vendor.ts adds its seal statements.",
+    remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in iam/vendor.ts adds its seal statements and each role gets its seal policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["Invariant-34"],
@@ -58,43 +129,18 @@ export const sealComplete: StackValidationPolicy = {
         const roles = vendorRoles(args.resources);
         const rolePolicies = ofType(args.resources, T.rolePolicy).filter((p) => roles.some((r) => p.props.role === r.props.name));
         const keys = ofType(args.resources, T.key);
-        const docs = (r: PolicyResource, prop: string) => statementsOf(r.props[prop]) ?? [];
         const sealed =
             rolePolicies.some((p) => docs(p, "policy").some(isSealDenyAll)) ||
             keys.some((k) => k.props.isEnabled === false) ||
             roles.some((r) => docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny"));
         if (!sealed) return;
-        for (const p of rolePolicies) {
-            if (!docs(p, "policy").some(isSealDenyAll)) report(`${p.name} has no unconditioned Deny of everything while the stack is sealed`, p.urn);
-            if (!docs(p, "policy").some(isSessionRevoke)) report(`${p.name} has no Deny conditioned on aws:TokenIssueTime (revoke older sessions)`, p.urn);
-        }
-        for (const r of roles) {
-            if (!docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny" && coversAction(s, "sts:AssumeRole"))) report(`${r.name} trust policy does not deny sts:AssumeRole while sealed`, r.urn);
-        }
-        const roleArns = roles.map((r) => r.props.arn as string | undefined).filter((a): a is string => Boolean(a));
-        // The seal Deny must name the vendor roles and cover everything the document otherwise lets them do
-        // (for a bucket policy: reading and writing objects).
-        const sealsDoc = (statements: Statement[], actions: string[]) =>
-            statements.some(
-                (s) =>
-                    s.Effect === "Deny" &&
-                    (principalsOf(s.Principal).aws.some((a) => roleArns.includes(a)) || conditionsOf(s).some((c) => /^(String|Arn)(Equals|Like)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.some((a) => roleArns.includes(a)))) &&
-                    actions.every((a) => coversAction(s, a)),
-            );
-        const dataPolicies = ofType(args.resources, T.bucketPolicy).filter((p) => ofType(args.resources, T.bucket).some((b) => isDataBucket(b) && p.props.bucket === b.props.bucket));
-        for (const p of dataPolicies) {
-            if (!sealsDoc(docs(p, "policy"), ["s3:GetObject", "s3:PutObject", "s3:ListBucket"])) report(`${p.name} policy has no Deny for the vendor roles while sealed`, p.urn);
-        }
-        for (const e of ofType(args.resources, T.endpoint)) {
-            const statements = docs(e, "policy");
-            const allowed = statements.filter((s) => s.Effect === "Allow").flatMap((s) => actionsOf(s));
-            if (!sealsDoc(statements, allowed)) report(`${e.name} policy has no Deny for the vendor roles while sealed`, e.urn);
-        }
-        for (const k of keys) if (k.props.isEnabled !== false) report(`${k.name} isEnabled is not false while sealed`, k.urn);
-        for (const vpc of ofType(args.resources, T.vpc)) {
-            for (const { rule } of dnsRulesOf(args.resources, vpc)) {
-                if (rule.props.action !== "BLOCK") report(`${rule.name} is ${String(rule.props.action)}, not BLOCK, while sealed: the VPC still resolves names`, rule.urn);
-            }
-        }
+        const scope: SealScope = {
+            resources: args.resources,
+            roles,
+            rolePolicies,
+            keys,
+            roleArns: roles.map((r) => r.props.arn as string | undefined).filter((a): a is string => Boolean(a)),
+        };
+        for (const entry of SEAL_CATALOGUE) SEAL_CHECKS[entry.packCheck](scope, report);
     },
 };

@@ -8,6 +8,7 @@ import {
     dataBucketPolicy,
     interfaceEndpointPolicy,
     s3EndpointPolicy,
+    sealRolePolicy,
     vendorKeyPolicy,
     vendorRolePolicy,
     vendorTrustPolicy,
@@ -19,6 +20,7 @@ import type { RunbookDeps, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, Po
 import { loadVendorSpec, vendorSpecPath } from "../../config/load";
 import type { VendorSpec } from "../../config/schema";
 import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
+import { SEAL_CATALOGUE, sealEntry, type SealKind } from "../../contract/seal";
 
 // An in-memory stand-in for Pulumi and AWS, for testing the runbook's orchestration only. It applies a spec by
 // rendering the project's own policy builders into a fake account, and models eventual consistency as "the next N
@@ -56,21 +58,32 @@ interface AccountState {
 /** A URN of the fake stack (flat: the fake does not model component parents). */
 export const urnOf = (vendor: string, type: string, name: string) => `urn:pulumi:${vendor}::vendor-enclaves::${type}::${name}`;
 
-/** What the fake's preview reports by default: an update of exactly the seal resources, diffs only in seal fields. */
-export function sealSteps(spec: VendorSpec): PreviewStep[] {
+/** The URN names of each kind's resources in the stack, as the components name them. */
+function sealResources(spec: VendorSpec): Record<SealKind, string[]> {
     const v = spec.id;
-    const step = (type: string, name: string, diffs: string[]): PreviewStep => ({ op: "update", urn: urnOf(v, type, name), type, diffs });
-    return [
-        step("aws:iam/rolePolicy:RolePolicy", `${v}-access-vendor-policy`, ["policy"]),
-        step("aws:iam/rolePolicy:RolePolicy", `${v}-access-workload-policy`, ["policy"]),
-        step("aws:iam/role:Role", `${v}-identity-vendor-role`, ["assumeRolePolicy"]),
-        step("aws:iam/role:Role", `${v}-identity-workload-role`, ["assumeRolePolicy"]),
-        step("aws:kms/key:Key", `${v}-key-key`, ["isEnabled", "policy"]),
-        step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-s3-endpoint`, ["policy"]),
-        ...spec.network.interfaceEndpoints.map((service) => step("aws:ec2/vpcEndpoint:VpcEndpoint", `${v}-network-${service}-endpoint`, ["policy"])),
-        ...spec.datasets.map((d) => step("aws:s3/bucketPolicy:BucketPolicy", `${v}-${d.name}-policy`, ["policy"])),
-        step("aws:route53/resolverFirewallRule:ResolverFirewallRule", `${v}-network-dns-allow-aws`, ["action", "blockResponse"]),
-    ];
+    return {
+        sealPolicy: sealEntry("sealPolicy").resourceNames!(v),
+        trustPolicy: [`${v}-identity-vendor-role`, `${v}-identity-workload-role`],
+        key: [`${v}-key-key`],
+        bucketPolicy: spec.datasets.map((d) => `${v}-${d.name}-policy`),
+        endpointPolicy: [`${v}-network-s3-endpoint`, ...spec.network.interfaceEndpoints.map((service) => `${v}-network-${service}-endpoint`)],
+        dnsAllowRule: [`${v}-network-dns-allow-aws`],
+    };
+}
+
+/**
+ * What the fake's preview reports by default, derived from the seal catalogue: an in-place update of each seal
+ * resource with diffs only in its seal fields, and the create (seal) or delete (unseal) of the seal-only resources.
+ */
+export function sealSteps(spec: VendorSpec, direction: "seal" | "unseal" = "seal"): PreviewStep[] {
+    const names = sealResources(spec);
+    return SEAL_CATALOGUE.flatMap((e) =>
+        names[e.kind].map((name): PreviewStep => {
+            const urn = urnOf(spec.id, e.types[0], name);
+            if (e.lifecycle === "sealed-only") return { op: direction === "seal" ? "create" : "delete", urn, type: e.types[0] };
+            return { op: "update", urn, type: e.types[0], diffs: [...e.fields] };
+        }),
+    );
 }
 
 const parse = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
@@ -98,10 +111,12 @@ function render(spec: VendorSpec): AccountState {
         s3EndpointId: ENDPOINT,
     };
     const buckets = Object.fromEntries(spec.datasets.map((d) => [bucketName(spec.id, d.name, acct), parse(dataBucketPolicy(p, d.name))]));
+    // As components/access.ts deploys it: the seal policy exists only while sealed.
+    const seal: Record<string, PolicyJson> = spec.sealed ? { [names.sealPolicy]: parse(sealRolePolicy(spec.sealedAt ?? "")) } : {};
     return {
         roles: {
-            [names.vendorRole]: { inline: { "enclave-access": parse(vendorRolePolicy(p)) }, trust: parse(vendorTrustPolicy(p)) },
-            [names.workloadRole]: { inline: { "enclave-access": parse(workloadRolePolicy(p)) }, trust: parse(workloadTrustPolicy(p)) },
+            [names.vendorRole]: { inline: { [names.accessPolicy]: parse(vendorRolePolicy(p)), ...seal }, trust: parse(vendorTrustPolicy(p)) },
+            [names.workloadRole]: { inline: { [names.accessPolicy]: parse(workloadRolePolicy(p)), ...seal }, trust: parse(workloadTrustPolicy(p)) },
         },
         key: spec.sealed ? "Disabled" : "Enabled",
         keyPolicy: parse(vendorKeyPolicy(p)),
@@ -136,7 +151,7 @@ export interface FakeOptions {
     vendor?: string;
     /** The change summary preview() reports (default: the steps counted by op, plus same: 47). */
     preview?: Record<string, number>;
-    /** The resource steps preview() reports (default: sealSteps(vendor), the in-place seal change). */
+    /** The resource steps preview() reports (default: sealSteps(vendor), the seal's change, or the unseal's once the spec is unsealed). */
     previewSteps?: PreviewStep[];
     /** Reads of one document that still return the previous state after each up, on top of lagReads. */
     stale?: { keyPolicy?: number; interfaceEndpoints?: number; dnsFirewall?: number };
@@ -225,7 +240,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async preview() {
             calls.push("preview");
             finish("preview");
-            const steps = opts.previewSteps ?? sealSteps(initial);
+            const steps = opts.previewSteps ?? sealSteps(initial, loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor).sealed ? "seal" : "unseal");
             // Default summary: the steps counted by op, plus the unchanged rest of the stack.
             const counted: Record<string, number> = { same: 47 };
             for (const s of steps) counted[s.op] = (counted[s.op] ?? 0) + 1;

@@ -1,0 +1,402 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CliError, describeFailure, EXIT } from "../contract/errors";
+import { SEAL_FIELDS, sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { archiveBucketName, archivePrefixes } from "../iam/names";
+import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
+import { resolveSecuritySpecFile, vendorFileById } from "../config/select";
+import type { VendorSpec } from "../config/schema";
+import { iso, secs, type CommandPlan, type Ctx, type Step } from "./engine";
+import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
+import { journalPath, readJournal, type JournalEntry } from "./journal";
+import { retryUntilClean } from "./retry";
+import { writeSealState } from "./specFile";
+import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
+import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
+
+// The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
+// their gates (the unseal window, the destroy confirmation) and admission checks. What the seal changes comes from the
+// seal catalogue (contract/seal.ts): the preview guard admits exactly that.
+
+export type Command = "seal" | "unseal" | "destroy";
+
+export interface DestroyOptions {
+    yes?: boolean;
+    sealFirst?: boolean;
+}
+
+/**
+ * How long a session issued before the seal can stay valid. The vendor role's sessions last at most
+ * spec.access.maxSessionSeconds (<= 3600). The workload role's credentials come from the EC2 instance profile, which
+ * AWS issues for up to 6 hours (observed behaviour, not a documented bound: if AWS ever issues longer ones, raise this).
+ * Plus a margin for clock skew between AWS's token issuer and the operator's clock.
+ */
+export const INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS = 6 * 3600;
+export const CLOCK_SKEW_MARGIN_SECONDS = 5 * 60;
+
+/** A moment the seal may have taken effect, and where the runbook read it. */
+export interface SealMoment {
+    at: string;
+    source: string;
+}
+
+/**
+ * Every moment the seal may have taken effect: the spec's sealedAt (when write-spec ran), the deployed stack's
+ * sealedAt output, and the end of each successful verify-seal of a seal run in the incident log. Credentials issued
+ * between write-spec and the moment the seal really applied (a seal resumed hours later) are newer than sealedAt, so
+ * only the seal's deny statements stop them, and they live up to 6 h from issue: the unseal must wait from the latest
+ * of these moments. Each may be missing (a spec without sealedAt, another machine's incident log).
+ */
+export function sealMoments(spec: VendorSpec, outputs: Record<string, StackOutput>, journal: JournalEntry[], vendor: string): SealMoment[] {
+    const moments: SealMoment[] = [];
+    if (spec.sealed && spec.sealedAt) moments.push({ at: spec.sealedAt, source: `sealedAt in stacks/${vendor}.yaml` });
+    if (outputs.sealed?.value === true && typeof outputs.sealedAt?.value === "string") moments.push({ at: outputs.sealedAt.value, source: "the deployed stack's sealedAt" });
+    for (const e of journal) {
+        if (e.vendor === vendor && e.command === "seal" && e.step === "verify-seal" && e.result === "ok" && e.end) moments.push({ at: e.end, source: `verify-seal of run ${e.run}` });
+    }
+    return moments.filter((m) => !Number.isNaN(Date.parse(m.at)));
+}
+
+/** The earliest moment an unseal cannot revive a session issued before the seal took effect (unseal lifts SealRevokeOlderSessions). */
+export function unsealNotBefore(maxSessionSeconds: number, moments: SealMoment[]): { notBefore: Date; from: SealMoment } | undefined {
+    if (!moments.length) return undefined;
+    const from = moments.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
+    const lifetime = Math.max(maxSessionSeconds, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS);
+    return { notBefore: new Date(Date.parse(from.at) + (lifetime + CLOCK_SKEW_MARGIN_SECONDS) * 1000), from };
+}
+
+/**
+ * Offline refusals, before anything is touched: the security stack, unknown vendors, invalid specs (exit 2). It does
+ * not read the security spec: the kill switch (seal) must work with stacks/security.yaml missing or broken; only
+ * destroy needs it (checkArchiveAccount).
+ */
+export function selectVendor(vendor: string, stacksDir: string): { file: string; spec: VendorSpec } {
+    const file = vendorFileById(vendor, stacksDir, "the runbook never seals or destroys the log archive");
+    return { file, spec: loadVendorSpec(file, vendor) };
+}
+
+/** Destroy's evidence goes to the archive named after the account and region: they must be the security stack's. */
+function checkArchiveAccount(spec: VendorSpec, file: string, stacksDir: string): void {
+    checkVendorAgainstSecurity(spec, file, loadSecuritySpec(resolveSecuritySpecFile(undefined, stacksDir)));
+}
+
+// ---- steps ---------------------------------------------------------------------------------------------------------
+
+const preflight = (command: Command): Step => ({
+    name: "preflight",
+    destructive: false,
+    always: true,
+    async run(ctx) {
+        const { deps, vendor } = ctx;
+        const tooling = await deps.stacks.checkTooling(command);
+        const identity = await deps.aws.callerIdentity();
+        const spec = ctx.spec();
+        if (identity.account !== spec.account.id) {
+            throw new CliError(`the AWS credentials are for account ${identity.account} (${identity.arn}); ${vendor}'s enclave is in ${spec.account.id}: use the deployer role of that account`);
+        }
+        const stacks = await deps.stacks.listStacks();
+        if (!stacks.some((s) => s === vendor || s.endsWith(`/${vendor}`))) {
+            throw new CliError(`stack "${vendor}" does not exist in the backend ${tooling.backend}: check \`pulumi login\` (and PULUMI_BACKEND_URL)`);
+        }
+        ctx.stack = await deps.stacks.select(vendor);
+        ctx.identity = identity;
+        return { pulumi: tooling.pulumiVersion, backend: tooling.backend, identity: identity.arn };
+    },
+});
+
+const writeSpec = (seal: boolean): Step => ({
+    name: "write-spec",
+    destructive: true,
+    async run(ctx) {
+        const spec = ctx.spec();
+        // Re-sealing keeps the original seal time: sessions were revoked as of the first seal.
+        const sealedAt = seal ? (spec.sealed && spec.sealedAt ? spec.sealedAt : iso(ctx.deps.clock.now())) : undefined;
+        writeSealState(ctx.file, sealedAt);
+        const after = ctx.spec(); // validates the edited file
+        return { sealed: after.sealed, sealedAt: after.sealedAt ?? null, file: path.relative(path.dirname(ctx.deps.stacksDir), ctx.file) };
+    },
+});
+
+/** Only in-place updates (and reads, e.g. the StackReference to the security stack) may run mid-incident, plus the seal-only resources' create (seal) or delete (unseal). */
+export const PREVIEW_ALLOWED_OPS = ["same", "update", "read"] as const;
+
+export { SEAL_FIELDS };
+
+const urnName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+/** The create (seal) or delete (unseal) of a resource that exists only while sealed, by type and name from the catalogue. */
+function sealOnlyStep(s: PreviewStep, vendor: string, sealing: boolean): boolean {
+    if (s.op !== (sealing ? "create" : "delete")) return false;
+    return sealOnlyResources(vendor).some((r) => r.type === s.type && r.name === urnName(s.urn));
+}
+
+/** Why a preview step is not the seal's (or the unseal's); undefined when it is (or changes nothing). */
+function offendingStep(s: PreviewStep, vendor: string, sealing: boolean): string | undefined {
+    if (s.op === "same" || s.op === "read") return undefined;
+    if (sealOnlyStep(s, vendor, sealing)) return undefined;
+    const allowed = sealEntryOf(s.type)?.fields;
+    const fields = s.diffs?.length ? ` of ${s.diffs.join(", ")}` : "";
+    if (s.op !== "update" || !allowed) return `${s.op}${fields} of ${s.urn}`;
+    // An engine that does not say which inputs change cannot show the update is the seal's: fail closed.
+    if (!s.diffs?.length) return `update of ${s.urn} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields`;
+    const extra = s.diffs.filter((d) => !allowed.includes(d));
+    return extra.length ? `update of ${extra.join(", ")} of ${s.urn} (a seal changes only ${allowed.join(", ")})` : undefined;
+}
+
+// The seal's `up` deploys the whole program from the working tree: an uncommitted or unreviewed change would go out
+// mid-incident with it. The preview refuses every resource step but an in-place update of seal fields (an unreviewed
+// in-place change, e.g. a widened policy elsewhere, is as dangerous as a replacement) and the create (seal) or delete
+// (unseal) of the seal-only resources the catalogue names; the change summary is checked too, as a second line of
+// defence. It is not destructive, and on resume it runs again before `up` because the working tree may have changed.
+const preview = (command: Command): Step => ({
+    name: "preview",
+    destructive: false,
+    rerunUntil: "up",
+    async run(ctx) {
+        const { changes, steps } = await ctx.stack!.preview();
+        const sealing = command !== "unseal";
+        const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
+        const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing)).find((o) => o !== undefined);
+        if (offending) throw new CliError(`refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`);
+        // The seal-only op (create on seal, delete on unseal) may be counted, but no more of it than the steps that are
+        // the seal-only resources'; every other op but same, update and read is refused outright.
+        const sealOnlyOp = sealing ? "create" : "delete";
+        const sealOnlyDescribed = steps.filter((s) => sealOnlyStep(s, ctx.vendor, sealing)).length;
+        const counts = Object.entries(changes).filter(([, n]) => n > 0);
+        if (counts.some(([op, n]) => !(PREVIEW_ALLOWED_OPS as readonly string[]).includes(op) && !(op === sealOnlyOp && n <= sealOnlyDescribed))) {
+            throw new CliError(
+                `refusing to deploy ${ctx.vendor}: the preview shows more than in-place updates (${counts.map(([op, n]) => `${op} ${n}`).join(", ")}); the working tree holds changes beyond the seal fields: ${fix}`,
+            );
+        }
+        // Updates the summary counts but no event described could be anything: fail closed.
+        const described = steps.filter((s) => s.op === "update").length;
+        if ((changes.update ?? 0) > described) {
+            throw new CliError(`refusing to deploy ${ctx.vendor}: the preview counts ${changes.update} update(s) but the engine described ${described}, so they cannot be shown to touch only the seal fields; rerun \`enclave ${command} ${ctx.vendor}\` to resume`);
+        }
+        return { changes };
+    },
+});
+
+const up: Step = {
+    name: "up",
+    destructive: true,
+    async run(ctx) {
+        return { changes: await ctx.stack!.up() };
+    },
+};
+
+async function verifyLoop(ctx: Ctx, step: string, check: () => Promise<string[]>): Promise<Record<string, unknown>> {
+    const policy = ctx.deps.retry ?? DEFAULT_RETRY;
+    const { findings, attempts } = await retryUntilClean(check, policy, ctx.deps.clock, (attempt, f, delay) =>
+        ctx.deps.out(`    ${step}: ${f.length} gap(s), e.g. ${f[0]}; retrying in ${secs(delay)} (attempt ${attempt}/${policy.attempts})`),
+    );
+    if (findings.length) {
+        throw new CliError(`${step}: still not confirmed after ${attempts} reads: ${findings.join("; ")}`);
+    }
+    return { attempts };
+}
+
+const verifySeal = (command: Command): Step => ({
+    name: "verify-seal",
+    destructive: false,
+    async run(ctx) {
+        const spec = ctx.spec();
+        const outputs = await ctx.stack!.outputs();
+        if (outputs.sealed?.value !== true || outputs.sealedAt?.value !== spec.sealedAt) {
+            const msg = `the deployed stack ${ctx.vendor} is not sealed as stacks/${ctx.vendor}.yaml says (deployed sealed=${JSON.stringify(outputs.sealed?.value ?? null)}, sealedAt=${JSON.stringify(outputs.sealedAt?.value ?? null)})`;
+            if (command === "destroy") throw new CliError(`${msg}: run \`enclave seal ${ctx.vendor}\` first, or pass --seal-first`, EXIT.invalidInput);
+            throw new CliError(msg);
+        }
+        const targets = targetsFor(spec, outputs);
+        const result = await verifyLoop(ctx, "verify-seal", async () => sealFindings(await observe(ctx.deps.aws, targets), targets, spec.sealedAt!));
+        return { ...result, sealedAt: spec.sealedAt, keyArn: targets.keyId ?? null };
+    },
+});
+
+const verifyUnseal: Step = {
+    name: "verify-unseal",
+    destructive: false,
+    async run(ctx) {
+        const outputs = await ctx.stack!.outputs();
+        if (outputs.sealed?.value !== false) throw new CliError(`the deployed stack ${ctx.vendor} still reports sealed=${JSON.stringify(outputs.sealed?.value ?? null)} after up`);
+        const targets = targetsFor(ctx.spec(), outputs);
+        return verifyLoop(ctx, "verify-unseal", async () => unsealFindings(await observe(ctx.deps.aws, targets), targets));
+    },
+};
+
+const exportEvidence: Step = {
+    name: "export-evidence",
+    destructive: false,
+    async run(ctx) {
+        const { deps, vendor } = ctx;
+        const stamp = evidenceStamp(new Date(ctx.runStartedAt));
+        const dir = path.join(deps.evidenceDir, vendor, stamp);
+        const exported = await ctx.stack!.exportStack();
+        const outputs = await ctx.stack!.outputs();
+        const spec = ctx.spec();
+        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal");
+        const bundle = buildBundle({
+            vendor,
+            exported,
+            outputs,
+            sealRecord: {
+                spec: { sealed: spec.sealed, sealedAt: spec.sealedAt ?? null },
+                deployed: { sealed: outputs.sealed?.value ?? null, sealedAt: outputs.sealedAt?.value ?? null },
+                incidentLog: sealRuns,
+            },
+            operator: { user: deps.operator, awsIdentity: ctx.identity?.arn ?? "unknown" },
+            timestamps: { runStarted: ctx.runStartedAt, evidenceCollected: iso(deps.clock.now()) },
+        });
+        writeBundle(dir, bundle);
+        const keyArn = typeof outputs.keyArn?.value === "string" ? outputs.keyArn.value : null;
+        return { dir, stamp, files: Object.keys(bundle.files), keyArn };
+    },
+};
+
+const archiveEvidence: Step = {
+    name: "archive-evidence",
+    destructive: false,
+    async run(ctx) {
+        const ev = ctx.data["export-evidence"] as { dir: string; stamp: string; files: string[] };
+        const spec = ctx.spec();
+        const bucket = archiveBucketName(spec.account.id, spec.account.region);
+        const prefix = `${archivePrefixes.evidence(ctx.vendor)}${ev.stamp}/`;
+        for (const name of ev.files) {
+            const file = path.join(ev.dir, name);
+            if (!fs.existsSync(file)) throw new CliError(`evidence file ${file} is missing; it was written by an earlier run and must not be regenerated after a partial destroy`);
+            await ctx.deps.archive.put(bucket, `${prefix}${name}`, fs.readFileSync(file, "utf8"));
+        }
+        return { bucket, prefix };
+    },
+};
+
+const refresh: Step = {
+    name: "refresh",
+    destructive: false,
+    async run(ctx) {
+        await ctx.stack!.refresh();
+    },
+};
+
+const destroy: Step = {
+    name: "destroy",
+    destructive: true,
+    async run(ctx) {
+        return { changes: await ctx.stack!.destroy() };
+    },
+};
+
+const verifyTeardown: Step = {
+    name: "verify-teardown",
+    destructive: false,
+    async run(ctx) {
+        const keyArn = (ctx.data["export-evidence"]?.keyArn as string | null) ?? undefined;
+        const result = await verifyLoop(ctx, "verify-teardown", async () => {
+            const left = remainingStateResources(await ctx.stack!.exportStack());
+            const tagged = (await ctx.deps.aws.taggedResources("enclave:vendor", ctx.vendor)).map((r) => r.arn);
+            const keyState = keyArn ? await ctx.deps.aws.keyState(keyArn) : "NotFound";
+            return teardownFindings(left, tagged, keyArn, keyState);
+        });
+        return { ...result, keyArn: keyArn ?? null, keyState: "PendingDeletion" };
+    },
+};
+
+/** The unseal window as a gate: after preflight (it needs the deployed stack's outputs), before write-spec. */
+const unsealWindow: Step = {
+    name: "unseal-window",
+    destructive: false,
+    gate: true,
+    async run(ctx) {
+        // A resumed unseal that reached write-spec (even one killed inside it) may have unsealed the spec already: it
+        // passed this check before write-spec started.
+        const resumed = ctx.resumed;
+        if (resumed && ctx.journal.some((e) => e.run === resumed.run && e.step === "write-spec")) return;
+        await checkUnsealWindow(ctx);
+    },
+};
+
+/** The destroy confirmation as a gate: after preflight (so the operator sees the run and the identity), before anything else, on every rerun. */
+const confirmDestroyGate = (opts: DestroyOptions): Step => ({
+    name: "confirm-destroy",
+    destructive: false,
+    gate: true,
+    async run(ctx) {
+        await confirmDestroy(ctx, opts);
+    },
+});
+
+/** Refuse before touching anything: a destroy needs the archive its evidence goes to, a sealed vendor and a human's (or --yes) confirmation. */
+function admitDestroy(opts: DestroyOptions) {
+    return (ctx: Ctx): void => {
+        const { vendor, deps } = ctx;
+        const spec = ctx.spec();
+        try {
+            checkArchiveAccount(spec, ctx.file, deps.stacksDir);
+        } catch (err) {
+            ctx.refuse(describeFailure(err).message);
+        }
+        if (!opts.yes && !deps.confirm.interactive) ctx.refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
+        if (!spec.sealed && !opts.sealFirst && !ctx.resumed) ctx.refuse(`refusing to destroy ${vendor}: it is not sealed (stacks/${vendor}.yaml has sealed: false); run \`enclave seal ${vendor}\` first or pass --seal-first`);
+    };
+}
+
+/** A command's admission checks, gates and steps. */
+export function commandPlan(command: Command, opts: DestroyOptions = {}): CommandPlan {
+    switch (command) {
+        case "seal":
+            return { steps: [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")] };
+        case "unseal":
+            return { steps: [preflight("unseal"), unsealWindow, writeSpec(false), preview("unseal"), up, verifyUnseal] };
+        case "destroy":
+            return {
+                admit: admitDestroy(opts),
+                steps: [
+                    preflight("destroy"),
+                    confirmDestroyGate(opts),
+                    ...(opts.sealFirst ? [writeSpec(true), preview("destroy"), up] : []),
+                    verifySeal("destroy"),
+                    exportEvidence,
+                    archiveEvidence,
+                    refresh,
+                    destroy,
+                    verifyTeardown,
+                ],
+            };
+    }
+}
+
+/** The recorded steps of a command, in order (gates are not steps of the run). */
+export function stepsFor(command: Command, opts: DestroyOptions = {}): Step[] {
+    return commandPlan(command, opts).steps.filter((s) => !s.gate);
+}
+
+/**
+ * Unsealing lifts SealRevokeOlderSessions: every session issued before the seal took effect (a stolen one included)
+ * would work again at once. So no unseal until the longest of them has expired, counted from the latest moment the
+ * seal may have taken effect (sealMoments). And no unseal from a checkout that does not know the seal: its spec would
+ * not be the desired state, and the wait could not be computed from it.
+ */
+async function checkUnsealWindow(ctx: Ctx): Promise<void> {
+    const { vendor, deps, refuse } = ctx;
+    const spec = ctx.spec();
+    const outputs = await ctx.stack!.outputs();
+    if (outputs.sealed?.value === true && !spec.sealed) {
+        refuse(
+            `refusing to unseal ${vendor}: the deployed stack is sealed (sealedAt ${JSON.stringify(outputs.sealedAt?.value ?? null)}) but stacks/${vendor}.yaml is not: this checkout lacks the seal commit; pull it (\`git pull\`) first, then rerun \`enclave unseal ${vendor}\``,
+        );
+    }
+    const window = unsealNotBefore(spec.access.maxSessionSeconds, sealMoments(spec, outputs, readJournal(journalPath(deps.incidentsDir, vendor)), vendor));
+    if (window && deps.clock.now() < window.notBefore) {
+        refuse(
+            `refusing to unseal ${vendor} before ${iso(window.notBefore)}: sessions issued before the seal took effect (${window.from.at}, ${window.from.source}) may be valid until then (vendor role ${spec.access.maxSessionSeconds} s, workload instance-profile credentials up to ${INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS / 3600} h, plus ${CLOCK_SKEW_MARGIN_SECONDS / 60} min clock skew) and unsealing would let them work again`,
+        );
+    }
+}
+
+async function confirmDestroy(ctx: Ctx, opts: DestroyOptions): Promise<void> {
+    const { vendor, deps, refuse } = ctx;
+    if (opts.yes) return;
+    if (!deps.confirm.interactive) refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
+    const answer = (await deps.confirm.ask(`Type the vendor id (${vendor}) to destroy its enclave (evidence is kept; the key is scheduled for deletion): `)).trim();
+    if (answer !== vendor) refuse(`confirmation "${answer}" does not match ${vendor}; nothing was destroyed`);
+}

@@ -54,8 +54,9 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
 
     it("keeps the same URN set: nothing added, nothing removed", () => {
         expect(sealed.resources.map((r) => r.urn).sort()).toEqual(unsealed.resources.map((r) => r.urn).sort());
-        expect(diff.added).toEqual([]);
-        expect(diff.removed).toEqual([]);
+        expect(diff.created).toEqual([]);
+        expect(diff.deleted).toEqual([]);
+        expect(diff.replaced).toEqual([]);
     });
 
     it("changes only the seal fields, by adding exactly the seal statements, on at most a dozen resources", () => {
@@ -71,9 +72,9 @@ describe.each(listVendorIds())("sealing %s is an in-place change of the seal fie
             ...spec.network.interfaceEndpoints.map((service) => `${vendor}-network-${service}-endpoint`),
             ...spec.datasets.map((d) => `${vendor}-${d.name}-policy`),
         ].sort();
-        expect(diff.changed.map((c) => c.name).sort()).toEqual(expected);
-        expect(diff.changed.length).toBeLessThanOrEqual(12);
-        for (const c of diff.changed) {
+        expect(diff.updated.map((c) => c.name).sort()).toEqual(expected);
+        expect(diff.updated.length).toBeLessThanOrEqual(12);
+        for (const c of diff.updated) {
             expect([c.name, c.fields.map((f) => f.field)]).toEqual([c.name, SEAL_FIELDS[c.type]]);
             for (const f of c.fields) {
                 if (f.field === "isEnabled") expect([f.before, f.after]).toEqual([true, false]);

@@ -1,0 +1,79 @@
+// `enclave diff --base <ref>` plans the base revision with its OWN code and specs. The scenario that must never read
+// "No change": a commit that changes only code (the write actions granted to vendors gain s3:DeleteObject), no spec.
+// It runs in a scratch git repository (this working tree's files, committed twice, node_modules linked) and spawns
+// bin/enclave.js as CI does, for the real exit code. What it cannot prove: that GitHub checks out the base branch the
+// same way (the workflow fetches it with fetch-depth: 0), nor the `npm ci` path taken when package-lock.json differs.
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO = path.resolve(__dirname, "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-diff-revision-"));
+const scratch = path.join(tmp, "repo");
+
+const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [path.join(scratch, "bin", "enclave.js"), ...args], { cwd: scratch, env: { ...process.env, ENCLAVE_DEBUG: "" } });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("close", (code) => resolve({ code, out, err }));
+    });
+}
+
+/** Edits a file of the scratch repository, refusing an edit that changes nothing (the test would prove nothing). */
+function edit(file: string, change: (text: string) => string): void {
+    const full = path.join(scratch, file);
+    const before = fs.readFileSync(full, "utf8");
+    const after = change(before);
+    if (after === before) throw new Error(`${file}: the edit changed nothing`);
+    fs.writeFileSync(full, after);
+}
+
+let baseCommit: string;
+
+beforeAll(() => {
+    // This working tree as it is (uncommitted edits included), without node_modules or anything ignored.
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
+    for (const f of files) {
+        if (!fs.existsSync(path.join(REPO, f))) continue; // deleted in the working tree, not yet committed
+        fs.mkdirSync(path.dirname(path.join(scratch, f)), { recursive: true });
+        fs.copyFileSync(path.join(REPO, f), path.join(scratch, f));
+    }
+    git("init", "--quiet", "--initial-branch=main");
+    // Excluded explicitly: .gitignore's `node_modules/` matches a folder, not a link to one.
+    fs.appendFileSync(path.join(scratch, ".git", "info", "exclude"), "/node_modules\n");
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(scratch, "node_modules"), "dir");
+    git("add", "-A");
+    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "base");
+    baseCommit = git("rev-parse", "HEAD");
+    // The code change: vendors with write access may now delete. No spec changes.
+    edit("iam/document.ts", (t) => t.replace('export const S3_WRITE_ACTIONS = ["s3:PutObject"];', 'export const S3_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject"];'));
+    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-am", "vendors may delete what they write");
+}, 60_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("enclave diff --base plans the base revision with its own code", () => {
+    it("a code-only change granting s3:DeleteObject exits 3 and names the new delete access and the changed policies", async () => {
+        const r = await cli(["diff", "acme-labeling", "--base", baseCommit]);
+        expect(r.err).toBe("");
+        expect(r.code).toBe(3);
+        expect(r.out).toContain(`**Access WIDENED** (${baseCommit} -> working tree)`);
+        // labels-dropbox is acme-labeling's write-only dataset: delete appears there, on both network paths.
+        const gained = r.out.split("### Gained")[1].split("###")[0];
+        expect(gained).toMatch(/\| role\/enclave-acme-labeling-vendor \| delete \| s3:DeleteObject \| dataset labels-dropbox \| enclave S3 endpoint \|/);
+        expect(gained).not.toMatch(/dataset (guidelines|task-batches)/);
+        // The resource diff says which documents changed, in place, and that nothing is replaced.
+        expect(r.out).toContain("### Resource changes: acme-labeling");
+        expect(r.out).toMatch(/0 created, 0 deleted, 0 replaced, \d+ updated in place/);
+        expect(r.out).toMatch(/- `aws:iam\/rolePolicy:RolePolicy` `acme-labeling-access-vendor-policy`\n {2}- `policy`: statements `~ PutWritableObjects`/);
+        // The checkout is gone.
+        expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("enclave-base-")).map((d) => fs.readdirSync(path.join(os.tmpdir(), d)))).not.toContainEqual(["tree"]);
+    }, 180_000); // ~20 s of CPU (two base plans in their own processes, the head plan, two simulations)
+});

@@ -54,7 +54,11 @@ beforeAll(() => {
     baseCommit = git("rev-parse", "HEAD");
     // The code change: vendors with write access may now delete. No spec changes.
     edit("iam/document.ts", (t) => t.replace('export const S3_WRITE_ACTIONS = ["s3:PutObject"];', 'export const S3_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject"];'));
-    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-am", "vendors may delete what they write");
+    // And the fleet changes: evalcorp leaves, newco (acme-labeling's spec under another id) arrives.
+    fs.rmSync(path.join(scratch, "stacks", "evalcorp.yaml"));
+    fs.writeFileSync(path.join(scratch, "stacks", "newco.yaml"), fs.readFileSync(path.join(scratch, "stacks", "acme-labeling.yaml"), "utf8").replace(/^id: acme-labeling$/m, "id: newco"));
+    git("add", "-A");
+    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "vendors may delete what they write; evalcorp leaves, newco arrives");
 }, 60_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -76,4 +80,26 @@ describe("enclave diff --base plans the base revision with its own code", () => 
         // The checkout is gone.
         expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("enclave-base-")).map((d) => fs.readdirSync(path.join(os.tmpdir(), d)))).not.toContainEqual(["tree"]);
     }, 180_000); // ~20 s of CPU (two base plans in their own processes, the head plan, two simulations)
+
+    it("--all covers every vendor on either side: the widened one, a removed one (everything lost), an added one (everything gained)", async () => {
+        const r = await cli(["diff", "--all", "--base", baseCommit, "--json"]);
+        expect(r.err).toBe("");
+        expect(r.code).toBe(3);
+        const d = JSON.parse(r.out);
+        expect(Object.keys(d.vendors)).toEqual(["acme-labeling", "evalcorp", "newco"]);
+        expect(d.widened).toBe(true);
+        const acme = d.vendors["acme-labeling"];
+        expect(acme.gained.map((f: { principal: string; action: string; resource: string }) => `${f.principal} ${f.action} ${f.resource}`).sort()).toEqual([
+            "role/enclave-acme-labeling-vendor s3:DeleteObject dataset labels-dropbox",
+            "role/enclave-acme-labeling-workload s3:DeleteObject dataset labels-dropbox",
+        ]);
+        const removed = d.vendors.evalcorp;
+        expect([removed.head, removed.widened, removed.gained.length, removed.lost.length > 0]).toEqual(["working tree (vendor removed)", false, 0, true]);
+        expect([removed.resources.created.length, removed.resources.deleted.length > 50, removed.resources.updated.length]).toEqual([0, true, 0]);
+        const added = d.vendors.newco;
+        expect([added.base, added.widened, added.lost.length, added.gained.length > 0]).toEqual([`${baseCommit} (vendor absent)`, true, 0, true]);
+        expect([added.resources.deleted.length, added.resources.created.length > 50]).toEqual([0, true]);
+        // The security stack did not change between the two commits.
+        expect([d.security.created, d.security.deleted, d.security.replaced, d.security.updated]).toEqual([[], [], [], []]);
+    }, 180_000);
 });

@@ -126,7 +126,7 @@ describe("access diff", () => {
         expect(same.err).toBe("");
         expect(same.code).toBe(0);
         expect(same.out).toContain("No change in effective access (HEAD -> working tree): 0 gained, 0 lost");
-    });
+    }, 180_000); // --base plans HEAD with its own CLI, in two child processes
 
     it("plan files work too; invalid input exits 2", async () => {
         const planOut = await runCli(["plan", "acme-labeling", "--json"]);

@@ -59,7 +59,10 @@ beforeAll(() => {
     fs.writeFileSync(path.join(scratch, "stacks", "newco.yaml"), fs.readFileSync(path.join(scratch, "stacks", "acme-labeling.yaml"), "utf8").replace(/^id: acme-labeling$/m, "id: newco"));
     git("add", "-A");
     git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "vendors may delete what they write; evalcorp leaves, newco arrives");
-}, 60_000);
+    // A CLI that runs from a build (dist/ is never committed) is built for the head here, as CI's install would.
+    const pkg = JSON.parse(fs.readFileSync(path.join(scratch, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    if (pkg.scripts?.build) execFileSync("npm", ["run", "--silent", "build"], { cwd: scratch, stdio: "ignore" });
+}, 180_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

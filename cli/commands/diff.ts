@@ -206,7 +206,7 @@ export function register(program: Command): void {
         .option("--base-plan <file>", "base plan JSON (enclave plan --json)")
         .option("--head-plan <file>", "head plan JSON")
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
-        .option("--json", "print the diff as JSON (the access diff with its resource diff under `resources`)")
+        .option("--json", "print the diff as JSON: the access diff with its resource diff under `resources` (with --all: {base, head, widened, vendors: {<id>: diff | {error}}, security})")
         .action(async (vendor: string | undefined, opts: DiffOptions) => {
             const modes = [opts.base !== undefined, opts.baseSpec !== undefined || opts.headSpec !== undefined, opts.basePlan !== undefined || opts.headPlan !== undefined].filter(Boolean).length;
             if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --all --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);

@@ -138,10 +138,12 @@ export async function withBaseRevision<T>(ref: string, use: (rev: BaseRevision, 
                 const fd = fs.openSync(out, "w");
                 const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ["ignore", fd, "pipe"], env: { ...process.env, ENCLAVE_DEBUG: "" } });
                 let err = "";
+                let open = true;
+                const close = () => open && ((open = false), fs.closeSync(fd));
                 child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-                child.on("error", (e) => (fs.closeSync(fd), reject(e)));
+                child.on("error", (e) => (close(), reject(e)));
                 child.on("close", (code) => {
-                    fs.closeSync(fd);
+                    close();
                     if (code === 0) resolve();
                     else reject(new CliError(`${ref}: enclave ${args.join(" ")} (the base revision's own CLI) failed with exit ${code}: ${lastLine(err)}`, code === EXIT.invalidInput ? EXIT.invalidInput : EXIT.failure));
                 });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SEAL_CATALOGUE, SEAL_FIELDS, sealEntryOf, sealOnlyResources, type SealEntry } from "../contract/seal";
-import { listVendorIds, loadSecuritySpec, loadVendorSpec, vendorSpecPath } from "../config/load";
+import { FIXTURE_VENDOR_IDS, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
 import type { VendorSpec } from "../config/schema";
 import { SEAL_CHECKS } from "../guardrails/rules/lifecycle";
 import { checkPlan } from "../guardrails/offline";
@@ -23,8 +23,7 @@ import { afterAll } from "vitest";
 
 afterAll(removeFakes);
 
-const SEALED_AT = "2026-11-23T12:00:00Z";
-const security = loadSecuritySpec();
+const security = securityFixture();
 const urnName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 interface Pair {
@@ -37,8 +36,8 @@ const pairs: Record<string, Pair> = {};
 
 beforeAll(async () => {
     // One at a time: the offline engine refuses concurrent plans.
-    for (const id of listVendorIds()) {
-        const spec = loadVendorSpec(vendorSpecPath(id), id);
+    for (const id of FIXTURE_VENDOR_IDS) {
+        const spec = vendorFixture(id);
         const unsealed = await planVendor(spec, security);
         const sealed = await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security);
         pairs[id] = { spec, unsealed, sealed, diff: diffPlans(unsealed, sealed) };
@@ -46,21 +45,21 @@ beforeAll(async () => {
 });
 
 describe("the seal catalogue covers every resource the seal changes, and every entry is verified and checked", () => {
-    it.each(listVendorIds())("%s: every resource type the seal changes or adds has a catalogue entry, with exactly its fields", (id) => {
+    it.each(FIXTURE_VENDOR_IDS)("%s: every resource type the seal changes or adds has a catalogue entry, with exactly its fields", (id) => {
         const { diff, sealed } = pairs[id];
-        expect(diff.removed).toEqual([]);
-        for (const c of diff.changed) {
+        expect(diff.deleted).toEqual([]);
+        for (const c of diff.updated) {
             const entry = sealEntryOf(c.type);
             expect([c.name, c.type, entry?.kind ?? "NO CATALOGUE ENTRY"]).toEqual([c.name, c.type, expect.any(String)]);
             expect([c.name, entry!.lifecycle, c.fields.map((f) => f.field)]).toEqual([c.name, "in-place", [...entry!.fields]]);
         }
-        const added = diff.added.map((u) => sealed.resources.find((r) => r.urn === u)!);
+        const added = diff.created.map((c) => sealed.resources.find((r) => r.urn === c.urn)!);
         for (const r of added) expect([r.name, sealEntryOf(r.type)?.lifecycle ?? "NO CATALOGUE ENTRY"]).toEqual([r.name, "sealed-only"]);
         expect(added.map((r) => ({ type: r.type, name: urnName(r.urn) }))).toEqual(sealOnlyResources(id));
     });
 
-    it.each(listVendorIds())("%s: every catalogue entry is touched by this seal (no stale entry)", (id) => {
-        const touched = new Set([...pairs[id].diff.changed.map((c) => c.type), ...pairs[id].diff.added.map((u) => pairs[id].sealed.resources.find((r) => r.urn === u)!.type)]);
+    it.each(FIXTURE_VENDOR_IDS)("%s: every catalogue entry is touched by this seal (no stale entry)", (id) => {
+        const touched = new Set([...pairs[id].diff.updated.map((c) => c.type), ...pairs[id].diff.created.map((c) => pairs[id].sealed.resources.find((r) => r.urn === c.urn)!.type)]);
         for (const e of SEAL_CATALOGUE) expect([e.kind, e.types.some((t) => touched.has(t))]).toEqual([e.kind, true]);
     });
 
@@ -100,9 +99,9 @@ describe("the seal catalogue covers every resource the seal changes, and every e
 });
 
 describe("in the sealed plan, no document the seal changes names a vendor principal or any role as Principal (AWS validates principals on write)", () => {
-    it.each(listVendorIds())("%s", (id) => {
+    it.each(FIXTURE_VENDOR_IDS)("%s", (id) => {
         const { sealed, diff, spec } = pairs[id];
-        const touched = new Set([...diff.changed.map((c) => c.urn), ...diff.added]);
+        const touched = new Set([...diff.updated.map((c) => c.urn), ...diff.created.map((c) => c.urn)]);
         const docs = sealed.resources.filter((r) => touched.has(r.urn)).flatMap((r) => ["policy", "assumeRolePolicy"].filter((k) => typeof r.inputs[k] === "string").map((k) => [r.name, parsePolicyDocument(r.inputs[k])!] as const));
         expect(docs.length).toBeGreaterThan(5);
         for (const [name, doc] of docs) {

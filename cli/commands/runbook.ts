@@ -52,7 +52,15 @@ export function register(program: Command): void {
         .command("seal")
         .description("Cut a vendor off now: write sealed/sealedAt into stacks/<vendor>.yaml, pulumi up, verify against AWS (needs the Pulumi CLI and AWS)")
         .argument("<vendor>", "vendor id")
-        .action(run("seal"));
+        .option("--dry-run", "show what the seal would write (the resource diff of the vendor's plan, unsealed -> sealed), offline; writes and deploys nothing")
+        .action(async (vendor: string, opts: DestroyOptions & { dryRun?: boolean }) => {
+            if (opts.dryRun) {
+                const { sealDryRun } = await import("./sealDryRun.js");
+                process.stdout.write(await sealDryRun(vendor));
+                return;
+            }
+            await run("seal")(vendor, opts);
+        });
     program
         .command("unseal")
         .description("Restore a sealed vendor's access exactly: clear the seal in the spec, pulumi up, verify against AWS")

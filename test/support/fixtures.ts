@@ -104,7 +104,7 @@ const scratchCopies: string[] = [];
 export function checkoutWithFixtures(): string {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-checkout-"));
     scratchCopies.push(root);
-    const skip = new Set([".git", "node_modules", "stacks", "test", "incidents", "evidence", "dist"]);
+    const skip = new Set([".git", "node_modules", "stacks", "test", "incidents", "evidence"]);
     for (const entry of fs.readdirSync(REPO)) {
         if (!skip.has(entry)) fs.cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
     }

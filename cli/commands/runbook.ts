@@ -3,15 +3,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { AutomationStackOps, REPO_ROOT } from "../../runbook/automation";
-import { AwsCli } from "../../runbook/awsCli";
+import { SdkAws } from "../../runbook/aws/reads";
 import { runCommand, selectVendor, type Command as RunbookCommand, type DestroyOptions } from "../../runbook/runbook";
 import type { RunbookDeps } from "../../runbook/types";
 import { STACKS_DIR } from "../../config/load";
 
-/** Real dependencies: Automation API, the aws CLI, the terminal, the wall clock. Dirs can be redirected for tests. */
+/** Real dependencies: Automation API, the AWS SDK, the terminal, the wall clock. Dirs can be redirected for tests. */
 export function realDeps(vendor: string): RunbookDeps {
     const { spec } = selectVendor(vendor, STACKS_DIR);
-    const aws = new AwsCli(spec.account.region);
+    const aws = new SdkAws({ region: spec.account.region });
     let user = "unknown";
     try {
         user = os.userInfo().username;

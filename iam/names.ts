@@ -18,6 +18,8 @@ export interface VendorNames {
     dnsRuleGroup: string;
     dnsAllowRule: string;
     dnsBlockRule: string;
+    /** The rule-less security group the containment step moves a compromised enclave's instances into. */
+    isolationGroup: string;
 }
 
 export function vendorNames(vendorId: string): VendorNames {
@@ -32,6 +34,7 @@ export function vendorNames(vendorId: string): VendorNames {
         dnsRuleGroup: `enclave-${vendorId}-dns`,
         dnsAllowRule: `enclave-${vendorId}-allow-aws`,
         dnsBlockRule: `enclave-${vendorId}-block-rest`,
+        isolationGroup: `enclave-${vendorId}-isolation`,
     };
 }
 

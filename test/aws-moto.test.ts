@@ -30,6 +30,8 @@ const ACCOUNT = "111122223333";
 const SEALED_AT = "2026-11-23T12:00:00Z";
 const INCIDENT = "INC-2026-0042";
 const MISSING = motoMissing();
+// The reason also goes to the log: a whole skipped file shows no test names in the default reporter.
+if (MISSING) console.warn(`aws-moto.test.ts skipped: ${MISSING}`);
 
 describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSING ? ` (skipped: ${MISSING})` : ""}`, () => {
     let moto: Moto;

@@ -118,6 +118,17 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         expect(unsealFindings(o, t).length).toBeGreaterThan(0);
     });
 
+    it("beyond AwsReads: every endpoint of the VPC whatever its type, and every route (none to the internet)", async () => {
+        const eps = await aws.vpcEndpoints(ev.vpcId);
+        expect(eps.map((e) => [e.type, e.service]).sort()).toEqual([["Gateway", "s3"], ["Interface", "kms"], ["Interface", "sts"]]);
+        expect(eps.find((e) => e.service === "s3")!.id).toBe(ev.outputs.s3EndpointId.value);
+        expect(eps.every((e) => e.policy !== null)).toBe(true);
+        const routes = await aws.vpcRoutes(ev.vpcId);
+        expect(routes.length).toBeGreaterThan(0);
+        // moto's own routes: "local" for the VPC's CIDR (and the gateway endpoint's prefix-list route where it adds one).
+        expect(routes.filter((r) => !(r.target === "local" || r.target.startsWith("vpce-")))).toEqual([]);
+    });
+
     it("moto's refusal of DescribeKey on the sealed key comes back as one line naming the key and the action", async () => {
         await expect(aws.keyState(ev.keyArn)).rejects.toThrow(`key ${ev.keyArn}: access denied to kms:DescribeKey`);
     });

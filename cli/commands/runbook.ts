@@ -3,7 +3,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { AutomationStackOps, REPO_ROOT } from "../../runbook/automation";
-import { SdkAws } from "../../runbook/aws/reads";
 import { runCommand, selectVendor, type Command as RunbookCommand, type DestroyOptions } from "../../runbook/runbook";
 import type { RunbookDeps } from "../../runbook/types";
 import { STACKS_DIR } from "../../config/load";
@@ -11,6 +10,8 @@ import { STACKS_DIR } from "../../config/load";
 /** Real dependencies: Automation API, the AWS SDK, the terminal, the wall clock. Dirs can be redirected for tests. */
 export function realDeps(vendor: string): RunbookDeps {
     const { spec } = selectVendor(vendor, STACKS_DIR);
+    // Loaded here, not at the top: the AWS SDK clients cost seconds of start-up that every other command would pay.
+    const { SdkAws } = require("../../runbook/aws/reads") as typeof import("../../runbook/aws/reads");
     const aws = new SdkAws({ region: spec.account.region });
     let user = "unknown";
     try {

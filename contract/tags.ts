@@ -7,6 +7,10 @@ export const TAG = {
     dataset: "enclave:dataset",
     access: "enclave:access",
     role: "enclave:role",
+    /** On an instance the containment step isolated: the incident id. */
+    isolated: "enclave:isolated",
+    /** On evidence (EBS snapshots): the incident id it was taken for. */
+    incident: "enclave:incident",
 } as const;
 
 /** `enclave:managed-by` on every resource this project creates. */

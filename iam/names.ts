@@ -22,6 +22,8 @@ export interface VendorNames {
     accessPolicy: string;
     /** Inline policy of each vendor-side role that holds the seal's deny-all; it exists only while sealed. */
     sealPolicy: string;
+    /** The rule-less security group the containment step moves a compromised enclave's instances into. */
+    isolationGroup: string;
 }
 
 export function vendorNames(vendorId: string): VendorNames {
@@ -38,6 +40,7 @@ export function vendorNames(vendorId: string): VendorNames {
         dnsBlockRule: `enclave-${vendorId}-block-rest`,
         accessPolicy: "enclave-access",
         sealPolicy: SEAL_POLICY_NAME,
+        isolationGroup: `enclave-${vendorId}-isolation`,
     };
 }
 

@@ -1,6 +1,6 @@
 // The two seams of the breach runbook. Everything the runbook does to Pulumi goes through StackOps and everything it
 // reads back from AWS goes through AwsReads (plus the single write, the evidence upload, through EvidenceArchive).
-// The real implementations are runbook/automation.ts (Pulumi Automation API) and runbook/awsCli.ts (the `aws` CLI);
+// The real implementations are runbook/automation.ts (Pulumi Automation API) and runbook/aws/ (the AWS SDK);
 // the tests use in-memory fakes, which is why the tests prove the orchestration and never AWS's behaviour.
 
 /** An IAM / S3 / KMS policy document as AWS returns it (parsed JSON, statements as a list): contract/policy.ts. */
@@ -97,7 +97,7 @@ export interface TaggedResource {
 }
 
 export interface AwsReads {
-    /** Throws a one-line CliError when the `aws` CLI is missing or has no credentials. */
+    /** Throws a one-line CliError when there are no usable AWS credentials. */
     callerIdentity(): Promise<CallerIdentity>;
     rolePolicies(roleName: string): Promise<RolePolicies>;
     keyState(keyId: string): Promise<KeyState>;

@@ -5,15 +5,16 @@ import * as readline from "node:readline/promises";
 import type { Command as RunbookCommand, DestroyOptions } from "../../runbook/runbook";
 import type { RunbookDeps } from "../../runbook/types";
 
-/** Real dependencies: Automation API, the aws CLI, the terminal, the wall clock. Dirs can be redirected for tests. */
+/** Real dependencies: Automation API, the AWS SDK, the terminal, the wall clock. Dirs can be redirected for tests. */
 export async function realDeps(vendor: string): Promise<RunbookDeps> {
-    // The Automation API (the Pulumi SDK) and the spec loader load here, not when `enclave --help` starts.
+    // The Automation API (the Pulumi SDK), the AWS SDK clients and the spec loader load here, not when
+    // `enclave --help` starts: they cost seconds of start-up that every other command would pay.
     const { selectVendor } = await import("../../runbook/runbook.js");
     const { STACKS_DIR } = await import("../../config/load.js");
     const { spec } = selectVendor(vendor, STACKS_DIR);
     const { AutomationStackOps, REPO_ROOT } = await import("../../runbook/automation.js");
-    const { AwsCli } = await import("../../runbook/awsCli.js");
-    const aws = new AwsCli(spec.account.region);
+    const { SdkAws } = await import("../../runbook/aws/reads.js");
+    const aws = new SdkAws({ region: spec.account.region });
     let user = "unknown";
     try {
         user = os.userInfo().username;

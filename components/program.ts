@@ -41,8 +41,9 @@ export function vendorProgram(spec: VendorSpec) {
     };
 }
 
-export function securityProgram(spec: SecuritySpec) {
+/** `vendors`: the vendor specs of the security spec's stacks folder (their trails, prefixes and tripwires). */
+export function securityProgram(spec: SecuritySpec, vendors: VendorSpec[] = []) {
     const provider = pinnedProvider("security-aws", spec.account.id, spec.account.region, securityTags());
-    const archive = new LogArchive("security", { spec }, { providers: { aws: provider } });
+    const archive = new LogArchive("security", { spec, vendors }, { providers: { aws: provider } });
     return securityStackOutputs(spec, archive);
 }

@@ -36,11 +36,12 @@ export function planVendor(spec: VendorSpec, security: SecuritySpec): Promise<Pl
     });
 }
 
-export function planSecurity(security: SecuritySpec): Promise<Plan> {
+/** `vendors`: the vendor specs the security stack serves (see config/fleet.ts vendorsBesideSecuritySpec). */
+export function planSecurity(security: SecuritySpec, vendors: VendorSpec[] = []): Promise<Plan> {
     return runPlan({
         stack: SECURITY_STACK_NAME,
         mock: { accountId: security.account.id, region: security.account.region, stackReferenceOutputs: {} },
         knownSecrets: [],
-        program: () => securityProgram(security),
+        program: () => securityProgram(security, vendors),
     });
 }

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALARM_FILTERS } from "../iam/archive";
+import { alarmFilters } from "../iam/archive";
 import type { PolicyDocument, Statement } from "../iam/document";
 import { mockSecurityOutputs, planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
@@ -101,6 +101,7 @@ const NOT_TAGGABLE = new Set([
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter",
     "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
     "aws:route53/resolverFirewallRule:ResolverFirewallRule",
     "aws:route53/resolverFirewallConfig:ResolverFirewallConfig",
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
@@ -376,8 +377,11 @@ describe("KMS", () => {
     });
 
     it("KMS.5/CKV_AWS_33/CKV2_AWS_64: explicit key policies with no Allow to '*'; the account root only for the two admin roles by ARN", () => {
-        const admins = [securitySpec.deployerRoleArn, securitySpec.breakGlassRoleArn];
         for (const key of allPlans().flatMap((p) => ofType(p, "aws:kms/key:Key"))) {
+            // Vendor keys: the deployer and break-glass. The archive and alarm keys: the archive admin and break-glass.
+            const admins = key.name.startsWith("security-")
+                ? [securitySpec.archiveAdminRoleArn, securitySpec.breakGlassRoleArn]
+                : [securitySpec.deployerRoleArn, securitySpec.breakGlassRoleArn];
             for (const s of doc(key).Statement.filter((x) => x.Effect === "Allow")) {
                 expect(s.Principal, `${key.name} ${s.Sid}`).not.toBe("*");
                 for (const a of list((s.Principal as { AWS?: string | string[] }).AWS)) {
@@ -647,10 +651,10 @@ describe("CloudTrail and logs", () => {
     it("CIS 4.4/4.5/4.7/4.8/4.10-4.14 (rule 33): metric filters on the account trail's log group with an alarm each, to the encrypted topic", () => {
         const logGroup = one(security, "aws:cloudwatch/logGroup:LogGroup", "-trail-logs");
         const topic = one(security, "aws:sns/topic:Topic", "-alarms");
-        expect(topic.inputs.kmsMasterKeyId).toBe(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
+        expect(topic.inputs.kmsMasterKeyId).toBe(one(security, "aws:kms/key:Key", "-alarm-key").outputs.arn);
         const filters = ofType(security, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
         const alarms = ofType(security, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(filters).toHaveLength(ALARM_FILTERS.length);
+        expect(filters).toHaveLength(alarmFilters({ archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length);
         const patterns = filters.map((f) => str(f.inputs.pattern)).join("\n");
         for (const event of ["PutRolePolicy", "AttachRolePolicy", "CreatePolicyVersion", "DisableKey", "ScheduleKeyDeletion", "PutBucketPolicy", "DeleteBucketPolicy", "AuthorizeSecurityGroupIngress", "CreateRoute", "CreateInternetGateway", "ModifyVpcAttribute", "StopLogging", "DeleteTrail"]) {
             expect(patterns).toContain(`($.eventName=${event})`);
@@ -670,8 +674,8 @@ describe("protection, seal and names", () => {
 
     it("rule 36: the security stack's stateful resources are protect + retainOnDelete; every other AWS resource there is protected", () => {
         const stateful = security.resources.filter((r) => STATEFUL.test(r.type));
-        // 2 buckets with their 14 side resources, the archive key, the trail log group.
-        expect(stateful).toHaveLength(2 + 14 + 1 + 1);
+        // 2 buckets with their 14 side resources, the archive and alarm keys, the trail log group.
+        expect(stateful).toHaveLength(2 + 14 + 2 + 1);
         for (const r of stateful) expect([r.name, r.protect, r.retainOnDelete]).toEqual([r.name, true, true]);
         for (const r of security.resources.filter(isAwsResource)) expect(r.protect, r.name).toBe(true);
     });

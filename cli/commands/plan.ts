@@ -7,7 +7,8 @@ import { addFleetOptions, runFleetCommand, type FleetCliOptions } from "../fleet
 import { planSecurity, planVendor } from "../../plan/stacks";
 import { awsResources, renderSummary } from "../../plan/summary";
 import type { Plan } from "../../plan/types";
-import { loadSecuritySpec } from "../../config/load";
+import { loadSecuritySpec, securitySpecPath } from "../../config/load";
+import { vendorsBesideSecuritySpec } from "../../config/fleet";
 import { loadSelectedVendor } from "../../config/select";
 import { CliError, EXIT } from "../../contract/errors";
 
@@ -21,7 +22,8 @@ export async function planFromOptions(vendor: string | undefined, opts: PlanOpti
     if (opts.security) {
         const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : [])];
         if (given.length) throw new CliError(`--security selects the security stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
-        return planSecurity(loadSecuritySpec(opts.securitySpec));
+        const file = opts.securitySpec ?? securitySpecPath();
+        return planSecurity(loadSecuritySpec(file), vendorsBesideSecuritySpec(file));
     }
     const loaded = loadSelectedVendor({ vendor, spec: opts.spec, securitySpec: opts.securitySpec });
     return planVendor(loaded.spec, loaded.security);

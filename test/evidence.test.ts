@@ -152,8 +152,6 @@ describe("grants pinned to their owner (simulated)", () => {
                 resourcePolicy: open,
                 network: { via: "endpoint" as const, endpointId: v.s3EndpointId },
                 sse: { algorithm: "AES256" as const },
-                // The simulator does not derive s3:ResourceAccount from the owner: it is supplied as S3 would send it.
-                context: { "s3:ResourceAccount": OTHER_ACCOUNT },
             };
             const r = await simulate(world, req, { chainKms: false });
             expect({ principal, decision: r.decision }).toEqual({ principal, decision: "ImplicitlyDenied" });
@@ -162,12 +160,12 @@ describe("grants pinned to their owner (simulated)", () => {
                 expect({ principal, keep, allowed: alone.allowed, layer: alone.decidedBy.layer }).toEqual({ principal, keep, allowed: false, layer: keep });
             }
             // Control: the same put into the lab's own bucket is allowed, so the refusal above is the owner pin.
-            const own = await simulate(world, { ...req, resource: squatted, resourceAccount: ACCT, resourcePolicy: undefined, sse: null, context: { "s3:ResourceAccount": ACCT } });
+            const own = await simulate(world, { ...req, resource: squatted, resourceAccount: ACCT, resourcePolicy: undefined, sse: null });
             expect({ principal, decision: own.decision }).toEqual({ principal, decision: "Allowed" });
         }
         const read = await simulate(
             world,
-            { principal: v.vendorRoleArn, action: "s3:GetObject", resource: `arn:aws:s3:::alpha--guidelines--${ACCT}/x`, resourceAccount: OTHER_ACCOUNT, resourcePolicy: open, network: { via: "endpoint", endpointId: v.s3EndpointId }, context: { "s3:ResourceAccount": OTHER_ACCOUNT } },
+            { principal: v.vendorRoleArn, action: "s3:GetObject", resource: `arn:aws:s3:::alpha--guidelines--${ACCT}/x`, resourceAccount: OTHER_ACCOUNT, resourcePolicy: open, network: { via: "endpoint", endpointId: v.s3EndpointId } },
             { chainKms: false },
         );
         expect(read.allowed).toBe(false);

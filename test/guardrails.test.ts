@@ -138,9 +138,9 @@ const CASES: Case[] = [
         plan: "security",
         mutate: (p) =>
             editDoc(res(p, "security-access-logs-policy"), "policy", (d) => {
-                delete d.Statement.find((s) => s.Sid === "S3ServerAccessLogs")!.Condition;
+                delete d.Statement.find((s) => s.Sid === "S3ServerAccessLogsArchive")!.Condition;
             }),
-        expected: () => [{ name: "security-access-logs-policy", message: 'policy statement "S3ServerAccessLogs" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition' }],
+        expected: () => [{ name: "security-access-logs-policy", message: 'policy statement "S3ServerAccessLogsArchive" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition' }],
     },
     {
         policy: "s3-bucket-owner-enforced-no-acls",
@@ -625,7 +625,8 @@ const CASES: Case[] = [
         what: "the KMS disable/deletion filter removed, the IAM alarm lost its action",
         plan: "security",
         mutate: (p) => {
-            p.resources = p.resources.filter((r) => r.name !== "security-kms-key-disable-or-delete-filter");
+            // The evidence-key filter matches DisableKey too (for the archive and alarm keys): both go.
+            p.resources = p.resources.filter((r) => !["security-kms-key-disable-or-delete-filter", "security-evidence-key-tampering-filter"].includes(r.name));
             set(res(p, "security-iam-policy-changes-alarm"), "alarmActions", []);
         },
         expected: () => [

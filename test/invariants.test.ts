@@ -485,7 +485,7 @@ describe("network", () => {
             const buckets = dataBuckets(id).map((b) => str(b.outputs.arn));
             for (const s of s3.Statement.filter((x) => x.Effect === "Allow")) {
                 for (const r of list(s.Resource)) expect(buckets.some((b) => r === b || r === `${b}/*`), r).toBe(true);
-                expect(s.Condition).toEqual({ StringEquals: { "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`] } });
+                expect(s.Condition).toEqual({ StringEquals: { "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`], "s3:ResourceAccount": "111122223333" } });
             }
         }
     });

@@ -147,7 +147,13 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
             expect(allowedActions(doc), name).not.toContain("s3:GetObject");
             expect(allowedActions(doc), name).not.toContain("s3:ListBucket");
         }
-        expect(bySid(docs.vendorRole, "PutWritableObjects")).toEqual({ Sid: "PutWritableObjects", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${bucket("drop")}/*`] });
+        expect(bySid(docs.vendorRole, "PutWritableObjects")).toEqual({
+            Sid: "PutWritableObjects",
+            Effect: "Allow",
+            Action: ["s3:PutObject"],
+            Resource: [`${bucket("drop")}/*`],
+            Condition: { StringEquals: { "s3:ResourceAccount": ACCT } },
+        });
         // Decrypt stays: completing a multipart upload to an SSE-KMS bucket needs it.
         expect(bySid(docs.vendorRole, "UseVendorKeyViaS3")!.Action).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     });

@@ -305,3 +305,48 @@ describe("spec checks", () => {
         expect(alpha.access.externalId).toBeUndefined();
     });
 });
+
+describe("guardrails for the owner pin and the evidence keys (planted violations)", () => {
+    const check = async (plan: Plan, policy: string) => {
+        const { ALL_POLICIES } = await import("../guardrails/rules");
+        const { checkPlan } = await import("../guardrails/offline");
+        const p = ALL_POLICIES.find((x) => x.name === policy)!;
+        expect(p, policy).toBeDefined();
+        return (await checkPlan(plan, { resourcePolicies: [], stackPolicies: [p as never] })).map((v) => v.message);
+    };
+    const edit = (plan: Plan, name: string, f: (d: { Statement: Record<string, unknown>[] }) => void): Plan => {
+        const copy = structuredClone(plan);
+        const r = copy.resources.find((x) => x.name === name)!;
+        const d = JSON.parse(String(r.inputs.policy));
+        f(d);
+        r.inputs.policy = JSON.stringify(d);
+        r.outputs.policy = r.inputs.policy;
+        return copy;
+    };
+
+    it("s3-grants-pinned-to-owner: clean as planned; a grant without s3:ResourceAccount, or pinned to another account, is named", async () => {
+        expect(await check(vendorPlans.alpha, "s3-grants-pinned-to-owner")).toEqual([]);
+        const unpinned = edit(vendorPlans.alpha, "alpha-identity-boundary", (d) => {
+            delete (d.Statement.find((s) => s.Sid === "PutWritableObjects") as { Condition?: unknown }).Condition;
+        });
+        expect(await check(unpinned, "s3-grants-pinned-to-owner")).toEqual([
+            `alpha-identity-boundary policy statement "PutWritableObjects" grants S3 on arn:aws:s3:::alpha--dropbox--${ACCT}, arn:aws:s3:::alpha--scratch--${ACCT} without an s3:ResourceAccount condition`,
+        ]);
+        const foreign = edit(vendorPlans.alpha, "alpha-network-s3-endpoint", (d) => {
+            (d.Statement.find((s) => s.Sid === "GetReadableObjects") as { Condition: { StringEquals: Record<string, string> } }).Condition.StringEquals["s3:ResourceAccount"] = OTHER_ACCOUNT;
+        });
+        expect(await check(foreign, "s3-grants-pinned-to-owner")).toEqual([
+            `alpha-network-s3-endpoint policy statement "GetReadableObjects" pins s3:ResourceAccount to ${OTHER_ACCOUNT}, not the buckets' account ${ACCT}`,
+        ]);
+    });
+
+    it("kms-evidence-keys-administered-apart: clean as planned; the archive key without its deny is named", async () => {
+        expect(await check(securityPlan, "kms-evidence-keys-administered-apart")).toEqual([]);
+        const open = edit(securityPlan, "security-archive-key", (d) => {
+            d.Statement = d.Statement.filter((s) => s.Sid !== "DenyKeyTamperingToOthers");
+        });
+        expect(await check(open, "kms-evidence-keys-administered-apart")).toEqual([
+            "security-archive-key policy does not deny kms:DisableKey, kms:ScheduleKeyDeletion, kms:PutKeyPolicy, kms:CreateGrant, kms:DisableKeyRotation to every principal but its administrators (by aws:PrincipalArn)",
+        ]);
+    });
+});

@@ -96,13 +96,13 @@ describe("enclave check", () => {
         const r = await runCli(["check", arg]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
-        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 40 policies, \d+ resources, no violations\n$/);
+        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 42 policies, \d+ resources, no violations\n$/);
     });
 
     it("exits 0 on the unmodified plan file", async () => {
         const r = await runCli(["check", "--plan", writePlan("clean", () => {}), "--json"]);
         expect(r.code).toBe(0);
-        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 40, violations: [] });
+        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 42, violations: [] });
     });
 
     it.each(PLANTED.map((c) => [c.what, c] as const))("exits 3 on a plan with %s, naming rule IDs, URN and fix", async (_, c) => {

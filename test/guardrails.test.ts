@@ -547,6 +547,36 @@ const CASES: Case[] = [
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows kms:Decrypt on Resource "*"' },
             { name: `${A}-access-vendor-policy`, message: 'policy statement "AnyKey" allows KMS data actions without a kms:ViaService condition' },
             { policy: "kms-one-key-per-vendor", name: `${A}-access-vendor-policy`, message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}` },
+            { policy: "s3-grants-pinned-to-owner", name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy policy statement "Everything" grants S3 on arn:aws:s3:::${ACME_GUIDELINES} without an s3:ResourceAccount condition` },
+        ],
+    },
+    {
+        policy: "s3-grants-pinned-to-owner",
+        ruleId: "Invariant-38",
+        what: "the S3 endpoint's read grant without its owner pin",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-network-s3-endpoint`), "policy", (d) => {
+                delete ((d.Statement.find((s) => s.Sid === "GetReadableObjects")!.Condition as Json).StringEquals as Json)["s3:ResourceAccount"];
+            }),
+        expected: () => [
+            {
+                name: `${A}-network-s3-endpoint`,
+                message: `${A}-network-s3-endpoint policy statement "GetReadableObjects" grants S3 on arn:aws:s3:::${ACME_GUIDELINES}, arn:aws:s3:::acme-labeling--task-batches--111122223333 without an s3:ResourceAccount condition`,
+            },
+        ],
+    },
+    {
+        policy: "kms-evidence-keys-administered-apart",
+        ruleId: "Invariant-39",
+        what: "the alarm key's tamper deny dropped",
+        plan: "security",
+        mutate: (p) => editDoc(res(p, "security-alarm-key"), "policy", dropSid("DenyKeyTamperingToOthers")),
+        expected: () => [
+            {
+                name: "security-alarm-key",
+                message: "security-alarm-key policy does not deny kms:DisableKey, kms:ScheduleKeyDeletion, kms:PutKeyPolicy, kms:CreateGrant, kms:DisableKeyRotation to every principal but its administrators (by aws:PrincipalArn)",
+            },
         ],
     },
     {

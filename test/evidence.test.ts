@@ -6,6 +6,8 @@
 // exactly the aws:SourceArn values pinned here (AWS documentation, not simulation); that an alarm fires (no
 // CloudWatch offline); and anything an SCP or RCP of the real organisation adds. Principals outside the plans (the
 // deployer, break-glass, the archive administrator) are simulated with an allow-all identity policy, the worst case.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
@@ -17,6 +19,9 @@ import { mockGeneratedSecret } from "../plan/mocks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, simulateOnly, vendorFacts, worldFromPlans, type Layer, type World } from "../review/simulate";
 import { runCli } from "./support/cli";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { checkPlan } from "../guardrails/offline";
+import { ALL_POLICIES } from "../guardrails/rules";
 
 const DIR = path.join(__dirname, "fixtures", "evidence");
 const ACCT = "111122223333";
@@ -280,8 +285,6 @@ describe("spec checks", () => {
     });
 
     it("a security spec without alarm subscriptions, or without an archive administrator apart from the deployer, is refused with exit 2", async () => {
-        const fs = await import("node:fs");
-        const os = await import("node:os");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "evidence-"));
         const base = fs.readFileSync(path.join(DIR, "security.yaml"), "utf8");
         const cases: [string, string][] = [
@@ -308,11 +311,9 @@ describe("spec checks", () => {
 
 describe("guardrails for the owner pin and the evidence keys (planted violations)", () => {
     const check = async (plan: Plan, policy: string) => {
-        const { ALL_POLICIES } = await import("../guardrails/rules");
-        const { checkPlan } = await import("../guardrails/offline");
         const p = ALL_POLICIES.find((x) => x.name === policy)!;
         expect(p, policy).toBeDefined();
-        return (await checkPlan(plan, { resourcePolicies: [], stackPolicies: [p as never] })).map((v) => v.message);
+        return (await checkPlan(plan, { resourcePolicies: [], stackPolicies: [p as StackValidationPolicy] })).map((v) => v.message);
     };
     const edit = (plan: Plan, name: string, f: (d: { Statement: Record<string, unknown>[] }) => void): Plan => {
         const copy = structuredClone(plan);

@@ -143,6 +143,28 @@ describe("separation of duties on the archive (simulated)", () => {
     });
 });
 
+describe("log delivery still works, pinned (simulated)", () => {
+    it("vended logs write only under a vendor's flow-log or DNS prefix; S3 access logs only from that vendor's buckets to its prefix", async () => {
+        const logs = { principal: "delivery.logs.amazonaws.com", action: "s3:PutObject", network: { via: "service" as const }, sse: null };
+        const vended = { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCT}:delivery-source:x`, "aws:SourceAccount": ACCT, "s3:x-amz-acl": "bucket-owner-full-control" };
+        for (const prefix of ["flow-logs", "dns-query-logs"]) {
+            const ok = await simulate(world, { ...logs, resource: `${ARCHIVE}/vendors/alpha/${prefix}/AWSLogs/${ACCT}/x.log.gz`, context: vended }, { chainKms: false });
+            expect({ prefix, by: ok.decidedBy.sid, decision: ok.decision }).toEqual({ prefix, by: "LogDeliveryWriteAlpha", decision: "Allowed" });
+        }
+        // Outside every vendor prefix (e.g. into the account trail's or evidence/): refused.
+        for (const key of [`account/cloudtrail/AWSLogs/${ACCT}/x`, "evidence/alpha/x"]) {
+            const r = await simulate(world, { ...logs, resource: `${ARCHIVE}/${key}`, context: vended }, { chainKms: false });
+            expect({ key, allowed: r.allowed }).toEqual({ key, allowed: false });
+        }
+        const s3logs = { principal: "logging.s3.amazonaws.com", action: "s3:PutObject", network: { via: "service" as const }, sse: null };
+        const fromAlpha = { "aws:SourceArn": `arn:aws:s3:::alpha--guidelines--${ACCT}`, "aws:SourceAccount": ACCT };
+        const own = await simulate(world, { ...s3logs, resource: `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/x`, context: fromAlpha }, { chainKms: false });
+        expect(own.decidedBy).toMatchObject({ layer: "resource", sid: "S3ServerAccessLogsAlpha" });
+        const intoBravo = await simulate(world, { ...s3logs, resource: `${ACCESS_LOGS}/vendors/bravo/s3-access/prompts/x`, context: fromAlpha }, { chainKms: false });
+        expect(intoBravo.allowed).toBe(false);
+    });
+});
+
 describe("grants pinned to their owner (simulated)", () => {
     it("a vendor or workload session cannot put into, or read from, a bucket named like its dataset that another account owns", async () => {
         const v = vendorFacts(world, "alpha");

@@ -669,6 +669,36 @@ describe("CloudTrail and logs", () => {
     });
 });
 
+describe("evidence administered apart (rules 39, 40)", () => {
+    it("never both administrators locked out: every tamper deny on the archive and alarm keys, buckets and topic exempts exactly the administrators the key policy grants, break-glass among them", () => {
+        const admins = [securitySpec.archiveAdminRoleArn, securitySpec.breakGlassRoleArn];
+        expect(admins).toContain(securitySpec.breakGlassRoleArn);
+        expect(admins).not.toContain(securitySpec.deployerRoleArn);
+        for (const name of ["-archive-key", "-alarm-key"]) {
+            const d = doc(one(security, "aws:kms/key:Key", name));
+            expect(sid(d, "KeyAdministrationByRoleArn").Condition).toEqual({ ArnEquals: { "aws:PrincipalArn": admins } });
+            expect(sid(d, "DenyKeyTamperingToOthers")).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": admins } } });
+            // The deny never names a role as Principal (a deleted role would otherwise block every later key-policy write).
+            for (const st of d.Statement.filter((x) => x.Effect === "Deny")) expect(st.Principal).toBe("*");
+        }
+        for (const name of ["-archive-policy", "-access-logs-policy"]) {
+            const d = doc(one(security, "aws:s3/bucketPolicy:BucketPolicy", name));
+            expect(sid(d, "DenyArchiveReconfiguration").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
+            expect(sid(d, "DenyLogDeletion").Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": admins } });
+        }
+        expect(sid(doc(one(security, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy")), "DenyTopicTamperingToOthers").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
+    });
+
+    it("the alarm path has its own key and at least one subscription", () => {
+        const alarmKey = one(security, "aws:kms/key:Key", "-alarm-key").outputs.arn;
+        expect(alarmKey).not.toBe(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
+        expect(one(security, "aws:sns/topic:Topic", "-alarms").inputs.kmsMasterKeyId).toBe(alarmKey);
+        expect(one(security, "aws:cloudwatch/logGroup:LogGroup", "-trail-logs").inputs.kmsKeyId).toBe(alarmKey);
+        expect(ofType(security, "aws:sns/topicSubscription:TopicSubscription").length).toBe(securitySpec.alarms.subscriptions.length);
+        expect(securitySpec.alarms.subscriptions.length).toBeGreaterThan(0);
+    });
+});
+
 describe("protection, seal and names", () => {
     const STATEFUL = /^aws:(s3\/bucket|kms\/key|cloudwatch\/logGroup)/;
 

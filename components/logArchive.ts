@@ -1,9 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALARM_FILTERS, accessLogBucketPolicy, alarmTopicPolicy, archiveBucketPolicy, archiveKeyPolicy, trailToLogsPolicy, trailToLogsTrustPolicy, type ArchivePolicyInputs } from "../iam/archive";
+import * as random from "@pulumi/random";
+import { createHash } from "node:crypto";
+import {
+    accessLogBucketPolicy,
+    alarmFilters,
+    alarmKeyPolicy,
+    alarmTopicPolicy,
+    ARCHIVE_ACCESS_LOG_PREFIX,
+    archiveBucketPolicy,
+    archiveKeyPolicy,
+    trailToLogsPolicy,
+    trailToLogsTrustPolicy,
+    tripwireFilter,
+    type AlarmFilter,
+    type ArchivePolicyInputs,
+} from "../iam/archive";
 import { render } from "../iam/document";
-import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, logGroupArn, securityTags } from "../iam/names";
-import type { SecuritySpec } from "../config/schema";
+import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, bucketName, logGroupArn, securityTags, vendorNames } from "../iam/names";
+import type { AlarmSubscription, SecuritySpec, VendorSpec } from "../config/schema";
 import type { SecurityStackOutputs } from "../contract/outputs";
 import { secureBucket } from "./secureBucket";
 
@@ -11,11 +26,28 @@ const TRAIL_LOG_GROUP = "/enclave/security/account-trail";
 export const ACCOUNT_TRAIL = "enclave-account-trail";
 export const ALARM_TOPIC = "enclave-security-alarms";
 
+/** One vendor's tripwire: the secret object key planted in each of its readable datasets, and the secret content. */
+export interface Tripwire {
+    key: string;
+    content: string;
+    /** Bucket names of the readable datasets that carry it. */
+    buckets: string[];
+}
+
+/** The SNS protocol and endpoint of a subscription from the security spec. */
+export function subscriptionTarget(s: AlarmSubscription): { protocol: "email" | "https" | "sqs"; endpoint: string } {
+    if (s.email !== undefined) return { protocol: "email", endpoint: s.email };
+    if (s.https !== undefined) return { protocol: "https", endpoint: s.https };
+    return { protocol: "sqs", endpoint: s.sqs! };
+}
+
 /**
  * The central log archive, owned by the security stack so evidence survives every vendor's `pulumi destroy`.
  * Object Lock (default retention) on the archive; a separate SSE-S3 bucket for S3 access logs, because an access-log
  * target can be neither Object Lock-enabled nor SSE-KMS. The account trail feeds CloudWatch alarms on the changes an
- * attacker makes to widen access or hide. Everything stateful is protected and retained on delete.
+ * attacker makes to widen access or hide, through a log group and topic under their own key. The archive and alarm
+ * keys and buckets are administered by the archive administrator and break-glass only: the vendor-stack deployer
+ * writes evidence bundles and nothing else here. Everything stateful is protected and retained on delete.
  */
 export class LogArchive extends pulumi.ComponentResource {
     readonly archiveBucket: aws.s3.Bucket;
@@ -23,8 +55,11 @@ export class LogArchive extends pulumi.ComponentResource {
     readonly archiveKey: aws.kms.Key;
     readonly accountTrail: aws.cloudtrail.Trail;
     readonly alarmTopic: aws.sns.Topic;
+    readonly alarmKey: aws.kms.Key;
+    /** Secret: per vendor id, the tripwire planted in its readable datasets. */
+    readonly tripwires: pulumi.Output<Record<string, Tripwire>>;
 
-    constructor(name: string, args: { spec: SecuritySpec }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { spec: SecuritySpec; vendors: VendorSpec[] }, opts?: pulumi.ComponentResourceOptions) {
         // protect is inherited by every child; retainOnDelete is not, so each stateful child sets it.
         super("enclave:security:LogArchive", name, {}, { ...opts, protect: true });
         const { spec } = args;
@@ -40,12 +75,19 @@ export class LogArchive extends pulumi.ComponentResource {
             logGroupArn: logGroupArn(region, acct, TRAIL_LOG_GROUP),
             deployerRoleArn: spec.deployerRoleArn,
             breakGlassRoleArn: spec.breakGlassRoleArn,
+            archiveAdminRoleArn: spec.archiveAdminRoleArn,
+            accountTrailName: ACCOUNT_TRAIL,
+            vendors: args.vendors.map((v) => ({
+                id: v.id,
+                trailName: vendorNames(v.id).trail,
+                bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
+            })),
         };
 
         this.archiveKey = new aws.kms.Key(
             `${name}-archive-key`,
             {
-                description: "Central log archive key (trails, flow logs, trail log group, alarm topic)",
+                description: "Central log archive key (trails, flow logs, DNS query logs, evidence bundles)",
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
                 isEnabled: true,
@@ -55,6 +97,20 @@ export class LogArchive extends pulumi.ComponentResource {
             keep,
         );
         new aws.kms.Alias(`${name}-archive-key-alias`, { name: "alias/enclave/log-archive", targetKeyId: this.archiveKey.keyId }, { parent: this });
+        // Its own key: whatever happens to the archive key is still written to the log group and still published.
+        this.alarmKey = new aws.kms.Key(
+            `${name}-alarm-key`,
+            {
+                description: "Security alarms key (account trail log group, alarm topic)",
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                isEnabled: true,
+                policy: render(alarmKeyPolicy(inputs)),
+                tags,
+            },
+            keep,
+        );
+        new aws.kms.Alias(`${name}-alarm-key-alias`, { name: "alias/enclave/security-alarms", targetKeyId: this.alarmKey.keyId }, { parent: this });
 
         const accessLogs = secureBucket(
             `${name}-access-logs`,
@@ -76,7 +132,7 @@ export class LogArchive extends pulumi.ComponentResource {
                 tags,
                 kmsKeyArn: this.archiveKey.arn,
                 bucketKey: false,
-                accessLog: { targetBucket: this.accessLogBucket.id, targetPrefix: "log-archive/" },
+                accessLog: { targetBucket: this.accessLogBucket.id, targetPrefix: ARCHIVE_ACCESS_LOG_PREFIX },
                 // Noncurrent versions outlive the Object Lock retention; expiring earlier would only fail.
                 noncurrentVersionExpirationDays: spec.archive.retentionDays + 1,
                 policy: render(archiveBucketPolicy(inputs)),
@@ -89,7 +145,7 @@ export class LogArchive extends pulumi.ComponentResource {
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-trail-logs`,
-            { name: TRAIL_LOG_GROUP, retentionInDays: spec.archive.logRetentionDays, kmsKeyId: this.archiveKey.arn, tags },
+            { name: TRAIL_LOG_GROUP, retentionInDays: spec.archive.logRetentionDays, kmsKeyId: this.alarmKey.arn, tags },
             keep,
         );
         const trailRole = new aws.iam.Role(
@@ -102,6 +158,37 @@ export class LogArchive extends pulumi.ComponentResource {
             { name: "write-trail-log-group", role: trailRole.name, policy: render(trailToLogsPolicy(inputs.logGroupArn)) },
             { parent: this },
         );
+        // Tripwires: generated here, where every vendor of the stacks folder is known and a vendor stack's deploy
+        // cannot change them; lowercase letters and digits only, so the key is a plain object name.
+        const tripwires: Record<string, pulumi.Output<Tripwire>> = {};
+        for (const v of args.vendors) {
+            const readable = v.datasets.filter((d) => d.access !== "write").map((d) => bucketName(v.id, d.name, acct));
+            if (readable.length === 0) continue;
+            const secret = (part: string, length: number) =>
+                new random.RandomPassword(`${name}-tripwire-${v.id}-${part}`, { length, special: false, upper: false }, { parent: this }).result;
+            tripwires[v.id] = pulumi.secret(
+                pulumi.all([secret("key", 24), secret("content", 48)]).apply(([key, content]) => ({ key: `reference/${key}.jsonl`, content, buckets: readable })),
+            );
+        }
+        this.tripwires = pulumi.secret(pulumi.all(tripwires));
+        // Management events as before, plus reads of the tripwire objects only (a handful of data events, near free).
+        const canaryArns = this.tripwires.apply((t) => Object.values(t).flatMap((w) => w.buckets.map((b) => `${bucketArn(b)}/${w.key}`)));
+        const advancedEventSelectors = canaryArns.apply((arns) => [
+            { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
+            ...(arns.length
+                ? [
+                      {
+                          name: "Tripwire object reads",
+                          fieldSelectors: [
+                              { field: "eventCategory", equals: ["Data"] },
+                              { field: "resources.type", equals: ["AWS::S3::Object"] },
+                              { field: "readOnly", equals: ["true"] },
+                              { field: "resources.ARN", equals: arns },
+                          ],
+                      },
+                  ]
+                : []),
+        ]);
         this.accountTrail = new aws.cloudtrail.Trail(
             `${name}-account-trail`,
             {
@@ -113,6 +200,7 @@ export class LogArchive extends pulumi.ComponentResource {
                 includeGlobalServiceEvents: true,
                 enableLogFileValidation: true,
                 enableLogging: true,
+                advancedEventSelectors,
                 cloudWatchLogsGroupArn: pulumi.interpolate`${logGroup.arn}:*`,
                 cloudWatchLogsRoleArn: trailRole.arn,
                 tags,
@@ -120,13 +208,20 @@ export class LogArchive extends pulumi.ComponentResource {
             { parent: this, dependsOn: [archive.bucketPolicy, trailRolePolicy] },
         );
 
-        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: ALARM_TOPIC, kmsMasterKeyId: this.archiveKey.arn, tags }, { parent: this });
-        new aws.sns.TopicPolicy(`${name}-alarms-policy`, { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => render(alarmTopicPolicy(arn, acct))) }, { parent: this });
-        for (const f of ALARM_FILTERS) {
+        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: ALARM_TOPIC, kmsMasterKeyId: this.alarmKey.arn, tags }, { parent: this });
+        new aws.sns.TopicPolicy(`${name}-alarms-policy`, { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => render(alarmTopicPolicy(arn, inputs))) }, { parent: this });
+        for (const sub of spec.alarms.subscriptions) {
+            const { protocol, endpoint } = subscriptionTarget(sub);
+            // Named by the endpoint's hash: stable across reordering, and no address in a resource name.
+            const id = createHash("sha256").update(`${protocol}:${endpoint}`).digest("hex").slice(0, 10);
+            new aws.sns.TopicSubscription(`${name}-alarms-${protocol}-${id}`, { topic: this.alarmTopic.arn, protocol, endpoint }, { parent: this });
+        }
+
+        const alarm = (f: { key: string; description: string }, pattern: pulumi.Input<string>) => {
             const metricName = `enclave-${f.key}`;
             new aws.cloudwatch.LogMetricFilter(
                 `${name}-${f.key}-filter`,
-                { name: metricName, logGroupName: logGroup.name, pattern: f.pattern, metricTransformation: { name: metricName, namespace: "Enclave/Security", value: "1" } },
+                { name: metricName, logGroupName: logGroup.name, pattern, metricTransformation: { name: metricName, namespace: "Enclave/Security", value: "1" } },
                 { parent: this },
             );
             new aws.cloudwatch.MetricAlarm(
@@ -147,6 +242,22 @@ export class LogArchive extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        };
+        const filterInputs = pulumi.all([this.archiveKey.arn, this.alarmKey.arn]).apply(([archiveKeyArn, alarmKeyArn]) =>
+            alarmFilters({
+                archiveKeyArn,
+                alarmKeyArn,
+                archiveBucketName: archiveBucketName(acct, region),
+                accessLogBucketName: accessLogBucketName(acct, region),
+                deployerRoleArn: spec.deployerRoleArn,
+            }),
+        );
+        // The set of alarms is static (the keys); only the patterns wait for the key ARNs.
+        const placeholder = { archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" };
+        for (const f of alarmFilters(placeholder)) alarm(f, filterInputs.apply((all) => (all.find((x) => x.key === f.key) as AlarmFilter).pattern));
+        for (const vendorId of Object.keys(tripwires)) {
+            const f = tripwireFilter(vendorId, "");
+            alarm(f, tripwires[vendorId].apply((t) => tripwireFilter(vendorId, t.key).pattern));
         }
         this.registerOutputs({});
     }
@@ -154,6 +265,7 @@ export class LogArchive extends pulumi.ComponentResource {
 
 /** The security stack's outputs (contract/outputs.ts); vendor stacks read them through a StackReference. Non-secret by design. */
 export function securityStackOutputs(spec: SecuritySpec, archive: LogArchive): { [K in keyof SecurityStackOutputs]: pulumi.Input<SecurityStackOutputs[K]> } {
+    // tripwires is the one secret output: only the security team may know the objects it names.
     return {
         accountId: spec.account.id,
         region: spec.account.region,
@@ -165,5 +277,8 @@ export function securityStackOutputs(spec: SecuritySpec, archive: LogArchive): {
         breakGlassRoleArn: spec.breakGlassRoleArn,
         accountTrailArn: archive.accountTrail.arn,
         alarmTopicArn: archive.alarmTopic.arn,
+        alarmKeyArn: archive.alarmKey.arn,
+        archiveAdminRoleArn: spec.archiveAdminRoleArn,
+        tripwires: archive.tripwires,
     };
 }

@@ -58,8 +58,9 @@ export function vendorProgram(spec: VendorSpec): StackExports<VendorStackOutputs
     };
 }
 
-export function securityProgram(spec: SecuritySpec): StackExports<SecurityStackOutputs> {
+/** `vendors`: the vendor specs of the security spec's stacks folder (their trails, prefixes and tripwires). */
+export function securityProgram(spec: SecuritySpec, vendors: VendorSpec[] = []): StackExports<SecurityStackOutputs> {
     const provider = pinnedProvider(`${SECURITY_STACK}-aws`, spec.account.id, spec.account.region, securityTags());
-    const archive = new LogArchive(SECURITY_STACK, { spec }, { providers: { aws: provider } });
+    const archive = new LogArchive(SECURITY_STACK, { spec, vendors }, { providers: { aws: provider } });
     return securityStackOutputs(spec, archive);
 }

@@ -68,7 +68,8 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         path: "access.externalId",
         type: "string",
         default: "generated: a 32-character random secret (@pulumi/random), exported as a secret output for the vendor",
-        description: "The sts:ExternalId the vendor must present. Give it only when the vendor issued one.",
+        description:
+            "The sts:ExternalId the vendor must present. Leave it out: the program generates one, keeps it in the stack's encrypted state and exports it as the secret output externalId (`pulumi stack output externalId --show-secrets`) to hand to the vendor. Give it only when the vendor issued one it cannot change, knowing that a value written here is committed in plain text.",
         fix: "use 16-128 characters of letters, digits and + = , . @ : / -, or remove the field to generate one",
     },
     {
@@ -184,7 +185,8 @@ export const SECURITY_FIELDS: FieldDoc[] = [
         path: "deployerRoleArn",
         type: "IAM role ARN",
         default: "required",
-        description: "The role that runs Pulumi. Every enclave exempts it so that seal and destroy always work.",
+        description:
+            "The role that runs Pulumi for vendor stacks. Every enclave exempts it so that seal and destroy always work; on the archive it may only write evidence bundles under evidence/.",
         fix: "give a role ARN in the lab account, e.g. arn:aws:iam::111122223333:role/enclave-deployer",
     },
     {
@@ -193,6 +195,29 @@ export const SECURITY_FIELDS: FieldDoc[] = [
         default: "required",
         description: "Incident responders' role: administers keys, may read data for investigation, never locked out.",
         fix: "give a role ARN in the lab account, e.g. arn:aws:iam::111122223333:role/enclave-break-glass",
+    },
+    {
+        path: "archiveAdminRoleArn",
+        type: "IAM role ARN",
+        default: "required; must differ from deployerRoleArn",
+        description:
+            "The security team's role that administers the log archive: the only role besides break-glass that may change the archive and alarm keys (disable, delete, key policy, grants, rotation) and the archive and access-log buckets (policy, lifecycle, versioning, Object Lock, replication, encryption, logging, delete). The security stack is deployed as this role; the deployer keeps only its evidence write.",
+        fix: "give a role ARN in the lab account other than the deployer's, e.g. arn:aws:iam::111122223333:role/enclave-archive-admin",
+    },
+    {
+        path: "alarms",
+        type: "mapping",
+        default: "required",
+        description: "Where the security alarms go. A security stack without a subscription is refused: an alarm nobody receives protects nothing.",
+        fix: "add alarms: {subscriptions: [{email: secops@lab.example}]} (or an https endpoint or an SQS queue ARN)",
+    },
+    {
+        path: "alarms.subscriptions",
+        type: "list of {email} | {https} | {sqs}",
+        default: "required, 1-10 entries",
+        description:
+            "Subscriptions of the alarm topic: an email address (confirmed by the recipient), an HTTPS endpoint (a paging service; confirmed by the endpoint) or an SQS queue ARN in any account (its queue policy must let the topic send).",
+        fix: "list 1-10 entries, each with exactly one of email: <address>, https: https://<paging endpoint> or sqs: arn:aws:sqs:<region>:<account>:<queue>",
     },
     {
         path: "archive.objectLockMode",

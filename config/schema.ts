@@ -158,10 +158,39 @@ export const vendorSpecSchema = z
         if (!spec.sealed && spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is set but sealed is false" });
     });
 
+/** One alarm destination: exactly one of an email address, an HTTPS endpoint or an SQS queue ARN. */
+const alarmSubscription = z
+    .strictObject(
+        {
+            email: z.email({ error: "is not an email address" }).optional(),
+            https: z
+                .url({ protocol: /^https$/, error: "is not an https:// URL" })
+                .optional(),
+            sqs: z
+                .string({ error: "must be a string" })
+                .regex(/^arn:aws:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/, { error: "is not an SQS queue ARN" })
+                .optional(),
+        },
+        { error: "must be a mapping with one of email, https or sqs" },
+    )
+    .refine((s) => [s.email, s.https, s.sqs].filter((v) => v !== undefined).length === 1, { error: "must name exactly one of email, https or sqs" });
+
+export type AlarmSubscription = z.output<typeof alarmSubscription>;
+
 export const securitySpecSchema = z.strictObject({
     account: z.strictObject({ id: accountId, region }, { error: "must be a mapping with id and region" }),
     deployerRoleArn: roleArn,
     breakGlassRoleArn: roleArn,
+    archiveAdminRoleArn: roleArn,
+    alarms: z.strictObject(
+        {
+            subscriptions: z
+                .array(alarmSubscription, { error: "must be a list of {email}, {https} or {sqs}" })
+                .min(1, { error: "is empty: an alarm nobody receives protects nothing" })
+                .max(10, { error: "has more than 10 subscriptions" }),
+        },
+        { error: "must be a mapping with subscriptions" },
+    ),
     archive: z
         .strictObject(
             {
@@ -179,14 +208,36 @@ export const securitySpecSchema = z.strictObject({
         .default({ objectLockMode: "COMPLIANCE", retentionDays: 400, logRetentionDays: 365 }),
 })
     .superRefine((spec, ctx) => {
-        for (const field of ["deployerRoleArn", "breakGlassRoleArn"] as const) {
+        for (const field of ["deployerRoleArn", "breakGlassRoleArn", "archiveAdminRoleArn"] as const) {
             if (spec[field].split(":")[4] !== spec.account.id)
                 ctx.addIssue({ code: "custom", path: [field], message: `is not in account ${spec.account.id}` });
         }
         if (spec.deployerRoleArn === spec.breakGlassRoleArn)
             ctx.addIssue({ code: "custom", path: ["breakGlassRoleArn"], message: "is the deployer role; break-glass must be a separate role" });
+        if (spec.archiveAdminRoleArn === spec.deployerRoleArn)
+            ctx.addIssue({ code: "custom", path: ["archiveAdminRoleArn"], message: "is the deployer role; the role that deploys vendor stacks must not administer the archive" });
     });
 
 export type VendorSpec = z.output<typeof vendorSpecSchema>;
 export type SecuritySpec = z.output<typeof securitySpecSchema>;
 export type Dataset = VendorSpec["datasets"][number];
+
+/** A principal listed by more than one vendor spec: sealing one vendor would leave it a live path into the other. */
+export interface SharedPrincipal {
+    principal: string;
+    files: [string, string];
+}
+
+/** Every principal that two vendor specs both list, with the first two files that list it. */
+export function sharedPrincipals(specs: { file: string; spec: Pick<VendorSpec, "access"> }[]): SharedPrincipal[] {
+    const owner = new Map<string, string>();
+    const shared: SharedPrincipal[] = [];
+    for (const { file, spec } of specs) {
+        for (const principal of spec.access.principals) {
+            const first = owner.get(principal);
+            if (first === undefined) owner.set(principal, file);
+            else if (first !== file) shared.push({ principal, files: [first, file] });
+        }
+    }
+    return shared;
+}

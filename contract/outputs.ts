@@ -56,6 +56,11 @@ export interface SecurityStackOutputs {
     breakGlassRoleArn: string;
     accountTrailArn: string;
     alarmTopicArn: string;
+    /** The key of the alarm topic and the account trail's log group, administered apart from the archive key. */
+    alarmKeyArn: string;
+    archiveAdminRoleArn: string;
+    /** Secret: per vendor, the tripwire object's key and content (nobody else may know them). */
+    tripwires: Record<string, { key: string; content: string; buckets: string[] }>;
 }
 
 // Written as objects that must name every key exactly once, so the lists cannot drift from the interfaces.
@@ -89,6 +94,9 @@ const securityKeys: Record<keyof SecurityStackOutputs, true> = {
     breakGlassRoleArn: true,
     accountTrailArn: true,
     alarmTopicArn: true,
+    alarmKeyArn: true,
+    archiveAdminRoleArn: true,
+    tripwires: true,
 };
 
 export const VENDOR_OUTPUT_KEYS = Object.keys(vendorKeys) as (keyof VendorStackOutputs)[];
@@ -96,6 +104,9 @@ export const SECURITY_OUTPUT_KEYS = Object.keys(securityKeys) as (keyof Security
 
 /** Vendor outputs exported as secrets (stored encrypted in the state; "[secret]" in a plan). */
 export const SECRET_VENDOR_OUTPUTS = ["externalId"] as const satisfies readonly (keyof VendorStackOutputs)[];
+
+/** Security outputs exported as secrets. */
+export const SECRET_SECURITY_OUTPUTS = ["tripwires"] as const satisfies readonly (keyof SecurityStackOutputs)[];
 
 /** The security outputs a vendor stack reads through its StackReference (what the enclave's documents name). */
 export const SECURITY_OUTPUTS_READ_BY_VENDORS = [

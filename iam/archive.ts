@@ -8,55 +8,147 @@ export interface ArchivePolicyInputs {
     archiveBucketArn: string;
     accessLogBucketArn: string;
     logGroupArn: string;
+    /** Deploys vendor stacks: on the archive it may only write evidence bundles. */
     deployerRoleArn: string;
     breakGlassRoleArn: string;
+    /** The security team's role: with break-glass, the only administrator of the archive and its alarms. */
+    archiveAdminRoleArn: string;
+    accountTrailName: string;
+    /** The vendors of the stacks folder: each gets delivery statements pinned to its own prefixes and sources. */
+    vendors: ArchiveVendor[];
 }
 
-/** Evidence must outlive the incident: only break-glass may even ask to delete (Object Lock still refuses). */
+export interface ArchiveVendor {
+    id: string;
+    trailName: string;
+    /** Its dataset buckets (sources of S3 server access logs). */
+    bucketArns: string[];
+}
+
+/** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
+export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
+
+export const trailArn = (region: string, accountId: string, name: string) => `arn:aws:cloudtrail:${region}:${accountId}:trail/${name}`;
+
+/**
+ * The source AWS's vended-log infrastructure (VPC flow logs and Route 53 Resolver query logs delivered to S3) sends as
+ * aws:SourceArn. AWS documents only this region-and-account form, not the flow log's or query-log config's own ARN, so
+ * the per-vendor pin is the object prefix, not the source.
+ */
+export const vendedLogsSourceArn = (region: string, accountId: string) => `arn:aws:logs:${region}:${accountId}:*`;
+
+/** The two administrators of everything that holds or reports evidence. */
+const archiveAdmins = (p: ArchivePolicyInputs) => [p.archiveAdminRoleArn, p.breakGlassRoleArn];
+
+/** Key actions that could silence, shred or reopen an evidence key; denied to everyone but the two administrators. */
+export const KEY_TAMPER_ACTIONS = [
+    "kms:DisableKey",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:PutKeyPolicy",
+    "kms:CreateGrant",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:ImportKeyMaterial",
+    "kms:DeleteImportedKeyMaterial",
+    "kms:UpdateKeyDescription",
+    "kms:UpdatePrimaryRegion",
+    "kms:ReplicateKey",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:TagResource",
+    "kms:UntagResource",
+];
+
+/** Bucket configuration that decides whether evidence is kept, readable and logged. */
+export const BUCKET_TAMPER_ACTIONS = [
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketLogging",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketAcl",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketNotification",
+    "s3:DeleteBucket",
+];
+
+/**
+ * Explicit denies by aws:PrincipalArn, never naming a role as Principal: a role deleted and re-created under the same
+ * name still matches, so neither administrator can be locked out by a rebuild, and the account's root user keeps the
+ * bucket-policy actions S3 always allows it.
+ */
+function denyToAllBut(sid: string, actions: string[], resource: string | string[], allowed: string[]): Statement {
+    return { Sid: sid, Effect: "Deny", Principal: "*", Action: actions, Resource: resource, Condition: { StringNotEquals: { "aws:PrincipalArn": allowed } } };
+}
+
+/** Evidence must outlive the incident: only the two administrators may even ask to delete (Object Lock still refuses). */
 const denyLogDeletion = (p: ArchivePolicyInputs, bucketArn: string): Statement => ({
     Sid: "DenyLogDeletion",
     Effect: "Deny",
     Principal: "*",
-    Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:DeleteBucket"],
+    Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:DeleteBucket"],
     Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": p.breakGlassRoleArn } },
+    Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": archiveAdmins(p) } },
 });
 
-/** CloudTrail (account and vendor trails) and log delivery (VPC flow logs), each pinned to this account. */
+/**
+ * CloudTrail (account and vendor trails) and log delivery (VPC flow logs, DNS query logs), each pinned to this
+ * account, to the exact trail ARN where CloudTrail sends one, and to the vendor's own prefix.
+ */
 export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
-    const logObjects = `${p.archiveBucketArn}/*/AWSLogs/${p.accountId}/*`;
-    const fromThisAccount = { StringEquals: { "aws:SourceAccount": p.accountId } };
+    const logs = (prefix: string) => `${p.archiveBucketArn}/${prefix}/AWSLogs/${p.accountId}/*`;
+    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...p.vendors.map((v) => trailArn(p.region, p.accountId, v.trailName))];
+    const cloudTrailWrite = (Sid: string, prefix: string, source: string): Statement => ({
+        Sid,
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: logs(prefix),
+        Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "aws:SourceArn": source, "s3:x-amz-acl": "bucket-owner-full-control" } },
+    });
+    const vended = vendedLogsSourceArn(p.region, p.accountId);
     return policy([
         denyInsecureTransport(p.archiveBucketArn),
-        { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: p.archiveBucketArn, Condition: fromThisAccount },
         {
-            Sid: "CloudTrailWrite",
+            Sid: "CloudTrailAclCheck",
             Effect: "Allow",
             Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: logObjects,
-            Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "s3:x-amz-acl": "bucket-owner-full-control" } },
+            Action: "s3:GetBucketAcl",
+            Resource: p.archiveBucketArn,
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "aws:SourceArn": trails } },
         },
+        cloudTrailWrite("CloudTrailWriteAccountTrail", archivePrefixes.accountTrail, trails[0]),
+        ...p.vendors.map((v) => cloudTrailWrite(`CloudTrailWrite${sidOf(v.id)}`, archivePrefixes.vendorTrail(v.id), trailArn(p.region, p.accountId, v.trailName))),
         {
             Sid: "LogDeliveryAclCheck",
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: "s3:GetBucketAcl",
             Resource: p.archiveBucketArn,
-            Condition: { ...fromThisAccount, ArnLike: { "aws:SourceArn": `arn:aws:logs:${p.region}:${p.accountId}:*` } },
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId }, ArnLike: { "aws:SourceArn": vended } },
         },
-        {
-            Sid: "LogDeliveryWrite",
-            Effect: "Allow",
-            Principal: { Service: "delivery.logs.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: logObjects,
-            Condition: {
-                StringEquals: { "aws:SourceAccount": p.accountId, "s3:x-amz-acl": "bucket-owner-full-control" },
-                ArnLike: { "aws:SourceArn": `arn:aws:logs:${p.region}:${p.accountId}:*` },
-            },
-        },
+        ...p.vendors.map(
+            (v): Statement => ({
+                Sid: `LogDeliveryWrite${sidOf(v.id)}`,
+                Effect: "Allow",
+                Principal: { Service: "delivery.logs.amazonaws.com" },
+                Action: "s3:PutObject",
+                // Flow logs and DNS query logs of this vendor only, under its own prefixes.
+                Resource: [logs(archivePrefixes.vendorFlowLogs(v.id).replace(/\/$/, "")), logs(archivePrefixes.vendorDnsLogs(v.id).replace(/\/$/, ""))],
+                Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "s3:x-amz-acl": "bucket-owner-full-control" }, ArnLike: { "aws:SourceArn": vended } },
+            }),
+        ),
         denyLogDeletion(p, p.archiveBucketArn),
+        denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.archiveBucketArn, archiveAdmins(p)),
         {
             // `enclave destroy` writes the evidence bundle as the deployer; that is the only place it may write.
             Sid: "DeployerWritesEvidenceOnly",
@@ -66,33 +158,60 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             NotResource: `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*`,
             Condition: { StringEquals: { "aws:PrincipalArn": p.deployerRoleArn } },
         },
+        {
+            // Log objects come from AWS services only; a person (any role but the deployer's evidence write) cannot
+            // add a forged log file beside the real ones.
+            Sid: "DenyForgedLogs",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${p.archiveBucketArn}/*`,
+            Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": p.deployerRoleArn }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
+        },
     ]);
 }
 
-/** S3 server access logs: the logging service only, for source buckets of this account. */
+/** S3 server access logs: the logging service only, from the archive and each vendor's dataset buckets, each to its prefix. */
 export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
+    const accessLogs = (Sid: string, prefix: string, sources: string[]): Statement => ({
+        Sid,
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${p.accessLogBucketArn}/${prefix}*`,
+        Condition: { StringEquals: { "aws:SourceAccount": p.accountId }, ArnEquals: { "aws:SourceArn": sources } },
+    });
     return policy([
         denyInsecureTransport(p.accessLogBucketArn),
+        accessLogs("S3ServerAccessLogsArchive", ARCHIVE_ACCESS_LOG_PREFIX, [p.archiveBucketArn]),
+        ...p.vendors.filter((v) => v.bucketArns.length).map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, `vendors/${v.id}/s3-access/`, v.bucketArns)),
+        denyLogDeletion(p, p.accessLogBucketArn),
+        denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.accessLogBucketArn, archiveAdmins(p)),
         {
-            Sid: "S3ServerAccessLogs",
-            Effect: "Allow",
-            Principal: { Service: "logging.s3.amazonaws.com" },
+            Sid: "DenyForgedLogs",
+            Effect: "Deny",
+            Principal: "*",
             Action: "s3:PutObject",
             Resource: `${p.accessLogBucketArn}/*`,
-            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
+            Condition: { BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
         },
-        denyLogDeletion(p, p.accessLogBucketArn),
     ]);
 }
 
+/** Where the archive bucket's own access logs go in the access-log bucket. */
+export const ARCHIVE_ACCESS_LOG_PREFIX = "log-archive/";
+
 /**
- * The archive key encrypts trails, flow logs, the trail's log group and the alarm topic. It is deliberately not any
- * vendor's key: sealing a vendor disables that vendor's key, and its audit trail must keep being written.
+ * The archive key encrypts trails, flow logs, DNS query logs and evidence bundles. It is deliberately not any vendor's
+ * key (sealing a vendor disables that key, and its audit trail must keep being written), and not the alarm key (so
+ * whatever happens to this key is still reported). Only the archive administrator and break-glass administer it.
  */
 export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const account = { "aws:SourceAccount": p.accountId };
+    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...p.vendors.map((v) => trailArn(p.region, p.accountId, v.trailName))];
     return policy([
-        ...keyAdministration(p.accountId, [p.deployerRoleArn, p.breakGlassRoleArn]),
+        ...keyAdministration(p.accountId, archiveAdmins(p)),
+        denyToAllBut("DenyKeyTamperingToOthers", KEY_TAMPER_ACTIONS, "*", archiveAdmins(p)),
         {
             Sid: "InvestigatorsReadLogs",
             Effect: "Allow",
@@ -121,7 +240,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Principal: { Service: "cloudtrail.amazonaws.com" },
             Action: ["kms:GenerateDataKey"],
             Resource: "*",
-            Condition: { StringEquals: account, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${p.accountId}:trail/*` } },
+            Condition: { StringEquals: { ...account, "aws:SourceArn": trails, "kms:EncryptionContext:aws:cloudtrail:arn": trails } },
         },
         {
             // Its own statement: DescribeKey carries no encryption context, so under CloudTrailEncrypt's condition it
@@ -139,8 +258,20 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Principal: { Service: "delivery.logs.amazonaws.com" },
             Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: "*",
-            Condition: { StringEquals: account, ArnLike: { "aws:SourceArn": `arn:aws:logs:${p.region}:${p.accountId}:*` } },
+            Condition: { StringEquals: account, ArnLike: { "aws:SourceArn": vendedLogsSourceArn(p.region, p.accountId) } },
         },
+    ]);
+}
+
+/**
+ * The alarm key encrypts the account trail's log group (the alarms read it) and the alarm topic. Apart from the
+ * archive key so that disabling or deleting that key is still seen and still reported; under the same two
+ * administrators so that nobody on the deploy path can silence the alarms through it either.
+ */
+export function alarmKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
+    return policy([
+        ...keyAdministration(p.accountId, archiveAdmins(p)),
+        denyToAllBut("DenyKeyTamperingToOthers", KEY_TAMPER_ACTIONS, "*", archiveAdmins(p)),
         cloudWatchLogsKeyUse("CloudWatchLogsEncrypt", p.region, p.logGroupArn),
         {
             Sid: "CloudWatchAlarmsToEncryptedTopic",
@@ -148,7 +279,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: "*",
-            Condition: { StringEquals: account },
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
         },
     ]);
 }
@@ -170,7 +301,9 @@ export function trailToLogsPolicy(logGroupArn: string): PolicyDocument {
     return policy([{ Sid: "WriteTrailLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:log-stream:*` }]);
 }
 
-export function alarmTopicPolicy(topicArn: string, accountId: string): PolicyDocument {
+export const TOPIC_TAMPER_ACTIONS = ["sns:SetTopicAttributes", "sns:DeleteTopic", "sns:AddPermission", "sns:RemovePermission", "sns:PutDataProtectionPolicy", "sns:TagResource", "sns:UntagResource"];
+
+export function alarmTopicPolicy(topicArn: string, p: Pick<ArchivePolicyInputs, "accountId" | "archiveAdminRoleArn" | "breakGlassRoleArn">): PolicyDocument {
     return policy([
         {
             Sid: "CloudWatchAlarmsPublish",
@@ -178,39 +311,108 @@ export function alarmTopicPolicy(topicArn: string, accountId: string): PolicyDoc
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: "sns:Publish",
             Resource: topicArn,
-            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
         },
+        // Nobody but the two administrators can delete the topic, swap its key, or rewrite who may publish.
+        denyToAllBut("DenyTopicTamperingToOthers", TOPIC_TAMPER_ACTIONS, topicArn, [p.archiveAdminRoleArn, p.breakGlassRoleArn]),
     ]);
 }
 
-/** CIS 4.x style alarms on the account trail: changes an attacker would make to widen access or hide. */
-export const ALARM_FILTERS: { key: string; description: string; pattern: string }[] = [
-    {
-        key: "iam-policy-changes",
-        description: "IAM policy or role changes (CIS 4.4)",
-        pattern:
-            "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)||($.eventName=UpdateAssumeRolePolicy)}",
-    },
-    {
-        key: "kms-key-disable-or-delete",
-        description: "KMS key disabled or scheduled for deletion (CIS 4.7)",
-        pattern: "{($.eventSource=kms.amazonaws.com)&&(($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
-    },
-    {
-        key: "bucket-policy-changes",
-        description: "S3 bucket policy changes (CIS 4.8)",
-        pattern:
-            "{($.eventSource=s3.amazonaws.com)&&(($.eventName=PutBucketAcl)||($.eventName=PutBucketPolicy)||($.eventName=PutBucketCors)||($.eventName=PutBucketLifecycle)||($.eventName=PutBucketReplication)||($.eventName=DeleteBucketPolicy)||($.eventName=DeleteBucketCors)||($.eventName=DeleteBucketLifecycle)||($.eventName=DeleteBucketReplication))}",
-    },
-    {
-        key: "network-changes",
-        description: "Security group, route table, gateway or VPC changes (CIS 4.10-4.14)",
-        pattern:
-            "{($.eventName=AuthorizeSecurityGroupIngress)||($.eventName=AuthorizeSecurityGroupEgress)||($.eventName=RevokeSecurityGroupIngress)||($.eventName=RevokeSecurityGroupEgress)||($.eventName=CreateSecurityGroup)||($.eventName=DeleteSecurityGroup)||($.eventName=CreateRoute)||($.eventName=CreateRouteTable)||($.eventName=ReplaceRoute)||($.eventName=DeleteRoute)||($.eventName=CreateInternetGateway)||($.eventName=AttachInternetGateway)||($.eventName=CreateNatGateway)||($.eventName=CreateVpc)||($.eventName=DeleteVpc)||($.eventName=ModifyVpcAttribute)||($.eventName=CreateVpcPeeringConnection)||($.eventName=ModifyVpcEndpoint)}",
-    },
-    {
-        key: "trail-changes",
-        description: "CloudTrail stopped, deleted or changed (CIS 4.5)",
-        pattern: "{($.eventName=CreateTrail)||($.eventName=UpdateTrail)||($.eventName=DeleteTrail)||($.eventName=StartLogging)||($.eventName=StopLogging)||($.eventName=PutEventSelectors)}",
-    },
-];
+export interface AlarmFilter {
+    key: string;
+    description: string;
+    pattern: string;
+}
+
+/** What the evidence alarms must name exactly: the two keys and two buckets they guard, and the deployer. */
+export interface AlarmFilterInputs {
+    archiveKeyArn: string;
+    alarmKeyArn: string;
+    archiveBucketName: string;
+    accessLogBucketName: string;
+    deployerRoleArn: string;
+}
+
+/** CloudWatch Logs refuses a metric filter pattern longer than this. */
+export const MAX_FILTER_PATTERN = 1024;
+
+const anyOf = (field: string, values: string[]) => `(${values.map((v) => `(${field}=${v})`).join("||")})`;
+const quoted = (v: string) => `"${v}"`;
+
+/**
+ * Alarms on the account trail: CIS 4.x style changes an attacker makes to widen access or hide, and the changes that
+ * would silence the evidence itself. Each pattern stays under CloudWatch Logs' 1024-character limit.
+ */
+export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
+    const evidenceKeys = `(($.resources[0].ARN=${quoted(p.archiveKeyArn)})||($.resources[0].ARN=${quoted(p.alarmKeyArn)}))`;
+    const notEvidenceKeys = `($.resources[0].ARN!=${quoted(p.archiveKeyArn)})&&($.resources[0].ARN!=${quoted(p.alarmKeyArn)})`;
+    return [
+        {
+            key: "iam-policy-changes",
+            description: "IAM policy or role changes (CIS 4.4)",
+            pattern:
+                "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)||($.eventName=UpdateAssumeRolePolicy)}",
+        },
+        {
+            key: "kms-key-disable-or-delete",
+            description: "KMS key disabled or scheduled for deletion (CIS 4.7)",
+            pattern: "{($.eventSource=kms.amazonaws.com)&&(($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+        },
+        {
+            key: "evidence-key-tampering",
+            description: "Archive or alarm key disabled, scheduled for deletion, re-policied, granted or rotation changed",
+            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "CreateGrant", "RetireGrant", "RevokeGrant", "DisableKeyRotation", "CancelKeyDeletion"])}&&${evidenceKeys}}`,
+        },
+        {
+            key: "bucket-policy-changes",
+            description: "S3 bucket policy changes (CIS 4.8)",
+            pattern:
+                "{($.eventSource=s3.amazonaws.com)&&(($.eventName=PutBucketAcl)||($.eventName=PutBucketPolicy)||($.eventName=PutBucketCors)||($.eventName=PutBucketLifecycle)||($.eventName=PutBucketReplication)||($.eventName=DeleteBucketPolicy)||($.eventName=DeleteBucketCors)||($.eventName=DeleteBucketLifecycle)||($.eventName=DeleteBucketReplication))}",
+        },
+        {
+            key: "evidence-bucket-changes",
+            description: "Archive or access-log bucket policy, lifecycle, versioning, Object Lock, replication, encryption or logging changed",
+            pattern: `{($.eventSource=s3.amazonaws.com)&&${anyOf("$.eventName", ["PutBucketPolicy", "DeleteBucketPolicy", "PutBucketLifecycle", "DeleteBucketLifecycle", "PutBucketVersioning", "PutObjectLockConfiguration", "PutBucketReplication", "DeleteBucketReplication", "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketLogging", "DeleteBucket"])}&&${anyOf("$.requestParameters.bucketName", [quoted(p.archiveBucketName), quoted(p.accessLogBucketName)])}}`,
+        },
+        {
+            key: "vendor-key-changes",
+            description: "A key other than the archive's and the alarms' (a vendor key) had its policy changed or a grant created",
+            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["PutKeyPolicy", "CreateGrant"])}&&${notEvidenceKeys}}`,
+        },
+        {
+            key: "kms-decrypt-outside-s3",
+            description: "A person decrypted directly with a key other than the archive's and the alarms' (vendor data is only ever decrypted by S3)",
+            pattern: `{($.eventSource=kms.amazonaws.com)&&($.eventName=Decrypt)&&($.sourceIPAddress!="s3.amazonaws.com")&&($.userIdentity.type!="AWSService")&&${notEvidenceKeys}}`,
+        },
+        {
+            key: "network-changes",
+            description: "Security group, route table, gateway or VPC changes (CIS 4.10-4.14)",
+            pattern:
+                "{($.eventName=AuthorizeSecurityGroupIngress)||($.eventName=AuthorizeSecurityGroupEgress)||($.eventName=RevokeSecurityGroupIngress)||($.eventName=RevokeSecurityGroupEgress)||($.eventName=CreateSecurityGroup)||($.eventName=DeleteSecurityGroup)||($.eventName=CreateRoute)||($.eventName=CreateRouteTable)||($.eventName=ReplaceRoute)||($.eventName=DeleteRoute)||($.eventName=CreateInternetGateway)||($.eventName=AttachInternetGateway)||($.eventName=CreateNatGateway)||($.eventName=CreateVpc)||($.eventName=DeleteVpc)||($.eventName=ModifyVpcAttribute)||($.eventName=CreateVpcPeeringConnection)||($.eventName=ModifyVpcEndpoint)}",
+        },
+        {
+            key: "trail-changes",
+            description: "CloudTrail stopped, deleted or changed (CIS 4.5)",
+            pattern: "{($.eventName=CreateTrail)||($.eventName=UpdateTrail)||($.eventName=DeleteTrail)||($.eventName=StartLogging)||($.eventName=StopLogging)||($.eventName=PutEventSelectors)||($.eventName=PutInsightSelectors)}",
+        },
+        {
+            key: "dns-firewall-changes",
+            description: "DNS Firewall rule, rule group, domain list, association or query logging changed (a seal changes one rule too)",
+            pattern: `{($.eventSource=route53resolver.amazonaws.com)&&${anyOf("$.eventName", ["CreateFirewallRule", "UpdateFirewallRule", "DeleteFirewallRule", "DeleteFirewallRuleGroup", "AssociateFirewallRuleGroup", "DisassociateFirewallRuleGroup", "UpdateFirewallRuleGroupAssociation", "UpdateFirewallConfig", "UpdateFirewallDomains", "DeleteFirewallDomainList", "DisassociateResolverQueryLogConfig", "DeleteResolverQueryLogConfig"])}}`,
+        },
+        {
+            key: "enclave-role-changes",
+            description: "Policy, boundary or trust of an enclave role changed by anyone but the deployer",
+            pattern: `{($.eventSource=iam.amazonaws.com)&&${anyOf("$.eventName", ["PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy", "UpdateAssumeRolePolicy", "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "DeleteRole"])}&&($.requestParameters.roleName="enclave-*")&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(p.deployerRoleArn)})}`,
+        },
+    ];
+}
+
+/** A read of a vendor's tripwire object: nothing legitimate ever touches one, so any read means someone is looking. */
+export function tripwireFilter(vendorId: string, canaryKey: string): AlarmFilter {
+    return {
+        key: `tripwire-${vendorId}`,
+        description: `Tripwire object of vendor ${vendorId} read: contain it with \`enclave seal ${vendorId}\``,
+        pattern: `{($.eventSource=s3.amazonaws.com)&&(($.eventName=GetObject)||($.eventName=HeadObject))&&($.requestParameters.key=${quoted(canaryKey)})}`,
+    };
+}

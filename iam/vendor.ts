@@ -66,13 +66,17 @@ const allBuckets = (p: VendorPolicyBase) => p.datasets.map((d) => d.bucketArn);
 function datasetGrants(p: VendorPolicyBase, extra?: { principal?: Statement["Principal"]; condition?: Condition }): Statement[] {
     const read = readableBuckets(p);
     const write = writableBuckets(p);
+    // Bucket names are predictable and global: a bucket created under a dataset's name in another account (before the
+    // lab's exists, or after destroy) must not receive or serve enclave data, so every grant is pinned to its owner.
+    const owner = { "s3:ResourceAccount": p.accountId };
+    const condition: Condition = { ...extra?.condition, StringEquals: { ...extra?.condition?.StringEquals, ...owner } };
     const base = (Sid: string, Action: string[], Resource: string[]): Statement => ({
         Sid,
         Effect: "Allow",
         ...(extra?.principal ? { Principal: extra.principal } : {}),
         Action,
         Resource,
-        ...(extra?.condition ? { Condition: extra.condition } : {}),
+        Condition: condition,
     });
     return [
         ...(read.length ? [base("ListReadableDatasets", S3_LIST_ACTIONS, read), base("GetReadableObjects", S3_READ_OBJECT_ACTIONS, objects(read))] : []),

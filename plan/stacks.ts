@@ -28,6 +28,10 @@ export function mockSecurityOutputs(security: SecuritySpec): SecurityStackOutput
         breakGlassRoleArn: security.breakGlassRoleArn,
         accountTrailArn: `arn:aws:cloudtrail:${region}:${acct}:trail/${ACCOUNT_TRAIL}`,
         alarmTopicArn: `arn:aws:sns:${region}:${acct}:${ALARM_TOPIC}`,
+        alarmKeyArn: `arn:aws:kms:${region}:${acct}:key/${mockKeyId("security-alarm-key")}`,
+        archiveAdminRoleArn: security.archiveAdminRoleArn,
+        // Secret, and never read by a vendor stack: the mock does not invent its values.
+        tripwires: {},
     };
 }
 
@@ -40,11 +44,12 @@ export function planVendor(spec: VendorSpec, security: SecuritySpec): Promise<Pl
     });
 }
 
-export function planSecurity(security: SecuritySpec): Promise<Plan> {
+/** `vendors`: the vendor specs the security stack serves (see config/fleet.ts vendorsBesideSecuritySpec). */
+export function planSecurity(security: SecuritySpec, vendors: VendorSpec[] = []): Promise<Plan> {
     return runPlan({
         stack: SECURITY_STACK_NAME,
         mock: { accountId: security.account.id, region: security.account.region, stackReferenceOutputs: {} },
         knownSecrets: [],
-        program: () => securityProgram(security),
+        program: () => securityProgram(security, vendors),
     });
 }

@@ -86,6 +86,9 @@ export function buildContext(world: World, req: SimRequest): Record<string, stri
     if (service === "s3") {
         const bucket = bucketOfResource(world, req.resource);
         if (bucket) for (const [k, v] of Object.entries(bucket.tags)) ctx[`aws:ResourceTag/${k}`] = v;
+        // S3 sends the owner of the bucket addressed with every request; a bucket outside the plans is someone else's.
+        const owner = req.resourceAccount ?? bucket?.accountId;
+        if (owner) ctx["s3:ResourceAccount"] = owner;
         if (req.action.toLowerCase() === "s3:putobject") {
             const sse = req.sse === undefined ? { algorithm: "aws:kms" as const, keyId: bucket?.keyArn } : req.sse;
             if (sse?.algorithm === "SSE-C") ctx["s3:x-amz-server-side-encryption-customer-algorithm"] = "AES256";

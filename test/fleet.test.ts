@@ -51,7 +51,8 @@ describe("enclave plan --all", () => {
     it("prints the summary table on stdout without --json", async () => {
         const { code, out: stdout } = await runCli(["plan", "--all", "--stacks-dir", dir]);
         expect(code).toBe(2);
-        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+49 │\s+\$54\.76 │/);
+        // 50: the external ID is generated (a RandomPassword), no longer written in the spec.
+        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+50 │\s+\$54\.76 │/);
         expect(stdout).toContain("FAILED (exit 2):");
     });
 

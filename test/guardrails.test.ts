@@ -141,9 +141,9 @@ const CASES: Case[] = [
         plan: "security",
         mutate: (p) =>
             editDoc(res(p, "security-access-logs-policy"), "policy", (d) => {
-                delete d.Statement.find((s) => s.Sid === "S3ServerAccessLogs")!.Condition;
+                delete d.Statement.find((s) => s.Sid === "S3ServerAccessLogsArchive")!.Condition;
             }),
-        expected: () => [{ name: "security-access-logs-policy", message: 'policy statement "S3ServerAccessLogs" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition' }],
+        expected: () => [{ name: "security-access-logs-policy", message: 'policy statement "S3ServerAccessLogsArchive" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition' }],
     },
     {
         policy: "s3-bucket-owner-enforced-no-acls",
@@ -610,6 +610,36 @@ const CASES: Case[] = [
                 message: `role policy enclave-access of role enclave-${A}-vendor: statement "Everything" allows ${forbiddenOnObjects} on enclave buckets`,
             },
             { policy: "kms-one-key-per-vendor", name: `${A}-access-vendor-policy`, message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}` },
+            { policy: "s3-grants-pinned-to-owner", name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy policy statement "Everything" grants S3 on arn:aws:s3:::${ACME_GUIDELINES} without an s3:ResourceAccount condition` },
+        ],
+    },
+    {
+        policy: "s3-grants-pinned-to-owner",
+        ruleId: "Invariant-38",
+        what: "the S3 endpoint's read grant without its owner pin",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-network-s3-endpoint`), "policy", (d) => {
+                delete ((d.Statement.find((s) => s.Sid === "GetReadableObjects")!.Condition as Json).StringEquals as Json)["s3:ResourceAccount"];
+            }),
+        expected: () => [
+            {
+                name: `${A}-network-s3-endpoint`,
+                message: `${A}-network-s3-endpoint policy statement "GetReadableObjects" grants S3 on arn:aws:s3:::${ACME_GUIDELINES}, arn:aws:s3:::acme-labeling--task-batches--111122223333 without an s3:ResourceAccount condition`,
+            },
+        ],
+    },
+    {
+        policy: "kms-evidence-keys-administered-apart",
+        ruleId: "Invariant-39",
+        what: "the alarm key's tamper deny dropped",
+        plan: "security",
+        mutate: (p) => editDoc(res(p, "security-alarm-key"), "policy", dropSid("DenyKeyTamperingToOthers")),
+        expected: () => [
+            {
+                name: "security-alarm-key",
+                message: "security-alarm-key policy does not deny kms:DisableKey, kms:ScheduleKeyDeletion, kms:PutKeyPolicy, kms:CreateGrant, kms:DisableKeyRotation to every principal but its administrators (by aws:PrincipalArn)",
+            },
         ],
     },
     {
@@ -696,7 +726,8 @@ const CASES: Case[] = [
         what: "the KMS disable/deletion filter removed, the IAM alarm lost its action",
         plan: "security",
         mutate: (p) => {
-            p.resources = p.resources.filter((r) => r.name !== "security-kms-key-disable-or-delete-filter");
+            // The evidence-key filter matches DisableKey too (for the archive and alarm keys): both go.
+            p.resources = p.resources.filter((r) => !["security-kms-key-disable-or-delete-filter", "security-evidence-key-tampering-filter"].includes(r.name));
             set(res(p, "security-iam-policy-changes-alarm"), "alarmActions", []);
         },
         expected: () => [

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALARM_FILTERS } from "../iam/archive";
+import { alarmFilters } from "../iam/archive";
 import type { PolicyDocument, Statement } from "../iam/document";
 import { mockSecurityOutputs, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
@@ -100,6 +100,7 @@ const NOT_TAGGABLE = new Set([
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter",
     "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
     "aws:route53/resolverFirewallRule:ResolverFirewallRule",
     "aws:route53/resolverFirewallConfig:ResolverFirewallConfig",
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
@@ -384,10 +385,13 @@ describe("KMS", () => {
     });
 
     it("KMS.5/CKV_AWS_33/CKV2_AWS_64: explicit key policies with no Allow to '*'; the account root only pinned to exact roles by ARN; no vendor key names a role as Principal", () => {
-        const admins = [securitySpec.deployerRoleArn, securitySpec.breakGlassRoleArn];
         for (const p of allPlans()) {
             const vendorSide = p.stack === "security" ? [] : [`arn:aws:iam::111122223333:role/enclave-${p.stack}-vendor`, `arn:aws:iam::111122223333:role/enclave-${p.stack}-workload`];
             for (const key of ofType(p, "aws:kms/key:Key")) {
+                // Vendor keys: the deployer and break-glass. The archive and alarm keys: the archive admin and break-glass.
+                const admins = key.name.startsWith("security-")
+                    ? [securitySpec.archiveAdminRoleArn, securitySpec.breakGlassRoleArn]
+                    : [securitySpec.deployerRoleArn, securitySpec.breakGlassRoleArn];
                 const pinned: Record<string, unknown> = {};
                 for (const s of doc(key).Statement.filter((x) => x.Effect === "Allow")) {
                     expect(s.Principal, `${key.name} ${s.Sid}`).not.toBe("*");
@@ -507,7 +511,7 @@ describe("network", () => {
             const buckets = dataBuckets(id).map((b) => str(b.outputs.arn));
             for (const s of s3.Statement.filter((x) => x.Effect === "Allow")) {
                 for (const r of list(s.Resource)) expect(buckets.some((b) => r === b || r === `${b}/*`), r).toBe(true);
-                expect(s.Condition).toEqual({ StringEquals: { "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`] } });
+                expect(s.Condition).toEqual({ StringEquals: { "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`], "s3:ResourceAccount": "111122223333" } });
             }
         }
     });
@@ -674,10 +678,10 @@ describe("CloudTrail and logs", () => {
     it("CIS 4.4/4.5/4.7/4.8/4.10-4.14 (rule 33): metric filters on the account trail's log group with an alarm each, to the encrypted topic", () => {
         const logGroup = one(security, "aws:cloudwatch/logGroup:LogGroup", "-trail-logs");
         const topic = one(security, "aws:sns/topic:Topic", "-alarms");
-        expect(topic.inputs.kmsMasterKeyId).toBe(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
+        expect(topic.inputs.kmsMasterKeyId).toBe(one(security, "aws:kms/key:Key", "-alarm-key").outputs.arn);
         const filters = ofType(security, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
         const alarms = ofType(security, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(filters).toHaveLength(ALARM_FILTERS.length);
+        expect(filters).toHaveLength(alarmFilters({ archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length);
         const patterns = filters.map((f) => str(f.inputs.pattern)).join("\n");
         for (const event of ["PutRolePolicy", "AttachRolePolicy", "CreatePolicyVersion", "DisableKey", "ScheduleKeyDeletion", "PutBucketPolicy", "DeleteBucketPolicy", "AuthorizeSecurityGroupIngress", "CreateRoute", "CreateInternetGateway", "ModifyVpcAttribute", "StopLogging", "DeleteTrail"]) {
             expect(patterns).toContain(`($.eventName=${event})`);
@@ -692,13 +696,43 @@ describe("CloudTrail and logs", () => {
     });
 });
 
+describe("evidence administered apart (rules 39, 40)", () => {
+    it("never both administrators locked out: every tamper deny on the archive and alarm keys, buckets and topic exempts exactly the administrators the key policy grants, break-glass among them", () => {
+        const admins = [securitySpec.archiveAdminRoleArn, securitySpec.breakGlassRoleArn];
+        expect(admins).toContain(securitySpec.breakGlassRoleArn);
+        expect(admins).not.toContain(securitySpec.deployerRoleArn);
+        for (const name of ["-archive-key", "-alarm-key"]) {
+            const d = doc(one(security, "aws:kms/key:Key", name));
+            expect(sid(d, "KeyAdministrationByRoleArn").Condition).toEqual({ ArnEquals: { "aws:PrincipalArn": admins } });
+            expect(sid(d, "DenyKeyTamperingToOthers")).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": admins } } });
+            // The deny never names a role as Principal (a deleted role would otherwise block every later key-policy write).
+            for (const st of d.Statement.filter((x) => x.Effect === "Deny")) expect(st.Principal).toBe("*");
+        }
+        for (const name of ["-archive-policy", "-access-logs-policy"]) {
+            const d = doc(one(security, "aws:s3/bucketPolicy:BucketPolicy", name));
+            expect(sid(d, "DenyArchiveReconfiguration").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
+            expect(sid(d, "DenyLogDeletion").Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": admins } });
+        }
+        expect(sid(doc(one(security, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy")), "DenyTopicTamperingToOthers").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
+    });
+
+    it("the alarm path has its own key and at least one subscription", () => {
+        const alarmKey = one(security, "aws:kms/key:Key", "-alarm-key").outputs.arn;
+        expect(alarmKey).not.toBe(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
+        expect(one(security, "aws:sns/topic:Topic", "-alarms").inputs.kmsMasterKeyId).toBe(alarmKey);
+        expect(one(security, "aws:cloudwatch/logGroup:LogGroup", "-trail-logs").inputs.kmsKeyId).toBe(alarmKey);
+        expect(ofType(security, "aws:sns/topicSubscription:TopicSubscription").length).toBe(securitySpec.alarms.subscriptions.length);
+        expect(securitySpec.alarms.subscriptions.length).toBeGreaterThan(0);
+    });
+});
+
 describe("protection, seal and names", () => {
     const STATEFUL = /^aws:(s3\/bucket|kms\/key|cloudwatch\/logGroup)/;
 
     it("rule 36: the security stack's stateful resources are protect + retainOnDelete; every other AWS resource there is protected", () => {
         const stateful = security.resources.filter((r) => STATEFUL.test(r.type));
-        // 2 buckets with their 14 side resources, the archive key, the trail log group.
-        expect(stateful).toHaveLength(2 + 14 + 1 + 1);
+        // 2 buckets with their 14 side resources, the archive and alarm keys, the trail log group.
+        expect(stateful).toHaveLength(2 + 14 + 2 + 1);
         for (const r of stateful) expect([r.name, r.protect, r.retainOnDelete]).toEqual([r.name, true, true]);
         for (const r of security.resources.filter(isAwsResource)) expect(r.protect, r.name).toBe(true);
     });

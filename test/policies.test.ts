@@ -149,7 +149,13 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
             expect(allowedActions(doc), name).not.toContain("s3:GetObject");
             expect(allowedActions(doc), name).not.toContain("s3:ListBucket");
         }
-        expect(bySid(docs.vendorRole, "PutWritableObjects")).toEqual({ Sid: "PutWritableObjects", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${bucket("drop")}/*`] });
+        expect(bySid(docs.vendorRole, "PutWritableObjects")).toEqual({
+            Sid: "PutWritableObjects",
+            Effect: "Allow",
+            Action: ["s3:PutObject"],
+            Resource: [`${bucket("drop")}/*`],
+            Condition: { StringEquals: { "s3:ResourceAccount": ACCT } },
+        });
         // Decrypt stays: completing a multipart upload to an SSE-KMS bucket needs it.
         expect(bySid(docs.vendorRole, "UseVendorKeyViaS3")!.Action).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     });
@@ -516,15 +522,18 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         logGroupArn: `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/security/account-trail`,
         deployerRoleArn: DEPLOYER,
         breakGlassRoleArn: BREAK_GLASS,
+        archiveAdminRoleArn: `arn:aws:iam::${ACCT}:role/enclave-archive-admin`,
+        accountTrailName: "enclave-account-trail",
+        vendors: [],
     };
-    it("every Allow goes to a service principal pinned to this account; TLS is required; only break-glass may ask to delete", () => {
+    it("every Allow goes to a service principal pinned to this account; TLS is required; only the archive admin and break-glass may ask to delete", () => {
         for (const doc of [archiveBucketPolicy(a), accessLogBucketPolicy(a)]) {
             for (const s of allows(doc)) {
                 expect(Object.keys(s.Principal as object)).toEqual(["Service"]);
                 expect(s.Condition?.StringEquals?.["aws:SourceAccount"]).toBe(ACCT);
             }
             expect(bySid(doc, "DenyInsecureTransport")!.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
-            expect(bySid(doc, "DenyLogDeletion")!.Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": BREAK_GLASS } });
+            expect(bySid(doc, "DenyLogDeletion")!.Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": [a.archiveAdminRoleArn, BREAK_GLASS] } });
             expect(deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::archive/x", context: ctx(DEPLOYER) }).length + deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::access-logs/x", context: ctx(DEPLOYER) }).length).toBe(1);
         }
         for (const s of allows(archiveKeyPolicy(a))) {
@@ -534,15 +543,15 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         }
     });
 
-    it("DenyLogDeletion is exact on both buckets: deletes, governance bypass, retention changes and bucket deletion, except break-glass", () => {
+    it("DenyLogDeletion is exact on both buckets: deletes, governance bypass, retention and legal-hold changes and bucket deletion, except the two administrators", () => {
         for (const [doc, arn] of [[archiveBucketPolicy(a), a.archiveBucketArn], [accessLogBucketPolicy(a), a.accessLogBucketArn]] as const) {
             expect(bySid(doc, "DenyLogDeletion")).toEqual({
                 Sid: "DenyLogDeletion",
                 Effect: "Deny",
                 Principal: "*",
-                Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:DeleteBucket"],
+                Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:DeleteBucket"],
                 Resource: [arn, `${arn}/*`],
-                Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": BREAK_GLASS } },
+                Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": [a.archiveAdminRoleArn, BREAK_GLASS] } },
             });
             // A governance-mode bypass by the deployer is refused by this statement alone.
             expect(deniedBy(doc, { action: "s3:BypassGovernanceRetention", resource: `${arn}/x`, context: ctx(DEPLOYER) })).toEqual(["DenyLogDeletion"]);

@@ -377,7 +377,7 @@ const SECURITY_CASES: Case[] = (
         title: "security spec with an unknown top-level key",
         mutate: (s) => (s.deployer = "x"),
         field: "deployer",
-        message: (f) => `${f}: deployer is not a known field: got "x". Fix: remove it or correct its spelling (known here: account, deployerRoleArn, breakGlassRoleArn, archive).`,
+        message: (f) => `${f}: deployer is not a known field: got "x". Fix: remove it or correct its spelling (known here: account, deployerRoleArn, breakGlassRoleArn, archiveAdminRoleArn, alarms, archive).`,
     },
     ] as Case[]
 ).map((c) => ({ ...c, security: true }));
@@ -562,6 +562,8 @@ describe("valid edge cases are accepted with the defaults applied", () => {
             account: { id: "111122223333", region: "us-east-1" },
             deployerRoleArn: "arn:aws:iam::111122223333:role/enclave-deployer",
             breakGlassRoleArn: "arn:aws:iam::111122223333:role/enclave-break-glass",
+            archiveAdminRoleArn: SECURITY_BASE.archiveAdminRoleArn,
+            alarms: SECURITY_BASE.alarms,
             archive: { objectLockMode: "COMPLIANCE", retentionDays: 400, logRetentionDays: 365 },
         });
     });

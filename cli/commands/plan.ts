@@ -22,8 +22,10 @@ export async function planFromOptions(vendor: string | undefined, opts: PlanOpti
     if (opts.security) {
         const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : [])];
         if (given.length) throw new CliError(`--security selects the security stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
-        const spec = (await import("../../config/load.js")).loadSecuritySpec(opts.securitySpec);
-        return (await import("../../plan/stacks.js")).planSecurity(spec);
+        const { loadSecuritySpec, securitySpecPath } = await import("../../config/load.js");
+        const { vendorsBesideSecuritySpec } = await import("../../config/fleet.js");
+        const file = opts.securitySpec ?? securitySpecPath();
+        return (await import("../../plan/stacks.js")).planSecurity(loadSecuritySpec(file), vendorsBesideSecuritySpec(file));
     }
     const loaded = (await import("../../config/select.js")).loadSelectedVendor({ vendor, spec: opts.spec, securitySpec: opts.securitySpec });
     return (await import("../../plan/stacks.js")).planVendor(loaded.spec, loaded.security);

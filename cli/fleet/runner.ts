@@ -5,6 +5,7 @@ import pc from "picocolors";
 import { CliError, describeFailure, EXIT } from "../../contract/errors";
 import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, STACKS_DIR, vendorSpecPath } from "../../config/load";
 import { resolveSecuritySpecFile } from "../../config/select";
+import { checkUniquePrincipals } from "../../config/fleet";
 import type { SecuritySpec, VendorSpec } from "../../config/schema";
 
 /** One vendor, validated, with the security spec it depends on. */
@@ -113,6 +114,14 @@ export function fleetVendorIds(dir: string): string[] {
 export async function runFleet<T>(task: FleetTask<T>, opts: FleetOptions = {}): Promise<FleetReport<T>> {
     const dir = path.resolve(opts.stacksDir ?? STACKS_DIR);
     const ids = fleetVendorIds(dir);
+    // Principals must be unique across the folder before any vendor runs: exit 2 naming both files.
+    checkUniquePrincipals(ids.flatMap((id) => {
+        try {
+            return [{ file: vendorSpecPath(id, dir), spec: loadVendorSpec(vendorSpecPath(id, dir), id) }];
+        } catch {
+            return []; // a broken spec is reported by its own run below
+        }
+    }));
     const securityFile = resolveSecuritySpecFile(opts.securitySpec, dir);
     let security: SecuritySpec | undefined;
     const progress = new Progress(opts.progress === undefined ? process.stderr : opts.progress, ids.length, task.verb);

@@ -1,6 +1,7 @@
 // Every guardrail, in the order docs/guardrails.md's policy table lists them. The pack (guardrails/index.ts) and the offline checker
 // (guardrails/offline.ts, behind `enclave check`) both run exactly this list.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { evidenceKeysAdministeredApart, s3GrantsPinnedToOwner } from "./evidence";
 import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation } from "./kms";
 import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";
 import { logGroupEncryptedRetained, securityAlarms, trailCoversDataBuckets, trailHardened } from "./logging";
@@ -55,6 +56,8 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     vpcDnsFirewall,
     trailCoversDataBuckets,
     securityAlarms,
+    s3GrantsPinnedToOwner,
+    evidenceKeysAdministeredApart,
     destroyableVendorProtectedArchive,
     sealComplete,
 ];

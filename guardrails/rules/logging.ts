@@ -115,7 +115,7 @@ export const securityAlarms: StackValidationPolicy = {
         "FSBP CloudWatch.13, FSBP CloudWatch.14: the account trail's log group has metric filters with alarms (with alarmActions) for IAM " +
         "policy, KMS disable/deletion, bucket policy, security group, route and VPC changes. Why: these are the moves an attacker makes to " +
         "widen access or cover tracks; someone must be paged.",
-    remediationSteps: "Keep ALARM_FILTERS (iam/archive.ts) complete; each filter gets a MetricAlarm with alarmActions.",
+    remediationSteps: "Keep alarmFilters() (iam/archive.ts) complete; each filter gets a MetricAlarm with alarmActions.",
     enforcementLevel: "mandatory",
     severity: "medium",
     tags: ["CIS 4.4", "CIS 4.7", "CIS 4.8", "CIS 4.10", "CIS 4.13", "CIS 4.14", "FSBP CloudWatch.4", "FSBP CloudWatch.7", "FSBP CloudWatch.8", "FSBP CloudWatch.10", "FSBP CloudWatch.13", "FSBP CloudWatch.14"],

@@ -61,6 +61,7 @@ export const REPLACE_ON_CHANGES: Readonly<Record<string, readonly string[]>> = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
     "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
     "aws:sns/topicPolicy:TopicPolicy": ["arn"],
+    "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
     // The random provider regenerates the value whenever any of its settings changes (a new external ID).
     "random:index/randomPassword:RandomPassword": [
         ...["length", "special", "upper", "lower", "numeric", "number", "minLower", "minUpper", "minNumeric", "minSpecial"],

@@ -118,6 +118,8 @@ describe("a closed pipe does not turn a failed run into a success", () => {
             "account: {id: \"111122223333\", region: us-east-1}",
             "deployerRoleArn: arn:aws:iam::111122223333:role/enclave-deployer",
             "breakGlassRoleArn: arn:aws:iam::111122223333:role/enclave-break-glass",
+            "archiveAdminRoleArn: arn:aws:iam::111122223333:role/enclave-archive-admin",
+            "alarms: {subscriptions: [{email: secops@lab.example}]}",
             "",
         ].join("\n"),
     );

@@ -25,9 +25,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const brokenMessage = () =>
     [
         "contact is missing: got nothing. Fix: name the owning team or an email, e.g. vendor-risk@lab.example.",
-        "account is missing: got nothing. Fix: see the README's spec reference.",
-        "access is missing: got nothing. Fix: see the README's spec reference.",
-        "network is missing: got nothing. Fix: see the README's spec reference.",
+        "account is missing: got nothing. Fix: see docs/spec-reference.md.",
+        "access is missing: got nothing. Fix: see docs/spec-reference.md.",
+        "network is missing: got nothing. Fix: see docs/spec-reference.md.",
         "datasets is missing: got nothing. Fix: list 1-20 datasets as {name, access}.",
     ]
         .map((line) => `${path.join(dir, "broken-vendor.yaml")}: ${line}`)
@@ -52,7 +52,7 @@ describe("enclave plan --all", () => {
         const { code, out: stdout } = await runCli(["plan", "--all", "--stacks-dir", dir]);
         expect(code).toBe(2);
         // 50: the external ID is generated (a RandomPassword), no longer written in the spec.
-        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+50 │\s+\$54\.76 │/);
+        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+49 │\s+\$54\.76 │/);
         expect(stdout).toContain("FAILED (exit 2):");
     });
 

@@ -96,7 +96,7 @@ describe("check: vendor-side roles granted delete or reconfiguration (fixture pl
     });
 
     it("a vendor role policy granting s3:DeleteObject: exactly one mandatory violation, on that policy", async () => {
-        const p = planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`] }));
+        const p = planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`], Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } }));
         const vs = await checkPlan(p);
         expect(brief(p, vs)).toEqual([{ policy: POLICY, name: "netlab-access-vendor-policy", message: 'role policy enclave-access of role enclave-netlab-vendor: statement "DeleteUploads" allows s3:DeleteObject on enclave buckets' }]);
         expect(vs[0].enforcementLevel).toBe("mandatory");
@@ -127,7 +127,7 @@ describe("check: vendor-side roles granted delete or reconfiguration (fixture pl
 });
 
 describe("enclave check: exit codes, totals, SARIF", () => {
-    const deleting = () => planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`] }));
+    const deleting = () => planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`], Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } }));
     const advisoryOnly = () =>
         planted((x) => {
             const lc = res(x, "netlab-uploads-lifecycle");

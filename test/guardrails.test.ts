@@ -647,7 +647,7 @@ const CASES: Case[] = [
         ruleId: "nothing-grants-delete",
         what: "the vendor role allowed to delete object versions",
         plan: "acme",
-        mutate: (p) => editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => d.Statement.push({ Sid: "Cleanup", Effect: "Allow", Action: ["s3:DeleteObjectVersion"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*` })),
+        mutate: (p) => editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => d.Statement.push({ Sid: "Cleanup", Effect: "Allow", Action: ["s3:DeleteObjectVersion"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*`, Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } })),
         expected: () => [{ name: `${A}-access-vendor-policy`, message: `role policy enclave-access of role enclave-${A}-vendor: statement "Cleanup" allows s3:DeleteObjectVersion on enclave buckets` }],
     },
     {

@@ -8,6 +8,11 @@ import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runCli } from "./support/cli";
+import { checkoutWithFixtures, FIXTURES_DIR, removeScratchCopies } from "./support/fixtures";
+import { spawnSync } from "node:child_process";
+
+
+afterAll(removeScratchCopies);
 import { diffPlans, renderPlanDiffMarkdown } from "../plan/diff";
 import { REPLACE_ON_CHANGES } from "../plan/replaceOnChanges";
 import { planSecurity, planVendor } from "../plan/stacks";
@@ -15,7 +20,7 @@ import type { Plan, PlanResource } from "../plan/types";
 import { listVendorIds, loadSecuritySpec, vendorSpecPath } from "../config/load";
 import { vendorSpecSchema } from "../config/schema";
 
-const STACKS = path.resolve(__dirname, "..", "stacks");
+const STACKS = FIXTURES_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-resource-diff-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => {
@@ -136,21 +141,25 @@ describe("diffPlans (unit, hand-made plans)", () => {
 });
 
 describe("enclave seal <vendor> --dry-run", () => {
-    it("prints the seal's resource diff offline, writes nothing, exits 0", async () => {
-        const file = path.join(STACKS, "acme-labeling.yaml");
+    it("prints the seal's resource diff offline, writes nothing, exits 0", () => {
+        // The real binary in a scratch checkout whose stacks/ holds the fixtures (a dry run names the vendor by id).
+        const root = checkoutWithFixtures();
+        const file = path.join(root, "stacks", "acme-labeling.yaml");
         const before = fs.readFileSync(file);
-        const r = await runCli(["seal", "acme-labeling", "--dry-run"]);
-        expect(r.err).toBe("");
-        expect(r.code).toBe(0);
-        expect(r.out).toMatch(/^enclave seal acme-labeling --dry-run: nothing written, nothing deployed/);
-        expect(r.out).toMatch(/The seal would write sealed: true, sealedAt: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ into stacks\/acme-labeling\.yaml/);
-        expect(r.out).toContain("acme-labeling, unsealed -> sealed: 66 resources, 0 added, 0 removed, 10 changed in place");
-        expect(r.out).toContain("~ aws:kms/key:Key");
-        expect(r.out).toContain("      isEnabled: true -> false");
-        expect(r.out).not.toContain("WARNING");
+        const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "enclave.js"), ...args], { encoding: "utf8", cwd: root });
+        const r = run(["seal", "acme-labeling", "--dry-run"]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^enclave seal acme-labeling --dry-run: nothing written, nothing deployed/);
+        expect(r.stdout).toMatch(/The seal would write sealed: true, sealedAt: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ into stacks\/acme-labeling\.yaml/);
+        // The two roles' seal policies are created (the catalogue's seal-only resources); everything else changes in place.
+        expect(r.stdout).toMatch(/acme-labeling, unsealed -> sealed: \d+ resources, 2 added, 0 removed, 8 changed in place/);
+        expect(r.stdout).toContain("~ aws:kms/key:Key");
+        expect(r.stdout).toContain("      isEnabled: true -> false");
+        expect(r.stdout).not.toContain("WARNING");
         expect(fs.readFileSync(file).equals(before)).toBe(true);
         // The runbook's own refusals still apply to a dry run.
-        const security = await runCli(["seal", "security", "--dry-run"]);
-        expect([security.code, security.err.trim().split("\n").length]).toEqual([2, 1]);
-    });
+        const security = run(["seal", "security", "--dry-run"]);
+        expect([security.status, security.stderr.trim().split("\n").length]).toEqual([2, 1]);
+    }, 120_000);
 });

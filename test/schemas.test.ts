@@ -45,7 +45,7 @@ describe("schemas/ is what `npm run schemas` generates from config/schema.ts", (
         expect(vendor.properties.datasets.items.properties.access.enum).toEqual(["read", "write", "read-write"]);
         expect(vendor.properties.datasets.items.properties.name.description).toMatch(/^.+\S$/);
         const security = JSON.parse(specSchemas()["security.schema.json"]);
-        expect(security.required).toEqual(["account", "deployerRoleArn", "breakGlassRoleArn"]);
+        expect(security.required).toEqual(["account", "deployerRoleArn", "breakGlassRoleArn", "archiveAdminRoleArn", "alarms"]);
         expect(security.properties.archive.properties.objectLockMode.enum).toEqual(["GOVERNANCE", "COMPLIANCE"]);
     });
 });
@@ -65,7 +65,7 @@ describe("every spec names its schema on its first line", () => {
         fs.writeFileSync(file, VENDOR);
         expect(loadVendorSpec(file, "bravo").id).toBe("bravo");
         const security = path.join(tmp, "security.yaml");
-        fs.writeFileSync(security, `${SECURITY_LINE}\naccount: {id: "111122223333", region: us-east-1}\ndeployerRoleArn: arn:aws:iam::111122223333:role/d\nbreakGlassRoleArn: arn:aws:iam::111122223333:role/b\n`);
+        fs.writeFileSync(security, `${SECURITY_LINE}\naccount: {id: "111122223333", region: us-east-1}\ndeployerRoleArn: arn:aws:iam::111122223333:role/d\nbreakGlassRoleArn: arn:aws:iam::111122223333:role/b\narchiveAdminRoleArn: arn:aws:iam::111122223333:role/a\nalarms: {subscriptions: [{email: secops@lab.example}]}\n`);
         expect(loadSecuritySpec(security).archive.objectLockMode).toBe("COMPLIANCE");
         const broken = path.join(tmp, "broken.yaml");
         fs.writeFileSync(broken, `${VENDOR_LINE}\nid: bravo\nid: again\n`);

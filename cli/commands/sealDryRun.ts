@@ -8,6 +8,7 @@ import { vendorSpecSchema } from "../../config/schema";
 import { selectVendor } from "../../runbook/runbook";
 import { withSealState } from "../../runbook/specFile";
 import { STACKS_DIR } from "../../config/load";
+import { sealOnlyResources } from "../../contract/seal";
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -35,6 +36,9 @@ export async function sealDryRun(vendor: string, now: Date = new Date()): Promis
         renderPlanDiff(d, `${vendor}, unsealed -> sealed`),
     ];
     if (isEmptyDiff(d)) lines.push("", `${vendor} is already sealed (since ${sealedAt}): the seal would only re-apply and verify it.`);
-    if (d.replaced.length || d.created.length || d.deleted.length) lines.push("", "WARNING: a seal should only update in place; this one would create, delete or replace resources.");
+    // The seal's own policies (the catalogue's seal-only resources) are the one expected create; anything else is not the seal.
+    const sealOnly = new Set(sealOnlyResources(vendor).map((r) => `${r.type} ${r.name}`));
+    const unexpected = d.created.filter((c) => !sealOnly.has(`${c.type} ${c.urn.slice(c.urn.lastIndexOf("::") + 2)}`));
+    if (d.replaced.length || unexpected.length || d.deleted.length) lines.push("", "WARNING: a seal should only update in place and create its seal policies; this one would create, delete or replace other resources.");
     return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 import { policy, s3ServiceHost, type PolicyDocument, type Statement } from "./document";
 import { archivePrefixes } from "./names";
-import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministration } from "./common";
+import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
 
 export interface ArchivePolicyInputs {
     accountId: string;
@@ -210,15 +210,15 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const account = { "aws:SourceAccount": p.accountId };
     const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...p.vendors.map((v) => trailArn(p.region, p.accountId, v.trailName))];
     return policy([
-        ...keyAdministration(p.accountId, archiveAdmins(p)),
+        keyAdministrationByRoleArn(p.accountId, archiveAdmins(p)),
         denyToAllBut("DenyKeyTamperingToOthers", KEY_TAMPER_ACTIONS, "*", archiveAdmins(p)),
         {
             Sid: "InvestigatorsReadLogs",
             Effect: "Allow",
-            Principal: { AWS: p.breakGlassRoleArn },
+            Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
             Action: ["kms:Decrypt"],
             Resource: "*",
-            Condition: { StringEquals: { "kms:CallerAccount": p.accountId } },
+            Condition: { StringEquals: { "kms:CallerAccount": p.accountId }, ArnEquals: { "aws:PrincipalArn": [p.breakGlassRoleArn] } },
         },
         {
             // Evidence uploads (see DeployerWritesEvidenceOnly in the bucket policy). The archive bucket does not use
@@ -226,11 +226,12 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             // (a top-level folder: no log delivery writes there).
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
-            Principal: { AWS: p.deployerRoleArn },
+            Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
             Action: ["kms:GenerateDataKey"],
             Resource: "*",
             Condition: {
                 StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                ArnEquals: { "aws:PrincipalArn": [p.deployerRoleArn] },
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*` },
             },
         },
@@ -270,7 +271,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
  */
 export function alarmKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     return policy([
-        ...keyAdministration(p.accountId, archiveAdmins(p)),
+        keyAdministrationByRoleArn(p.accountId, archiveAdmins(p)),
         denyToAllBut("DenyKeyTamperingToOthers", KEY_TAMPER_ACTIONS, "*", archiveAdmins(p)),
         cloudWatchLogsKeyUse("CloudWatchLogsEncrypt", p.region, p.logGroupArn),
         {
@@ -301,7 +302,8 @@ export function trailToLogsPolicy(logGroupArn: string): PolicyDocument {
     return policy([{ Sid: "WriteTrailLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:log-stream:*` }]);
 }
 
-export const TOPIC_TAMPER_ACTIONS = ["sns:SetTopicAttributes", "sns:DeleteTopic", "sns:AddPermission", "sns:RemovePermission", "sns:PutDataProtectionPolicy", "sns:TagResource", "sns:UntagResource"];
+// Unsubscribe and SetSubscriptionAttributes (a filter policy that matches nothing) silence a topic as surely as deleting it.
+export const TOPIC_TAMPER_ACTIONS = ["sns:SetTopicAttributes", "sns:DeleteTopic", "sns:AddPermission", "sns:RemovePermission", "sns:PutDataProtectionPolicy", "sns:TagResource", "sns:UntagResource", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"];
 
 export function alarmTopicPolicy(topicArn: string, p: Pick<ArchivePolicyInputs, "accountId" | "archiveAdminRoleArn" | "breakGlassRoleArn">): PolicyDocument {
     return policy([
@@ -368,6 +370,18 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
             description: "S3 bucket policy changes (CIS 4.8)",
             pattern:
                 "{($.eventSource=s3.amazonaws.com)&&(($.eventName=PutBucketAcl)||($.eventName=PutBucketPolicy)||($.eventName=PutBucketCors)||($.eventName=PutBucketLifecycle)||($.eventName=PutBucketReplication)||($.eventName=DeleteBucketPolicy)||($.eventName=DeleteBucketCors)||($.eventName=DeleteBucketLifecycle)||($.eventName=DeleteBucketReplication))}",
+        },
+        {
+            // Expected once per new dataset bucket (its first deploy); any other time it is someone changing where a
+            // bucket's objects are encrypted or logged.
+            key: "bucket-encryption-or-logging-changes",
+            description: "S3 bucket default encryption or access logging changed or removed",
+            pattern: `{($.eventSource=s3.amazonaws.com)&&${anyOf("$.eventName", ["PutBucketEncryption", "DeleteBucketEncryption", "PutBucketLogging", "DeleteBucketLogging"])}}`,
+        },
+        {
+            key: "alarm-subscription-changes",
+            description: "A subscription of an SNS topic removed or re-filtered (alarms that page nobody)",
+            pattern: `{($.eventSource=sns.amazonaws.com)&&${anyOf("$.eventName", ["Unsubscribe", "SetSubscriptionAttributes"])}}`,
         },
         {
             key: "evidence-bucket-changes",

@@ -24,18 +24,6 @@ export const KMS_ADMIN_ACTIONS = [
 ];
 
 /**
- * Administration of a key by the deployer and break-glass roles: manage, disable, schedule deletion; never decrypt.
- * Written twice on purpose. KMS stores a role named as a principal by its unique id, so a role deleted and re-created
- * under the same name (a rebuilt CI deploy role) is no longer the principal, and nothing could grant it back: seal and
- * destroy would fail on the key. The second statement names the account and matches the role by `aws:PrincipalArn`, a
- * string compare that survives re-creation; it is no "enable IAM policies" root grant, because only these two ARNs
- * match (each still needs its own IAM permission for it, which the first statement does not).
- */
-export function keyAdministration(accountId: string, admins: string[]): Statement[] {
-    return [{ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: KMS_ADMIN_ACTIONS, Resource: "*" }, keyAdministrationByRoleArn(accountId, admins)];
-}
-
-/**
  * Administration of a key by exact roles, named only by `aws:PrincipalArn` under the account principal: KMS validates
  * no role ARN on write, so the policy can be put while a role is missing (a break-glass role provisioned just in time)
  * and survives a role re-created under the same name. Each role still needs its own IAM permission for it.

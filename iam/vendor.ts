@@ -166,16 +166,30 @@ function perimeterDenies(p: VendorPolicyInputs, allowEgress: boolean): Statement
 
 /** Identity policy of the role the vendor assumes. */
 export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
-    return policy([
-        ...datasetGrants(p),
-        keyViaS3(p, p.keyArn),
-        ...perimeterDenies(p, p.dataPath === "allow-list"),
-    ]);
+    const grants = [...datasetGrants(p), keyViaS3(p, p.keyArn)];
+    return policy([...grants, ...perimeterDenies(p, p.dataPath === "allow-list"), ...confinedTo(grants)]);
+}
+
+/**
+ * Two Denies derived from a role's own grants: no action beyond those it grants, and those actions on no resource beyond
+ * those it names. A permissions boundary cannot do this: a same-account resource policy that grants Principal "*" (an
+ * organization-wide share, a secret open to the whole account) reaches a role session past an implicit deny, but never
+ * past an explicit one. Derived, not listed, so that a new grant widens the confinement with it and nothing else does.
+ */
+function confinedTo(grants: Statement[]): Statement[] {
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const allows = grants.filter((g) => g.Effect === "Allow");
+    const actions = [...new Set(allows.flatMap((g) => list(g.Action)))].sort();
+    const resources = [...new Set(allows.flatMap((g) => list(g.Resource)))].sort();
+    return [
+        { Sid: "DenyActionsBeyondEnclave", Effect: "Deny", NotAction: actions, Resource: "*" },
+        { Sid: "DenyResourcesBeyondEnclave", Effect: "Deny", Action: actions, NotResource: resources },
+    ];
 }
 
 /** Identity policy of the role compute inside the enclave runs as: the same data, only from inside the VPC. */
 export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
-    return policy([
+    const grants: Statement[] = [
         ...datasetGrants(p),
         keyViaS3(p, p.keyArn),
         {
@@ -184,8 +198,8 @@ export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `${p.logGroupArn}:log-stream:*`,
         },
-        ...perimeterDenies(p, false),
-    ]);
+    ];
+    return policy([...grants, ...perimeterDenies(p, false), ...confinedTo(grants)]);
 }
 
 /**
@@ -331,6 +345,18 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             NotAction: datasetActions(d.access),
             Resource: both,
             Condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } },
+        },
+        {
+            // The deployer administers the enclave but never reads its data: it may reconfigure the bucket (a new
+            // default encryption, a dropped access log) as every deploy does, so the one thing that makes such a change
+            // pay off, reading the objects, is refused here. Destroy needs list and delete, not get; break-glass reads
+            // for investigations.
+            Sid: "DenyDeployerDataReads",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:RestoreObject"],
+            Resource: `${d.bucketArn}/*`,
+            Condition: { ArnEquals: { "aws:PrincipalArn": [p.deployerRoleArn] } },
         },
         p.sealed && {
             Sid: "SealDenyVendor",

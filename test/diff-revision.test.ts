@@ -62,7 +62,7 @@ beforeAll(() => {
     // A CLI that runs from a build (dist/ is never committed) is built for the head here, as CI's install would.
     const pkg = JSON.parse(fs.readFileSync(path.join(scratch, "package.json"), "utf8")) as { scripts?: Record<string, string> };
     if (pkg.scripts?.build) execFileSync("npm", ["run", "--silent", "build"], { cwd: scratch, stdio: "ignore" });
-}, 180_000);
+}, 300_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

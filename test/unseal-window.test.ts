@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { SEAL_POLICY_NAME } from "../contract/seal";
 import { CLOCK_SKEW_MARGIN_SECONDS, deployedUnsealRefusal, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, SELF_STACK_REFERENCE, unsealNotBefore } from "../contract/unsealWindow";
 import { operatorsOf } from "../guardrails/rules/util";
+import { vendorProgram } from "../components/program";
+import { MOCK_ORGANIZATION } from "../plan/engine";
+import { createMocks, type MockRecorder } from "../plan/mocks";
 import { PROJECT, type Plan } from "../plan/types";
 import { mockSecurityOutputs, planVendor } from "../plan/stacks";
 import { unsealNotBefore as runbookUnsealNotBefore } from "../runbook/runbook";
@@ -70,6 +73,17 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
         const err = await run.catch((e: Error) => e);
         expect((err as Error).message).toBe(REFUSAL);
         expect((err as Error).message).not.toContain("\n");
+    });
+
+    it("the refusal comes before any resource is registered: only the self-reference was read", async () => {
+        const recorder: MockRecorder = { outputs: new Map(), unmockedCalls: [] };
+        pulumi.runtime.setAllConfig({});
+        const mock = { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security), deployedOutputs: deployedSealed };
+        await pulumi.runtime.setMocks(createMocks(mock, recorder), PROJECT, EVALCORP, false, MOCK_ORGANIZATION);
+        await expect(vendorProgram(spec, { now: at(sealedAtMs + HOUR) })).rejects.toThrow(REFUSAL);
+        // Give any registration the program might still have started a chance to reach the mock.
+        await new Promise((r) => setTimeout(r, 50));
+        expect([...recorder.outputs.keys()]).toEqual([`pulumi:pulumi:StackReference::${SELF_STACK_REFERENCE}`]);
     });
 
     it("now after the window: the plan succeeds and is unsealed (no seal policy left on either role)", async () => {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SECURITY_OUTPUTS_READ_BY_VENDORS, type SecurityOutputReadByVendors, type SecurityStackOutputs, type VendorStackOutputs } from "../contract/outputs";
 import { SECURITY_STACK } from "../contract/tags";
+import { deployedUnsealRefusal, SELF_STACK_REFERENCE } from "../contract/unsealWindow";
 import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
@@ -33,7 +34,39 @@ function readSecurityOutputs(ref: pulumi.StackReference): SecurityOutputs {
     return outputs;
 }
 
-export function vendorProgram(spec: VendorSpec): StackExports<VendorStackOutputs> {
+/** What the vendor program takes from its caller besides the spec (tests set the clock). */
+export interface VendorProgramOptions {
+    /**
+     * The moment the unseal window is checked against. Default: the clock of the machine running the program, read
+     * once, after the stack's own outputs are read and before any resource is registered; every change of the run
+     * lands after it, so the check errs on the safe side. A fast runner clock is covered by the window's clock-skew
+     * margin (contract/unsealWindow.ts) only up to that margin.
+     */
+    now?: () => Date;
+}
+
+/** This stack's fully qualified name: what a StackReference to its own deployed outputs reads. */
+export function selfStackName(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/**
+ * The vendor stack program. First it reads the stack's own outputs as last deployed (none on a first deploy): when
+ * the deployed stack is sealed and the spec is not, the run is refused until the unseal window has passed, whatever
+ * started it (`enclave unseal`, CI's `pulumi up` of a merged PR, an operator's checkout). The refusal comes before any
+ * resource is registered, so nothing is changed; `pulumi preview` refuses the same way.
+ */
+export async function vendorProgram(spec: VendorSpec, opts: VendorProgramOptions = {}): Promise<StackExports<VendorStackOutputs>> {
+    const self = new pulumi.StackReference(SELF_STACK_REFERENCE, { name: selfStackName() });
+    // getOutputDetails: a missing output (first deploy) is undefined, not a failure.
+    const [sealed, sealedAt] = await Promise.all([self.getOutputDetails("sealed"), self.getOutputDetails("sealedAt")]);
+    const now = (opts.now ?? (() => new Date()))();
+    const refusal = deployedUnsealRefusal(spec.id, { sealed: sealed.value, sealedAt: sealedAt.value }, spec.sealed, spec.access.maxSessionSeconds, now);
+    if (refusal) throw new pulumi.RunError(refusal);
+    return vendorResources(spec);
+}
+
+function vendorResources(spec: VendorSpec): StackExports<VendorStackOutputs> {
     const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id));
     const ref = new pulumi.StackReference(spec.securityStack);
     const enclave = new VendorEnclave(spec.id, { spec, security: readSecurityOutputs(ref) }, { providers: { aws: provider } });

@@ -40,7 +40,8 @@ export interface RunOptions {
     mock: MockContext;
     /** Values to show as "[secret]" wherever they appear (e.g. an external ID given in a spec). */
     knownSecrets: string[];
-    program: () => Record<string, unknown>;
+    /** The stack program; an async one (the vendor program reads its own deployed outputs first) is awaited. */
+    program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 interface Registration {
@@ -109,6 +110,8 @@ function engineUrn(stack: string, typeChain: string[], name: string): string {
 
 let running = false;
 
+export const MOCK_ORGANIZATION = "organization";
+
 /**
  * Turns off, for one offline run, SDK diagnostics that cost most of a plan's time and that nothing offline reads;
  * returns the function that restores them. Error messages are unaffected. Left on when ENCLAVE_DEBUG=1 or
@@ -156,7 +159,8 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
     process.on("unhandledRejection", onRejection);
     try {
         pulumi.runtime.setAllConfig({});
-        await pulumi.runtime.setMocks(createMocks(opts.mock, recorder), PROJECT, opts.stack, false);
+        // The file backend's organization name: a stack's reference to itself is organization/PROJECT/STACK.
+        await pulumi.runtime.setMocks(createMocks(opts.mock, recorder), PROJECT, opts.stack, false, MOCK_ORGANIZATION);
         const monitor = settings.getMonitor();
         const original = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, cb) => {
@@ -195,7 +199,7 @@ export async function runPlan(opts: RunOptions): Promise<Plan> {
             });
         };
 
-        const exported = opts.program();
+        const exported = await opts.program();
         const outputs: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(exported)) {
             const out = pulumi.output(value);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecurityStackOutputs } from "../contract/outputs";
 import { TOKEN } from "../contract/tokens";
+import { SELF_STACK_REFERENCE } from "../contract/unsealWindow";
 
 /** Deterministic hex from a resource's identity: the same spec always gives the same ids, ARNs and plan bytes. */
 export function stableHex(seed: string, length: number): string {
@@ -26,8 +27,10 @@ export function mockGeneratedSecret(resourceName: string): string {
 export interface MockContext {
     accountId: string;
     region: string;
-    /** Outputs returned for any StackReference read (the security stack's). */
+    /** Outputs returned for any StackReference read but the stack's reference to itself (the security stack's). */
     stackReferenceOutputs: Partial<SecurityStackOutputs>;
+    /** Outputs the stack's reference to itself reads (its outputs as last deployed). Default: none, a fresh stack. */
+    deployedOutputs?: Record<string, unknown>;
 }
 
 type State = Record<string, unknown>;
@@ -115,7 +118,9 @@ export function createMocks(ctx: MockContext, recorder: MockRecorder): pulumi.ru
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
             let result: { id: string | undefined; state: State };
             if (args.type === TOKEN.stackReference) {
-                result = { id: args.name, state: { name: args.name, outputs: ctx.stackReferenceOutputs, secretOutputNames: [] } };
+                const referenced = String(args.inputs.name ?? args.name);
+                const outputs = args.name === SELF_STACK_REFERENCE ? (ctx.deployedOutputs ?? {}) : ctx.stackReferenceOutputs;
+                result = { id: referenced, state: { name: referenced, outputs, secretOutputNames: [] } };
             } else if (args.type.startsWith("pulumi:providers:")) {
                 result = { id: `${args.name}-provider`, state: args.inputs };
             } else if (!args.custom) {

@@ -35,12 +35,19 @@ export function mockSecurityOutputs(security: SecuritySpec): SecurityStackOutput
     };
 }
 
-export function planVendor(spec: VendorSpec, security: SecuritySpec): Promise<Plan> {
+/** What a vendor plan may be told beyond the specs: the stack as deployed, and the clock (tests set both). */
+export interface PlanVendorOptions {
+    /** The stack's own outputs as last deployed, read by its self-reference. Default: none (a fresh stack). */
+    deployedOutputs?: Record<string, unknown>;
+    now?: () => Date;
+}
+
+export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanVendorOptions = {}): Promise<Plan> {
     return runPlan({
         stack: spec.id,
-        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
+        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security), deployedOutputs: opts.deployedOutputs },
         knownSecrets: spec.access.externalId ? [spec.access.externalId] : [],
-        program: () => vendorProgram(spec),
+        program: () => vendorProgram(spec, { now: opts.now }),
     });
 }
 

@@ -6,6 +6,7 @@
 import type { PolicyDocument } from "../contract/policy";
 import type { DataPath, DatasetOutput, SecurityStackOutputs } from "../contract/outputs";
 import { T } from "../contract/tokens";
+import { SELF_STACK_REFERENCE } from "../contract/unsealWindow";
 import { parsePolicyDocument } from "../iam/document";
 import { bucketArn } from "../iam/names";
 import { vendorOutputs } from "../plan/read";
@@ -157,7 +158,7 @@ function addPlan(world: World, plan: Plan): void {
     }
     const o = vendorOutputs(plan);
     if (o) {
-        const ref = byType(T.stackReference)[0]?.outputs.outputs as Partial<SecurityStackOutputs> | undefined;
+        const ref = byType(T.stackReference).find((r) => r.name !== SELF_STACK_REFERENCE)?.outputs.outputs as Partial<SecurityStackOutputs> | undefined;
         world.vendors.push({
             vendorId: o.vendorId,
             accountId: o.accountId,

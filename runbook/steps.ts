@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, describeFailure, EXIT } from "../contract/errors";
 import { SEAL_FIELDS, sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, unsealNotBefore, type SealMoment } from "../contract/unsealWindow";
 import { archiveBucketName, archivePrefixes } from "../iam/names";
 import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
 import { resolveSecuritySpecFile, vendorFileById } from "../config/select";
@@ -20,24 +21,12 @@ import { observe, remainingStateResources, sealFindings, targetsFor, teardownFin
 
 export type Command = "seal" | "unseal" | "destroy";
 
+// The window itself lives in contract/unsealWindow.ts: the vendor stack program enforces it too.
+export { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, unsealNotBefore, type SealMoment };
+
 export interface DestroyOptions {
     yes?: boolean;
     sealFirst?: boolean;
-}
-
-/**
- * How long a session issued before the seal can stay valid. The vendor role's sessions last at most
- * spec.access.maxSessionSeconds (<= 3600). The workload role's credentials come from the EC2 instance profile, which
- * AWS issues for up to 6 hours (observed behaviour, not a documented bound: if AWS ever issues longer ones, raise this).
- * Plus a margin for clock skew between AWS's token issuer and the operator's clock.
- */
-export const INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS = 6 * 3600;
-export const CLOCK_SKEW_MARGIN_SECONDS = 5 * 60;
-
-/** A moment the seal may have taken effect, and where the runbook read it. */
-export interface SealMoment {
-    at: string;
-    source: string;
 }
 
 /**
@@ -55,14 +44,6 @@ export function sealMoments(spec: VendorSpec, outputs: Record<string, StackOutpu
         if (e.vendor === vendor && e.command === "seal" && e.step === "verify-seal" && e.result === "ok" && e.end) moments.push({ at: e.end, source: `verify-seal of run ${e.run}` });
     }
     return moments.filter((m) => !Number.isNaN(Date.parse(m.at)));
-}
-
-/** The earliest moment an unseal cannot revive a session issued before the seal took effect (unseal lifts SealRevokeOlderSessions). */
-export function unsealNotBefore(maxSessionSeconds: number, moments: SealMoment[]): { notBefore: Date; from: SealMoment } | undefined {
-    if (!moments.length) return undefined;
-    const from = moments.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
-    const lifetime = Math.max(maxSessionSeconds, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS);
-    return { notBefore: new Date(Date.parse(from.at) + (lifetime + CLOCK_SKEW_MARGIN_SECONDS) * 1000), from };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { SecurityStackOutputs } from "../../contract/outputs";
 import type { Statement } from "../../contract/policy";
 import { LOG_ARCHIVE_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
 import { T } from "../../contract/tokens";
+import { SELF_STACK_REFERENCE } from "../../contract/unsealWindow";
 
 export { T };
 export type { Statement };
@@ -198,7 +199,8 @@ export interface Operators {
  * security stack's outputs the vendor stack reads through its StackReference (known at preview: it is a read).
  */
 export function operatorsOf(resources: PolicyResource[], config: Operators): Operators {
-    const ref = ofType(resources, T.stackReference)[0];
+    // The security stack's reference, not the stack's reference to its own deployed outputs.
+    const ref = ofType(resources, T.stackReference).find((r) => r.name !== SELF_STACK_REFERENCE);
     const outputs = (ref?.props?.outputs ?? {}) as { [K in keyof SecurityStackOutputs]?: unknown };
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
     return {

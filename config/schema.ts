@@ -41,11 +41,11 @@ const iamPrincipalArn = z
     .string({ error: "must be a string" })
     .refine((v) => !v.includes("*") && !v.includes("?"), { error: "contains a wildcard; a vendor principal must be exact" })
     .refine((v) => !/^arn:aws:iam::\d{12}:root$/.test(v), { error: "is an account root, which admits every principal of that account" })
-    .refine((v) => /^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@\/-]{1,512}$/.test(v), { error: "is not an IAM role or user ARN" });
+    .refine((v) => /^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/.test(v), { error: "is not an IAM role or user ARN" });
 
 const roleArn = z
     .string({ error: "must be a string" })
-    .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { error: "is not an IAM role ARN" });
+    .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "is not an IAM role ARN" });
 
 const cidrString = z.string({ error: "must be a string" }).refine((v) => parseCidr(v) !== undefined, { error: "is not an IPv4 CIDR" });
 
@@ -97,7 +97,7 @@ export const vendorSpecSchema = z
                     .refine((v) => new Set(v).size === v.length, { error: "lists a principal twice" }),
                 externalId: z
                     .string({ error: "must be a string" })
-                    .regex(/^[\w+=,.@:\/-]{16,128}$/, { error: "must be 16-128 characters of letters, digits and + = , . @ : / -" })
+                    .regex(/^[\w+=,.@:/-]{16,128}$/, { error: "must be 16-128 characters of letters, digits and + = , . @ : / -" })
                     .optional(),
                 maxSessionSeconds: z
                     .number({ error: "must be a number" })

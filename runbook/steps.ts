@@ -12,6 +12,7 @@ import { journalPath, readJournal, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
 import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
+import { containStep, reconcileGate, verifyContain } from "./containSteps";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -23,6 +24,11 @@ export type Command = "seal" | "unseal" | "destroy";
 export interface DestroyOptions {
     yes?: boolean;
     sealFirst?: boolean;
+}
+
+/** How a command is planned: `contain` puts the direct AWS containment in front of the seal's Pulumi reconcile. */
+export interface PlanOptions extends DestroyOptions {
+    contain?: boolean;
 }
 
 /**
@@ -109,8 +115,10 @@ const writeSpec = (seal: boolean): Step => ({
     destructive: true,
     async run(ctx) {
         const spec = ctx.spec();
-        // Re-sealing keeps the original seal time: sessions were revoked as of the first seal.
-        const sealedAt = seal ? (spec.sealed && spec.sealedAt ? spec.sealedAt : iso(ctx.deps.clock.now())) : undefined;
+        // Re-sealing keeps the original seal time: sessions were revoked as of the first seal. After contain, the time
+        // its documents carry, so that Pulumi renders exactly what contain wrote.
+        const contained = ctx.data.contain?.sealedAt as string | undefined;
+        const sealedAt = seal ? (spec.sealed && spec.sealedAt ? spec.sealedAt : (contained ?? iso(ctx.deps.clock.now()))) : undefined;
         writeSealState(ctx.file, sealedAt);
         const after = ctx.spec(); // validates the edited file
         return { sealed: after.sealed, sealedAt: after.sealedAt ?? null, file: path.relative(path.dirname(ctx.deps.stacksDir), ctx.file) };
@@ -341,9 +349,12 @@ function admitDestroy(opts: DestroyOptions) {
 }
 
 /** A command's admission checks, gates and steps. */
-export function commandPlan(command: Command, opts: DestroyOptions = {}): CommandPlan {
+export function commandPlan(command: Command, opts: PlanOptions = {}): CommandPlan {
     switch (command) {
         case "seal":
+            // Contain first (seconds, AWS only), then the reconcile through Pulumi; without Pulumi the run stops at the
+            // reconcile gate with its own exit code, contained and verified.
+            if (opts.contain) return { steps: [containStep, verifyContain, writeSpec(true), reconcileGate, preflight("seal"), preview("seal"), up, verifySeal("seal")] };
             return { steps: [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")] };
         case "unseal":
             return { steps: [preflight("unseal"), unsealWindow, writeSpec(false), preview("unseal"), up, verifyUnseal] };
@@ -366,7 +377,7 @@ export function commandPlan(command: Command, opts: DestroyOptions = {}): Comman
 }
 
 /** The recorded steps of a command, in order (gates are not steps of the run). */
-export function stepsFor(command: Command, opts: DestroyOptions = {}): Step[] {
+export function stepsFor(command: Command, opts: PlanOptions = {}): Step[] {
     return commandPlan(command, opts).steps.filter((s) => !s.gate);
 }
 

@@ -44,8 +44,9 @@ export interface EnclaveTargets {
     interfaceServices: InterfaceEndpointService[];
     /**
      * The builders' inputs for this enclave, unsealed; verify-seal renders them sealed to know each seal statement's
-     * content. The deployer and break-glass ARNs and the external ID are blank: no seal statement names them (a test
-     * holds this), and the vendor stack's outputs do not carry them.
+     * content. The deployer and break-glass ARNs come from the security spec (or the security stack's outputs) when the
+     * caller has them, blank otherwise: no seal statement names them (a test holds this). The external ID is blank: no
+     * seal statement names it, and the vendor stack's outputs do not carry it.
      */
     policyInputs: VendorPolicyInputs;
 }
@@ -62,7 +63,7 @@ export interface Observed {
 }
 
 /** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
-export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>): EnclaveTargets {
+export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>, operators?: { deployerRoleArn: string; breakGlassRoleArn: string }): EnclaveTargets {
     const names = vendorNames(spec.id);
     const acct = spec.account.id;
     const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
@@ -81,8 +82,8 @@ export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput
             region: spec.account.region,
             vendorRoleArn: roleArn(acct, names.vendorRole),
             workloadRoleArn: roleArn(acct, names.workloadRole),
-            deployerRoleArn: "",
-            breakGlassRoleArn: "",
+            deployerRoleArn: operators?.deployerRoleArn ?? "",
+            breakGlassRoleArn: operators?.breakGlassRoleArn ?? "",
             logGroupArn: logGroupArn(spec.account.region, acct, names.workloadLogGroup),
             datasets: spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(spec.id, d.name, acct)) })),
             principals: spec.access.principals,

@@ -98,19 +98,17 @@ export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput
 }
 
 export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observed> {
-    const roles: Record<string, RolePolicies> = {};
-    for (const r of t.roles) roles[r] = await aws.rolePolicies(r);
-    const buckets: Record<string, PolicyJson | null> = {};
-    for (const b of t.buckets) buckets[b] = await aws.bucketPolicy(b);
-    return {
-        roles,
-        keyState: t.keyId ? await aws.keyState(t.keyId) : "NotFound",
-        keyPolicy: t.keyId ? await aws.keyPolicy(t.keyId) : null,
-        buckets,
-        endpoint: t.s3EndpointId ? await aws.endpointPolicy(t.s3EndpointId) : null,
-        interfaceEndpoints: t.vpcId ? await aws.interfaceEndpoints(t.vpcId) : [],
-        dnsFirewall: t.vpcId ? await aws.dnsFirewallRuleGroups(t.vpcId) : [],
-    };
+    // Every read is independent: all at once, so a verify costs about one round trip of the slowest read, not the sum.
+    const [roles, buckets, keyState, keyPolicy, endpoint, interfaceEndpoints, dnsFirewall] = await Promise.all([
+        Promise.all(t.roles.map(async (r) => [r, await aws.rolePolicies(r)] as const)).then((e) => Object.fromEntries(e) as Record<string, RolePolicies>),
+        Promise.all(t.buckets.map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then((e) => Object.fromEntries(e) as Record<string, PolicyJson | null>),
+        t.keyId ? aws.keyState(t.keyId) : Promise.resolve<KeyState>("NotFound"),
+        t.keyId ? aws.keyPolicy(t.keyId) : Promise.resolve(null),
+        t.s3EndpointId ? aws.endpointPolicy(t.s3EndpointId) : Promise.resolve(null),
+        t.vpcId ? aws.interfaceEndpoints(t.vpcId) : Promise.resolve([]),
+        t.vpcId ? aws.dnsFirewallRuleGroups(t.vpcId) : Promise.resolve([]),
+    ]);
+    return { roles, keyState, keyPolicy, buckets, endpoint, interfaceEndpoints, dnsFirewall };
 }
 
 export function statements(doc: PolicyJson | null | undefined): PolicyStatementJson[] {

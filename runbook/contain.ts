@@ -479,6 +479,12 @@ function explain(wr: ContainWrite, err: unknown): string {
     return line;
 }
 
+/** What contain writes, one line per catalogue kind plus the isolation (RUNBOOK.md's list, scripts/runbook-seal-lists.ts). */
+export const ISOLATION_DESCRIBE = "every instance of the enclave VPC moved into the rule-less isolation group `enclave-<vendor>-isolation` and tagged `enclave:isolated`";
+export function renderContainWrites(): string {
+    return ["", ...SEAL_CATALOGUE.map((e) => `- ${e.what}: ${CONTAIN_WRITES[e.kind].describe}`), `- instances: ${ISOLATION_DESCRIBE}`, ""].join("\n");
+}
+
 /** One line per write, for the terminal and the incident log. */
 export function containLines(results: ContainResult[]): string[] {
     return results.map((r) => {

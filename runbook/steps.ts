@@ -12,7 +12,7 @@ import { journalPath, readJournal, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
 import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
-import { containStep, reconcileGate, verifyContain } from "./containSteps";
+import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -215,7 +215,9 @@ const verifySeal = (command: Command): Step => ({
             if (command === "destroy") throw new CliError(`${msg}: run \`enclave seal ${ctx.vendor}\` first, or pass --seal-first`, EXIT.invalidInput);
             throw new CliError(msg);
         }
-        const targets = targetsFor(spec, outputs);
+        // The operator roles the sealed documents keep, from the security spec (or the security stack's outputs).
+        const operators = await operatorArns(ctx);
+        const targets = targetsFor(spec, outputs, "error" in operators ? undefined : operators);
         const result = await verifyLoop(ctx, "verify-seal", async () => sealFindings(await observe(ctx.deps.aws, targets), targets, spec.sealedAt!));
         return { ...result, sealedAt: spec.sealedAt, keyArn: targets.keyId ?? null };
     },

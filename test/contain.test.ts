@@ -188,6 +188,29 @@ describe("enclave seal without Pulumi: contain, verify, then reconcile pending (
         expect(f.out.filter((l) => l.startsWith("  skip ")).length).toBeGreaterThan(5);
     });
 
+    it("an unknown vendor: exit 2 before any AWS call", async () => {
+        const f = makeFake({ tooling: "missing-cli" });
+        const w = newWorld(ACME);
+        f.deps.aws = new SdkAws(w.clients);
+        f.deps.contain = { clients: w.clients };
+        const err = (await runCommand("seal", "no-such-vendor", f.deps).catch((e: unknown) => e)) as CliError;
+        expect(err.exitCode).toBe(EXIT.invalidInput);
+        expect(err.message).toContain("no-such-vendor");
+        expect(w.calls).toEqual([]);
+    });
+
+    it("verify judges with the operator roles of stacks/security.yaml, not blanks", async () => {
+        const f = makeFake({ tooling: "missing-cli" });
+        const w = newWorld(ACME);
+        f.deps.aws = new SdkAws(w.clients);
+        f.deps.contain = { clients: w.clients };
+        await runCommand("seal", ACME, f.deps).catch(() => undefined);
+        const contained = f.journal(ACME).find((e) => e.step === "contain" && e.result === "ok")!;
+        expect((contained.data as Record<string, unknown>).operators).toBe("stacks/security.yaml");
+        const { targets } = await run(w, ACME);
+        expect(targets.policyInputs).toMatchObject({ deployerRoleArn: DEPLOYER_ROLE_ARN, breakGlassRoleArn: BREAK_GLASS_ROLE_ARN });
+    });
+
     it("a crash mid-contain: the rerun resumes the run and applies only the writes without an incident-log line", async () => {
         const f = makeFake({ tooling: "missing-cli" });
         const w = newWorld(ACME);

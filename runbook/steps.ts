@@ -244,7 +244,7 @@ const exportEvidence: Step = {
         const exported = await ctx.stack!.exportStack();
         const outputs = await ctx.stack!.outputs();
         const spec = ctx.spec();
-        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal");
+        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal" || e.step === "verify-contain" || e.step.startsWith("contain"));
         const bundle = buildBundle({
             vendor,
             exported,

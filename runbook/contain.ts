@@ -1,7 +1,7 @@
-import { DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type VpcEndpoint } from "@aws-sdk/client-ec2";
+import { ModifyVpcEndpointCommand, paginateDescribeVpcEndpoints, type VpcEndpoint } from "@aws-sdk/client-ec2";
 import { GetRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, DisableKeyCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
-import { ListFirewallDomainListsCommand, ListFirewallRuleGroupsCommand, UpdateFirewallRuleCommand } from "@aws-sdk/client-route53resolver";
+import { paginateListFirewallDomainLists, paginateListFirewallRuleGroups, UpdateFirewallRuleCommand } from "@aws-sdk/client-route53resolver";
 import { PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { CliError } from "../contract/errors";
 import { SEAL_CATALOGUE, SEAL_POLICY_NAME, type SealKind } from "../contract/seal";
@@ -338,13 +338,25 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         settle(vpcsByTags(clients.ec2, { Name: `enclave-${spec.id}-vpc`, [TAG.vendor]: spec.id })),
         settle(
             awsCall(`VPC endpoints tagged ${TAG.vendor}=${spec.id}`, "ec2:DescribeVpcEndpoints", async () => {
-                const r = await clients.ec2.send(new DescribeVpcEndpointsCommand({ Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] }));
-                const out: VpcEndpoint[] = [...(r.VpcEndpoints ?? [])];
+                const out: VpcEndpoint[] = [];
+                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] })) out.push(...(page.VpcEndpoints ?? []));
                 return out.filter((e) => !["deleted", "deleting"].includes(String(e.State ?? "").toLowerCase()));
             }),
         ),
-        settle(awsCall(`dns-rule-group ${names.dnsRuleGroup}`, "route53resolver:ListFirewallRuleGroups", () => clients.resolver.send(new ListFirewallRuleGroupsCommand({ MaxResults: 100 })))),
-        settle(awsCall(`dns-domain-list enclave-${spec.id}-aws-domains`, "route53resolver:ListFirewallDomainLists", () => clients.resolver.send(new ListFirewallDomainListsCommand({ MaxResults: 100 })))),
+        settle(
+            awsCall(`dns-rule-group ${names.dnsRuleGroup}`, "route53resolver:ListFirewallRuleGroups", async () => {
+                const out: { Name?: string; Id?: string }[] = [];
+                for await (const page of paginateListFirewallRuleGroups({ client: clients.resolver }, { MaxResults: 100 })) out.push(...(page.FirewallRuleGroups ?? []));
+                return out;
+            }),
+        ),
+        settle(
+            awsCall(`dns-domain-list enclave-${spec.id}-aws-domains`, "route53resolver:ListFirewallDomainLists", async () => {
+                const out: { Name?: string; Id?: string }[] = [];
+                for await (const page of paginateListFirewallDomainLists({ client: clients.resolver }, { MaxResults: 100 })) out.push(...(page.FirewallDomainLists ?? []));
+                return out;
+            }),
+        ),
     ]);
     const missing: Record<string, string> = {};
     const trust: Record<string, PolicyJson | null> = {};
@@ -377,15 +389,15 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         out.interfaceEndpoints = mine.filter((e) => String(e.VpcEndpointType ?? "").toLowerCase() === "interface").map((e) => ({ id: e.VpcEndpointId ?? "", service: serviceShort(region, e.ServiceName ?? "") }));
     }
 
-    const one = <T extends { Name?: string; Id?: string }>(r: typeof groups | typeof lists, items: (v: never) => T[] | undefined, name: string, what: string, key: string) => {
+    const one = (r: typeof groups, name: string, what: string, key: string) => {
         if (!r.ok) return void (missing[key] = r.error);
-        const found = (items(r.value as never) ?? []).filter((x) => x.Name === name);
+        const found = r.value.filter((x) => x.Name === name);
         if (found.length === 1) return found[0].Id;
         missing[key] = `${what} ${name}: ${found.length ? `${found.length} carry this name` : "not found"}`;
         return undefined;
     };
-    out.dnsRuleGroupId = one(groups, (v: { FirewallRuleGroups?: { Name?: string; Id?: string }[] }) => v.FirewallRuleGroups, names.dnsRuleGroup, "dns-rule-group", "dns-rule-group");
-    out.dnsAwsDomainListId = one(lists, (v: { FirewallDomainLists?: { Name?: string; Id?: string }[] }) => v.FirewallDomainLists, `enclave-${spec.id}-aws-domains`, "dns-domain-list", "dns-domain-list");
+    out.dnsRuleGroupId = one(groups, names.dnsRuleGroup, "dns-rule-group", "dns-rule-group");
+    out.dnsAwsDomainListId = one(lists, `enclave-${spec.id}-aws-domains`, "dns-domain-list", "dns-domain-list");
     return out;
 }
 

@@ -111,7 +111,7 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         expect(sealFindings(o, t, SEALED_AT)).toEqual([]);
         // What the reads returned, read back from moto (not from the plan): documents parsed, ids moto's.
         expect(o.keyState).toBe("Disabled");
-        expect(Object.keys(o.roles["enclave-evalcorp-vendor"].inline!)).toEqual(["enclave-access"]);
+        expect(Object.keys(o.roles["enclave-evalcorp-vendor"].inline!).sort()).toEqual(["enclave-access", "enclave-seal"]);
         expect(o.interfaceEndpoints.map((e) => e.service).sort()).toEqual(["kms", "sts"]);
         expect(o.interfaceEndpoints.every((e) => e.id.startsWith("vpce-") && e.id !== t.s3EndpointId)).toBe(true);
         expect(o.dnsFirewall).toEqual([{ id: "rslvr-frg-0evalcorp000001", rules: [{ name: "enclave-evalcorp-allow-aws", action: "BLOCK" }, { name: "enclave-evalcorp-block-rest", action: "BLOCK" }] }]);
@@ -140,7 +140,8 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const roles = ["enclave-acme-labeling-vendor", "enclave-acme-labeling-workload"];
         const buckets = acme.datasets.map((d) => `acme-labeling--${d.name}--${ACCOUNT}`);
         expect(sealFindings(o, t, SEALED_AT)).toEqual([
-            ...roles.flatMap((r) => [`role ${r}: no SealDenyAll in its inline policies`, `role ${r}: no SealRevokeOlderSessions for sessions issued before ${SEALED_AT}`, `role ${r}: trust policy has no SealDenyAssumeRole`]),
+            ...roles.map((r) => `role ${r}: no inline policy enclave-seal (SealDenyAll, SealRevokeOlderSessions for sessions issued before ${SEALED_AT})`),
+            ...roles.map((r) => `role ${r}: trust policy has no SealDenyAssumeRole`),
             `key ${ac.keyArn}: state is Enabled, expected Disabled`,
             `key ${ac.keyArn}: key policy has no SealDenyVendor`,
             ...buckets.map((b) => `bucket ${b}: policy has no SealDenyVendor`),

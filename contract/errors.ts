@@ -10,8 +10,12 @@ export class SpecError extends Error {
     }
 }
 
-/** Exit codes every command keeps: 0 ok, 1 failure, 2 invalid input, 3 a finding (access widened, policy violated). */
-export const EXIT = { ok: 0, failure: 1, invalidInput: 2, finding: 3 } as const;
+/**
+ * Exit codes every command keeps: 0 ok, 1 failure, 2 invalid input, 3 a finding (access widened, policy violated),
+ * 4 reconcile pending (`enclave seal` contained and verified the seal against AWS, but the Pulumi CLI or backend was
+ * not reachable: the stack and the spec still have to catch up).
+ */
+export const EXIT = { ok: 0, failure: 1, invalidInput: 2, finding: 3, reconcilePending: 4 } as const;
 
 /** An error the user can act on: printed as one line, never with a stack trace. */
 export class CliError extends Error {

@@ -18,6 +18,10 @@ export interface Ctx {
     stack?: StackHandle;
     identity?: CallerIdentity;
     runStartedAt: string;
+    /** The run's id in the incident log. */
+    run: string;
+    /** Appends an "ok" line for a sub-step (e.g. one write of contain), so that a rerun of this run can skip it. */
+    record(step: string, data: Record<string, unknown>): void;
     /** Data recorded by finished steps of this run (from the journal on resume). */
     data: Record<string, Record<string, unknown>>;
     /** The unfinished run this invocation resumes, if any, and every incident-log line of the vendor read at start. */
@@ -79,6 +83,11 @@ export async function runSteps({ command, vendor, file, deps, plan, loadSpec }: 
         file,
         deps,
         runStartedAt: startedAt,
+        run,
+        record: (step, data) => {
+            const now = iso(deps.clock.now());
+            log({ step, start: now, end: now, result: "ok", data });
+        },
         data: Object.fromEntries(resumed?.finished ?? []),
         resumed,
         journal: entries,

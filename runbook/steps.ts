@@ -13,6 +13,7 @@ import { journalPath, readJournal, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
 import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
+import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -27,6 +28,11 @@ export { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, un
 export interface DestroyOptions {
     yes?: boolean;
     sealFirst?: boolean;
+}
+
+/** How a command is planned: `contain` puts the direct AWS containment in front of the seal's Pulumi reconcile. */
+export interface PlanOptions extends DestroyOptions {
+    contain?: boolean;
 }
 
 /**
@@ -90,8 +96,10 @@ const writeSpec = (seal: boolean): Step => ({
     destructive: true,
     async run(ctx) {
         const spec = ctx.spec();
-        // Re-sealing keeps the original seal time: sessions were revoked as of the first seal.
-        const sealedAt = seal ? (spec.sealed && spec.sealedAt ? spec.sealedAt : iso(ctx.deps.clock.now())) : undefined;
+        // Re-sealing keeps the original seal time: sessions were revoked as of the first seal. After contain, the time
+        // its documents carry, so that Pulumi renders exactly what contain wrote.
+        const contained = ctx.data.contain?.sealedAt as string | undefined;
+        const sealedAt = seal ? (spec.sealed && spec.sealedAt ? spec.sealedAt : (contained ?? iso(ctx.deps.clock.now()))) : undefined;
         writeSealState(ctx.file, sealedAt);
         const after = ctx.spec(); // validates the edited file
         return { sealed: after.sealed, sealedAt: after.sealedAt ?? null, file: path.relative(path.dirname(ctx.deps.stacksDir), ctx.file) };
@@ -188,7 +196,9 @@ const verifySeal = (command: Command): Step => ({
             if (command === "destroy") throw new CliError(`${msg}: run \`enclave seal ${ctx.vendor}\` first, or pass --seal-first`, EXIT.invalidInput);
             throw new CliError(msg);
         }
-        const targets = targetsFor(spec, outputs);
+        // The operator roles the sealed documents keep, from the security spec (or the security stack's outputs).
+        const operators = await operatorArns(ctx);
+        const targets = targetsFor(spec, outputs, "error" in operators ? undefined : operators);
         const result = await verifyLoop(ctx, "verify-seal", async () => sealFindings(await observe(ctx.deps.aws, targets), targets, spec.sealedAt!));
         return { ...result, sealedAt: spec.sealedAt, keyArn: targets.keyId ?? null };
     },
@@ -215,7 +225,7 @@ const exportEvidence: Step = {
         const exported = await ctx.stack!.exportStack();
         const outputs = await ctx.stack!.outputs();
         const spec = ctx.spec();
-        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal");
+        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal" || e.step === "verify-contain" || e.step.startsWith("contain"));
         const bundle = buildBundle({
             vendor,
             exported,
@@ -322,9 +332,12 @@ function admitDestroy(opts: DestroyOptions) {
 }
 
 /** A command's admission checks, gates and steps. */
-export function commandPlan(command: Command, opts: DestroyOptions = {}): CommandPlan {
+export function commandPlan(command: Command, opts: PlanOptions = {}): CommandPlan {
     switch (command) {
         case "seal":
+            // Contain first (seconds, AWS only), then the reconcile through Pulumi; without Pulumi the run stops at the
+            // reconcile gate with its own exit code, contained and verified.
+            if (opts.contain) return { steps: [containStep, verifyContain, writeSpec(true), reconcileGate, preflight("seal"), preview("seal"), up, verifySeal("seal")] };
             return { steps: [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")] };
         case "unseal":
             return { steps: [preflight("unseal"), unsealWindow, writeSpec(false), preview("unseal"), up, verifyUnseal] };
@@ -347,7 +360,7 @@ export function commandPlan(command: Command, opts: DestroyOptions = {}): Comman
 }
 
 /** The recorded steps of a command, in order (gates are not steps of the run). */
-export function stepsFor(command: Command, opts: DestroyOptions = {}): Step[] {
+export function stepsFor(command: Command, opts: PlanOptions = {}): Step[] {
     return commandPlan(command, opts).steps.filter((s) => !s.gate);
 }
 

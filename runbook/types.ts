@@ -6,6 +6,7 @@
 /** An IAM / S3 / KMS policy document as AWS returns it (parsed JSON, statements as a list): contract/policy.ts. */
 export type { PolicyDocument as PolicyJson, Statement as PolicyStatementJson } from "../contract/policy";
 import type { PolicyDocument as PolicyJson } from "../contract/policy";
+import type { AwsClients } from "./aws/clients";
 
 export interface ToolingInfo {
     /** e.g. "3.200.0" */
@@ -154,6 +155,11 @@ export interface RunbookDeps {
     incidentsDir: string;
     evidenceDir: string;
     retry?: RetryPolicy;
+    /**
+     * The AWS SDK clients `enclave seal` contains with (the seal's writes, straight to AWS, before Pulumi). Without
+     * them the seal is the Pulumi reconcile alone (the Pulumi-side tests run that way).
+     */
+    contain?: { clients: AwsClients; afterWrite?(id: string): void };
     /** Called as each step starts, after its "started" line is logged. Tests inject crashes here; unused in production. */
     onStep?: (step: string) => void;
 }

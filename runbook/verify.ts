@@ -44,8 +44,9 @@ export interface EnclaveTargets {
     interfaceServices: InterfaceEndpointService[];
     /**
      * The builders' inputs for this enclave, unsealed; verify-seal renders them sealed to know each seal statement's
-     * content. The deployer and break-glass ARNs and the external ID are blank: no seal statement names them (a test
-     * holds this), and the vendor stack's outputs do not carry them.
+     * content. The deployer and break-glass ARNs come from the security spec (or the security stack's outputs) when the
+     * caller has them, blank otherwise: no seal statement names them (a test holds this). The external ID is blank: no
+     * seal statement names it, and the vendor stack's outputs do not carry it.
      */
     policyInputs: VendorPolicyInputs;
 }
@@ -62,7 +63,7 @@ export interface Observed {
 }
 
 /** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
-export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>): EnclaveTargets {
+export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>, operators?: { deployerRoleArn: string; breakGlassRoleArn: string }): EnclaveTargets {
     const names = vendorNames(spec.id);
     const acct = spec.account.id;
     const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
@@ -81,8 +82,8 @@ export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput
             region: spec.account.region,
             vendorRoleArn: roleArn(acct, names.vendorRole),
             workloadRoleArn: roleArn(acct, names.workloadRole),
-            deployerRoleArn: "",
-            breakGlassRoleArn: "",
+            deployerRoleArn: operators?.deployerRoleArn ?? "",
+            breakGlassRoleArn: operators?.breakGlassRoleArn ?? "",
             logGroupArn: logGroupArn(spec.account.region, acct, names.workloadLogGroup),
             datasets: spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(spec.id, d.name, acct)) })),
             principals: spec.access.principals,
@@ -97,19 +98,17 @@ export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput
 }
 
 export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observed> {
-    const roles: Record<string, RolePolicies> = {};
-    for (const r of t.roles) roles[r] = await aws.rolePolicies(r);
-    const buckets: Record<string, PolicyJson | null> = {};
-    for (const b of t.buckets) buckets[b] = await aws.bucketPolicy(b);
-    return {
-        roles,
-        keyState: t.keyId ? await aws.keyState(t.keyId) : "NotFound",
-        keyPolicy: t.keyId ? await aws.keyPolicy(t.keyId) : null,
-        buckets,
-        endpoint: t.s3EndpointId ? await aws.endpointPolicy(t.s3EndpointId) : null,
-        interfaceEndpoints: t.vpcId ? await aws.interfaceEndpoints(t.vpcId) : [],
-        dnsFirewall: t.vpcId ? await aws.dnsFirewallRuleGroups(t.vpcId) : [],
-    };
+    // Every read is independent: all at once, so a verify costs about one round trip of the slowest read, not the sum.
+    const [roles, buckets, keyState, keyPolicy, endpoint, interfaceEndpoints, dnsFirewall] = await Promise.all([
+        Promise.all(t.roles.map(async (r) => [r, await aws.rolePolicies(r)] as const)).then((e) => Object.fromEntries(e) as Record<string, RolePolicies>),
+        Promise.all(t.buckets.map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then((e) => Object.fromEntries(e) as Record<string, PolicyJson | null>),
+        t.keyId ? aws.keyState(t.keyId) : Promise.resolve<KeyState>("NotFound"),
+        t.keyId ? aws.keyPolicy(t.keyId) : Promise.resolve(null),
+        t.s3EndpointId ? aws.endpointPolicy(t.s3EndpointId) : Promise.resolve(null),
+        t.vpcId ? aws.interfaceEndpoints(t.vpcId) : Promise.resolve([]),
+        t.vpcId ? aws.dnsFirewallRuleGroups(t.vpcId) : Promise.resolve([]),
+    ]);
+    return { roles, keyState, keyPolicy, buckets, endpoint, interfaceEndpoints, dnsFirewall };
 }
 
 export function statements(doc: PolicyJson | null | undefined): PolicyStatementJson[] {

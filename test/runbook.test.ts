@@ -326,23 +326,20 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
     });
 });
 
-describe("missing Pulumi CLI (real process on this machine, which has no pulumi; does not prove anything about AWS)", () => {
-    it("`node bin/enclave.js seal acme-labeling` exits 1 with exactly one stderr line", () => {
+describe("no Pulumi CLI and no AWS credentials (real process on this machine, which has neither; does not prove anything about AWS)", () => {
+    it("`node bin/enclave.js seal acme-labeling` contains first: exits 1 with exactly one stderr line, the credentials', before any write", () => {
         const incidents = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-incidents-"));
         const REPO = checkoutWithFixtures();
-        const r = spawnSync(process.execPath, [path.join(REPO, "bin", "enclave.js"), "seal", V], {
-            cwd: REPO,
-            encoding: "utf8",
-            env: { ...process.env, PATH: "/usr/bin:/bin", ENCLAVE_INCIDENTS_DIR: incidents, ENCLAVE_DEBUG: "" },
-            timeout: 30_000,
-        });
+        const env: NodeJS.ProcessEnv = { ...process.env, PATH: "/usr/bin:/bin", ENCLAVE_INCIDENTS_DIR: incidents, ENCLAVE_DEBUG: "" };
+        for (const k of Object.keys(env)) if (k.startsWith("AWS_")) delete env[k];
+        // No credentials from anywhere: no files, no instance metadata; the SDK's notice about node versions is not ours.
+        Object.assign(env, { AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_CONFIG_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+        const r = spawnSync(process.execPath, [path.join(REPO, "bin", "enclave.js"), "seal", V], { cwd: REPO, encoding: "utf8", env, timeout: 30_000 });
         expect(r.status).toBe(1);
-        expect(r.stderr).toBe(
-            "enclave: the Pulumi CLI is not installed (needed for seal); install it from https://www.pulumi.com/docs/install/ and log in with `pulumi login`\n",
-        );
+        expect(r.stderr).toMatch(/^enclave: no usable AWS credentials \(.*\): sign in as the deployer role of the enclave's account \(nothing was written\)\n$/);
         expect(fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8")).toBe(ORIGINAL_SPEC);
         const log = fs.readFileSync(path.join(incidents, `${V}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-        expect(log.map((e) => [e.step, e.result])).toEqual([["preflight", "started"], ["preflight", "failed"]]);
+        expect(log.map((e) => [e.step, e.result])).toEqual([["contain", "started"], ["contain", "failed"]]);
         fs.rmSync(incidents, { recursive: true, force: true });
     });
 });

@@ -25,6 +25,8 @@ export async function realDeps(vendor: string): Promise<RunbookDeps> {
         stacks: new AutomationStackOps(REPO_ROOT, (text) => process.stderr.write(text)),
         aws,
         archive: aws,
+        // The seal's containment writes go straight to AWS with the same clients (no Pulumi, no state).
+        contain: { clients: aws.clients },
         confirm: {
             interactive: Boolean(process.stdin.isTTY),
             async ask(question) {
@@ -51,7 +53,7 @@ const run = (command: RunbookCommand) => async (vendor: string, opts: DestroyOpt
 export function register(program: Command): void {
     program
         .command("seal")
-        .description("Cut a vendor off now: write sealed/sealedAt into stacks/<vendor>.yaml, pulumi up, verify against AWS (needs the Pulumi CLI and AWS)")
+        .description("Cut a vendor off now: contain directly against AWS (seconds, no Pulumi), verify, then reconcile (write sealed/sealedAt into stacks/<vendor>.yaml, pulumi up, verify); without the Pulumi CLI it exits 4, reconcile pending")
         .argument("<vendor>", "vendor id")
         .option("--dry-run", "show what the seal would write (the resource diff of the vendor's plan, unsealed -> sealed), offline; writes and deploys nothing")
         .action(async (vendor: string, opts: DestroyOptions & { dryRun?: boolean }) => {

@@ -34,6 +34,8 @@ export interface ContainmentContext {
     vendorId: string;
     /** The incident id, written into the tags so evidence and isolated instances point at it. */
     incident: string;
+    /** The caller already checked the account in this run (contain does, before any write): no second STS call. */
+    accountChecked?: boolean;
 }
 
 export interface ActionResult {
@@ -140,7 +142,7 @@ export async function ensureIsolationGroup(ctx: ContainmentContext, vpcId: strin
 
 /** Moves every network interface of every instance of the VPC into the isolation group, then tags the instance. */
 export async function isolateInstances(ctx: ContainmentContext, vpcId: string): Promise<ActionResult[]> {
-    await requireAccount(ctx.clients.sts, ctx.account, `${ctx.vendorId}'s enclave`);
+    if (!ctx.accountChecked) await requireAccount(ctx.clients.sts, ctx.account, `${ctx.vendorId}'s enclave`);
     const ec2 = ctx.clients.ec2;
     const [group, instances] = await Promise.all([ensureIsolationGroup(ctx, vpcId), listInstances(ctx.clients, vpcId).catch((err: unknown) => err as Error)]);
     const results = [...group.results];

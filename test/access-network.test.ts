@@ -107,7 +107,9 @@ describe("access report probes", () => {
         // Nobody but the operators reaches a dataset from an address outside the allow-list.
         expect(report.grants.filter((g) => g.path === "internet (other IP)" && g.resourceLabel.startsWith("dataset"))).toEqual([]);
         const denied = report.denials.filter((d) => d.path === "internet (other IP)" && d.principalLabel === "role/enclave-netlab-vendor" && d.resourceLabel === "dataset uploads");
-        expect([...new Set(denied.map((d) => d.by))].sort()).toEqual(["identity:DenyDataOutsideNetworkPerimeter", "resource:DenyOutsideNetworkPerimeter"]);
+        // The first explicit deny is reported: the identity policy's network perimeter for granted actions, its
+        // confinement for every other action.
+        expect([...new Set(denied.map((d) => d.by))].sort()).toEqual(["identity:DenyActionsBeyondEnclave", "identity:DenyDataOutsideNetworkPerimeter"]);
     });
 });
 
@@ -121,7 +123,14 @@ describe("actions beyond the fixed catalogue", () => {
         r.inputs.policy = JSON.stringify(d);
         r.outputs.policy = r.inputs.policy;
     };
-    const allowTagging = (d: { Statement: Record<string, unknown>[] }) => d.Statement.push({ Sid: "Tagging", Effect: "Allow", Action: "s3:PutObjectTagging", Resource: OBJECTS });
+    // A grant added to the builders also widens the identity policy's confinement, which is derived from its grants.
+    const allowTagging = (d: { Statement: Record<string, unknown>[] }) => {
+        d.Statement.push({ Sid: "Tagging", Effect: "Allow", Action: "s3:PutObjectTagging", Resource: OBJECTS });
+        const notAction = d.Statement.find((x) => x.Sid === "DenyActionsBeyondEnclave");
+        if (notAction) notAction.NotAction = [...(notAction.NotAction as string[]), "s3:PutObjectTagging"];
+        const onResources = d.Statement.find((x) => x.Sid === "DenyResourcesBeyondEnclave");
+        if (onResources) onResources.Action = [...(onResources.Action as string[]), "s3:PutObjectTagging"];
+    };
 
     it("granting s3:PutObjectTagging in every layer is a gained admin action; in identity and boundary alone it is not (the bucket and endpoint policies still deny)", async () => {
         const loaded = loadSelectedVendor({ spec: spec("endpoint"), securitySpec: path.join(F, "security.yaml") });

@@ -129,7 +129,7 @@ describe("separation of duties on the archive (simulated)", () => {
         const evidence = await simulate(world, { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ARCHIVE}/evidence/alpha/bundle.tar.gz`, network: OUTSIDE }, { chainKms: false });
         expect(evidence.decision).toBe("Allowed");
         const key = sid(docOf(named(securityPlan, "aws:kms/key:Key", "-archive-key")), "DeployerEncryptsEvidenceViaS3");
-        expect(key).toMatchObject({ Principal: { AWS: security.deployerRoleArn }, Action: ["kms:GenerateDataKey"] });
+        expect(key).toMatchObject({ Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: ["kms:GenerateDataKey"], Condition: { ArnEquals: { "aws:PrincipalArn": [security.deployerRoleArn] } } });
     });
 
     it("CloudTrail may write each trail's files only under that trail's prefix (aws:SourceArn), and no other principal writes there", async () => {

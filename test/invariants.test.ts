@@ -333,7 +333,10 @@ describe("S3", () => {
                     const targetsOthers = c.StringEquals?.["aws:PrincipalArn"] !== undefined && !list(c.StringEquals["aws:PrincipalArn"] as string[]).includes(securitySpec.deployerRoleArn);
                     const onlyPutObject = list(s.Action).every((a) => a === "s3:PutObject");
                     const tlsOnly = c.Bool?.["aws:SecureTransport"] === "false";
-                    expect(exempts || targetsOthers || onlyPutObject || tlsOnly, `${bp.name} ${s.Sid}`).toBe(true);
+                    // The deployer's one refusal: reading objects. Seal and destroy need policy, list and delete, never get.
+                    const deployerReadsOnly =
+                        s.Sid === "DenyDeployerDataReads" && list(s.Action).every((a) => /^s3:(GetObject|GetObjectVersion|GetObjectAttributes|GetObjectVersionAttributes|RestoreObject)$/.test(a));
+                    expect(exempts || targetsOthers || onlyPutObject || tlsOnly || deployerReadsOnly, `${bp.name} ${s.Sid}`).toBe(true);
                 }
             }
         }
@@ -404,7 +407,13 @@ describe("KMS", () => {
                 expect([key.name, pinned]).toEqual([
                     key.name,
                     p.stack === "security"
-                        ? { KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins } }
+                        ? key.name.endsWith("-archive-key")
+                            ? {
+                                  KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins },
+                                  InvestigatorsReadLogs: { "aws:PrincipalArn": [securitySpec.breakGlassRoleArn] },
+                                  DeployerEncryptsEvidenceViaS3: { "aws:PrincipalArn": [securitySpec.deployerRoleArn] },
+                              }
+                            : { KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins } }
                         : {
                               KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins },
                               BreakGlassReadViaS3: { "aws:PrincipalArn": [securitySpec.breakGlassRoleArn] },

@@ -563,11 +563,12 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         expect(bySid(archiveKeyPolicy(a), "DeployerEncryptsEvidenceViaS3")).toEqual({
             Sid: "DeployerEncryptsEvidenceViaS3",
             Effect: "Allow",
-            Principal: { AWS: DEPLOYER },
+            Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
             Action: ["kms:GenerateDataKey"],
             Resource: "*",
             Condition: {
                 StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+                ArnEquals: { "aws:PrincipalArn": [DEPLOYER] },
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::archive/evidence/*" },
             },
         });
@@ -581,7 +582,7 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
         });
         // Nobody else may decrypt with or generate keys from the archive key through an AWS principal but break-glass.
         const humans = allows(archiveKeyPolicy(a)).filter((s) => (s.Principal as { AWS?: string | string[] }).AWS);
-        expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministration", "KeyAdministrationByRoleArn", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
+        expect(humans.map((s) => s.Sid)).toEqual(["KeyAdministrationByRoleArn", "InvestigatorsReadLogs", "DeployerEncryptsEvidenceViaS3"]);
     });
 });
 

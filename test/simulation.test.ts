@@ -110,7 +110,8 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 for (const [action, resource] of refused) {
                     const r = await simulate(world, { principal: role, action, resource, network: endpoint(v) });
                     expect({ dataset, action, decision: r.decision }).toEqual({ dataset, action, decision: "ExplicitlyDenied" });
-                    expect(r.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorBeyondDatasetAccess" });
+                    // The role's own confinement denies it first; the bucket policy refuses it too (below).
+                    expect(r.denials.map((d) => `${d.layer}:${d.sid}`)).toContain("resource:DenyVendorBeyondDatasetAccess");
                     // Even with an identity policy that allows everything, the bucket policy alone refuses it.
                     const alone = await simulateOnly(world, { principal: role, action, resource, network: endpoint(v) }, "resource");
                     expect({ dataset, action, sids: sids(alone) }).toEqual({ dataset, action, sids: ["resource:DenyVendorBeyondDatasetAccess"] });
@@ -124,11 +125,11 @@ describe.each(VENDORS)("vendor %s", (id) => {
         const req: SimRequest = { principal: v.vendorRoleArn, action: "s3:GetObject", resource: target, network: endpoint(v) };
         const r = await simulate(world, req);
         expect(r.decision).toBe("ExplicitlyDenied");
-        expect(sids(r)).toEqual(["resource:DenyOutsideNetworkPerimeter", "resource:DenyUnlistedPrincipals"]);
-        expect(r.layers).toMatchObject({ identity: "ImplicitlyDenied", boundary: "ImplicitlyDenied", endpoint: "ImplicitlyDenied" });
+        expect(sids(r)).toEqual(["identity:DenyResourcesBeyondEnclave", "resource:DenyOutsideNetworkPerimeter", "resource:DenyUnlistedPrincipals"]);
+        expect(r.layers).toMatchObject({ identity: "ExplicitlyDenied", boundary: "ImplicitlyDenied", endpoint: "ImplicitlyDenied" });
         // Defense in depth: keep one layer, replace all others by allow-all; each one alone still refuses.
         const expected: Record<Layer, { decision: string; layer: Layer; sid?: string }> = {
-            identity: { decision: "ImplicitlyDenied", layer: "identity" },
+            identity: { decision: "ExplicitlyDenied", layer: "identity", sid: "DenyResourcesBeyondEnclave" },
             boundary: { decision: "ImplicitlyDenied", layer: "boundary" },
             resource: { decision: "ExplicitlyDenied", layer: "resource", sid: "DenyOutsideNetworkPerimeter" },
             endpoint: { decision: "ImplicitlyDenied", layer: "endpoint" },
@@ -140,11 +141,11 @@ describe.each(VENDORS)("vendor %s", (id) => {
         }
         // The same request from the other vendor's own endpoint (a stolen session used inside that enclave).
         const viaTheirs = await simulate(world, { ...req, network: endpoint(other) });
-        expect(sids(viaTheirs)).toEqual(["resource:DenyUnlistedPrincipals"]);
+        expect(sids(viaTheirs)).toEqual(["identity:DenyResourcesBeyondEnclave", "resource:DenyUnlistedPrincipals"]);
         // The other vendor's key, even through S3.
         for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
             const k = await simulate(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` });
-            expect(k.decision).toBe("ImplicitlyDenied");
+            expect(k.allowed).toBe(false);
             const keyPolicyAlone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` }, "resource");
             expect(keyPolicyAlone.decision).toBe("ImplicitlyDenied");
             expect(keyPolicyAlone.decidedBy.layer).toBe("resource");
@@ -165,11 +166,11 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 sse: { algorithm: "AES256" },
             };
             const r = await simulate(world, req);
-            expect(r.decision).toBe("ImplicitlyDenied");
-            expect(r.layers).toMatchObject({ identity: "ImplicitlyDenied", boundary: "ImplicitlyDenied", resource: "Allowed", endpoint: "ImplicitlyDenied" });
+            expect(r.decision).toBe("ExplicitlyDenied");
+            expect(r.layers).toMatchObject({ identity: "ExplicitlyDenied", boundary: "ImplicitlyDenied", resource: "Allowed", endpoint: "ImplicitlyDenied" });
             for (const keep of ["identity", "boundary", "endpoint"] as Layer[]) {
                 const alone = await simulateOnly(world, req, keep);
-                expect({ keep, decision: alone.decision, layer: alone.decidedBy.layer }).toEqual({ keep, decision: "ImplicitlyDenied", layer: keep });
+                expect({ keep, allowed: alone.allowed, layer: alone.decidedBy.layer }).toEqual({ keep, allowed: false, layer: keep });
             }
             // Sanity: with every enclave layer replaced, the attacker's open bucket would take it.
             expect((await simulateWith(world, req, ["identity", "boundary", "endpoint"])).decision).toBe("Allowed");
@@ -227,7 +228,7 @@ describe.each(VENDORS)("vendor %s", (id) => {
     it("direct KMS use (not via S3) is denied, also through the KMS interface endpoint", async () => {
         for (const action of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"]) {
             const r = await simulate(world, { principal: v.vendorRoleArn, action, resource: v.keyArn, network: OUTSIDE });
-            expect(r.decision).toBe("ImplicitlyDenied");
+            expect(r.allowed).toBe(false);
             // The key policy alone refuses it too (kms:ViaService condition).
             const alone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: v.keyArn, network: OUTSIDE }, "resource");
             expect({ action, decision: alone.decision, layer: alone.decidedBy.layer }).toEqual({ action, decision: "ImplicitlyDenied", layer: "resource" });
@@ -255,15 +256,15 @@ describe.each(VENDORS)("vendor %s", (id) => {
         for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
             for (const [action, resource] of cases) {
                 const r = await simulate(world, { principal: role, action, resource, network: OUTSIDE });
-                expect({ action, decision: r.decision, layer: r.decidedBy.layer }).toEqual({ action, decision: "ImplicitlyDenied", layer: "identity" });
+                expect({ action, decision: r.decision, layer: r.decidedBy.layer, sid: r.decidedBy.sid }).toEqual({ action, decision: "ExplicitlyDenied", layer: "identity", sid: "DenyActionsBeyondEnclave" });
                 const boundaryAlone = await simulateOnly(world, { principal: role, action, resource, network: OUTSIDE }, "boundary");
                 expect({ action, layer: boundaryAlone.decidedBy.layer, allowed: boundaryAlone.allowed }).toEqual({ action, layer: "boundary", allowed: false });
             }
             const policy = await simulate(world, { principal: role, action: "s3:PutBucketPolicy", resource: v.buckets[readable(id)], network: endpoint(v) });
-            expect(policy.decidedBy).toMatchObject({ layer: "resource", sid: "DenyVendorBeyondDatasetAccess" });
+            expect(policy.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(["identity:DenyActionsBeyondEnclave", "resource:DenyVendorBeyondDatasetAccess"]);
             const archive = await simulate(world, { principal: role, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/cloudtrail/x.json.gz`, network: endpoint(v) });
             expect(archive.decision).toBe("ExplicitlyDenied");
-            expect(archive.decidedBy).toMatchObject({ layer: "resource", sid: "DenyLogDeletion" });
+            expect(archive.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(expect.arrayContaining(["identity:DenyActionsBeyondEnclave", "resource:DenyLogDeletion"]));
         }
     });
 
@@ -287,7 +288,7 @@ describe.each(VENDORS)("vendor %s", (id) => {
         const unlisted = [`arn:aws:iam::${vendorAccount}:role/not-listed`, `arn:aws:iam::${vendorAccount}:user/not-listed`, `arn:aws:iam::${vendorAccount}:root`];
         for (const principal of [...unlisted, ...otherPrincipals, other.vendorRoleArn, other.workloadRoleArn, "arn:aws:iam::999999999999:role/attacker", "arn:aws:iam::999999999999:root", ANONYMOUS]) {
             const r = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId: "right" });
-            expect({ principal, decision: r.decision }).toEqual({ principal, decision: "ImplicitlyDenied" });
+            expect({ principal, allowed: r.allowed }).toEqual({ principal, allowed: false });
             // The trust policy alone refuses them (the other enclave's roles also lack sts:AssumeRole in their identity).
             const trustAlone = await simulateWith(world, { principal, action: "sts:AssumeRole", resource: v.vendorRoleArn, externalId: world.externalIdPlaceholder }, ["identity"]);
             expect({ principal, decision: trustAlone.decision, layer: trustAlone.decidedBy.layer }).toEqual({ principal, decision: "ImplicitlyDenied", layer: "resource" });
@@ -307,8 +308,9 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 }
             }
             const deployerRead = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:GetObject", resource: object(bucket), network: OUTSIDE });
-            expect(deployerRead.decision).toBe("ImplicitlyDenied");
-            expect(deployerRead.decidedBy.layer).toBe("key");
+            // The bucket policy refuses the deployer's reads outright; the key would refuse the decrypt too.
+            expect(deployerRead.decision).toBe("ExplicitlyDenied");
+            expect(deployerRead.decidedBy).toMatchObject({ layer: "resource", sid: "DenyDeployerDataReads" });
             const breakGlassRead = await simulate(world, { principal: v.breakGlassRoleArn!, action: "s3:GetObject", resource: object(bucket), network: OUTSIDE });
             expect(breakGlassRead.kms?.decidedBy).toMatchObject({ layer: "resource", sid: "BreakGlassReadViaS3" });
         }

@@ -2,7 +2,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { SEAL_CATALOGUE, type SealKind } from "../../contract/seal";
 import { dnsRulesOf } from "./networkStack";
-import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, isLogArchiveTagged, isVendorStack, ofType, principalsOf, statementsOf, T, tagsOf, type Statement } from "./util";
+import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, isLogArchiveTagged, isVendorStack, ofType, principalsOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
 
 export const destroyableVendorProtectedArchive: StackValidationPolicy = {
     name: "stack-vendor-destroyable-archive-protected",
@@ -32,7 +32,10 @@ export const destroyableVendorProtectedArchive: StackValidationPolicy = {
     },
 };
 
-const isSealDenyAll = (s: Statement) => s.Effect === "Deny" && coversAction(s, "s3:GetObject") && coversAction(s, "kms:Decrypt") && s.Condition === undefined;
+// The seal's deny-all is Action "*" on Resource "*" with no condition: a role's confinement to its own grants (a Deny
+// with NotAction or NotResource) also covers s3:GetObject and kms:Decrypt somewhere, but denies nothing the role uses.
+const isSealDenyAll = (s: Statement) =>
+    s.Effect === "Deny" && strings(s.Action).includes("*") && strings(s.Resource).includes("*") && s.NotAction === undefined && s.NotResource === undefined && s.Condition === undefined;
 const isSessionRevoke = (s: Statement) => s.Effect === "Deny" && coversAction(s, "s3:GetObject") && conditionValues(s, "aws:TokenIssueTime").length > 0;
 
 /** The vendor-side roles: roles of the stack whose trust policy admits anything but AWS services only of this account. */

@@ -1,0 +1,176 @@
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadVendorSpec } from "../config/load";
+import type { VendorSpec } from "../config/schema";
+import { interfaceEndpointsOf, workspaceSlots } from "../config/workspace";
+import { checkPlan } from "../guardrails/offline";
+import { FORWARDING_SESSION_DOCUMENTS, SESSION_RUN_AS_USER } from "../iam/session";
+import { planVendor } from "../plan/stacks";
+import type { Plan, PlanResource } from "../plan/types";
+import { simulate, worldFromPlans, type World } from "../review/simulate";
+import { simulateStartSession } from "../review/session";
+import { TOKEN } from "../contract/tokens";
+import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
+
+// A vendor with a workspace, planned offline from test/fixtures/workspace/ and checked by the guardrails; its session
+// path proved by simulation over the planned policies. What this cannot prove: that the SSM agent really refuses to
+// start a session it cannot log (AWS documents that it does with s3EncryptionEnabled/cloudWatchEncryptionEnabled), that
+// EC2 resolves the image parameter, or anything a person does with what a session shows them.
+
+const security = securityFixture();
+const spec = loadVendorSpec(path.join(FIXTURES_DIR, "workspace", "studio-nine.yaml"));
+const other: VendorSpec = { ...spec, id: "other-nine", network: { ...spec.network, cidr: "10.41.0.0/22" }, access: { ...spec.access, principals: ["arn:aws:iam::444455556666:role/other-annotators"] } };
+const ACCT = spec.account.id;
+const DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`;
+const OTHER_DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-other-nine-session`;
+const INSTANCE = `arn:aws:ec2:us-east-1:${ACCT}:instance/i-0123456789abcdef0`;
+const VENDOR_ROLE = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-vendor`;
+
+let plan: Plan;
+let sealed: Plan;
+let world: World;
+let sealedWorld: World;
+
+beforeAll(async () => {
+    plan = await planVendor(spec, security);
+    const otherPlan = await planVendor(other, security);
+    sealed = await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security);
+    world = worldFromPlans(plan, otherPlan);
+    sealedWorld = worldFromPlans(sealed, otherPlan);
+});
+
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const named = (p: Plan, name: string): PlanResource => {
+    const r = p.resources.find((x) => x.name === name);
+    if (!r) throw new Error(`${name} not in plan`);
+    return r;
+};
+
+describe("workspace spec and plan", () => {
+    it("count 0 by default creates nothing and adds no endpoint", () => {
+        const acme = vendorFixture("acme-labeling");
+        expect(acme.workspace.count).toBe(0);
+        expect(interfaceEndpointsOf(acme)).toEqual(acme.network.interfaceEndpoints);
+    });
+
+    it("slot keys are AZ plus a global ordinal; lowering the count removes only the last", () => {
+        const zones = ["us-east-1a", "us-east-1b"];
+        expect(workspaceSlots(zones, 3).map((s) => s.key)).toEqual(["us-east-1a-1", "us-east-1b-2", "us-east-1a-3"]);
+        expect(workspaceSlots(zones, 2).map((s) => s.key)).toEqual(["us-east-1a-1", "us-east-1b-2"]);
+    });
+
+    it("plans offline and passes enclave check", async () => {
+        const violations = await checkPlan(plan);
+        expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    });
+
+    it("instances: private subnet, no public address, IMDSv2 hop 1, EBS encrypted with the vendor key, the workload profile", () => {
+        const instances = ofType(plan, TOKEN.instance);
+        expect(instances.map((i) => i.name).sort()).toEqual(["studio-nine-workspace-us-east-1a-1", "studio-nine-workspace-us-east-1a-3", "studio-nine-workspace-us-east-1b-2"]);
+        const key = ofType(plan, TOKEN.key)[0].outputs.arn;
+        for (const i of instances) {
+            expect(i.inputs.associatePublicIpAddress).toBe(false);
+            expect(i.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+            expect(i.inputs.rootBlockDevice).toMatchObject({ encrypted: true, kmsKeyId: key, volumeSize: 40 });
+            expect(i.inputs.iamInstanceProfile).toBe("enclave-studio-nine-workload");
+            expect(i.inputs.ami).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+            expect(i.inputs.tags).toMatchObject({ "enclave:vendor": "studio-nine" });
+        }
+    });
+
+    it("the workspace group has no ingress and reaches only the endpoint group and the S3 prefix list on 443", () => {
+        const sg = named(plan, "studio-nine-workspace-sg");
+        const endpointSg = named(plan, "studio-nine-network-endpoints-sg");
+        expect(sg.inputs.ingress).toEqual([]);
+        const egress = sg.inputs.egress as Record<string, unknown>[];
+        expect(egress.length).toBe(2);
+        for (const e of egress) {
+            expect([e.fromPort, e.toPort, e.protocol, e.cidrBlocks ?? []]).toEqual([443, 443, "tcp", []]);
+        }
+        expect(egress[0].securityGroups).toEqual([endpointSg.outputs.id]);
+        expect((egress[1].prefixListIds as string[]).length).toBe(1);
+    });
+
+    it("the three Session Manager endpoints (and logs) exist, each with a policy for the workload role only", () => {
+        const endpoints = ofType(plan, TOKEN.endpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
+        expect(endpoints.map((e) => String(e.inputs.serviceName).split(".").pop()).sort()).toEqual(["ec2messages", "kms", "logs", "ssm", "ssmmessages"]);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) {
+            const doc = JSON.parse(named(plan, `studio-nine-network-${svc}-endpoint`).inputs.policy as string);
+            expect(doc.Statement.map((s: { Condition: unknown }) => s.Condition)).toEqual([{ StringEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload` } }]);
+        }
+    });
+
+    it("the session document: shell only, non-root, logged to the archive and CloudWatch with encryption enforced", () => {
+        const doc = named(plan, "studio-nine-workspace-session-document");
+        expect(doc.inputs.documentType).toBe("Session");
+        const content = JSON.parse(doc.inputs.content as string);
+        expect(content.sessionType).toBe("Standard_Stream");
+        expect(content.inputs).toMatchObject({
+            s3BucketName: "enclave-log-archive-111122223333-us-east-1",
+            s3KeyPrefix: "vendors/studio-nine/sessions",
+            s3EncryptionEnabled: true,
+            cloudWatchLogGroupName: "/enclave/studio-nine/workload",
+            cloudWatchEncryptionEnabled: true,
+            runAsEnabled: true,
+            runAsDefaultUser: SESSION_RUN_AS_USER,
+        });
+        expect(SESSION_RUN_AS_USER).not.toBe("root");
+    });
+});
+
+describe("the session path, simulated", () => {
+    const start = (w: World, instanceVendorTag: string, documentArn = DOC, extra: { tokenIssueTime?: string; currentTime?: string } = {}) =>
+        simulateStartSession(w, { principal: VENDOR_ROLE, instanceArn: INSTANCE, instanceVendorTag, documentArn, ...extra });
+
+    it("the vendor may start a session on its own instance with the enclave's document", async () => {
+        const r = await start(world, "studio-nine");
+        expect([r.instance.decision, r.document.decision]).toEqual(["Allowed", "Allowed"]);
+    });
+
+    it("not on another vendor's instance", async () => {
+        const r = await start(world, "other-nine");
+        expect(r.allowed).toBe(false);
+        expect(r.instance.decision).toBe("ImplicitlyDenied");
+    });
+
+    it("not with another enclave's document, nor the account's default shell document", async () => {
+        for (const doc of [OTHER_DOC, `arn:aws:ssm:us-east-1:${ACCT}:document/SSM-SessionManagerRunShell`]) {
+            const r = await start(world, "studio-nine", doc);
+            expect([doc, r.document.decision, r.document.decidedBy.sid]).toEqual([doc, "ExplicitlyDenied", "DenySessionsElsewhere"]);
+        }
+    });
+
+    it("not a port-forwarding or SSH session", async () => {
+        for (const d of FORWARDING_SESSION_DOCUMENTS) {
+            // AWS writes these ARNs with an empty account; iam-simulate accepts only ARNs with one, so the test names the
+            // lab's account (the deny's Resource has "*" for the account and matches both forms).
+            const r = await start(world, "studio-nine", `arn:aws:ssm:us-east-1:${ACCT}:document/${d}`);
+            expect([d, r.document.decision]).toEqual([d, "ExplicitlyDenied"]);
+            expect(r.document.denials.map((x) => x.sid)).toContain("DenyForwardingSessions");
+        }
+    });
+
+    it("never SendCommand, even to its own instance", async () => {
+        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:SendCommand", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "studio-nine" } });
+        expect([r.decision, r.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenySendCommand"]);
+    });
+
+    it("not after the seal, neither a new session nor one resumed", async () => {
+        const r = await start(sealedWorld, "studio-nine", DOC, { tokenIssueTime: "2026-11-23T12:30:00Z", currentTime: "2026-11-23T12:40:00Z" });
+        expect([r.instance.decision, r.instance.decidedBy.sid]).toEqual(["ExplicitlyDenied", "SealDenyAll"]);
+        const resume = await simulate(sealedWorld, {
+            principal: VENDOR_ROLE,
+            action: "ssm:ResumeSession",
+            resource: `arn:aws:ssm:us-east-1:${ACCT}:session/enclave-simulation-0abc`,
+            tokenIssueTime: "2026-11-23T12:30:00Z",
+            currentTime: "2026-11-23T12:40:00Z",
+        });
+        expect(resume.decision).toBe("ExplicitlyDenied");
+    });
+
+    it("the boundary alone refuses another vendor's instance (defense in depth)", async () => {
+        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:StartSession", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "other-nine", "ssm:SessionDocumentAccessCheck": "true" } }, { replace: ["identity"] });
+        expect(r.decision).toBe("ImplicitlyDenied");
+        expect(r.decidedBy.layer).toBe("boundary");
+    });
+});

@@ -5,7 +5,7 @@ import type { VendorSpec } from "../config/schema";
 import { interfaceEndpointsOf, workspaceSlots } from "../config/workspace";
 import { checkPlan } from "../guardrails/offline";
 import { FORWARDING_SESSION_DOCUMENTS, SESSION_RUN_AS_USER } from "../iam/session";
-import { planVendor } from "../plan/stacks";
+import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, worldFromPlans, type World } from "../review/simulate";
 import { simulateStartSession } from "../review/session";
@@ -30,6 +30,8 @@ let plan: Plan;
 let sealed: Plan;
 let world: World;
 let sealedWorld: World;
+let securityPlan: Plan;
+let archiveWorld: World;
 
 beforeAll(async () => {
     plan = await planVendor(spec, security);
@@ -37,6 +39,8 @@ beforeAll(async () => {
     sealed = await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security);
     world = worldFromPlans(plan, otherPlan);
     sealedWorld = worldFromPlans(sealed, otherPlan);
+    securityPlan = await planSecurity(security, [spec, other]);
+    archiveWorld = worldFromPlans(securityPlan, plan, otherPlan);
 });
 
 const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
@@ -172,5 +176,60 @@ describe("the session path, simulated", () => {
         const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:StartSession", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "other-nine", "ssm:SessionDocumentAccessCheck": "true" } }, { replace: ["identity"] });
         expect(r.decision).toBe("ImplicitlyDenied");
         expect(r.decidedBy.layer).toBe("boundary");
+    });
+});
+
+describe("session transcripts in the archive", () => {
+    const ARCHIVE = "arn:aws:s3:::enclave-log-archive-111122223333-us-east-1";
+    const WORKLOAD = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload`;
+    // The S3 request only: the archive key's grant is pinned by kms:EncryptionContext:aws:s3:arn, which iam-simulate
+    // ignores, so the key side is held to its exact document below instead.
+    const put = async (key: string) => {
+        const s3 = await simulate(
+            archiveWorld,
+            {
+                principal: WORKLOAD,
+                action: "s3:PutObject",
+                resource: `${ARCHIVE}/${key}`,
+                network: { via: "endpoint", endpointId: String(named(plan, "studio-nine-network-s3-endpoint").outputs.id) },
+                sse: null,
+            },
+            { chainKms: false },
+        );
+        return { s3 };
+    };
+
+    it("the security stack with a workspace vendor passes enclave check", async () => {
+        const violations = await checkPlan(securityPlan);
+        expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    });
+
+    it("the workload role writes its own session prefix (bucket, endpoint, boundary and identity all allow)", async () => {
+        const r = await put("vendors/studio-nine/sessions/s-1.log");
+        expect(r.s3.decision).toBe("Allowed");
+    });
+
+    it("the archive key admits the writer only for its own prefix (by document: the simulator ignores kms:EncryptionContext:aws:s3:arn)", () => {
+        const key = ofType(securityPlan, TOKEN.key).find((k) => String(k.inputs.description).startsWith("Central log archive"))!;
+        const st = JSON.parse(key.inputs.policy as string).Statement.find((x: { Sid: string }) => x.Sid === "SessionLogsEncryptStudioNine");
+        expect(st).toEqual({
+            Sid: "SessionLogsEncryptStudioNine",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+                ArnEquals: { "aws:PrincipalArn": WORKLOAD },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${ARCHIVE}/vendors/studio-nine/sessions/*` },
+            },
+        });
+    });
+
+    it("not another vendor's session prefix, nor its own flow logs or trail (no forged logs)", async () => {
+        for (const key of ["vendors/other-nine/sessions/s-1.log", "vendors/studio-nine/flow-logs/AWSLogs/x.gz", "vendors/studio-nine/cloudtrail/AWSLogs/x.json.gz"]) {
+            const r = await put(key);
+            expect([key, r.s3.allowed]).toEqual([key, false]);
+        }
     });
 });

@@ -10,6 +10,8 @@ import type { Plan, PlanResource } from "../plan/types";
 import { simulate, worldFromPlans, type World } from "../review/simulate";
 import { simulateStartSession } from "../review/session";
 import { TOKEN } from "../contract/tokens";
+import { estimatePlan } from "../cost/estimate";
+import { UnknownRegionError } from "../cost/prices";
 import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
 
 // A vendor with a workspace, planned offline from test/fixtures/workspace/ and checked by the guardrails; its session
@@ -231,5 +233,47 @@ describe("session transcripts in the archive", () => {
             const r = await put(key);
             expect([key, r.s3.allowed]).toEqual([key, false]);
         }
+    });
+});
+
+describe("the contain step's pure pieces", () => {
+    it("terminates every active session on the enclave's instances, whatever document or owner, and nothing else", async () => {
+        const { sessionsToTerminate } = await import("../iam/containment.js");
+        const sessions = [
+            { SessionId: "b-2", Target: "i-1", Owner: "arn:aws:sts::111122223333:assumed-role/enclave-studio-nine-vendor/x", DocumentName: "enclave-studio-nine-session" },
+            { SessionId: "a-1", Target: "i-2", Owner: "arn:aws:sts::111122223333:assumed-role/someone/y", DocumentName: "AWS-StartPortForwardingSession" },
+            { SessionId: "c-3", Target: "i-9", DocumentName: "enclave-other-nine-session" },
+            { SessionId: "b-2", Target: "i-1" },
+            { Target: "i-1" },
+        ];
+        expect(sessionsToTerminate(sessions, ["i-1", "i-2"])).toEqual(["a-1", "b-2"]);
+    });
+
+    it("isolates every instance into the isolation group only, and skips those already isolated", async () => {
+        const { isolationChanges, enclaveInstancesQuery } = await import("../iam/containment.js");
+        expect(isolationChanges([{ InstanceId: "i-2", GroupIds: ["sg-ws"] }, { InstanceId: "i-1", GroupIds: ["sg-iso"] }, { InstanceId: "i-0", GroupIds: ["sg-iso", "sg-ws"] }], "sg-iso")).toEqual([
+            { instanceId: "i-0", groups: ["sg-iso"] },
+            { instanceId: "i-2", groups: ["sg-iso"] },
+        ]);
+        expect(enclaveInstancesQuery("studio-nine").Filters[0]).toEqual({ Name: "tag:enclave:vendor", Values: ["studio-nine"] });
+    });
+});
+
+describe("the cost estimate includes the workspace", () => {
+    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ", () => {
+        const est = estimatePlan(plan);
+        const line = (prefix: string) => est.lines.find((l) => l.item.startsWith(prefix))!;
+        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([3 * 730, 0.0832, 182.208]);
+        expect([line("workspace root volumes").quantity, line("workspace root volumes").usd]).toEqual([120, 9.6]);
+        // kms (listed) + ssm, ssmmessages, ec2messages, logs (added by the workspace), each in 2 AZs.
+        expect(line("interface endpoints").quantity).toBe(5 * 2 * 730);
+        expect(est.byArea.workspace).toBe(191.81);
+    });
+
+    it("an instance type without a price is refused, not guessed", () => {
+        const p = structuredClone(plan);
+        for (const r of p.resources.filter((x) => x.type === TOKEN.instance)) r.inputs.instanceType = "x9z.mega";
+        expect(() => estimatePlan(p)).toThrow(UnknownRegionError);
+        expect(() => estimatePlan(p)).toThrow(/no price for instance type "x9z.mega" in us-east-1/);
     });
 });

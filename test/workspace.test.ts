@@ -277,3 +277,77 @@ describe("the cost estimate includes the workspace", () => {
         expect(() => estimatePlan(p)).toThrow(/no price for instance type "x9z.mega" in us-east-1/);
     });
 });
+
+describe("workspace guardrails catch planted violations", () => {
+    const violationsAfter = async (edit: (p: Plan) => void) => {
+        const p = structuredClone(plan);
+        edit(p);
+        return (await checkPlan(p)).map((v) => `${v.policy}: ${v.message}`);
+    };
+    const first = (p: Plan, type: string) => p.resources.find((r) => r.type === type)!;
+    const set = (r: PlanResource, key: string, value: unknown) => {
+        r.inputs[key] = value;
+        r.outputs[key] = value;
+    };
+
+    it("IMDSv1, a second hop, a public address, an unencrypted volume", async () => {
+        const v = await violationsAfter((p) => {
+            const i = first(p, TOKEN.instance);
+            set(i, "metadataOptions", { httpTokens: "optional", httpPutResponseHopLimit: 2 });
+            set(i, "associatePublicIpAddress", true);
+            set(i, "rootBlockDevice", { encrypted: false, volumeSize: 40 });
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                'ec2-workspace-instance-hardened: metadataOptions.httpTokens is "optional", not "required" (IMDSv2)',
+                "ec2-workspace-instance-hardened: metadataOptions.httpPutResponseHopLimit is 2, not 1",
+                "ec2-workspace-instance-hardened: associatePublicIpAddress is true, not false",
+                "ec2-workspace-instance-hardened: rootBlockDevice.encrypted is false, not true",
+                "ec2-workspace-instance-hardened: rootBlockDevice.kmsKeyId is not set: the volume would use the AWS managed key aws/ebs, which the seal cannot disable",
+            ]),
+        );
+    });
+
+    it("a volume under another key", async () => {
+        const v = await violationsAfter((p) => {
+            const i = first(p, TOKEN.instance);
+            set(i, "rootBlockDevice", { ...(i.inputs.rootBlockDevice as object), kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/other" });
+        });
+        expect(v).toContain("ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-us-east-1a-1 encrypts a volume with arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key");
+    });
+
+    it("a session document that may start unlogged, or as root, or forwards ports", async () => {
+        const v = await violationsAfter((p) => {
+            const d = first(p, TOKEN.ssmDocument);
+            const c = JSON.parse(d.inputs.content as string);
+            c.sessionType = "Port";
+            c.inputs.s3EncryptionEnabled = false;
+            c.inputs.cloudWatchEncryptionEnabled = false;
+            c.inputs.runAsDefaultUser = "root";
+            set(d, "content", JSON.stringify(c));
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                'ssm-session-document-logging-mandatory: sessionType is "Port", not "Standard_Stream" (a shell; port forwarding and commands bypass the transcript)',
+                "ssm-session-document-logging-mandatory: inputs.s3EncryptionEnabled is not true: a session could start without an encrypted S3 transcript",
+                "ssm-session-document-logging-mandatory: inputs.cloudWatchEncryptionEnabled is not true: a session could start without an encrypted CloudWatch stream",
+                'ssm-session-document-logging-mandatory: inputs.runAsEnabled/runAsDefaultUser is true/"root": sessions must run as a named non-root user',
+            ]),
+        );
+    });
+
+    it("ingress, egress to a CIDR or another port", async () => {
+        const v = await violationsAfter((p) => {
+            const g = named(p, "studio-nine-workspace-sg");
+            set(g, "ingress", [{ description: "ssh", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.40.0.0/22"] }]);
+            set(g, "egress", [{ description: "out", protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["10.40.0.0/22"] }]);
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) has ingress rules: Session Manager needs none",
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) allows egress tcp 8443-8443, not HTTPS only",
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) allows egress to CIDRs 10.40.0.0/22, not the enclave's endpoints",
+            ]),
+        );
+    });
+});

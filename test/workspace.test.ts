@@ -351,3 +351,18 @@ describe("workspace guardrails catch planted violations", () => {
         );
     });
 });
+
+describe("the access report shows the session path", () => {
+    it("only the vendor role, only on its own instances, only with the enclave's document; acme has no session rows", async () => {
+        const { accessReport, renderAccessMarkdown } = await import("../review/access.js");
+        const report = await accessReport(world, "studio-nine");
+        const allowed = report.sessions!.filter((s) => s.decision === "Allowed");
+        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"]]);
+        const forwarding = report.sessions!.find((s) => s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession")!;
+        expect([forwarding.decision, forwarding.decidedBy]).toEqual(["ExplicitlyDenied", "identity:DenySessionsElsewhere"]);
+        expect(report.sessions!.filter((s) => s.target.endsWith("=other-nine")).every((s) => s.decision !== "Allowed")).toBe(true);
+        expect(renderAccessMarkdown(report)).toContain("## Sessions (Session Manager)");
+        const plain = await accessReport(worldFromPlans(await planVendor(vendorFixture("acme-labeling"), security)), "acme-labeling");
+        expect(plain.sessions).toBeUndefined();
+    });
+});

@@ -366,3 +366,20 @@ describe("the access report shows the session path", () => {
         expect(plain.sessions).toBeUndefined();
     });
 });
+
+describe("the seal covers the workspace with the existing catalogue", () => {
+    it("sealing a workspace enclave changes only catalogued kinds: the session endpoints' policies under endpointPolicy, no instance or document", async () => {
+        const { diffPlans } = await import("../plan/diff.js");
+        const { sealEntryOf } = await import("../contract/seal.js");
+        const diff = diffPlans(plan, sealed);
+        expect(diff.deleted).toEqual([]);
+        for (const c of diff.updated) expect([c.name, sealEntryOf(c.type)?.kind ?? "NO CATALOGUE ENTRY"]).toEqual([c.name, expect.any(String)]);
+        const updated = diff.updated.map((c) => c.name);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) expect(updated).toContain(`studio-nine-network-${svc}-endpoint`);
+        expect(updated.filter((n) => n.includes("workspace"))).toEqual([]);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) {
+            const doc = JSON.parse(named(sealed, `studio-nine-network-${svc}-endpoint`).inputs.policy as string);
+            expect(doc.Statement.find((s: { Sid: string }) => s.Sid === "SealDenyVendor")).toMatchObject({ Effect: "Deny", Action: `${svc}:*` });
+        }
+    });
+});

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, vendorNames, vendorTags } from "../iam/names";
+import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, sessionDocumentArn, vendorNames, vendorTags } from "../iam/names";
+import { hasWorkspace, interfaceEndpointsOf } from "../config/workspace";
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
 import type { VendorSpec } from "../config/schema";
 import type { SecurityOutputReadByVendors, SecurityStackOutputs } from "../contract/outputs";
@@ -9,7 +10,8 @@ import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
 import { EnclaveIdentity } from "./identity";
 import { EnclaveKey } from "./key";
-import { EnclaveNetwork } from "./network";
+import { availabilityZones, EnclaveNetwork } from "./network";
+import { EnclaveWorkspace } from "./workspace";
 
 /** The security stack's outputs that every vendor stack reads (contract/outputs.ts, components/logArchive.ts). */
 export type SecurityOutputs = { [K in SecurityOutputReadByVendors]: pulumi.Input<SecurityStackOutputs[K]> };
@@ -31,6 +33,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly datasets: Record<string, EnclaveDataset>;
     readonly access: EnclaveAccess;
     readonly audit: EnclaveAudit;
+    readonly workspace?: EnclaveWorkspace;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
@@ -44,8 +47,8 @@ export class VendorEnclave extends pulumi.ComponentResource {
 
         const datasets = spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(id, d.name, acct)) }));
         const base: pulumi.Output<Omit<VendorPolicyBase, "externalId">> = pulumi
-            .all([security.deployerRoleArn, security.breakGlassRoleArn])
-            .apply(([deployerRoleArn, breakGlassRoleArn]) => ({
+            .all([security.deployerRoleArn, security.breakGlassRoleArn, security.archiveBucketArn, security.archiveKeyArn])
+            .apply(([deployerRoleArn, breakGlassRoleArn, archiveBucketArn, archiveKeyArn]) => ({
                 vendorId: id,
                 accountId: acct,
                 region,
@@ -60,6 +63,16 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 egressCidrs: spec.network.vendorEgressCidrs,
                 sealed: spec.sealed,
                 sealedAt: spec.sealedAt,
+                ...(hasWorkspace(spec)
+                    ? {
+                          session: {
+                              documentArn: sessionDocumentArn(region, acct, names.sessionDocument),
+                              archiveBucketArn,
+                              archiveKeyArn,
+                              sessionLogPrefix: archivePrefixes.vendorSessionLogs(id),
+                          },
+                      }
+                    : {}),
             }));
 
         this.identity = new EnclaveIdentity(
@@ -87,7 +100,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 region,
                 cidr: spec.network.cidr,
                 azCount: spec.network.azCount,
-                interfaceEndpoints: spec.network.interfaceEndpoints,
+                interfaceEndpoints: interfaceEndpointsOf(spec),
                 base: policyBase,
                 keyArn: this.key.key.arn,
                 flowLogDestination: pulumi.interpolate`${security.archiveBucketArn}/${archivePrefixes.vendorFlowLogs(id)}`,
@@ -138,6 +151,30 @@ export class VendorEnclave extends pulumi.ComponentResource {
             },
             child,
         );
+        if (hasWorkspace(spec)) {
+            this.workspace = new EnclaveWorkspace(
+                `${id}-workspace`,
+                {
+                    vendorId: id,
+                    workspace: spec.workspace,
+                    zones: availabilityZones(region, spec.network.azCount),
+                    vpcId: this.network.vpc.id,
+                    subnets: this.network.subnets,
+                    endpointSecurityGroupId: this.network.endpointSecurityGroup!.id,
+                    s3PrefixListId: this.network.s3Endpoint.prefixListId,
+                    instanceProfileName: this.identity.instanceProfile.name,
+                    keyArn: this.key.key.arn,
+                    documentName: names.sessionDocument,
+                    logGroupName: names.workloadLogGroup,
+                    archiveBucketName: security.archiveBucketName,
+                    sessionLogPrefix: archivePrefixes.vendorSessionLogs(id),
+                    securityGroupName: names.workspaceGroup,
+                    tags,
+                },
+                // The workload log group must exist (encrypted) before a session can stream to it.
+                { ...child, dependsOn: [this.audit] },
+            );
+        }
         this.registerOutputs({});
     }
 }

@@ -17,7 +17,8 @@ import {
     type ArchivePolicyInputs,
 } from "../iam/archive";
 import { render } from "../iam/document";
-import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, bucketName, logGroupArn, securityTags, vendorNames } from "../iam/names";
+import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, bucketName, logGroupArn, roleArn, securityTags, vendorNames } from "../iam/names";
+import { hasWorkspace } from "../config/workspace";
 import type { AlarmSubscription, SecuritySpec, VendorSpec } from "../config/schema";
 import type { SecurityStackOutputs } from "../contract/outputs";
 import { secureBucket } from "./secureBucket";
@@ -81,6 +82,7 @@ export class LogArchive extends pulumi.ComponentResource {
                 id: v.id,
                 trailName: vendorNames(v.id).trail,
                 bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
+                ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(acct, vendorNames(v.id).workloadRole) } : {}),
             })),
         };
 

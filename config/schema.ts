@@ -7,7 +7,14 @@ import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from
 // config/fields.ts.
 
 export const SECURITY_STACK_NAME = SECURITY_STACK;
-export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs"] as const;
+export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs", "ssm", "ssmmessages", "ec2messages"] as const;
+/**
+ * The endpoints a workspace cannot work without: the SSM agent's three channels, and logs for the session transcript
+ * in CloudWatch. A spec with a workspace gets them whether it lists them or not (config/workspace.ts).
+ */
+export const WORKSPACE_ENDPOINT_SERVICES = ["ssm", "ssmmessages", "ec2messages", "logs"] as const satisfies readonly (typeof INTERFACE_ENDPOINT_SERVICES)[number][];
+/** Amazon Linux 2023 (x86_64), as the SSM public parameter EC2 resolves at launch: no AMI id to keep current by hand. */
+export const DEFAULT_WORKSPACE_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 export { ACCESS_LEVELS };
 export const CLOUDWATCH_RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -68,6 +75,29 @@ const egressCidr = cidrString.superRefine((v, ctx) => {
 const retentionDays = z
     .number({ error: "must be a number" })
     .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), { error: "is not a CloudWatch retention value of at least 365" });
+
+const workspace = z
+    .strictObject(
+        {
+            count: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "is below 0" }).max(10, { error: "is above 10" }).default(0),
+            instanceType: z
+                .string({ error: "must be a string" })
+                .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type" })
+                .default("t3.medium"),
+            image: z
+                .string({ error: "must be a string" })
+                .regex(/^(\/[\w.-]+)+$|^ami-[0-9a-f]{8,17}$/, { error: "is neither an SSM parameter path nor an AMI id" })
+                .default(DEFAULT_WORKSPACE_IMAGE),
+            volumeGiB: z
+                .number({ error: "must be a number" })
+                .int({ error: "must be a whole number" })
+                .min(8, { error: "is below 8 GiB" })
+                .max(1024, { error: "is above 1024 GiB" })
+                .default(30),
+        },
+        { error: "must be a mapping with count" },
+    )
+    .default({ count: 0, instanceType: "t3.medium", image: DEFAULT_WORKSPACE_IMAGE, volumeGiB: 30 });
 
 const dataset = z.strictObject({
     name: z
@@ -132,6 +162,7 @@ export const vendorSpecSchema = z
             .array(dataset, { error: "must be a list of {name, access}" })
             .min(1, { error: "is empty" })
             .max(20, { error: "has more than 20 datasets" }),
+        workspace,
         logRetentionDays: retentionDays.default(365),
         keyDeletionWindowDays: z
             .number({ error: "must be a number" })
@@ -221,6 +252,7 @@ export const securitySpecSchema = z.strictObject({
 export type VendorSpec = z.output<typeof vendorSpecSchema>;
 export type SecuritySpec = z.output<typeof securitySpecSchema>;
 export type Dataset = VendorSpec["datasets"][number];
+export type Workspace = VendorSpec["workspace"];
 
 /** A principal listed by more than one vendor spec: sealing one vendor would leave it a live path into the other. */
 export interface SharedPrincipal {

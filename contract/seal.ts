@@ -100,7 +100,7 @@ export const SEAL_CATALOGUE: readonly SealEntry[] = [
     {
         kind: "endpointPolicy",
         types: T.endpoint,
-        what: "VPC endpoint policy (S3 gateway, kms/sts/logs interface)",
+        what: "VPC endpoint policy (S3 gateway; kms/sts/logs and the session endpoints ssm/ssmmessages/ec2messages interface)",
         lifecycle: "in-place",
         fields: ["policy"],
         statements: ["SealDenyVendor"],

@@ -40,6 +40,8 @@ export const T = {
     alarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
     kmsAlias: ["aws:kms/alias:Alias"],
     instanceProfile: ["aws:iam/instanceProfile:InstanceProfile"],
+    instance: ["aws:ec2/instance:Instance"],
+    ssmDocument: ["aws:ssm/document:Document"],
     routeTableAssociation: ["aws:ec2/routeTableAssociation:RouteTableAssociation"],
     snsTopic: ["aws:sns/topic:Topic"],
     internetGateway: ["aws:ec2/internetGateway:InternetGateway"],

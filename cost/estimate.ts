@@ -1,7 +1,7 @@
 import type { SecurityStackOutputs, VendorStackOutputs } from "../contract/outputs";
 import { T } from "../contract/tokens";
 import type { Plan, PlanResource } from "../plan/types";
-import { HOURS_PER_MONTH, PRICES_AS_OF, pricesFor, type Price, type RegionPrices } from "./prices";
+import { HOURS_PER_MONTH, PRICES_AS_OF, pricesFor, UnknownInstanceTypeError, type Price, type RegionPrices } from "./prices";
 
 /**
  * Usage assumptions, per enclave per month unless stated. Fixed costs come from what the plan creates; usage costs
@@ -60,9 +60,11 @@ export interface Inventory {
     datasetBuckets: number;
     accessLoggedBuckets: number;
     logGroups: number;
+    /** Workspace instances: type and root volume size. */
+    instances: { type: string; rootGiB: number }[];
 }
 
-export type CostArea = "network" | "key" | "data" | "audit";
+export type CostArea = "network" | "key" | "data" | "audit" | "workspace";
 
 export interface CostLine {
     area: CostArea;
@@ -129,6 +131,10 @@ export function inventoryFromPlan(plan: Plan): Inventory {
         datasetBuckets: ofType(plan, T.bucket).length,
         accessLoggedBuckets: ofType(plan, T.logging).length,
         logGroups: ofType(plan, T.logGroup).length,
+        instances: ofType(plan, T.instance).map((i) => ({
+            type: String(i.inputs.instanceType),
+            rootGiB: Number((i.inputs.rootBlockDevice as { volumeSize?: number } | undefined)?.volumeSize ?? 8),
+        })),
     };
 }
 
@@ -155,6 +161,7 @@ export function defaultAwsxVpcInventory(region: string): Inventory {
         datasetBuckets: 0,
         accessLoggedBuckets: 0,
         logGroups: 0,
+        instances: [],
     };
 }
 
@@ -204,8 +211,20 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     add("audit", "usage", `workload logs ingested (${inv.logGroups} x ${a.workloadLogGbIngested} GB)`, inv.logGroups * a.workloadLogGbIngested, pr.cloudwatchLogsIngestGb);
     add("audit", "usage", `workload logs stored (${inv.logGroups} x ${a.workloadLogGbStored} GB)`, inv.logGroups * a.workloadLogGbStored, pr.cloudwatchLogsStorageGbMonth);
 
+    // Workspace: instances run all month (stop them to save; the estimate does not guess a schedule). The three
+    // Session Manager endpoints a workspace adds are priced above, with the other interface endpoints, per AZ.
+    const byType = new Map<string, number>();
+    for (const i of inv.instances) byType.set(i.type, (byType.get(i.type) ?? 0) + 1);
+    for (const [type, n] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
+        const price = pr.instanceHour[type];
+        if (!price) throw new UnknownInstanceTypeError(inv.region, type);
+        add("workspace", "fixed", `workspace instances (${n} x ${type}) x ${H} h`, n * H, price);
+    }
+    const volumeGb = inv.instances.reduce((s, i) => s + i.rootGiB, 0);
+    if (inv.instances.length) add("workspace", "fixed", `workspace root volumes (${volumeGb} GB gp3)`, volumeGb, pr.ebsGp3GbMonth);
+
     const sum = (ls: CostLine[]) => round(ls.reduce((s, l) => s + l.usd, 0), 2);
-    const byArea = { network: 0, key: 0, data: 0, audit: 0 } as Record<CostArea, number>;
+    const byArea = { network: 0, key: 0, data: 0, audit: 0, workspace: 0 } as Record<CostArea, number>;
     for (const area of Object.keys(byArea) as CostArea[]) byArea[area] = sum(lines.filter((l) => l.area === area));
     const fixedUsd = sum(lines.filter((l) => l.kind === "fixed"));
     const usageUsd = sum(lines.filter((l) => l.kind === "usage"));

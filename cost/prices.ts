@@ -48,6 +48,10 @@ export interface RegionPrices {
     dnsFirewallQueries1m: Price;
     /** Route 53 Resolver DNS Firewall, per domain in the firewall's domain lists per month. */
     dnsFirewallDomainMonth: Price;
+    /** EC2 on-demand Linux, per instance-hour, by instance type (workspace instances); a type not listed is refused. */
+    instanceHour: Readonly<Record<string, Price>>;
+    /** EBS gp3 storage, per GB-month (baseline IOPS and throughput are included). */
+    ebsGp3GbMonth: Price;
 }
 
 const SRC = {
@@ -58,9 +62,12 @@ const SRC = {
     cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/",
     vpc: "https://aws.amazon.com/vpc/pricing/",
     route53: "https://aws.amazon.com/route53/pricing/",
+    ec2: "https://aws.amazon.com/ec2/pricing/on-demand/",
+    ebs: "https://aws.amazon.com/ebs/pricing/",
 } as const;
 
 const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
+const hourly = (table: Record<string, number>): Record<string, Price> => Object.fromEntries(Object.entries(table).map(([type, usd]) => [type, p(usd, `${type} instance-hour`, SRC.ec2)]));
 
 /** US East (N. Virginia) list prices; US West (Oregon) has the same figures for every item here. */
 const US: RegionPrices = {
@@ -81,6 +88,8 @@ const US: RegionPrices = {
     publicIpv4Hour: p(0.005, "address-hour", SRC.vpc),
     dnsFirewallQueries1m: p(0.6, "1,000,000 queries processed", SRC.route53),
     dnsFirewallDomainMonth: p(0.002, "domain-month", SRC.route53),
+    instanceHour: hourly({ "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664, "m6i.large": 0.096, "m6i.xlarge": 0.192, "c6i.large": 0.085, "r6i.large": 0.126 }),
+    ebsGp3GbMonth: p(0.08, "gp3 GB-month", SRC.ebs),
 };
 
 /** EU (Ireland): endpoints, NAT and CloudWatch Logs ingestion cost more than in us-east-1. */
@@ -90,6 +99,8 @@ const EU_WEST_1: RegionPrices = {
     cloudwatchLogsIngestGb: p(0.57, "GB ingested", SRC.cloudwatch),
     natGatewayHour: p(0.048, "gateway-hour", SRC.vpc),
     natGatewayGb: p(0.048, "GB processed", SRC.vpc),
+    instanceHour: hourly({ "t3.small": 0.0228, "t3.medium": 0.0456, "t3.large": 0.0912, "t3.xlarge": 0.1824, "m6i.large": 0.107, "m6i.xlarge": 0.214, "c6i.large": 0.096, "r6i.large": 0.141 }),
+    ebsGp3GbMonth: p(0.088, "gp3 GB-month", SRC.ebs),
 };
 
 export const PRICES: Readonly<Record<string, RegionPrices>> = {
@@ -112,4 +123,16 @@ export function pricesFor(region: string): RegionPrices {
     const prices = PRICES[region];
     if (!prices) throw new UnknownRegionError(region);
     return prices;
+}
+
+/**
+ * An instance type with no price in this table. An UnknownRegionError on purpose: every caller that reports an
+ * unpriced region ("not estimated: ...") reports this the same way, and nothing is guessed.
+ */
+export class UnknownInstanceTypeError extends UnknownRegionError {
+    constructor(region: string, readonly instanceType: string) {
+        super(region);
+        this.message = `no price for instance type "${instanceType}" in ${region} in cost/prices.ts (known: ${Object.keys(pricesFor(region).instanceHour).join(", ")}). Fix: add its on-demand price with the source page and date, or choose a listed type.`;
+        this.name = "UnknownInstanceTypeError";
+    }
 }

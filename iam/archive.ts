@@ -23,7 +23,14 @@ export interface ArchiveVendor {
     trailName: string;
     /** Its dataset buckets (sources of S3 server access logs). */
     bucketArns: string[];
+    /**
+     * Its workload role, set only when the vendor has a workspace: the SSM agent writes session transcripts as that role
+     * under `vendors/<id>/sessions/` (Session Manager has no service-side delivery to S3).
+     */
+    sessionLogWriterArn?: string;
 }
+
+const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
 
 /** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
 export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
@@ -160,14 +167,28 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
         },
         {
             // Log objects come from AWS services only; a person (any role but the deployer's evidence write) cannot
-            // add a forged log file beside the real ones.
+            // add a forged log file beside the real ones. The one exception is a workspace's session transcripts,
+            // which the SSM agent uploads as the instance's workload role, each confined to its own prefix below.
             Sid: "DenyForgedLogs",
             Effect: "Deny",
             Principal: "*",
             Action: "s3:PutObject",
             Resource: `${p.archiveBucketArn}/*`,
-            Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": p.deployerRoleArn }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
+            Condition: {
+                StringNotEqualsIfExists: { "aws:PrincipalArn": [p.deployerRoleArn, ...sessionWriters(p).map((v) => v.sessionLogWriterArn!)] },
+                BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+            },
         },
+        ...sessionWriters(p).map(
+            (v): Statement => ({
+                Sid: `SessionLogsOwnPrefixOnly${sidOf(v.id)}`,
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                NotResource: `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*`,
+                Condition: { StringEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! } },
+            }),
+        ),
     ]);
 }
 
@@ -235,6 +256,22 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*` },
             },
         },
+        // Session transcripts: encrypt only (GenerateDataKey decrypts nothing), through S3, for the writer's own prefix.
+        // Named by aws:PrincipalArn under the account: the security stack is deployed before the vendor's role exists.
+        ...sessionWriters(p).map(
+            (v): Statement => ({
+                Sid: `SessionLogsEncrypt${sidOf(v.id)}`,
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
+                Action: ["kms:GenerateDataKey"],
+                Resource: "*",
+                Condition: {
+                    StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                    ArnEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! },
+                    StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*` },
+                },
+            }),
+        ),
         {
             Sid: "CloudTrailEncrypt",
             Effect: "Allow",

@@ -24,6 +24,10 @@ export interface VendorNames {
     sealPolicy: string;
     /** The rule-less security group the containment step moves a compromised enclave's instances into. */
     isolationGroup: string;
+    /** The enclave's own Session Manager document: the only one its vendor role may start a session with. */
+    sessionDocument: string;
+    /** Security group of the workspace instances (egress to the enclave's endpoints only). */
+    workspaceGroup: string;
 }
 
 export function vendorNames(vendorId: string): VendorNames {
@@ -41,6 +45,8 @@ export function vendorNames(vendorId: string): VendorNames {
         accessPolicy: "enclave-access",
         sealPolicy: SEAL_POLICY_NAME,
         isolationGroup: `enclave-${vendorId}-isolation`,
+        sessionDocument: `enclave-${vendorId}-session`,
+        workspaceGroup: `enclave-${vendorId}-workspace`,
     };
 }
 
@@ -62,6 +68,7 @@ export const accountRootArn = (accountId: string) => `arn:aws:iam::${accountId}:
 /** The account of an IAM ARN (arn:aws:iam::<account>:...); the schema admits only such ARNs as vendor principals. */
 export const accountOfArn = (arn: string) => arn.split(":")[4];
 export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+export const sessionDocumentArn = (region: string, accountId: string, name: string) => `arn:aws:ssm:${region}:${accountId}:document/${name}`;
 export const logGroupArn = (region: string, accountId: string, name: string) => `arn:aws:logs:${region}:${accountId}:log-group:${name}`;
 
 /** S3 key prefixes in the central archive; the vendor id keeps each vendor's evidence apart. */
@@ -69,6 +76,7 @@ export const archivePrefixes = {
     vendorTrail: (vendorId: string) => `vendors/${vendorId}/cloudtrail`,
     vendorFlowLogs: (vendorId: string) => `vendors/${vendorId}/flow-logs/`,
     vendorDnsLogs: (vendorId: string) => `vendors/${vendorId}/dns-query-logs/`,
+    vendorSessionLogs: (vendorId: string) => `vendors/${vendorId}/sessions/`,
     accessLogs: (vendorId: string, dataset: string) => `vendors/${vendorId}/s3-access/${dataset}/`,
     // Top level, apart from every log folder: the deployer may write here (and only here), so a wildcard over vendor
     // ids must never also match a path inside a vendor's log trees.

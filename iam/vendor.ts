@@ -11,6 +11,7 @@ import {
 } from "./document";
 import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
 import { accountOfArn, accountRootArn } from "./names";
+import { AGENT_CHANNEL_ACTIONS, AGENT_MESSAGE_ACTIONS, AGENT_SSM_ACTIONS, instanceArns, vendorSessionStatements, workloadSessionStatements, type SessionPolicyBase } from "./session";
 
 /**
  * Everything the vendor-side documents need, as plain strings: resolved ARNs and ids, never Pulumi Outputs. The base
@@ -34,6 +35,8 @@ export interface VendorPolicyBase {
     sealed: boolean;
     /** ISO time; sessions issued before it are revoked while sealed. */
     sealedAt?: string;
+    /** Set only when the enclave has a workspace: Session Manager grants exist only then. */
+    session?: SessionPolicyBase;
 }
 
 export interface VendorPolicyInputs extends VendorPolicyBase {
@@ -166,7 +169,7 @@ function perimeterDenies(p: VendorPolicyInputs, allowEgress: boolean): Statement
 
 /** Identity policy of the role the vendor assumes. */
 export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
-    const grants = [...datasetGrants(p), keyViaS3(p, p.keyArn)];
+    const grants = [...datasetGrants(p), keyViaS3(p, p.keyArn), ...(p.session ? vendorSessionStatements(p, p.session) : [])];
     return policy([...grants, ...perimeterDenies(p, p.dataPath === "allow-list"), ...confinedTo(grants)]);
 }
 
@@ -175,15 +178,19 @@ export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
  * those it names. A permissions boundary cannot do this: a same-account resource policy that grants Principal "*" (an
  * organization-wide share, a secret open to the whole account) reaches a role session past an implicit deny, but never
  * past an explicit one. Derived, not listed, so that a new grant widens the confinement with it and nothing else does.
+ * Actions AWS only grants on Resource "*" (the session agent's channels) are held by the first Deny alone.
  */
 function confinedTo(grants: Statement[]): Statement[] {
     const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
     const allows = grants.filter((g) => g.Effect === "Allow");
     const actions = [...new Set(allows.flatMap((g) => list(g.Action)))].sort();
-    const resources = [...new Set(allows.flatMap((g) => list(g.Resource)))].sort();
+    const anywhere = new Set(allows.filter((g) => list(g.Resource).includes("*")).flatMap((g) => list(g.Action)));
+    const scoped = allows.filter((g) => !list(g.Resource).includes("*"));
+    const scopedActions = [...new Set(scoped.flatMap((g) => list(g.Action)))].filter((a) => !anywhere.has(a)).sort();
+    const resources = [...new Set(scoped.flatMap((g) => list(g.Resource)))].sort();
     return [
         { Sid: "DenyActionsBeyondEnclave", Effect: "Deny", NotAction: actions, Resource: "*" },
-        { Sid: "DenyResourcesBeyondEnclave", Effect: "Deny", Action: actions, NotResource: resources },
+        { Sid: "DenyResourcesBeyondEnclave", Effect: "Deny", Action: scopedActions, NotResource: resources },
     ];
 }
 
@@ -198,6 +205,7 @@ export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `${p.logGroupArn}:log-stream:*`,
         },
+        ...(p.session ? workloadSessionStatements(p, p.session) : []),
     ];
     return policy([...grants, ...perimeterDenies(p, false), ...confinedTo(grants)]);
 }
@@ -216,6 +224,8 @@ export function boundaryPolicy(p: VendorPolicyBase): PolicyDocument {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `${p.logGroupArn}:log-stream:*`,
         },
+        // The session grants of both roles, allows only: the identity policies carry the denies.
+        ...(p.session ? [...vendorSessionStatements(p, p.session), ...workloadSessionStatements(p, p.session)].filter((st) => st.Effect === "Allow") : []),
     ]);
 }
 
@@ -393,6 +403,19 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
         },
         keyViaS3(p, "*", vendorSide),
         cloudWatchLogsKeyUse("CloudWatchLogsForWorkloadLogGroup", p.region, p.logGroupArn),
+        // Workspace root volumes: the deployer launches the instances, EC2 uses the key for it (only through EC2,
+        // grants only for AWS resources). Nothing here lets the deployer read a dataset: S3 use stays with the vendor side.
+        p.session && {
+            Sid: "DeployerLaunchesEncryptedVolumes",
+            Effect: "Allow",
+            Principal: byPrincipalArn([p.deployerRoleArn]).Principal,
+            Action: ["kms:CreateGrant", "kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": `ec2.${p.region}.amazonaws.com`, "kms:CallerAccount": p.accountId },
+                ...byPrincipalArn([p.deployerRoleArn]).Condition,
+            },
+        },
         p.sealed && {
             Sid: "SealDenyVendor",
             Effect: "Deny",
@@ -411,6 +434,27 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
 export function s3EndpointPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
         ...datasetGrants(p, { principal: "*", condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } } }),
+        // The SSM agent uploads each session's transcript through this endpoint: only there, only as the workload role.
+        ...(p.session
+            ? ([
+                  {
+                      Sid: "SessionLogsToArchive",
+                      Effect: "Allow" as const,
+                      Principal: "*",
+                      Action: ["s3:PutObject"],
+                      Resource: `${p.session.archiveBucketArn}/${p.session.sessionLogPrefix}*`,
+                      Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                  },
+                  {
+                      Sid: "SessionLogsArchiveEncryption",
+                      Effect: "Allow" as const,
+                      Principal: "*",
+                      Action: ["s3:GetEncryptionConfiguration"],
+                      Resource: p.session.archiveBucketArn,
+                      Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                  },
+              ] satisfies Statement[])
+            : []),
         p.sealed && {
             Sid: "SealDenyVendor",
             Effect: "Deny",
@@ -451,6 +495,40 @@ export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: Ve
         case "logs":
             return policy([
                 { Sid: "WorkloadLogGroupOnly", Effect: "Allow", Principal: "*", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${p.logGroupArn}:log-stream:*`, Condition: from },
+                // The SSM agent checks that the log group is encrypted before it streams a session there.
+                p.session && {
+                    Sid: "SessionAgentLogGroupCheck",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "logs:DescribeLogGroups",
+                    Resource: `arn:aws:logs:${p.region}:${p.accountId}:log-group:*`,
+                    Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                },
+                seal(vendorSideRoles(p)),
+            ]);
+        // The three Session Manager endpoints carry only the agent's calls from this enclave's instances: the vendor
+        // starts its session through the public SSM endpoint, never through these. Sealed, the agent is cut too, so
+        // an open session loses its channel at the network side as well.
+        case "ssm":
+            return policy([
+                {
+                    Sid: "SessionAgentOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: AGENT_SSM_ACTIONS,
+                    Resource: instanceArns(p.region, p.accountId),
+                    Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                },
+                seal(vendorSideRoles(p)),
+            ]);
+        case "ssmmessages":
+            return policy([
+                { Sid: "SessionAgentOnly", Effect: "Allow", Principal: "*", Action: AGENT_CHANNEL_ACTIONS, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } } },
+                seal(vendorSideRoles(p)),
+            ]);
+        case "ec2messages":
+            return policy([
+                { Sid: "SessionAgentOnly", Effect: "Allow", Principal: "*", Action: AGENT_MESSAGE_ACTIONS, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } } },
                 seal(vendorSideRoles(p)),
             ]);
     }

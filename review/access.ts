@@ -10,6 +10,9 @@ import { addressText, complement, contains, intervalOf, partition, setOf, subtra
 import { catalogueS3Entries, ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { coversAction, type Statement } from "../guardrails/rules/util";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
+import { simulateStartSession } from "./session";
+import { FORWARDING_SESSION_DOCUMENTS } from "../iam/session";
+import { sessionDocumentArn, vendorNames } from "../iam/names";
 
 /** A network path a principal's request can take, as the report names it. */
 interface Path {
@@ -77,7 +80,18 @@ export interface ExplicitDenial {
     actions: string[];
 }
 
+/** One row of the session path: may this principal open a Session Manager session on this target with this document. */
+export interface SessionPath {
+    principalLabel: string;
+    target: string;
+    document: string;
+    decision: Decision;
+    decidedBy: string;
+}
+
 export interface AccessReport {
+    /** Present only for an enclave with a workspace: who may open a session where, simulated. */
+    sessions?: SessionPath[];
     vendorId: string;
     sealed: boolean;
     assumers: Assumer[];
@@ -225,12 +239,40 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             }
         }
     }
+    // --- the session path (workspace only): StartSession is authorised on the instance AND the document
+    let sessions: SessionPath[] | undefined;
+    const vendorRole = world.roles.get(v.vendorRoleArn);
+    if (vendorRole?.identity.some((i) => i.policy.Statement.some((st) => st.Sid === "StartSessionOnEnclaveInstances"))) {
+        sessions = [];
+        const documentArn = (name: string, owner = v.accountId) => `arn:aws:ssm:${v.region}:${owner}:document/${name}`;
+        const own = sessionDocumentArn(v.region, v.accountId, vendorNames(vendorId).sessionDocument);
+        const others = world.vendors.filter((o) => o.vendorId !== vendorId).map((o) => o.vendorId);
+        const targets: [string, string][] = [[`an instance tagged enclave:vendor=${vendorId}`, vendorId], ...others.map((o): [string, string] => [`an instance tagged enclave:vendor=${o}`, o]), ["an untagged instance", ""]];
+        // AWS-owned documents have no account in their ARN; iam-simulate needs one, and the denies match any account.
+        const documents: [string, string][] = [
+            [vendorNames(vendorId).sessionDocument, own],
+            ["SSM-SessionManagerRunShell (account default)", documentArn("SSM-SessionManagerRunShell")],
+            ...FORWARDING_SESSION_DOCUMENTS.map((d): [string, string] => [d, documentArn(d)]),
+        ];
+        const decided = (r: SimResult) => `${r.decidedBy.layer}${r.decidedBy.sid ? `:${r.decidedBy.sid}` : ""}`;
+        for (const principal of [v.vendorRoleArn, v.workloadRoleArn]) {
+            for (const [targetLabel, tag] of targets) {
+                for (const [docLabel, doc] of documents) {
+                    simulations += 2;
+                    const r = await simulateStartSession(world, { principal, instanceArn: `arn:aws:ec2:${v.region}:${v.accountId}:instance/i-0000000000000000${tag ? "1" : "0"}`, instanceVendorTag: tag, documentArn: doc });
+                    const first = !r.instance.allowed ? r.instance : r.document;
+                    sessions.push({ principalLabel: short(principal), target: targetLabel, document: docLabel, decision: r.allowed ? "Allowed" : first.decision, decidedBy: r.allowed ? decided(r.document) : decided(first) });
+                }
+            }
+        }
+    }
     const notes = [
         "Derived by iam-simulate over the plan's policies (identity, permissions boundary, bucket/key/trust policy, VPC endpoint policy).",
         "The deployer and break-glass roles' own identity policies are outside this plan and modelled as allow-all: their rows show what the enclave's resource policies leave them.",
         "Not proved by simulation: propagation delay of policy changes, SCPs/RCPs of the real organisation, network reachability, service-side behaviour.",
     ];
     const report: AccessReport = {
+        ...(sessions ? { sessions } : {}),
         vendorId,
         sealed: v.sealed,
         assumers,
@@ -480,6 +522,14 @@ export function renderAccessMarkdown(report: AccessReport): string {
     out.push("");
     out.push(table(["principal", "resource", "path", "denied by", "actions"], report.denials.map((d) => [d.principalLabel, d.resourceLabel, d.path, d.by, d.actions.join(", ")])));
     out.push("");
+    if (report.sessions) {
+        out.push("## Sessions (Session Manager)");
+        out.push("");
+        out.push(table(["principal", "target", "document", "decision", "decided by"], report.sessions.map((s) => [s.principalLabel, s.target, s.document, s.decision, s.decidedBy])));
+        out.push("");
+        out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
+        out.push("");
+    }
     out.push("## Diagram");
     out.push("");
     out.push("```mermaid");

@@ -92,7 +92,7 @@ describe("cost estimate", () => {
         expect(est.fixedUsd).toBe(30.2);
         expect(est.usageUsd).toBe(9.22);
         expect(est.totalUsd).toBe(39.42);
-        expect(est.byArea).toEqual({ network: 30.47, key: 1.03, data: 5.92, audit: 2 });
+        expect(est.byArea).toEqual({ network: 30.47, key: 1.03, data: 5.92, audit: 2, workspace: 0 });
     });
 
     it("prices the same plan higher in eu-west-1 (endpoints and log ingestion)", () => {
@@ -115,7 +115,9 @@ describe("cost estimate", () => {
 
     it("keeps a source page for every price", () => {
         for (const prices of Object.values(PRICES)) {
-            for (const price of Object.values(prices)) expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9]+\/pricing\/$/);
+            const { instanceHour, ...flat } = prices;
+            expect(Object.keys(instanceHour).length).toBeGreaterThan(0);
+            for (const price of [...Object.values(flat), ...Object.values(instanceHour)]) expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9]+\/pricing\/(on-demand\/)?$/);
         }
     });
 

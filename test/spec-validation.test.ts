@@ -28,7 +28,7 @@ const FIX = {
     cidr: "use a private network address with prefix /16-/24, e.g. 10.20.0.0/20",
     azCount: "use 1, 2 or 3",
     egress: "list public IPv4 CIDRs such as 203.0.113.0/24 (prefix /16 or longer, no private or 0.0.0.0/0 ranges)",
-    endpoints: "choose from kms, sts, logs, each at most once",
+    endpoints: "choose from kms, sts, logs, ssm, ssmmessages, ec2messages, each at most once",
     datasets: "list 1-20 datasets as {name, access}",
     datasetName: "use 1-24 lowercase letters, digits and single hyphens, starting with a letter, unique within the vendor",
     access: "use read, write or read-write",
@@ -122,7 +122,7 @@ const VENDOR_CASES: Case[] = [
         mutate: (s) => (s.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG"),
         field: "AWS_SECRET_ACCESS_KEY",
         message: (f) =>
-            `${f}: AWS_SECRET_ACCESS_KEY is not a known field: got [secret, 21 characters]. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt).`,
+            `${f}: AWS_SECRET_ACCESS_KEY is not a known field: got [secret, 21 characters]. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt).`,
     },
     {
         title: "access given as a list that holds the external id (redacted inside the value)",
@@ -215,7 +215,7 @@ const VENDOR_CASES: Case[] = [
         mutate: (s) => (s.acount = { id: "111122223333" }),
         field: "acount",
         message: (f) =>
-            `${f}: acount is not a known field: got {"id":"111122223333"}. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt).`,
+            `${f}: acount is not a known field: got {"id":"111122223333"}. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt).`,
     },
     {
         title: "unknown key under network",
@@ -519,6 +519,7 @@ describe("valid edge cases are accepted with the defaults applied", () => {
             securityStack: "organization/vendor-enclaves/security",
             access: { principals: ["arn:aws:iam::444455556666:user/path/to/x"], maxSessionSeconds: 3600 },
             network: { cidr: "192.168.0.0/24", azCount: 2, dataPath: "endpoint", vendorEgressCidrs: [], interfaceEndpoints: [] },
+            workspace: { count: 0, instanceType: "t3.medium", image: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", volumeGiB: 30 },
             datasets: [{ name: "a", access: "write" }],
             logRetentionDays: 365,
             keyDeletionWindowDays: 30,
@@ -640,7 +641,7 @@ describe("a spec with several problems reports every one of them at once", () =>
                 s.extra = 2;
             },
         });
-        const known = "id, displayName, contact, account, securityStack, access, network, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt";
+        const known = "id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, sealed, sealedAt";
         expect(failureOf(() => loadVendorSpec(file)).message.split("\n")).toEqual([
             msg("id", "is shorter than 3 characters", '"A_"', FIX.id)(file),
             `${file}: bogus is not a known field: got 1. Fix: remove it or correct its spelling (known here: ${known}).`,

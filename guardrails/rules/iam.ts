@@ -1,6 +1,6 @@
 // Identity: who may assume the roles, what the roles may do, and the limits around them.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { actionsOf, conditionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
+import { actionsOf, conditionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, RESOURCELESS_ACTIONS, statementsOf, strings, T, tagsOf, type Statement } from "./util";
 
 /**
  * Services that assume a role only when a principal of the role's own account hands it over with iam:PassRole (an EC2
@@ -59,8 +59,7 @@ export const trustPolicy: ResourceValidationPolicy = {
     },
 };
 
-/** Actions that support no resource-level permissions, where Resource "*" is the only valid form. */
-const RESOURCELESS = ["sts:GetCallerIdentity", "s3:ListAllMyBuckets", "ec2:Describe*", "kms:ListKeys", "kms:ListAliases", "logs:DescribeLogGroups", "cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+const RESOURCELESS = RESOURCELESS_ACTIONS;
 const KMS_DATA = /^kms:(\*|Decrypt|ReEncrypt\*|ReEncryptFrom|ReEncryptTo|Encrypt|GenerateDataKey.*)$/i;
 
 function privilegeProblems(s: Statement, where: string): string[] {

@@ -12,6 +12,7 @@ import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly
 import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
 import { s3NoDestructiveGrants } from "./s3Destructive";
+import { sessionDocumentLogged, workspaceInstanceHardened, workspaceStack } from "./workspace";
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     s3PublicAccessBlock,
@@ -39,6 +40,8 @@ export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     roleBoundaryAndSession,
     trailHardened,
     logGroupEncryptedRetained,
+    workspaceInstanceHardened,
+    sessionDocumentLogged,
 ];
 
 export const STACK_POLICIES: StackValidationPolicy[] = [
@@ -60,6 +63,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     evidenceKeysAdministeredApart,
     destroyableVendorProtectedArchive,
     sealComplete,
+    workspaceStack,
 ];
 
 export const ALL_POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [...RESOURCE_POLICIES, ...STACK_POLICIES];

@@ -1,6 +1,6 @@
 // The vendor key and the archive key: rotation, deletion window, key policy, one key per vendor.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { actionsOf, arnOf, conditionsOf, conditionValues, coversAction, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf } from "./util";
+import { actionsOf, arnOf, conditionsOf, conditionValues, coversAction, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf, type Statement } from "./util";
 
 const isSymmetric = (props: Record<string, unknown>) => {
     const spec = (props.customerMasterKeySpec ?? props.keySpec) as string | undefined;
@@ -91,6 +91,21 @@ export const kmsKeyPolicy: ResourceValidationPolicy = {
 
 const KMS_USE = /^kms:(\*|Decrypt|Encrypt|GenerateDataKey.*|ReEncrypt.*)$/i;
 
+/**
+ * The one foreign key use a vendor stack may have: GenerateDataKey (encrypt only, it decrypts nothing) through S3 for
+ * objects under this vendor's own session-log prefix in the archive (iam/session.ts SessionLogsArchiveKey).
+ */
+function sessionLogKeyUse(s: Statement, vendor: string): boolean {
+    const contexts = conditionValues(s, "kms:EncryptionContext:aws:s3:arn");
+    return (
+        actionsOf(s).every((a) => a.toLowerCase() === "kms:generatedatakey") &&
+        conditionValues(s, "kms:ViaService").length > 0 &&
+        conditionValues(s, "kms:ViaService").every((v) => /^s3\.[a-z0-9-]+\.amazonaws\.com$/.test(v)) &&
+        contexts.length > 0 &&
+        contexts.every((c) => c.endsWith(`/vendors/${vendor}/sessions/*`))
+    );
+}
+
 export const kmsOneKeyPerVendor: StackValidationPolicy = {
     name: "kms-one-key-per-vendor",
     description:
@@ -115,6 +130,7 @@ export const kmsOneKeyPerVendor: StackValidationPolicy = {
                     if (r === keyArn) continue;
                     const pinned = vendor !== undefined && conditionValues(s, "aws:ResourceTag/enclave:vendor").every((v) => v === vendor) && conditionValues(s, "aws:ResourceTag/enclave:vendor").length > 0;
                     if (r !== "*" && globMatch(r, keyArn ?? "", false) && pinned) continue;
+                    if (vendor !== undefined && sessionLogKeyUse(s, vendor)) continue;
                     report(`policy ${label(s, i)} grants KMS use on ${r}, not this vendor's key ${keyArn ?? "(none)"}`, pol.urn);
                 }
             });

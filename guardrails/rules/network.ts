@@ -1,7 +1,7 @@
 // One resource at a time: the enclave network has no way to or from the internet.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { INTERNET_PATH_TYPES } from "../../contract/tokens";
-import { conditionsOf, is, label, list, OPEN_CIDRS, principalsOf, statementsOf, strings, T } from "./util";
+import { actionsOf, conditionsOf, globMatch, is, label, list, OPEN_CIDRS, principalsOf, RESOURCELESS_ACTIONS, statementsOf, strings, T } from "./util";
 
 interface RouteLike {
     cidrBlock?: string;
@@ -155,7 +155,9 @@ export const endpointPolicyExplicit: ResourceValidationPolicy = {
         if (!statements) return report("policy is not a parsable policy document");
         statements.forEach((s, i) => {
             if (s.Effect !== "Allow") return;
-            if (s.NotResource !== undefined || strings(s.Resource).includes("*")) report(`policy ${label(s, i)} allows Resource "*"`);
+            // "*" is the only form for actions with no resource type (the SSM agent's channels); still only for them.
+            const resourceless = actionsOf(s).length > 0 && actionsOf(s).every((a) => RESOURCELESS_ACTIONS.some((r) => globMatch(r, a)));
+            if (s.NotResource !== undefined || (strings(s.Resource).includes("*") && !resourceless)) report(`policy ${label(s, i)} allows Resource "*"`);
             if (principalsOf(s.Principal).any && !conditionsOf(s).some((c) => PRINCIPAL_SCOPES.some((k) => k.toLowerCase() === c.key.toLowerCase()))) {
                 report(`policy ${label(s, i)} allows Principal "*" without an aws:PrincipalArn or aws:PrincipalAccount condition`);
             }

@@ -1,6 +1,6 @@
 // Cross-resource network rules: each VPC is watched and closed, endpoints stay inside the enclave.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { bucketArnOf, label, list, ofType, refersTo, resourcesOf, statementsOf, strings, T } from "./util";
+import { actionsOf, bucketArnOf, label, list, ofType, refersTo, resourcesOf, statementsOf, strings, T, tagsOf } from "./util";
 
 export const vpcGuardrails: StackValidationPolicy = {
     name: "ec2-vpc-has-flow-log-and-closed-default-sg",
@@ -91,7 +91,14 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
         for (const e of ofType(args.resources, T.endpoint).filter((x) => String(x.props.serviceName ?? "").endsWith(".s3"))) {
             (statementsOf(e.props.policy) ?? []).forEach((s, i) => {
                 if (s.Effect !== "Allow") return;
-                for (const r of resourcesOf(s)) if (!allowed.has(r)) report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
+                // A workspace's session transcripts: PutObject under this vendor's own archive prefix, and reading the
+                // archive's encryption configuration (the agent checks it); nothing else outside the stack's buckets.
+                const vendor = tagsOf(e.props)["enclave:vendor"];
+                const actions = actionsOf(s).map((a) => a.toLowerCase());
+                const sessionLog = (r: string) =>
+                    (vendor !== undefined && actions.every((a) => a === "s3:putobject") && r.endsWith(`/vendors/${vendor}/sessions/*`)) ||
+                    (actions.every((a) => a === "s3:getencryptionconfiguration") && !r.includes("/"));
+                for (const r of resourcesOf(s)) if (!allowed.has(r) && !sessionLog(r)) report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
             });
         }
     },

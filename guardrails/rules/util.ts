@@ -133,6 +133,32 @@ export const accountOfArn = (arn: string): string | undefined => /^arn:aws[a-z-]
 
 export const tagsOf = (props: Record<string, unknown>): Record<string, string> => (props.tags ?? {}) as Record<string, string>;
 
+/**
+ * Actions that support no resource-level permissions, where Resource "*" is the only valid form (the AWS service
+ * authorization reference lists no resource type for them). The SSM agent's channel and message actions are among them.
+ */
+export const RESOURCELESS_ACTIONS = [
+    "sts:GetCallerIdentity",
+    "s3:ListAllMyBuckets",
+    "ec2:Describe*",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "logs:DescribeLogGroups",
+    "cloudwatch:PutMetricData",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+];
+
 /** Project convention (iam/names.ts): data buckets carry `enclave:dataset`; the security stack `enclave:role=log-archive`. */
 export const isDataBucket = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.dataset] !== undefined;
 export const isLogArchiveTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.role] === LOG_ARCHIVE_ROLE;

@@ -1,0 +1,385 @@
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadVendorSpec } from "../config/load";
+import type { VendorSpec } from "../config/schema";
+import { interfaceEndpointsOf, workspaceSlots } from "../config/workspace";
+import { checkPlan } from "../guardrails/offline";
+import { FORWARDING_SESSION_DOCUMENTS, SESSION_RUN_AS_USER } from "../iam/session";
+import { planSecurity, planVendor } from "../plan/stacks";
+import type { Plan, PlanResource } from "../plan/types";
+import { simulate, worldFromPlans, type World } from "../review/simulate";
+import { simulateStartSession } from "../review/session";
+import { TOKEN } from "../contract/tokens";
+import { estimatePlan } from "../cost/estimate";
+import { UnknownRegionError } from "../cost/prices";
+import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
+
+// A vendor with a workspace, planned offline from test/fixtures/workspace/ and checked by the guardrails; its session
+// path proved by simulation over the planned policies. What this cannot prove: that the SSM agent really refuses to
+// start a session it cannot log (AWS documents that it does with s3EncryptionEnabled/cloudWatchEncryptionEnabled), that
+// EC2 resolves the image parameter, or anything a person does with what a session shows them.
+
+const security = securityFixture();
+const spec = loadVendorSpec(path.join(FIXTURES_DIR, "workspace", "studio-nine.yaml"));
+const other: VendorSpec = { ...spec, id: "other-nine", network: { ...spec.network, cidr: "10.41.0.0/22" }, access: { ...spec.access, principals: ["arn:aws:iam::444455556666:role/other-annotators"] } };
+const ACCT = spec.account.id;
+const DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`;
+const OTHER_DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-other-nine-session`;
+const INSTANCE = `arn:aws:ec2:us-east-1:${ACCT}:instance/i-0123456789abcdef0`;
+const VENDOR_ROLE = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-vendor`;
+
+let plan: Plan;
+let sealed: Plan;
+let world: World;
+let sealedWorld: World;
+let securityPlan: Plan;
+let archiveWorld: World;
+
+beforeAll(async () => {
+    plan = await planVendor(spec, security);
+    const otherPlan = await planVendor(other, security);
+    sealed = await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security);
+    world = worldFromPlans(plan, otherPlan);
+    sealedWorld = worldFromPlans(sealed, otherPlan);
+    securityPlan = await planSecurity(security, [spec, other]);
+    archiveWorld = worldFromPlans(securityPlan, plan, otherPlan);
+});
+
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const named = (p: Plan, name: string): PlanResource => {
+    const r = p.resources.find((x) => x.name === name);
+    if (!r) throw new Error(`${name} not in plan`);
+    return r;
+};
+
+describe("workspace spec and plan", () => {
+    it("count 0 by default creates nothing and adds no endpoint", () => {
+        const acme = vendorFixture("acme-labeling");
+        expect(acme.workspace.count).toBe(0);
+        expect(interfaceEndpointsOf(acme)).toEqual(acme.network.interfaceEndpoints);
+    });
+
+    it("slot keys are AZ plus a global ordinal; lowering the count removes only the last", () => {
+        const zones = ["us-east-1a", "us-east-1b"];
+        expect(workspaceSlots(zones, 3).map((s) => s.key)).toEqual(["us-east-1a-1", "us-east-1b-2", "us-east-1a-3"]);
+        expect(workspaceSlots(zones, 2).map((s) => s.key)).toEqual(["us-east-1a-1", "us-east-1b-2"]);
+    });
+
+    it("plans offline and passes enclave check", async () => {
+        const violations = await checkPlan(plan);
+        expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    });
+
+    it("instances: private subnet, no public address, IMDSv2 hop 1, EBS encrypted with the vendor key, the workload profile", () => {
+        const instances = ofType(plan, TOKEN.instance);
+        expect(instances.map((i) => i.name).sort()).toEqual(["studio-nine-workspace-us-east-1a-1", "studio-nine-workspace-us-east-1a-3", "studio-nine-workspace-us-east-1b-2"]);
+        const key = ofType(plan, TOKEN.key)[0].outputs.arn;
+        for (const i of instances) {
+            expect(i.inputs.associatePublicIpAddress).toBe(false);
+            expect(i.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+            expect(i.inputs.rootBlockDevice).toMatchObject({ encrypted: true, kmsKeyId: key, volumeSize: 40 });
+            expect(i.inputs.iamInstanceProfile).toBe("enclave-studio-nine-workload");
+            expect(i.inputs.ami).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+            expect(i.inputs.tags).toMatchObject({ "enclave:vendor": "studio-nine" });
+        }
+    });
+
+    it("the workspace group has no ingress and reaches only the endpoint group and the S3 prefix list on 443", () => {
+        const sg = named(plan, "studio-nine-workspace-sg");
+        const endpointSg = named(plan, "studio-nine-network-endpoints-sg");
+        expect(sg.inputs.ingress).toEqual([]);
+        const egress = sg.inputs.egress as Record<string, unknown>[];
+        expect(egress.length).toBe(2);
+        for (const e of egress) {
+            expect([e.fromPort, e.toPort, e.protocol, e.cidrBlocks ?? []]).toEqual([443, 443, "tcp", []]);
+        }
+        expect(egress[0].securityGroups).toEqual([endpointSg.outputs.id]);
+        expect((egress[1].prefixListIds as string[]).length).toBe(1);
+    });
+
+    it("the three Session Manager endpoints (and logs) exist, each with a policy for the workload role only", () => {
+        const endpoints = ofType(plan, TOKEN.endpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
+        expect(endpoints.map((e) => String(e.inputs.serviceName).split(".").pop()).sort()).toEqual(["ec2messages", "kms", "logs", "ssm", "ssmmessages"]);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) {
+            const doc = JSON.parse(named(plan, `studio-nine-network-${svc}-endpoint`).inputs.policy as string);
+            expect(doc.Statement.map((s: { Condition: unknown }) => s.Condition)).toEqual([{ StringEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload` } }]);
+        }
+    });
+
+    it("the session document: shell only, non-root, logged to the archive and CloudWatch with encryption enforced", () => {
+        const doc = named(plan, "studio-nine-workspace-session-document");
+        expect(doc.inputs.documentType).toBe("Session");
+        const content = JSON.parse(doc.inputs.content as string);
+        expect(content.sessionType).toBe("Standard_Stream");
+        expect(content.inputs).toMatchObject({
+            s3BucketName: "enclave-log-archive-111122223333-us-east-1",
+            s3KeyPrefix: "vendors/studio-nine/sessions",
+            s3EncryptionEnabled: true,
+            cloudWatchLogGroupName: "/enclave/studio-nine/workload",
+            cloudWatchEncryptionEnabled: true,
+            runAsEnabled: true,
+            runAsDefaultUser: SESSION_RUN_AS_USER,
+        });
+        expect(SESSION_RUN_AS_USER).not.toBe("root");
+    });
+});
+
+describe("the session path, simulated", () => {
+    const start = (w: World, instanceVendorTag: string, documentArn = DOC, extra: { tokenIssueTime?: string; currentTime?: string } = {}) =>
+        simulateStartSession(w, { principal: VENDOR_ROLE, instanceArn: INSTANCE, instanceVendorTag, documentArn, ...extra });
+
+    it("the vendor may start a session on its own instance with the enclave's document", async () => {
+        const r = await start(world, "studio-nine");
+        expect([r.instance.decision, r.document.decision]).toEqual(["Allowed", "Allowed"]);
+    });
+
+    it("not on another vendor's instance", async () => {
+        const r = await start(world, "other-nine");
+        expect(r.allowed).toBe(false);
+        expect(r.instance.decision).toBe("ImplicitlyDenied");
+    });
+
+    it("not with another enclave's document, nor the account's default shell document", async () => {
+        for (const doc of [OTHER_DOC, `arn:aws:ssm:us-east-1:${ACCT}:document/SSM-SessionManagerRunShell`]) {
+            const r = await start(world, "studio-nine", doc);
+            expect([doc, r.document.decision, r.document.decidedBy.sid]).toEqual([doc, "ExplicitlyDenied", "DenySessionsElsewhere"]);
+        }
+    });
+
+    it("not a port-forwarding or SSH session", async () => {
+        for (const d of FORWARDING_SESSION_DOCUMENTS) {
+            // AWS writes these ARNs with an empty account; iam-simulate accepts only ARNs with one, so the test names the
+            // lab's account (the deny's Resource has "*" for the account and matches both forms).
+            const r = await start(world, "studio-nine", `arn:aws:ssm:us-east-1:${ACCT}:document/${d}`);
+            expect([d, r.document.decision]).toEqual([d, "ExplicitlyDenied"]);
+            expect(r.document.denials.map((x) => x.sid)).toContain("DenyForwardingSessions");
+        }
+    });
+
+    it("never SendCommand, even to its own instance", async () => {
+        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:SendCommand", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "studio-nine" } });
+        expect([r.decision, r.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenySendCommand"]);
+    });
+
+    it("not after the seal, neither a new session nor one resumed", async () => {
+        const r = await start(sealedWorld, "studio-nine", DOC, { tokenIssueTime: "2026-11-23T12:30:00Z", currentTime: "2026-11-23T12:40:00Z" });
+        expect([r.instance.decision, r.instance.decidedBy.sid]).toEqual(["ExplicitlyDenied", "SealDenyAll"]);
+        const resume = await simulate(sealedWorld, {
+            principal: VENDOR_ROLE,
+            action: "ssm:ResumeSession",
+            resource: `arn:aws:ssm:us-east-1:${ACCT}:session/enclave-simulation-0abc`,
+            tokenIssueTime: "2026-11-23T12:30:00Z",
+            currentTime: "2026-11-23T12:40:00Z",
+        });
+        expect(resume.decision).toBe("ExplicitlyDenied");
+    });
+
+    it("the boundary alone refuses another vendor's instance (defense in depth)", async () => {
+        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:StartSession", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "other-nine", "ssm:SessionDocumentAccessCheck": "true" } }, { replace: ["identity"] });
+        expect(r.decision).toBe("ImplicitlyDenied");
+        expect(r.decidedBy.layer).toBe("boundary");
+    });
+});
+
+describe("session transcripts in the archive", () => {
+    const ARCHIVE = "arn:aws:s3:::enclave-log-archive-111122223333-us-east-1";
+    const WORKLOAD = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload`;
+    // The S3 request only: the archive key's grant is pinned by kms:EncryptionContext:aws:s3:arn, which iam-simulate
+    // ignores, so the key side is held to its exact document below instead.
+    const put = async (key: string) => {
+        const s3 = await simulate(
+            archiveWorld,
+            {
+                principal: WORKLOAD,
+                action: "s3:PutObject",
+                resource: `${ARCHIVE}/${key}`,
+                network: { via: "endpoint", endpointId: String(named(plan, "studio-nine-network-s3-endpoint").outputs.id) },
+                sse: null,
+            },
+            { chainKms: false },
+        );
+        return { s3 };
+    };
+
+    it("the security stack with a workspace vendor passes enclave check", async () => {
+        const violations = await checkPlan(securityPlan);
+        expect(violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+    });
+
+    it("the workload role writes its own session prefix (bucket, endpoint, boundary and identity all allow)", async () => {
+        const r = await put("vendors/studio-nine/sessions/s-1.log");
+        expect(r.s3.decision).toBe("Allowed");
+    });
+
+    it("the archive key admits the writer only for its own prefix (by document: the simulator ignores kms:EncryptionContext:aws:s3:arn)", () => {
+        const key = ofType(securityPlan, TOKEN.key).find((k) => String(k.inputs.description).startsWith("Central log archive"))!;
+        const st = JSON.parse(key.inputs.policy as string).Statement.find((x: { Sid: string }) => x.Sid === "SessionLogsEncryptStudioNine");
+        expect(st).toEqual({
+            Sid: "SessionLogsEncryptStudioNine",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+                ArnEquals: { "aws:PrincipalArn": WORKLOAD },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${ARCHIVE}/vendors/studio-nine/sessions/*` },
+            },
+        });
+    });
+
+    it("not another vendor's session prefix, nor its own flow logs or trail (no forged logs)", async () => {
+        for (const key of ["vendors/other-nine/sessions/s-1.log", "vendors/studio-nine/flow-logs/AWSLogs/x.gz", "vendors/studio-nine/cloudtrail/AWSLogs/x.json.gz"]) {
+            const r = await put(key);
+            expect([key, r.s3.allowed]).toEqual([key, false]);
+        }
+    });
+});
+
+describe("the contain step's pure pieces", () => {
+    it("terminates every active session on the enclave's instances, whatever document or owner, and nothing else", async () => {
+        const { sessionsToTerminate } = await import("../iam/containment.js");
+        const sessions = [
+            { SessionId: "b-2", Target: "i-1", Owner: "arn:aws:sts::111122223333:assumed-role/enclave-studio-nine-vendor/x", DocumentName: "enclave-studio-nine-session" },
+            { SessionId: "a-1", Target: "i-2", Owner: "arn:aws:sts::111122223333:assumed-role/someone/y", DocumentName: "AWS-StartPortForwardingSession" },
+            { SessionId: "c-3", Target: "i-9", DocumentName: "enclave-other-nine-session" },
+            { SessionId: "b-2", Target: "i-1" },
+            { Target: "i-1" },
+        ];
+        expect(sessionsToTerminate(sessions, ["i-1", "i-2"])).toEqual(["a-1", "b-2"]);
+    });
+
+    it("isolates every instance into the isolation group only, and skips those already isolated", async () => {
+        const { isolationChanges, enclaveInstancesQuery } = await import("../iam/containment.js");
+        expect(isolationChanges([{ InstanceId: "i-2", GroupIds: ["sg-ws"] }, { InstanceId: "i-1", GroupIds: ["sg-iso"] }, { InstanceId: "i-0", GroupIds: ["sg-iso", "sg-ws"] }], "sg-iso")).toEqual([
+            { instanceId: "i-0", groups: ["sg-iso"] },
+            { instanceId: "i-2", groups: ["sg-iso"] },
+        ]);
+        expect(enclaveInstancesQuery("studio-nine").Filters[0]).toEqual({ Name: "tag:enclave:vendor", Values: ["studio-nine"] });
+    });
+});
+
+describe("the cost estimate includes the workspace", () => {
+    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ", () => {
+        const est = estimatePlan(plan);
+        const line = (prefix: string) => est.lines.find((l) => l.item.startsWith(prefix))!;
+        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([3 * 730, 0.0832, 182.208]);
+        expect([line("workspace root volumes").quantity, line("workspace root volumes").usd]).toEqual([120, 9.6]);
+        // kms (listed) + ssm, ssmmessages, ec2messages, logs (added by the workspace), each in 2 AZs.
+        expect(line("interface endpoints").quantity).toBe(5 * 2 * 730);
+        expect(est.byArea.workspace).toBe(191.81);
+    });
+
+    it("an instance type without a price is refused, not guessed", () => {
+        const p = structuredClone(plan);
+        for (const r of p.resources.filter((x) => x.type === TOKEN.instance)) r.inputs.instanceType = "x9z.mega";
+        expect(() => estimatePlan(p)).toThrow(UnknownRegionError);
+        expect(() => estimatePlan(p)).toThrow(/no price for instance type "x9z.mega" in us-east-1/);
+    });
+});
+
+describe("workspace guardrails catch planted violations", () => {
+    const violationsAfter = async (edit: (p: Plan) => void) => {
+        const p = structuredClone(plan);
+        edit(p);
+        return (await checkPlan(p)).map((v) => `${v.policy}: ${v.message}`);
+    };
+    const first = (p: Plan, type: string) => p.resources.find((r) => r.type === type)!;
+    const set = (r: PlanResource, key: string, value: unknown) => {
+        r.inputs[key] = value;
+        r.outputs[key] = value;
+    };
+
+    it("IMDSv1, a second hop, a public address, an unencrypted volume", async () => {
+        const v = await violationsAfter((p) => {
+            const i = first(p, TOKEN.instance);
+            set(i, "metadataOptions", { httpTokens: "optional", httpPutResponseHopLimit: 2 });
+            set(i, "associatePublicIpAddress", true);
+            set(i, "rootBlockDevice", { encrypted: false, volumeSize: 40 });
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                'ec2-workspace-instance-hardened: metadataOptions.httpTokens is "optional", not "required" (IMDSv2)',
+                "ec2-workspace-instance-hardened: metadataOptions.httpPutResponseHopLimit is 2, not 1",
+                "ec2-workspace-instance-hardened: associatePublicIpAddress is true, not false",
+                "ec2-workspace-instance-hardened: rootBlockDevice.encrypted is false, not true",
+                "ec2-workspace-instance-hardened: rootBlockDevice.kmsKeyId is not set: the volume would use the AWS managed key aws/ebs, which the seal cannot disable",
+            ]),
+        );
+    });
+
+    it("a volume under another key", async () => {
+        const v = await violationsAfter((p) => {
+            const i = first(p, TOKEN.instance);
+            set(i, "rootBlockDevice", { ...(i.inputs.rootBlockDevice as object), kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/other" });
+        });
+        expect(v).toContain("ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-us-east-1a-1 encrypts a volume with arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key");
+    });
+
+    it("a session document that may start unlogged, or as root, or forwards ports", async () => {
+        const v = await violationsAfter((p) => {
+            const d = first(p, TOKEN.ssmDocument);
+            const c = JSON.parse(d.inputs.content as string);
+            c.sessionType = "Port";
+            c.inputs.s3EncryptionEnabled = false;
+            c.inputs.cloudWatchEncryptionEnabled = false;
+            c.inputs.runAsDefaultUser = "root";
+            set(d, "content", JSON.stringify(c));
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                'ssm-session-document-logging-mandatory: sessionType is "Port", not "Standard_Stream" (a shell; port forwarding and commands bypass the transcript)',
+                "ssm-session-document-logging-mandatory: inputs.s3EncryptionEnabled is not true: a session could start without an encrypted S3 transcript",
+                "ssm-session-document-logging-mandatory: inputs.cloudWatchEncryptionEnabled is not true: a session could start without an encrypted CloudWatch stream",
+                'ssm-session-document-logging-mandatory: inputs.runAsEnabled/runAsDefaultUser is true/"root": sessions must run as a named non-root user',
+            ]),
+        );
+    });
+
+    it("ingress, egress to a CIDR or another port", async () => {
+        const v = await violationsAfter((p) => {
+            const g = named(p, "studio-nine-workspace-sg");
+            set(g, "ingress", [{ description: "ssh", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.40.0.0/22"] }]);
+            set(g, "egress", [{ description: "out", protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["10.40.0.0/22"] }]);
+        });
+        expect(v).toEqual(
+            expect.arrayContaining([
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) has ingress rules: Session Manager needs none",
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) allows egress tcp 8443-8443, not HTTPS only",
+                "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-sg (on studio-nine-workspace-us-east-1a-1) allows egress to CIDRs 10.40.0.0/22, not the enclave's endpoints",
+            ]),
+        );
+    });
+});
+
+describe("the access report shows the session path", () => {
+    it("only the vendor role, only on its own instances, only with the enclave's document; acme has no session rows", async () => {
+        const { accessReport, renderAccessMarkdown } = await import("../review/access.js");
+        const report = await accessReport(world, "studio-nine");
+        const allowed = report.sessions!.filter((s) => s.decision === "Allowed");
+        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"]]);
+        const forwarding = report.sessions!.find((s) => s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession")!;
+        expect([forwarding.decision, forwarding.decidedBy]).toEqual(["ExplicitlyDenied", "identity:DenySessionsElsewhere"]);
+        expect(report.sessions!.filter((s) => s.target.endsWith("=other-nine")).every((s) => s.decision !== "Allowed")).toBe(true);
+        expect(renderAccessMarkdown(report)).toContain("## Sessions (Session Manager)");
+        const plain = await accessReport(worldFromPlans(await planVendor(vendorFixture("acme-labeling"), security)), "acme-labeling");
+        expect(plain.sessions).toBeUndefined();
+    });
+});
+
+describe("the seal covers the workspace with the existing catalogue", () => {
+    it("sealing a workspace enclave changes only catalogued kinds: the session endpoints' policies under endpointPolicy, no instance or document", async () => {
+        const { diffPlans } = await import("../plan/diff.js");
+        const { sealEntryOf } = await import("../contract/seal.js");
+        const diff = diffPlans(plan, sealed);
+        expect(diff.deleted).toEqual([]);
+        for (const c of diff.updated) expect([c.name, sealEntryOf(c.type)?.kind ?? "NO CATALOGUE ENTRY"]).toEqual([c.name, expect.any(String)]);
+        const updated = diff.updated.map((c) => c.name);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) expect(updated).toContain(`studio-nine-network-${svc}-endpoint`);
+        expect(updated.filter((n) => n.includes("workspace"))).toEqual([]);
+        for (const svc of ["ssm", "ssmmessages", "ec2messages"]) {
+            const doc = JSON.parse(named(sealed, `studio-nine-network-${svc}-endpoint`).inputs.policy as string);
+            expect(doc.Statement.find((s: { Sid: string }) => s.Sid === "SealDenyVendor")).toMatchObject({ Effect: "Deny", Action: `${svc}:*` });
+        }
+    });
+});

@@ -14,7 +14,7 @@ import type { PolicyDocument } from "../contract/policy";
 import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
 import { ORG_ID, organizationPolicies } from "./support/orgFacts";
 
-const ACCOUNT = { [ACME]: "210987654321", [EVALCORP]: "210987654322" } as const;
+const ACCOUNT: Record<string, string> = { [ACME]: "210987654321", [EVALCORP]: "210987654322" };
 const LAB_MEMBER = "333333333333";
 const LAB_BUCKET = "arn:aws:s3:::lab-shared-research";
 const ORG_WIDE: PolicyDocument = {

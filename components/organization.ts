@@ -34,7 +34,10 @@ export type OrganizationStackOutputs = {
     vendorAccounts: Record<string, { accountId: pulumi.Input<string>; quarantineRcpName: string }>;
 };
 
-const orgTags = { [TAG.managedBy]: MANAGED_BY, [TAG.vendor]: ORGANIZATION_STACK_NAME };
+// No enclave:vendor tag: the organization stack serves every vendor, and the guardrails tell a vendor stack by it.
+const orgTags = { [TAG.managedBy]: MANAGED_BY };
+/** Marks a member account with the vendor whose enclave it holds. */
+const ACCOUNT_FOR = "enclave:account-for";
 
 export class EnclaveOrganization extends pulumi.ComponentResource {
     readonly vendorsOu: aws.organizations.OrganizationalUnit;
@@ -76,7 +79,7 @@ export class EnclaveOrganization extends pulumi.ComponentResource {
             const created = v.create
                 ? new aws.organizations.Account(
                       `enclave-${v.vendorId}-account`,
-                      { name: v.create.name, email: v.create.email, parentId: this.vendorsOu.id, closeOnDeletion: false, iamUserAccessToBilling: "DENY", tags: { ...orgTags, [TAG.vendor]: v.vendorId } },
+                      { name: v.create.name, email: v.create.email, parentId: this.vendorsOu.id, closeOnDeletion: false, iamUserAccessToBilling: "DENY", tags: { ...orgTags, [ACCOUNT_FOR]: v.vendorId } },
                       { ...child, protect: true, ignoreChanges: ["roleName"] },
                   )
                 : undefined;

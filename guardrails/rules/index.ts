@@ -12,6 +12,7 @@ import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly
 import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
 import { s3NoDestructiveGrants } from "./s3Destructive";
+import { organizationPerimeter } from "./organization";
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     s3PublicAccessBlock,
@@ -60,6 +61,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     evidenceKeysAdministeredApart,
     destroyableVendorProtectedArchive,
     sealComplete,
+    organizationPerimeter,
 ];
 
 export const ALL_POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [...RESOURCE_POLICIES, ...STACK_POLICIES];

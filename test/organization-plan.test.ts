@@ -98,3 +98,20 @@ describe("account-mode vendor plan", () => {
         expect(provider!.inputs.assumeRoles).toBeUndefined();
     });
 });
+
+describe("access report in account mode", () => {
+    it("lists the SCP and RCP layers on the vendor's account, and the simulation runs with them", async () => {
+        const { accessReportOf, renderAccessMarkdown } = await import("../review/access");
+        const { ORG_SPEC, accountModeFixture } = await import("./support/orgFacts");
+        const report = await accessReportOf(accountModeFixture(ACME, "210987654321"), securityFixture(), ORG_SPEC);
+        expect(report.organization).toEqual({
+            scps: ["FullAWSAccess", "FullAWSAccess", "enclave-vendors-baseline", "enclave-vendors-logging", "enclave-vendors-perimeter", "FullAWSAccess"],
+            rcps: ["RCPFullAWSAccess", "RCPFullAWSAccess", "enclave-data-perimeter", "RCPFullAWSAccess", "enclave-acme-labeling-principals"],
+        });
+        expect(renderAccessMarkdown(report)).toContain("## Organization layers (account mode)");
+        // The vendor still reads its own data with the layers on.
+        expect(report.grants.some((g) => g.principalLabel.includes("enclave-acme-labeling-vendor") && g.actions.includes("s3:GetObject"))).toBe(true);
+        const shared = await accessReportOf(vendorFixture(ACME), securityFixture());
+        expect(shared.organization).toBeUndefined();
+    }, 120_000);
+});

@@ -35,14 +35,14 @@ const denies = (s: Statement, action: string) => s.Effect === "Deny" && actionsO
 export const organizationPerimeter: StackValidationPolicy = {
     name: "organization-perimeter",
     description:
-        "Account-per-vendor enclaves (docs/account-isolation.md), Organization-SCP and Organization-RCP: the organization stack's SCPs deny leaving the organization, IAM users and keys and every network path out to " +
+        "Account-per-vendor enclaves (docs/account-isolation.md), Organization-SCP and Organization-RCP, invariant 34 (docs/invariants.md) in account mode: the organization stack's SCPs deny leaving the organization, IAM users and keys and every network path out to " +
         "everyone, and switching the evidence off to all but named roles; the quarantine SCP denies everything to all but one named role; the data-perimeter RCP " +
         "admits only the organization's principals (aws:PrincipalOrgID) and AWS services; no SCP or RCP exceeds 5,120 characters and no target holds more than four of ours " +
         "per type. Why: one weakened statement would leave a vendor account a way out, or a sealed one a way back.",
     remediationSteps: "Build the policies with organizationPolicies() (iam/organization.ts); do not edit the documents the organization stack renders.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    tags: ["Organization-SCP", "Organization-RCP"],
+    tags: ["Organization-SCP", "Organization-RCP", "Invariant-34"],
     validateStack: (args, report) => {
         const policies = ofType(args.resources, ORG_POLICY);
         if (policies.length === 0) return;

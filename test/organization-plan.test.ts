@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { planOrganization, planVendor } from "../plan/stacks";
 import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import type { Plan } from "../plan/types";
+import { accessReportOf, renderAccessMarkdown } from "../review/access";
 import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
+import { accountModeFixture, ORG_SPEC } from "./support/orgFacts";
 
 // Offline plans (the SDK's mock runtime) of the organization stack and of an account-mode vendor stack. They prove
 // what the program would send: the OUs, each policy's content and attachment, the created account, the provider's
@@ -101,8 +103,6 @@ describe("account-mode vendor plan", () => {
 
 describe("access report in account mode", () => {
     it("lists the SCP and RCP layers on the vendor's account, and the simulation runs with them", async () => {
-        const { accessReportOf, renderAccessMarkdown } = await import("../review/access");
-        const { ORG_SPEC, accountModeFixture } = await import("./support/orgFacts");
         const report = await accessReportOf(accountModeFixture(ACME, "210987654321"), securityFixture(), ORG_SPEC);
         expect(report.organization).toEqual({
             scps: ["FullAWSAccess", "FullAWSAccess", "enclave-vendors-baseline", "enclave-vendors-logging", "enclave-vendors-perimeter", "FullAWSAccess"],

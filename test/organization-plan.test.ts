@@ -3,6 +3,7 @@ import { planOrganization, planVendor } from "../plan/stacks";
 import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import type { Plan } from "../plan/types";
 import { accessReportOf, renderAccessMarkdown } from "../review/access";
+import { diffReports, renderDiffMarkdown } from "../review/accessDiff";
 import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
 import { accountModeFixture, ORG_SPEC } from "./support/orgFacts";
 
@@ -114,4 +115,17 @@ describe("access report in account mode", () => {
         const shared = await accessReportOf(vendorFixture(ACME), securityFixture());
         expect(shared.organization).toBeUndefined();
     }, 120_000);
+});
+
+describe("access diff in account mode", () => {
+    it("lists the SCP and RCP layers of both sides when moving a vendor from the shared account to its own", async () => {
+        const shared = await accessReportOf(vendorFixture(ACME), securityFixture());
+        const own = await accessReportOf(accountModeFixture(ACME, "210987654321"), securityFixture(), ORG_SPEC);
+        const d = diffReports(shared, own, { base: "shared", head: "account" });
+        expect(d.organization).toEqual({ base: undefined, head: own.organization });
+        const md = renderDiffMarkdown(d);
+        expect(md).toContain("- shared: none (shared account)");
+        expect(md).toContain("- account: SCPs FullAWSAccess, FullAWSAccess, enclave-vendors-baseline, enclave-vendors-logging, enclave-vendors-perimeter, FullAWSAccess; RCPs RCPFullAWSAccess");
+        expect(diffReports(shared, shared, { base: "a", head: "b" }).organization).toBeUndefined();
+    }, 180_000);
 });

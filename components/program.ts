@@ -7,6 +7,7 @@ import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
 import { LogArchive, securityStackOutputs } from "./logArchive";
+import { memberAccountProviderArgs } from "./organization";
 
 /** A stack's exports as the program returns them: each contract field as a plain value or an Output of it. */
 export type StackExports<O> = { [K in keyof O]: pulumi.Input<O[K]> };
@@ -15,8 +16,8 @@ export type StackExports<O> = { [K in keyof O]: pulumi.Input<O[K]> };
  * An explicit provider pinned to the spec's account: `pulumi up` with credentials for any other account fails before
  * anything is created, instead of building an enclave in the wrong place. Default tags back up the per-resource tags.
  */
-function pinnedProvider(name: string, accountId: string, region: string, tags: Record<string, string>) {
-    return new aws.Provider(name, { region: region as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } });
+function pinnedProvider(name: string, accountId: string, region: string, tags: Record<string, string>, extra: Partial<aws.ProviderArgs> = {}) {
+    return new aws.Provider(name, { region: region as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags }, ...extra });
 }
 
 /**
@@ -67,7 +68,8 @@ export async function vendorProgram(spec: VendorSpec, opts: VendorProgramOptions
 }
 
 function vendorResources(spec: VendorSpec): StackExports<VendorStackOutputs> {
-    const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id));
+    // Account mode: assume the member account's deploy role (components/organization.ts).
+    const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id), memberAccountProviderArgs(spec));
     const ref = new pulumi.StackReference(spec.securityStack);
     const enclave = new VendorEnclave(spec.id, { spec, security: readSecurityOutputs(ref) }, { providers: { aws: provider } });
     return {

@@ -187,6 +187,42 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         fix: "use a whole number of days from 7 to 30",
     },
     {
+        path: "isolation",
+        type: "shared-account | account",
+        default: "shared-account",
+        description:
+            "Where the enclave lives. shared-account: in the lab's account beside the other enclaves, isolated by IAM and resource policies (needs no AWS Organization). account: in a member account of its own under the organization stack's SCPs and RCPs (stacks/organization.yaml); account.id is then that member account. See docs/account-isolation.md.",
+        fix: "use shared-account or account",
+    },
+    {
+        path: "memberAccount",
+        type: "mapping",
+        default: "required when isolation is account, refused otherwise",
+        description: "The member account of an account-mode enclave: adopted as account.id, or created by the organization stack when create is given.",
+        fix: "with isolation: account give memberAccount: {roleName} (add create: {email, name} to have the organization stack create the account); with shared-account remove it",
+    },
+    {
+        path: "memberAccount.create.email",
+        type: "email",
+        default: "adopt account.id as it is",
+        description: "Root email of a member account the organization stack creates (aws.organizations.Account in the Vendors OU). Write the new account's id into account.id before the vendor stack's first up.",
+        fix: "give an address the lab controls, unique to this account, e.g. enclave-acme@lab.example",
+    },
+    {
+        path: "memberAccount.create.name",
+        type: "string",
+        default: "required with create",
+        description: "Name of the member account the organization stack creates.",
+        fix: "give 1-50 characters, e.g. enclave-acme-labeling",
+    },
+    {
+        path: "memberAccount.roleName",
+        type: "IAM role name",
+        default: "OrganizationAccountAccessRole",
+        description: "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles). The organization's SCPs let only this role change enclave roles there.",
+        fix: "give the role name the organization stack's deployerRoleName names, e.g. enclave-deployer",
+    },
+    {
         path: "sealed",
         type: "boolean",
         default: "false",
@@ -276,6 +312,19 @@ export const SECURITY_FIELDS: FieldDoc[] = [
         description: "Retention of the account trail's CloudWatch log group (alarms read it).",
         fix: "use a CloudWatch retention value of at least 365: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
     },
+];
+
+export const ORGANIZATION_FIELDS: FieldDoc[] = [
+    { path: "organizationId", type: "string (o-...)", default: "required", description: "The AWS Organization the enclave accounts belong to; the RCPs admit its principals (aws:PrincipalOrgID).", fix: "copy it from `aws organizations describe-organization`, e.g. o-a1b2c3d4e5" },
+    { path: "rootId", type: "string (r-...)", default: "required", description: "The organization's root: parent of the Vendors and Quarantine OUs.", fix: "copy it from `aws organizations list-roots`, e.g. r-ab12" },
+    { path: "managementAccountId", type: "string (12 digits)", default: "required", description: "The account the organization stack runs in (the management account or the delegated administrator for policies).", fix: "write the 12-digit account id in quotes" },
+    { path: "region", type: "AWS region code", default: "required", description: "Region of the organization stack's provider (Organizations itself is global).", fix: "use a region code such as us-east-1" },
+    { path: "deployerRoleName", type: "IAM role name", default: "required", description: "Role name that deploys in every member account: the only principal the SCPs let change enclave roles, the trail, flow logs, GuardDuty and the DNS Firewall.", fix: "give the role name each member account's deployer has, e.g. enclave-deployer" },
+    { path: "breakGlassRoleName", type: "IAM role name", default: "required", description: "Role name the quarantine SCP leaves working in a quarantined account (evidence, in-account containment).", fix: "give a role name distinct from the deployer's, e.g. enclave-break-glass" },
+    { path: "allowedRegions", type: "list of regions", default: "required", description: "Regions where enclave accounts may act; global services (IAM, STS, Organizations...) are exempt.", fix: "list the regions the enclaves use, including region" },
+    { path: "logArchiveAccountId", type: "string (12 digits)", default: "required", description: "The account holding the log archive (the security stack's account), written by every enclave account and apart from the management account.", fix: "write the security stack's account.id" },
+    { path: "vendorsOuName", type: "string", default: "Vendors", description: "Name of the OU enclave accounts live in.", fix: "give 1-128 characters" },
+    { path: "quarantineOuName", type: "string", default: "Quarantine", description: "Name of the OU a sealed enclave account is moved into.", fix: "give 1-128 characters" },
 ];
 
 export function fieldDoc(table: FieldDoc[], path: (string | number)[]): FieldDoc | undefined {

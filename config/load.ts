@@ -3,10 +3,10 @@ import * as path from "node:path";
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { SpecError } from "../contract/errors";
-import { fieldDoc, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
+import { fieldDoc, ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
 import { REPO_ROOT } from "./repoRoot";
-import { SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
+import { ORGANIZATION_STACK_NAME, organizationSpecSchema, type OrganizationSpec, SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
 
 export { SpecError };
 
@@ -14,6 +14,10 @@ export const STACKS_DIR = path.join(REPO_ROOT, "stacks");
 
 export function vendorSpecPath(vendorId: string, dir = STACKS_DIR): string {
     return path.join(dir, `${vendorId}.yaml`);
+}
+
+export function organizationSpecPath(dir = STACKS_DIR): string {
+    return path.join(dir, `${ORGANIZATION_STACK_NAME}.yaml`);
 }
 
 export function securitySpecPath(dir = STACKS_DIR): string {
@@ -24,7 +28,7 @@ export function securitySpecPath(dir = STACKS_DIR): string {
 export function listVendorIds(dir = STACKS_DIR): string[] {
     return fs
         .readdirSync(dir)
-        .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml`)
+        .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml` && f !== `${ORGANIZATION_STACK_NAME}.yaml`)
         .map((f) => f.slice(0, -".yaml".length))
         .sort();
 }
@@ -290,10 +294,27 @@ export function loadSecuritySpec(file = securitySpecPath()): SecuritySpec {
     return parsed.data;
 }
 
-/** A vendor enclave must live in the account and region whose archive and roles it relies on. */
+export function loadOrganizationSpec(file = organizationSpecPath()): OrganizationSpec {
+    const read = readYaml(file, "organization stack spec");
+    const parsed = organizationSpecSchema.safeParse(read.data);
+    if (!parsed.success) throw specIssues(file, read, parsed.error, ORGANIZATION_FIELDS);
+    return parsed.data;
+}
+
+/**
+ * A shared-account enclave must live in the account and region whose archive and roles it relies on; an
+ * account-mode enclave in the same region but in a member account of its own, never the archive's.
+ */
 export function checkVendorAgainstSecurity(vendor: VendorSpec, vendorFile: string, security: SecuritySpec): void {
     const shown = display(vendorFile);
-    for (const key of ["id", "region"] as const) {
+    if (vendor.isolation === "account" && vendor.account.id === security.account.id) {
+        throw new SpecError(
+            shown,
+            "account.id",
+            `${shown}: account.id is the security stack's account but isolation is account: got ${show(vendor.account.id)}. Fix: give the vendor's own member account, or set isolation: shared-account.`,
+        );
+    }
+    for (const key of vendor.isolation === "account" ? (["region"] as const) : (["id", "region"] as const)) {
         if (vendor.account[key] !== security.account[key]) {
             throw new SpecError(
                 shown,

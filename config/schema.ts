@@ -7,6 +7,8 @@ import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from
 // config/fields.ts.
 
 export const SECURITY_STACK_NAME = SECURITY_STACK;
+/** The organization stack (account-per-vendor enclaves): its spec is stacks/organization.yaml. */
+export const ORGANIZATION_STACK_NAME = "organization";
 export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs", "ssm", "ssmmessages", "ec2messages"] as const;
 /**
  * The endpoints a workspace cannot work without: the SSM agent's three channels, and logs for the session transcript
@@ -42,6 +44,7 @@ export const vendorId = z
     .max(20, { error: "is longer than 20 characters (bucket names are capped at 63)" })
     .regex(slug, { error: "may hold only lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen" })
     .refine((v) => v !== SECURITY_STACK_NAME, { error: `is reserved for the security stack` })
+    .refine((v) => v !== ORGANIZATION_STACK_NAME, { error: `is reserved for the organization stack` })
     .refine((v) => !["sthree-", "xn--", "amzn-s3-demo-"].some((p) => v.startsWith(p)), { error: "starts with a prefix S3 reserves" });
 
 const iamPrincipalArn = z
@@ -108,6 +111,32 @@ const dataset = z.strictObject({
     access: z.enum(ACCESS_LEVELS, { error: "is not an access level" }),
 });
 
+/**
+ * Where an enclave lives: in the lab's account beside the others (the default; needs no AWS Organization), or in a
+ * member account of its own, under the organization's SCPs and RCPs (stacks/organization.yaml).
+ */
+export const ISOLATION_MODES = ["shared-account", "account"] as const;
+export type IsolationMode = (typeof ISOLATION_MODES)[number];
+
+const iamRoleName = z.string({ error: "must be a string" }).regex(/^[\w+=,.@-]{1,64}$/, { error: "is not an IAM role name" });
+
+/** Account mode: the member account (account.id) is adopted as is, or created by the organization stack. */
+const memberAccount = z.strictObject(
+    {
+        create: z
+            .strictObject(
+                {
+                    email: z.email({ error: "is not an email address" }),
+                    name: z.string({ error: "must be a string" }).trim().min(1, { error: "is empty" }).max(50, { error: "is longer than 50 characters" }),
+                },
+                { error: "must be a mapping with email and name" },
+            )
+            .optional(),
+        roleName: iamRoleName.default("OrganizationAccountAccessRole"),
+    },
+    { error: "must be a mapping (create, roleName)" },
+);
+
 export const vendorSpecSchema = z
     .strictObject({
         id: vendorId,
@@ -170,6 +199,8 @@ export const vendorSpecSchema = z
             .min(7, { error: "is below 7 days" })
             .max(30, { error: "is above 30 days" })
             .default(30),
+        isolation: z.enum(ISOLATION_MODES, { error: "is not an isolation mode (shared-account or account)" }).default("shared-account"),
+        memberAccount: memberAccount.optional(),
         sealed: z.boolean({ error: "must be true or false" }).default(false),
         sealedAt: z.iso
             .datetime({ offset: false, error: "is not a UTC ISO 8601 time ending in Z" })
@@ -185,6 +216,10 @@ export const vendorSpecSchema = z
             ctx.addIssue({ code: "custom", path: ["network", "vendorEgressCidrs"], message: "is empty but network.dataPath is allow-list" });
         if (spec.network.dataPath === "endpoint" && spec.network.vendorEgressCidrs.length > 0)
             ctx.addIssue({ code: "custom", path: ["network", "vendorEgressCidrs"], message: "is set but network.dataPath is endpoint (it would be ignored)" });
+        if (spec.isolation === "account" && !spec.memberAccount)
+            ctx.addIssue({ code: "custom", path: ["memberAccount"], message: "is missing but isolation is account" });
+        if (spec.isolation === "shared-account" && spec.memberAccount)
+            ctx.addIssue({ code: "custom", path: ["memberAccount"], message: "is set but isolation is shared-account (it would be ignored)" });
         if (spec.sealed && !spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is missing but sealed is true" });
         if (!spec.sealed && spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is set but sealed is false" });
     });
@@ -249,6 +284,33 @@ export const securitySpecSchema = z.strictObject({
             ctx.addIssue({ code: "custom", path: ["archiveAdminRoleArn"], message: "is the deployer role; the role that deploys vendor stacks must not administer the archive" });
     });
 
+export const organizationSpecSchema = z
+    .strictObject({
+        organizationId: z.string({ error: "must be a string" }).regex(/^o-[a-z0-9]{10,32}$/, { error: "is not an organization id (o-...)" }),
+        rootId: z.string({ error: "must be a string" }).regex(/^r-[0-9a-z]{4,32}$/, { error: "is not an organization root id (r-...)" }),
+        managementAccountId: accountId,
+        region,
+        deployerRoleName: iamRoleName,
+        breakGlassRoleName: iamRoleName,
+        allowedRegions: z
+            .array(region, { error: "must be a list of regions" })
+            .min(1, { error: "is empty" })
+            .max(17, { error: "has more than 17 regions" })
+            .refine((v) => new Set(v).size === v.length, { error: "lists a region twice" }),
+        logArchiveAccountId: accountId,
+        vendorsOuName: z.string({ error: "must be a string" }).min(1).max(128).default("Vendors"),
+        quarantineOuName: z.string({ error: "must be a string" }).min(1).max(128).default("Quarantine"),
+    })
+    .superRefine((spec, ctx) => {
+        if (spec.deployerRoleName === spec.breakGlassRoleName)
+            ctx.addIssue({ code: "custom", path: ["breakGlassRoleName"], message: "is the deployer role; break-glass must be a separate role" });
+        if (spec.logArchiveAccountId === spec.managementAccountId)
+            ctx.addIssue({ code: "custom", path: ["logArchiveAccountId"], message: "is the management account; the log archive needs an account of its own" });
+        if (!spec.allowedRegions.includes(spec.region))
+            ctx.addIssue({ code: "custom", path: ["allowedRegions"], message: `does not include the stack's own region ${spec.region}` });
+    });
+
+export type OrganizationSpec = z.output<typeof organizationSpecSchema>;
 export type VendorSpec = z.output<typeof vendorSpecSchema>;
 export type SecuritySpec = z.output<typeof securitySpecSchema>;
 export type Dataset = VendorSpec["datasets"][number];

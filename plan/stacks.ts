@@ -2,8 +2,9 @@ import { ACCOUNT_TRAIL, ALARM_TOPIC } from "../components/logArchive";
 import { securityProgram, vendorProgram } from "../components/program";
 import type { SecurityStackOutputs } from "../contract/outputs";
 import { accessLogBucketName, archiveBucketName } from "../iam/names";
-import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { SECURITY_STACK_NAME } from "../config/schema";
+import type { OrganizationSpec, SecuritySpec, VendorSpec } from "../config/schema";
+import { ORGANIZATION_STACK_NAME, SECURITY_STACK_NAME } from "../config/schema";
+import { organizationProgram } from "../components/organization";
 import { runPlan } from "./engine";
 import { mockKeyId } from "./mocks";
 import type { Plan } from "./types";
@@ -58,5 +59,15 @@ export function planSecurity(security: SecuritySpec, vendors: VendorSpec[] = [])
         mock: { accountId: security.account.id, region: security.account.region, stackReferenceOutputs: {} },
         knownSecrets: [],
         program: () => securityProgram(security, vendors),
+    });
+}
+
+/** `vendors`: the vendor specs beside the organization spec; only the account-mode ones have a place in it. */
+export function planOrganization(spec: OrganizationSpec, vendors: VendorSpec[] = []): Promise<Plan> {
+    return runPlan({
+        stack: ORGANIZATION_STACK_NAME,
+        mock: { accountId: spec.managementAccountId, region: spec.region, stackReferenceOutputs: {} },
+        knownSecrets: [],
+        program: () => organizationProgram(spec, vendors),
     });
 }

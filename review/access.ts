@@ -5,7 +5,13 @@
 import type { PolicyDocument } from "../contract/policy";
 import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
-import type { SecuritySpec, VendorSpec } from "../config/schema";
+import type { OrganizationSpec, SecuritySpec, VendorSpec } from "../config/schema";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadOrganizationSpec, organizationSpecPath } from "../config/load";
+import { accountVendors, organizationFacts } from "../components/organization";
+import { organizationPolicies } from "../iam/organization";
+import { controlPolicyNames, organizationModel } from "./organization";
 import { addressText, complement, contains, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
 import { catalogueS3Entries, ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { coversAction, type Statement } from "../guardrails/rules/util";
@@ -103,21 +109,34 @@ export interface AccessReport {
     /** How many requests were simulated. No timing here: the report must print the same bytes on every run. */
     stats: { simulations: number };
     notes: string[];
+    /** Account mode only: the SCPs and RCPs that apply to the vendor's account, root first (review/organization.ts). */
+    organization?: { scps: string[]; rcps: string[] };
 }
 
 const short = (arn: string) => arn.replace(/^arn:aws:iam::\d{12}:role\//, "role/").replace(/^arn:aws:s3:::/, "s3://");
 
 /** The report of a validated vendor spec: its plan and the security stack's (the archive), one after another. */
-export async function accessReportOf(spec: VendorSpec, security: SecuritySpec): Promise<AccessReport> {
+export async function accessReportOf(spec: VendorSpec, security: SecuritySpec, organization?: OrganizationSpec): Promise<AccessReport> {
     const vendor = await planVendor(spec, security);
     const archive = await planSecurity(security);
-    return accessReport(worldFromPlans(vendor, archive), spec.id);
+    const world = worldFromPlans(vendor, archive);
+    // Account mode: the organization's SCPs and RCPs join the simulation, as the organization stack attaches them.
+    if (spec.isolation === "account" && organization) {
+        const set = organizationPolicies(organizationFacts(organization), accountVendors([spec]));
+        world.organization = organizationModel(organization.organizationId, set, [
+            { accountId: spec.account.id, placement: spec.sealed ? "quarantine" : "vendors" },
+            { accountId: security.account.id, placement: "other" },
+        ]);
+    }
+    return accessReport(world, spec.id);
 }
 
 /** The report of stacks/<vendorId>.yaml, or of `spec` if given. */
 export async function accessReportFor(vendorId: string | undefined, opts: { spec?: string; securitySpec?: string } = {}): Promise<AccessReport> {
     const loaded = loadSelectedVendor({ vendor: opts.spec ? undefined : vendorId, spec: opts.spec, securitySpec: opts.securitySpec });
-    return accessReportOf(loaded.spec, loaded.security);
+    const orgFile = organizationSpecPath(path.dirname(loaded.file));
+    const organization = loaded.spec.isolation === "account" && fs.existsSync(orgFile) ? loadOrganizationSpec(orgFile) : undefined;
+    return accessReportOf(loaded.spec, loaded.security, organization);
 }
 
 /** The report of one vendor of `world` (its plan, plus the security plan when the archive should be covered). */
@@ -282,6 +301,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         mermaid: "",
         stats: { simulations },
         notes,
+        ...(world.organization ? { organization: controlPolicyNames(world.organization, v.accountId) } : {}),
     };
     report.mermaid = mermaid(v, report);
     return report;
@@ -528,6 +548,12 @@ export function renderAccessMarkdown(report: AccessReport): string {
         out.push(table(["principal", "target", "document", "decision", "decided by"], report.sessions.map((s) => [s.principalLabel, s.target, s.document, s.decision, s.decidedBy])));
         out.push("");
         out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
+    }
+    if (report.organization) {
+        out.push("## Organization layers (account mode)");
+        out.push("");
+        out.push(`- SCPs on the vendor's account, root first: ${report.organization.scps.join(", ")}`);
+        out.push(`- RCPs on the vendor's account, root first: ${report.organization.rcps.join(", ")}`);
         out.push("");
     }
     out.push("## Diagram");

@@ -27,6 +27,8 @@ export interface AccessDiff {
     gained: AccessFact[];
     lost: AccessFact[];
     widened: boolean;
+    /** Account mode: the SCP and RCP layers on each side, listed when either side has them (not compared by effect). */
+    organization?: { base?: { scps: string[]; rcps: string[] }; head?: { scps: string[]; rcps: string[] } };
 }
 
 /** Every allowed (principal, action, resource, path, conditions) of a report, one fact each. */
@@ -86,7 +88,8 @@ export function diffReports(base: AccessReport | undefined, head: AccessReport, 
         const fewer = subtract(set, hA.get(k)?.set ?? []);
         if (!isEmpty(fewer)) lost.push(withAddresses(f, fewer));
     }
-    return { vendorId: head.vendorId, base: labels.base, head: labels.head, gained, lost, widened: gained.length > 0 };
+    const organization = base?.organization || head.organization ? { organization: { base: base?.organization, head: head.organization } } : {};
+    return { vendorId: head.vendorId, base: labels.base, head: labels.head, gained, lost, widened: gained.length > 0, ...organization };
 }
 
 /** Facts grouped by everything but the action, for a readable table. */
@@ -120,5 +123,13 @@ export function renderDiffMarkdown(d: AccessDiff): string {
     };
     section("Gained", d.gained);
     section("Lost", d.lost);
+    if (d.organization) {
+        const list = (side?: { scps: string[]; rcps: string[] }) => (side ? `SCPs ${side.scps.join(", ")}; RCPs ${side.rcps.join(", ")}` : "none (shared account)");
+        out.push("");
+        out.push("### Organization layers (account mode)");
+        out.push("");
+        out.push(`- ${d.base}: ${list(d.organization.base)}`);
+        out.push(`- ${d.head}: ${list(d.organization.head)}`);
+    }
     return `${out.join("\n")}\n`;
 }

@@ -11,8 +11,10 @@
 // - Evaluation is iam-simulate's: identity + boundary + resource policy + VPC endpoint policy, explicit deny first,
 //   same-account vs cross-account rules, the KMS rule that the key policy must grant (no root statement = no IAM
 //   delegation), and the trust-policy rules for sts:AssumeRole.
-// - Not modelled (simulation cannot prove them): IAM/bucket-policy propagation delay; SCPs and RCPs of the real
-//   organisation (none are given: the default full-access ones apply); session policies and session tags; S3 Block
+// - SCPs and RCPs: only in account-per-vendor worlds (world.organization, review/organization.ts), built by the same
+//   iam/organization.ts the organization stack deploys; then aws:PrincipalOrgID and aws:ResourceAccount are supplied.
+//   Shared-account worlds carry none (the default full-access ones apply).
+// - Not modelled (simulation cannot prove them): IAM/bucket-policy propagation delay; session policies and session tags; S3 Block
 //   Public Access and ACLs (BucketOwnerEnforced disables ACLs anyway); S3 Bucket Keys caching data keys (a disabled
 //   key may keep serving reads for a while); service-side behaviour such as S3 refusing a PutObject whose KMS key is
 //   disabled being an S3 error rather than a policy decision; network reachability (routes, security groups) -
@@ -68,16 +70,20 @@ async function importSimulator(name: string): Promise<IamSimulate> {
 export type Layer = "identity" | "boundary" | "resource" | "endpoint" | "key";
 export const LAYERS: Layer[] = ["identity", "boundary", "resource", "endpoint", "key"];
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+/** The organization's layers, present only in account-per-vendor worlds (world.organization). */
+export type OrgLayer = "scp" | "rcp";
+export const ORG_LAYERS: OrgLayer[] = ["scp", "rcp"];
+type AnyLayer = Layer | OrgLayer;
 
 export interface SimOptions {
     /** Layers replaced by allow-all (defense-in-depth proofs). "key" also skips the chained S3 -> KMS call. */
-    replace?: Layer[];
+    replace?: AnyLayer[];
     /** Simulate the KMS call S3 makes for SSE-KMS GetObject/PutObject (default true). */
     chainKms?: boolean;
 }
 
 export interface Verdict {
-    layer: Layer;
+    layer: AnyLayer;
     effect: "Allow" | "Deny";
     /** Statement Sid, or undefined for an implicit deny (no statement allowed it). */
     sid?: string;
@@ -93,7 +99,7 @@ export interface SimResult {
     /** Every explicit deny that matched, in layer order. */
     denials: Verdict[];
     /** Per-layer outcome as iam-simulate reported it ("NotApplicable" when the layer had no policy). */
-    layers: Partial<Record<Layer, string>>;
+    layers: Partial<Record<AnyLayer, string>>;
     /** The chained S3 -> KMS request, when one was simulated. */
     kms?: SimResult;
     /** Context keys iam-simulate ignored as not applicable to the action. */
@@ -123,6 +129,8 @@ interface AnalysisLike {
     result: Decision;
     blockedBy?: string[];
     identityAnalysis?: LayerAnalysis;
+    scpAnalysis?: { result: string; ouAnalysis: LayerAnalysis[] };
+    rcpAnalysis?: { result: string; ouAnalysis: LayerAnalysis[] };
     permissionBoundaryAnalysis?: LayerAnalysis;
     resourceAnalysis?: LayerAnalysis;
     endpointAnalysis?: LayerAnalysis;
@@ -176,13 +184,23 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
         endpointPolicies = [{ name: ep.id, policy: replace.has("endpoint") || !ep.policy ? ALLOW_ALL_ENDPOINT : ep.policy }];
     }
 
+    // Organization layers: SCPs of the caller's account, RCPs of the resource's; keys AWS adds for members.
+    const org = world.organization;
+    const principalAccount = anonymous || /\.amazonaws\.com$/.test(req.principal) ? undefined : accountOf(req.principal);
+    if (org) {
+        if (principalAccount && org.scps.has(principalAccount) && !(req.context && "aws:PrincipalOrgID" in req.context)) context["aws:PrincipalOrgID"] = org.id;
+        if (!(req.context && "aws:ResourceAccount" in req.context)) context["aws:ResourceAccount"] = resourceAccount;
+    }
+    const scps = org && principalAccount && !replace.has("scp") ? (org.scps.get(principalAccount) ?? []) : [];
+    const rcps = org && !replace.has("rcp") ? (org.rcps.get(resourceAccount) ?? []) : [];
+
     const principal = anonymous ? lib.anonymousPrincipal : role || /:role\//.test(req.principal) ? sessionArn(req.principal) : req.principal;
     const response = await lib.runSimulation(
         {
             request: { principal, action: req.action, resource: { resource: req.resource, accountId: resourceAccount }, contextVariables: context },
             identityPolicies,
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
+            serviceControlPolicies: scps,
+            resourceControlPolicies: rcps,
             ...(resourcePolicy ? { resourcePolicy } : {}),
             ...(boundary ? { permissionBoundaryPolicies: [boundary] } : {}),
             ...(endpointPolicies ? { vpcEndpointPolicies: endpointPolicies } : {}),
@@ -238,8 +256,14 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
         ["resource", a.resourceAnalysis],
         ["endpoint", a.endpointAnalysis],
     ];
-    const layers: Partial<Record<Layer, string>> = {};
+    const layers: Partial<Record<AnyLayer, string>> = {};
     const denials: Verdict[] = [];
+    // Organization layers first: AWS checks SCPs and RCPs before anything the account itself holds.
+    for (const [layer, oa] of [["scp", a.scpAnalysis], ["rcp", a.rcpAnalysis]] as const) {
+        if (!oa || oa.ouAnalysis.length === 0) continue;
+        layers[layer] = oa.result;
+        for (const ou of oa.ouAnalysis) for (const s of ou.denyStatements) denials.push({ layer, effect: "Deny", sid: s.statement.sid(), policy: s.policyId });
+    }
     for (const [layer, la] of layerOf) {
         if (!la) continue;
         layers[layer] = la.result;
@@ -257,7 +281,7 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
         return { ...base, decidedBy: { layer: grant?.[0] ?? "identity", effect: "Allow", sid: s?.statement.sid(), policy: s?.policyId } };
     }
     // Implicit deny: a guardrail that gave no allow (boundary, endpoint) or no grant at all.
-    const blocked = (a.blockedBy ?? []).map((b) => ({ pb: "boundary", vpce: "endpoint", identity: "identity", resource: "resource" })[b] as Layer | undefined).filter(Boolean) as Layer[];
+    const blocked = (a.blockedBy ?? []).map((b) => ({ scp: "scp", rcp: "rcp", pb: "boundary", vpce: "endpoint", identity: "identity", resource: "resource" })[b] as AnyLayer | undefined).filter(Boolean) as AnyLayer[];
     if (blocked.length) return { ...base, decidedBy: { layer: blocked[0], effect: "Deny" } };
     const granted = (la?: LayerAnalysis) => Boolean(la && la.allowStatements.length > 0);
     const layer: Layer = !facts.principalAccount ? "resource" : resourceNeeded && !granted(a.resourceAnalysis) && granted(a.identityAnalysis) ? "resource" : !granted(a.identityAnalysis) ? "identity" : "resource";
@@ -268,13 +292,13 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
  * Same request with the given layers replaced by allow-all: a denial that survives proves the remaining layers deny
  * on their own (defense in depth).
  */
-export function simulateWith(world: World, req: SimRequest, replace: Layer[], opts: Omit<SimOptions, "replace"> = {}): Promise<SimResult> {
+export function simulateWith(world: World, req: SimRequest, replace: AnyLayer[], opts: Omit<SimOptions, "replace"> = {}): Promise<SimResult> {
     return simulate(world, req, { ...opts, replace });
 }
 
 /** Every layer except `keep` replaced by allow-all. */
-export function simulateOnly(world: World, req: SimRequest, keep: Layer, opts: Omit<SimOptions, "replace"> = {}): Promise<SimResult> {
-    return simulate(world, req, { ...opts, replace: LAYERS.filter((l) => l !== keep) });
+export function simulateOnly(world: World, req: SimRequest, keep: AnyLayer, opts: Omit<SimOptions, "replace"> = {}): Promise<SimResult> {
+    return simulate(world, req, { ...opts, replace: [...LAYERS, ...ORG_LAYERS].filter((l) => l !== keep) });
 }
 
 export interface AssumeRoleRequest {

@@ -4,6 +4,7 @@
 // named by the role's permissionsBoundary), trust policies, bucket policies, key policies and VPC endpoint policies,
 // exactly as the program would send them to AWS.
 import type { PolicyDocument } from "../contract/policy";
+import type { OrganizationModel } from "./organization";
 import type { DataPath, DatasetOutput, SecurityStackOutputs } from "../contract/outputs";
 import { T } from "../contract/tokens";
 import { SELF_STACK_REFERENCE } from "../contract/unsealWindow";
@@ -86,6 +87,8 @@ export interface World {
     vendors: VendorFacts[];
     /** The value a "right" external ID has in this world: plans redact it to "[secret]", so that string it is. */
     externalIdPlaceholder: string;
+    /** Account-per-vendor worlds: the organization's SCP and RCP layers (review/organization.ts). */
+    organization?: OrganizationModel;
 }
 
 const parseDoc = (v: unknown, where: string): PolicyDoc | undefined => {

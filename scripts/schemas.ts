@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../config/fields";
+import { ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../config/fields";
 import { REPO_ROOT } from "../config/repoRoot";
-import { securitySpecSchema, vendorSpecSchema } from "../config/schema";
+import { organizationSpecSchema, securitySpecSchema, vendorSpecSchema } from "../config/schema";
 
 export const SCHEMA_DIR = path.join(REPO_ROOT, "schemas");
 
@@ -38,6 +38,7 @@ export function specSchemas(): Record<string, string> {
     const files: Record<string, JsonSchema> = {
         "vendor.schema.json": specSchema(vendorSpecSchema, VENDOR_FIELDS, "vendor-enclaves vendor spec", "A vendor's enclave: stacks/<vendor-id>.yaml."),
         "security.schema.json": specSchema(securitySpecSchema, SECURITY_FIELDS, "vendor-enclaves security stack spec", "The security stack (log archive): stacks/security.yaml."),
+        "organization.schema.json": specSchema(organizationSpecSchema, ORGANIZATION_FIELDS, "vendor-enclaves organization stack spec", "The organization stack (account-per-vendor enclaves): stacks/organization.yaml."),
     };
     return Object.fromEntries(Object.entries(files).map(([name, json]) => [name, `${JSON.stringify(json, null, 2)}\n`]));
 }

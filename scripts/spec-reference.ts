@@ -3,7 +3,7 @@
 // docs/spec-reference.md between the spec-reference markers. test/readme.test.ts fails when the doc drifts from it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../config/fields";
+import { ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "../config/fields";
 
 export const SPEC_REFERENCE_DOC = path.join(__dirname, "..", "docs", "spec-reference.md");
 const START = "<!-- spec-reference:start -->\n";
@@ -15,6 +15,7 @@ export function specReference(): string {
     const tables: [string, FieldDoc[]][] = [
         ["Vendor spec: `stacks/<vendor-id>.yaml`", VENDOR_FIELDS],
         ["Security stack spec: `stacks/security.yaml`", SECURITY_FIELDS],
+        ["Organization stack spec: `stacks/organization.yaml` (account-per-vendor enclaves only)", ORGANIZATION_FIELDS],
     ];
     return tables
         .map(([title, fields]) =>

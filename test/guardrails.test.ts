@@ -5,6 +5,7 @@ import type { Plan, PlanResource } from "../plan/types";
 import { checkPlan, type Violation } from "../guardrails/offline";
 import { ALL_POLICIES } from "../guardrails/rules";
 import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, sealedFixturePlan, securityFixturePlan } from "./support/fixtures";
+import { organizationFixturePlan } from "./support/orgFacts";
 import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 
 // Each policy of the pack (guardrails/rules) runs here through the offline harness (guardrails/offline.ts), the same functions
@@ -12,7 +13,7 @@ import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 // Non-compliant cases: one real plan with one planted defect. What this cannot prove: how the Pulumi engine fills the
 // arguments at a real preview (unknown values, engine-recorded property dependencies), nor AWS's own evaluation.
 
-const plans: Record<"acme" | "evalcorp" | "security" | "sealed", Plan> = {} as never;
+const plans: Record<"acme" | "evalcorp" | "security" | "sealed" | "organization", Plan> = {} as never;
 /** The catalogue's forbidden object-level S3 actions, as the no-delete policy lists them for `s3:*` on objects. */
 let forbiddenOnObjects = "";
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
     plans.evalcorp = await fixturePlan(EVALCORP);
     plans.security = await securityFixturePlan();
     plans.sealed = await sealedFixturePlan(ACME);
+    plans.organization = await organizationFixturePlan();
     ACME_KEY = plans.acme.resources.find((r) => r.type === "aws:kms/key:Key")!.outputs.arn as string;
 });
 
@@ -829,10 +831,20 @@ const CASES: Case[] = [
         mutate: (p) => set(res(p, `${A}-network-dns-allow-aws`), "action", "ALLOW"),
         expected: () => [{ name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` }],
     },
+    {
+        policy: "organization-perimeter",
+        ruleId: "Organization-SCP",
+        what: "the quarantine SCP exempting every role",
+        plan: "organization",
+        mutate: (p) => editDoc(res(p, "enclave-quarantine"), "content", (d) => ((d.Statement[0] as { Condition: Record<string, Record<string, string[]>> }).Condition.ArnNotLike["aws:PrincipalArn"] = ["arn:aws:iam::*:role/*"])),
+        expected: () => [
+            { name: "enclave-quarantine", message: 'enclave-quarantine statement "QuarantineDenyAllButBreakGlass" exempts arn:aws:iam::*:role/*: every role escapes the deny' },
+        ],
+    },
 ];
 
 describe("guardrail policies: compliant cases", () => {
-    it.each(["acme", "evalcorp", "security", "sealed"] as const)("the %s plan passes every policy", async (name) => {
+    it.each(["acme", "evalcorp", "security", "sealed", "organization"] as const)("the %s plan passes every policy", async (name) => {
         expect(brief(await checkPlan(plans[name]))).toEqual([]);
     });
 });

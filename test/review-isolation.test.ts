@@ -53,6 +53,7 @@ describe("review tooling stays out of the Pulumi program", () => {
         // simulate.ts pulls in the world model and the request context: the scan follows its imports there too.
         expect(importGraphViolations(["review/simulate.ts"])).toEqual([
             "review/context.ts is reached from the program",
+            "review/organization.ts is reached from the program",
             "review/simulate.ts imports @cloud-copilot/iam-simulate",
             "review/simulate.ts is reached from the program",
             "review/world.ts is reached from the program",

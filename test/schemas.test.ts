@@ -31,7 +31,7 @@ const VENDOR = [
 describe("schemas/ is what `npm run schemas` generates from config/schema.ts", () => {
     it("the committed files match the generator byte for byte (run `npm run schemas` after changing the schema)", () => {
         const generated = specSchemas();
-        expect(Object.keys(generated).sort()).toEqual(["security.schema.json", "vendor.schema.json"]);
+        expect(Object.keys(generated).sort()).toEqual(["organization.schema.json", "security.schema.json", "vendor.schema.json"]);
         expect(fs.readdirSync(SCHEMA_DIR).sort()).toEqual(Object.keys(generated).sort());
         for (const [name, text] of Object.entries(generated)) expect(fs.readFileSync(path.join(SCHEMA_DIR, name), "utf8"), name).toBe(text);
     });
@@ -51,12 +51,12 @@ describe("schemas/ is what `npm run schemas` generates from config/schema.ts", (
 });
 
 describe("every spec names its schema on its first line", () => {
-    it("stacks/: vendor specs the vendor schema, security.yaml the security schema", () => {
+    it("stacks/: vendor specs the vendor schema, security.yaml the security schema, organization.yaml its own", () => {
         const files = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".yaml"));
         expect(files).toContain("security.yaml");
         for (const f of files) {
             const first = fs.readFileSync(path.join(ROOT, "stacks", f), "utf8").split("\n")[0];
-            expect(first, f).toBe(f === "security.yaml" ? SECURITY_LINE : VENDOR_LINE);
+            expect(first, f).toBe(f === "security.yaml" ? SECURITY_LINE : f === "organization.yaml" ? "# yaml-language-server: $schema=../schemas/organization.schema.json" : VENDOR_LINE);
         }
     });
 

@@ -54,7 +54,7 @@ beforeAll(async () => {
 
 const endpoint = (v: VendorFacts) => ({ via: "endpoint" as const, endpointId: v.s3EndpointId });
 const object = (bucketArn: string) => `${bucketArn}/batch-0001/item.json`;
-const sids = (r: { denials: { layer: Layer; sid?: string }[] }) => r.denials.map((d) => `${d.layer}:${d.sid}`);
+const sids = (r: { denials: { layer: string; sid?: string }[] }) => r.denials.map((d) => `${d.layer}:${d.sid}`);
 const writable = (id: string) => Object.entries(ACCESS[id]).find(([, a]) => a.includes("write"))![0];
 const readable = (id: string) => Object.entries(ACCESS[id]).find(([, a]) => a.includes("read"))![0];
 

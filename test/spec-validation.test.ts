@@ -523,6 +523,7 @@ describe("valid edge cases are accepted with the defaults applied", () => {
             datasets: [{ name: "a", access: "write" }],
             logRetentionDays: 365,
             keyDeletionWindowDays: 30,
+            isolation: "shared-account",
             sealed: false,
         });
         expect(spec.access.externalId).toBeUndefined();

@@ -117,6 +117,7 @@ export function register(program: Command): void {
         .option("--spec <file>", "plan and check this vendor spec file")
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option("--security", "check the security stack (log archive)")
+        .option("--organization", "check the organization stack (stacks/organization.yaml)")
         .option("--strict", "advisory findings fail the check too (exit 3)")
         .option("--format <format>", "output: text (default), json or sarif (SARIF 2.1.0 on stdout)")
         .option("--sarif <file>", "also write SARIF 2.1.0 (for code scanning) to this file")

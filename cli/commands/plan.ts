@@ -15,10 +15,19 @@ import { SECURITY_STACK } from "../../contract/tags";
 export interface PlanOptions extends FleetCliOptions {
     spec?: string;
     security?: boolean;
+    organization?: boolean;
 }
 
 /** Plans one vendor (or the security stack) offline. Shared by other commands that need a plan from a spec. */
 export async function planFromOptions(vendor: string | undefined, opts: PlanOptions): Promise<Plan> {
+    if (opts.organization) {
+        const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : []), ...(opts.security ? ["--security"] : [])];
+        if (given.length) throw new CliError(`--organization selects the organization stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
+        const { loadOrganizationSpec, organizationSpecPath } = await import("../../config/load.js");
+        const { vendorsBesideSecuritySpec } = await import("../../config/fleet.js");
+        const file = organizationSpecPath();
+        return (await import("../../plan/stacks.js")).planOrganization(loadOrganizationSpec(file), vendorsBesideSecuritySpec(file));
+    }
     if (opts.security) {
         const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...(opts.spec ? ["--spec"] : [])];
         if (given.length) throw new CliError(`--security selects the security stack, not a vendor: drop ${given.join(" and ")}`, EXIT.invalidInput);
@@ -58,10 +67,11 @@ export function register(program: Command): void {
         .option("--spec <file>", "plan this vendor spec file instead of stacks/<vendor>.yaml")
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option("--security", "plan the security stack (log archive) instead of a vendor")
+        .option("--organization", "plan the organization stack (stacks/organization.yaml: OUs, SCPs, RCPs) for account-per-vendor enclaves")
         .option("--json", "print the plan JSON contract instead of the summary (with --all: {vendor: plan | {error}})");
     addFleetOptions(cmd, "plan").action(async (vendor: string | undefined, opts: PlanOptions) => {
-        if (await runFleetCommand(vendor, opts, planTask, { conflicting: [["--spec", opts.spec], ["--security", opts.security]], json: (plan) => plan })) return;
+        if (await runFleetCommand(vendor, opts, planTask, { conflicting: [["--spec", opts.spec], ["--security", opts.security], ["--organization", opts.organization]], json: (plan) => plan })) return;
         const plan = await planFromOptions(vendor, opts);
-        process.stdout.write(opts.json ? planJson(plan) : `${renderSummary(plan)}\n${plan.stack === SECURITY_STACK ? "" : `\n${renderCost(plan)}\n`}`);
+        process.stdout.write(opts.json ? planJson(plan) : `${renderSummary(plan)}\n${plan.stack === SECURITY_STACK || plan.stack === "organization" ? "" : `\n${renderCost(plan)}\n`}`);
     });
 }

@@ -13,6 +13,7 @@ import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
 import { s3NoDestructiveGrants } from "./s3Destructive";
 import { sessionDocumentLogged, workspaceInstanceHardened, workspaceStack } from "./workspace";
+import { organizationPerimeter } from "./organization";
 
 export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     s3PublicAccessBlock,
@@ -64,6 +65,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     destroyableVendorProtectedArchive,
     sealComplete,
     workspaceStack,
+    organizationPerimeter,
 ];
 
 export const ALL_POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [...RESOURCE_POLICIES, ...STACK_POLICIES];

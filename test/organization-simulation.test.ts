@@ -1,0 +1,160 @@
+// Account-per-vendor proofs by simulation: the enclaves' own policies come from offline PLANS of the fixture vendors,
+// each planned into its own member account; the organization's SCPs and RCPs come from iam/organization.ts (the same
+// builders the organization stack deploys), placed as the organization stack attaches them (review/organization.ts).
+// iam-simulate evaluates every level, root first.
+//
+// What this cannot prove: that AWS has propagated a MoveAccount or an AttachPolicy (the quarantine's move and RCP are
+// proved as calls against moto in test/organizations-moto.test.ts), the lab's own root-level SCPs (none are modelled
+// beyond FullAWSAccess), and the identity policies of principals outside the plans (modelled as allow-all: worst case).
+import { beforeAll, describe, expect, it } from "vitest";
+import { planSecurity, planVendor } from "../plan/stacks";
+import { organizationModel, controlPolicyNames, type Placement } from "../review/organization";
+import { simulate, simulateAssumeRole, simulateOnly, vendorFacts, worldFromPlans, type SimRequest, type VendorFacts, type World } from "../review/simulate";
+import type { PolicyDocument } from "../contract/policy";
+import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
+import { ORG_ID, organizationPolicies } from "./support/orgFacts";
+
+const ACCOUNT: Record<string, string> = { [ACME]: "210987654321", [EVALCORP]: "210987654322" };
+const LAB_MEMBER = "333333333333";
+const LAB_BUCKET = "arn:aws:s3:::lab-shared-research";
+const ORG_WIDE: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "WholeOrganization", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [LAB_BUCKET, `${LAB_BUCKET}/*`], Condition: { StringEquals: { "aws:PrincipalOrgID": ORG_ID } } }],
+};
+const ATTACKER_BUCKET = "arn:aws:s3:::attacker-drop";
+const ACME_PRINCIPAL = "arn:aws:iam::444455556666:role/acme-annotators";
+const EVALCORP_PRINCIPAL = "arn:aws:iam::777788889999:role/evalcorp-redteam";
+
+async function accountWorld(placement: Record<string, Placement>): Promise<World> {
+    const security = securityFixture();
+    const plans = [];
+    for (const id of [ACME, EVALCORP]) {
+        const spec = vendorFixture(id);
+        spec.account.id = ACCOUNT[id];
+        plans.push(await planVendor(spec, security));
+    }
+    plans.push(await planSecurity(security));
+    const world = worldFromPlans(...plans);
+    const set = organizationPolicies([
+        { vendorId: ACME, accountId: ACCOUNT[ACME], principals: vendorFixture(ACME).access.principals },
+        { vendorId: EVALCORP, accountId: ACCOUNT[EVALCORP], principals: vendorFixture(EVALCORP).access.principals },
+    ]);
+    world.organization = organizationModel(ORG_ID, set, [
+        { accountId: ACCOUNT[ACME], placement: placement[ACME] ?? "vendors" },
+        { accountId: ACCOUNT[EVALCORP], placement: placement[EVALCORP] ?? "vendors" },
+        { accountId: LAB_MEMBER, placement: "other" },
+        { accountId: security.account.id, placement: "other" },
+    ]);
+    // A lab resource in another member account, shared with the whole organization by aws:PrincipalOrgID.
+    world.buckets.set(LAB_BUCKET, { arn: LAB_BUCKET, name: "lab-shared-research", accountId: LAB_MEMBER, policy: ORG_WIDE, tags: {} });
+    return world;
+}
+
+const object = (bucketArn: string) => `${bucketArn}/batch-0001/item.json`;
+const endpoint = (v: VendorFacts) => ({ via: "endpoint" as const, endpointId: v.s3EndpointId });
+const sids = (r: { denials: { layer: string; sid?: string }[] }) => r.denials.map((d) => `${d.layer}:${d.sid}`);
+
+describe("account mode, before any seal", () => {
+    let world: World;
+    let acme: VendorFacts;
+    let evalcorp: VendorFacts;
+    beforeAll(async () => {
+        world = await accountWorld({});
+        acme = vendorFacts(world, ACME);
+        evalcorp = vendorFacts(world, EVALCORP);
+    }, 120_000);
+
+    it("each vendor is planned into its own member account", () => {
+        expect(acme.vendorRoleArn).toBe(`arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-${ACME}-vendor`);
+        expect(evalcorp.accountId).toBe(ACCOUNT[EVALCORP]);
+    });
+
+    it("the SCP and RCP layers do not take the vendor's own data away: a read through its endpoint is allowed", async () => {
+        const r = await simulate(world, { principal: acme.vendorRoleArn, action: "s3:GetObject", resource: object(acme.buckets.guidelines), network: endpoint(acme) });
+        expect(r.decision).toBe("Allowed");
+        expect(r.layers).toMatchObject({ scp: "Allowed", rcp: "Allowed" });
+        expect(r.kms?.decision).toBe("Allowed");
+    });
+
+    it("a lab resource in another member account open to the organization stays denied to vendor sessions, by the SCP alone", async () => {
+        // The grant is real: a lab principal of that organization reads it.
+        const lab = await simulate(world, { principal: `arn:aws:iam::${LAB_MEMBER}:role/researcher`, action: "s3:GetObject", resource: object(LAB_BUCKET) });
+        expect(lab.decision).toBe("Allowed");
+        for (const role of [acme.vendorRoleArn, acme.workloadRoleArn]) {
+            const req: SimRequest = { principal: role, action: "s3:GetObject", resource: object(LAB_BUCKET), network: endpoint(acme) };
+            const r = await simulate(world, req);
+            expect(r.allowed).toBe(false);
+            expect(sids(r)).toContain("scp:DenyEnclaveRolesOutsideTheirAccount");
+            // Every other layer (identity, boundary, the bucket policy, the endpoint, the RCP) replaced by allow-all:
+            const alone = await simulateOnly(world, req, "scp");
+            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({ role, decision: "ExplicitlyDenied", sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"] });
+        }
+    });
+
+    it("the other vendor's data and an outside bucket are denied by the SCP on its own (isolation and exfiltration)", async () => {
+        for (const [action, resource] of [
+            ["s3:GetObject", object(evalcorp.buckets["eval-prompts"])],
+            ["s3:PutObject", object(ATTACKER_BUCKET)],
+            ["kms:Decrypt", evalcorp.keyArn],
+        ] as const) {
+            const alone = await simulateOnly(world, { principal: acme.workloadRoleArn, action, resource, network: { via: "service" }, resourceAccount: action === "s3:PutObject" ? "999999999999" : undefined }, "scp");
+            expect({ action, decision: alone.decision, sids: sids(alone) }).toEqual({ action, decision: "ExplicitlyDenied", sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"] });
+        }
+    });
+
+    it("the vendor's own outside principal cannot touch the data directly: the RCP alone refuses", async () => {
+        const req: SimRequest = { principal: ACME_PRINCIPAL, action: "s3:GetObject", resource: object(acme.buckets.guidelines) };
+        const alone = await simulateOnly(world, req, "rcp");
+        expect({ decision: alone.decision, sids: sids(alone) }).toEqual({ decision: "ExplicitlyDenied", sids: ["rcp:DataOnlyToOrgPrincipals"] });
+    });
+
+    it("the named principal may assume its enclave role; another vendor's principal is refused by the account's RCP alone", async () => {
+        const ok = await simulateAssumeRole(world, { roleArn: acme.vendorRoleArn, principal: ACME_PRINCIPAL, externalId: "right" });
+        expect(ok.decision).toBe("Allowed");
+        expect(ok.layers.rcp).toBe("Allowed");
+        const alone = await simulateOnly(world, { principal: EVALCORP_PRINCIPAL, action: "sts:AssumeRole", resource: acme.vendorRoleArn }, "rcp");
+        expect({ decision: alone.decision, sids: sids(alone) }).toEqual({ decision: "ExplicitlyDenied", sids: ["rcp:AssumeOnlyByOrgOrNamedVendor"] });
+    });
+
+    it("the access report can list the layers that apply to each account", () => {
+        expect(controlPolicyNames(world.organization!, ACCOUNT[ACME])).toEqual({
+            scps: ["FullAWSAccess", "FullAWSAccess", "enclave-vendors-baseline", "enclave-vendors-logging", "enclave-vendors-perimeter", "FullAWSAccess"],
+            rcps: ["RCPFullAWSAccess", "RCPFullAWSAccess", "enclave-data-perimeter", "RCPFullAWSAccess", `enclave-${ACME}-principals`],
+        });
+    });
+});
+
+describe("account mode, the vendor's account quarantined (moved to the Quarantine OU, its RCP attached)", () => {
+    let world: World;
+    let acme: VendorFacts;
+    let evalcorp: VendorFacts;
+    beforeAll(async () => {
+        world = await accountWorld({ [ACME]: "quarantine" });
+        acme = vendorFacts(world, ACME);
+        evalcorp = vendorFacts(world, EVALCORP);
+    }, 120_000);
+
+    it("every session inside the account is refused by the quarantine SCP alone, its own data included", async () => {
+        for (const role of [acme.vendorRoleArn, acme.workloadRoleArn]) {
+            const alone = await simulateOnly(world, { principal: role, action: "s3:GetObject", resource: object(acme.buckets.guidelines), network: endpoint(acme) }, "scp");
+            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({ role, decision: "ExplicitlyDenied", sids: ["scp:QuarantineDenyAllButBreakGlass"] });
+        }
+    });
+
+    it("break-glass in the account is not locked out by the quarantine SCP", async () => {
+        const alone = await simulateOnly(world, { principal: `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`, action: "s3:GetObject", resource: object(acme.buckets.guidelines) }, "scp");
+        expect(alone.decision).toBe("Allowed");
+    });
+
+    it("the vendor's outside principal can no longer assume its role: the quarantine RCP names it", async () => {
+        const r = await simulateAssumeRole(world, { roleArn: acme.vendorRoleArn, principal: ACME_PRINCIPAL, externalId: "right" });
+        expect(r.allowed).toBe(false);
+        const alone = await simulateOnly(world, { principal: ACME_PRINCIPAL, action: "sts:AssumeRole", resource: acme.vendorRoleArn }, "rcp");
+        expect(sids(alone)).toEqual(["rcp:QuarantineDenyVendorPrincipals", "rcp:QuarantineDenyOutsideOrg"]);
+    });
+
+    it("the other vendor, still in the Vendors OU, keeps its own access", async () => {
+        const r = await simulate(world, { principal: evalcorp.vendorRoleArn, action: "s3:GetObject", resource: object(evalcorp.buckets["eval-prompts"]), network: endpoint(evalcorp) });
+        expect(r.decision).toBe("Allowed");
+    });
+});

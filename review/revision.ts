@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { STACKS_DIR } from "../config/load";
-import { SECURITY_STACK_NAME } from "../config/schema";
+import { ORGANIZATION_STACK_NAME, SECURITY_STACK_NAME } from "../config/schema";
 import { CliError, EXIT } from "../contract/errors";
 import { readPlanFile } from "../plan/read";
 import type { Plan } from "../plan/types";
@@ -43,7 +43,8 @@ export function resolveRef(ref: string): string {
 export function vendorIdsAt(commit: string): string[] {
     return git(["ls-tree", "--name-only", `${commit}:stacks`])
         .split("\n")
-        .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml`)
+        // The security and organization stacks are not vendors (each is compared on its own).
+        .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml` && f !== `${ORGANIZATION_STACK_NAME}.yaml`)
         .map((f) => f.slice(0, -".yaml".length))
         .sort();
 }

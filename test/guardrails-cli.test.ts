@@ -97,13 +97,13 @@ describe("enclave check", () => {
         const r = await runCli(["check", ...(arg === "--security" ? ["--security", "--security-spec", SECURITY_FIXTURE_FILE] : fixtureSpecArgs(arg))]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
-        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 44 policies checked over \d+ AWS resources: 44 passed, 0 failed \(mandatory\), 0 advisory\n$/);
+        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 47 policies checked over \d+ AWS resources: 47 passed, 0 failed \(mandatory\), 0 advisory\n$/);
     });
 
     it("exits 0 on the unmodified plan file", async () => {
         const r = await runCli(["check", "--plan", writePlan("clean", () => {}), "--json"]);
         expect(r.code).toBe(0);
-        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 44, totals: { checked: 44, passed: 44, failed: 0, advisory: 0 }, violations: [] });
+        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 47, totals: { checked: 47, passed: 47, failed: 0, advisory: 0 }, violations: [] });
     });
 
     it.each(PLANTED.map((c) => [c.what, c] as const))("exits 3 on a plan with %s, naming rule IDs, URN and fix", async (_, c) => {

@@ -372,7 +372,7 @@ describe("seal verification covers the key policy and the interface endpoints (f
             `bucket ${B1}: policy has no SealDenyVendor`,
             `bucket ${B2}: policy has no SealDenyVendor`,
             `sts interface endpoint: not found in ${VPC}`,
-            "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor the enclave defines (not an enclave service: remove the endpoint)",
+            "ssm interface endpoint vpce-ssm: policy has no SealDenyVendor",
         ]);
         // A revoke dated before sealedAt, or after it, does not revoke the sessions issued before the seal; a seal Sid
         // that allows is no seal.

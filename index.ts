@@ -9,7 +9,9 @@ import { vendorsBesideSecuritySpec } from "./config/fleet";
 function main() {
     const stack = pulumi.getStack();
     try {
-        return stack === SECURITY_STACK_NAME ? securityProgram(loadSecuritySpec(), vendorsBesideSecuritySpec()) : vendorProgram(loadVendorSpec(vendorSpecPath(stack), stack));
+        return stack === SECURITY_STACK_NAME
+            ? securityProgram(loadSecuritySpec(), vendorsBesideSecuritySpec())
+            : vendorProgram(loadVendorSpec(vendorSpecPath(stack), stack));
     } catch (err) {
         // One line, no stack trace: the message names the file, the field, the value and the fix.
         if (err instanceof SpecError) throw new pulumi.RunError(err.message);

@@ -96,7 +96,13 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
     for (const r of of("aws:iam/role:Role")) roles.set(str(r.inputs.name), { trust: str(r.inputs.assumeRolePolicy), inline: new Map() });
     for (const p of of("aws:iam/rolePolicy:RolePolicy")) roles.get(str(p.inputs.role))?.inline.set(str(p.inputs.name), str(p.inputs.policy));
     const keyRes = one("aws:kms/key:Key");
-    const key = { id: str(keyRes.outputs.id), arn: str(keyRes.outputs.arn), alias: str(one("aws:kms/alias:Alias").inputs.name), state: keyRes.inputs.isEnabled === false ? "Disabled" : "Enabled", policy: str(keyRes.inputs.policy) };
+    const key = {
+        id: str(keyRes.outputs.id),
+        arn: str(keyRes.outputs.arn),
+        alias: str(one("aws:kms/alias:Alias").inputs.name),
+        state: keyRes.inputs.isEnabled === false ? "Disabled" : "Enabled",
+        policy: str(keyRes.inputs.policy),
+    };
     const buckets = new Map<string, string | null>();
     for (const b of of("aws:s3/bucket:Bucket")) buckets.set(str(b.inputs.bucket), null);
     for (const p of of("aws:s3/bucketPolicy:BucketPolicy")) if (buckets.has(str(p.inputs.bucket))) buckets.set(str(p.inputs.bucket), str(p.inputs.policy));
@@ -104,7 +110,14 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
     const vpcId = str(vpcRes.outputs.id);
     const vpcTags = tags(vpcRes);
     const endpoints = new Map<string, { type: string; serviceName: string; policy: string; vpcId: string; tags: Record<string, string> }>();
-    for (const e of of("aws:ec2/vpcEndpoint:VpcEndpoint")) endpoints.set(str(e.outputs.id), { type: str(e.inputs.vpcEndpointType), serviceName: str(e.inputs.serviceName), policy: str(e.inputs.policy), vpcId, tags: tags(e) });
+    for (const e of of("aws:ec2/vpcEndpoint:VpcEndpoint"))
+        endpoints.set(str(e.outputs.id), {
+            type: str(e.inputs.vpcEndpointType),
+            serviceName: str(e.inputs.serviceName),
+            policy: str(e.inputs.policy),
+            vpcId,
+            tags: tags(e),
+        });
     const group = one("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup");
     const dns = {
         groupId: str(group.outputs.id),
@@ -118,12 +131,21 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
             ...(r.inputs.blockResponse ? { blockResponse: str(r.inputs.blockResponse) } : {}),
         })),
     };
-    const instances = [{ id: "i-0world000000000001", eni: "eni-0world000000000001", groups: ["sg-0workload"], tags: { ...vendorTags(vendorId) } as Record<string, string> }];
+    const instances = [
+        { id: "i-0world000000000001", eni: "eni-0world000000000001", groups: ["sg-0workload"], tags: { ...vendorTags(vendorId) } as Record<string, string> },
+    ];
     const securityGroups: AwsWorld["securityGroups"] = [];
 
     const calls: CallRecord[] = [];
     const failures: { command: string; error: { name: string; message: string }; match?: (i: Record<string, unknown>) => boolean; left: number }[] = [];
-    const mocks = [mockClient(clients.sts), mockClient(clients.iam), mockClient(clients.kms), mockClient(clients.s3), mockClient(clients.ec2), mockClient(clients.resolver as never)] as unknown as {
+    const mocks = [
+        mockClient(clients.sts),
+        mockClient(clients.iam),
+        mockClient(clients.kms),
+        mockClient(clients.s3),
+        mockClient(clients.ec2),
+        mockClient(clients.resolver as never),
+    ] as unknown as {
         on(cmd: unknown): { callsFake(fn: (input: Record<string, unknown>) => unknown): unknown };
         restore(): void;
     }[];
@@ -148,10 +170,26 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
     const keyOf = (id: unknown) => (id === key.id || id === key.arn || id === key.alias ? key : notFound("NotFoundException", `key ${String(id)}`));
     const role = (name: unknown) => roles.get(String(name)) ?? notFound("NoSuchEntity", `role ${String(name)}`);
 
-    serve(sts, GetCallerIdentityCommand, () => ({ Account: o.callerAccount ?? o.account, Arn: `arn:aws:sts::${o.callerAccount ?? o.account}:assumed-role/deployer/op` }));
-    serve(iam, GetRoleCommand, (i) => ({ Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${o.account}:role/${String(i.RoleName)}`, Path: "/", RoleId: "AROAWORLD", CreateDate: new Date(0), AssumeRolePolicyDocument: encodeURIComponent(role(i.RoleName)!.trust) } }));
+    serve(sts, GetCallerIdentityCommand, () => ({
+        Account: o.callerAccount ?? o.account,
+        Arn: `arn:aws:sts::${o.callerAccount ?? o.account}:assumed-role/deployer/op`,
+    }));
+    serve(iam, GetRoleCommand, (i) => ({
+        Role: {
+            RoleName: i.RoleName,
+            Arn: `arn:aws:iam::${o.account}:role/${String(i.RoleName)}`,
+            Path: "/",
+            RoleId: "AROAWORLD",
+            CreateDate: new Date(0),
+            AssumeRolePolicyDocument: encodeURIComponent(role(i.RoleName)!.trust),
+        },
+    }));
     serve(iam, ListRolePoliciesCommand, (i) => ({ PolicyNames: [...role(i.RoleName)!.inline.keys()], IsTruncated: false }));
-    serve(iam, GetRolePolicyCommand, (i) => ({ RoleName: i.RoleName, PolicyName: i.PolicyName, PolicyDocument: encodeURIComponent(role(i.RoleName)!.inline.get(String(i.PolicyName)) ?? notFound("NoSuchEntity", "policy")!) }));
+    serve(iam, GetRolePolicyCommand, (i) => ({
+        RoleName: i.RoleName,
+        PolicyName: i.PolicyName,
+        PolicyDocument: encodeURIComponent(role(i.RoleName)!.inline.get(String(i.PolicyName)) ?? notFound("NoSuchEntity", "policy")!),
+    }));
     serve(iam, PutRolePolicyCommand, (i) => (role(i.RoleName)!.inline.set(String(i.PolicyName), String(i.PolicyDocument)), {}));
     serve(iam, UpdateAssumeRolePolicyCommand, (i) => ((role(i.RoleName)!.trust = String(i.PolicyDocument)), {}));
     serve(kms, DescribeKeyCommand, (i) => {
@@ -175,8 +213,17 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
     serve(ec2, DescribeVpcsCommand, (i) => ({ Vpcs: passes(i.Filters as Filter[], { "vpc-id": vpcId }, vpcTags) ? [{ VpcId: vpcId }] : [] }));
     serve(ec2, DescribeVpcEndpointsCommand, (i) => ({
         VpcEndpoints: [...endpoints]
-            .filter(([id, e]) => (!i.VpcEndpointIds || (i.VpcEndpointIds as string[]).includes(id)) && passes(i.Filters as Filter[], { "vpc-id": e.vpcId }, e.tags))
-            .map(([id, e]) => ({ VpcEndpointId: id, VpcEndpointType: e.type, ServiceName: e.serviceName, PolicyDocument: e.policy, VpcId: e.vpcId, State: "available" })),
+            .filter(
+                ([id, e]) => (!i.VpcEndpointIds || (i.VpcEndpointIds as string[]).includes(id)) && passes(i.Filters as Filter[], { "vpc-id": e.vpcId }, e.tags),
+            )
+            .map(([id, e]) => ({
+                VpcEndpointId: id,
+                VpcEndpointType: e.type,
+                ServiceName: e.serviceName,
+                PolicyDocument: e.policy,
+                VpcId: e.vpcId,
+                State: "available",
+            })),
     }));
     serve(ec2, ModifyVpcEndpointCommand, (i) => {
         const e = endpoints.get(String(i.VpcEndpointId)) ?? notFound("InvalidVpcEndpointId.NotFound", `endpoint ${String(i.VpcEndpointId)}`);
@@ -187,34 +234,79 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
         Reservations: [
             {
                 Instances: instances
-                    .filter((x) => passes((i.Filters as Filter[]).filter((f) => f.Name !== "instance-state-name"), { "vpc-id": vpcId }, x.tags))
-                    .map((x) => ({ InstanceId: x.id, State: { Name: "running" }, NetworkInterfaces: [{ NetworkInterfaceId: x.eni, Groups: x.groups.map((GroupId) => ({ GroupId })) }], BlockDeviceMappings: [], Tags: Object.entries(x.tags).map(([Key, Value]) => ({ Key, Value })) })),
+                    .filter((x) =>
+                        passes(
+                            (i.Filters as Filter[]).filter((f) => f.Name !== "instance-state-name"),
+                            { "vpc-id": vpcId },
+                            x.tags,
+                        ),
+                    )
+                    .map((x) => ({
+                        InstanceId: x.id,
+                        State: { Name: "running" },
+                        NetworkInterfaces: [{ NetworkInterfaceId: x.eni, Groups: x.groups.map((GroupId) => ({ GroupId })) }],
+                        BlockDeviceMappings: [],
+                        Tags: Object.entries(x.tags).map(([Key, Value]) => ({ Key, Value })),
+                    })),
             },
         ],
     }));
-    const sgView = (g: AwsWorld["securityGroups"][number]) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, IpPermissions: g.ingress, IpPermissionsEgress: g.egress, Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) });
+    const sgView = (g: AwsWorld["securityGroups"][number]) => ({
+        GroupId: g.id,
+        GroupName: g.name,
+        VpcId: g.vpcId,
+        IpPermissions: g.ingress,
+        IpPermissionsEgress: g.egress,
+        Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })),
+    });
     serve(ec2, DescribeSecurityGroupsCommand, (i) => ({
-        SecurityGroups: securityGroups.filter((g) => (!i.GroupIds || (i.GroupIds as string[]).includes(g.id)) && passes(i.Filters as Filter[], { "vpc-id": g.vpcId, "group-name": g.name }, g.tags)).map(sgView),
+        SecurityGroups: securityGroups
+            .filter(
+                (g) =>
+                    (!i.GroupIds || (i.GroupIds as string[]).includes(g.id)) &&
+                    passes(i.Filters as Filter[], { "vpc-id": g.vpcId, "group-name": g.name }, g.tags),
+            )
+            .map(sgView),
     }));
     serve(ec2, CreateSecurityGroupCommand, (i) => {
         const id = `sg-0isolation${String(securityGroups.length).padStart(6, "0")}`;
         const t = ((i.TagSpecifications as { Tags: { Key: string; Value: string }[] }[] | undefined)?.[0]?.Tags ?? []).map((x) => [x.Key, x.Value]);
-        securityGroups.push({ id, name: String(i.GroupName), vpcId: String(i.VpcId), ingress: [], egress: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }], tags: Object.fromEntries(t) });
+        securityGroups.push({
+            id,
+            name: String(i.GroupName),
+            vpcId: String(i.VpcId),
+            ingress: [],
+            egress: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+            tags: Object.fromEntries(t),
+        });
         return { GroupId: id };
     });
     serve(ec2, RevokeSecurityGroupEgressCommand, (i) => ((securityGroups.find((g) => g.id === i.GroupId)!.egress = []), { Return: true }));
     serve(ec2, RevokeSecurityGroupIngressCommand, (i) => ((securityGroups.find((g) => g.id === i.GroupId)!.ingress = []), { Return: true }));
     serve(ec2, ModifyNetworkInterfaceAttributeCommand, (i) => ((instances.find((x) => x.eni === i.NetworkInterfaceId)!.groups = i.Groups as string[]), {}));
     serve(ec2, CreateTagsCommand, (i) => {
-        for (const id of i.Resources as string[]) for (const t of i.Tags as { Key: string; Value: string }[]) instances.find((x) => x.id === id)!.tags[t.Key] = t.Value;
+        for (const id of i.Resources as string[])
+            for (const t of i.Tags as { Key: string; Value: string }[]) instances.find((x) => x.id === id)!.tags[t.Key] = t.Value;
         return {};
     });
-    serve(resolver, ListFirewallRuleGroupsCommand, () => ({ FirewallRuleGroups: [{ Id: dns.groupId, Name: dns.groupName, Arn: `arn:aws:route53resolver:${region}:${o.account}:firewall-rule-group/${dns.groupId}` }] }));
+    serve(resolver, ListFirewallRuleGroupsCommand, () => ({
+        FirewallRuleGroups: [
+            { Id: dns.groupId, Name: dns.groupName, Arn: `arn:aws:route53resolver:${region}:${o.account}:firewall-rule-group/${dns.groupId}` },
+        ],
+    }));
     serve(resolver, ListFirewallDomainListsCommand, () => ({ FirewallDomainLists: dns.domainLists.map((d) => ({ Id: d.id, Name: d.name })) }));
-    serve(resolver, ListFirewallRuleGroupAssociationsCommand, (i) => ({ FirewallRuleGroupAssociations: i.VpcId === vpcId ? [{ FirewallRuleGroupId: dns.groupId, VpcId: vpcId, Status: "COMPLETE" }] : [] }));
-    serve(resolver, ListFirewallRulesCommand, (i) => ({ FirewallRules: dns.rules.filter((r) => r.groupId === i.FirewallRuleGroupId).map((r) => ({ Name: r.name, Action: r.action, BlockResponse: r.blockResponse, FirewallDomainListId: r.domainListId })) }));
+    serve(resolver, ListFirewallRuleGroupAssociationsCommand, (i) => ({
+        FirewallRuleGroupAssociations: i.VpcId === vpcId ? [{ FirewallRuleGroupId: dns.groupId, VpcId: vpcId, Status: "COMPLETE" }] : [],
+    }));
+    serve(resolver, ListFirewallRulesCommand, (i) => ({
+        FirewallRules: dns.rules
+            .filter((r) => r.groupId === i.FirewallRuleGroupId)
+            .map((r) => ({ Name: r.name, Action: r.action, BlockResponse: r.blockResponse, FirewallDomainListId: r.domainListId })),
+    }));
     serve(resolver, UpdateFirewallRuleCommand, (i) => {
-        const r = dns.rules.find((x) => x.groupId === i.FirewallRuleGroupId && x.domainListId === i.FirewallDomainListId) ?? notFound("ResourceNotFoundException", "rule");
+        const r =
+            dns.rules.find((x) => x.groupId === i.FirewallRuleGroupId && x.domainListId === i.FirewallDomainListId) ??
+            notFound("ResourceNotFoundException", "rule");
         r!.action = String(i.Action);
         if (i.BlockResponse) r!.blockResponse = String(i.BlockResponse);
         return { FirewallRule: { Name: r!.name, Action: r!.action } };

@@ -13,7 +13,15 @@ import { awsWorld } from "./awsWorld";
 export const INJECTED_LATENCY_MS = 100;
 export const TARGET_LATENCY_MULTIPLE = 3;
 const SEALED_AT = "2026-11-23T12:00:00Z";
-const ISOLATION = ["DescribeSecurityGroupsCommand", "CreateSecurityGroupCommand", "RevokeSecurityGroupEgressCommand", "RevokeSecurityGroupIngressCommand", "DescribeInstancesCommand", "ModifyNetworkInterfaceAttributeCommand", "CreateTagsCommand"];
+const ISOLATION = [
+    "DescribeSecurityGroupsCommand",
+    "CreateSecurityGroupCommand",
+    "RevokeSecurityGroupEgressCommand",
+    "RevokeSecurityGroupIngressCommand",
+    "DescribeInstancesCommand",
+    "ModifyNetworkInterfaceAttributeCommand",
+    "CreateTagsCommand",
+];
 
 export async function containBench(spec: VendorSpec, security: SecuritySpec): Promise<string[]> {
     const plan = await planVendor(spec, security);

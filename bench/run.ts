@@ -183,7 +183,13 @@ export async function main(_argv: string[]): Promise<number> {
 
     const rows: (string | number)[][] = [
         [`1 enclave (${EXAMPLE}), ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(planMs).toFixed(1)} ms`, "-", planPeak.toFixed(0)],
-        [`SDK floor: ${registrations} bare CustomResources, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(floorMs).toFixed(1)} ms`, "-", "-"],
+        [
+            `SDK floor: ${registrations} bare CustomResources, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`,
+            registrations,
+            `${median(floorMs).toFixed(1)} ms`,
+            "-",
+            "-",
+        ],
         [`typed floor: same @pulumi/aws classes, flat, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(typedMs).toFixed(1)} ms`, "-", "-"],
         [`enclave --help (compiled CLI start), ${CLI_ROUNDS} rounds of ${CLI_RUNS_PER_ROUND}`, "-", `${cli.helpMs.toFixed(1)} ms`, "-", "-"],
         [`node -e 0 (bare node start), ${CLI_ROUNDS} rounds of ${CLI_RUNS_PER_ROUND}`, "-", `${cli.nodeMs.toFixed(1)} ms`, "-", "-"],
@@ -204,7 +210,13 @@ export async function main(_argv: string[]): Promise<number> {
             if (failed.length) throw new Error(`fleet of ${n}: ${failed.length} vendors failed, first: ${JSON.stringify(failed[0])}`);
             const resources = run.value.outcomes.reduce((s, o) => s + (o.ok ? o.value.resources.length - 1 : 0), 0);
             fleetResults.push({ n, s: run.ms / 1000, peak: run.peakRssMb });
-            rows.push([`${n} vendors, one process (plan --all path)`, resources, `${(run.ms / 1000).toFixed(2)} s`, `${(run.ms / n).toFixed(1)} ms`, run.peakRssMb.toFixed(0)]);
+            rows.push([
+                `${n} vendors, one process (plan --all path)`,
+                resources,
+                `${(run.ms / 1000).toFixed(2)} s`,
+                `${(run.ms / n).toFixed(1)} ms`,
+                run.peakRssMb.toFixed(0),
+            ]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -5,7 +5,9 @@ const path = require("node:path");
 
 const entry = path.join(__dirname, "..", "dist", "cli", "main.js");
 if (!fs.existsSync(entry)) {
-    process.stderr.write(`enclave: the CLI is not built (no ${path.relative(process.cwd(), entry) || entry}). Fix: run \`npm ci\` (or \`npm run build\`) in ${path.resolve(__dirname, "..")}.\n`);
+    process.stderr.write(
+        `enclave: the CLI is not built (no ${path.relative(process.cwd(), entry) || entry}). Fix: run \`npm ci\` (or \`npm run build\`) in ${path.resolve(__dirname, "..")}.\n`,
+    );
     process.exit(1);
 }
 const { guardOutputStreams, main } = require(entry);

@@ -94,7 +94,12 @@ export async function main(argv: string[]): Promise<number> {
         }
         const { message, exitCode } = describeFailure(err);
         // A spec with several problems is one line per problem, each as it would be alone.
-        process.stderr.write(message.split("\n").map((line) => `enclave: ${line}\n`).join(""));
+        process.stderr.write(
+            message
+                .split("\n")
+                .map((line) => `enclave: ${line}\n`)
+                .join(""),
+        );
         if (process.env.ENCLAVE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
         return exitCode;
     }

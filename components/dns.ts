@@ -44,7 +44,11 @@ export class EnclaveDns extends pulumi.ComponentResource {
             { name: `${prefix}-aws-domains`, domains: [...ALLOWED_DNS_DOMAINS], tags: args.tags },
             child,
         );
-        const everything = new aws.route53.ResolverFirewallDomainList(`${name}-all-domains`, { name: `${prefix}-all-domains`, domains: ["*"], tags: args.tags }, child);
+        const everything = new aws.route53.ResolverFirewallDomainList(
+            `${name}-all-domains`,
+            { name: `${prefix}-all-domains`, domains: ["*"], tags: args.tags },
+            child,
+        );
         this.ruleGroup = new aws.route53.ResolverFirewallRuleGroup(`${name}-rules`, { name: names.dnsRuleGroup, tags: args.tags }, child);
         this.allowAws = new aws.route53.ResolverFirewallRule(
             `${name}-allow-aws`,
@@ -72,7 +76,14 @@ export class EnclaveDns extends pulumi.ComponentResource {
         // Mutation protection stays off: it would also refuse the deployer's `pulumi destroy` of the association.
         new aws.route53.ResolverFirewallRuleGroupAssociation(
             `${name}-association`,
-            { name: names.dnsRuleGroup, firewallRuleGroupId: this.ruleGroup.id, vpcId: args.vpcId, priority: 101, mutationProtection: "DISABLED", tags: args.tags },
+            {
+                name: names.dnsRuleGroup,
+                firewallRuleGroupId: this.ruleGroup.id,
+                vpcId: args.vpcId,
+                priority: 101,
+                mutationProtection: "DISABLED",
+                tags: args.tags,
+            },
             { ...child, dependsOn: [this.allowAws, this.blockRest] },
         );
         // Fail closed: if the firewall cannot evaluate a query, the resolver refuses it instead of answering it.
@@ -83,7 +94,11 @@ export class EnclaveDns extends pulumi.ComponentResource {
             { name: `${prefix}-dns-queries`, destinationArn: args.queryLogDestination, tags: args.tags },
             child,
         );
-        new aws.route53.ResolverQueryLogConfigAssociation(`${name}-query-log-association`, { resolverQueryLogConfigId: this.queryLog.id, resourceId: args.vpcId }, child);
+        new aws.route53.ResolverQueryLogConfigAssociation(
+            `${name}-query-log-association`,
+            { resolverQueryLogConfigId: this.queryLog.id, resourceId: args.vpcId },
+            child,
+        );
         this.registerOutputs({ ruleGroupId: this.ruleGroup.id });
     }
 }

@@ -133,7 +133,14 @@ export class VendorEnclave extends pulumi.ComponentResource {
         }
         this.access = new EnclaveAccess(
             `${id}-access`,
-            { vendorId: id, vendorRole: this.identity.vendorRole, workloadRole: this.identity.workloadRole, inputs, sealed: spec.sealed, sealedAt: spec.sealedAt },
+            {
+                vendorId: id,
+                vendorRole: this.identity.vendorRole,
+                workloadRole: this.identity.workloadRole,
+                inputs,
+                sealed: spec.sealed,
+                sealedAt: spec.sealedAt,
+            },
             child,
         );
         this.audit = new EnclaveAudit(

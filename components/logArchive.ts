@@ -169,7 +169,9 @@ export class LogArchive extends pulumi.ComponentResource {
             const secret = (part: string, length: number) =>
                 new random.RandomPassword(`${name}-tripwire-${v.id}-${part}`, { length, special: false, upper: false }, { parent: this }).result;
             tripwires[v.id] = pulumi.secret(
-                pulumi.all([secret("key", 24), secret("content", 48)]).apply(([key, content]) => ({ key: `reference/${key}.jsonl`, content, buckets: readable })),
+                pulumi
+                    .all([secret("key", 24), secret("content", 48)])
+                    .apply(([key, content]) => ({ key: `reference/${key}.jsonl`, content, buckets: readable })),
             );
         }
         this.tripwires = pulumi.secret(pulumi.all(tripwires));
@@ -211,7 +213,11 @@ export class LogArchive extends pulumi.ComponentResource {
         );
 
         this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { name: ALARM_TOPIC, kmsMasterKeyId: this.alarmKey.arn, tags }, { parent: this });
-        new aws.sns.TopicPolicy(`${name}-alarms-policy`, { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => render(alarmTopicPolicy(arn, inputs))) }, { parent: this });
+        new aws.sns.TopicPolicy(
+            `${name}-alarms-policy`,
+            { arn: this.alarmTopic.arn, policy: this.alarmTopic.arn.apply((arn) => render(alarmTopicPolicy(arn, inputs))) },
+            { parent: this },
+        );
         for (const sub of spec.alarms.subscriptions) {
             const { protocol, endpoint } = subscriptionTarget(sub);
             // Named by the endpoint's hash: stable across reordering, and no address in a resource name.
@@ -223,7 +229,12 @@ export class LogArchive extends pulumi.ComponentResource {
             const metricName = `enclave-${f.key}`;
             new aws.cloudwatch.LogMetricFilter(
                 `${name}-${f.key}-filter`,
-                { name: metricName, logGroupName: logGroup.name, pattern, metricTransformation: { name: metricName, namespace: "Enclave/Security", value: "1" } },
+                {
+                    name: metricName,
+                    logGroupName: logGroup.name,
+                    pattern,
+                    metricTransformation: { name: metricName, namespace: "Enclave/Security", value: "1" },
+                },
                 { parent: this },
             );
             new aws.cloudwatch.MetricAlarm(
@@ -256,10 +267,17 @@ export class LogArchive extends pulumi.ComponentResource {
         );
         // The set of alarms is static (the keys); only the patterns wait for the key ARNs.
         const placeholder = { archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" };
-        for (const f of alarmFilters(placeholder)) alarm(f, filterInputs.apply((all) => (all.find((x) => x.key === f.key) as AlarmFilter).pattern));
+        for (const f of alarmFilters(placeholder))
+            alarm(
+                f,
+                filterInputs.apply((all) => (all.find((x) => x.key === f.key) as AlarmFilter).pattern),
+            );
         for (const vendorId of Object.keys(tripwires)) {
             const f = tripwireFilter(vendorId, "");
-            alarm(f, tripwires[vendorId].apply((t) => tripwireFilter(vendorId, t.key).pattern));
+            alarm(
+                f,
+                tripwires[vendorId].apply((t) => tripwireFilter(vendorId, t.key).pattern),
+            );
         }
         this.registerOutputs({});
     }

@@ -16,12 +16,19 @@ import { roleArn } from "../iam/names";
 // never hold Organizations permissions: nothing deployed in a vendor account can move or unquarantine it.
 
 export function organizationFacts(spec: OrganizationSpec): OrganizationFacts {
-    return { organizationId: spec.organizationId, deployerRoleName: spec.deployerRoleName, breakGlassRoleName: spec.breakGlassRoleName, allowedRegions: spec.allowedRegions };
+    return {
+        organizationId: spec.organizationId,
+        deployerRoleName: spec.deployerRoleName,
+        breakGlassRoleName: spec.breakGlassRoleName,
+        allowedRegions: spec.allowedRegions,
+    };
 }
 
 /** The account-mode vendors' principals, as the per-account RCPs name them. */
 export function accountVendors(vendors: VendorSpec[]) {
-    return vendors.filter((v) => v.isolation === "account").map((v) => ({ vendorId: v.id, accountId: v.account.id, principals: v.access.principals, create: v.memberAccount?.create }));
+    return vendors
+        .filter((v) => v.isolation === "account")
+        .map((v) => ({ vendorId: v.id, accountId: v.account.id, principals: v.access.principals, create: v.memberAccount?.create }));
 }
 
 export type OrganizationStackOutputs = {
@@ -54,13 +61,21 @@ export class EnclaveOrganization extends pulumi.ComponentResource {
 
         const child = { parent: this };
         this.vendorsOu = new aws.organizations.OrganizationalUnit(`${name}-vendors`, { name: spec.vendorsOuName, parentId: spec.rootId, tags: orgTags }, child);
-        this.quarantineOu = new aws.organizations.OrganizationalUnit(`${name}-quarantine`, { name: spec.quarantineOuName, parentId: spec.rootId, tags: orgTags }, child);
+        this.quarantineOu = new aws.organizations.OrganizationalUnit(
+            `${name}-quarantine`,
+            { name: spec.quarantineOuName, parentId: spec.rootId, tags: orgTags },
+            child,
+        );
 
         const policies = new Map<string, aws.organizations.Policy>();
         const policyOf = (p: OrgPolicy) => {
             let made = policies.get(p.name);
             if (!made) {
-                made = new aws.organizations.Policy(p.name, { name: p.name, type: p.type, description: p.description, content: render(p.document), tags: orgTags }, child);
+                made = new aws.organizations.Policy(
+                    p.name,
+                    { name: p.name, type: p.type, description: p.description, content: render(p.document), tags: orgTags },
+                    child,
+                );
                 policies.set(p.name, made);
             }
             return made;
@@ -79,7 +94,14 @@ export class EnclaveOrganization extends pulumi.ComponentResource {
             const created = v.create
                 ? new aws.organizations.Account(
                       `enclave-${v.vendorId}-account`,
-                      { name: v.create.name, email: v.create.email, parentId: this.vendorsOu.id, closeOnDeletion: false, iamUserAccessToBilling: "DENY", tags: { ...orgTags, [ACCOUNT_FOR]: v.vendorId } },
+                      {
+                          name: v.create.name,
+                          email: v.create.email,
+                          parentId: this.vendorsOu.id,
+                          closeOnDeletion: false,
+                          iamUserAccessToBilling: "DENY",
+                          tags: { ...orgTags, [ACCOUNT_FOR]: v.vendorId },
+                      },
                       { ...child, protect: true, ignoreChanges: ["roleName"] },
                   )
                 : undefined;
@@ -103,7 +125,11 @@ export class EnclaveOrganization extends pulumi.ComponentResource {
 
 /** The organization stack's program: a provider pinned to the management (or delegated administrator) account. */
 export function organizationProgram(spec: OrganizationSpec, vendors: VendorSpec[]) {
-    const provider = new aws.Provider(`${ORGANIZATION_STACK_NAME}-aws`, { region: spec.region as aws.Region, allowedAccountIds: [spec.managementAccountId], defaultTags: { tags: orgTags } });
+    const provider = new aws.Provider(`${ORGANIZATION_STACK_NAME}-aws`, {
+        region: spec.region as aws.Region,
+        allowedAccountIds: [spec.managementAccountId],
+        defaultTags: { tags: orgTags },
+    });
     const org = new EnclaveOrganization(ORGANIZATION_STACK_NAME, { spec, vendors }, { providers: { aws: provider } });
     return org.outputs;
 }

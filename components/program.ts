@@ -27,7 +27,10 @@ function pinnedProvider(name: string, accountId: string, region: string, tags: R
 function readSecurityOutputs(ref: pulumi.StackReference): SecurityOutputs {
     const read = (key: SecurityOutputReadByVendors): pulumi.Output<string> =>
         ref.requireOutput(key).apply((value: unknown) => {
-            if (typeof value !== "string" || value === "") throw new Error(`the security stack's output ${key} is ${JSON.stringify(value)}, not a name or ARN. Fix: run \`pulumi up\` on the security stack first`);
+            if (typeof value !== "string" || value === "")
+                throw new Error(
+                    `the security stack's output ${key} is ${JSON.stringify(value)}, not a name or ARN. Fix: run \`pulumi up\` on the security stack first`,
+                );
             return value;
         });
     const outputs = {} as Record<SecurityOutputReadByVendors, pulumi.Output<string>>;

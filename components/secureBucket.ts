@@ -46,7 +46,11 @@ export function secureBucket(name: string, args: SecureBucketArgs, opts: pulumi.
             bucket: bucket.id,
             rules: [
                 args.kmsKeyArn
-                    ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: args.bucketKey ?? true, blockedEncryptionTypes: ["SSE-C"] }
+                    ? {
+                          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                          bucketKeyEnabled: args.bucketKey ?? true,
+                          blockedEncryptionTypes: ["SSE-C"],
+                      }
                     : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] },
             ],
         },
@@ -83,6 +87,10 @@ export function secureBucket(name: string, args: SecureBucketArgs, opts: pulumi.
           )
         : undefined;
     // After the public access block, so a policy is never briefly evaluated against an unblocked bucket.
-    const bucketPolicy = new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: args.policy }, { ...child, dependsOn: [publicAccessBlock, ownership] });
+    const bucketPolicy = new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        { bucket: bucket.id, policy: args.policy },
+        { ...child, dependsOn: [publicAccessBlock, ownership] },
+    );
     return { bucket, publicAccessBlock, ownership, versioning, encryption, lifecycle, logging, objectLock, bucketPolicy };
 }

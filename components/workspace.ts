@@ -59,8 +59,20 @@ export class EnclaveWorkspace extends pulumi.ComponentResource {
                 description: "Workspace instances: no ingress; HTTPS to the enclave's endpoints only",
                 ingress: [],
                 egress: [
-                    { description: "HTTPS to the enclave's interface endpoints", protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: [args.endpointSecurityGroupId] },
-                    { description: "HTTPS to S3 through the gateway endpoint", protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [args.s3PrefixListId] },
+                    {
+                        description: "HTTPS to the enclave's interface endpoints",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        securityGroups: [args.endpointSecurityGroupId],
+                    },
+                    {
+                        description: "HTTPS to S3 through the gateway endpoint",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        prefixListIds: [args.s3PrefixListId],
+                    },
                 ],
                 tags: tagged("workspace"),
             },
@@ -75,7 +87,11 @@ export class EnclaveWorkspace extends pulumi.ComponentResource {
                 documentFormat: "JSON",
                 content: pulumi
                     .output(args.archiveBucketName)
-                    .apply((bucket) => JSON.stringify(sessionDocumentContent({ logGroupName: args.logGroupName, archiveBucketName: bucket, sessionLogPrefix: args.sessionLogPrefix }))),
+                    .apply((bucket) =>
+                        JSON.stringify(
+                            sessionDocumentContent({ logGroupName: args.logGroupName, archiveBucketName: bucket, sessionLogPrefix: args.sessionLogPrefix }),
+                        ),
+                    ),
                 tags: args.tags,
             },
             child,

@@ -26,7 +26,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         type: "string",
         default: "required",
         description: "Human name of the vendor, shown in reports.",
-        fix: "give the vendor's name as 1-80 characters, e.g. \"Acme Labeling Ltd\"",
+        fix: 'give the vendor\'s name as 1-80 characters, e.g. "Acme Labeling Ltd"',
     },
     {
         path: "contact",
@@ -40,7 +40,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         type: "string (12 digits)",
         default: "required",
         description: "The lab's AWS account that hosts the enclave. Quote it in YAML so leading zeros survive.",
-        fix: "write the 12-digit account id in quotes, e.g. \"111122223333\"",
+        fix: 'write the 12-digit account id in quotes, e.g. "111122223333"',
     },
     {
         path: "account.region",
@@ -97,8 +97,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         path: "network.dataPath",
         type: "endpoint | allow-list",
         default: "endpoint: data is reachable only through this enclave's S3 gateway endpoint",
-        description:
-            "How the vendor reaches its data. allow-list additionally admits requests from network.vendorEgressCidrs (the vendor's own egress IPs).",
+        description: "How the vendor reaches its data. allow-list additionally admits requests from network.vendorEgressCidrs (the vendor's own egress IPs).",
         fix: "use endpoint or allow-list",
     },
     {
@@ -127,7 +126,8 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         path: "workspace.count",
         type: "integer 0-10",
         default: "0",
-        description: "How many workspace instances, spread over the enclave's AZs. Each is named by its AZ and its ordinal, so lowering the count removes the last ones and renames none.",
+        description:
+            "How many workspace instances, spread over the enclave's AZs. Each is named by its AZ and its ordinal, so lowering the count removes the last ones and renames none.",
         fix: "use a whole number from 0 to 10",
     },
     {
@@ -205,7 +205,8 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         path: "memberAccount.create.email",
         type: "email",
         default: "adopt account.id as it is",
-        description: "Root email of a member account the organization stack creates (aws.organizations.Account in the Vendors OU). Write the new account's id into account.id before the vendor stack's first up.",
+        description:
+            "Root email of a member account the organization stack creates (aws.organizations.Account in the Vendors OU). Write the new account's id into account.id before the vendor stack's first up.",
         fix: "give an address the lab controls, unique to this account, e.g. enclave-acme@lab.example",
     },
     {
@@ -219,7 +220,8 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         path: "memberAccount.roleName",
         type: "IAM role name",
         default: "OrganizationAccountAccessRole",
-        description: "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles). The organization's SCPs let only this role change enclave roles there.",
+        description:
+            "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles). The organization's SCPs let only this role change enclave roles there.",
         fix: "give the role name the organization stack's deployerRoleName names, e.g. enclave-deployer",
     },
     {
@@ -234,7 +236,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         type: "ISO 8601 UTC time",
         default: "required when sealed is true, refused otherwise",
         description: "Seal time: sessions issued before it are revoked. Part of the desired state so plans stay deterministic.",
-        fix: "write a UTC time such as \"2026-11-23T12:00:00Z\" (enclave seal fills it in)",
+        fix: 'write a UTC time such as "2026-11-23T12:00:00Z" (enclave seal fills it in)',
     },
 ];
 
@@ -244,7 +246,7 @@ export const SECURITY_FIELDS: FieldDoc[] = [
         type: "string (12 digits)",
         default: "required",
         description: "Account that holds the log archive (the same account as the vendor enclaves).",
-        fix: "write the 12-digit account id in quotes, e.g. \"111122223333\"",
+        fix: 'write the 12-digit account id in quotes, e.g. "111122223333"',
     },
     {
         path: "account.region",
@@ -315,20 +317,79 @@ export const SECURITY_FIELDS: FieldDoc[] = [
 ];
 
 export const ORGANIZATION_FIELDS: FieldDoc[] = [
-    { path: "organizationId", type: "string (o-...)", default: "required", description: "The AWS Organization the enclave accounts belong to; the RCPs admit its principals (aws:PrincipalOrgID).", fix: "copy it from `aws organizations describe-organization`, e.g. o-a1b2c3d4e5" },
-    { path: "rootId", type: "string (r-...)", default: "required", description: "The organization's root: parent of the Vendors and Quarantine OUs.", fix: "copy it from `aws organizations list-roots`, e.g. r-ab12" },
-    { path: "managementAccountId", type: "string (12 digits)", default: "required", description: "The account the organization stack runs in (the management account or the delegated administrator for policies).", fix: "write the 12-digit account id in quotes" },
-    { path: "region", type: "AWS region code", default: "required", description: "Region of the organization stack's provider (Organizations itself is global).", fix: "use a region code such as us-east-1" },
-    { path: "deployerRoleName", type: "IAM role name", default: "required", description: "Role name that deploys in every member account: the only principal the SCPs let change enclave roles, the trail, flow logs, GuardDuty and the DNS Firewall.", fix: "give the role name each member account's deployer has, e.g. enclave-deployer" },
-    { path: "breakGlassRoleName", type: "IAM role name", default: "required", description: "Role name the quarantine SCP leaves working in a quarantined account (evidence, in-account containment).", fix: "give a role name distinct from the deployer's, e.g. enclave-break-glass" },
-    { path: "allowedRegions", type: "list of regions", default: "required", description: "Regions where enclave accounts may act; global services (IAM, STS, Organizations...) are exempt.", fix: "list the regions the enclaves use, including region" },
-    { path: "logArchiveAccountId", type: "string (12 digits)", default: "required", description: "The account holding the log archive (the security stack's account), written by every enclave account and apart from the management account.", fix: "write the security stack's account.id" },
+    {
+        path: "organizationId",
+        type: "string (o-...)",
+        default: "required",
+        description: "The AWS Organization the enclave accounts belong to; the RCPs admit its principals (aws:PrincipalOrgID).",
+        fix: "copy it from `aws organizations describe-organization`, e.g. o-a1b2c3d4e5",
+    },
+    {
+        path: "rootId",
+        type: "string (r-...)",
+        default: "required",
+        description: "The organization's root: parent of the Vendors and Quarantine OUs.",
+        fix: "copy it from `aws organizations list-roots`, e.g. r-ab12",
+    },
+    {
+        path: "managementAccountId",
+        type: "string (12 digits)",
+        default: "required",
+        description: "The account the organization stack runs in (the management account or the delegated administrator for policies).",
+        fix: "write the 12-digit account id in quotes",
+    },
+    {
+        path: "region",
+        type: "AWS region code",
+        default: "required",
+        description: "Region of the organization stack's provider (Organizations itself is global).",
+        fix: "use a region code such as us-east-1",
+    },
+    {
+        path: "deployerRoleName",
+        type: "IAM role name",
+        default: "required",
+        description:
+            "Role name that deploys in every member account: the only principal the SCPs let change enclave roles, the trail, flow logs, GuardDuty and the DNS Firewall.",
+        fix: "give the role name each member account's deployer has, e.g. enclave-deployer",
+    },
+    {
+        path: "breakGlassRoleName",
+        type: "IAM role name",
+        default: "required",
+        description: "Role name the quarantine SCP leaves working in a quarantined account (evidence, in-account containment).",
+        fix: "give a role name distinct from the deployer's, e.g. enclave-break-glass",
+    },
+    {
+        path: "allowedRegions",
+        type: "list of regions",
+        default: "required",
+        description: "Regions where enclave accounts may act; global services (IAM, STS, Organizations...) are exempt.",
+        fix: "list the regions the enclaves use, including region",
+    },
+    {
+        path: "logArchiveAccountId",
+        type: "string (12 digits)",
+        default: "required",
+        description:
+            "The account holding the log archive (the security stack's account), written by every enclave account and apart from the management account.",
+        fix: "write the security stack's account.id",
+    },
     { path: "vendorsOuName", type: "string", default: "Vendors", description: "Name of the OU enclave accounts live in.", fix: "give 1-128 characters" },
-    { path: "quarantineOuName", type: "string", default: "Quarantine", description: "Name of the OU a sealed enclave account is moved into.", fix: "give 1-128 characters" },
+    {
+        path: "quarantineOuName",
+        type: "string",
+        default: "Quarantine",
+        description: "Name of the OU a sealed enclave account is moved into.",
+        fix: "give 1-128 characters",
+    },
 ];
 
 export function fieldDoc(table: FieldDoc[], path: (string | number)[]): FieldDoc | undefined {
-    const wanted = path.map((p) => (typeof p === "number" ? "[]" : p)).join(".").replace(/\.\[\]/g, "[]");
+    const wanted = path
+        .map((p) => (typeof p === "number" ? "[]" : p))
+        .join(".")
+        .replace(/\.\[\]/g, "[]");
     // The most specific documented prefix wins: `datasets[].name` before `datasets`.
     return [...table]
         .filter((f) => wanted === f.path || wanted.startsWith(`${f.path}.`) || wanted.startsWith(`${f.path}[]`))

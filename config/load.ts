@@ -6,7 +6,18 @@ import { SpecError } from "../contract/errors";
 import { fieldDoc, ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
 import { REPO_ROOT } from "./repoRoot";
-import { ORGANIZATION_STACK_NAME, organizationSpecSchema, type OrganizationSpec, SECURITY_STACK_NAME, securitySpecSchema, VENDOR_ID_RULES, vendorId, vendorSpecSchema, type SecuritySpec, type VendorSpec } from "./schema";
+import {
+    ORGANIZATION_STACK_NAME,
+    organizationSpecSchema,
+    type OrganizationSpec,
+    SECURITY_STACK_NAME,
+    securitySpecSchema,
+    VENDOR_ID_RULES,
+    vendorId,
+    vendorSpecSchema,
+    type SecuritySpec,
+    type VendorSpec,
+} from "./schema";
 
 export { SpecError };
 
@@ -100,7 +111,8 @@ function readSpecText(file: string, what: string): string {
     const unreadable = (err: unknown): SpecError => {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "ENOENT" || code === "ENOTDIR") return refuse(`no such ${what} file`, `create it, or check the name (${notFoundHint(what)})`);
-        if (code === "EACCES" || code === "EPERM") return refuse(`cannot be read (permission denied)`, "make the file readable by this user (chmod u+r), or give another path");
+        if (code === "EACCES" || code === "EPERM")
+            return refuse(`cannot be read (permission denied)`, "make the file readable by this user (chmod u+r), or give another path");
         if (code === "ELOOP") return refuse(`is a loop of symbolic links`, "give the path of the YAML file itself");
         return refuse(`cannot be read (${code ?? (err as Error).message})`, "give the path of a readable YAML file");
     };
@@ -116,7 +128,8 @@ function readSpecText(file: string, what: string): string {
         const st = fs.fstatSync(fd);
         if (st.isDirectory()) throw refuse(`is a directory, not a ${what} file`, "give the path of the YAML file");
         if (!st.isFile()) throw refuse(`is not a regular file (a device, pipe or socket), not a ${what} file`, "give the path of the YAML file");
-        const tooLarge = () => refuse(`is larger than ${MAX_SPEC_BYTES / 1024} KiB, too large for a ${what} (a spec is a few KB)`, "give the path of the YAML spec file");
+        const tooLarge = () =>
+            refuse(`is larger than ${MAX_SPEC_BYTES / 1024} KiB, too large for a ${what} (a spec is a few KB)`, "give the path of the YAML spec file");
         if (st.size > MAX_SPEC_BYTES) throw tooLarge();
         // Read at most one byte past the cap: files under /proc report size 0, and a file may grow after fstat.
         const buf = Buffer.alloc(MAX_SPEC_BYTES + 1);
@@ -174,7 +187,12 @@ function readYaml(file: string, what: string): ReadSpec {
         const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "unknown position";
         const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
         // The parser recurses per level: thousands of `[` exhaust its stack (where that happens depends on the machine).
-        if (/call stack/i.test(reason)) throw new SpecError(shown, undefined, `${shown}: the YAML nests too deeply to read. Fix: a spec nests a few levels; check the brackets and indentation.`);
+        if (/call stack/i.test(reason))
+            throw new SpecError(
+                shown,
+                undefined,
+                `${shown}: the YAML nests too deeply to read. Fix: a spec nests a few levels; check the brackets and indentation.`,
+            );
         throw new SpecError(shown, undefined, `${shown}: YAML syntax error at ${where}: ${reason}. Fix: correct the YAML there (indentation, quotes, colons).`);
     }
     const tagged = foreignTag(doc);
@@ -182,12 +200,16 @@ function readYaml(file: string, what: string): ReadSpec {
         const name = fieldName(tagged.at) || "(top level)";
         let value: unknown;
         try {
-            value = isScalar(tagged.node) ? tagged.node.source ?? tagged.node.value : tagged.node.toJSON();
+            value = isScalar(tagged.node) ? (tagged.node.source ?? tagged.node.value) : tagged.node.toJSON();
         } catch {
             value = undefined;
         }
         const got = isSecretField(tagged.at) ? "[secret]" : show(value);
-        throw new SpecError(shown, fieldName(tagged.at) || undefined, `${shown}: ${name} has the YAML tag ${tagged.tag}, which a spec does not use: got ${got}. Fix: remove the tag and write the plain value.`);
+        throw new SpecError(
+            shown,
+            fieldName(tagged.at) || undefined,
+            `${shown}: ${name} has the YAML tag ${tagged.tag}, which a spec does not use: got ${got}. Fix: remove the tag and write the plain value.`,
+        );
     }
     let data: unknown;
     try {
@@ -195,13 +217,25 @@ function readYaml(file: string, what: string): ReadSpec {
     } catch (err) {
         const message = (err as Error).message ?? String(err);
         if (/alias/i.test(message)) {
-            throw new SpecError(shown, undefined, `${shown}: the YAML repeats its aliases (*name) too often (${message}). Fix: write the values out instead of repeating aliases.`);
+            throw new SpecError(
+                shown,
+                undefined,
+                `${shown}: the YAML repeats its aliases (*name) too often (${message}). Fix: write the values out instead of repeating aliases.`,
+            );
         }
-        throw new SpecError(shown, undefined, `${shown}: the YAML cannot be read: ${message.split("\n")[0]}. Fix: simplify the YAML (see docs/spec-reference.md).`);
+        throw new SpecError(
+            shown,
+            undefined,
+            `${shown}: the YAML cannot be read: ${message.split("\n")[0]}. Fix: simplify the YAML (see docs/spec-reference.md).`,
+        );
     }
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
         // Only the type: a file given by mistake (a .env, /proc/self/environ) must not be echoed.
-        throw new SpecError(shown, undefined, `${shown}: the top level is ${typeName(data)}, not a mapping. Fix: write the ${what} as YAML keys (id:, account:, ...).`);
+        throw new SpecError(
+            shown,
+            undefined,
+            `${shown}: the top level is ${typeName(data)}, not a mapping. Fix: write the ${what} as YAML keys (id:, account:, ...).`,
+        );
     }
     return { data: data as Record<string, unknown>, doc };
 }

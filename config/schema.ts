@@ -14,7 +14,12 @@ export const INTERFACE_ENDPOINT_SERVICES = ["kms", "sts", "logs", "ssm", "ssmmes
  * The endpoints a workspace cannot work without: the SSM agent's three channels, and logs for the session transcript
  * in CloudWatch. A spec with a workspace gets them whether it lists them or not (config/workspace.ts).
  */
-export const WORKSPACE_ENDPOINT_SERVICES = ["ssm", "ssmmessages", "ec2messages", "logs"] as const satisfies readonly (typeof INTERFACE_ENDPOINT_SERVICES)[number][];
+export const WORKSPACE_ENDPOINT_SERVICES = [
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "logs",
+] as const satisfies readonly (typeof INTERFACE_ENDPOINT_SERVICES)[number][];
 /** Amazon Linux 2023 (x86_64), as the SSM public parameter EC2 resolves at launch: no AMI id to keep current by hand. */
 export const DEFAULT_WORKSPACE_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 export { ACCESS_LEVELS };
@@ -53,9 +58,7 @@ const iamPrincipalArn = z
     .refine((v) => !/^arn:aws:iam::\d{12}:root$/.test(v), { error: "is an account root, which admits every principal of that account" })
     .refine((v) => /^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/.test(v), { error: "is not an IAM role or user ARN" });
 
-const roleArn = z
-    .string({ error: "must be a string" })
-    .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "is not an IAM role ARN" });
+const roleArn = z.string({ error: "must be a string" }).regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "is not an IAM role ARN" });
 
 const cidrString = z.string({ error: "must be a string" }).refine((v) => parseCidr(v) !== undefined, { error: "is not an IPv4 CIDR" });
 
@@ -82,7 +85,12 @@ const retentionDays = z
 const workspace = z
     .strictObject(
         {
-            count: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0, { error: "is below 0" }).max(10, { error: "is above 10" }).default(0),
+            count: z
+                .number({ error: "must be a number" })
+                .int({ error: "must be a whole number" })
+                .min(0, { error: "is below 0" })
+                .max(10, { error: "is above 10" })
+                .default(0),
             instanceType: z
                 .string({ error: "must be a string" })
                 .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type" })
@@ -187,10 +195,7 @@ export const vendorSpecSchema = z
             },
             { error: "must be a mapping with cidr" },
         ),
-        datasets: z
-            .array(dataset, { error: "must be a list of {name, access}" })
-            .min(1, { error: "is empty" })
-            .max(20, { error: "has more than 20 datasets" }),
+        datasets: z.array(dataset, { error: "must be a list of {name, access}" }).min(1, { error: "is empty" }).max(20, { error: "has more than 20 datasets" }),
         workspace,
         logRetentionDays: retentionDays.default(365),
         keyDeletionWindowDays: z
@@ -202,9 +207,7 @@ export const vendorSpecSchema = z
         isolation: z.enum(ISOLATION_MODES, { error: "is not an isolation mode (shared-account or account)" }).default("shared-account"),
         memberAccount: memberAccount.optional(),
         sealed: z.boolean({ error: "must be true or false" }).default(false),
-        sealedAt: z.iso
-            .datetime({ offset: false, error: "is not a UTC ISO 8601 time ending in Z" })
-            .optional(),
+        sealedAt: z.iso.datetime({ offset: false, error: "is not a UTC ISO 8601 time ending in Z" }).optional(),
     })
     .superRefine((spec, ctx) => {
         const names = new Set<string>();
@@ -229,9 +232,7 @@ const alarmSubscription = z
     .strictObject(
         {
             email: z.email({ error: "is not an email address" }).optional(),
-            https: z
-                .url({ protocol: /^https$/, error: "is not an https:// URL" })
-                .optional(),
+            https: z.url({ protocol: /^https$/, error: "is not an https:// URL" }).optional(),
             sqs: z
                 .string({ error: "must be a string" })
                 .regex(/^arn:aws:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/, { error: "is not an SQS queue ARN" })
@@ -243,45 +244,49 @@ const alarmSubscription = z
 
 export type AlarmSubscription = z.output<typeof alarmSubscription>;
 
-export const securitySpecSchema = z.strictObject({
-    account: z.strictObject({ id: accountId, region }, { error: "must be a mapping with id and region" }),
-    deployerRoleArn: roleArn,
-    breakGlassRoleArn: roleArn,
-    archiveAdminRoleArn: roleArn,
-    alarms: z.strictObject(
-        {
-            subscriptions: z
-                .array(alarmSubscription, { error: "must be a list of {email}, {https} or {sqs}" })
-                .min(1, { error: "is empty: an alarm nobody receives protects nothing" })
-                .max(10, { error: "has more than 10 subscriptions" }),
-        },
-        { error: "must be a mapping with subscriptions" },
-    ),
-    archive: z
-        .strictObject(
+export const securitySpecSchema = z
+    .strictObject({
+        account: z.strictObject({ id: accountId, region }, { error: "must be a mapping with id and region" }),
+        deployerRoleArn: roleArn,
+        breakGlassRoleArn: roleArn,
+        archiveAdminRoleArn: roleArn,
+        alarms: z.strictObject(
             {
-                objectLockMode: z.enum(["GOVERNANCE", "COMPLIANCE"], { error: "is not an Object Lock mode" }).default("COMPLIANCE"),
-                retentionDays: z
-                    .number({ error: "must be a number" })
-                    .int({ error: "must be a whole number" })
-                    .min(90, { error: "is below 90 days" })
-                    .max(3653, { error: "is above 3653 days" })
-                    .default(400),
-                logRetentionDays: retentionDays.default(365),
+                subscriptions: z
+                    .array(alarmSubscription, { error: "must be a list of {email}, {https} or {sqs}" })
+                    .min(1, { error: "is empty: an alarm nobody receives protects nothing" })
+                    .max(10, { error: "has more than 10 subscriptions" }),
             },
-            { error: "must be a mapping" },
-        )
-        .default({ objectLockMode: "COMPLIANCE", retentionDays: 400, logRetentionDays: 365 }),
-})
+            { error: "must be a mapping with subscriptions" },
+        ),
+        archive: z
+            .strictObject(
+                {
+                    objectLockMode: z.enum(["GOVERNANCE", "COMPLIANCE"], { error: "is not an Object Lock mode" }).default("COMPLIANCE"),
+                    retentionDays: z
+                        .number({ error: "must be a number" })
+                        .int({ error: "must be a whole number" })
+                        .min(90, { error: "is below 90 days" })
+                        .max(3653, { error: "is above 3653 days" })
+                        .default(400),
+                    logRetentionDays: retentionDays.default(365),
+                },
+                { error: "must be a mapping" },
+            )
+            .default({ objectLockMode: "COMPLIANCE", retentionDays: 400, logRetentionDays: 365 }),
+    })
     .superRefine((spec, ctx) => {
         for (const field of ["deployerRoleArn", "breakGlassRoleArn", "archiveAdminRoleArn"] as const) {
-            if (spec[field].split(":")[4] !== spec.account.id)
-                ctx.addIssue({ code: "custom", path: [field], message: `is not in account ${spec.account.id}` });
+            if (spec[field].split(":")[4] !== spec.account.id) ctx.addIssue({ code: "custom", path: [field], message: `is not in account ${spec.account.id}` });
         }
         if (spec.deployerRoleArn === spec.breakGlassRoleArn)
             ctx.addIssue({ code: "custom", path: ["breakGlassRoleArn"], message: "is the deployer role; break-glass must be a separate role" });
         if (spec.archiveAdminRoleArn === spec.deployerRoleArn)
-            ctx.addIssue({ code: "custom", path: ["archiveAdminRoleArn"], message: "is the deployer role; the role that deploys vendor stacks must not administer the archive" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["archiveAdminRoleArn"],
+                message: "is the deployer role; the role that deploys vendor stacks must not administer the archive",
+            });
     });
 
 export const organizationSpecSchema = z

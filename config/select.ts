@@ -29,7 +29,11 @@ export function vendorFileById(vendor: string, dir = STACKS_DIR, securityHint = 
     const pathLike = /[/\\.]/.test(vendor);
     if (pathLike || !vendorId.safeParse(vendor).success) {
         // `../stacks/acme-labeling`, `acme-labeling.yaml`, `ACME-LABELING`: say what an id is, not that no file has that name.
-        const base = path.basename(vendor.replace(/\\/g, "/")).replace(/\.ya?ml$/, "").trim().toLowerCase();
+        const base = path
+            .basename(vendor.replace(/\\/g, "/"))
+            .replace(/\.ya?ml$/, "")
+            .trim()
+            .toLowerCase();
         const valid = known.filter((k) => vendorId.safeParse(k).success);
         const fix = valid.includes(base) ? `give the id alone: ${base}` : `name a known vendor: ${valid.join(", ") || "none"}`;
         throw new CliError(
@@ -39,7 +43,10 @@ export function vendorFileById(vendor: string, dir = STACKS_DIR, securityHint = 
     }
     if (!known.includes(vendor)) {
         const file = vendorSpecPath(vendor, dir);
-        throw new CliError(`unknown vendor "${vendor}": there is no ${path.relative(process.cwd(), file) || file}. Known vendors: ${known.join(", ") || "none"}.`, EXIT.invalidInput);
+        throw new CliError(
+            `unknown vendor "${vendor}": there is no ${path.relative(process.cwd(), file) || file}. Known vendors: ${known.join(", ") || "none"}.`,
+            EXIT.invalidInput,
+        );
     }
     return vendorSpecPath(vendor, dir);
 }

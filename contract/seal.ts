@@ -140,7 +140,9 @@ export const SEAL_FIELDS: Readonly<Record<string, readonly string[]>> = Object.f
 
 /** The resources a seal may create (and an unseal delete), by type and URN name, for a vendor. */
 export function sealOnlyResources(vendorId: string): { type: string; name: string }[] {
-    return SEAL_CATALOGUE.filter((e) => e.lifecycle === "sealed-only").flatMap((e) => e.types.flatMap((type) => (e.resourceNames?.(vendorId) ?? []).map((name) => ({ type, name }))));
+    return SEAL_CATALOGUE.filter((e) => e.lifecycle === "sealed-only").flatMap((e) =>
+        e.types.flatMap((type) => (e.resourceNames?.(vendorId) ?? []).map((name) => ({ type, name }))),
+    );
 }
 
 /** The entry of a kind (every kind has exactly one). */

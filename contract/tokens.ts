@@ -9,10 +9,16 @@ export const T = {
     ownership: ["aws:s3/bucketOwnershipControls:BucketOwnershipControls"],
     acl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
     versioning: ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"],
-    sse: ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"],
+    sse: [
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    ],
     lifecycle: ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"],
     logging: ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"],
-    objectLock: ["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"],
+    objectLock: [
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+    ],
     key: ["aws:kms/key:Key"],
     vpc: ["aws:ec2/vpc:Vpc"],
     defaultSg: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
@@ -21,7 +27,11 @@ export const T = {
     routeTable: ["aws:ec2/routeTable:RouteTable", "aws:ec2/defaultRouteTable:DefaultRouteTable"],
     route: ["aws:ec2/route:Route"],
     sg: ["aws:ec2/securityGroup:SecurityGroup"],
-    sgRule: ["aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"],
+    sgRule: [
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    ],
     endpoint: ["aws:ec2/vpcEndpoint:VpcEndpoint"],
     dnsDomainList: ["aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"],
     dnsRuleGroup: ["aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"],
@@ -59,7 +69,14 @@ export const T = {
 export type TokenKind = keyof typeof T;
 
 /** Every resource that gives a VPC a way to or from the internet: none may exist in an enclave. */
-export const INTERNET_PATH_KINDS = ["internetGateway", "internetGatewayAttachment", "egressOnlyInternetGateway", "natGateway", "eip", "eipAssociation"] as const satisfies readonly TokenKind[];
+export const INTERNET_PATH_KINDS = [
+    "internetGateway",
+    "internetGatewayAttachment",
+    "egressOnlyInternetGateway",
+    "natGateway",
+    "eip",
+    "eipAssociation",
+] as const satisfies readonly TokenKind[];
 export const INTERNET_PATH_TYPES: readonly string[] = INTERNET_PATH_KINDS.flatMap((k) => T[k]);
 
 /** Prefix of this toolkit's own component types (`enclave:vendor:Key`, `enclave:security:LogArchive`, ...). */

@@ -123,10 +123,7 @@ export function inventoryFromPlan(plan: Plan): Inventory {
         flowLogsToS3: flowLogs.filter((f) => f.inputs.logDestinationType === "s3").length,
         flowLogsToCloudWatch: flowLogs.filter((f) => f.inputs.logDestinationType !== "s3").length,
         dnsFirewalledVpcs: ofType(plan, T.dnsAssociation).length,
-        dnsFirewallDomains: ofType(plan, T.dnsDomainList).reduce(
-            (n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0),
-            0,
-        ),
+        dnsFirewallDomains: ofType(plan, T.dnsDomainList).reduce((n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0), 0),
         dnsQueryLogsToS3: ofType(plan, T.dnsQueryLog).filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
         datasetBuckets: ofType(plan, T.bucket).length,
         accessLoggedBuckets: ofType(plan, T.logging).length,
@@ -174,25 +171,65 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     const lines: CostLine[] = [];
     const add = (area: CostArea, kind: CostLine["kind"], item: string, quantity: number, price: Price, per = 1) => {
         if (quantity === 0) return;
-        lines.push({ area, kind, item, quantity: round(quantity, 6), unit: price.unit, unitUsd: price.usd, usd: round((quantity / per) * price.usd, 6), source: price.source });
+        lines.push({
+            area,
+            kind,
+            item,
+            quantity: round(quantity, 6),
+            unit: price.unit,
+            unitUsd: price.usd,
+            usd: round((quantity / per) * price.usd, 6),
+            source: price.source,
+        });
     };
     const H = HOURS_PER_MONTH;
 
     // Network
     const endpointAzHours = inv.interfaceEndpointAzs.reduce((s, azs) => s + azs * H, 0);
-    add("network", "fixed", `interface endpoints (${inv.interfaceEndpointAzs.length}, ${inv.interfaceEndpointAzs.join("+")} AZs) x ${H} h`, endpointAzHours, pr.interfaceEndpointAzHour);
-    add("network", "usage", `interface endpoint data (${a.interfaceEndpointGb} GB each)`, inv.interfaceEndpointAzs.length * a.interfaceEndpointGb, pr.interfaceEndpointGb);
+    add(
+        "network",
+        "fixed",
+        `interface endpoints (${inv.interfaceEndpointAzs.length}, ${inv.interfaceEndpointAzs.join("+")} AZs) x ${H} h`,
+        endpointAzHours,
+        pr.interfaceEndpointAzHour,
+    );
+    add(
+        "network",
+        "usage",
+        `interface endpoint data (${a.interfaceEndpointGb} GB each)`,
+        inv.interfaceEndpointAzs.length * a.interfaceEndpointGb,
+        pr.interfaceEndpointGb,
+    );
     add("network", "fixed", "S3 gateway endpoint (free)", inv.gatewayEndpoints, pr.gatewayEndpointMonth);
     add("network", "fixed", `NAT gateways (${inv.natGateways}) x ${H} h`, inv.natGateways * H, pr.natGatewayHour);
     add("network", "fixed", `public IPv4 addresses (${inv.publicIpv4}) x ${H} h`, inv.publicIpv4 * H, pr.publicIpv4Hour);
     if (inv.natGateways > 0) add("network", "usage", `VPC-to-AWS traffic through NAT (${a.vpcToAwsGb} GB)`, a.vpcToAwsGb, pr.natGatewayGb);
     add("network", "usage", `flow logs delivered to S3 (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToS3 * a.flowLogGbPerMonth, pr.vendedLogsS3Gb);
-    add("network", "usage", `flow logs ingested by CloudWatch Logs (${a.flowLogGbPerMonth} GB each)`, inv.flowLogsToCloudWatch * a.flowLogGbPerMonth, pr.cloudwatchLogsIngestGb);
+    add(
+        "network",
+        "usage",
+        `flow logs ingested by CloudWatch Logs (${a.flowLogGbPerMonth} GB each)`,
+        inv.flowLogsToCloudWatch * a.flowLogGbPerMonth,
+        pr.cloudwatchLogsIngestGb,
+    );
     add("network", "fixed", `DNS Firewall domain lists (${inv.dnsFirewallDomains} domains)`, inv.dnsFirewallDomains, pr.dnsFirewallDomainMonth);
-    add("network", "usage", `DNS Firewall queries (${count(a.dnsQueriesPerMonth)} per VPC)`, inv.dnsFirewalledVpcs * a.dnsQueriesPerMonth, pr.dnsFirewallQueries1m, 1_000_000);
+    add(
+        "network",
+        "usage",
+        `DNS Firewall queries (${count(a.dnsQueriesPerMonth)} per VPC)`,
+        inv.dnsFirewalledVpcs * a.dnsQueriesPerMonth,
+        pr.dnsFirewallQueries1m,
+        1_000_000,
+    );
     // Priced like flow-log delivery: the pricing pages this table cites do not say whether resolver query logs to S3
     // are billed as vended logs or only as S3 storage, so the estimate takes the higher reading.
-    add("network", "usage", `DNS query logs delivered to S3 (${a.dnsQueryLogGbPerMonth} GB each)`, inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth, pr.vendedLogsS3Gb);
+    add(
+        "network",
+        "usage",
+        `DNS query logs delivered to S3 (${a.dnsQueryLogGbPerMonth} GB each)`,
+        inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth,
+        pr.vendedLogsS3Gb,
+    );
 
     // Key
     add("key", "fixed", `KMS keys (${inv.kmsKeys})`, inv.kmsKeys, pr.kmsKeyMonth);
@@ -200,16 +237,55 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
 
     // Data
     const requests = inv.datasetBuckets > 0 ? a.s3RequestsPerMonth : 0;
-    add("data", "usage", `dataset storage (${inv.datasetBuckets} x ${a.gbStoredPerDataset} GB)`, inv.datasetBuckets * a.gbStoredPerDataset, pr.s3StandardGbMonth);
+    add(
+        "data",
+        "usage",
+        `dataset storage (${inv.datasetBuckets} x ${a.gbStoredPerDataset} GB)`,
+        inv.datasetBuckets * a.gbStoredPerDataset,
+        pr.s3StandardGbMonth,
+    );
     add("data", "usage", `S3 PUT/LIST requests (${a.s3PutShare * 100}% of ${count(requests)})`, requests * a.s3PutShare, pr.s3PutRequests1k, 1_000);
-    add("data", "usage", `S3 GET requests (${round((1 - a.s3PutShare) * 100, 6)}% of ${count(requests)})`, requests * (1 - a.s3PutShare), pr.s3GetRequests1k, 1_000);
+    add(
+        "data",
+        "usage",
+        `S3 GET requests (${round((1 - a.s3PutShare) * 100, 6)}% of ${count(requests)})`,
+        requests * (1 - a.s3PutShare),
+        pr.s3GetRequests1k,
+        1_000,
+    );
 
     // Audit: vendor trails record data events only; the account trail's management events are the free first copy.
-    add("audit", "usage", `CloudTrail data events (${count(requests)} S3 object requests)`, inv.dataEventTrails * requests, pr.cloudtrailDataEvents100k, 100_000);
-    const archivedGb = inv.flowLogsToS3 * a.flowLogGbPerMonth + inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth + inv.accessLoggedBuckets * a.accessLogGbPerBucket;
-    add("audit", "usage", `log archive storage, first month (flow, DNS + ${inv.accessLoggedBuckets} x ${a.accessLogGbPerBucket} GB access logs)`, archivedGb, pr.s3StandardGbMonth);
-    add("audit", "usage", `workload logs ingested (${inv.logGroups} x ${a.workloadLogGbIngested} GB)`, inv.logGroups * a.workloadLogGbIngested, pr.cloudwatchLogsIngestGb);
-    add("audit", "usage", `workload logs stored (${inv.logGroups} x ${a.workloadLogGbStored} GB)`, inv.logGroups * a.workloadLogGbStored, pr.cloudwatchLogsStorageGbMonth);
+    add(
+        "audit",
+        "usage",
+        `CloudTrail data events (${count(requests)} S3 object requests)`,
+        inv.dataEventTrails * requests,
+        pr.cloudtrailDataEvents100k,
+        100_000,
+    );
+    const archivedGb =
+        inv.flowLogsToS3 * a.flowLogGbPerMonth + inv.dnsQueryLogsToS3 * a.dnsQueryLogGbPerMonth + inv.accessLoggedBuckets * a.accessLogGbPerBucket;
+    add(
+        "audit",
+        "usage",
+        `log archive storage, first month (flow, DNS + ${inv.accessLoggedBuckets} x ${a.accessLogGbPerBucket} GB access logs)`,
+        archivedGb,
+        pr.s3StandardGbMonth,
+    );
+    add(
+        "audit",
+        "usage",
+        `workload logs ingested (${inv.logGroups} x ${a.workloadLogGbIngested} GB)`,
+        inv.logGroups * a.workloadLogGbIngested,
+        pr.cloudwatchLogsIngestGb,
+    );
+    add(
+        "audit",
+        "usage",
+        `workload logs stored (${inv.logGroups} x ${a.workloadLogGbStored} GB)`,
+        inv.logGroups * a.workloadLogGbStored,
+        pr.cloudwatchLogsStorageGbMonth,
+    );
 
     // Workspace: instances run all month (stop them to save; the estimate does not guess a schedule). The three
     // Session Manager endpoints a workspace adds are priced above, with the other interface endpoints, per AZ.
@@ -223,7 +299,11 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     const volumeGb = inv.instances.reduce((s, i) => s + i.rootGiB, 0);
     if (inv.instances.length) add("workspace", "fixed", `workspace root volumes (${volumeGb} GB gp3)`, volumeGb, pr.ebsGp3GbMonth);
 
-    const sum = (ls: CostLine[]) => round(ls.reduce((s, l) => s + l.usd, 0), 2);
+    const sum = (ls: CostLine[]) =>
+        round(
+            ls.reduce((s, l) => s + l.usd, 0),
+            2,
+        );
     const byArea = { network: 0, key: 0, data: 0, audit: 0, workspace: 0 } as Record<CostArea, number>;
     for (const area of Object.keys(byArea) as CostArea[]) byArea[area] = sum(lines.filter((l) => l.area === area));
     const fixedUsd = sum(lines.filter((l) => l.kind === "fixed"));

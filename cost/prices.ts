@@ -67,7 +67,8 @@ const SRC = {
 } as const;
 
 const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
-const hourly = (table: Record<string, number>): Record<string, Price> => Object.fromEntries(Object.entries(table).map(([type, usd]) => [type, p(usd, `${type} instance-hour`, SRC.ec2)]));
+const hourly = (table: Record<string, number>): Record<string, Price> =>
+    Object.fromEntries(Object.entries(table).map(([type, usd]) => [type, p(usd, `${type} instance-hour`, SRC.ec2)]));
 
 /** US East (N. Virginia) list prices; US West (Oregon) has the same figures for every item here. */
 const US: RegionPrices = {
@@ -88,7 +89,16 @@ const US: RegionPrices = {
     publicIpv4Hour: p(0.005, "address-hour", SRC.vpc),
     dnsFirewallQueries1m: p(0.6, "1,000,000 queries processed", SRC.route53),
     dnsFirewallDomainMonth: p(0.002, "domain-month", SRC.route53),
-    instanceHour: hourly({ "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664, "m6i.large": 0.096, "m6i.xlarge": 0.192, "c6i.large": 0.085, "r6i.large": 0.126 }),
+    instanceHour: hourly({
+        "t3.small": 0.0208,
+        "t3.medium": 0.0416,
+        "t3.large": 0.0832,
+        "t3.xlarge": 0.1664,
+        "m6i.large": 0.096,
+        "m6i.xlarge": 0.192,
+        "c6i.large": 0.085,
+        "r6i.large": 0.126,
+    }),
     ebsGp3GbMonth: p(0.08, "gp3 GB-month", SRC.ebs),
 };
 
@@ -99,7 +109,16 @@ const EU_WEST_1: RegionPrices = {
     cloudwatchLogsIngestGb: p(0.57, "GB ingested", SRC.cloudwatch),
     natGatewayHour: p(0.048, "gateway-hour", SRC.vpc),
     natGatewayGb: p(0.048, "GB processed", SRC.vpc),
-    instanceHour: hourly({ "t3.small": 0.0228, "t3.medium": 0.0456, "t3.large": 0.0912, "t3.xlarge": 0.1824, "m6i.large": 0.107, "m6i.xlarge": 0.214, "c6i.large": 0.096, "r6i.large": 0.141 }),
+    instanceHour: hourly({
+        "t3.small": 0.0228,
+        "t3.medium": 0.0456,
+        "t3.large": 0.0912,
+        "t3.xlarge": 0.1824,
+        "m6i.large": 0.107,
+        "m6i.xlarge": 0.214,
+        "c6i.large": 0.096,
+        "r6i.large": 0.141,
+    }),
     ebsGp3GbMonth: p(0.088, "gp3 GB-month", SRC.ebs),
 };
 
@@ -130,7 +149,10 @@ export function pricesFor(region: string): RegionPrices {
  * unpriced region ("not estimated: ...") reports this the same way, and nothing is guessed.
  */
 export class UnknownInstanceTypeError extends UnknownRegionError {
-    constructor(region: string, readonly instanceType: string) {
+    constructor(
+        region: string,
+        readonly instanceType: string,
+    ) {
         super(region);
         this.message = `no price for instance type "${instanceType}" in ${region} in cost/prices.ts (known: ${Object.keys(pricesFor(region).instanceHour).join(", ")}). Fix: add its on-demand price with the source page and date, or choose a listed type.`;
         this.name = "UnknownInstanceTypeError";

@@ -66,7 +66,9 @@ function meta(p: ResourceValidationPolicy | StackValidationPolicy) {
     return { policy: p.name, ruleIds: p.tags ?? [], enforcementLevel: p.enforcementLevel ?? "advisory", fix: p.remediationSteps ?? "" };
 }
 
-const stackUrn = (plan: Plan) => plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? `urn:pulumi:${plan.stack}::${plan.project}::pulumi:pulumi:Stack::${plan.project}-${plan.stack}`;
+const stackUrn = (plan: Plan) =>
+    plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ??
+    `urn:pulumi:${plan.stack}::${plan.project}::pulumi:pulumi:Stack::${plan.project}-${plan.stack}`;
 
 /** What CrossGuard hands a policy about one resource, for both the resource and the stack views. */
 function resourceView(plan: Plan, r: PlanResource, props: Record<string, unknown>) {
@@ -102,7 +104,9 @@ export function policyResources(plan: Plan): PolicyResource[] {
         if (r.parent) pr.parent = byUrn.get(r.parent);
         const deps = new Set<PolicyResource>();
         for (const [prop, value] of Object.entries(r.inputs ?? {})) {
-            const found = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === "string" ? refs.get(v) : undefined)).filter((d): d is PolicyResource => d !== undefined && d !== pr);
+            const found = (Array.isArray(value) ? value : [value])
+                .map((v) => (typeof v === "string" ? refs.get(v) : undefined))
+                .filter((d): d is PolicyResource => d !== undefined && d !== pr);
             if (found.length > 0) {
                 pr.propertyDependencies[prop] = found;
                 found.forEach((d) => deps.add(d));
@@ -121,10 +125,14 @@ export async function checkPlan(plan: Plan, options: CheckOptions = {}): Promise
         throw new NotApplicable();
     };
     for (const policy of options.resourcePolicies ?? RESOURCE_POLICIES) {
-        const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        const validations =
+            policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
         for (const r of plan.resources) {
             const args: ResourceValidationArgs = {
-                ...(resourceView(plan, r, clone(r.inputs) ?? {}) as Pick<ResourceValidationArgs, "type" | "props" | "urn" | "name" | "opts" | "provider" | "isType" | "asType">),
+                ...(resourceView(plan, r, clone(r.inputs) ?? {}) as Pick<
+                    ResourceValidationArgs,
+                    "type" | "props" | "urn" | "name" | "opts" | "provider" | "isType" | "asType"
+                >),
                 stackTags: new Map(),
                 getConfig: configOf(policy.name),
                 notApplicable,

@@ -134,7 +134,9 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "aws:SourceArn": trails } },
         },
         cloudTrailWrite("CloudTrailWriteAccountTrail", archivePrefixes.accountTrail, trails[0]),
-        ...p.vendors.map((v) => cloudTrailWrite(`CloudTrailWrite${sidOf(v.id)}`, archivePrefixes.vendorTrail(v.id), trailArn(p.region, p.accountId, v.trailName))),
+        ...p.vendors.map((v) =>
+            cloudTrailWrite(`CloudTrailWrite${sidOf(v.id)}`, archivePrefixes.vendorTrail(v.id), trailArn(p.region, p.accountId, v.trailName)),
+        ),
         {
             Sid: "LogDeliveryAclCheck",
             Effect: "Allow",
@@ -143,17 +145,18 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: p.archiveBucketArn,
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId }, ArnLike: { "aws:SourceArn": vended } },
         },
-        ...p.vendors.map(
-            (v): Statement => ({
-                Sid: `LogDeliveryWrite${sidOf(v.id)}`,
-                Effect: "Allow",
-                Principal: { Service: "delivery.logs.amazonaws.com" },
-                Action: "s3:PutObject",
-                // Flow logs and DNS query logs of this vendor only, under its own prefixes.
-                Resource: [logs(archivePrefixes.vendorFlowLogs(v.id).replace(/\/$/, "")), logs(archivePrefixes.vendorDnsLogs(v.id).replace(/\/$/, ""))],
-                Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "s3:x-amz-acl": "bucket-owner-full-control" }, ArnLike: { "aws:SourceArn": vended } },
-            }),
-        ),
+        ...p.vendors.map((v): Statement => ({
+            Sid: `LogDeliveryWrite${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: "s3:PutObject",
+            // Flow logs and DNS query logs of this vendor only, under its own prefixes.
+            Resource: [logs(archivePrefixes.vendorFlowLogs(v.id).replace(/\/$/, "")), logs(archivePrefixes.vendorDnsLogs(v.id).replace(/\/$/, ""))],
+            Condition: {
+                StringEquals: { "aws:SourceAccount": p.accountId, "s3:x-amz-acl": "bucket-owner-full-control" },
+                ArnLike: { "aws:SourceArn": vended },
+            },
+        })),
         denyLogDeletion(p, p.archiveBucketArn),
         denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.archiveBucketArn, archiveAdmins(p)),
         {
@@ -179,16 +182,14 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
                 BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
             },
         },
-        ...sessionWriters(p).map(
-            (v): Statement => ({
-                Sid: `SessionLogsOwnPrefixOnly${sidOf(v.id)}`,
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                NotResource: `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*`,
-                Condition: { StringEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! } },
-            }),
-        ),
+        ...sessionWriters(p).map((v): Statement => ({
+            Sid: `SessionLogsOwnPrefixOnly${sidOf(v.id)}`,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*`,
+            Condition: { StringEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! } },
+        })),
     ]);
 }
 
@@ -258,20 +259,18 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
         },
         // Session transcripts: encrypt only (GenerateDataKey decrypts nothing), through S3, for the writer's own prefix.
         // Named by aws:PrincipalArn under the account: the security stack is deployed before the vendor's role exists.
-        ...sessionWriters(p).map(
-            (v): Statement => ({
-                Sid: `SessionLogsEncrypt${sidOf(v.id)}`,
-                Effect: "Allow",
-                Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
-                Action: ["kms:GenerateDataKey"],
-                Resource: "*",
-                Condition: {
-                    StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
-                    ArnEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! },
-                    StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*` },
-                },
-            }),
-        ),
+        ...sessionWriters(p).map((v): Statement => ({
+            Sid: `SessionLogsEncrypt${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                ArnEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*` },
+            },
+        })),
         {
             Sid: "CloudTrailEncrypt",
             Effect: "Allow",
@@ -336,11 +335,23 @@ export function trailToLogsTrustPolicy(accountId: string): PolicyDocument {
 }
 
 export function trailToLogsPolicy(logGroupArn: string): PolicyDocument {
-    return policy([{ Sid: "WriteTrailLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:log-stream:*` }]);
+    return policy([
+        { Sid: "WriteTrailLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:log-stream:*` },
+    ]);
 }
 
 // Unsubscribe and SetSubscriptionAttributes (a filter policy that matches nothing) silence a topic as surely as deleting it.
-export const TOPIC_TAMPER_ACTIONS = ["sns:SetTopicAttributes", "sns:DeleteTopic", "sns:AddPermission", "sns:RemovePermission", "sns:PutDataProtectionPolicy", "sns:TagResource", "sns:UntagResource", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"];
+export const TOPIC_TAMPER_ACTIONS = [
+    "sns:SetTopicAttributes",
+    "sns:DeleteTopic",
+    "sns:AddPermission",
+    "sns:RemovePermission",
+    "sns:PutDataProtectionPolicy",
+    "sns:TagResource",
+    "sns:UntagResource",
+    "sns:Unsubscribe",
+    "sns:SetSubscriptionAttributes",
+];
 
 export function alarmTopicPolicy(topicArn: string, p: Pick<ArchivePolicyInputs, "accountId" | "archiveAdminRoleArn" | "breakGlassRoleArn">): PolicyDocument {
     return policy([
@@ -444,7 +455,8 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
         {
             key: "trail-changes",
             description: "CloudTrail stopped, deleted or changed (CIS 4.5)",
-            pattern: "{($.eventName=CreateTrail)||($.eventName=UpdateTrail)||($.eventName=DeleteTrail)||($.eventName=StartLogging)||($.eventName=StopLogging)||($.eventName=PutEventSelectors)||($.eventName=PutInsightSelectors)}",
+            pattern:
+                "{($.eventName=CreateTrail)||($.eventName=UpdateTrail)||($.eventName=DeleteTrail)||($.eventName=StartLogging)||($.eventName=StopLogging)||($.eventName=PutEventSelectors)||($.eventName=PutInsightSelectors)}",
         },
         {
             key: "dns-firewall-changes",

@@ -7,7 +7,10 @@ import { vendorNames } from "./names";
 // while IAM propagates, so containment terminates it explicitly.
 
 /** The filter for ssm:DescribeSessions (State Active) that finds sessions on this enclave's instances. */
-export const activeSessionsQuery = (instanceIds: string[]) => ({ State: "Active" as const, Filters: instanceIds.map((id) => ({ key: "Target" as const, value: id })) });
+export const activeSessionsQuery = (instanceIds: string[]) => ({
+    State: "Active" as const,
+    Filters: instanceIds.map((id) => ({ key: "Target" as const, value: id })),
+});
 
 /** The filter for ec2:DescribeInstances that finds every instance of this enclave (by tag, so one added outside the stack is found too). */
 export const enclaveInstancesQuery = (vendorId: string) => ({
@@ -38,7 +41,10 @@ export function sessionsToTerminate(sessions: ObservedSession[], instanceIds: st
  * For each instance, the security groups it should hold after isolation: only the vendor's rule-less isolation group
  * (iam/names.ts isolationGroup). Instances already isolated are left out, so the step is idempotent.
  */
-export function isolationChanges(instances: { InstanceId: string; GroupIds: string[] }[], isolationGroupId: string): { instanceId: string; groups: string[] }[] {
+export function isolationChanges(
+    instances: { InstanceId: string; GroupIds: string[] }[],
+    isolationGroupId: string,
+): { instanceId: string; groups: string[] }[] {
     return instances
         .filter((i) => !(i.GroupIds.length === 1 && i.GroupIds[0] === isolationGroupId))
         .map((i) => ({ instanceId: i.InstanceId, groups: [isolationGroupId] }))

@@ -59,7 +59,14 @@ export function vendorsBaselineScp(): PolicyDocument {
             // Long-term credentials outlive a seal; every enclave identity is a role session.
             Sid: "DenyIamUsersAndKeys",
             Effect: "Deny",
-            Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateServiceSpecificCredential", "iam:UploadSSHPublicKey"],
+            Action: [
+                "iam:CreateUser",
+                "iam:CreateAccessKey",
+                "iam:CreateLoginProfile",
+                "iam:UpdateLoginProfile",
+                "iam:CreateServiceSpecificCredential",
+                "iam:UploadSSHPublicKey",
+            ],
             Resource: "*",
         },
         {
@@ -125,7 +132,18 @@ export function vendorsLoggingScp(facts: OrganizationFacts): PolicyDocument {
 
 // Global services answer from us-east-1 whatever region the caller names; denying them outside the allowed regions
 // would break IAM, STS, Organizations and support.
-const GLOBAL_SERVICES = ["iam:*", "sts:*", "organizations:*", "support:*", "cloudfront:*", "route53:*", "budgets:*", "health:*", "trustedadvisor:*", "account:*"];
+const GLOBAL_SERVICES = [
+    "iam:*",
+    "sts:*",
+    "organizations:*",
+    "support:*",
+    "cloudfront:*",
+    "route53:*",
+    "budgets:*",
+    "health:*",
+    "trustedadvisor:*",
+    "account:*",
+];
 
 /**
  * The enclave's roles are the deployer's alone; enclave roles reach no other account's resources; only allowed
@@ -152,7 +170,12 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
                 "iam:CreatePolicyVersion",
                 "iam:SetDefaultPolicyVersion",
             ],
-            Resource: [ENCLAVE_ROLE_PATTERN, anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName), "arn:aws:iam::*:policy/enclave-*"],
+            Resource: [
+                ENCLAVE_ROLE_PATTERN,
+                anyAccountRole(facts.deployerRoleName),
+                anyAccountRole(facts.breakGlassRoleName),
+                "arn:aws:iam::*:policy/enclave-*",
+            ],
             Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName)] } },
         },
         {
@@ -323,20 +346,40 @@ export interface OrganizationPolicySet {
 export function organizationPolicies(facts: OrganizationFacts, vendors: AccountVendor[]): OrganizationPolicySet {
     const scp = (name: string, description: string, document: PolicyDocument): OrgPolicy => ({ name, type: "SERVICE_CONTROL_POLICY", description, document });
     const rcp = (name: string, description: string, document: PolicyDocument): OrgPolicy => ({ name, type: "RESOURCE_CONTROL_POLICY", description, document });
-    const dataPerimeter = rcp(orgPolicyNames.dataPerimeter, "Enclave data reachable only by the organization and AWS services acting for it", dataPerimeterRcp(facts));
+    const dataPerimeter = rcp(
+        orgPolicyNames.dataPerimeter,
+        "Enclave data reachable only by the organization and AWS services acting for it",
+        dataPerimeterRcp(facts),
+    );
     return {
         vendorsOu: [
             scp(orgPolicyNames.baseline, "Enclave accounts: no leaving, no IAM users or keys, no network paths out", vendorsBaselineScp()),
             scp(orgPolicyNames.logging, "Enclave accounts: the evidence cannot be switched off", vendorsLoggingScp(facts)),
-            scp(orgPolicyNames.perimeter, "Enclave accounts: roles are the deployer's, no other account's resources, allowed regions", vendorsPerimeterScp(facts)),
+            scp(
+                orgPolicyNames.perimeter,
+                "Enclave accounts: roles are the deployer's, no other account's resources, allowed regions",
+                vendorsPerimeterScp(facts),
+            ),
             dataPerimeter,
         ],
         quarantineOu: [scp(orgPolicyNames.quarantine, "Quarantine: everything denied except break-glass", quarantineScp(facts)), dataPerimeter],
         accounts: vendors.map((v) => ({
             vendorId: v.vendorId,
             accountId: v.accountId,
-            attached: [rcp(orgPolicyNames.vendorPrincipals(v.vendorId), `Enclave ${v.vendorId}: assumable only by its named principals from outside`, vendorPrincipalsRcp(facts, v.principals))],
-            prepared: [rcp(orgPolicyNames.vendorQuarantine(v.vendorId), `Enclave ${v.vendorId}: sealed, no caller from outside the organization`, vendorQuarantineRcp(facts, v.principals))],
+            attached: [
+                rcp(
+                    orgPolicyNames.vendorPrincipals(v.vendorId),
+                    `Enclave ${v.vendorId}: assumable only by its named principals from outside`,
+                    vendorPrincipalsRcp(facts, v.principals),
+                ),
+            ],
+            prepared: [
+                rcp(
+                    orgPolicyNames.vendorQuarantine(v.vendorId),
+                    `Enclave ${v.vendorId}: sealed, no caller from outside the organization`,
+                    vendorQuarantineRcp(facts, v.principals),
+                ),
+            ],
         })),
     };
 }
@@ -360,7 +403,8 @@ export function organizationLimitProblems(set: OrganizationPolicySet): LimitProb
     const count = (target: string, policies: OrgPolicy[]) => {
         for (const type of ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"] as const) {
             const n = policies.filter((p) => p.type === type).length + 1;
-            if (n > ORG_POLICIES_PER_TARGET) problems.push({ target, message: `${n} ${type} attached (limit ${ORG_POLICIES_PER_TARGET}, the AWS-managed full-access policy counted)` });
+            if (n > ORG_POLICIES_PER_TARGET)
+                problems.push({ target, message: `${n} ${type} attached (limit ${ORG_POLICIES_PER_TARGET}, the AWS-managed full-access policy counted)` });
         }
         for (const p of policies) {
             const size = orgPolicySize(p.document);

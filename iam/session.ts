@@ -36,7 +36,12 @@ export const FORWARDING_SESSION_DOCUMENTS = [
 ] as const;
 
 /** The SSM agent's own calls for Session Manager and its message channel (AWS: "instance profile for Session Manager"). */
-export const AGENT_CHANNEL_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"];
+export const AGENT_CHANNEL_ACTIONS = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
 export const AGENT_MESSAGE_ACTIONS = [
     "ec2messages:AcknowledgeMessage",
     "ec2messages:DeleteMessage",

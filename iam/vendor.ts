@@ -11,7 +11,15 @@ import {
 } from "./document";
 import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
 import { accountOfArn, accountRootArn } from "./names";
-import { AGENT_CHANNEL_ACTIONS, AGENT_MESSAGE_ACTIONS, AGENT_SSM_ACTIONS, instanceArns, vendorSessionStatements, workloadSessionStatements, type SessionPolicyBase } from "./session";
+import {
+    AGENT_CHANNEL_ACTIONS,
+    AGENT_MESSAGE_ACTIONS,
+    AGENT_SSM_ACTIONS,
+    instanceArns,
+    vendorSessionStatements,
+    workloadSessionStatements,
+    type SessionPolicyBase,
+} from "./session";
 
 /**
  * Everything the vendor-side documents need, as plain strings: resolved ARNs and ids, never Pulumi Outputs. The base
@@ -330,7 +338,10 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Resource: `${d.bucketArn}/*`,
             // Null false: only a request that names a key is checked. Multipart UploadPart requests and plain puts carry
             // no key header and get the bucket default (this key); "IfExists" would evaluate true for them and deny.
-            Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": p.keyArn }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" } },
+            Condition: {
+                StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": p.keyArn },
+                Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+            },
         },
         { Sid: "DenyOutsideNetworkPerimeter", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: both, Condition: perimeter },
         {
@@ -378,7 +389,6 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
         },
     ]);
 }
-
 
 /**
  * Vendor key policy. No "Enable IAM policies" root statement: that would let any principal of the account with a
@@ -473,11 +483,25 @@ export function s3EndpointPolicy(p: VendorPolicyBase): PolicyDocument {
 export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: VendorPolicyBase & { keyArn: string }): PolicyDocument {
     const from = { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } };
     const seal = (callers: string[]): Statement | false =>
-        p.sealed && { Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: `${service}:*`, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": callers } } };
+        p.sealed && {
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: `${service}:*`,
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalArn": callers } },
+        };
     switch (service) {
         case "kms":
             return policy([
-                { Sid: "VendorKeyOnly", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: p.keyArn, Condition: from },
+                {
+                    Sid: "VendorKeyOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    Resource: p.keyArn,
+                    Condition: from,
+                },
                 seal(vendorSideRoles(p)),
             ]);
         case "sts":
@@ -494,7 +518,14 @@ export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: Ve
             ]);
         case "logs":
             return policy([
-                { Sid: "WorkloadLogGroupOnly", Effect: "Allow", Principal: "*", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${p.logGroupArn}:log-stream:*`, Condition: from },
+                {
+                    Sid: "WorkloadLogGroupOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `${p.logGroupArn}:log-stream:*`,
+                    Condition: from,
+                },
                 // The SSM agent checks that the log group is encrypted before it streams a session there.
                 p.session && {
                     Sid: "SessionAgentLogGroupCheck",
@@ -523,12 +554,26 @@ export function interfaceEndpointPolicy(service: InterfaceEndpointService, p: Ve
             ]);
         case "ssmmessages":
             return policy([
-                { Sid: "SessionAgentOnly", Effect: "Allow", Principal: "*", Action: AGENT_CHANNEL_ACTIONS, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } } },
+                {
+                    Sid: "SessionAgentOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: AGENT_CHANNEL_ACTIONS,
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                },
                 seal(vendorSideRoles(p)),
             ]);
         case "ec2messages":
             return policy([
-                { Sid: "SessionAgentOnly", Effect: "Allow", Principal: "*", Action: AGENT_MESSAGE_ACTIONS, Resource: "*", Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } } },
+                {
+                    Sid: "SessionAgentOnly",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: AGENT_MESSAGE_ACTIONS,
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:PrincipalArn": p.workloadRoleArn } },
+                },
                 seal(vendorSideRoles(p)),
             ]);
     }

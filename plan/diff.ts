@@ -50,12 +50,14 @@ export interface PlanDiff {
     outputs: { key: string; before: unknown; after: unknown }[];
 }
 
-const stable = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+const stable = (v: unknown): string =>
+    JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
 /** An input the program does not set is absent from the plan (not null): say so instead of printing `undefined`. */
 const shown = (v: unknown): string => (v === undefined ? "(not set)" : JSON.stringify(v));
 /** Only inputs written as JSON documents count as policies (not arbitrary objects such as tags). */
-const asPolicy = (v: unknown) => (typeof v === "string" && v.startsWith("{") ? (parsePolicyDocument(v) as { Statement: { Sid?: string }[] } | undefined) : undefined);
+const asPolicy = (v: unknown) =>
+    typeof v === "string" && v.startsWith("{") ? (parsePolicyDocument(v) as { Statement: { Sid?: string }[] } | undefined) : undefined;
 
 const ref = (r: PlanResource): ResourceRef => ({ urn: r.urn, type: r.type, name: r.name });
 const byTypeName = (x: ResourceRef, y: ResourceRef) => x.type.localeCompare(y.type) || x.name.localeCompare(y.name);
@@ -114,7 +116,7 @@ function diffResource(b: PlanResource, a: PlanResource): ResourceChange | undefi
 function propagateReplacements(head: Plan, inBase: (urn: string) => boolean, changes: Map<string, ResourceChange>): void {
     const byUrn = new Map(head.resources.map((r) => [r.urn, r]));
     const identities = (r: PlanResource) => [r.outputs.id, r.outputs.arn].filter((v): v is string => typeof v === "string" && v.length > 3);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
         grew = false;
         const replaced = [...changes.values()].filter((c) => c.replaceBecause.length);
         for (const r of head.resources) {
@@ -159,8 +161,14 @@ export function diffPlans(before: Plan | undefined, after: Plan | undefined): Pl
     return {
         stack: after?.stack ?? before?.stack ?? "",
         resourceCount: after ? aRes.length : bRes.length,
-        created: aRes.filter((r) => !mb.has(r.urn)).map(ref).sort(byTypeName),
-        deleted: bRes.filter((r) => !ma.has(r.urn)).map(ref).sort(byTypeName),
+        created: aRes
+            .filter((r) => !mb.has(r.urn))
+            .map(ref)
+            .sort(byTypeName),
+        deleted: bRes
+            .filter((r) => !ma.has(r.urn))
+            .map(ref)
+            .sort(byTypeName),
         replaced: all.filter((c) => c.replaceBecause.length),
         updated: all.filter((c) => !c.replaceBecause.length),
         outputs: outKeys.filter((k) => stable(bOut[k]) !== stable(aOut[k])).map((k) => ({ key: k, before: bOut[k], after: aOut[k] })),
@@ -235,7 +243,11 @@ export function renderPlanDiffMarkdown(d: PlanDiff, labels: { base: string; head
         if (!changes.length) return;
         out.push("", `#### ${title}`, "");
         for (const c of changes) {
-            const reason = because ? `, because ${c.replaceBecause.map(code).join(", ")} cannot change in place` : c.replacementUnknown ? " (replacement not judged: type not in the table)" : "";
+            const reason = because
+                ? `, because ${c.replaceBecause.map(code).join(", ")} cannot change in place`
+                : c.replacementUnknown
+                  ? " (replacement not judged: type not in the table)"
+                  : "";
             out.push(`- ${code(c.type)} ${code(c.name)}${reason}`);
             for (const f of c.fields) out.push(`  - ${field(f)}`);
         }

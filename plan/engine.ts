@@ -8,7 +8,11 @@ import { PROJECT, SECRET_PLACEHOLDER, type Plan, type PlanResource } from "./typ
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void>; getMonitor(): MonitorLike };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, unknown>; specialSigKey: string; specialSecretSig: string };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties(s: unknown): Record<string, unknown>;
+    specialSigKey: string;
+    specialSecretSig: string;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
 const resourceStatics = pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] };
@@ -70,7 +74,9 @@ function dependenciesOf(r: Registration, urnOf: Map<string, string>): string[] |
 
 /** Top-level inputs passed as secrets: a reviewer (and a test) can see what the state will hold encrypted. */
 function secretKeys(inputs: Record<string, unknown>): string[] | undefined {
-    const keys = Object.keys(inputs).filter((k) => isSecretWrapper(inputs[k])).sort();
+    const keys = Object.keys(inputs)
+        .filter((k) => isSecretWrapper(inputs[k]))
+        .sort();
     return keys.length ? keys : undefined;
 }
 

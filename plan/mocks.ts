@@ -57,11 +57,17 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
             return { id: keyId, state: { keyId, arn: `arn:aws:kms:${region}:${acct}:key/${keyId}` } };
         }
         case TOKEN.kmsAlias:
-            return { id: inputs.name as string, state: { arn: `arn:aws:kms:${region}:${acct}:${inputs.name}`, targetKeyArn: `arn:aws:kms:${region}:${acct}:key/${inputs.targetKeyId}` } };
+            return {
+                id: inputs.name as string,
+                state: { arn: `arn:aws:kms:${region}:${acct}:${inputs.name}`, targetKeyArn: `arn:aws:kms:${region}:${acct}:key/${inputs.targetKeyId}` },
+            };
         case TOKEN.role:
             return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:role/${named}`, uniqueId: `AROA${stableHex(seed, 17).toUpperCase()}` } };
         case TOKEN.managedPolicy:
-            return { id: `arn:aws:iam::${acct}:policy/${named}`, state: { name: named, arn: `arn:aws:iam::${acct}:policy/${named}`, policyId: `ANPA${stableHex(seed, 17).toUpperCase()}` } };
+            return {
+                id: `arn:aws:iam::${acct}:policy/${named}`,
+                state: { name: named, arn: `arn:aws:iam::${acct}:policy/${named}`, policyId: `ANPA${stableHex(seed, 17).toUpperCase()}` },
+            };
         case TOKEN.instanceProfile:
             return { id: named, state: { name: named, arn: `arn:aws:iam::${acct}:instance-profile/${named}` } };
         case TOKEN.rolePolicy:

@@ -62,7 +62,7 @@ const vendorOutputFields = {
     vendorRoleArn: roleArn,
     workloadRoleArn: roleArn,
     workloadInstanceProfile: nonEmpty("the workload instance profile"),
-    externalId: z.string({ error: "must be a string (\"[secret]\" in a plan)" }),
+    externalId: z.string({ error: 'must be a string ("[secret]" in a plan)' }),
     keyArn: z.string({ error: "must be a KMS key ARN" }).regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/\S+$/, { error: "is not a KMS key ARN" }),
     vpcId: nonEmpty("the VPC id"),
     s3EndpointId: nonEmpty("the S3 endpoint id"),
@@ -84,7 +84,9 @@ export function vendorOutputs(plan: Plan): VendorStackOutputs | undefined {
     if (!result.success) {
         const issue = result.error.issues[0];
         const value = valueAt(plan.outputs, issue.path);
-        throw new Error(`plan ${plan.stack}: outputs.${fieldName(issue.path)} ${value === undefined ? "is missing" : issue.message} (the vendor stack outputs of contract/outputs.ts)`);
+        throw new Error(
+            `plan ${plan.stack}: outputs.${fieldName(issue.path)} ${value === undefined ? "is missing" : issue.message} (the vendor stack outputs of contract/outputs.ts)`,
+        );
     }
     const outputs: VendorStackOutputs = result.data;
     return outputs;
@@ -105,13 +107,19 @@ function refuse(file: string, what: string, field: string, problem: string, valu
 
 /** The file's text: a regular file or a pipe (`--plan /dev/stdin`), never a directory or device, at most MAX_PLAN_BYTES. */
 function readPlanText(file: string): string {
-    const cannot = (why: string) => new CliError(`${file}: cannot read the plan (${why}). Fix: give the path of a plan JSON file written by \`enclave plan <vendor> --json\`.`, EXIT.invalidInput);
+    const cannot = (why: string) =>
+        new CliError(
+            `${file}: cannot read the plan (${why}). Fix: give the path of a plan JSON file written by \`enclave plan <vendor> --json\`.`,
+            EXIT.invalidInput,
+        );
     let fd: number;
     try {
         fd = fs.openSync(file, "r");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw cannot(code === "ENOENT" || code === "ENOTDIR" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? "error"));
+        throw cannot(
+            code === "ENOENT" || code === "ENOTDIR" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? "error"),
+        );
     }
     try {
         const st = fs.fstatSync(fd);
@@ -128,7 +136,9 @@ function readPlanText(file: string): string {
             if (total > MAX_PLAN_BYTES) throw cannot(`it is larger than ${MAX_PLAN_BYTES / 1024 / 1024} MiB`);
         }
         // A byte order mark (Windows editors, PowerShell's Out-File) is not JSON; the spec reader ignores it too.
-        return Buffer.concat(chunks, total).toString("utf8").replace(/^\uFEFF/, "");
+        return Buffer.concat(chunks, total)
+            .toString("utf8")
+            .replace(/^\uFEFF/, "");
     } catch (err) {
         if (err instanceof CliError) throw err;
         throw cannot((err as NodeJS.ErrnoException).code ?? "error");
@@ -148,12 +158,18 @@ export function readPlanFile(file: string, opts: { vendorOnly?: boolean } = {}):
         parsed = JSON.parse(text);
     } catch (err) {
         // Without V8's excerpt of the text (`"AWS_SECRET=..." is not valid JSON`): the file may be anything.
-        const reason = (err as Error).message.split("\n")[0].replace(/, ".*is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/, "");
+        const reason = (err as Error).message
+            .split("\n")[0]
+            .replace(/, ".*is not valid JSON$/s, "")
+            .replace(/ in JSON at position \d+.*$/, "");
         const position = /at position (\d+)/.exec((err as Error).message)?.[1];
         throw new CliError(`${file}: not valid JSON (${reason}${position ? ` at position ${position}` : ""})`, EXIT.invalidInput);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-        throw new CliError(`${file}: not an enclave plan: the top level is ${Array.isArray(parsed) ? "a list" : parsed === null ? "null" : `a ${typeof parsed}`}, not an object. Fix: ${FIX} (${CONTRACT}).`, EXIT.invalidInput);
+        throw new CliError(
+            `${file}: not an enclave plan: the top level is ${Array.isArray(parsed) ? "a list" : parsed === null ? "null" : `a ${typeof parsed}`}, not an object. Fix: ${FIX} (${CONTRACT}).`,
+            EXIT.invalidInput,
+        );
     }
     const result = planSchema.safeParse(parsed);
     if (!result.success) {
@@ -167,12 +183,16 @@ export function readPlanFile(file: string, opts: { vendorOnly?: boolean } = {}):
         for (const key of POLICY_INPUTS) {
             const doc = r.inputs[key];
             if (doc === undefined || doc === null || doc === "" || doc === SECRET_PLACEHOLDER) continue;
-            if (!parsePolicyDocument(doc)) throw refuse(file, "an enclave plan", `resources[${i}].inputs.${key} (${r.name})`, "is not a JSON policy document with a Statement", show(doc));
+            if (!parsePolicyDocument(doc))
+                throw refuse(file, "an enclave plan", `resources[${i}].inputs.${key} (${r.name})`, "is not a JSON policy document with a Statement", show(doc));
         }
     });
     if (opts.vendorOnly) {
         if (plan.outputs.vendorRoleArn === undefined) {
-            throw new CliError(`${file}: not a vendor plan (expected the \`enclave plan <vendor> --json\` contract with outputs.vendorRoleArn)`, EXIT.invalidInput);
+            throw new CliError(
+                `${file}: not a vendor plan (expected the \`enclave plan <vendor> --json\` contract with outputs.vendorRoleArn)`,
+                EXIT.invalidInput,
+            );
         }
         const outputs = vendorOutputsSchema.safeParse(plan.outputs);
         if (!outputs.success) {

@@ -46,7 +46,12 @@ export interface PlanVendorOptions {
 export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanVendorOptions = {}): Promise<Plan> {
     return runPlan({
         stack: spec.id,
-        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security), deployedOutputs: opts.deployedOutputs },
+        mock: {
+            accountId: spec.account.id,
+            region: spec.account.region,
+            stackReferenceOutputs: mockSecurityOutputs(security),
+            deployedOutputs: opts.deployedOutputs,
+        },
         knownSecrets: spec.access.externalId ? [spec.access.externalId] : [],
         program: () => vendorProgram(spec, { now: opts.now }),
     });

@@ -91,25 +91,44 @@ export function renderSummary(plan: Plan, width: number | undefined = defaultWid
         ]);
         facts.push(["datasets", vendor.datasets.map((d) => `${d.name} (${d.access})`).join(", ")]);
         const key = ofType(plan, T.key).find((k) => k.outputs.arn === vendor.keyArn);
-        if (key) facts.push(["vendor key", `${key.outputs.arn}; rotation ${key.inputs.enableKeyRotation ? "on" : pc.red("OFF")}; enabled ${key.inputs.isEnabled}; deletion window ${key.inputs.deletionWindowInDays} days`]);
+        if (key)
+            facts.push([
+                "vendor key",
+                `${key.outputs.arn}; rotation ${key.inputs.enableKeyRotation ? "on" : pc.red("OFF")}; enabled ${key.inputs.isEnabled}; deletion window ${key.inputs.deletionWindowInDays} days`,
+            ]);
         const vendorRole = ofType(plan, T.role).find((r) => r.outputs.arn === vendor.vendorRoleArn);
         if (vendorRole) {
             const trust = parsePolicyDocument(vendorRole.inputs.assumeRolePolicy);
             // The vendor's principals are pinned by ArnEquals aws:PrincipalArn under their account's principal.
             const principals = trust?.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => {
-                const pinned = ((s.Condition as Record<string, Record<string, string | string[]>> | undefined)?.ArnEquals?.["aws:PrincipalArn"]) ?? [];
-                return ([] as string[]).concat(pinned.length ? pinned : (((s.Principal as Record<string, string | string[]>)?.AWS) ?? []));
+                const pinned = (s.Condition as Record<string, Record<string, string | string[]>> | undefined)?.ArnEquals?.["aws:PrincipalArn"] ?? [];
+                return ([] as string[]).concat(pinned.length ? pinned : ((s.Principal as Record<string, string | string[]>)?.AWS ?? []));
             });
-            facts.push(["vendor role", `${vendorRole.outputs.arn}; max session ${vendorRole.inputs.maxSessionDuration} s; boundary ${vendorRole.inputs.permissionsBoundary ? "yes" : pc.red("none")}`]);
+            facts.push([
+                "vendor role",
+                `${vendorRole.outputs.arn}; max session ${vendorRole.inputs.maxSessionDuration} s; boundary ${vendorRole.inputs.permissionsBoundary ? "yes" : pc.red("none")}`,
+            ]);
             facts.push(["who can assume", `${(principals ?? []).join(", ")} with sts:ExternalId`]);
         }
         const endpoints = ofType(plan, T.endpoint);
-        facts.push(["endpoints", endpoints.map((e) => `${String(e.inputs.serviceName).split(".").pop()} (${e.inputs.vpcEndpointType}, policy ${e.inputs.policy ? "scoped" : pc.red("NONE")})`).join(", ")]);
+        facts.push([
+            "endpoints",
+            endpoints
+                .map(
+                    (e) =>
+                        `${String(e.inputs.serviceName).split(".").pop()} (${e.inputs.vpcEndpointType}, policy ${e.inputs.policy ? "scoped" : pc.red("NONE")})`,
+                )
+                .join(", "),
+        ]);
         facts.push(["DNS", dnsFact(plan)]);
         const flow = ofType(plan, T.flowLog)[0];
         if (flow) facts.push(["flow logs", `${flow.inputs.trafficType} -> ${flow.inputs.logDestination}`]);
         const trail = ofType(plan, T.trail).find((t) => t.outputs.arn === vendor.trailArn);
-        if (trail) facts.push(["audit trail", `${trail.inputs.name}: S3 data events -> s3://${trail.inputs.s3BucketName}/${trail.inputs.s3KeyPrefix}, validation ${trail.inputs.enableLogFileValidation ? "on" : "off"}`]);
+        if (trail)
+            facts.push([
+                "audit trail",
+                `${trail.inputs.name}: S3 data events -> s3://${trail.inputs.s3BucketName}/${trail.inputs.s3KeyPrefix}, validation ${trail.inputs.enableLogFileValidation ? "on" : "off"}`,
+            ]);
     } else {
         const protectedCount = custom.filter((r) => r.protect).length;
         facts.push(["protected", `${protectedCount} of ${custom.length} AWS resources protected; stateful ones also retained on delete`]);
@@ -118,7 +137,12 @@ export function renderSummary(plan: Plan, width: number | undefined = defaultWid
             const rule = lock.inputs.rule as { defaultRetention: { mode: string; days: number } };
             facts.push(["object lock", `${rule.defaultRetention.mode}, ${rule.defaultRetention.days} days`]);
         }
-        facts.push(["alarms", ofType(plan, T.alarm).map((a) => String(a.inputs.name).replace(/^enclave-/, "")).join(", ")]);
+        facts.push([
+            "alarms",
+            ofType(plan, T.alarm)
+                .map((a) => String(a.inputs.name).replace(/^enclave-/, ""))
+                .join(", "),
+        ]);
     }
     const factTable = new Table({ style: { head: [], border: [] }, ...tableLayout(width, 16) });
     for (const [k, v] of facts) factTable.push([k, v]);

@@ -15,7 +15,18 @@ import { controlPolicyNames, organizationModel } from "./organization";
 import { addressText, complement, contains, intervalOf, partition, setOf, subtract, toCidrs, union, type RangeSet } from "./addresses";
 import { catalogueS3Entries, ESCALATION_ACTIONS, KMS_ACTIONS, S3_BUCKET_ACTIONS, S3_OBJECT_ACTIONS, type ActionClass, type CatalogueEntry } from "./catalogue";
 import { coversAction, type Statement } from "../guardrails/rules/util";
-import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Decision, type Network, type SimRequest, type SimResult, type VendorFacts, type World } from "./simulate";
+import {
+    simulate,
+    simulateAssumeRole,
+    vendorFacts,
+    worldFromPlans,
+    type Decision,
+    type Network,
+    type SimRequest,
+    type SimResult,
+    type VendorFacts,
+    type World,
+} from "./simulate";
 import { simulateStartSession } from "./session";
 import { FORWARDING_SESSION_DOCUMENTS } from "../iam/session";
 import { sessionDocumentArn, vendorNames } from "../iam/names";
@@ -162,7 +173,12 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             const cond = st.Condition as Record<string, Record<string, unknown>> | undefined;
             // An account principal pinned by ArnEquals aws:PrincipalArn admits exactly those principals of that account.
             const pinned = [cond?.ArnEquals?.["aws:PrincipalArn"] ?? []].flat() as string[];
-            const aws = p === "*" ? [] : [p.AWS ?? []].flat().flatMap((a) => (/:root$/.test(a) && pinned.length ? pinned.filter((x) => x.split(":")[4] === a.split(":")[4]) : [a]));
+            const aws =
+                p === "*"
+                    ? []
+                    : [p.AWS ?? []]
+                          .flat()
+                          .flatMap((a) => (/:root$/.test(a) && pinned.length ? pinned.filter((x) => x.split(":")[4] === a.split(":")[4]) : [a]));
             const principals = p === "*" ? ["*"] : [...aws, ...[p.Service ?? []].flat()];
             // The pinning condition is the principal list itself, already one row per principal.
             const conditions = Object.entries(cond ?? {}).flatMap(([op, kv]) =>
@@ -173,7 +189,13 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             for (const principal of principals) {
                 const sim = async (externalId: string | null | "right") => {
                     simulations++;
-                    return (await simulateAssumeRole(world, { roleArn, principal: principal === "*" ? "arn:aws:iam::999999999999:role/anyone" : principal, externalId })).decision;
+                    return (
+                        await simulateAssumeRole(world, {
+                            roleArn,
+                            principal: principal === "*" ? "arn:aws:iam::999999999999:role/anyone" : principal,
+                            externalId,
+                        })
+                    ).decision;
                 };
                 assumers.push({
                     role: roleArn,
@@ -196,7 +218,12 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     for (const [who, principal] of probeWho) {
         simulations++;
         const r = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId: "right" });
-        probes.push({ who, role: short(v.vendorRoleArn), decision: r.decision, decidedBy: `${r.decidedBy.layer}${r.decidedBy.sid ? `:${r.decidedBy.sid}` : ""}` });
+        probes.push({
+            who,
+            role: short(v.vendorRoleArn),
+            decision: r.decision,
+            decidedBy: `${r.decidedBy.layer}${r.decidedBy.sid ? `:${r.decidedBy.sid}` : ""}`,
+        });
     }
 
     // --- the matrix
@@ -212,7 +239,11 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
                 const entries =
                     res.kind === "key"
                         ? KMS_ACTIONS
-                        : [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS, ...(pr.vendorSide ? [...extra.bucket, ...extra.object].filter((e) => mayAllow(world, pr.arn, res.arn, e.action)) : [])];
+                        : [
+                              ...S3_BUCKET_ACTIONS,
+                              ...S3_OBJECT_ACTIONS,
+                              ...(pr.vendorSide ? [...extra.bucket, ...extra.object].filter((e) => mayAllow(world, pr.arn, res.arn, e.action)) : []),
+                          ];
                 const variants: { entry: CatalogueEntry; req: SimRequest; pathLabel: string; addresses?: SourceAddresses }[] = [];
                 for (const entry of entries) {
                     const object = objectEntries.has(entry);
@@ -221,22 +252,60 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
                         if (entry.class === "key-use" && path === pr.paths[0]) {
                             // S3 calls KMS on the caller's behalf: no network keys, so this is simulated once per principal.
                             // Through S3 (kms:ViaService) - the only vendor use the design allows - and directly.
-                            variants.push({ entry, pathLabel: "via S3 (any path S3 allowed)", req: { principal: pr.arn, action: entry.action, resource, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` } });
+                            variants.push({
+                                entry,
+                                pathLabel: "via S3 (any path S3 allowed)",
+                                req: {
+                                    principal: pr.arn,
+                                    action: entry.action,
+                                    resource,
+                                    network: { via: "service" },
+                                    viaService: `s3.${v.region}.amazonaws.com`,
+                                },
+                            });
                         }
                         const direct = kmsDirectPath(v, path);
-                        if (direct) variants.push({ entry, pathLabel: direct.label, addresses: direct.addresses, req: { principal: pr.arn, action: entry.action, resource, network: direct.network } });
+                        if (direct)
+                            variants.push({
+                                entry,
+                                pathLabel: direct.label,
+                                addresses: direct.addresses,
+                                req: { principal: pr.arn, action: entry.action, resource, network: direct.network },
+                            });
                     } else {
                         if (path.network.via === "endpoint" && world.endpoints.get(path.network.endpointId)?.service !== "s3") continue;
-                        variants.push({ entry, pathLabel: path.label, addresses: path.addresses, req: { principal: pr.arn, action: entry.action, resource, network: path.network } });
+                        variants.push({
+                            entry,
+                            pathLabel: path.label,
+                            addresses: path.addresses,
+                            req: { principal: pr.arn, action: entry.action, resource, network: path.network },
+                        });
                     }
                 }
                 for (const { entry, req, pathLabel, addresses } of variants) {
                     const r = await run(req);
                     if (r.allowed) {
                         const conditions = await conditionsOf(req, run, outside.network);
-                        let g = grants.find((x) => x.principal === pr.arn && x.resource === res.arn && x.class === entry.class && x.path === pathLabel && x.conditions.join() === conditions.join());
+                        let g = grants.find(
+                            (x) =>
+                                x.principal === pr.arn &&
+                                x.resource === res.arn &&
+                                x.class === entry.class &&
+                                x.path === pathLabel &&
+                                x.conditions.join() === conditions.join(),
+                        );
                         if (!g) {
-                            g = { principal: pr.arn, principalLabel: pr.label, resource: res.arn, resourceLabel: res.label, class: entry.class, actions: [], path: pathLabel, conditions, ...(addresses ? { addresses } : {}) };
+                            g = {
+                                principal: pr.arn,
+                                principalLabel: pr.label,
+                                resource: res.arn,
+                                resourceLabel: res.label,
+                                class: entry.class,
+                                actions: [],
+                                path: pathLabel,
+                                conditions,
+                                ...(addresses ? { addresses } : {}),
+                            };
                             grants.push(g);
                         }
                         g.actions.push(entry.action);
@@ -253,7 +322,17 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             if (pr.vendorSide) {
                 for (const [action, resource] of escalationTargets(v)) {
                     const r = await run({ principal: pr.arn, action, resource, network: outside.network });
-                    if (r.allowed) grants.push({ principal: pr.arn, principalLabel: pr.label, resource, resourceLabel: short(resource), class: "escalation", actions: [action], path: "any", conditions: [] });
+                    if (r.allowed)
+                        grants.push({
+                            principal: pr.arn,
+                            principalLabel: pr.label,
+                            resource,
+                            resourceLabel: short(resource),
+                            class: "escalation",
+                            actions: [action],
+                            path: "any",
+                            conditions: [],
+                        });
                 }
             }
         }
@@ -266,7 +345,11 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         const documentArn = (name: string, owner = v.accountId) => `arn:aws:ssm:${v.region}:${owner}:document/${name}`;
         const own = sessionDocumentArn(v.region, v.accountId, vendorNames(vendorId).sessionDocument);
         const others = world.vendors.filter((o) => o.vendorId !== vendorId).map((o) => o.vendorId);
-        const targets: [string, string][] = [[`an instance tagged enclave:vendor=${vendorId}`, vendorId], ...others.map((o): [string, string] => [`an instance tagged enclave:vendor=${o}`, o]), ["an untagged instance", ""]];
+        const targets: [string, string][] = [
+            [`an instance tagged enclave:vendor=${vendorId}`, vendorId],
+            ...others.map((o): [string, string] => [`an instance tagged enclave:vendor=${o}`, o]),
+            ["an untagged instance", ""],
+        ];
         // AWS-owned documents have no account in their ARN; iam-simulate needs one, and the denies match any account.
         const documents: [string, string][] = [
             [vendorNames(vendorId).sessionDocument, own],
@@ -278,9 +361,20 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             for (const [targetLabel, tag] of targets) {
                 for (const [docLabel, doc] of documents) {
                     simulations += 2;
-                    const r = await simulateStartSession(world, { principal, instanceArn: `arn:aws:ec2:${v.region}:${v.accountId}:instance/i-0000000000000000${tag ? "1" : "0"}`, instanceVendorTag: tag, documentArn: doc });
+                    const r = await simulateStartSession(world, {
+                        principal,
+                        instanceArn: `arn:aws:ec2:${v.region}:${v.accountId}:instance/i-0000000000000000${tag ? "1" : "0"}`,
+                        instanceVendorTag: tag,
+                        documentArn: doc,
+                    });
                     const first = !r.instance.allowed ? r.instance : r.document;
-                    sessions.push({ principalLabel: short(principal), target: targetLabel, document: docLabel, decision: r.allowed ? "Allowed" : first.decision, decidedBy: r.allowed ? decided(r.document) : decided(first) });
+                    sessions.push({
+                        principalLabel: short(principal),
+                        target: targetLabel,
+                        document: docLabel,
+                        decision: r.allowed ? "Allowed" : first.decision,
+                        decidedBy: r.allowed ? decided(r.document) : decided(first),
+                    });
                 }
             }
         }
@@ -333,8 +427,20 @@ function principalPaths(v: VendorFacts, internet: Path[]): PrincipalPaths[] {
         { arn: v.vendorRoleArn, label: short(v.vendorRoleArn), vendorSide: true, paths: [endpoint, ...internet] },
         { arn: v.workloadRoleArn, label: short(v.workloadRoleArn), vendorSide: true, paths: [endpoint, ...internet] },
     ];
-    if (v.deployerRoleArn) out.push({ arn: v.deployerRoleArn, label: `${short(v.deployerRoleArn)} (deployer)`, vendorSide: false, paths: [{ label: "any network", network: outside.network }] });
-    if (v.breakGlassRoleArn) out.push({ arn: v.breakGlassRoleArn, label: `${short(v.breakGlassRoleArn)} (break-glass)`, vendorSide: false, paths: [{ label: "any network", network: outside.network }] });
+    if (v.deployerRoleArn)
+        out.push({
+            arn: v.deployerRoleArn,
+            label: `${short(v.deployerRoleArn)} (deployer)`,
+            vendorSide: false,
+            paths: [{ label: "any network", network: outside.network }],
+        });
+    if (v.breakGlassRoleArn)
+        out.push({
+            arn: v.breakGlassRoleArn,
+            label: `${short(v.breakGlassRoleArn)} (break-glass)`,
+            vendorSide: false,
+            paths: [{ label: "any network", network: outside.network }],
+        });
     return out;
 }
 
@@ -406,7 +512,12 @@ export function addressSet(a: SourceAddresses): RangeSet {
 }
 
 function kmsDirectPath(v: VendorFacts, path: Path): Path | undefined {
-    if (path.network.via !== "endpoint") return { label: `${path.label}, direct`, network: path.network, ...(path.addresses ? { addresses: { ...path.addresses, route: "internet, direct" } } : {}) };
+    if (path.network.via !== "endpoint")
+        return {
+            label: `${path.label}, direct`,
+            network: path.network,
+            ...(path.addresses ? { addresses: { ...path.addresses, route: "internet, direct" } } : {}),
+        };
     const kmsEndpoint = v.interfaceEndpoints.kms;
     return kmsEndpoint ? { label: "enclave KMS endpoint, direct", network: { via: "endpoint", endpointId: kmsEndpoint } } : undefined;
 }
@@ -463,7 +574,9 @@ function mermaidId(s: string): string {
 const q = (s: string) => s.replace(/"/g, "'");
 
 function classesOf(report: AccessReport, principal: string, resource: string, path?: (p: string) => boolean): string {
-    const classes = [...new Set(report.grants.filter((g) => g.principal === principal && g.resource === resource && (!path || path(g.path))).map((g) => g.class))];
+    const classes = [
+        ...new Set(report.grants.filter((g) => g.principal === principal && g.resource === resource && (!path || path(g.path))).map((g) => g.class)),
+    ];
     return classes.join(", ");
 }
 
@@ -487,14 +600,27 @@ export function mermaid(v: VendorFacts, report: AccessReport): string {
         const label = a.withExternalId === "Allowed" ? (a.withoutExternalId === "Allowed" ? "AssumeRole" : "AssumeRole + ExternalId") : "AssumeRole DENIED";
         lines.push(`  ${mermaidId(`p_${a.principal}`)} -- "${label}" --> vr`);
     }
-    for (const a of workloadAssumers) lines.push(`  ${mermaidId(`p_${a.principal}`)} -- "${a.withExternalId === "Allowed" ? "AssumeRole" : "AssumeRole DENIED"}" --> wr`);
+    for (const a of workloadAssumers)
+        lines.push(`  ${mermaidId(`p_${a.principal}`)} -- "${a.withExternalId === "Allowed" ? "AssumeRole" : "AssumeRole DENIED"}" --> wr`);
     lines.push(`  vr --> ep`);
     lines.push(`  wr --> ep`);
     for (const [d, arn] of datasets) {
-        const viaEndpoint = [...new Set([v.vendorRoleArn, v.workloadRoleArn].flatMap((p) => classesOf(report, p, arn, (x) => x === "enclave S3 endpoint").split(", ").filter(Boolean)))];
+        const viaEndpoint = [
+            ...new Set(
+                [v.vendorRoleArn, v.workloadRoleArn].flatMap((p) =>
+                    classesOf(report, p, arn, (x) => x === "enclave S3 endpoint")
+                        .split(", ")
+                        .filter(Boolean),
+                ),
+            ),
+        ];
         lines.push(`  ep -- "${viaEndpoint.join(", ") || "no access"}" --> ${mermaidId(`b_${d}`)}`);
         // One edge per internet path the vendor role reaches the dataset by, whatever its prefix length.
-        const internetLabels = [...new Set(report.grants.filter((g) => g.principal === v.vendorRoleArn && g.resource === arn && g.addresses?.route === "internet").map((g) => g.path))];
+        const internetLabels = [
+            ...new Set(
+                report.grants.filter((g) => g.principal === v.vendorRoleArn && g.resource === arn && g.addresses?.route === "internet").map((g) => g.path),
+            ),
+        ];
         for (const label of internetLabels) {
             const c = classesOf(report, v.vendorRoleArn, arn, (x) => x === label);
             lines.push(`  vr -- "${q(`${label.replace(/^vendor egress /, "from ")}: ${c}`)}" --> ${mermaidId(`b_${d}`)}`);
@@ -509,7 +635,11 @@ export function mermaid(v: VendorFacts, report: AccessReport): string {
 }
 
 const table = (head: string[], rows: string[][]) =>
-    [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)].join("\n");
+    [
+        `| ${head.join(" | ")} |`,
+        `| ${head.map(() => "---").join(" | ")} |`,
+        ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`),
+    ].join("\n");
 
 export function renderAccessMarkdown(report: AccessReport): string {
     const out: string[] = [];
@@ -532,20 +662,41 @@ export function renderAccessMarkdown(report: AccessReport): string {
     out.push("");
     out.push("## Allowed access");
     out.push("");
-    const grants = [...report.grants].sort((a, b) => (a.principalLabel + a.resourceLabel + a.path + a.class < b.principalLabel + b.resourceLabel + b.path + b.class ? -1 : 1));
-    out.push(table(["principal", "resource", "class", "actions", "path", "conditions"], grants.map((g) => [g.principalLabel, g.resourceLabel, g.class, g.actions.join(", "), g.path, g.conditions.join("; ") || "-"])));
+    const grants = [...report.grants].sort((a, b) =>
+        a.principalLabel + a.resourceLabel + a.path + a.class < b.principalLabel + b.resourceLabel + b.path + b.class ? -1 : 1,
+    );
+    out.push(
+        table(
+            ["principal", "resource", "class", "actions", "path", "conditions"],
+            grants.map((g) => [g.principalLabel, g.resourceLabel, g.class, g.actions.join(", "), g.path, g.conditions.join("; ") || "-"]),
+        ),
+    );
     const vendorSide = report.grants.filter((g) => g.class === "escalation");
     out.push("");
-    out.push(vendorSide.length ? `**WARNING: ${vendorSide.length} escalation action(s) allowed to a vendor-side role.**` : "Escalation actions (iam:PutRolePolicy, iam:PassRole, ec2:ModifyVpcEndpoint, cloudtrail:StopLogging, ...): none allowed to a vendor-side role.");
+    out.push(
+        vendorSide.length
+            ? `**WARNING: ${vendorSide.length} escalation action(s) allowed to a vendor-side role.**`
+            : "Escalation actions (iam:PutRolePolicy, iam:PassRole, ec2:ModifyVpcEndpoint, cloudtrail:StopLogging, ...): none allowed to a vendor-side role.",
+    );
     out.push("");
     out.push("## Explicitly denied");
     out.push("");
-    out.push(table(["principal", "resource", "path", "denied by", "actions"], report.denials.map((d) => [d.principalLabel, d.resourceLabel, d.path, d.by, d.actions.join(", ")])));
+    out.push(
+        table(
+            ["principal", "resource", "path", "denied by", "actions"],
+            report.denials.map((d) => [d.principalLabel, d.resourceLabel, d.path, d.by, d.actions.join(", ")]),
+        ),
+    );
     out.push("");
     if (report.sessions) {
         out.push("## Sessions (Session Manager)");
         out.push("");
-        out.push(table(["principal", "target", "document", "decision", "decided by"], report.sessions.map((s) => [s.principalLabel, s.target, s.document, s.decision, s.decidedBy])));
+        out.push(
+            table(
+                ["principal", "target", "document", "decision", "decided by"],
+                report.sessions.map((s) => [s.principalLabel, s.target, s.document, s.decision, s.decidedBy]),
+            ),
+        );
         out.push("");
         out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
     }

@@ -41,10 +41,21 @@ export function factsOf(report: AccessReport | undefined): AccessFact[] {
         facts.push({ kind: "assume", principal: a.principal, class: "assume", action: "sts:AssumeRole", resource: a.roleLabel, path: "-", conditions });
     }
     for (const p of report.probes) {
-        if (p.decision === "Allowed") facts.push({ kind: "assume", principal: p.who, class: "assume", action: "sts:AssumeRole", resource: p.role, path: "-", conditions: [] });
+        if (p.decision === "Allowed")
+            facts.push({ kind: "assume", principal: p.who, class: "assume", action: "sts:AssumeRole", resource: p.role, path: "-", conditions: [] });
     }
     for (const g of report.grants) {
-        for (const action of g.actions) facts.push({ kind: "access", principal: g.principalLabel, class: g.class, action, resource: g.resourceLabel, path: g.path, conditions: g.conditions, ...(g.addresses ? { addresses: g.addresses } : {}) });
+        for (const action of g.actions)
+            facts.push({
+                kind: "access",
+                principal: g.principalLabel,
+                class: g.class,
+                action,
+                resource: g.resourceLabel,
+                path: g.path,
+                conditions: g.conditions,
+                ...(g.addresses ? { addresses: g.addresses } : {}),
+            });
     }
     return facts;
 }
@@ -124,7 +135,8 @@ export function renderDiffMarkdown(d: AccessDiff): string {
     section("Gained", d.gained);
     section("Lost", d.lost);
     if (d.organization) {
-        const list = (side?: { scps: string[]; rcps: string[] }) => (side ? `SCPs ${side.scps.join(", ")}; RCPs ${side.rcps.join(", ")}` : "none (shared account)");
+        const list = (side?: { scps: string[]; rcps: string[] }) =>
+            side ? `SCPs ${side.scps.join(", ")}; RCPs ${side.rcps.join(", ")}` : "none (shared account)";
         out.push("");
         out.push("### Organization layers (account mode)");
         out.push("");

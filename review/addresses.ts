@@ -93,7 +93,10 @@ export function partition(ranges: readonly string[]): { members: string[]; set: 
     const parts = new Map<string, { members: string[]; intervals: Interval[] }>();
     starts.forEach((s, k) => {
         const e = k + 1 < starts.length ? starts[k + 1] - 1n : LAST;
-        const members = named.filter(({ i }) => i[0] <= s && e <= i[1]).map(({ cidr }) => cidr).sort();
+        const members = named
+            .filter(({ i }) => i[0] <= s && e <= i[1])
+            .map(({ cidr }) => cidr)
+            .sort();
         const key = members.join(",");
         const p = parts.get(key) ?? { members, intervals: [] };
         p.intervals.push([s, e]);

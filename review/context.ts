@@ -111,4 +111,3 @@ export function buildContext(world: World, req: SimRequest): Record<string, stri
     }
     return ctx;
 }
-

@@ -26,7 +26,11 @@ export type Placement = "vendors" | "quarantine" | "other";
 
 const FULL_ACCESS: PolicyDoc = { Version: "2012-10-17", Statement: [{ Sid: "FullAccess", Effect: "Allow", Action: "*", Resource: "*" }] };
 
-export function organizationModel(organizationId: string, set: OrganizationPolicySet, accounts: { accountId: string; placement: Placement }[]): OrganizationModel {
+export function organizationModel(
+    organizationId: string,
+    set: OrganizationPolicySet,
+    accounts: { accountId: string; placement: Placement }[],
+): OrganizationModel {
     const model: OrganizationModel = { id: organizationId, scps: new Map(), rcps: new Map() };
     const of = (ps: OrgPolicy[], type: OrgPolicy["type"]) => ps.filter((p) => p.type === type).map((p) => ({ name: p.name, policy: p.document as PolicyDoc }));
     const level = (id: string, ps: OrgPolicy[], type: OrgPolicy["type"]): ControlLevel => ({

@@ -35,18 +35,23 @@ export function resolveRef(ref: string): string {
     try {
         return git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
     } catch {
-        throw new CliError(`--base ${ref}: not a git revision in ${REPO}. Fix: give a branch, tag or commit (in CI, fetch the base branch: actions/checkout with fetch-depth: 0).`, EXIT.invalidInput);
+        throw new CliError(
+            `--base ${ref}: not a git revision in ${REPO}. Fix: give a branch, tag or commit (in CI, fetch the base branch: actions/checkout with fetch-depth: 0).`,
+            EXIT.invalidInput,
+        );
     }
 }
 
 /** Vendor ids with a spec in stacks/ at a commit. */
 export function vendorIdsAt(commit: string): string[] {
-    return git(["ls-tree", "--name-only", `${commit}:stacks`])
-        .split("\n")
-        // The security and organization stacks are not vendors (each is compared on its own).
-        .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml` && f !== `${ORGANIZATION_STACK_NAME}.yaml`)
-        .map((f) => f.slice(0, -".yaml".length))
-        .sort();
+    return (
+        git(["ls-tree", "--name-only", `${commit}:stacks`])
+            .split("\n")
+            // The security and organization stacks are not vendors (each is compared on its own).
+            .filter((f) => f.endsWith(".yaml") && f !== `${SECURITY_STACK_NAME}.yaml` && f !== `${ORGANIZATION_STACK_NAME}.yaml`)
+            .map((f) => f.slice(0, -".yaml".length))
+            .sort()
+    );
 }
 
 function run(cmd: string, args: string[], cwd: string, what: string): Promise<void> {
@@ -92,10 +97,15 @@ async function installDependencies(dir: string, commit: string): Promise<void> {
 
 /** The base revision's CLI entry point, built first when the revision builds one (a compiled dist/). */
 async function baseCli(dir: string): Promise<string> {
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { bin?: string | Record<string, string>; scripts?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        bin?: string | Record<string, string>;
+        scripts?: Record<string, string>;
+    };
     const bin = path.join(dir, typeof pkg.bin === "string" ? pkg.bin : (pkg.bin?.enclave ?? "bin/enclave.js"));
-    if (!fs.existsSync(path.join(dir, "dist")) && pkg.scripts?.build) await run("npm", ["run", "--silent", "build"], dir, "building the base revision's CLI (npm run build)");
-    if (!fs.existsSync(bin)) throw new CliError(`the base revision has no enclave CLI at ${path.relative(dir, bin)}: it cannot be planned with its own code`, EXIT.failure);
+    if (!fs.existsSync(path.join(dir, "dist")) && pkg.scripts?.build)
+        await run("npm", ["run", "--silent", "build"], dir, "building the base revision's CLI (npm run build)");
+    if (!fs.existsSync(bin))
+        throw new CliError(`the base revision has no enclave CLI at ${path.relative(dir, bin)}: it cannot be planned with its own code`, EXIT.failure);
     return bin;
 }
 
@@ -124,7 +134,10 @@ function checkout(commit: string, dir: string): Promise<void> {
 }
 
 /** Checks the ref out in a temp folder, installs and builds what the base CLI needs, runs `use`, removes the folder. */
-export async function withBaseRevision<T>(ref: string, use: (rev: BaseRevision, cli: (args: string[], out: string) => Promise<void>) => Promise<T>): Promise<T> {
+export async function withBaseRevision<T>(
+    ref: string,
+    use: (rev: BaseRevision, cli: (args: string[], out: string) => Promise<void>) => Promise<T>,
+): Promise<T> {
     const commit = resolveRef(ref);
     const vendorIds = vendorIdsAt(commit);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-base-"));
@@ -146,7 +159,13 @@ export async function withBaseRevision<T>(ref: string, use: (rev: BaseRevision, 
                 child.on("close", (code) => {
                     close();
                     if (code === 0) resolve();
-                    else reject(new CliError(`${ref}: enclave ${args.join(" ")} (the base revision's own CLI) failed with exit ${code}: ${lastLine(err)}`, code === EXIT.invalidInput ? EXIT.invalidInput : EXIT.failure));
+                    else
+                        reject(
+                            new CliError(
+                                `${ref}: enclave ${args.join(" ")} (the base revision's own CLI) failed with exit ${code}: ${lastLine(err)}`,
+                                code === EXIT.invalidInput ? EXIT.invalidInput : EXIT.failure,
+                            ),
+                        );
                 });
             });
         return await use({ ref, commit, dir, vendorIds }, cli);
@@ -175,7 +194,12 @@ export async function planBase(ref: string, vendors: string[], securitySpec?: st
             const vendorsFile = path.join(out, "vendors.json");
             const [, vendorsRun] = await Promise.all([
                 cli(["plan", "--security", "--json", ...sec], securityFile),
-                vendors.length === 0 ? Promise.resolve(undefined) : cli(one ? ["plan", vendors[0], "--json", ...sec] : ["plan", "--all", "--json", ...sec], vendorsFile).then(() => undefined, (e: unknown) => e),
+                vendors.length === 0
+                    ? Promise.resolve(undefined)
+                    : cli(one ? ["plan", vendors[0], "--json", ...sec] : ["plan", "--all", "--json", ...sec], vendorsFile).then(
+                          () => undefined,
+                          (e: unknown) => e,
+                      ),
             ]);
             if (vendorsRun && one) throw vendorsRun;
             const security = readPlanFile(securityFile);

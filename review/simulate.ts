@@ -33,7 +33,17 @@ import { bucketOfResource, regionOfWorld, type PolicyDoc, type World } from "./w
 
 // The world and the request context live in their own files; callers may import them from here as well.
 export { ANONYMOUS, buildContext, type Network, type SimRequest } from "./context";
-export { vendorFacts, worldFromPlans, type BucketModel, type EndpointModel, type KeyModel, type PolicyDoc, type RoleModel, type VendorFacts, type World } from "./world";
+export {
+    vendorFacts,
+    worldFromPlans,
+    type BucketModel,
+    type EndpointModel,
+    type KeyModel,
+    type PolicyDoc,
+    type RoleModel,
+    type VendorFacts,
+    type World,
+} from "./world";
 
 type IamSimulate = typeof import("@cloud-copilot/iam-simulate");
 
@@ -115,7 +125,9 @@ const ALLOW_ALL_IDENTITY: PolicyDoc = { Version: "2012-10-17", Statement: [{ Sid
  */
 const allowAllResource = (resource: string, callerAccount: string | undefined): PolicyDoc => ({
     Version: "2012-10-17",
-    Statement: [{ Sid: "AllowAll", Effect: "Allow", Principal: callerAccount ? { AWS: `arn:aws:iam::${callerAccount}:root` } : "*", Action: "*", Resource: resource }],
+    Statement: [
+        { Sid: "AllowAll", Effect: "Allow", Principal: callerAccount ? { AWS: `arn:aws:iam::${callerAccount}:root` } : "*", Action: "*", Resource: resource },
+    ],
 });
 const ALLOW_ALL_ENDPOINT: PolicyDoc = { Version: "2012-10-17", Statement: [{ Sid: "AllowAll", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] };
 
@@ -165,7 +177,8 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
     const bucket = service === "s3" ? bucketOfResource(world, req.resource) : undefined;
     const key = service === "kms" ? world.keys.get(req.resource) : undefined;
     const target = service === "sts" ? world.roles.get(req.resource) : undefined;
-    let resourcePolicy = req.resourcePolicy ?? (service === "sts" && req.action.toLowerCase().startsWith("sts:assumerole") ? target?.trust : (bucket?.policy ?? key?.policy));
+    let resourcePolicy =
+        req.resourcePolicy ?? (service === "sts" && req.action.toLowerCase().startsWith("sts:assumerole") ? target?.trust : (bucket?.policy ?? key?.policy));
     if (replace.has("resource")) {
         const caller = anonymous || /\.amazonaws\.com$/.test(req.principal) ? undefined : accountOf(req.principal);
         resourcePolicy = allowAllResource(service === "s3" && bucket ? `${bucket.arn}*` : req.resource.includes(":") ? req.resource : "*", caller);
@@ -207,7 +220,8 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
         },
         { simulationMode: "Strict" },
     );
-    if (response.resultType === "error") throw new Error(`iam-simulate rejected ${req.action} on ${req.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
+    if (response.resultType === "error")
+        throw new Error(`iam-simulate rejected ${req.action} on ${req.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
     const single = response.resultType === "single" ? response.result : response.results[0];
     if (!single) throw new Error(`iam-simulate returned no result for ${req.action} on ${req.resource}`);
     const analysis = single.analysis as unknown as AnalysisLike;
@@ -217,27 +231,53 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
 
     // Key state: a disabled key refuses every use (DisableKey is a state, not a policy; iam-simulate does not know it).
     if (key && !key.enabled && !replace.has("key") && KMS_USE.has(req.action.toLowerCase())) {
-        result = { ...result, decision: "ExplicitlyDenied", allowed: false, decidedBy: { layer: "key", effect: "Deny", sid: "KeyDisabled" }, denials: [...result.denials, { layer: "key", effect: "Deny", sid: "KeyDisabled" }] };
+        result = {
+            ...result,
+            decision: "ExplicitlyDenied",
+            allowed: false,
+            decidedBy: { layer: "key", effect: "Deny", sid: "KeyDisabled" },
+            denials: [...result.denials, { layer: "key", effect: "Deny", sid: "KeyDisabled" }],
+        };
         result.layers.key = "Disabled";
     }
 
     // SSE-KMS objects: S3 calls KMS with the caller's identity (kms:ViaService = s3.<region>); both must allow.
     if (result.allowed && bucket && opts.chainKms !== false && !replace.has("key") && !anonymous) {
-        const kmsAction = req.action.toLowerCase() === "s3:getobject" || req.action.toLowerCase() === "s3:getobjectversion" ? "kms:Decrypt" : req.action.toLowerCase() === "s3:putobject" ? "kms:GenerateDataKey" : undefined;
+        const kmsAction =
+            req.action.toLowerCase() === "s3:getobject" || req.action.toLowerCase() === "s3:getobjectversion"
+                ? "kms:Decrypt"
+                : req.action.toLowerCase() === "s3:putobject"
+                  ? "kms:GenerateDataKey"
+                  : undefined;
         // aws:kms without a key id puts under the AWS managed key aws/s3, which is in no plan: nothing to chain.
         const putKey = req.sse && req.sse.algorithm === "aws:kms" ? (req.sse.keyId ?? AWS_MANAGED_S3_KEY) : undefined;
         const keyArn = kmsAction === "kms:GenerateDataKey" && req.sse === null ? bucket.keyArn : (putKey ?? bucket.keyArn);
         if (kmsAction && keyArn && world.keys.has(keyArn)) {
             const kms = await simulate(
                 world,
-                { principal: req.principal, action: kmsAction, resource: keyArn, network: { via: "service" }, viaService: s3ServiceHost(world.keys.get(keyArn)!.region ?? regionOfWorld(world)), currentTime: req.currentTime, tokenIssueTime: req.tokenIssueTime, identityPolicies: req.identityPolicies },
+                {
+                    principal: req.principal,
+                    action: kmsAction,
+                    resource: keyArn,
+                    network: { via: "service" },
+                    viaService: s3ServiceHost(world.keys.get(keyArn)!.region ?? regionOfWorld(world)),
+                    currentTime: req.currentTime,
+                    tokenIssueTime: req.tokenIssueTime,
+                    identityPolicies: req.identityPolicies,
+                },
                 { replace: [...replace].filter((l) => l !== "endpoint" && l !== "resource"), chainKms: false },
             );
             result.kms = kms;
             result.layers.key = kms.decision;
             if (!kms.allowed) {
                 const v: Verdict = { layer: "key", effect: "Deny", sid: kms.decidedBy.sid, policy: `${kmsAction} via S3 (${kms.decidedBy.layer})` };
-                result = { ...result, decision: kms.decision, allowed: false, decidedBy: v, denials: [...result.denials, ...kms.denials.map((d) => ({ ...d, layer: "key" as Layer, policy: `${kmsAction} via S3 (${d.layer})` }))] };
+                result = {
+                    ...result,
+                    decision: kms.decision,
+                    allowed: false,
+                    decidedBy: v,
+                    denials: [...result.denials, ...kms.denials.map((d) => ({ ...d, layer: "key" as Layer, policy: `${kmsAction} via S3 (${d.layer})` }))],
+                };
             }
         }
     }
@@ -246,7 +286,15 @@ export async function simulate(world: World, req: SimRequest, opts: SimOptions =
 
 // Cryptographic use, refused by a disabled key. DescribeKey is not in it: AWS answers it for a disabled key (and
 // `pulumi refresh` of a sealed stack relies on that).
-const KMS_USE = new Set(["kms:decrypt", "kms:encrypt", "kms:generatedatakey", "kms:generatedatakeywithoutplaintext", "kms:reencryptfrom", "kms:reencryptto", "kms:creategrant"]);
+const KMS_USE = new Set([
+    "kms:decrypt",
+    "kms:encrypt",
+    "kms:generatedatakey",
+    "kms:generatedatakeywithoutplaintext",
+    "kms:reencryptfrom",
+    "kms:reencryptto",
+    "kms:creategrant",
+]);
 const AWS_MANAGED_S3_KEY = "alias/aws/s3";
 
 function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalAccount: string; service: string }): SimResult {
@@ -259,7 +307,10 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
     const layers: Partial<Record<AnyLayer, string>> = {};
     const denials: Verdict[] = [];
     // Organization layers first: AWS checks SCPs and RCPs before anything the account itself holds.
-    for (const [layer, oa] of [["scp", a.scpAnalysis], ["rcp", a.rcpAnalysis]] as const) {
+    for (const [layer, oa] of [
+        ["scp", a.scpAnalysis],
+        ["rcp", a.rcpAnalysis],
+    ] as const) {
         if (!oa || oa.ouAnalysis.length === 0) continue;
         layers[layer] = oa.result;
         for (const ou of oa.ouAnalysis) for (const s of ou.denyStatements) denials.push({ layer, effect: "Deny", sid: s.statement.sid(), policy: s.policyId });
@@ -269,7 +320,14 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
         layers[layer] = la.result;
         for (const s of la.denyStatements) denials.push({ layer, effect: "Deny", sid: s.statement.sid(), policy: s.policyId });
     }
-    const base = { decision: a.result, allowed: a.result === "Allowed", denials, layers, ignoredContextKeys: [], request: { principal: "", action: "", resource: "", context: {} } };
+    const base = {
+        decision: a.result,
+        allowed: a.result === "Allowed",
+        denials,
+        layers,
+        ignoredContextKeys: [],
+        request: { principal: "", action: "", resource: "", context: {} },
+    };
     if (a.result === "ExplicitlyDenied") return { ...base, decidedBy: denials[0] ?? { layer: "identity", effect: "Deny" } };
     const crossAccount = facts.principalAccount !== facts.resourceAccount;
     // KMS (key policy must grant), AssumeRole (trust policy) and cross-account requests need the resource side.
@@ -281,10 +339,18 @@ function interpret(a: AnalysisLike, facts: { resourceAccount: string; principalA
         return { ...base, decidedBy: { layer: grant?.[0] ?? "identity", effect: "Allow", sid: s?.statement.sid(), policy: s?.policyId } };
     }
     // Implicit deny: a guardrail that gave no allow (boundary, endpoint) or no grant at all.
-    const blocked = (a.blockedBy ?? []).map((b) => ({ scp: "scp", rcp: "rcp", pb: "boundary", vpce: "endpoint", identity: "identity", resource: "resource" })[b] as AnyLayer | undefined).filter(Boolean) as AnyLayer[];
+    const blocked = (a.blockedBy ?? [])
+        .map((b) => ({ scp: "scp", rcp: "rcp", pb: "boundary", vpce: "endpoint", identity: "identity", resource: "resource" })[b] as AnyLayer | undefined)
+        .filter(Boolean) as AnyLayer[];
     if (blocked.length) return { ...base, decidedBy: { layer: blocked[0], effect: "Deny" } };
     const granted = (la?: LayerAnalysis) => Boolean(la && la.allowStatements.length > 0);
-    const layer: Layer = !facts.principalAccount ? "resource" : resourceNeeded && !granted(a.resourceAnalysis) && granted(a.identityAnalysis) ? "resource" : !granted(a.identityAnalysis) ? "identity" : "resource";
+    const layer: Layer = !facts.principalAccount
+        ? "resource"
+        : resourceNeeded && !granted(a.resourceAnalysis) && granted(a.identityAnalysis)
+          ? "resource"
+          : !granted(a.identityAnalysis)
+            ? "identity"
+            : "resource";
     return { ...base, decidedBy: { layer, effect: "Deny" } };
 }
 

@@ -16,4 +16,3 @@ export async function planSpecFile(file: string, securitySpec?: string): Promise
     const loaded = loadSelectedVendor({ spec: file, securitySpec });
     return { plan: await planVendor(loaded.spec, loaded.security), security: loaded.security };
 }
-

@@ -103,7 +103,14 @@ const endpointService = (e: PlanResource) => String(e.inputs.serviceName).split(
 
 /** Builds the world from plans (`enclave plan --json` output or planVendor/planSecurity results). */
 export function worldFromPlans(...plans: Plan[]): World {
-    const world: World = { roles: new Map(), buckets: new Map(), keys: new Map(), endpoints: new Map(), vendors: [], externalIdPlaceholder: SECRET_PLACEHOLDER };
+    const world: World = {
+        roles: new Map(),
+        buckets: new Map(),
+        keys: new Map(),
+        endpoints: new Map(),
+        vendors: [],
+        externalIdPlaceholder: SECRET_PLACEHOLDER,
+    };
     for (const plan of plans) addPlan(world, plan);
     return world;
 }
@@ -149,11 +156,24 @@ function addPlan(world: World, plan: Plan): void {
     for (const b of byType(T.bucket)) {
         const name = String(b.outputs.bucket ?? b.inputs.bucket);
         const arn = bucketArn(name);
-        world.buckets.set(arn, { arn, name, accountId, policy: policyOfBucket.get(name), keyArn: keyOfBucket.get(name), tags: (b.inputs.tags as Record<string, string>) ?? {} });
+        world.buckets.set(arn, {
+            arn,
+            name,
+            accountId,
+            policy: policyOfBucket.get(name),
+            keyArn: keyOfBucket.get(name),
+            tags: (b.inputs.tags as Record<string, string>) ?? {},
+        });
     }
     for (const k of byType(T.key)) {
         const arn = String(k.outputs.arn);
-        world.keys.set(arn, { arn, region, policy: parseDoc(k.inputs.policy, k.urn), enabled: k.inputs.isEnabled !== false, tags: (k.inputs.tags as Record<string, string>) ?? {} });
+        world.keys.set(arn, {
+            arn,
+            region,
+            policy: parseDoc(k.inputs.policy, k.urn),
+            enabled: k.inputs.isEnabled !== false,
+            tags: (k.inputs.tags as Record<string, string>) ?? {},
+        });
     }
     for (const e of byType(T.endpoint)) {
         const id = String(e.outputs.id);

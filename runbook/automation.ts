@@ -8,7 +8,11 @@ import type { PreviewResult, PreviewStep, StackHandle, StackOps, StackOutput, To
 
 export { REPO_ROOT };
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
+const firstLine = (err: unknown) =>
+    (err instanceof Error ? err.message : String(err))
+        .split("\n")
+        .find((l) => l.trim() !== "")
+        ?.trim() ?? "unknown error";
 
 export class AutomationStackOps implements StackOps {
     private cmd?: PulumiCommand;

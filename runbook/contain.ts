@@ -8,7 +8,16 @@ import { SEAL_CATALOGUE, SEAL_POLICY_NAME, type SealKind } from "../contract/sea
 import { TAG } from "../contract/tags";
 import type { PolicyDocument } from "../iam/document";
 import { bucketName, vendorNames } from "../iam/names";
-import { dataBucketPolicy, interfaceEndpointPolicy, s3EndpointPolicy, sealRolePolicy, vendorKeyPolicy, vendorTrustPolicy, workloadTrustPolicy, type VendorPolicyInputs } from "../iam/vendor";
+import {
+    dataBucketPolicy,
+    interfaceEndpointPolicy,
+    s3EndpointPolicy,
+    sealRolePolicy,
+    vendorKeyPolicy,
+    vendorTrustPolicy,
+    workloadTrustPolicy,
+    type VendorPolicyInputs,
+} from "../iam/vendor";
 import { INTERFACE_ENDPOINT_SERVICES, type InterfaceEndpointService, type VendorSpec } from "../config/schema";
 import type { AwsClients } from "./aws/clients";
 import { isolateInstances, type ActionResult } from "./aws/containment";
@@ -124,9 +133,14 @@ export function containDocuments(spec: VendorSpec, p: VendorPolicyInputs, sealed
         sealPolicy: sealRolePolicy(sealedAt),
         trust: { [names.vendorRole]: vendorTrustPolicy(s), [names.workloadRole]: workloadTrustPolicy(s) } as Record<string, PolicyDocument>,
         keyPolicy: vendorKeyPolicy(s),
-        buckets: Object.fromEntries(spec.datasets.map((d) => [bucketName(spec.id, d.name, spec.account.id), dataBucketPolicy(s, d.name)])) as Record<string, PolicyDocument>,
+        buckets: Object.fromEntries(spec.datasets.map((d) => [bucketName(spec.id, d.name, spec.account.id), dataBucketPolicy(s, d.name)])) as Record<
+            string,
+            PolicyDocument
+        >,
         s3Endpoint: s3EndpointPolicy(s),
-        interfaceEndpoints: Object.fromEntries(interfaceServices.map((svc) => [svc, interfaceEndpointPolicy(svc, s)])) as Partial<Record<InterfaceEndpointService, PolicyDocument>>,
+        interfaceEndpoints: Object.fromEntries(interfaceServices.map((svc) => [svc, interfaceEndpointPolicy(svc, s)])) as Partial<
+            Record<InterfaceEndpointService, PolicyDocument>
+        >,
         dns: { Action: "BLOCK" as const, BlockResponse: "NXDOMAIN" as const },
     };
 }
@@ -149,7 +163,9 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                 action: `iam:PutRolePolicy ${SEAL_POLICY_NAME}`,
                 apply: async () => {
                     await awsCall(`role ${role}`, "iam:PutRolePolicy", () =>
-                        w.clients.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: SEAL_POLICY_NAME, PolicyDocument: json(sealRolePolicy(w.sealedAt)) })),
+                        w.clients.iam.send(
+                            new PutRolePolicyCommand({ RoleName: role, PolicyName: SEAL_POLICY_NAME, PolicyDocument: json(sealRolePolicy(w.sealedAt)) }),
+                        ),
                     );
                 },
             })),
@@ -181,7 +197,9 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     action: "iam:UpdateAssumeRolePolicy",
                     blocked,
                     apply: async () => {
-                        await awsCall(`role ${role} trust policy`, "iam:UpdateAssumeRolePolicy", () => w.clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: json(doc()) })));
+                        await awsCall(`role ${role} trust policy`, "iam:UpdateAssumeRolePolicy", () =>
+                            w.clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: json(doc()) })),
+                        );
                     },
                 };
             });
@@ -213,7 +231,9 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     action: "kms:PutKeyPolicy",
                     blocked: noKey ?? blockedBy(w, build),
                     apply: async () => {
-                        await awsCall(resource, "kms:PutKeyPolicy", () => w.clients.kms.send(new PutKeyPolicyCommand({ KeyId: keyId!, PolicyName: "default", Policy: json(build(w.inputs)) })));
+                        await awsCall(resource, "kms:PutKeyPolicy", () =>
+                            w.clients.kms.send(new PutKeyPolicyCommand({ KeyId: keyId!, PolicyName: "default", Policy: json(build(w.inputs)) })),
+                        );
                     },
                 },
             ];
@@ -232,7 +252,9 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     action: "s3:PutBucketPolicy",
                     blocked: blockedBy(w, build),
                     apply: async () => {
-                        await awsCall(`bucket ${bucket}`, "s3:PutBucketPolicy", () => w.clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: json(build(w.inputs)) })));
+                        await awsCall(`bucket ${bucket}`, "s3:PutBucketPolicy", () =>
+                            w.clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: json(build(w.inputs)) })),
+                        );
                     },
                 };
             }),
@@ -247,16 +269,30 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                 action: "ec2:ModifyVpcEndpoint",
                 blocked: blocked ?? blockedBy(w, build),
                 apply: async () => {
-                    await awsCall(resource, "ec2:ModifyVpcEndpoint", () => w.clients.ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PolicyDocument: json(build(w.inputs)) })));
+                    await awsCall(resource, "ec2:ModifyVpcEndpoint", () =>
+                        w.clients.ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PolicyDocument: json(build(w.inputs)) })),
+                    );
                 },
             });
             const s3 = w.lookup.s3EndpointId;
             return [
-                modify(s3 ?? "s3", `S3 endpoint ${s3 ?? `enclave-${w.spec.id}-s3`}`, (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)), s3 ? undefined : w.lookup.missing["s3-endpoint"]),
+                modify(
+                    s3 ?? "s3",
+                    `S3 endpoint ${s3 ?? `enclave-${w.spec.id}-s3`}`,
+                    (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)),
+                    s3 ? undefined : w.lookup.missing["s3-endpoint"],
+                ),
                 ...w.lookup.interfaceEndpoints.map((e) =>
                     isService(e.service)
-                        ? modify(e.id, `${e.service} interface endpoint ${e.id}`, (p) => interfaceEndpointPolicy(e.service as InterfaceEndpointService, sealedInputs(p, w.sealedAt)))
-                        : modify(e.id, `${e.service} interface endpoint ${e.id}`, (p) => s3EndpointPolicy(p), `${e.service} interface endpoint ${e.id}: not an enclave service, the enclave has no policy for it: remove the endpoint`),
+                        ? modify(e.id, `${e.service} interface endpoint ${e.id}`, (p) =>
+                              interfaceEndpointPolicy(e.service as InterfaceEndpointService, sealedInputs(p, w.sealedAt)),
+                          )
+                        : modify(
+                              e.id,
+                              `${e.service} interface endpoint ${e.id}`,
+                              (p) => s3EndpointPolicy(p),
+                              `${e.service} interface endpoint ${e.id}: not an enclave service, the enclave has no policy for it: remove the endpoint`,
+                          ),
                 ),
             ];
         },
@@ -277,7 +313,15 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     blocked: !group ? w.lookup.missing["dns-rule-group"] : !list ? w.lookup.missing["dns-domain-list"] : undefined,
                     apply: async () => {
                         await awsCall(resource, "route53resolver:UpdateFirewallRule", () =>
-                            w.clients.resolver.send(new UpdateFirewallRuleCommand({ FirewallRuleGroupId: group!, FirewallDomainListId: list!, Name: names.dnsAllowRule, Action: "BLOCK", BlockResponse: "NXDOMAIN" })),
+                            w.clients.resolver.send(
+                                new UpdateFirewallRuleCommand({
+                                    FirewallRuleGroupId: group!,
+                                    FirewallDomainListId: list!,
+                                    Name: names.dnsAllowRule,
+                                    Action: "BLOCK",
+                                    BlockResponse: "NXDOMAIN",
+                                }),
+                            ),
                         );
                     },
                 },
@@ -339,21 +383,24 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         settle(
             awsCall(`VPC endpoints tagged ${TAG.vendor}=${spec.id}`, "ec2:DescribeVpcEndpoints", async () => {
                 const out: VpcEndpoint[] = [];
-                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] })) out.push(...(page.VpcEndpoints ?? []));
+                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] }))
+                    out.push(...(page.VpcEndpoints ?? []));
                 return out.filter((e) => !["deleted", "deleting"].includes(String(e.State ?? "").toLowerCase()));
             }),
         ),
         settle(
             awsCall(`dns-rule-group ${names.dnsRuleGroup}`, "route53resolver:ListFirewallRuleGroups", async () => {
                 const out: { Name?: string; Id?: string }[] = [];
-                for await (const page of paginateListFirewallRuleGroups({ client: clients.resolver }, { MaxResults: 100 })) out.push(...(page.FirewallRuleGroups ?? []));
+                for await (const page of paginateListFirewallRuleGroups({ client: clients.resolver }, { MaxResults: 100 }))
+                    out.push(...(page.FirewallRuleGroups ?? []));
                 return out;
             }),
         ),
         settle(
             awsCall(`dns-domain-list enclave-${spec.id}-aws-domains`, "route53resolver:ListFirewallDomainLists", async () => {
                 const out: { Name?: string; Id?: string }[] = [];
-                for await (const page of paginateListFirewallDomainLists({ client: clients.resolver }, { MaxResults: 100 })) out.push(...(page.FirewallDomainLists ?? []));
+                for await (const page of paginateListFirewallDomainLists({ client: clients.resolver }, { MaxResults: 100 }))
+                    out.push(...(page.FirewallDomainLists ?? []));
                 return out;
             }),
         ),
@@ -377,7 +424,8 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
     }
 
     if (!vpcs.ok) missing.vpc = vpcs.error;
-    else if (vpcs.value.length !== 1) missing.vpc = `vpc enclave-${spec.id}-vpc: ${vpcs.value.length} VPCs carry this name and ${TAG.vendor}=${spec.id} (expected 1)`;
+    else if (vpcs.value.length !== 1)
+        missing.vpc = `vpc enclave-${spec.id}-vpc: ${vpcs.value.length} VPCs carry this name and ${TAG.vendor}=${spec.id} (expected 1)`;
     else out.vpcId = vpcs.value[0];
 
     if (!endpoints.ok) missing["s3-endpoint"] = endpoints.error;
@@ -386,7 +434,9 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         const s3 = mine.filter((e) => serviceShort(region, e.ServiceName ?? "") === "s3" && String(e.VpcEndpointType ?? "").toLowerCase() === "gateway");
         if (s3.length === 1) out.s3EndpointId = s3[0].VpcEndpointId;
         else missing["s3-endpoint"] = `s3-endpoint enclave-${spec.id}-s3: ${s3.length} S3 gateway endpoints tagged ${TAG.vendor}=${spec.id} (expected 1)`;
-        out.interfaceEndpoints = mine.filter((e) => String(e.VpcEndpointType ?? "").toLowerCase() === "interface").map((e) => ({ id: e.VpcEndpointId ?? "", service: serviceShort(region, e.ServiceName ?? "") }));
+        out.interfaceEndpoints = mine
+            .filter((e) => String(e.VpcEndpointType ?? "").toLowerCase() === "interface")
+            .map((e) => ({ id: e.VpcEndpointId ?? "", service: serviceShort(region, e.ServiceName ?? "") }));
     }
 
     const one = (r: typeof groups, name: string, what: string, key: string) => {
@@ -470,7 +520,9 @@ export async function contain(o: ContainOptions): Promise<ContainOutcome> {
             try {
                 const sub = await wr.apply();
                 const failed = (sub ?? []).filter((x) => !x.ok);
-                r = failed.length ? { ...base, ok: false, error: failed.map((x) => x.error ?? `${x.resource}: ${x.action} failed`).join("; ") } : { ...base, ok: true };
+                r = failed.length
+                    ? { ...base, ok: false, error: failed.map((x) => x.error ?? `${x.resource}: ${x.action} failed`).join("; ") }
+                    : { ...base, ok: true };
             } catch (err) {
                 r = { ...base, ok: false, error: explain(wr, err) };
             }
@@ -492,7 +544,8 @@ function explain(wr: ContainWrite, err: unknown): string {
 }
 
 /** What contain writes, one line per catalogue kind plus the isolation (RUNBOOK.md's list, scripts/runbook-seal-lists.ts). */
-export const ISOLATION_DESCRIBE = "every instance of the enclave VPC moved into the rule-less isolation group `enclave-<vendor>-isolation` and tagged `enclave:isolated`";
+export const ISOLATION_DESCRIBE =
+    "every instance of the enclave VPC moved into the rule-less isolation group `enclave-<vendor>-isolation` and tagged `enclave:isolated`";
 export function renderContainWrites(): string {
     return ["", ...SEAL_CATALOGUE.map((e) => `- ${e.what}: ${CONTAIN_WRITES[e.kind].describe}`), `- instances: ${ISOLATION_DESCRIBE}`, ""].join("\n");
 }

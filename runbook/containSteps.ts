@@ -30,7 +30,8 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
         const outputs = await (await ctx.deps.stacks.select("security")).outputs();
         const d = outputs.deployerRoleArn?.value;
         const b = outputs.breakGlassRoleArn?.value;
-        if (typeof d === "string" && typeof b === "string" && d && b) return { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" };
+        if (typeof d === "string" && typeof b === "string" && d && b)
+            return { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" };
         return { error: `${specError}; the security stack's outputs carry no deployerRoleArn/breakGlassRoleArn` };
     } catch (err) {
         return { error: `${specError}; the security stack's outputs are not reachable either (${describeFailure(err).message})` };
@@ -41,7 +42,10 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
 function earlierWrites(ctx: Ctx): { done: Set<string>; sealedAt?: string } {
     const run = ctx.resumed?.run;
     const mine = run ? ctx.journal.filter((e) => e.run === run && e.step.startsWith(CONTAIN_PREFIX) && e.result === "ok") : [];
-    return { done: new Set(mine.map((e) => e.step.slice(CONTAIN_PREFIX.length))), sealedAt: mine.map((e) => e.data?.sealedAt).find((x): x is string => typeof x === "string") };
+    return {
+        done: new Set(mine.map((e) => e.step.slice(CONTAIN_PREFIX.length))),
+        sealedAt: mine.map((e) => e.data?.sealedAt).find((x): x is string => typeof x === "string"),
+    };
 }
 
 export const containStep: Step = {
@@ -75,7 +79,15 @@ export const containStep: Step = {
             );
         }
         const l = outcome.lookup;
-        return { sealedAt, applied, skipped: outcome.results.length - applied, keyArn: l.keyArn ?? null, s3EndpointId: l.s3EndpointId ?? null, vpcId: l.vpcId ?? null, operators: "error" in operators ? null : operators.source };
+        return {
+            sealedAt,
+            applied,
+            skipped: outcome.results.length - applied,
+            keyArn: l.keyArn ?? null,
+            s3EndpointId: l.s3EndpointId ?? null,
+            vpcId: l.vpcId ?? null,
+            operators: "error" in operators ? null : operators.source,
+        };
     },
 };
 
@@ -88,10 +100,18 @@ export const verifyContain: Step = {
         const c = ctx.data.contain as { sealedAt: string; keyArn: string | null; s3EndpointId: string | null; vpcId: string | null };
         const v = (value: string | null): StackOutput => ({ value: value ?? undefined, secret: false });
         const operators = await operatorArns(ctx);
-        const targets = targetsFor(ctx.spec(), { keyArn: v(c.keyArn), s3EndpointId: v(c.s3EndpointId), vpcId: v(c.vpcId) }, "error" in operators ? undefined : operators);
+        const targets = targetsFor(
+            ctx.spec(),
+            { keyArn: v(c.keyArn), s3EndpointId: v(c.s3EndpointId), vpcId: v(c.vpcId) },
+            "error" in operators ? undefined : operators,
+        );
         const policy = deps.retry ?? DEFAULT_RETRY;
-        const { findings, attempts } = await retryUntilClean(async () => sealFindings(await observe(deps.aws, targets), targets, c.sealedAt), policy, deps.clock, (attempt, f, delay) =>
-            deps.out(`    verify-contain: ${f.length} gap(s), e.g. ${f[0]}; retrying in ${secs(delay)} (attempt ${attempt}/${policy.attempts})`),
+        const { findings, attempts } = await retryUntilClean(
+            async () => sealFindings(await observe(deps.aws, targets), targets, c.sealedAt),
+            policy,
+            deps.clock,
+            (attempt, f, delay) =>
+                deps.out(`    verify-contain: ${f.length} gap(s), e.g. ${f[0]}; retrying in ${secs(delay)} (attempt ${attempt}/${policy.attempts})`),
         );
         if (findings.length) throw new CliError(`verify-contain: still not confirmed after ${attempts} reads: ${findings.join("; ")}`);
         return { attempts, sealedAt: c.sealedAt };

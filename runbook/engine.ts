@@ -72,7 +72,17 @@ export async function runSteps({ command, vendor, file, deps, plan, loadSpec }: 
     const resumed = openRun(entries, command);
     const refuse = (message: string, code: number = EXIT.invalidInput): never => {
         const now = iso(deps.clock.now());
-        appendJournal(journal, { run: `refused-${now}`, command, vendor, step: "refusal", start: now, end: now, result: "failed", operator: deps.operator, error: message });
+        appendJournal(journal, {
+            run: `refused-${now}`,
+            command,
+            vendor,
+            step: "refusal",
+            start: now,
+            end: now,
+            result: "failed",
+            operator: deps.operator,
+            error: message,
+        });
         throw new CliError(message, code);
     };
     const startedAt = resumed?.startedAt ?? iso(deps.clock.now());

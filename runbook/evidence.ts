@@ -51,7 +51,10 @@ export function inventory(exported: unknown): InventoryItem[] {
 
 /** Filesystem- and S3-safe UTC timestamp: 2026-11-23T12-00-00Z. */
 export function evidenceStamp(d: Date): string {
-    return d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
+    return d
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z")
+        .replace(/:/g, "-");
 }
 
 export interface Bundle {

@@ -24,5 +24,12 @@ export {
 
 export async function runCommand(command: Command, vendor: string, deps: RunbookDeps, opts: DestroyOptions = {}): Promise<void> {
     const { file } = selectVendor(vendor, deps.stacksDir);
-    await runSteps({ command, vendor, file, deps, plan: commandPlan(command, { ...opts, contain: Boolean(deps.contain) }), loadSpec: () => loadVendorSpec(file, vendor) });
+    await runSteps({
+        command,
+        vendor,
+        file,
+        deps,
+        plan: commandPlan(command, { ...opts, contain: Boolean(deps.contain) }),
+        loadSpec: () => loadVendorSpec(file, vendor),
+    });
 }

@@ -45,9 +45,11 @@ export interface PlanOptions extends DestroyOptions {
 export function sealMoments(spec: VendorSpec, outputs: Record<string, StackOutput>, journal: JournalEntry[], vendor: string): SealMoment[] {
     const moments: SealMoment[] = [];
     if (spec.sealed && spec.sealedAt) moments.push({ at: spec.sealedAt, source: `sealedAt in stacks/${vendor}.yaml` });
-    if (outputs.sealed?.value === true && typeof outputs.sealedAt?.value === "string") moments.push({ at: outputs.sealedAt.value, source: "the deployed stack's sealedAt" });
+    if (outputs.sealed?.value === true && typeof outputs.sealedAt?.value === "string")
+        moments.push({ at: outputs.sealedAt.value, source: "the deployed stack's sealedAt" });
     for (const e of journal) {
-        if (e.vendor === vendor && e.command === "seal" && e.step === "verify-seal" && e.result === "ok" && e.end) moments.push({ at: e.end, source: `verify-seal of run ${e.run}` });
+        if (e.vendor === vendor && e.command === "seal" && e.step === "verify-seal" && e.result === "ok" && e.end)
+            moments.push({ at: e.end, source: `verify-seal of run ${e.run}` });
     }
     return moments.filter((m) => !Number.isNaN(Date.parse(m.at)));
 }
@@ -79,7 +81,9 @@ const preflight = (command: Command): Step => ({
         const identity = await deps.aws.callerIdentity();
         const spec = ctx.spec();
         if (identity.account !== spec.account.id) {
-            throw new CliError(`the AWS credentials are for account ${identity.account} (${identity.arn}); ${vendor}'s enclave is in ${spec.account.id}: use the deployer role of that account`);
+            throw new CliError(
+                `the AWS credentials are for account ${identity.account} (${identity.arn}); ${vendor}'s enclave is in ${spec.account.id}: use the deployer role of that account`,
+            );
         }
         const stacks = await deps.stacks.listStacks();
         if (!stacks.some((s) => s === vendor || s.endsWith(`/${vendor}`))) {
@@ -127,7 +131,8 @@ function offendingStep(s: PreviewStep, vendor: string, sealing: boolean): string
     const fields = s.diffs?.length ? ` of ${s.diffs.join(", ")}` : "";
     if (s.op !== "update" || !allowed) return `${s.op}${fields} of ${s.urn}`;
     // An engine that does not say which inputs change cannot show the update is the seal's: fail closed.
-    if (!s.diffs?.length) return `update of ${s.urn} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields`;
+    if (!s.diffs?.length)
+        return `update of ${s.urn} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields`;
     const extra = s.diffs.filter((d) => !allowed.includes(d));
     return extra.length ? `update of ${extra.join(", ")} of ${s.urn} (a seal changes only ${allowed.join(", ")})` : undefined;
 }
@@ -146,7 +151,10 @@ const preview = (command: Command): Step => ({
         const sealing = command !== "unseal";
         const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
         const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing)).find((o) => o !== undefined);
-        if (offending) throw new CliError(`refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`);
+        if (offending)
+            throw new CliError(
+                `refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`,
+            );
         // The seal-only op (create on seal, delete on unseal) may be counted, but no more of it than the steps that are
         // the seal-only resources'; every other op but same, update and read is refused outright.
         const sealOnlyOp = sealing ? "create" : "delete";
@@ -160,7 +168,9 @@ const preview = (command: Command): Step => ({
         // Updates the summary counts but no event described could be anything: fail closed.
         const described = steps.filter((s) => s.op === "update").length;
         if ((changes.update ?? 0) > described) {
-            throw new CliError(`refusing to deploy ${ctx.vendor}: the preview counts ${changes.update} update(s) but the engine described ${described}, so they cannot be shown to touch only the seal fields; rerun \`enclave ${command} ${ctx.vendor}\` to resume`);
+            throw new CliError(
+                `refusing to deploy ${ctx.vendor}: the preview counts ${changes.update} update(s) but the engine described ${described}, so they cannot be shown to touch only the seal fields; rerun \`enclave ${command} ${ctx.vendor}\` to resume`,
+            );
         }
         return { changes };
     },
@@ -209,7 +219,8 @@ const verifyUnseal: Step = {
     destructive: false,
     async run(ctx) {
         const outputs = await ctx.stack!.outputs();
-        if (outputs.sealed?.value !== false) throw new CliError(`the deployed stack ${ctx.vendor} still reports sealed=${JSON.stringify(outputs.sealed?.value ?? null)} after up`);
+        if (outputs.sealed?.value !== false)
+            throw new CliError(`the deployed stack ${ctx.vendor} still reports sealed=${JSON.stringify(outputs.sealed?.value ?? null)} after up`);
         const targets = targetsFor(ctx.spec(), outputs);
         return verifyLoop(ctx, "verify-unseal", async () => unsealFindings(await observe(ctx.deps.aws, targets), targets));
     },
@@ -225,7 +236,9 @@ const exportEvidence: Step = {
         const exported = await ctx.stack!.exportStack();
         const outputs = await ctx.stack!.outputs();
         const spec = ctx.spec();
-        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter((e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal" || e.step === "verify-contain" || e.step.startsWith("contain"));
+        const sealRuns = readJournal(journalPath(deps.incidentsDir, vendor)).filter(
+            (e) => e.step === "write-spec" || e.step === "up" || e.step === "verify-seal" || e.step === "verify-contain" || e.step.startsWith("contain"),
+        );
         const bundle = buildBundle({
             vendor,
             exported,
@@ -254,7 +267,8 @@ const archiveEvidence: Step = {
         const prefix = `${archivePrefixes.evidence(ctx.vendor)}${ev.stamp}/`;
         for (const name of ev.files) {
             const file = path.join(ev.dir, name);
-            if (!fs.existsSync(file)) throw new CliError(`evidence file ${file} is missing; it was written by an earlier run and must not be regenerated after a partial destroy`);
+            if (!fs.existsSync(file))
+                throw new CliError(`evidence file ${file} is missing; it was written by an earlier run and must not be regenerated after a partial destroy`);
             await ctx.deps.archive.put(bucket, `${prefix}${name}`, fs.readFileSync(file, "utf8"));
         }
         return { bucket, prefix };
@@ -326,8 +340,12 @@ function admitDestroy(opts: DestroyOptions) {
         } catch (err) {
             ctx.refuse(describeFailure(err).message);
         }
-        if (!opts.yes && !deps.confirm.interactive) ctx.refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
-        if (!spec.sealed && !opts.sealFirst && !ctx.resumed) ctx.refuse(`refusing to destroy ${vendor}: it is not sealed (stacks/${vendor}.yaml has sealed: false); run \`enclave seal ${vendor}\` first or pass --seal-first`);
+        if (!opts.yes && !deps.confirm.interactive)
+            ctx.refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
+        if (!spec.sealed && !opts.sealFirst && !ctx.resumed)
+            ctx.refuse(
+                `refusing to destroy ${vendor}: it is not sealed (stacks/${vendor}.yaml has sealed: false); run \`enclave seal ${vendor}\` first or pass --seal-first`,
+            );
     };
 }
 
@@ -337,7 +355,8 @@ export function commandPlan(command: Command, opts: PlanOptions = {}): CommandPl
         case "seal":
             // Contain first (seconds, AWS only), then the reconcile through Pulumi; without Pulumi the run stops at the
             // reconcile gate with its own exit code, contained and verified.
-            if (opts.contain) return { steps: [containStep, verifyContain, writeSpec(true), reconcileGate, preflight("seal"), preview("seal"), up, verifySeal("seal")] };
+            if (opts.contain)
+                return { steps: [containStep, verifyContain, writeSpec(true), reconcileGate, preflight("seal"), preview("seal"), up, verifySeal("seal")] };
             return { steps: [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")] };
         case "unseal":
             return { steps: [preflight("unseal"), unsealWindow, writeSpec(false), preview("unseal"), up, verifyUnseal] };
@@ -391,6 +410,8 @@ async function confirmDestroy(ctx: Ctx, opts: DestroyOptions): Promise<void> {
     const { vendor, deps, refuse } = ctx;
     if (opts.yes) return;
     if (!deps.confirm.interactive) refuse(`refusing to destroy ${vendor} without confirmation: stdin is not a terminal; pass --yes to confirm`);
-    const answer = (await deps.confirm.ask(`Type the vendor id (${vendor}) to destroy its enclave (evidence is kept; the key is scheduled for deletion): `)).trim();
+    const answer = (
+        await deps.confirm.ask(`Type the vendor id (${vendor}) to destroy its enclave (evidence is kept; the key is scheduled for deletion): `)
+    ).trim();
     if (answer !== vendor) refuse(`confirmation "${answer}" does not match ${vendor}; nothing was destroyed`);
 }

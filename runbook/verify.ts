@@ -63,7 +63,11 @@ export interface Observed {
 }
 
 /** Names come from the spec (deterministic); the key, S3 endpoint and VPC ids from the stack outputs. */
-export function targetsFor(spec: VendorSpec, outputs: Record<string, StackOutput>, operators?: { deployerRoleArn: string; breakGlassRoleArn: string }): EnclaveTargets {
+export function targetsFor(
+    spec: VendorSpec,
+    outputs: Record<string, StackOutput>,
+    operators?: { deployerRoleArn: string; breakGlassRoleArn: string },
+): EnclaveTargets {
     const names = vendorNames(spec.id);
     const acct = spec.account.id;
     const str = (k: string) => (typeof outputs[k]?.value === "string" ? (outputs[k].value as string) : undefined);
@@ -101,7 +105,9 @@ export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observe
     // Every read is independent: all at once, so a verify costs about one round trip of the slowest read, not the sum.
     const [roles, buckets, keyState, keyPolicy, endpoint, interfaceEndpoints, dnsFirewall] = await Promise.all([
         Promise.all(t.roles.map(async (r) => [r, await aws.rolePolicies(r)] as const)).then((e) => Object.fromEntries(e) as Record<string, RolePolicies>),
-        Promise.all(t.buckets.map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then((e) => Object.fromEntries(e) as Record<string, PolicyJson | null>),
+        Promise.all(t.buckets.map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then(
+            (e) => Object.fromEntries(e) as Record<string, PolicyJson | null>,
+        ),
         t.keyId ? aws.keyState(t.keyId) : Promise.resolve<KeyState>("NotFound"),
         t.keyId ? aws.keyPolicy(t.keyId) : Promise.resolve(null),
         t.s3EndpointId ? aws.endpointPolicy(t.s3EndpointId) : Promise.resolve(null),
@@ -129,7 +135,9 @@ function canonical(v: unknown, key?: string, parent?: string): unknown {
     if (typeof v === "boolean" || typeof v === "number") return [String(v)];
     if (typeof v === "string") return [v];
     if (Array.isArray(v)) return [...new Set(v.map((x) => String(x)))].sort();
-    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => [parent === "op" ? k.toLowerCase() : k, canonical(x, k, key === "Condition" ? "op" : undefined)] as const);
+    const entries = Object.entries(v as Record<string, unknown>).map(
+        ([k, x]) => [parent === "op" ? k.toLowerCase() : k, canonical(x, k, key === "Condition" ? "op" : undefined)] as const,
+    );
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
@@ -157,8 +165,11 @@ function sealGaps(what: string, found: PolicyJson | null | undefined, expected: 
 
 /** Spec'd interface endpoints that the VPC does not have (or that cannot be looked up without a VPC id). */
 function missingInterfaceEndpoints(o: Observed, t: EnclaveTargets): string[] {
-    if (t.interfaceServices.length && !t.vpcId) return [`interface endpoints (${t.interfaceServices.join(", ")}): the stack has no vpcId output to find them by`];
-    return t.interfaceServices.filter((svc) => !o.interfaceEndpoints.some((e) => e.service === svc)).map((svc) => `${svc} interface endpoint: not found in ${t.vpcId}`);
+    if (t.interfaceServices.length && !t.vpcId)
+        return [`interface endpoints (${t.interfaceServices.join(", ")}): the stack has no vpcId output to find them by`];
+    return t.interfaceServices
+        .filter((svc) => !o.interfaceEndpoints.some((e) => e.service === svc))
+        .map((svc) => `${svc} interface endpoint: not found in ${t.vpcId}`);
 }
 
 /** The rules of every rule group associated with the VPC, or the one line saying why there is nothing to check. */
@@ -176,7 +187,9 @@ function dnsRules(o: Observed, t: EnclaveTargets): { rules: { name: string; acti
 function dnsSealGaps(o: Observed, t: EnclaveTargets): string[] {
     const { rules, gap } = dnsRules(o, t);
     if (gap) return [gap];
-    const out = rules.filter((r) => r.action !== "BLOCK").map((r) => `DNS firewall of ${t.vpcId}: rule ${r.name} in ${r.group} still ${r.action}s (expected BLOCK)`);
+    const out = rules
+        .filter((r) => r.action !== "BLOCK")
+        .map((r) => `DNS firewall of ${t.vpcId}: rule ${r.name} in ${r.group} still ${r.action}s (expected BLOCK)`);
     const blockRest = vendorNames(t.vendorId).dnsBlockRule;
     if (!rules.some((r) => r.name === blockRest)) out.push(`DNS firewall of ${t.vpcId}: rule ${blockRest} not found in any associated rule group`);
     return out;
@@ -197,13 +210,19 @@ const isInterfaceService = (svc: string): svc is InterfaceEndpointService => (IN
 const roleMissing = (o: Observed, role: string) => !o.roles[role]?.inline || !o.roles[role]?.trust;
 
 /** verify-seal and verify-unseal, one pair per catalogue kind: a kind without one does not compile. */
-export const SEAL_VERIFIERS: { readonly [K in SealKind]: { seal(o: Observed, t: EnclaveTargets, sealedAt: string, sids: readonly string[]): string[]; unseal(o: Observed, t: EnclaveTargets): string[] } } = {
+export const SEAL_VERIFIERS: {
+    readonly [K in SealKind]: {
+        seal(o: Observed, t: EnclaveTargets, sealedAt: string, sids: readonly string[]): string[];
+        unseal(o: Observed, t: EnclaveTargets): string[];
+    };
+} = {
     sealPolicy: {
         seal: (o, t, sealedAt, sids) =>
             t.roles.flatMap((role) => {
                 if (roleMissing(o, role)) return [`role ${role}: not found`];
                 const doc = o.roles[role].inline![SEAL_POLICY_NAME];
-                if (!doc) return [`role ${role}: no inline policy ${SEAL_POLICY_NAME} (SealDenyAll, SealRevokeOlderSessions for sessions issued before ${sealedAt})`];
+                if (!doc)
+                    return [`role ${role}: no inline policy ${SEAL_POLICY_NAME} (SealDenyAll, SealRevokeOlderSessions for sessions issued before ${sealedAt})`];
                 return sealGaps(`role ${role} policy ${SEAL_POLICY_NAME}`, doc, sealRolePolicy(sealedAt), sids);
             }),
         unseal: (o, t) =>
@@ -240,7 +259,9 @@ export const SEAL_VERIFIERS: { readonly [K in SealKind]: { seal(o: Observed, t: 
     },
     bucketPolicy: {
         seal: (o, t, sealedAt, sids) =>
-            t.buckets.flatMap((b, i) => sealGaps(`bucket ${b}: policy`, o.buckets[b], dataBucketPolicy(sealed(t, sealedAt), t.policyInputs.datasets[i].name), sids)),
+            t.buckets.flatMap((b, i) =>
+                sealGaps(`bucket ${b}: policy`, o.buckets[b], dataBucketPolicy(sealed(t, sealedAt), t.policyInputs.datasets[i].name), sids),
+            ),
         unseal: (o, t) => t.buckets.flatMap((b) => leftovers(`bucket ${b}`, o.buckets[b])),
     },
     endpointPolicy: {
@@ -254,7 +275,9 @@ export const SEAL_VERIFIERS: { readonly [K in SealKind]: { seal(o: Observed, t: 
                 ...o.interfaceEndpoints.flatMap((e) =>
                     isInterfaceService(e.service)
                         ? sealGaps(`${e.service} interface endpoint ${e.id}: policy`, e.policy, interfaceEndpointPolicy(e.service, p), sids)
-                        : [`${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor the enclave defines (not an enclave service: remove the endpoint)`],
+                        : [
+                              `${e.service} interface endpoint ${e.id}: policy has no SealDenyVendor the enclave defines (not an enclave service: remove the endpoint)`,
+                          ],
                 ),
             ];
         },
@@ -289,7 +312,10 @@ export function unsealFindings(o: Observed, t: EnclaveTargets): string[] {
 
 /** Resources a Pulumi checkpoint still holds, other than the stack itself and providers. */
 export function remainingStateResources(exported: unknown): string[] {
-    const resources = ((exported as { deployment?: { resources?: { urn: string; type: string }[] } })?.deployment?.resources ?? []) as { urn: string; type: string }[];
+    const resources = ((exported as { deployment?: { resources?: { urn: string; type: string }[] } })?.deployment?.resources ?? []) as {
+        urn: string;
+        type: string;
+    }[];
     return resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:")).map((r) => r.urn);
 }
 

@@ -10,7 +10,12 @@ export const RUNBOOK = path.join(__dirname, "..", "RUNBOOK.md");
 
 /** The markers and what goes between them. */
 export function sealLists(): Record<string, string> {
-    return { "seal-fields": renderSealFields(), "seal-checks": renderSealChecks("seal"), "unseal-checks": renderSealChecks("unseal"), "contain-writes": renderContainWrites() };
+    return {
+        "seal-fields": renderSealFields(),
+        "seal-checks": renderSealChecks("seal"),
+        "unseal-checks": renderSealChecks("unseal"),
+        "contain-writes": renderContainWrites(),
+    };
 }
 
 /** The text with every marked list replaced by the catalogue's; throws when a marker is missing. */

@@ -37,8 +37,18 @@ function specSchema(schema: z.ZodType, table: FieldDoc[], title: string, descrip
 export function specSchemas(): Record<string, string> {
     const files: Record<string, JsonSchema> = {
         "vendor.schema.json": specSchema(vendorSpecSchema, VENDOR_FIELDS, "vendor-enclaves vendor spec", "A vendor's enclave: stacks/<vendor-id>.yaml."),
-        "security.schema.json": specSchema(securitySpecSchema, SECURITY_FIELDS, "vendor-enclaves security stack spec", "The security stack (log archive): stacks/security.yaml."),
-        "organization.schema.json": specSchema(organizationSpecSchema, ORGANIZATION_FIELDS, "vendor-enclaves organization stack spec", "The organization stack (account-per-vendor enclaves): stacks/organization.yaml."),
+        "security.schema.json": specSchema(
+            securitySpecSchema,
+            SECURITY_FIELDS,
+            "vendor-enclaves security stack spec",
+            "The security stack (log archive): stacks/security.yaml.",
+        ),
+        "organization.schema.json": specSchema(
+            organizationSpecSchema,
+            ORGANIZATION_FIELDS,
+            "vendor-enclaves organization stack spec",
+            "The organization stack (account-per-vendor enclaves): stacks/organization.yaml.",
+        ),
     };
     return Object.fromEntries(Object.entries(files).map(([name, json]) => [name, `${JSON.stringify(json, null, 2)}\n`]));
 }

@@ -19,7 +19,13 @@ export function specReference(): string {
     ];
     return tables
         .map(([title, fields]) =>
-            [`### ${title}`, "", "| field | type | default | meaning |", "|---|---|---|---|", ...fields.map((f) => `| \`${f.path}\` | ${esc(f.type)} | ${esc(f.default)} | ${esc(f.description)} |`)].join("\n"),
+            [
+                `### ${title}`,
+                "",
+                "| field | type | default | meaning |",
+                "|---|---|---|---|",
+                ...fields.map((f) => `| \`${f.path}\` | ${esc(f.type)} | ${esc(f.default)} | ${esc(f.description)} |`),
+            ].join("\n"),
         )
         .join("\n\n");
 }

@@ -22,7 +22,6 @@ function specVariant(name: string, vendor: string, edit: (text: string) => strin
     return file;
 }
 
-
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => {
     process.exitCode = 0;
@@ -53,7 +52,9 @@ describe("access report", () => {
             "dataset model-outputs | write | s3:PutObject | vendor egress 198.51.100.0/24 | TLS only;SSE-KMS with the bucket's key",
         ]);
         const key = report.grants.filter((g) => g.principalLabel === "role/enclave-evalcorp-vendor" && g.resourceLabel === "vendor KMS key");
-        expect(key.map((g) => [g.class, g.actions.join(","), g.path, g.conditions.join(";")])).toEqual([["key-use", "kms:Decrypt,kms:GenerateDataKey", "via S3 (any path S3 allowed)", "only via S3"]]);
+        expect(key.map((g) => [g.class, g.actions.join(","), g.path, g.conditions.join(";")])).toEqual([
+            ["key-use", "kms:Decrypt,kms:GenerateDataKey", "via S3 (any path S3 allowed)", "only via S3"],
+        ]);
         expect(report.grants.filter((g) => g.class === "escalation")).toEqual([]);
     });
 
@@ -90,7 +91,9 @@ describe("access report", () => {
         const missing = await runCli(["access", "--spec", path.join(STACKS, "acme-labeling.yaml")]);
         expect(missing.code).toBe(1);
         expect(missing.out).toBe("");
-        expect(missing.err.trim().split("\n")).toEqual(["enclave: @cloud-copilot/iam-simulate is not installed (it is a devDependency): run `npm install` with dev dependencies to use access/diff"]);
+        expect(missing.err.trim().split("\n")).toEqual([
+            "enclave: @cloud-copilot/iam-simulate is not installed (it is a devDependency): run `npm install` with dev dependencies to use access/diff",
+        ]);
     });
 });
 
@@ -100,24 +103,41 @@ describe("access diff", () => {
         const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
         expect(r.code).toBe(3);
         expect(r.out).toContain("**Access WIDENED**");
-        expect(r.out).toContain("| role/enclave-evalcorp-vendor | write | s3:PutObject | dataset eval-prompts | enclave S3 endpoint | TLS only; SSE-KMS with the bucket's key |");
+        expect(r.out).toContain(
+            "| role/enclave-evalcorp-vendor | write | s3:PutObject | dataset eval-prompts | enclave S3 endpoint | TLS only; SSE-KMS with the bucket's key |",
+        );
         expect(r.out).not.toContain("### Lost");
     });
 
     it("adding a vendor principal exits 3 and names it (JSON)", async () => {
-        const head = specVariant("principal", "evalcorp", (t) => t.replace("    - arn:aws:iam::777788889999:role/evalcorp-automation\n", "    - arn:aws:iam::777788889999:role/evalcorp-automation\n    - arn:aws:iam::555566667777:role/new-contractor\n"));
+        const head = specVariant("principal", "evalcorp", (t) =>
+            t.replace(
+                "    - arn:aws:iam::777788889999:role/evalcorp-automation\n",
+                "    - arn:aws:iam::777788889999:role/evalcorp-automation\n    - arn:aws:iam::555566667777:role/new-contractor\n",
+            ),
+        );
         const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head, "--json"]);
         expect(r.code).toBe(3);
         const d = JSON.parse(r.out);
         expect(d.widened).toBe(true);
         expect(d.gained).toEqual([
-            { kind: "assume", principal: "arn:aws:iam::555566667777:role/new-contractor", class: "assume", action: "sts:AssumeRole", resource: "role/enclave-evalcorp-vendor", path: "-", conditions: ['StringEquals sts:ExternalId = "[secret]"'] },
+            {
+                kind: "assume",
+                principal: "arn:aws:iam::555566667777:role/new-contractor",
+                class: "assume",
+                action: "sts:AssumeRole",
+                resource: "role/enclave-evalcorp-vendor",
+                path: "-",
+                conditions: ['StringEquals sts:ExternalId = "[secret]"'],
+            },
         ]);
         expect(d.lost).toEqual([]);
     });
 
     it("narrowing exits 0 and lists what was lost; an unchanged vendor exits 0", async () => {
-        const head = specVariant("narrow", "evalcorp", (t) => t.replace("name: model-outputs\n    access: read-write", "name: model-outputs\n    access: read"));
+        const head = specVariant("narrow", "evalcorp", (t) =>
+            t.replace("name: model-outputs\n    access: read-write", "name: model-outputs\n    access: read"),
+        );
         const r = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", head]);
         expect(r.code).toBe(0);
         expect(r.out).toContain("Access narrowed");
@@ -190,7 +210,14 @@ describe("diffReports (unit, hand-made reports)", () => {
             path: "enclave S3 endpoint",
             conditions,
         });
-        expect(d).toEqual({ vendorId: "v1", base: "base", head: "head", gained: [fact(["TLS only"])], lost: [fact(["TLS only", "SSE-KMS with the bucket's key"])], widened: true });
+        expect(d).toEqual({
+            vendorId: "v1",
+            base: "base",
+            head: "head",
+            gained: [fact(["TLS only"])],
+            lost: [fact(["TLS only", "SSE-KMS with the bucket's key"])],
+            widened: true,
+        });
     });
 
     it("the same grant with the same conditions is no change", () => {

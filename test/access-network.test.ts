@@ -47,7 +47,15 @@ describe("address sets (unit)", () => {
 
     it("subtracts and describes sets exactly", () => {
         expect(toCidrs(subtract(setOf(["52.95.110.0/23"]), setOf(["52.95.110.0/24"])))).toEqual(["52.95.111.0/24"]);
-        expect(toCidrs(subtract(setOf(["52.95.110.0/24"]), setOf(["52.95.110.0/25", "52.95.110.200/32"])))).toEqual(["52.95.110.128/26", "52.95.110.192/29", "52.95.110.201/32", "52.95.110.202/31", "52.95.110.204/30", "52.95.110.208/28", "52.95.110.224/27"]);
+        expect(toCidrs(subtract(setOf(["52.95.110.0/24"]), setOf(["52.95.110.0/25", "52.95.110.200/32"])))).toEqual([
+            "52.95.110.128/26",
+            "52.95.110.192/29",
+            "52.95.110.201/32",
+            "52.95.110.202/31",
+            "52.95.110.204/30",
+            "52.95.110.208/28",
+            "52.95.110.224/27",
+        ]);
         expect(describeSet(complement(setOf(["198.51.100.0/24"])))).toBe("any address except 198.51.100.0/24");
         expect(describeSet(setOf(["52.95.110.1/32", "52.95.110.2/32"]))).toBe("52.95.110.1/32, 52.95.110.2/32");
     });
@@ -106,7 +114,9 @@ describe("access report probes", () => {
         expect(internet.map((g) => g.addresses)).toEqual(internet.map(() => ({ route: "internet", cidrs: ["203.0.113.0/25"], complement: false })));
         // Nobody but the operators reaches a dataset from an address outside the allow-list.
         expect(report.grants.filter((g) => g.path === "internet (other IP)" && g.resourceLabel.startsWith("dataset"))).toEqual([]);
-        const denied = report.denials.filter((d) => d.path === "internet (other IP)" && d.principalLabel === "role/enclave-netlab-vendor" && d.resourceLabel === "dataset uploads");
+        const denied = report.denials.filter(
+            (d) => d.path === "internet (other IP)" && d.principalLabel === "role/enclave-netlab-vendor" && d.resourceLabel === "dataset uploads",
+        );
         // The first explicit deny is reported: the identity policy's network perimeter for granted actions, its
         // confinement for every other action.
         expect([...new Set(denied.map((d) => d.by))].sort()).toEqual(["identity:DenyActionsBeyondEnclave", "identity:DenyDataOutsideNetworkPerimeter"]);
@@ -140,10 +150,16 @@ describe("actions beyond the fixed catalogue", () => {
 
         const identityOnly = structuredClone(base);
         for (const name of ["netlab-access-vendor-policy", "netlab-identity-boundary"]) edit(identityOnly, name, allowTagging);
-        expect(diffReports(baseReport, await reportOfPlan(identityOnly, security), { base: "base", head: "head" })).toMatchObject({ widened: false, gained: [], lost: [] });
+        expect(diffReports(baseReport, await reportOfPlan(identityOnly, security), { base: "base", head: "head" })).toMatchObject({
+            widened: false,
+            gained: [],
+            lost: [],
+        });
 
         const everyLayer = structuredClone(identityOnly);
-        edit(everyLayer, "netlab-network-s3-endpoint", (d) => d.Statement.push({ Sid: "Tagging", Effect: "Allow", Principal: "*", Action: "s3:PutObjectTagging", Resource: OBJECTS }));
+        edit(everyLayer, "netlab-network-s3-endpoint", (d) =>
+            d.Statement.push({ Sid: "Tagging", Effect: "Allow", Principal: "*", Action: "s3:PutObjectTagging", Resource: OBJECTS }),
+        );
         edit(everyLayer, "netlab-uploads-policy", (d) => {
             const st = d.Statement.find((x) => x.Sid === "DenyVendorBeyondDatasetAccess")!;
             st.NotAction = [...(st.NotAction as string[]), "s3:PutObjectTagging"];

@@ -1,6 +1,11 @@
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { DeleteAliasCommand } from "@aws-sdk/client-kms";
-import { ListFirewallRuleGroupAssociationsCommand, ListFirewallRuleGroupsCommand, ListFirewallRulesCommand, Route53ResolverClient } from "@aws-sdk/client-route53resolver";
+import {
+    ListFirewallRuleGroupAssociationsCommand,
+    ListFirewallRuleGroupsCommand,
+    ListFirewallRulesCommand,
+    Route53ResolverClient,
+} from "@aws-sdk/client-route53resolver";
 import { CreateBucketCommand, DeleteBucketCommand, GetObjectCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import * as path from "node:path";
@@ -43,7 +48,10 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
     let ac: SeededEnclave;
     let inst: SeededInstance;
     // The resolver client comes from an older SDK release than the mock's types: the class is passed untyped.
-    const resolver = mockClient(Route53ResolverClient as never) as unknown as { on(command: unknown, input?: object): { resolves(output: object): unknown }; restore(): void };
+    const resolver = mockClient(Route53ResolverClient as never) as unknown as {
+        on(command: unknown, input?: object): { resolves(output: object): unknown };
+        restore(): void;
+    };
 
     beforeAll(async () => {
         const security = loadSecuritySpec(path.join(FIXTURES, "security.yaml"));
@@ -64,11 +72,21 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
             { spec: evalcorp, seeded: ev, id: "rslvr-frg-0evalcorp000001" },
             { spec: acme, seeded: ac, id: "rslvr-frg-0acme000000001" },
         ];
-        resolver.on(ListFirewallRuleGroupsCommand).resolves({ FirewallRuleGroups: groups.map((g) => ({ Id: g.id, Name: vendorNames(g.spec.id).dnsRuleGroup, Arn: `arn:aws:route53resolver:us-east-1:${ACCOUNT}:firewall-rule-group/${g.id}` })) });
+        resolver.on(ListFirewallRuleGroupsCommand).resolves({
+            FirewallRuleGroups: groups.map((g) => ({
+                Id: g.id,
+                Name: vendorNames(g.spec.id).dnsRuleGroup,
+                Arn: `arn:aws:route53resolver:us-east-1:${ACCOUNT}:firewall-rule-group/${g.id}`,
+            })),
+        });
         resolver.on(ListFirewallRuleGroupAssociationsCommand).resolves({ FirewallRuleGroupAssociations: [] });
         for (const g of groups) {
-            resolver.on(ListFirewallRuleGroupAssociationsCommand, { VpcId: g.seeded.vpcId }).resolves({ FirewallRuleGroupAssociations: [{ FirewallRuleGroupId: g.id, VpcId: g.seeded.vpcId, Status: "COMPLETE" }] });
-            resolver.on(ListFirewallRulesCommand, { FirewallRuleGroupId: g.id }).resolves({ FirewallRules: g.seeded.dnsFirewall[0].rules.map((r) => ({ Name: r.name, Action: r.action as "ALLOW" | "BLOCK" })) });
+            resolver
+                .on(ListFirewallRuleGroupAssociationsCommand, { VpcId: g.seeded.vpcId })
+                .resolves({ FirewallRuleGroupAssociations: [{ FirewallRuleGroupId: g.id, VpcId: g.seeded.vpcId, Status: "COMPLETE" }] });
+            resolver
+                .on(ListFirewallRulesCommand, { FirewallRuleGroupId: g.id })
+                .resolves({ FirewallRules: g.seeded.dnsFirewall[0].rules.map((r) => ({ Name: r.name, Action: r.action as "ALLOW" | "BLOCK" })) });
         }
     }, 240_000);
 
@@ -86,7 +104,8 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const keys = ((await moto.data()).kms?.Key ?? []) as unknown as { arn: string; id: string; key_state: string }[];
         return new Proxy(reads, {
             get(target, prop, receiver) {
-                if (prop === "keyState") return async (keyId: string) => (keys.find((k) => k.arn === keyId || k.id === keyId)?.key_state ?? "NotFound") as never;
+                if (prop === "keyState")
+                    return async (keyId: string) => (keys.find((k) => k.arn === keyId || k.id === keyId)?.key_state ?? "NotFound") as never;
                 const v = Reflect.get(target, prop, receiver);
                 return typeof v === "function" ? v.bind(target) : v;
             },
@@ -114,13 +133,25 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         expect(Object.keys(o.roles["enclave-evalcorp-vendor"].inline!).sort()).toEqual(["enclave-access", "enclave-seal"]);
         expect(o.interfaceEndpoints.map((e) => e.service).sort()).toEqual(["kms", "sts"]);
         expect(o.interfaceEndpoints.every((e) => e.id.startsWith("vpce-") && e.id !== t.s3EndpointId)).toBe(true);
-        expect(o.dnsFirewall).toEqual([{ id: "rslvr-frg-0evalcorp000001", rules: [{ name: "enclave-evalcorp-allow-aws", action: "BLOCK" }, { name: "enclave-evalcorp-block-rest", action: "BLOCK" }] }]);
+        expect(o.dnsFirewall).toEqual([
+            {
+                id: "rslvr-frg-0evalcorp000001",
+                rules: [
+                    { name: "enclave-evalcorp-allow-aws", action: "BLOCK" },
+                    { name: "enclave-evalcorp-block-rest", action: "BLOCK" },
+                ],
+            },
+        ]);
         expect(unsealFindings(o, t).length).toBeGreaterThan(0);
     });
 
     it("beyond AwsReads: every endpoint of the VPC whatever its type, and every route (none to the internet)", async () => {
         const eps = await aws.vpcEndpoints(ev.vpcId);
-        expect(eps.map((e) => [e.type, e.service]).sort()).toEqual([["Gateway", "s3"], ["Interface", "kms"], ["Interface", "sts"]]);
+        expect(eps.map((e) => [e.type, e.service]).sort()).toEqual([
+            ["Gateway", "s3"],
+            ["Interface", "kms"],
+            ["Interface", "sts"],
+        ]);
         expect(eps.find((e) => e.service === "s3")!.id).toBe(ev.outputs.s3EndpointId.value);
         expect(eps.every((e) => e.policy !== null)).toBe(true);
         const routes = await aws.vpcRoutes(ev.vpcId);
@@ -153,7 +184,13 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
 
     it("the tag scan lists acme-labeling's buckets, key and VPC, and nothing of evalcorp's", async () => {
         const arns = (await aws.taggedResources("enclave:vendor", "acme-labeling")).map((r) => r.arn);
-        expect(arns).toEqual(expect.arrayContaining([...acme.datasets.map((d) => `arn:aws:s3:::acme-labeling--${d.name}--${ACCOUNT}`), ac.keyArn, `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/${ac.vpcId}`]));
+        expect(arns).toEqual(
+            expect.arrayContaining([
+                ...acme.datasets.map((d) => `arn:aws:s3:::acme-labeling--${d.name}--${ACCOUNT}`),
+                ac.keyArn,
+                `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/${ac.vpcId}`,
+            ]),
+        );
         expect(arns.filter((a) => a.includes("evalcorp") || a.includes(ev.vpcId) || a.includes(ev.keyId))).toEqual([]);
     });
 
@@ -187,7 +224,17 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const moved = `acme-labeling--guidelines--${ACCOUNT}-restored`;
         const original = `acme-labeling--guidelines--${ACCOUNT}`;
         await clients.s3.send(new CreateBucketCommand({ Bucket: moved }));
-        await clients.s3.send(new PutBucketTaggingCommand({ Bucket: moved, Tagging: { TagSet: [ { Key: "enclave:vendor", Value: "acme-labeling" }, { Key: "enclave:dataset", Value: "guidelines" } ] } }));
+        await clients.s3.send(
+            new PutBucketTaggingCommand({
+                Bucket: moved,
+                Tagging: {
+                    TagSet: [
+                        { Key: "enclave:vendor", Value: "acme-labeling" },
+                        { Key: "enclave:dataset", Value: "guidelines" },
+                    ],
+                },
+            }),
+        );
         await clients.s3.send(new DeleteBucketCommand({ Bucket: original }));
         await clients.kms.send(new DeleteAliasCommand({ AliasName: "alias/enclave/acme-labeling" }));
 
@@ -195,7 +242,10 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const by = (name: string) => l.results.find((r) => r.name === name)!;
         expect(by(original)).toMatchObject({ ok: true, via: "tag", arn: `arn:aws:s3:::${moved}` });
         expect(by("alias/enclave/acme-labeling")).toMatchObject({ ok: true, via: "tag", arn: ac.keyArn });
-        expect(targetsFromLookup(acme, l)).toMatchObject({ buckets: [moved, `acme-labeling--task-batches--${ACCOUNT}`, `acme-labeling--labels-dropbox--${ACCOUNT}`], keyId: ac.keyArn });
+        expect(targetsFromLookup(acme, l)).toMatchObject({
+            buckets: [moved, `acme-labeling--task-batches--${ACCOUNT}`, `acme-labeling--labels-dropbox--${ACCOUNT}`],
+            keyId: ac.keyArn,
+        });
 
         const ghost = await lookupEnclave(clients, { ...acme, id: "ghost" });
         expect(ghost.results.every((r) => !r.ok)).toBe(true);
@@ -203,14 +253,22 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         expect(lookupLines(ghost)).toContain("dns-rule enclave-ghost-allow-aws: not looked up (the rule group was not found)");
     });
 
-    const ctx = (over: Partial<ContainmentContext> = {}): ContainmentContext => ({ clients, account: ACCOUNT, vendorId: "evalcorp", incident: INCIDENT, ...over });
+    const ctx = (over: Partial<ContainmentContext> = {}): ContainmentContext => ({
+        clients,
+        account: ACCOUNT,
+        vendorId: "evalcorp",
+        incident: INCIDENT,
+        ...over,
+    });
 
     it("wrong-account credentials: containment refuses before any write (no isolation group appears)", async () => {
         await expect(isolateInstances(ctx({ account: "999999999999" }), ev.vpcId)).rejects.toThrow(`the AWS credentials are for account ${ACCOUNT}`);
         await expect(snapshotVolumes(ctx({ account: "999999999999" }), ev.vpcId)).rejects.toThrow("evalcorp's enclave is in 999999999999");
         const groups = await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["enclave-evalcorp-isolation"] }] }));
         expect(groups.SecurityGroups).toEqual([]);
-        const snaps = await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }));
+        const snaps = await clients.ec2.send(
+            new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }),
+        );
         expect(snaps.Snapshots).toEqual([]);
     });
 
@@ -220,7 +278,12 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const sgId = first.find((r) => r.action === "create")!.id!;
         const sg = (await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).SecurityGroups![0];
         expect(sg).toMatchObject({ GroupName: "enclave-evalcorp-isolation", VpcId: ev.vpcId, IpPermissions: [], IpPermissionsEgress: [] });
-        expect(sg.Tags).toEqual(expect.arrayContaining([{ Key: "enclave:vendor", Value: "evalcorp" }, { Key: "enclave:managed-by", Value: "vendor-enclaves" }]));
+        expect(sg.Tags).toEqual(
+            expect.arrayContaining([
+                { Key: "enclave:vendor", Value: "evalcorp" },
+                { Key: "enclave:managed-by", Value: "vendor-enclaves" },
+            ]),
+        );
         const i = (await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.instanceId] }))).Reservations![0].Instances![0];
         expect(i.NetworkInterfaces!.map((n) => n.Groups!.map((g) => g.GroupId))).toEqual([[sgId]]);
         expect(i.Tags).toContainEqual({ Key: "enclave:isolated", Value: INCIDENT });
@@ -231,13 +294,27 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
 
     it("evidence: every EBS volume of the instance is snapshotted, tagged with the incident and vendor, the encrypted one encrypted; a rerun takes none twice", async () => {
         const first = await snapshotVolumes(ctx(), ev.vpcId);
-        expect(first.map((r) => [r.resource, r.ok, r.skipped ?? false]).sort()).toEqual([[`volume ${inst.dataVolumeId}`, true, false], [`volume ${inst.rootVolumeId}`, true, false]].sort());
-        const snaps = (await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }))).Snapshots!;
+        expect(first.map((r) => [r.resource, r.ok, r.skipped ?? false]).sort()).toEqual(
+            [
+                [`volume ${inst.dataVolumeId}`, true, false],
+                [`volume ${inst.rootVolumeId}`, true, false],
+            ].sort(),
+        );
+        const snaps = (
+            await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }))
+        ).Snapshots!;
         expect(snaps.map((s) => s.SnapshotId).sort()).toEqual(first.map((r) => r.id).sort());
         const of = (vol: string) => snaps.find((s) => s.VolumeId === vol)!;
         expect(of(inst.dataVolumeId).Encrypted).toBe(true);
         expect(of(inst.rootVolumeId).Encrypted).toBe(false);
-        for (const s of snaps) expect(s.Tags).toEqual(expect.arrayContaining([{ Key: "enclave:incident", Value: INCIDENT }, { Key: "enclave:vendor", Value: "evalcorp" }, { Key: "enclave:managed-by", Value: "vendor-enclaves" }]));
+        for (const s of snaps)
+            expect(s.Tags).toEqual(
+                expect.arrayContaining([
+                    { Key: "enclave:incident", Value: INCIDENT },
+                    { Key: "enclave:vendor", Value: "evalcorp" },
+                    { Key: "enclave:managed-by", Value: "vendor-enclaves" },
+                ]),
+            );
 
         const again = await snapshotVolumes(ctx(), ev.vpcId);
         expect(again.every((r) => r.ok && r.skipped)).toBe(true);

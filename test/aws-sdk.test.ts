@@ -1,4 +1,13 @@
-import { CreateSecurityGroupCommand, CreateSnapshotCommand, CreateTagsCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import {
+    CreateSecurityGroupCommand,
+    CreateSnapshotCommand,
+    CreateTagsCommand,
+    DescribeInstancesCommand,
+    DescribeSecurityGroupsCommand,
+    DescribeSnapshotsCommand,
+    DescribeVolumesCommand,
+    ModifyNetworkInterfaceAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import { GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
@@ -26,7 +35,14 @@ const creds = { accessKeyId: "AKIDTEST", secretAccessKey: "secret" };
 
 // Mocks on one set of client instances (not on the classes): the retry tests below build clients of their own.
 const shared = createClients({ region: REGION, credentials: creds });
-const mocks = { sts: mockClient(shared.sts), iam: mockClient(shared.iam), kms: mockClient(shared.kms), s3: mockClient(shared.s3), ec2: mockClient(shared.ec2), tagging: mockClient(shared.tagging) };
+const mocks = {
+    sts: mockClient(shared.sts),
+    iam: mockClient(shared.iam),
+    kms: mockClient(shared.kms),
+    s3: mockClient(shared.s3),
+    ec2: mockClient(shared.ec2),
+    tagging: mockClient(shared.tagging),
+};
 afterEach(() => Object.values(mocks).forEach((m) => m.reset()));
 
 const aws = () => new SdkAws(shared);
@@ -39,10 +55,26 @@ describe("typed errors: missing resources are answers, other failures one line n
 
         const trust = { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAssumeRole", Effect: "Deny", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] };
         const inline = { Version: "2012-10-17", Statement: [{ Sid: "SealDenyAll", Effect: "Deny", Action: "*", Resource: "*" }] };
-        mocks.iam.on(GetRoleCommand, { RoleName: "r" }).resolves({ Role: { RoleName: "r", Arn: "arn:aws:iam::1:role/r", Path: "/", RoleId: "x", CreateDate: new Date(), AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)) } });
+        mocks.iam.on(GetRoleCommand, { RoleName: "r" }).resolves({
+            Role: {
+                RoleName: "r",
+                Arn: "arn:aws:iam::1:role/r",
+                Path: "/",
+                RoleId: "x",
+                CreateDate: new Date(),
+                AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+            },
+        });
         // Two pages: the paginator must follow the marker.
-        mocks.iam.on(ListRolePoliciesCommand, { RoleName: "r" }).resolvesOnce({ PolicyNames: ["a"], IsTruncated: true, Marker: "m1" }).resolvesOnce({ PolicyNames: ["b"], IsTruncated: false });
-        mocks.iam.on(GetRolePolicyCommand).callsFake((input: { PolicyName: string }) => ({ RoleName: "r", PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(JSON.stringify(inline)) }));
+        mocks.iam
+            .on(ListRolePoliciesCommand, { RoleName: "r" })
+            .resolvesOnce({ PolicyNames: ["a"], IsTruncated: true, Marker: "m1" })
+            .resolvesOnce({ PolicyNames: ["b"], IsTruncated: false });
+        mocks.iam.on(GetRolePolicyCommand).callsFake((input: { PolicyName: string }) => ({
+            RoleName: "r",
+            PolicyName: input.PolicyName,
+            PolicyDocument: encodeURIComponent(JSON.stringify(inline)),
+        }));
         const r = await aws().rolePolicies("r");
         expect(r.trust).toEqual(trust);
         expect(r.inline).toEqual({ a: inline, b: inline });
@@ -68,14 +100,20 @@ describe("typed errors: missing resources are answers, other failures one line n
             .bucketPolicy("acme--guidelines--1")
             .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(CliError);
-        expect((err as Error).message).toBe("bucket acme--guidelines--1: access denied to s3:GetBucketPolicy (AccessDenied: Access Denied); run as the deployer role of the enclave's account");
+        expect((err as Error).message).toBe(
+            "bucket acme--guidelines--1: access denied to s3:GetBucketPolicy (AccessDenied: Access Denied); run as the deployer role of the enclave's account",
+        );
         mocks.kms.on(DescribeKeyCommand).rejects(awsError("AccessDeniedException", "not authorized"));
-        await expect(aws().keyState("arn:aws:kms:us-east-1:1:key/k")).rejects.toThrow("key arn:aws:kms:us-east-1:1:key/k: access denied to kms:DescribeKey (AccessDeniedException: not authorized)");
+        await expect(aws().keyState("arn:aws:kms:us-east-1:1:key/k")).rejects.toThrow(
+            "key arn:aws:kms:us-east-1:1:key/k: access denied to kms:DescribeKey (AccessDeniedException: not authorized)",
+        );
     });
 
     it("no credentials at all: one line saying so", async () => {
         mocks.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
-        await expect(aws().callerIdentity()).rejects.toThrow(new CliError("no usable AWS credentials (Could not load credentials from any providers): sign in as the deployer role of the enclave's account"));
+        await expect(aws().callerIdentity()).rejects.toThrow(
+            new CliError("no usable AWS credentials (Could not load credentials from any providers): sign in as the deployer role of the enclave's account"),
+        );
     });
 
     it("the tag scan follows every page", async () => {
@@ -85,13 +123,22 @@ describe("typed errors: missing resources are answers, other failures one line n
             .resolvesOnce({ ResourceTagMappingList: [{ ResourceARN: "arn:b" }], PaginationToken: "" });
         expect(await aws().taggedResources("enclave:vendor", "acme")).toEqual([{ arn: "arn:a" }, { arn: "arn:b" }]);
         expect(mocks.tagging.commandCalls(GetResourcesCommand)).toHaveLength(2);
-        expect(mocks.tagging.commandCalls(GetResourcesCommand)[1].args[0].input).toMatchObject({ TagFilters: [{ Key: "enclave:vendor", Values: ["acme"] }], PaginationToken: "t1" });
+        expect(mocks.tagging.commandCalls(GetResourcesCommand)[1].args[0].input).toMatchObject({
+            TagFilters: [{ Key: "enclave:vendor", Values: ["acme"] }],
+            PaginationToken: "t1",
+        });
     });
 
     it("every error kind has its line", () => {
-        expect(describeAwsError("volume vol-1", "ec2:CreateSnapshot", awsError("RequestLimitExceeded", "Request limit exceeded."))).toBe("volume vol-1: ec2:CreateSnapshot still throttled after the SDK's retries (RequestLimitExceeded: Request limit exceeded.); rerun in a minute");
-        expect(describeAwsError("role r", "iam:GetRole", awsError("ExpiredToken", "The security token included in the request is expired"))).toBe("no usable AWS credentials for iam:GetRole on role r (ExpiredToken: The security token included in the request is expired): sign in as the deployer role");
-        expect(describeAwsError("key k", "kms:GetKeyPolicy", awsError("KMSInternalException", "boom"))).toBe("key k: kms:GetKeyPolicy failed (KMSInternalException: boom)");
+        expect(describeAwsError("volume vol-1", "ec2:CreateSnapshot", awsError("RequestLimitExceeded", "Request limit exceeded."))).toBe(
+            "volume vol-1: ec2:CreateSnapshot still throttled after the SDK's retries (RequestLimitExceeded: Request limit exceeded.); rerun in a minute",
+        );
+        expect(describeAwsError("role r", "iam:GetRole", awsError("ExpiredToken", "The security token included in the request is expired"))).toBe(
+            "no usable AWS credentials for iam:GetRole on role r (ExpiredToken: The security token included in the request is expired): sign in as the deployer role",
+        );
+        expect(describeAwsError("key k", "kms:GetKeyPolicy", awsError("KMSInternalException", "boom"))).toBe(
+            "key k: kms:GetKeyPolicy failed (KMSInternalException: boom)",
+        );
     });
 });
 
@@ -109,7 +156,13 @@ describe("the SDK's own retries (standard mode) under a real client", () => {
                 async handle(req: { headers: Record<string, string> }) {
                     seen.push(req.headers["x-amz-target"] ?? req.headers["X-Amz-Target"] ?? "?");
                     const r = responses[Math.min(seen.length - 1, responses.length - 1)];
-                    return { response: { statusCode: r.status, headers: { "content-type": "application/x-amz-json-1.1" }, body: new TextEncoder().encode(JSON.stringify(r.body)) } };
+                    return {
+                        response: {
+                            statusCode: r.status,
+                            headers: { "content-type": "application/x-amz-json-1.1" },
+                            body: new TextEncoder().encode(JSON.stringify(r.body)),
+                        },
+                    };
                 },
             },
         };
@@ -137,7 +190,9 @@ describe("the SDK's own retries (standard mode) under a real client", () => {
     it("throttled past maxAttempts: one line naming the key, after exactly maxAttempts requests", async () => {
         const h = kmsHandler([throttled]);
         const a = new SdkAws({ region: REGION, credentials: creds, requestHandler: h.handler, maxAttempts: 2 });
-        await expect(a.keyState("k")).rejects.toThrow("key k: kms:DescribeKey still throttled after the SDK's retries (ThrottlingException: Rate exceeded); rerun in a minute");
+        await expect(a.keyState("k")).rejects.toThrow(
+            "key k: kms:DescribeKey still throttled after the SDK's retries (ThrottlingException: Rate exceeded); rerun in a minute",
+        );
         expect(h.seen).toHaveLength(2);
     });
 });
@@ -154,17 +209,24 @@ describe("containment primitives: per-resource results, refused with another acc
 
     it("wrong-account credentials: refused before any EC2 call", async () => {
         mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: "999999999999", Arn: "arn:aws:sts::999999999999:assumed-role/other/x" });
-        await expect(isolateInstances(ctx(), "vpc-1")).rejects.toThrow("the AWS credentials are for account 999999999999 (arn:aws:sts::999999999999:assumed-role/other/x); acme's enclave is in 111122223333: use the deployer role of that account");
+        await expect(isolateInstances(ctx(), "vpc-1")).rejects.toThrow(
+            "the AWS credentials are for account 999999999999 (arn:aws:sts::999999999999:assumed-role/other/x); acme's enclave is in 111122223333: use the deployer role of that account",
+        );
         await expect(snapshotVolumes(ctx(), "vpc-1")).rejects.toThrow("acme's enclave is in 111122223333");
         expect(mocks.ec2.calls()).toHaveLength(0);
     });
 
     it("isolation: an interface the API refuses is reported for its instance, the other instance is isolated and tagged, the refused one not tagged", async () => {
         mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/x" });
-        mocks.ec2.on(DescribeSecurityGroupsCommand).resolvesOnce({ SecurityGroups: [] }).resolves({ SecurityGroups: [{ GroupId: "sg-iso", IpPermissions: [], IpPermissionsEgress: [] }] });
+        mocks.ec2
+            .on(DescribeSecurityGroupsCommand)
+            .resolvesOnce({ SecurityGroups: [] })
+            .resolves({ SecurityGroups: [{ GroupId: "sg-iso", IpPermissions: [], IpPermissionsEgress: [] }] });
         mocks.ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: "sg-iso" });
         mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance("i-1", "eni-1", []), instance("i-2", "eni-2", [])] }] });
-        mocks.ec2.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: "eni-1" }).rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
+        mocks.ec2
+            .on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: "eni-1" })
+            .rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
         mocks.ec2.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: "eni-2" }).resolves({});
         mocks.ec2.on(CreateTagsCommand).resolves({});
         const r = await isolateInstances(ctx(), "vpc-1");
@@ -177,21 +239,36 @@ describe("containment primitives: per-resource results, refused with another acc
             ["instance i-2", "move eni-2 to sg-iso", true],
             ["instance i-2", "tag enclave:isolated=INC-1", true],
         ]);
-        expect(r[3].error).toBe("instance i-1 interface eni-1: access denied to ec2:ModifyNetworkInterfaceAttribute (UnauthorizedOperation: You are not authorized to perform this operation.); run as the deployer role of the enclave's account");
+        expect(r[3].error).toBe(
+            "instance i-1 interface eni-1: access denied to ec2:ModifyNetworkInterfaceAttribute (UnauthorizedOperation: You are not authorized to perform this operation.); run as the deployer role of the enclave's account",
+        );
         expect(mocks.ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input.Resources)).toEqual([["i-2"]]);
         expect(mocks.ec2.commandCalls(CreateSecurityGroupCommand)[0].args[0].input).toMatchObject({ GroupName: "enclave-acme-isolation", VpcId: "vpc-1" });
     });
 
     it("snapshots: one volume refused, the others taken; one already taken for this incident is skipped", async () => {
         mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/x" });
-        mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance("i-1", "eni-1", ["vol-a", "vol-b"]), instance("i-2", "eni-2", ["vol-c"])] }] });
+        mocks.ec2
+            .on(DescribeInstancesCommand)
+            .resolves({ Reservations: [{ Instances: [instance("i-1", "eni-1", ["vol-a", "vol-b"]), instance("i-2", "eni-2", ["vol-c"])] }] });
         mocks.ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotId: "snap-old", VolumeId: "vol-c", State: "completed" }] });
-        mocks.ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: "vol-a", Encrypted: true }, { VolumeId: "vol-b", Encrypted: false }, { VolumeId: "vol-c", Encrypted: false }] });
+        mocks.ec2.on(DescribeVolumesCommand).resolves({
+            Volumes: [
+                { VolumeId: "vol-a", Encrypted: true },
+                { VolumeId: "vol-b", Encrypted: false },
+                { VolumeId: "vol-c", Encrypted: false },
+            ],
+        });
         mocks.ec2.on(CreateSnapshotCommand, { VolumeId: "vol-a" }).rejects(awsError("IncorrectState", "The volume is not available."));
         mocks.ec2.on(CreateSnapshotCommand, { VolumeId: "vol-b" }).resolves({ SnapshotId: "snap-b" });
         const r = await snapshotVolumes(ctx(), "vpc-1");
         expect(r).toEqual([
-            { resource: "volume vol-a", action: "snapshot (i-1 /dev/sda, encrypted)", ok: false, error: "volume vol-a: ec2:CreateSnapshot failed (IncorrectState: The volume is not available.)" },
+            {
+                resource: "volume vol-a",
+                action: "snapshot (i-1 /dev/sda, encrypted)",
+                ok: false,
+                error: "volume vol-a: ec2:CreateSnapshot failed (IncorrectState: The volume is not available.)",
+            },
             { resource: "volume vol-b", action: "snapshot (i-1 /dev/sdf)", ok: true, id: "snap-b" },
             { resource: "volume vol-c", action: "snapshot (i-2 /dev/sda)", ok: true, skipped: true, id: "snap-old" },
         ]);
@@ -206,7 +283,13 @@ describe("containment primitives: per-resource results, refused with another acc
                 ],
             },
         ]);
-        expect(mocks.ec2.commandCalls(DescribeSnapshotsCommand)[0].args[0].input).toMatchObject({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: ["INC-1"] }, { Name: "tag:enclave:vendor", Values: ["acme"] }] });
+        expect(mocks.ec2.commandCalls(DescribeSnapshotsCommand)[0].args[0].input).toMatchObject({
+            OwnerIds: ["self"],
+            Filters: [
+                { Name: "tag:enclave:incident", Values: ["INC-1"] },
+                { Name: "tag:enclave:vendor", Values: ["acme"] },
+            ],
+        });
     });
 });
 
@@ -218,7 +301,8 @@ describe("no aws CLI left in the runbook", () => {
         const offenders: string[] = [];
         for (const f of files) {
             const text = fs.readFileSync(path.join(root, f), "utf8");
-            const awsSpawn = /(child_process|execFile|spawn(Sync)?\s*\(|exec(Sync)?\s*\()[\s\S]{0,200}["'`]aws["'`]|["'`]aws["'`][\s\S]{0,40}(execFile|spawn)/.test(text);
+            const awsSpawn =
+                /(child_process|execFile|spawn(Sync)?\s*\(|exec(Sync)?\s*\()[\s\S]{0,200}["'`]aws["'`]|["'`]aws["'`][\s\S]{0,40}(execFile|spawn)/.test(text);
             if (awsSpawn || /from "node:child_process"[\s\S]*["'`]aws["'`]\s*[,)]/.test(text)) offenders.push(f);
         }
         expect(offenders).toEqual([]);

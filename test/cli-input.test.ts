@@ -32,8 +32,10 @@ function folder(name: string): string {
     return dir;
 }
 
-const BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
-const bombMessage = (f: string) => `${f}: the YAML repeats its aliases (*name) too often (Excessive alias count indicates a resource exhaustion attack). Fix: write the values out instead of repeating aliases.`;
+const BOMB =
+    'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
+const bombMessage = (f: string) =>
+    `${f}: the YAML repeats its aliases (*name) too often (Excessive alias count indicates a resource exhaustion attack). Fix: write the values out instead of repeating aliases.`;
 const dirMessage = (f: string, what = "vendor spec") => `${f}: is a directory, not a ${what} file. Fix: give the path of the YAML file.`;
 
 let acmePlan: Plan;
@@ -141,19 +143,22 @@ describe("1. unreadable spec inputs are invalid input (exit 2), also in --all", 
     });
 
     const lockedOut = withoutReadOverride();
-    it.skipIf("skip" in lockedOut)(`the real binary: an unreadable file (EACCES) is one line, exit 2${"skip" in lockedOut ? ` (skipped: ${lockedOut.skip})` : ""}`, async () => {
-        const dir = folder("locked");
-        fs.chmodSync(dir, 0o755);
-        const file = path.join(dir, "locked.yaml");
-        fs.writeFileSync(file, ACME);
-        fs.chmodSync(file, 0o000);
-        const r = await spawnCli(["plan", "--spec", file], "setpriv" in lockedOut ? { setpriv: lockedOut.setpriv } : {});
-        expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({
-            status: 2,
-            stderr: `enclave: ${file}: cannot be read (permission denied). Fix: make the file readable by this user (chmod u+r), or give another path.\n`,
-            stdout: "",
-        });
-    });
+    it.skipIf("skip" in lockedOut)(
+        `the real binary: an unreadable file (EACCES) is one line, exit 2${"skip" in lockedOut ? ` (skipped: ${lockedOut.skip})` : ""}`,
+        async () => {
+            const dir = folder("locked");
+            fs.chmodSync(dir, 0o755);
+            const file = path.join(dir, "locked.yaml");
+            fs.writeFileSync(file, ACME);
+            fs.chmodSync(file, 0o000);
+            const r = await spawnCli(["plan", "--spec", file], "setpriv" in lockedOut ? { setpriv: lockedOut.setpriv } : {});
+            expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({
+                status: 2,
+                stderr: `enclave: ${file}: cannot be read (permission denied). Fix: make the file readable by this user (chmod u+r), or give another path.\n`,
+                stdout: "",
+            });
+        },
+    );
 });
 
 describe("2 and 3. the real binary: no stack traces from closed pipes, full disks or usage errors", () => {
@@ -161,15 +166,28 @@ describe("2 and 3. the real binary: no stack traces from closed pipes, full disk
         const dir = folder("dir-for-bin.yaml");
         const [pipe, full, usage, unknownCommand, spec] = await Promise.all([
             spawnCli([], { shell: `ENCLAVE plan --spec ${JSON.stringify(fixtureFile(ACME_ID))} --json | head -c 10; echo " status=\${PIPESTATUS[0]}"` }),
-            fs.existsSync("/dev/full") ? spawnCli([], { shell: `ENCLAVE plan --spec ${JSON.stringify(fixtureFile(ACME_ID))} --json > /dev/full` }) : Promise.resolve(undefined),
+            fs.existsSync("/dev/full")
+                ? spawnCli([], { shell: `ENCLAVE plan --spec ${JSON.stringify(fixtureFile(ACME_ID))} --json > /dev/full` })
+                : Promise.resolve(undefined),
             spawnCli(["plan", "acme-labeling", "-x"]),
             spawnCli(["PLAN", "acme-labeling"]),
             spawnCli(["plan", "--spec", dir]),
         ]);
         expect({ stdout: pipe.stdout, stderr: pipe.stderr }).toEqual({ stdout: `${acmePlanText.slice(0, 10)} status=0\n`, stderr: "" });
-        if (full) expect({ status: full.status, stderr: full.stderr }).toEqual({ status: 1, stderr: "enclave: cannot write the output: ENOSPC: no space left on device, write\n" });
-        expect({ status: usage.status, stderr: usage.stderr, stdout: usage.stdout }).toEqual({ status: 2, stderr: "enclave: unknown option '-x' (see enclave plan --help)\n", stdout: "" });
-        expect({ status: unknownCommand.status, stderr: unknownCommand.stderr }).toEqual({ status: 2, stderr: "enclave: unknown command 'PLAN' (see enclave --help)\n" });
+        if (full)
+            expect({ status: full.status, stderr: full.stderr }).toEqual({
+                status: 1,
+                stderr: "enclave: cannot write the output: ENOSPC: no space left on device, write\n",
+            });
+        expect({ status: usage.status, stderr: usage.stderr, stdout: usage.stdout }).toEqual({
+            status: 2,
+            stderr: "enclave: unknown option '-x' (see enclave plan --help)\n",
+            stdout: "",
+        });
+        expect({ status: unknownCommand.status, stderr: unknownCommand.stderr }).toEqual({
+            status: 2,
+            stderr: "enclave: unknown command 'PLAN' (see enclave --help)\n",
+        });
         expect({ status: spec.status, stderr: spec.stderr }).toEqual({ status: 2, stderr: `enclave: ${dirMessage(dir)}\n` });
     });
 });
@@ -201,10 +219,22 @@ describe("4. conflicting options are refused, not ignored", () => {
         [["plan", "--security", "--spec", "x.yaml"], "--security selects the security stack, not a vendor: drop --spec"],
         [["check", "--security", "--spec", "x.yaml"], "--security selects the security stack, not a vendor: drop --spec"],
         [["check", "acme-labeling", "--security"], "--security selects the security stack, not a vendor: drop the vendor id (acme-labeling)"],
-        [["check", "--plan", "x.json", "--security-spec", "s.yaml"], "--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec"],
-        [["diff", "--base-spec", "a.yaml", "--head-spec", "b.yaml", "acme-labeling"], "--base-spec and --head-spec name the vendor in their files: drop the vendor id (acme-labeling)"],
-        [["diff", "--base-plan", "a.json", "--head-plan", "b.json", "acme-labeling"], "--base-plan and --head-plan name the vendor in their files: drop the vendor id (acme-labeling)"],
-        [["diff", "--base-plan", "a.json", "--head-plan", "b.json", "--security-spec", "s.yaml"], "--base-plan and --head-plan already hold the security stack's outputs: drop --security-spec"],
+        [
+            ["check", "--plan", "x.json", "--security-spec", "s.yaml"],
+            "--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec",
+        ],
+        [
+            ["diff", "--base-spec", "a.yaml", "--head-spec", "b.yaml", "acme-labeling"],
+            "--base-spec and --head-spec name the vendor in their files: drop the vendor id (acme-labeling)",
+        ],
+        [
+            ["diff", "--base-plan", "a.json", "--head-plan", "b.json", "acme-labeling"],
+            "--base-plan and --head-plan name the vendor in their files: drop the vendor id (acme-labeling)",
+        ],
+        [
+            ["diff", "--base-plan", "a.json", "--head-plan", "b.json", "--security-spec", "s.yaml"],
+            "--base-plan and --head-plan already hold the security stack's outputs: drop --security-spec",
+        ],
     ])("%j", async (argv, line) => {
         expect(await refused(argv)).toEqual(invalid(line));
     });
@@ -215,7 +245,9 @@ describe("5. a diff of two different vendors is refused", () => {
         const acme = path.join(STACKS, "acme-labeling.yaml");
         const evalcorp = path.join(STACKS, "evalcorp.yaml");
         const fix = "a diff compares two revisions of one vendor. Fix: give two versions of the same vendor's spec or plan.";
-        expect(await refused(["diff", "--base-spec", acme, "--head-spec", evalcorp])).toEqual(invalid(`base is acme-labeling (${acme}), head is evalcorp (${evalcorp}): ${fix}`));
+        expect(await refused(["diff", "--base-spec", acme, "--head-spec", evalcorp])).toEqual(
+            invalid(`base is acme-labeling (${acme}), head is evalcorp (${evalcorp}): ${fix}`),
+        );
         expect(await refused(["diff", "--base-plan", acmePlanFile, "--head-plan", evalcorpPlanFile])).toEqual(
             invalid(`base is acme-labeling (${acmePlanFile}), head is evalcorp (${evalcorpPlanFile}): ${fix}`),
         );
@@ -225,7 +257,9 @@ describe("5. a diff of two different vendors is refused", () => {
 describe("6. secrets are not echoed", () => {
     it("a .env file as --spec shows the type of its top level only; a bad external ID only its length", async () => {
         const env = write("dot.env", "AWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG\n");
-        expect(await refused(["plan", "--spec", env])).toEqual(invalid(`${env}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`));
+        expect(await refused(["plan", "--spec", env])).toEqual(
+            invalid(`${env}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`),
+        );
         const ext = write("extid.yaml", ACME.replace("  maxSessionSeconds: 3600\n", '  externalId: "vendor-secret-Xy9#kQ2!"\n  maxSessionSeconds: 3600\n'));
         const r = await refused(["plan", "--spec", ext]);
         expect(r).toEqual(
@@ -239,16 +273,36 @@ describe("6. secrets are not echoed", () => {
 
 describe("7. plan files that are not plans are invalid input naming the file and field", () => {
     it.each([
-        ["not a plan at all", () => write("plans/stack-only.json", JSON.stringify({ stack: "x", resources: [] })), "not an enclave plan: project is missing: got nothing"],
+        [
+            "not a plan at all",
+            () => write("plans/stack-only.json", JSON.stringify({ stack: "x", resources: [] })),
+            "not an enclave plan: project is missing: got nothing",
+        ],
         [
             "a plan with no resources",
             () => write("plans/no-resources.json", JSON.stringify({ project: "vendor-enclaves", stack: "x", resources: [], outputs: {} })),
             "not an enclave plan: resources is an empty list (a plan has at least one resource): got []",
         ],
-        ["a plan of another project", () => planVariant("other-project", (p) => (p.project = "other")), 'not an enclave plan: project must be "vendor-enclaves": got "other"'],
-        ["a resource with inputs null", () => planVariant("inputs-null", (p) => ((p.resources[2] as { inputs: unknown }).inputs = null)), "not an enclave plan: resources[2].inputs must be an object (the resource's inputs): got null"],
-        ["a resource with inputs a list", () => planVariant("inputs-list", (p) => ((p.resources[0] as { inputs: unknown }).inputs = [1, 2])), "not an enclave plan: resources[0].inputs must be an object (the resource's inputs): got [1,2]"],
-        ["outputs null", () => planVariant("outputs-null", (p) => ((p as { outputs: unknown }).outputs = null)), "not an enclave plan: outputs must be an object (the stack outputs): got null"],
+        [
+            "a plan of another project",
+            () => planVariant("other-project", (p) => (p.project = "other")),
+            'not an enclave plan: project must be "vendor-enclaves": got "other"',
+        ],
+        [
+            "a resource with inputs null",
+            () => planVariant("inputs-null", (p) => ((p.resources[2] as { inputs: unknown }).inputs = null)),
+            "not an enclave plan: resources[2].inputs must be an object (the resource's inputs): got null",
+        ],
+        [
+            "a resource with inputs a list",
+            () => planVariant("inputs-list", (p) => ((p.resources[0] as { inputs: unknown }).inputs = [1, 2])),
+            "not an enclave plan: resources[0].inputs must be an object (the resource's inputs): got [1,2]",
+        ],
+        [
+            "outputs null",
+            () => planVariant("outputs-null", (p) => ((p as { outputs: unknown }).outputs = null)),
+            "not an enclave plan: outputs must be an object (the stack outputs): got null",
+        ],
     ])("check --plan: %s", async (_what, make, problem) => {
         const file = make();
         expect(await refused(["check", "--plan", file])).toEqual(invalid(`${file}: ${problem}. ${PLAN_FIX}`));
@@ -259,7 +313,9 @@ describe("7. plan files that are not plans are invalid input naming the file and
         const name = acmePlan.resources[index].name;
         const badPolicy = planVariant("bad-policy", (p) => (p.resources[index].inputs.policy = "{not json"));
         expect(await refused(["diff", "--base-plan", badPolicy, "--head-plan", acmePlanFile])).toEqual(
-            invalid(`${badPolicy}: not an enclave plan: resources[${index}].inputs.policy (${name}) is not a JSON policy document with a Statement: got "{not json". ${PLAN_FIX}`),
+            invalid(
+                `${badPolicy}: not an enclave plan: resources[${index}].inputs.policy (${name}) is not a JSON policy document with a Statement: got "{not json". ${PLAN_FIX}`,
+            ),
         );
         const fakeVendor = planVariant("fake-vendor", (p) => (p.outputs.vendorRoleArn = "arn"));
         expect(await refused(["diff", "--base-plan", fakeVendor, "--head-plan", acmePlanFile])).toEqual(
@@ -274,7 +330,9 @@ describe("7. plan files that are not plans are invalid input naming the file and
         });
         const urn = acmePlan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.urn;
         expect(await refused(["diff", "--base-plan", ghost, "--head-plan", acmePlanFile])).toEqual(
-            invalid(`${ghost}: the plan cannot be evaluated: ${urn}: role ghost is not in the plan. Fix: use the unchanged output of \`enclave plan <vendor> --json\`.`),
+            invalid(
+                `${ghost}: the plan cannot be evaluated: ${urn}: role ghost is not in the plan. Fix: use the unchanged output of \`enclave plan <vendor> --json\`.`,
+            ),
         );
     });
 });
@@ -282,7 +340,9 @@ describe("7. plan files that are not plans are invalid input naming the file and
 describe("8. numbers are shown as written", () => {
     it("1e400 is too large, not `got null`", async () => {
         const file = write("bignum.yaml", ACME.replace("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 1e400"));
-        expect(await refused(["plan", "--spec", file])).toEqual(invalid(`${file}: keyDeletionWindowDays is too large: got 1e400. Fix: use a whole number of days from 7 to 30.`));
+        expect(await refused(["plan", "--spec", file])).toEqual(
+            invalid(`${file}: keyDeletionWindowDays is too large: got 1e400. Fix: use a whole number of days from 7 to 30.`),
+        );
     });
 });
 

@@ -97,7 +97,10 @@ describe("a closed pipe does not turn a failed run into a success", () => {
     fs.mkdirSync(stacks);
     fs.writeFileSync(path.join(stacks, "alpha.yaml"), "id: alpha\ndisplayName: 42\n");
     fs.writeFileSync(path.join(stacks, "charlie.yaml"), "id: charlie\ndisplayName: 42\n");
-    for (const [id, cidr] of [["bravo", "10.20.0.0/20"], ["delta", "10.30.0.0/20"]]) {
+    for (const [id, cidr] of [
+        ["bravo", "10.20.0.0/20"],
+        ["delta", "10.30.0.0/20"],
+    ]) {
         fs.writeFileSync(
             path.join(stacks, `${id}.yaml`),
             [
@@ -115,7 +118,7 @@ describe("a closed pipe does not turn a failed run into a success", () => {
     fs.writeFileSync(
         path.join(stacks, "security.yaml"),
         [
-            "account: {id: \"111122223333\", region: us-east-1}",
+            'account: {id: "111122223333", region: us-east-1}',
             "deployerRoleArn: arn:aws:iam::111122223333:role/enclave-deployer",
             "breakGlassRoleArn: arn:aws:iam::111122223333:role/enclave-break-glass",
             "archiveAdminRoleArn: arn:aws:iam::111122223333:role/enclave-archive-admin",
@@ -168,7 +171,10 @@ describe("the repository root, from source and from dist/", () => {
         fs.mkdirSync(nested, { recursive: true });
         fs.writeFileSync(path.join(tmp, "other", "package.json"), JSON.stringify({ name: "something-else" }));
         expect(() => findRepoRoot(nested)).toThrow(`no package.json named vendor-enclaves at or above ${nested}`);
-        const compiled = await run(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(path.join(REPO, "dist", "config", "load.js"))}).STACKS_DIR)`]);
+        const compiled = await run(process.execPath, [
+            "-e",
+            `process.stdout.write(require(${JSON.stringify(path.join(REPO, "dist", "config", "load.js"))}).STACKS_DIR)`,
+        ]);
         expect(compiled).toEqual({ status: 0, stdout: path.join(REPO, "stacks"), stderr: "" });
     });
 });

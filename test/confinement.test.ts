@@ -18,17 +18,41 @@ const LAB_BUCKET = "arn:aws:s3:::lab-shared-training-data";
 const SECRET = `arn:aws:secretsmanager:us-east-1:${LAB_ACCOUNT}:secret:lab-api-token-AbCdEf`;
 const orgShare: PolicyDocument = {
     Version: "2012-10-17",
-    Statement: [{ Sid: "OrgRead", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [LAB_BUCKET, `${LAB_BUCKET}/*`], Condition: { StringEquals: { "aws:PrincipalOrgID": "o-lab0000001" } } }],
+    Statement: [
+        {
+            Sid: "OrgRead",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:ListBucket"],
+            Resource: [LAB_BUCKET, `${LAB_BUCKET}/*`],
+            Condition: { StringEquals: { "aws:PrincipalOrgID": "o-lab0000001" } },
+        },
+    ],
 };
 const accountSecret: PolicyDocument = {
     Version: "2012-10-17",
-    Statement: [{ Sid: "AccountRead", Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": LAB_ACCOUNT } } }],
+    Statement: [
+        {
+            Sid: "AccountRead",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalAccount": LAB_ACCOUNT } },
+        },
+    ],
 };
 const internet = { via: "internet" as const, sourceIp: "192.0.2.77" };
 
 describe("vendor-side roles are confined to the enclave by their own identity policy", () => {
     const cases: { what: string; action: string; resource: string; policy: PolicyDocument; context: Record<string, string> }[] = [
-        { what: "a lab bucket shared with the organization", action: "s3:GetObject", resource: `${LAB_BUCKET}/prompts.jsonl`, policy: orgShare, context: { "aws:PrincipalOrgID": "o-lab0000001" } },
+        {
+            what: "a lab bucket shared with the organization",
+            action: "s3:GetObject",
+            resource: `${LAB_BUCKET}/prompts.jsonl`,
+            policy: orgShare,
+            context: { "aws:PrincipalOrgID": "o-lab0000001" },
+        },
         { what: "a secret open to the whole account", action: "secretsmanager:GetSecretValue", resource: SECRET, policy: accountSecret, context: {} },
     ];
 
@@ -37,7 +61,15 @@ describe("vendor-side roles are confined to the enclave by their own identity po
             for (const id of [ACME, EVALCORP]) {
                 const v = vendorFacts(world, id);
                 for (const principal of [v.vendorRoleArn, v.workloadRoleArn]) {
-                    const req = { principal, action: c.action, resource: c.resource, resourceAccount: LAB_ACCOUNT, resourcePolicy: c.policy, network: internet, context: c.context };
+                    const req = {
+                        principal,
+                        action: c.action,
+                        resource: c.resource,
+                        resourceAccount: LAB_ACCOUNT,
+                        resourcePolicy: c.policy,
+                        network: internet,
+                        context: c.context,
+                    };
                     const r = await simulate(world, req, { chainKms: false });
                     expect({ principal, decision: r.decision, layer: r.decidedBy.layer, sid: r.decidedBy.sid }).toEqual({
                         principal,
@@ -53,11 +85,26 @@ describe("vendor-side roles are confined to the enclave by their own identity po
     it("control: without the two confinement Denies the same grant reaches the session (the boundary does not stop it)", async () => {
         const v = vendorFacts(world, ACME);
         const role = world.roles.get(v.vendorRoleArn)!;
-        const unconfined = role.identity.map((i) => ({ name: i.name, policy: { ...i.policy, Statement: i.policy.Statement.filter((s) => !["DenyActionsBeyondEnclave", "DenyResourcesBeyondEnclave"].includes(s.Sid ?? "")) } }));
+        const unconfined = role.identity.map((i) => ({
+            name: i.name,
+            policy: {
+                ...i.policy,
+                Statement: i.policy.Statement.filter((s) => !["DenyActionsBeyondEnclave", "DenyResourcesBeyondEnclave"].includes(s.Sid ?? "")),
+            },
+        }));
         for (const c of cases) {
             const r = await simulate(
                 world,
-                { principal: v.vendorRoleArn, action: c.action, resource: c.resource, resourceAccount: LAB_ACCOUNT, resourcePolicy: c.policy, network: internet, context: c.context, identityPolicies: unconfined },
+                {
+                    principal: v.vendorRoleArn,
+                    action: c.action,
+                    resource: c.resource,
+                    resourceAccount: LAB_ACCOUNT,
+                    resourcePolicy: c.policy,
+                    network: internet,
+                    context: c.context,
+                    identityPolicies: unconfined,
+                },
                 { chainKms: false },
             );
             expect({ what: c.what, decision: r.decision }).toEqual({ what: c.what, decision: "Allowed" });
@@ -71,8 +118,18 @@ describe("vendor-side roles are confined to the enclave by their own identity po
         const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
         const actions = [...new Set(allows.flatMap((s) => list(s.Action)))].sort();
         const resources = [...new Set(allows.flatMap((s) => list(s.Resource)))].sort();
-        expect(doc.Statement.find((s) => s.Sid === "DenyActionsBeyondEnclave")).toEqual({ Sid: "DenyActionsBeyondEnclave", Effect: "Deny", NotAction: actions, Resource: "*" });
-        expect(doc.Statement.find((s) => s.Sid === "DenyResourcesBeyondEnclave")).toEqual({ Sid: "DenyResourcesBeyondEnclave", Effect: "Deny", Action: actions, NotResource: resources });
+        expect(doc.Statement.find((s) => s.Sid === "DenyActionsBeyondEnclave")).toEqual({
+            Sid: "DenyActionsBeyondEnclave",
+            Effect: "Deny",
+            NotAction: actions,
+            Resource: "*",
+        });
+        expect(doc.Statement.find((s) => s.Sid === "DenyResourcesBeyondEnclave")).toEqual({
+            Sid: "DenyResourcesBeyondEnclave",
+            Effect: "Deny",
+            Action: actions,
+            NotResource: resources,
+        });
         expect(actions).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     });
 });

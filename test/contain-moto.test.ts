@@ -1,6 +1,13 @@
 import { DescribeInstancesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { GetRolePolicyCommand } from "@aws-sdk/client-iam";
-import { ListFirewallDomainListsCommand, ListFirewallRuleGroupAssociationsCommand, ListFirewallRuleGroupsCommand, ListFirewallRulesCommand, Route53ResolverClient, UpdateFirewallRuleCommand } from "@aws-sdk/client-route53resolver";
+import {
+    ListFirewallDomainListsCommand,
+    ListFirewallRuleGroupAssociationsCommand,
+    ListFirewallRuleGroupsCommand,
+    ListFirewallRulesCommand,
+    Route53ResolverClient,
+    UpdateFirewallRuleCommand,
+} from "@aws-sdk/client-route53resolver";
 import { mockClient } from "aws-sdk-client-mock";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +52,10 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         { Id: "rslvr-fdl-0acmeall000001", Name: "enclave-acme-labeling-all-domains" },
     ];
     const rules = new Map<string, { Name: string; Action: "ALLOW" | "BLOCK"; BlockResponse?: "NXDOMAIN"; FirewallDomainListId: string }>();
-    const resolver = mockClient(Route53ResolverClient as never) as unknown as { on(command: unknown, input?: object): { resolves(output: object): unknown; callsFake(fn: (input: Record<string, unknown>) => unknown): unknown }; restore(): void };
+    const resolver = mockClient(Route53ResolverClient as never) as unknown as {
+        on(command: unknown, input?: object): { resolves(output: object): unknown; callsFake(fn: (input: Record<string, unknown>) => unknown): unknown };
+        restore(): void;
+    };
 
     beforeAll(async () => {
         security = loadSecuritySpec(path.join(FIXTURES, "security.yaml"));
@@ -61,7 +71,9 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         rules.set(LISTS[1].Id, { Name: names.dnsBlockRule, Action: "BLOCK", BlockResponse: "NXDOMAIN", FirewallDomainListId: LISTS[1].Id });
         resolver.on(ListFirewallRuleGroupsCommand).resolves({ FirewallRuleGroups: [{ Id: GROUP, Name: names.dnsRuleGroup }] });
         resolver.on(ListFirewallDomainListsCommand).resolves({ FirewallDomainLists: LISTS });
-        resolver.on(ListFirewallRuleGroupAssociationsCommand).callsFake((i) => ({ FirewallRuleGroupAssociations: i.VpcId === seeded.vpcId ? [{ FirewallRuleGroupId: GROUP, VpcId: seeded.vpcId, Status: "COMPLETE" }] : [] }));
+        resolver.on(ListFirewallRuleGroupAssociationsCommand).callsFake((i) => ({
+            FirewallRuleGroupAssociations: i.VpcId === seeded.vpcId ? [{ FirewallRuleGroupId: GROUP, VpcId: seeded.vpcId, Status: "COMPLETE" }] : [],
+        }));
         resolver.on(ListFirewallRulesCommand).callsFake((i) => ({ FirewallRules: i.FirewallRuleGroupId === GROUP ? [...rules.values()] : [] }));
         resolver.on(UpdateFirewallRuleCommand).callsFake((i) => {
             const r = i.FirewallRuleGroupId === GROUP ? rules.get(String(i.FirewallDomainListId)) : undefined;
@@ -81,7 +93,8 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         const keys = ((await moto.data()).kms?.Key ?? []) as unknown as { arn: string; id: string; key_state: string }[];
         return new Proxy(reads, {
             get(target, prop, receiver) {
-                if (prop === "keyState") return async (keyId: string) => (keys.find((k) => k.arn === keyId || k.id === keyId)?.key_state ?? "NotFound") as never;
+                if (prop === "keyState")
+                    return async (keyId: string) => (keys.find((k) => k.arn === keyId || k.id === keyId)?.key_state ?? "NotFound") as never;
                 const v = Reflect.get(target, prop, receiver);
                 return typeof v === "function" ? v.bind(target) : v;
             },
@@ -93,8 +106,28 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         const names = vendorNames(acme.id);
         const outcome = await contain({ clients, spec: acme, sealedAt: SEALED_AT, operators, incident: INCIDENT });
         expect(outcome.results.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
-        expect(outcome.lookup).toMatchObject({ keyId: seeded.keyId, keyArn: seeded.keyArn, vpcId: seeded.vpcId, s3EndpointId: seeded.outputs.s3EndpointId.value, dnsRuleGroupId: GROUP, dnsAwsDomainListId: LISTS[0].Id });
-        expect(outcome.results.map((r) => r.kind).sort()).toEqual(["bucketPolicy", "bucketPolicy", "bucketPolicy", "dnsAllowRule", "endpointPolicy", "isolation", "key", "key", "sealPolicy", "sealPolicy", "trustPolicy", "trustPolicy"]);
+        expect(outcome.lookup).toMatchObject({
+            keyId: seeded.keyId,
+            keyArn: seeded.keyArn,
+            vpcId: seeded.vpcId,
+            s3EndpointId: seeded.outputs.s3EndpointId.value,
+            dnsRuleGroupId: GROUP,
+            dnsAwsDomainListId: LISTS[0].Id,
+        });
+        expect(outcome.results.map((r) => r.kind).sort()).toEqual([
+            "bucketPolicy",
+            "bucketPolicy",
+            "bucketPolicy",
+            "dnsAllowRule",
+            "endpointPolicy",
+            "isolation",
+            "key",
+            "key",
+            "sealPolicy",
+            "sealPolicy",
+            "trustPolicy",
+            "trustPolicy",
+        ]);
 
         // Read back from moto, not from what contain returned.
         const seal = await clients.iam.send(new GetRolePolicyCommand({ RoleName: names.vendorRole, PolicyName: SEAL_POLICY_NAME }));
@@ -112,13 +145,21 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
 
         const snaps = await snapshotVolumes({ clients, account: ACCOUNT, vendorId: acme.id, incident: INCIDENT }, seeded.vpcId);
         expect(snaps.filter((r) => !r.ok)).toEqual([]);
-        const stored = (await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }))).Snapshots!;
+        const stored = (
+            await clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }))
+        ).Snapshots!;
         expect(stored.map((x) => x.VolumeId).sort()).toEqual([inst.rootVolumeId, inst.dataVolumeId].sort());
     });
 
     it("credentials of another account than the spec's: contain refuses before any write", async () => {
-        await expect(contain({ clients, spec: { ...acme, account: { ...acme.account, id: "999999999999" } }, sealedAt: SEALED_AT, operators: { error: "n/a" }, incident: INCIDENT })).rejects.toThrow(
-            `the AWS credentials are for account ${ACCOUNT}`,
-        );
+        await expect(
+            contain({
+                clients,
+                spec: { ...acme, account: { ...acme.account, id: "999999999999" } },
+                sealedAt: SEALED_AT,
+                operators: { error: "n/a" },
+                incident: INCIDENT,
+            }),
+        ).rejects.toThrow(`the AWS credentials are for account ${ACCOUNT}`);
     });
 });

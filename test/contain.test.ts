@@ -9,7 +9,17 @@ import type { Plan } from "../plan/types";
 import { SdkAws } from "../runbook/aws/reads";
 import { contain, CONTAIN_WRITES, type ContainResult, type OperatorArns } from "../runbook/contain";
 import { runCommand } from "../runbook/runbook";
-import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, LAB_ACCOUNT, SEALED_AT, sealedFixturePlan, vendorFixture } from "./support/fixtures";
+import {
+    ACME,
+    BREAK_GLASS_ROLE_ARN,
+    DEPLOYER_ROLE_ARN,
+    EVALCORP,
+    fixturePlan,
+    LAB_ACCOUNT,
+    SEALED_AT,
+    sealedFixturePlan,
+    vendorFixture,
+} from "./support/fixtures";
 import { Crash, makeFake, removeFakes } from "./support/runbookFake";
 
 // Contain (runbook/contain.ts): the seal written straight to AWS before Pulumi runs. The AWS account is an in-memory
@@ -21,9 +31,21 @@ import { Crash, makeFake, removeFakes } from "./support/runbookFake";
 afterAll(removeFakes);
 
 const OPERATORS: OperatorArns = { deployerRoleArn: DEPLOYER_ROLE_ARN, breakGlassRoleArn: BREAK_GLASS_ROLE_ARN, source: "test" };
-const WRITE_COMMANDS = ["PutRolePolicyCommand", "UpdateAssumeRolePolicyCommand", "DisableKeyCommand", "PutKeyPolicyCommand", "PutBucketPolicyCommand", "ModifyVpcEndpointCommand", "UpdateFirewallRuleCommand", "CreateSecurityGroupCommand", "ModifyNetworkInterfaceAttributeCommand", "CreateTagsCommand", "RevokeSecurityGroupEgressCommand"];
+const WRITE_COMMANDS = [
+    "PutRolePolicyCommand",
+    "UpdateAssumeRolePolicyCommand",
+    "DisableKeyCommand",
+    "PutKeyPolicyCommand",
+    "PutBucketPolicyCommand",
+    "ModifyVpcEndpointCommand",
+    "UpdateFirewallRuleCommand",
+    "CreateSecurityGroupCommand",
+    "ModifyNetworkInterfaceAttributeCommand",
+    "CreateTagsCommand",
+    "RevokeSecurityGroupEgressCommand",
+];
 
-let plans: Record<string, { unsealed: Plan; sealed: Plan }> = {};
+const plans: Record<string, { unsealed: Plan; sealed: Plan }> = {};
 beforeAll(async () => {
     for (const id of [ACME, EVALCORP]) plans[id] = { unsealed: await fixturePlan(id), sealed: await sealedFixturePlan(id) };
 }, 120_000);
@@ -53,17 +75,26 @@ describe("contain: what it writes", () => {
             const of = (type: string) => sealed.resources.filter((r) => r.type === type);
             const names = vendorNames(id);
             // Role seal policies and trust policies (the trust's external ID came from the deployed trust, as in AWS).
-            for (const p of of("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.name === SEAL_POLICY_NAME)) expect(parse(w.roles.get(String(p.inputs.role))!.inline.get(SEAL_POLICY_NAME))).toEqual(parse(p.inputs.policy));
-            expect(of("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.name === SEAL_POLICY_NAME).map((p) => p.inputs.role).sort()).toEqual([names.vendorRole, names.workloadRole].sort());
+            for (const p of of("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.name === SEAL_POLICY_NAME))
+                expect(parse(w.roles.get(String(p.inputs.role))!.inline.get(SEAL_POLICY_NAME))).toEqual(parse(p.inputs.policy));
+            expect(
+                of("aws:iam/rolePolicy:RolePolicy")
+                    .filter((p) => p.inputs.name === SEAL_POLICY_NAME)
+                    .map((p) => p.inputs.role)
+                    .sort(),
+            ).toEqual([names.vendorRole, names.workloadRole].sort());
             // A spec that sets the external ID makes the trust a secret input: the plan shows "[secret]" in its place.
             const externalId = vendorFixture(id).access.externalId;
             const unmask = (doc: unknown) => (externalId ? String(doc).split('"[secret]"').join(JSON.stringify(externalId)) : String(doc));
-            for (const r of of("aws:iam/role:Role")) expect(parse(w.roles.get(String(r.inputs.name))!.trust), String(r.inputs.name)).toEqual(parse(unmask(r.inputs.assumeRolePolicy)));
+            for (const r of of("aws:iam/role:Role"))
+                expect(parse(w.roles.get(String(r.inputs.name))!.trust), String(r.inputs.name)).toEqual(parse(unmask(r.inputs.assumeRolePolicy)));
             const key = of("aws:kms/key:Key")[0];
             expect(parse(w.key.policy)).toEqual(parse(key.inputs.policy));
             expect([w.key.state, key.inputs.isEnabled]).toEqual(["Disabled", false]);
-            for (const b of of("aws:s3/bucketPolicy:BucketPolicy")) expect(parse(w.buckets.get(String(b.inputs.bucket))), String(b.inputs.bucket)).toEqual(parse(b.inputs.policy));
-            for (const e of of("aws:ec2/vpcEndpoint:VpcEndpoint")) expect(parse(w.endpoints.get(String(e.outputs.id))!.policy), String(e.inputs.serviceName)).toEqual(parse(e.inputs.policy));
+            for (const b of of("aws:s3/bucketPolicy:BucketPolicy"))
+                expect(parse(w.buckets.get(String(b.inputs.bucket))), String(b.inputs.bucket)).toEqual(parse(b.inputs.policy));
+            for (const e of of("aws:ec2/vpcEndpoint:VpcEndpoint"))
+                expect(parse(w.endpoints.get(String(e.outputs.id))!.policy), String(e.inputs.serviceName)).toEqual(parse(e.inputs.policy));
             for (const r of of(T.dnsRule[0])) {
                 const got = w.dns.rules.find((x) => x.name === r.inputs.name)!;
                 expect([got.action, got.blockResponse], String(r.inputs.name)).toEqual([r.inputs.action, r.inputs.blockResponse]);
@@ -81,7 +112,12 @@ describe("contain: what it writes", () => {
         const reads = w.calls.filter((c) => c.start < firstWrite);
         // Every read of the first round started before any of them answered.
         expect(Math.max(...reads.map((c) => c.start))).toBeLessThanOrEqual(Math.min(...reads.map((c) => c.end)));
-        const sealWrites = writesCalled(w).filter((c) => !["CreateSecurityGroupCommand", "ModifyNetworkInterfaceAttributeCommand", "CreateTagsCommand", "RevokeSecurityGroupEgressCommand"].includes(c.command));
+        const sealWrites = writesCalled(w).filter(
+            (c) =>
+                !["CreateSecurityGroupCommand", "ModifyNetworkInterfaceAttributeCommand", "CreateTagsCommand", "RevokeSecurityGroupEgressCommand"].includes(
+                    c.command,
+                ),
+        );
         expect(Math.max(...sealWrites.map((c) => c.start))).toBeLessThanOrEqual(Math.min(...sealWrites.map((c) => c.end)));
     });
 });
@@ -90,13 +126,27 @@ describe("contain: faults are reported per resource and stop nothing else", () =
     it("a vendor principal deleted (UpdateAssumeRolePolicy refused as MalformedPolicyDocument): every other write is still applied", async () => {
         const w = newWorld(ACME);
         const vendorRole = vendorNames(ACME).vendorRole;
-        w.fail("UpdateAssumeRolePolicyCommand", { name: "MalformedPolicyDocument", message: "Invalid principal in policy: \"AWS\":\"arn:aws:iam::444455556666:role/gone\"" }, (i) => i.RoleName === vendorRole);
+        w.fail(
+            "UpdateAssumeRolePolicyCommand",
+            { name: "MalformedPolicyDocument", message: 'Invalid principal in policy: "AWS":"arn:aws:iam::444455556666:role/gone"' },
+            (i) => i.RoleName === vendorRole,
+        );
         const { results } = await run(w, ACME);
         expect(failedOf(results)).toEqual([
-            [`trust:${vendorRole}`, expect.stringMatching(new RegExp(`^role ${vendorRole} trust policy: iam:UpdateAssumeRolePolicy failed \\(MalformedPolicyDocument: Invalid principal.*the role seal policy and every other write still apply`))],
+            [
+                `trust:${vendorRole}`,
+                expect.stringMatching(
+                    new RegExp(
+                        `^role ${vendorRole} trust policy: iam:UpdateAssumeRolePolicy failed \\(MalformedPolicyDocument: Invalid principal.*the role seal policy and every other write still apply`,
+                    ),
+                ),
+            ],
         ]);
         // The deny-all reached the vendor role all the same, and the key, buckets, endpoints and DNS are sealed.
-        expect(parse(w.roles.get(vendorRole)!.inline.get(SEAL_POLICY_NAME)).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["SealDenyAll", "SealRevokeOlderSessions"]);
+        expect(parse(w.roles.get(vendorRole)!.inline.get(SEAL_POLICY_NAME)).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+            "SealDenyAll",
+            "SealRevokeOlderSessions",
+        ]);
         expect(w.key.state).toBe("Disabled");
         expect(results.filter((r) => r.ok).length).toBe(results.length - 1);
     });
@@ -106,18 +156,30 @@ describe("contain: faults are reported per resource and stop nothing else", () =
         const bucket = [...w.buckets.keys()][0];
         w.fail("PutBucketPolicyCommand", { name: "AccessDenied", message: "Access Denied" }, (i) => i.Bucket === bucket);
         const s3 = [...w.endpoints].find(([, e]) => e.type === "Gateway")![0];
-        w.fail("ModifyVpcEndpointCommand", { name: "InvalidVpcEndpointId.NotFound", message: `The Vpc Endpoint Id '${s3}' does not exist` }, (i) => i.VpcEndpointId === s3);
+        w.fail(
+            "ModifyVpcEndpointCommand",
+            { name: "InvalidVpcEndpointId.NotFound", message: `The Vpc Endpoint Id '${s3}' does not exist` },
+            (i) => i.VpcEndpointId === s3,
+        );
         const { results } = await run(w, ACME);
         expect(failedOf(results)).toEqual([
-            [`bucket-policy:${bucket}`, `bucket ${bucket}: access denied to s3:PutBucketPolicy (AccessDenied: Access Denied); run as the deployer role of the enclave's account`],
-            [`endpoint-policy:${s3}`, `S3 endpoint ${s3}: not found (ec2:ModifyVpcEndpoint: InvalidVpcEndpointId.NotFound: The Vpc Endpoint Id '${s3}' does not exist)`],
+            [
+                `bucket-policy:${bucket}`,
+                `bucket ${bucket}: access denied to s3:PutBucketPolicy (AccessDenied: Access Denied); run as the deployer role of the enclave's account`,
+            ],
+            [
+                `endpoint-policy:${s3}`,
+                `S3 endpoint ${s3}: not found (ec2:ModifyVpcEndpoint: InvalidVpcEndpointId.NotFound: The Vpc Endpoint Id '${s3}' does not exist)`,
+            ],
         ]);
         expect([...w.buckets.entries()].filter(([b]) => b !== bucket).every(([, p]) => String(p).includes("SealDenyVendor"))).toBe(true);
     });
 
     it("wrong-account credentials: refused before any write", async () => {
         const w = newWorld(ACME, { callerAccount: "999999999999" });
-        await expect(run(w, ACME)).rejects.toThrow(`the AWS credentials are for account 999999999999 (arn:aws:sts::999999999999:assumed-role/deployer/op); ${ACME}'s enclave is in ${LAB_ACCOUNT}: use the deployer role of that account (nothing was written)`);
+        await expect(run(w, ACME)).rejects.toThrow(
+            `the AWS credentials are for account 999999999999 (arn:aws:sts::999999999999:assumed-role/deployer/op); ${ACME}'s enclave is in ${LAB_ACCOUNT}: use the deployer role of that account (nothing was written)`,
+        );
         expect(writesCalled(w)).toEqual([]);
     });
 
@@ -125,7 +187,9 @@ describe("contain: faults are reported per resource and stop nothing else", () =
         const w = newWorld(ACME);
         w.fail("DisableKeyCommand", { name: "ThrottlingException", message: "Rate exceeded" });
         const { results } = await run(w, ACME);
-        expect(failedOf(results)).toEqual([["key:disable", `key ${w.key.id}: kms:DisableKey still throttled after the SDK's retries (ThrottlingException: Rate exceeded); rerun in a minute`]]);
+        expect(failedOf(results)).toEqual([
+            ["key:disable", `key ${w.key.id}: kms:DisableKey still throttled after the SDK's retries (ThrottlingException: Rate exceeded); rerun in a minute`],
+        ]);
     });
 
     it("no deployer or break-glass ARN anywhere: the writes whose documents name them fail with the reason, every other write runs", async () => {
@@ -164,7 +228,12 @@ describe("enclave seal without Pulumi: contain, verify, then reconcile pending (
         const sealedAt = "2026-11-23T12:00:00Z";
         expect(fs.readFileSync(f.specFile(ACME), "utf8")).toContain(`sealed: true\nsealedAt: "${sealedAt}"\n`);
         const j = f.journal(ACME).map((e) => [e.step, e.result]);
-        expect(j.filter(([, r]) => r === "ok").map(([s]) => s).filter((s) => !String(s).startsWith("contain:"))).toEqual(["contain", "verify-contain", "write-spec"]);
+        expect(
+            j
+                .filter(([, r]) => r === "ok")
+                .map(([s]) => s)
+                .filter((s) => !String(s).startsWith("contain:")),
+        ).toEqual(["contain", "verify-contain", "write-spec"]);
         expect(j[j.length - 1]).toEqual(["refusal", "failed"]);
         expect(f.calls).toEqual(["checkTooling"]);
         expect(w.key.state).toBe("Disabled");
@@ -184,7 +253,11 @@ describe("enclave seal without Pulumi: contain, verify, then reconcile pending (
         const before = writesCalled(w).length;
         const err2 = (await runCommand("seal", ACME, f.deps).catch((e: unknown) => e)) as CliError;
         expect(err2.exitCode).toBe(EXIT.reconcilePending);
-        expect(writesCalled(w).slice(before).map((c) => [c.command, c.input.Bucket])).toEqual([["PutBucketPolicyCommand", bucket]]);
+        expect(
+            writesCalled(w)
+                .slice(before)
+                .map((c) => [c.command, c.input.Bucket]),
+        ).toEqual([["PutBucketPolicyCommand", bucket]]);
         expect(f.out.filter((l) => l.startsWith("  skip ")).length).toBeGreaterThan(5);
     });
 
@@ -232,7 +305,10 @@ describe("enclave seal without Pulumi: contain, verify, then reconcile pending (
         const lines = fs.readFileSync(file, "utf8").trim().split("\n");
         const keep = lines.slice(0, lines.findIndex((l) => l.includes('"step":"contain:key:disable"')) + 1);
         fs.writeFileSync(file, `${keep.join("\n")}\n`);
-        const recorded = keep.map((l) => JSON.parse(l)).filter((e) => e.step.startsWith("contain:")).map((e) => e.step.slice("contain:".length));
+        const recorded = keep
+            .map((l) => JSON.parse(l))
+            .filter((e) => e.step.startsWith("contain:"))
+            .map((e) => e.step.slice("contain:".length));
         expect(recorded).toContain("key:disable");
         const before = writesCalled(w).length;
         const err = (await runCommand("seal", ACME, f.deps).catch((e: unknown) => e)) as CliError;

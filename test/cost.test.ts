@@ -104,9 +104,7 @@ describe("cost estimate", () => {
     });
 
     it("refuses a region it has no prices for, naming the known ones", () => {
-        expect(() => estimatePlan(knownPlan("ap-south-1"))).toThrow(
-            new UnknownRegionError("ap-south-1"),
-        );
+        expect(() => estimatePlan(knownPlan("ap-south-1"))).toThrow(new UnknownRegionError("ap-south-1"));
         expect(new UnknownRegionError("ap-south-1").message).toBe(
             'no prices for region "ap-south-1" in cost/prices.ts (known: us-east-1, us-west-2, eu-west-1). Fix: add the region\'s list prices with their source page and date, or plan in a known region.',
         );
@@ -117,7 +115,8 @@ describe("cost estimate", () => {
         for (const prices of Object.values(PRICES)) {
             const { instanceHour, ...flat } = prices;
             expect(Object.keys(instanceHour).length).toBeGreaterThan(0);
-            for (const price of [...Object.values(flat), ...Object.values(instanceHour)]) expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9]+\/pricing\/(on-demand\/)?$/);
+            for (const price of [...Object.values(flat), ...Object.values(instanceHour)])
+                expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9]+\/pricing\/(on-demand\/)?$/);
         }
     });
 

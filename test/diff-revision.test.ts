@@ -39,7 +39,9 @@ let baseCommit: string;
 
 beforeAll(() => {
     // This working tree as it is (uncommitted edits included), without node_modules or anything ignored.
-    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" })
+        .split("\0")
+        .filter(Boolean);
     for (const f of files) {
         if (!fs.existsSync(path.join(REPO, f))) continue; // deleted in the working tree, not yet committed
         fs.mkdirSync(path.dirname(path.join(scratch, f)), { recursive: true });
@@ -53,12 +55,26 @@ beforeAll(() => {
     git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "base");
     baseCommit = git("rev-parse", "HEAD");
     // The code change: vendors with write access may now delete. No spec changes.
-    edit("iam/document.ts", (t) => t.replace('export const S3_WRITE_ACTIONS = ["s3:PutObject"];', 'export const S3_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject"];'));
+    edit("iam/document.ts", (t) =>
+        t.replace('export const S3_WRITE_ACTIONS = ["s3:PutObject"];', 'export const S3_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject"];'),
+    );
     // And the fleet changes: evalcorp leaves, newco (acme-labeling's spec under another id) arrives.
     fs.rmSync(path.join(scratch, "stacks", "evalcorp.yaml"));
-    fs.writeFileSync(path.join(scratch, "stacks", "newco.yaml"), fs.readFileSync(path.join(scratch, "stacks", "acme-labeling.yaml"), "utf8").replace(/^id: acme-labeling$/m, "id: newco"));
+    fs.writeFileSync(
+        path.join(scratch, "stacks", "newco.yaml"),
+        fs.readFileSync(path.join(scratch, "stacks", "acme-labeling.yaml"), "utf8").replace(/^id: acme-labeling$/m, "id: newco"),
+    );
     git("add", "-A");
-    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "vendors may delete what they write; evalcorp leaves, newco arrives");
+    git(
+        "-c",
+        "user.name=test",
+        "-c",
+        "user.email=test@example.invalid",
+        "commit",
+        "--quiet",
+        "-m",
+        "vendors may delete what they write; evalcorp leaves, newco arrives",
+    );
     // A CLI that runs from a build (dist/ is never committed) is built for the head here, as CI's install would.
     const pkg = JSON.parse(fs.readFileSync(path.join(scratch, "package.json"), "utf8")) as { scripts?: Record<string, string> };
     if (pkg.scripts?.build) execFileSync("npm", ["run", "--silent", "build"], { cwd: scratch, stdio: "ignore" });
@@ -81,7 +97,12 @@ describe("enclave diff --base plans the base revision with its own code", () => 
         expect(r.out).toMatch(/0 created, 0 deleted, 0 replaced, \d+ updated in place/);
         expect(r.out).toMatch(/- `aws:iam\/rolePolicy:RolePolicy` `acme-labeling-access-vendor-policy`\n {2}- `policy`: statements `~ PutWritableObjects`/);
         // The checkout is gone.
-        expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("enclave-base-")).map((d) => fs.readdirSync(path.join(os.tmpdir(), d)))).not.toContainEqual(["tree"]);
+        expect(
+            fs
+                .readdirSync(os.tmpdir())
+                .filter((d) => d.startsWith("enclave-base-"))
+                .map((d) => fs.readdirSync(path.join(os.tmpdir(), d))),
+        ).not.toContainEqual(["tree"]);
     }, 180_000); // ~20 s of CPU (two base plans in their own processes, the head plan, two simulations)
 
     it("--all covers every vendor on either side: the widened one, a removed one (everything lost), an added one (everything gained)", async () => {

@@ -58,13 +58,27 @@ beforeAll(async () => {
 describe("separation of duties on the archive (simulated)", () => {
     const archiveKey = () => String(named(securityPlan, "aws:kms/key:Key", "-archive-key").outputs.arn);
     const alarmKey = () => String(named(securityPlan, "aws:kms/key:Key", "-alarm-key").outputs.arn);
-    const KEY_ACTIONS = ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:RetireGrant", "kms:RevokeGrant", "kms:EnableKeyRotation", "kms:DisableKeyRotation"];
+    const KEY_ACTIONS = [
+        "kms:DisableKey",
+        "kms:ScheduleKeyDeletion",
+        "kms:PutKeyPolicy",
+        "kms:CreateGrant",
+        "kms:RetireGrant",
+        "kms:RevokeGrant",
+        "kms:EnableKeyRotation",
+        "kms:DisableKeyRotation",
+    ];
 
     it("the deployer, with an admin identity policy, cannot disable, delete, re-policy, grant or re-rotate the archive or alarm key", async () => {
         for (const key of [archiveKey(), alarmKey()]) {
             for (const action of KEY_ACTIONS) {
                 const r = await simulate(world, { principal: security.deployerRoleArn, action, resource: key, network: OUTSIDE });
-                expect({ key, action, decision: r.decision, by: `${r.decidedBy.layer}:${r.decidedBy.sid}` }).toEqual({ key, action, decision: "ExplicitlyDenied", by: "resource:DenyKeyTamperingToOthers" });
+                expect({ key, action, decision: r.decision, by: `${r.decidedBy.layer}:${r.decidedBy.sid}` }).toEqual({
+                    key,
+                    action,
+                    decision: "ExplicitlyDenied",
+                    by: "resource:DenyKeyTamperingToOthers",
+                });
             }
         }
     });
@@ -81,7 +95,12 @@ describe("separation of duties on the archive (simulated)", () => {
     });
 
     it("another lab principal with an admin identity policy is refused too: the deny is by aws:PrincipalArn, not aimed at the deployer", async () => {
-        const r = await simulate(world, { principal: `arn:aws:iam::${ACCT}:role/platform-admin`, action: "kms:ScheduleKeyDeletion", resource: archiveKey(), network: OUTSIDE });
+        const r = await simulate(world, {
+            principal: `arn:aws:iam::${ACCT}:role/platform-admin`,
+            action: "kms:ScheduleKeyDeletion",
+            resource: archiveKey(),
+            network: OUTSIDE,
+        });
         expect(r.decidedBy).toMatchObject({ layer: "resource", sid: "DenyKeyTamperingToOthers" });
     });
 
@@ -115,21 +134,47 @@ describe("separation of duties on the archive (simulated)", () => {
         const trailObject = `${ARCHIVE}/vendors/alpha/cloudtrail/AWSLogs/${ACCT}/CloudTrail/us-east-1/2026/11/30/x.json.gz`;
         for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"]) {
             const r = await simulate(world, { principal: security.deployerRoleArn, action, resource: trailObject, network: OUTSIDE });
-            expect({ action, decision: r.decision, sids: r.denials.map((d) => d.sid) }).toEqual({ action, decision: "ExplicitlyDenied", sids: ["DenyLogDeletion"] });
+            expect({ action, decision: r.decision, sids: r.denials.map((d) => d.sid) }).toEqual({
+                action,
+                decision: "ExplicitlyDenied",
+                sids: ["DenyLogDeletion"],
+            });
         }
-        const forged = await simulate(world, { principal: security.deployerRoleArn, action: "s3:PutObject", resource: trailObject, network: OUTSIDE }, { chainKms: false });
+        const forged = await simulate(
+            world,
+            { principal: security.deployerRoleArn, action: "s3:PutObject", resource: trailObject, network: OUTSIDE },
+            { chainKms: false },
+        );
         expect(forged.decision).toBe("ExplicitlyDenied");
         expect(forged.denials.map((d) => d.sid)).toEqual(["DeployerWritesEvidenceOnly"]);
-        const forgedAccessLog = await simulate(world, { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/x`, network: OUTSIDE, sse: null });
+        const forgedAccessLog = await simulate(world, {
+            principal: security.deployerRoleArn,
+            action: "s3:PutObject",
+            resource: `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/x`,
+            network: OUTSIDE,
+            sse: null,
+        });
         expect(forgedAccessLog.denials.map((d) => d.sid)).toEqual(["DenyForgedLogs"]);
         // Another admin of the account cannot forge either.
-        const other = await simulate(world, { principal: `arn:aws:iam::${ACCT}:role/platform-admin`, action: "s3:PutObject", resource: trailObject, network: OUTSIDE }, { chainKms: false });
+        const other = await simulate(
+            world,
+            { principal: `arn:aws:iam::${ACCT}:role/platform-admin`, action: "s3:PutObject", resource: trailObject, network: OUTSIDE },
+            { chainKms: false },
+        );
         expect(other.denials.map((d) => d.sid)).toEqual(["DenyForgedLogs"]);
         // The evidence write the deployer has today: the bucket policy admits it (the KMS side is checked below).
-        const evidence = await simulate(world, { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ARCHIVE}/evidence/alpha/bundle.tar.gz`, network: OUTSIDE }, { chainKms: false });
+        const evidence = await simulate(
+            world,
+            { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ARCHIVE}/evidence/alpha/bundle.tar.gz`, network: OUTSIDE },
+            { chainKms: false },
+        );
         expect(evidence.decision).toBe("Allowed");
         const key = sid(docOf(named(securityPlan, "aws:kms/key:Key", "-archive-key")), "DeployerEncryptsEvidenceViaS3");
-        expect(key).toMatchObject({ Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: ["kms:GenerateDataKey"], Condition: { ArnEquals: { "aws:PrincipalArn": [security.deployerRoleArn] } } });
+        expect(key).toMatchObject({
+            Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Condition: { ArnEquals: { "aws:PrincipalArn": [security.deployerRoleArn] } },
+        });
     });
 
     it("CloudTrail may write each trail's files only under that trail's prefix (aws:SourceArn), and no other principal writes there", async () => {
@@ -139,7 +184,11 @@ describe("separation of duties on the archive (simulated)", () => {
         const ctx = (arn: string) => ({ "aws:SourceArn": arn, "aws:SourceAccount": ACCT, "s3:x-amz-acl": "bucket-owner-full-control" });
         const ok = await simulate(world, { ...base, resource: own, context: ctx(alphaTrail) }, { chainKms: false });
         expect(ok.decidedBy).toMatchObject({ layer: "resource", sid: "CloudTrailWriteAlpha" });
-        const wrongTrail = await simulate(world, { ...base, resource: own, context: ctx(`arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-bravo`) }, { chainKms: false });
+        const wrongTrail = await simulate(
+            world,
+            { ...base, resource: own, context: ctx(`arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-bravo`) },
+            { chainKms: false },
+        );
         expect(wrongTrail.allowed).toBe(false);
     });
 });
@@ -147,9 +196,17 @@ describe("separation of duties on the archive (simulated)", () => {
 describe("log delivery still works, pinned (simulated)", () => {
     it("vended logs write only under a vendor's flow-log or DNS prefix; S3 access logs only from that vendor's buckets to its prefix", async () => {
         const logs = { principal: "delivery.logs.amazonaws.com", action: "s3:PutObject", network: { via: "service" as const }, sse: null };
-        const vended = { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCT}:delivery-source:x`, "aws:SourceAccount": ACCT, "s3:x-amz-acl": "bucket-owner-full-control" };
+        const vended = {
+            "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCT}:delivery-source:x`,
+            "aws:SourceAccount": ACCT,
+            "s3:x-amz-acl": "bucket-owner-full-control",
+        };
         for (const prefix of ["flow-logs", "dns-query-logs"]) {
-            const ok = await simulate(world, { ...logs, resource: `${ARCHIVE}/vendors/alpha/${prefix}/AWSLogs/${ACCT}/x.log.gz`, context: vended }, { chainKms: false });
+            const ok = await simulate(
+                world,
+                { ...logs, resource: `${ARCHIVE}/vendors/alpha/${prefix}/AWSLogs/${ACCT}/x.log.gz`, context: vended },
+                { chainKms: false },
+            );
             expect({ prefix, by: ok.decidedBy.sid, decision: ok.decision }).toEqual({ prefix, by: "LogDeliveryWriteAlpha", decision: "Allowed" });
         }
         // Outside every vendor prefix (e.g. into the account trail's or evidence/): refused.
@@ -159,9 +216,17 @@ describe("log delivery still works, pinned (simulated)", () => {
         }
         const s3logs = { principal: "logging.s3.amazonaws.com", action: "s3:PutObject", network: { via: "service" as const }, sse: null };
         const fromAlpha = { "aws:SourceArn": `arn:aws:s3:::alpha--guidelines--${ACCT}`, "aws:SourceAccount": ACCT };
-        const own = await simulate(world, { ...s3logs, resource: `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/x`, context: fromAlpha }, { chainKms: false });
+        const own = await simulate(
+            world,
+            { ...s3logs, resource: `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/x`, context: fromAlpha },
+            { chainKms: false },
+        );
         expect(own.decidedBy).toMatchObject({ layer: "resource", sid: "S3ServerAccessLogsAlpha" });
-        const intoBravo = await simulate(world, { ...s3logs, resource: `${ACCESS_LOGS}/vendors/bravo/s3-access/prompts/x`, context: fromAlpha }, { chainKms: false });
+        const intoBravo = await simulate(
+            world,
+            { ...s3logs, resource: `${ACCESS_LOGS}/vendors/bravo/s3-access/prompts/x`, context: fromAlpha },
+            { chainKms: false },
+        );
         expect(intoBravo.allowed).toBe(false);
     });
 });
@@ -170,7 +235,18 @@ describe("grants pinned to their owner (simulated)", () => {
     it("a vendor or workload session cannot put into, or read from, a bucket named like its dataset that another account owns", async () => {
         const v = vendorFacts(world, "alpha");
         const squatted = `arn:aws:s3:::alpha--dropbox--${ACCT}/labels.jsonl`;
-        const open: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "OpenToAll", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::alpha--dropbox--${ACCT}`, `arn:aws:s3:::alpha--dropbox--${ACCT}/*`] }] };
+        const open: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "OpenToAll",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [`arn:aws:s3:::alpha--dropbox--${ACCT}`, `arn:aws:s3:::alpha--dropbox--${ACCT}/*`],
+                },
+            ],
+        };
         for (const principal of [v.vendorRoleArn, v.workloadRoleArn]) {
             const req = {
                 principal,
@@ -193,7 +269,14 @@ describe("grants pinned to their owner (simulated)", () => {
         }
         const read = await simulate(
             world,
-            { principal: v.vendorRoleArn, action: "s3:GetObject", resource: `arn:aws:s3:::alpha--guidelines--${ACCT}/x`, resourceAccount: OTHER_ACCOUNT, resourcePolicy: open, network: { via: "endpoint", endpointId: v.s3EndpointId } },
+            {
+                principal: v.vendorRoleArn,
+                action: "s3:GetObject",
+                resource: `arn:aws:s3:::alpha--guidelines--${ACCT}/x`,
+                resourceAccount: OTHER_ACCOUNT,
+                resourcePolicy: open,
+                network: { via: "endpoint", endpointId: v.s3EndpointId },
+            },
             { chainKms: false },
         );
         expect(read.allowed).toBe(false);
@@ -217,9 +300,16 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
             ].sort(),
         );
         const topicPolicy = docOf(named(securityPlan, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy"));
-        expect(sid(topicPolicy, "DenyTopicTamperingToOthers")).toMatchObject({ Effect: "Deny", Condition: { StringNotEquals: { "aws:PrincipalArn": [security.archiveAdminRoleArn, security.breakGlassRoleArn] } } });
+        expect(sid(topicPolicy, "DenyTopicTamperingToOthers")).toMatchObject({
+            Effect: "Deny",
+            Condition: { StringNotEquals: { "aws:PrincipalArn": [security.archiveAdminRoleArn, security.breakGlassRoleArn] } },
+        });
         // The alarm key is administered like the archive key.
-        expect(sid(docOf(alarmKey), "DenyKeyTamperingToOthers")).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": [security.archiveAdminRoleArn, security.breakGlassRoleArn] } } });
+        expect(sid(docOf(alarmKey), "DenyKeyTamperingToOthers")).toMatchObject({
+            Effect: "Deny",
+            Principal: "*",
+            Condition: { StringNotEquals: { "aws:PrincipalArn": [security.archiveAdminRoleArn, security.breakGlassRoleArn] } },
+        });
     });
 
     it("every archive write statement names its exact source: trail ARNs per vendor prefix, the vended-logs source per vendor prefix", () => {
@@ -232,7 +322,13 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
                 Principal: { Service: "cloudtrail.amazonaws.com" },
                 Action: "s3:PutObject",
                 Resource: `${ARCHIVE}/vendors/${v.id}/cloudtrail/AWSLogs/${ACCT}/*`,
-                Condition: { StringEquals: { "aws:SourceAccount": ACCT, "aws:SourceArn": `arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-${v.id}`, "s3:x-amz-acl": "bucket-owner-full-control" } },
+                Condition: {
+                    StringEquals: {
+                        "aws:SourceAccount": ACCT,
+                        "aws:SourceArn": `arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-${v.id}`,
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                    },
+                },
             });
             expect(sid(policy, `LogDeliveryWrite${S}`)).toMatchObject({
                 Principal: { Service: "delivery.logs.amazonaws.com" },
@@ -240,7 +336,9 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
                 Condition: { ArnLike: { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCT}:*` } },
             });
         }
-        expect(sid(policy, "CloudTrailWriteAccountTrail")).toMatchObject({ Condition: { StringEquals: { "aws:SourceArn": `arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-account-trail` } } });
+        expect(sid(policy, "CloudTrailWriteAccountTrail")).toMatchObject({
+            Condition: { StringEquals: { "aws:SourceArn": `arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-account-trail` } },
+        });
         // No write Allow without a source pin.
         for (const s of policy.Statement.filter((x) => x.Effect === "Allow")) expect(JSON.stringify(s.Condition), String(s.Sid)).toContain("aws:SourceArn");
         const accessLogs = docOf(named(securityPlan, "aws:s3/bucketPolicy:BucketPolicy", "-access-logs-policy"));
@@ -254,26 +352,39 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         for (const v of vendors) {
             const filter = named(securityPlan, "aws:cloudwatch/logMetricFilter:LogMetricFilter", `-tripwire-${v.id}-filter`);
             // The key is a generated secret: the plan shows the pattern with the secret redacted, never its value.
-            expect(filter.inputs.pattern).toBe('{($.eventSource=s3.amazonaws.com)&&(($.eventName=GetObject)||($.eventName=HeadObject))&&($.requestParameters.key="reference/[secret].jsonl")}');
+            expect(filter.inputs.pattern).toBe(
+                '{($.eventSource=s3.amazonaws.com)&&(($.eventName=GetObject)||($.eventName=HeadObject))&&($.requestParameters.key="reference/[secret].jsonl")}',
+            );
             expect(JSON.stringify(securityPlan)).not.toContain(mockGeneratedSecret(`security-tripwire-${v.id}-key`));
             const alarm = named(securityPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", `-tripwire-${v.id}-alarm`);
             expect(alarm.inputs.alarmDescription).toBe(`Tripwire object of vendor ${v.id} read: contain it with \`enclave seal ${v.id}\``);
             expect(alarm.inputs.alarmActions).toEqual([named(securityPlan, "aws:sns/topic:Topic", "-alarms").outputs.arn]);
         }
-        expect(ofType(securityPlan, "random:index/randomPassword:RandomPassword").map((r) => r.name).sort()).toEqual(
-            ["alpha-content", "alpha-key", "bravo-content", "bravo-key"].map((s) => `security-tripwire-${s}`),
-        );
+        expect(
+            ofType(securityPlan, "random:index/randomPassword:RandomPassword")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["alpha-content", "alpha-key", "bravo-content", "bravo-key"].map((s) => `security-tripwire-${s}`));
         expect(securityPlan.outputs?.tripwires).toBe("[secret]");
     });
 
     it("alarm patterns name the exact keys, buckets and deployer, and each fits CloudWatch's 1024-character limit", () => {
-        const f = alarmFilters({ archiveKeyArn: "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555", alarmKeyArn: "arn:aws:kms:us-east-1:111122223333:key/66666666-7777-8888-9999-000000000000", archiveBucketName: "enclave-log-archive-111122223333-us-east-1", accessLogBucketName: "enclave-access-logs-111122223333-us-east-1", deployerRoleArn: "arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name" });
-        for (const x of [...f, tripwireFilter("a-twenty-char-vendor", `reference/${"x".repeat(24)}.jsonl`)]) expect({ key: x.key, tooLong: x.pattern.length > MAX_FILTER_PATTERN }).toEqual({ key: x.key, tooLong: false });
+        const f = alarmFilters({
+            archiveKeyArn: "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555",
+            alarmKeyArn: "arn:aws:kms:us-east-1:111122223333:key/66666666-7777-8888-9999-000000000000",
+            archiveBucketName: "enclave-log-archive-111122223333-us-east-1",
+            accessLogBucketName: "enclave-access-logs-111122223333-us-east-1",
+            deployerRoleArn: "arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name",
+        });
+        for (const x of [...f, tripwireFilter("a-twenty-char-vendor", `reference/${"x".repeat(24)}.jsonl`)])
+            expect({ key: x.key, tooLong: x.pattern.length > MAX_FILTER_PATTERN }).toEqual({ key: x.key, tooLong: false });
         const byKey = Object.fromEntries(f.map((x) => [x.key, x.pattern]));
         expect(byKey["evidence-key-tampering"]).toContain('($.resources[0].ARN="arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555")');
         expect(byKey["evidence-bucket-changes"]).toContain('($.requestParameters.bucketName="enclave-access-logs-111122223333-us-east-1")');
         expect(byKey["evidence-bucket-changes"]).toContain("($.eventName=PutObjectLockConfiguration)");
-        expect(byKey["enclave-role-changes"]).toContain('($.userIdentity.sessionContext.sessionIssuer.arn!="arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name")');
+        expect(byKey["enclave-role-changes"]).toContain(
+            '($.userIdentity.sessionContext.sessionIssuer.arn!="arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name")',
+        );
         expect(byKey["trail-changes"]).toContain("($.eventName=StopLogging)");
         expect(byKey["dns-firewall-changes"]).toContain("($.eventName=DisassociateFirewallRuleGroup)");
         expect(byKey["vendor-key-changes"]).toContain("($.eventName=CreateGrant)");
@@ -312,8 +423,14 @@ describe("spec checks", () => {
         const base = fs.readFileSync(path.join(DIR, "security.yaml"), "utf8");
         const cases: [string, string][] = [
             [base.replace(/alarms:[\s\S]*?archive:/, "archive:"), "alarms is missing"],
-            [base.replace(/ {4}- email[\s\S]*?(?=archive:)/, "    []\n").replace("subscriptions:\n    []", "subscriptions: []"), "alarms.subscriptions is empty"],
-            [base.replace("- email: secops@lab.example", "- email: secops@lab.example\n      sqs: arn:aws:sqs:us-east-1:111122223333:q"), "must name exactly one of email, https or sqs"],
+            [
+                base.replace(/ {4}- email[\s\S]*?(?=archive:)/, "    []\n").replace("subscriptions:\n    []", "subscriptions: []"),
+                "alarms.subscriptions is empty",
+            ],
+            [
+                base.replace("- email: secops@lab.example", "- email: secops@lab.example\n      sqs: arn:aws:sqs:us-east-1:111122223333:q"),
+                "must name exactly one of email, https or sqs",
+            ],
             [base.replace("role/enclave-archive-admin", "role/enclave-deployer"), "archiveAdminRoleArn is the deployer role"],
         ];
         for (const [text, expected] of cases) {
@@ -357,7 +474,9 @@ describe("guardrails for the owner pin and the evidence keys (planted violations
             `alpha-identity-boundary policy statement "PutWritableObjects" grants S3 on arn:aws:s3:::alpha--dropbox--${ACCT}, arn:aws:s3:::alpha--scratch--${ACCT} without an s3:ResourceAccount condition`,
         ]);
         const foreign = edit(vendorPlans.alpha, "alpha-network-s3-endpoint", (d) => {
-            (d.Statement.find((s) => s.Sid === "GetReadableObjects") as { Condition: { StringEquals: Record<string, string> } }).Condition.StringEquals["s3:ResourceAccount"] = OTHER_ACCOUNT;
+            (d.Statement.find((s) => s.Sid === "GetReadableObjects") as { Condition: { StringEquals: Record<string, string> } }).Condition.StringEquals[
+                "s3:ResourceAccount"
+            ] = OTHER_ACCOUNT;
         });
         expect(await check(foreign, "s3-grants-pinned-to-owner")).toEqual([
             `alpha-network-s3-endpoint policy statement "GetReadableObjects" pins s3:ResourceAccount to ${OTHER_ACCOUNT}, not the buckets' account ${ACCT}`,

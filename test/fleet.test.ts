@@ -20,7 +20,6 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-
 // Every problem of the broken spec, one line each.
 const brokenMessage = () =>
     [
@@ -57,8 +56,12 @@ describe("enclave plan --all", () => {
     });
 
     it("refuses --all with a vendor, and --stacks-dir without --all", async () => {
-        expect((await runCli(["plan", "acme-labeling", "--all"])).err).toBe("enclave: --all runs plan on every vendor in the stacks folder: drop the vendor id (acme-labeling)\n");
-        expect((await runCli(["check", "--all", "--plan", "x.json", "--security"])).err).toBe("enclave: --all runs check on every vendor in the stacks folder: drop --plan and --security\n");
+        expect((await runCli(["plan", "acme-labeling", "--all"])).err).toBe(
+            "enclave: --all runs plan on every vendor in the stacks folder: drop the vendor id (acme-labeling)\n",
+        );
+        expect((await runCli(["check", "--all", "--plan", "x.json", "--security"])).err).toBe(
+            "enclave: --all runs check on every vendor in the stacks folder: drop --plan and --security\n",
+        );
         const access = await runCli(["access", "--all", "--spec", "x.yaml"]);
         expect([access.code, access.err]).toEqual([2, "enclave: --all runs access on every vendor in the stacks folder: drop --spec\n"]);
         // --stacks-dir without --all is refused by every fleet command (access used to ignore it).

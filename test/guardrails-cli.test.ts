@@ -14,7 +14,6 @@ const REPO = path.join(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guardrails-cli-"));
 let acme: Plan;
 
-
 beforeAll(async () => {
     const r = await runCli(["plan", ...fixtureSpecArgs(ACME), "--json"]);
     expect(r.code).toBe(0);
@@ -63,7 +62,10 @@ const PLANTED: { what: string; policy: string; ruleId: string; resource: string;
         policy: "iam-least-privilege",
         ruleId: "FSBP IAM.1",
         resource: `${A}-access-workload-policy`,
-        mutate: (p) => editDoc(res(p, `${A}-access-workload-policy`), "policy", (d) => d.Statement.push({ Sid: "All", Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::x" })),
+        mutate: (p) =>
+            editDoc(res(p, `${A}-access-workload-policy`), "policy", (d) =>
+                d.Statement.push({ Sid: "All", Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::x" }),
+            ),
     },
     {
         what: "key rotation off",
@@ -97,7 +99,9 @@ describe("enclave check", () => {
         const r = await runCli(["check", ...(arg === "--security" ? ["--security", "--security-spec", SECURITY_FIXTURE_FILE] : fixtureSpecArgs(arg))]);
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
-        expect(r.out).toMatch(/^enclave check (acme-labeling|evalcorp|security): clean - 47 policies checked over \d+ AWS resources: 47 passed, 0 failed \(mandatory\), 0 advisory\n$/);
+        expect(r.out).toMatch(
+            /^enclave check (acme-labeling|evalcorp|security): clean - 47 policies checked over \d+ AWS resources: 47 passed, 0 failed \(mandatory\), 0 advisory\n$/,
+        );
     });
 
     it("exits 0 on the unmodified plan file", async () => {
@@ -110,7 +114,8 @@ describe("enclave check", () => {
         const file = writePlan(c.policy, c.mutate);
         const text = await runCli(["check", "--plan", file]);
         expect(text.code).toBe(3);
-        const urn = c.resource === "to-igw" ? `urn:pulumi:${A}::vendor-enclaves::aws:ec2/route:Route::to-igw` : acme.resources.find((r) => r.name === c.resource)!.urn;
+        const urn =
+            c.resource === "to-igw" ? `urn:pulumi:${A}::vendor-enclaves::aws:ec2/route:Route::to-igw` : acme.resources.find((r) => r.name === c.resource)!.urn;
         expect(text.out).toContain(`MANDATORY ${c.policy} [`);
         expect(text.out).toContain(c.ruleId);
         expect(text.out).toContain(`  resource: ${urn}\n`);

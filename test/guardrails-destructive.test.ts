@@ -51,13 +51,32 @@ const writePlan = (name: string, p: Plan) => {
     fs.writeFileSync(file, JSON.stringify(p));
     return file;
 };
-const brief = (p: Plan, vs: { policy: string; urn: string; message: string }[]) => vs.map((v) => ({ policy: v.policy, name: p.resources.find((r) => r.urn === v.urn)?.name, message: v.message }));
+const brief = (p: Plan, vs: { policy: string; urn: string; message: string }[]) =>
+    vs.map((v) => ({ policy: v.policy, name: p.resources.find((r) => r.urn === v.urn)?.name, message: v.message }));
 const POLICY = "s3-vendor-roles-no-delete-or-reconfigure";
 
 describe("the forbidden S3 actions, derived from the catalogue", () => {
     it("holds every delete, policy and configuration write on buckets and objects, and none of the dataset grants", async () => {
         const forbidden = (await forbiddenS3Actions()).map((f) => f.action);
-        for (const a of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketPolicy", "s3:PutBucketAcl", "s3:PutObjectAcl", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock", "s3:PutBucketLogging", "s3:PutObjectRetention", "s3:BypassGovernanceRetention", "s3:PutObjectTagging", "s3:PutAccountPublicAccessBlock", "s3:CreateJob"]) {
+        for (const a of [
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:DeleteBucket",
+            "s3:DeleteBucketPolicy",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketAcl",
+            "s3:PutObjectAcl",
+            "s3:PutBucketVersioning",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketLogging",
+            "s3:PutObjectRetention",
+            "s3:BypassGovernanceRetention",
+            "s3:PutObjectTagging",
+            "s3:PutAccountPublicAccessBlock",
+            "s3:CreateJob",
+        ]) {
             expect(forbidden, a).toContain(a);
         }
         for (const a of ["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:GetBucketPolicy", "s3:ListAllMyBuckets"]) expect(forbidden, a).not.toContain(a);
@@ -96,17 +115,36 @@ describe("check: vendor-side roles granted delete or reconfiguration (fixture pl
     });
 
     it("a vendor role policy granting s3:DeleteObject: exactly one mandatory violation, on that policy", async () => {
-        const p = planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`], Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } }));
+        const p = planted((x) =>
+            addStatement(x, "netlab-access-vendor-policy", {
+                Sid: "DeleteUploads",
+                Effect: "Allow",
+                Action: ["s3:DeleteObject"],
+                Resource: [`${BUCKET}/*`],
+                Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } },
+            }),
+        );
         const vs = await checkPlan(p);
-        expect(brief(p, vs)).toEqual([{ policy: POLICY, name: "netlab-access-vendor-policy", message: 'role policy enclave-access of role enclave-netlab-vendor: statement "DeleteUploads" allows s3:DeleteObject on enclave buckets' }]);
+        expect(brief(p, vs)).toEqual([
+            {
+                policy: POLICY,
+                name: "netlab-access-vendor-policy",
+                message: 'role policy enclave-access of role enclave-netlab-vendor: statement "DeleteUploads" allows s3:DeleteObject on enclave buckets',
+            },
+        ]);
         expect(vs[0].enforcementLevel).toBe("mandatory");
     });
 
     it("the boundary granting s3:Delete* is reported for each role it bounds, with every Delete* it expands to", async () => {
-        const p = planted((x) => addStatement(x, "netlab-identity-boundary", { Sid: "Deletes", Effect: "Allow", Action: "s3:Delete*", Resource: [BUCKET, `${BUCKET}/*`] }));
+        const p = planted((x) =>
+            addStatement(x, "netlab-identity-boundary", { Sid: "Deletes", Effect: "Allow", Action: "s3:Delete*", Resource: [BUCKET, `${BUCKET}/*`] }),
+        );
         const vs = (await checkPlan(p)).filter((v) => v.policy === POLICY);
         expect(vs.map((v) => res(p, "netlab-identity-boundary").urn === v.urn)).toEqual([true, true]);
-        expect(vs.map((v) => v.message.split(":")[0])).toEqual(["permissions boundary enclave-netlab-boundary of role enclave-netlab-vendor", "permissions boundary enclave-netlab-boundary of role enclave-netlab-workload"]);
+        expect(vs.map((v) => v.message.split(":")[0])).toEqual([
+            "permissions boundary enclave-netlab-boundary of role enclave-netlab-vendor",
+            "permissions boundary enclave-netlab-boundary of role enclave-netlab-workload",
+        ]);
         expect(vs[0].message).toBe(
             'permissions boundary enclave-netlab-boundary of role enclave-netlab-vendor: statement "Deletes" allows s3:DeleteBucket, s3:DeleteBucketMetadataTableConfiguration, s3:DeleteBucketPolicy, s3:DeleteBucketWebsite, s3:DeleteObject, s3:DeleteObjectAnnotation, s3:DeleteObjectTagging, s3:DeleteObjectVersion, s3:DeleteObjectVersionAnnotation, s3:DeleteObjectVersionTagging on enclave buckets',
         );
@@ -115,29 +153,73 @@ describe("check: vendor-side roles granted delete or reconfiguration (fixture pl
     it("a policy attached to the workload role in the plan is checked too", async () => {
         const p = planted((x) => {
             const stack = x.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
-            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Reconfigure", Effect: "Allow", Action: "s3:PutBucketPolicy", Resource: BUCKET }] });
+            const policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Sid: "Reconfigure", Effect: "Allow", Action: "s3:PutBucketPolicy", Resource: BUCKET }],
+            });
             const add = (type: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>) =>
-                x.resources.push({ urn: `urn:pulumi:netlab::vendor-enclaves::${type}::${name}`, type, name, parent: stack, custom: true, protect: false, retainOnDelete: false, inputs, outputs: { ...inputs, ...outputs } } as PlanResource);
-            add("aws:iam/policy:Policy", "extra", { name: "extra", policy }, { arn: "arn:aws:iam::111122223333:policy/extra", id: "arn:aws:iam::111122223333:policy/extra" });
-            add("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "extra-attach", { role: "enclave-netlab-workload", policyArn: "arn:aws:iam::111122223333:policy/extra" }, { id: "extra-attach" });
+                x.resources.push({
+                    urn: `urn:pulumi:netlab::vendor-enclaves::${type}::${name}`,
+                    type,
+                    name,
+                    parent: stack,
+                    custom: true,
+                    protect: false,
+                    retainOnDelete: false,
+                    inputs,
+                    outputs: { ...inputs, ...outputs },
+                } as PlanResource);
+            add(
+                "aws:iam/policy:Policy",
+                "extra",
+                { name: "extra", policy },
+                { arn: "arn:aws:iam::111122223333:policy/extra", id: "arn:aws:iam::111122223333:policy/extra" },
+            );
+            add(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "extra-attach",
+                { role: "enclave-netlab-workload", policyArn: "arn:aws:iam::111122223333:policy/extra" },
+                { id: "extra-attach" },
+            );
         });
         const vs = (await checkPlan(p)).filter((v) => v.policy === POLICY);
-        expect(brief(p, vs)).toEqual([{ policy: POLICY, name: "extra", message: 'attached policy extra of role enclave-netlab-workload: statement "Reconfigure" allows s3:PutBucketPolicy on enclave buckets' }]);
+        expect(brief(p, vs)).toEqual([
+            {
+                policy: POLICY,
+                name: "extra",
+                message: 'attached policy extra of role enclave-netlab-workload: statement "Reconfigure" allows s3:PutBucketPolicy on enclave buckets',
+            },
+        ]);
     });
 });
 
 describe("enclave check: exit codes, totals, SARIF", () => {
-    const deleting = () => planted((x) => addStatement(x, "netlab-access-vendor-policy", { Sid: "DeleteUploads", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${BUCKET}/*`], Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } }));
+    const deleting = () =>
+        planted((x) =>
+            addStatement(x, "netlab-access-vendor-policy", {
+                Sid: "DeleteUploads",
+                Effect: "Allow",
+                Action: ["s3:DeleteObject"],
+                Resource: [`${BUCKET}/*`],
+                Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } },
+            }),
+        );
     const advisoryOnly = () =>
         planted((x) => {
             const lc = res(x, "netlab-uploads-lifecycle");
-            set(lc, "rules", (lc.inputs.rules as Record<string, unknown>[]).filter((r) => !r.noncurrentVersionExpiration));
+            set(
+                lc,
+                "rules",
+                (lc.inputs.rules as Record<string, unknown>[]).filter((r) => !r.noncurrentVersionExpiration),
+            );
         });
 
     it("a mandatory violation exits 3 and prints the totals", async () => {
         const r = await runCli(["check", "--plan", writePlan("deleting", deleting())]);
         expect(r.code).toBe(3);
-        expect(r.out.split("\n")[0]).toMatch(/^enclave check netlab: 1 violation\(s\) of the guardrail policies - (\d+) policies checked over 36 AWS resources: \d+ passed, 1 failed \(mandatory\), 0 advisory$/);
+        expect(r.out.split("\n")[0]).toMatch(
+            /^enclave check netlab: 1 violation\(s\) of the guardrail policies - (\d+) policies checked over 36 AWS resources: \d+ passed, 1 failed \(mandatory\), 0 advisory$/,
+        );
         expect(r.out).toContain(`MANDATORY ${POLICY} [`);
     });
 
@@ -156,7 +238,11 @@ describe("enclave check: exit codes, totals, SARIF", () => {
     it("--sarif writes SARIF 2.1.0 (error for mandatory, warning for advisory); --format sarif prints it", async () => {
         const p = deleting();
         const lc = res(p, "netlab-uploads-lifecycle");
-        set(lc, "rules", (lc.inputs.rules as Record<string, unknown>[]).filter((r) => !r.noncurrentVersionExpiration));
+        set(
+            lc,
+            "rules",
+            (lc.inputs.rules as Record<string, unknown>[]).filter((r) => !r.noncurrentVersionExpiration),
+        );
         const file = writePlan("both", p);
         const out = path.join(tmp, "check.sarif");
         const r = await runCli(["check", "--plan", file, "--sarif", out]);

@@ -9,9 +9,16 @@ import { parse } from "yaml";
 
 const WF = path.join(__dirname, "..", ".github", "workflows");
 type Step = { name?: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> };
-type Workflow = { on: Record<string, { branches?: string[]; types?: string[]; paths?: string[] }>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> };
+type Workflow = {
+    on: Record<string, { branches?: string[]; types?: string[]; paths?: string[] }>;
+    permissions: Record<string, string>;
+    jobs: Record<string, { steps: Step[]; env?: Record<string, string> }>;
+};
 const load = (f: string) => parse(fs.readFileSync(path.join(WF, f), "utf8")) as Workflow;
-const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")).join("\n");
+const runs = (w: Workflow) =>
+    Object.values(w.jobs)
+        .flatMap((j) => j.steps.map((s) => s.run ?? ""))
+        .join("\n");
 
 describe("CI workflows", () => {
     it("pull-request: install, type-check, test, then guardrails and the diff of every vendor, each side planned with its own code", () => {
@@ -53,8 +60,21 @@ describe("CI workflows", () => {
         const filter = /grep -vE '([^']+)'/.exec(changed.run!)![1];
         // The workflow's own filter, run by bash's grep as in CI, over the files a PR might change.
         const affecting = (files: string[]) =>
-            execFileSync("bash", ["-c", `printf '%s\\n' "$@" | grep -vE '${filter}' || true`, "_", ...files], { encoding: "utf8" }).split("\n").filter(Boolean);
-        expect(affecting(["iam/document.ts", "package-lock.json", "stacks/acme-labeling.yaml", "stacks/security.yaml", "components/network.ts", "tsconfig.json", "bin/enclave.js", "Pulumi.yaml"])).toEqual([
+            execFileSync("bash", ["-c", `printf '%s\\n' "$@" | grep -vE '${filter}' || true`, "_", ...files], { encoding: "utf8" })
+                .split("\n")
+                .filter(Boolean);
+        expect(
+            affecting([
+                "iam/document.ts",
+                "package-lock.json",
+                "stacks/acme-labeling.yaml",
+                "stacks/security.yaml",
+                "components/network.ts",
+                "tsconfig.json",
+                "bin/enclave.js",
+                "Pulumi.yaml",
+            ]),
+        ).toEqual([
             "iam/document.ts",
             "package-lock.json",
             "stacks/acme-labeling.yaml",

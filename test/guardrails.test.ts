@@ -18,7 +18,10 @@ const plans: Record<"acme" | "evalcorp" | "security" | "sealed" | "organization"
 let forbiddenOnObjects = "";
 
 beforeAll(async () => {
-    forbiddenOnObjects = (await forbiddenS3Actions()).filter((f) => f.resourceTypes.includes("object")).map((f) => f.action).join(", ");
+    forbiddenOnObjects = (await forbiddenS3Actions())
+        .filter((f) => f.resourceTypes.includes("object"))
+        .map((f) => f.action)
+        .join(", ");
     plans.acme = await fixturePlan(ACME);
     plans.evalcorp = await fixturePlan(EVALCORP);
     plans.security = await securityFixturePlan();
@@ -52,7 +55,17 @@ const dropSid = (sid: string) => (d: { Statement: Json[] }) => {
 };
 const add = (p: Plan, type: string, name: string, inputs: Json, id: string) => {
     const stack = p.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
-    p.resources.push({ urn: `urn:pulumi:${p.stack}::vendor-enclaves::${type}::${name}`, type, name, parent: stack, custom: true, protect: false, retainOnDelete: false, inputs, outputs: { ...inputs, id } });
+    p.resources.push({
+        urn: `urn:pulumi:${p.stack}::vendor-enclaves::${type}::${name}`,
+        type,
+        name,
+        parent: stack,
+        custom: true,
+        protect: false,
+        retainOnDelete: false,
+        inputs,
+        outputs: { ...inputs, id },
+    });
 };
 const urnOf = (p: Plan, name: string) => res(p, name).urn;
 const brief = (v: Violation[]) => v.map((x) => ({ policy: x.policy, urn: x.urn, message: x.message }));
@@ -82,7 +95,9 @@ const CASES: Case[] = [
         what: "a public access block flag opened",
         plan: "acme",
         mutate: (p) => set(res(p, `${A}-guidelines-public-access-block`), "blockPublicPolicy", false),
-        expected: () => [{ name: `${A}-guidelines-public-access-block`, message: "blockPublicPolicy is false: all four public access block flags must be true" }],
+        expected: () => [
+            { name: `${A}-guidelines-public-access-block`, message: "blockPublicPolicy is false: all four public access block flags must be true" },
+        ],
     },
     {
         policy: "s3-bucket-has-baseline-companions",
@@ -128,11 +143,20 @@ const CASES: Case[] = [
         plan: "acme",
         mutate: (p) =>
             editDoc(res(p, `${A}-guidelines-policy`), "policy", (d) => {
-                d.Statement.push({ Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999988887777:role/partner" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*` });
+                d.Statement.push({
+                    Sid: "Partner",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::999988887777:role/partner" },
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*`,
+                });
                 d.Statement.push({ Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*` });
             }),
         expected: () => [
-            { name: `${A}-guidelines-policy`, message: 'policy statement "Partner" grants arn:aws:iam::999988887777:role/partner, outside the stack\'s account 111122223333' },
+            {
+                name: `${A}-guidelines-policy`,
+                message: 'policy statement "Partner" grants arn:aws:iam::999988887777:role/partner, outside the stack\'s account 111122223333',
+            },
             { name: `${A}-guidelines-policy`, message: 'policy statement "Anyone" allows Principal "*"' },
         ],
     },
@@ -145,7 +169,13 @@ const CASES: Case[] = [
             editDoc(res(p, "security-access-logs-policy"), "policy", (d) => {
                 delete d.Statement.find((s) => s.Sid === "S3ServerAccessLogsArchive")!.Condition;
             }),
-        expected: () => [{ name: "security-access-logs-policy", message: 'policy statement "S3ServerAccessLogsArchive" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition' }],
+        expected: () => [
+            {
+                name: "security-access-logs-policy",
+                message:
+                    'policy statement "S3ServerAccessLogsArchive" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition',
+            },
+        ],
     },
     {
         policy: "s3-bucket-owner-enforced-no-acls",
@@ -166,10 +196,20 @@ const CASES: Case[] = [
         ruleId: "FSBP S3.17",
         what: "the key named by alias",
         plan: "acme",
-        mutate: (p) => set(res(p, `${A}-guidelines-encryption`), "rules", [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/enclave/acme-labeling" } }]),
+        mutate: (p) =>
+            set(res(p, `${A}-guidelines-encryption`), "rules", [
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/enclave/acme-labeling" } },
+            ]),
         expected: () => [
-            { name: `${A}-guidelines-encryption`, message: 'rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId is "alias/enclave/acme-labeling", not a full KMS key ARN' },
-            { policy: "s3-encryption-placement", name: `${A}-guidelines-encryption`, message: `bucket ${ACME_GUIDELINES} is encrypted with alias/enclave/acme-labeling, not a KMS key of this stack` },
+            {
+                name: `${A}-guidelines-encryption`,
+                message: 'rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId is "alias/enclave/acme-labeling", not a full KMS key ARN',
+            },
+            {
+                policy: "s3-encryption-placement",
+                name: `${A}-guidelines-encryption`,
+                message: `bucket ${ACME_GUIDELINES} is encrypted with alias/enclave/acme-labeling, not a KMS key of this stack`,
+            },
             {
                 policy: "s3-data-bucket-policy-perimeter",
                 name: `${A}-guidelines-policy`,
@@ -184,7 +224,10 @@ const CASES: Case[] = [
         plan: "acme",
         mutate: (p) => set(res(p, `${A}-guidelines-encryption`), "rules", [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]),
         expected: () => [
-            { name: `${A}-guidelines-encryption`, message: `bucket ${ACME_GUIDELINES} uses SSE-S3 (AES256) but is not an access-log target: use SSE-KMS with the stack's key` },
+            {
+                name: `${A}-guidelines-encryption`,
+                message: `bucket ${ACME_GUIDELINES} uses SSE-S3 (AES256) but is not an access-log target: use SSE-KMS with the stack's key`,
+            },
         ],
     },
     {
@@ -204,7 +247,11 @@ const CASES: Case[] = [
         expected: () => [
             { name: `${A}-guidelines-access-logging`, message: `targetBucket is the bucket itself (${ACME_GUIDELINES})` },
             // It also becomes an access-log target, which AWS requires to be SSE-S3.
-            { policy: "s3-encryption-placement", name: `${A}-guidelines-encryption`, message: `bucket ${ACME_GUIDELINES} is an access-log target but uses SSE-KMS: S3 server access logging requires SSE-S3` },
+            {
+                policy: "s3-encryption-placement",
+                name: `${A}-guidelines-encryption`,
+                message: `bucket ${ACME_GUIDELINES} is an access-log target but uses SSE-KMS: S3 server access logging requires SSE-S3`,
+            },
         ],
     },
     {
@@ -214,7 +261,11 @@ const CASES: Case[] = [
         plan: "acme",
         mutate: (p) => {
             const r = res(p, `${A}-guidelines-lifecycle`);
-            set(r, "rules", (r.inputs.rules as Json[]).filter((x) => x.id !== "abort-incomplete-multipart-uploads"));
+            set(
+                r,
+                "rules",
+                (r.inputs.rules as Json[]).filter((x) => x.id !== "abort-incomplete-multipart-uploads"),
+            );
         },
         expected: () => [{ name: `${A}-guidelines-lifecycle`, message: "no enabled rule sets abortIncompleteMultipartUpload.daysAfterInitiation" }],
     },
@@ -233,7 +284,10 @@ const CASES: Case[] = [
         plan: "security",
         mutate: (p) => set(res(p, "security-archive-bucket"), "objectLockEnabled", undefined),
         expected: () => [
-            { name: "security-archive-bucket", message: "trail enclave-account-trail delivers to bucket enclave-log-archive-111122223333-us-east-1, which has no Object Lock" },
+            {
+                name: "security-archive-bucket",
+                message: "trail enclave-account-trail delivers to bucket enclave-log-archive-111122223333-us-east-1, which has no Object Lock",
+            },
         ],
     },
     {
@@ -245,7 +299,13 @@ const CASES: Case[] = [
             editDoc(res(p, `${A}-guidelines-policy`), "policy", (d) => {
                 dropSid("DenyOtherKmsKeys")(d);
                 dropSid("DenyOutsideNetworkPerimeter")(d);
-                d.Statement.push({ Sid: "FreezeAll", Effect: "Deny", Principal: "*", Action: ["s3:DeleteBucket", "s3:PutBucketPolicy"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}` });
+                d.Statement.push({
+                    Sid: "FreezeAll",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: ["s3:DeleteBucket", "s3:PutBucketPolicy"],
+                    Resource: `arn:aws:s3:::${ACME_GUIDELINES}`,
+                });
             }),
         expected: (p) => [
             { name: `${A}-guidelines-policy`, message: `policy of ${ACME_GUIDELINES} does not deny PutObject with a KMS key other than ${ACME_KEY}` },
@@ -253,8 +313,14 @@ const CASES: Case[] = [
                 name: `${A}-guidelines-policy`,
                 message: `policy of ${ACME_GUIDELINES} has no Deny of s3:* unless aws:SourceVpce is this stack's S3 endpoint (${res(p, `${A}-network-s3-endpoint`).outputs.id})`,
             },
-            { name: `${A}-guidelines-policy`, message: `policy of ${ACME_GUIDELINES} denies the deployer s3:PutBucketPolicy (FreezeAll): seal and destroy would fail` },
-            { name: `${A}-guidelines-policy`, message: `policy of ${ACME_GUIDELINES} denies the deployer s3:DeleteBucket (FreezeAll): seal and destroy would fail` },
+            {
+                name: `${A}-guidelines-policy`,
+                message: `policy of ${ACME_GUIDELINES} denies the deployer s3:PutBucketPolicy (FreezeAll): seal and destroy would fail`,
+            },
+            {
+                name: `${A}-guidelines-policy`,
+                message: `policy of ${ACME_GUIDELINES} denies the deployer s3:DeleteBucket (FreezeAll): seal and destroy would fail`,
+            },
         ],
     },
     {
@@ -264,13 +330,18 @@ const CASES: Case[] = [
         plan: "acme",
         mutate: (p) =>
             editDoc(res(p, `${A}-guidelines-policy`), "policy", (d) => {
-                const c = d.Statement.find((s) => s.Sid === "DenyOutsideNetworkPerimeter")!.Condition as { StringNotEqualsIfExists: { "aws:PrincipalArn": string[] } };
+                const c = d.Statement.find((s) => s.Sid === "DenyOutsideNetworkPerimeter")!.Condition as {
+                    StringNotEqualsIfExists: { "aws:PrincipalArn": string[] };
+                };
                 expect(c.StringNotEqualsIfExists["aws:PrincipalArn"]).toEqual([DEPLOYER, BREAK_GLASS]);
                 // The dummy keeps the condition (a Deny with no exemption at all would be a different shape).
                 c.StringNotEqualsIfExists["aws:PrincipalArn"] = ["arn:aws:iam::111122223333:role/someone-else"];
             }),
         expected: () => [
-            ...[["deployer", DEPLOYER], ["break-glass", BREAK_GLASS]].map(([role, arn]) => ({
+            ...[
+                ["deployer", DEPLOYER],
+                ["break-glass", BREAK_GLASS],
+            ].map(([role, arn]) => ({
                 name: `${A}-guidelines-policy`,
                 message: `policy of ${ACME_GUIDELINES}: the network-perimeter Deny does not exempt the ${role} role ${arn} by aws:PrincipalArn`,
             })),
@@ -311,15 +382,31 @@ const CASES: Case[] = [
             { name: `${A}-key-key`, message: "isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed" },
             // A disabled key reads as a (half) seal: every other seal statement is reported missing, kind by kind.
             ...["vendor", "workload"].flatMap((r) => [
-                { policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
-                { policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)` },
+                {
+                    policy: "seal-cuts-every-path",
+                    name: `${A}-identity-${r}-role`,
+                    message: `${A}-identity-${r}-role has no role policy with an unconditioned Deny of everything while the stack is sealed`,
+                },
+                {
+                    policy: "seal-cuts-every-path",
+                    name: `${A}-identity-${r}-role`,
+                    message: `${A}-identity-${r}-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)`,
+                },
             ]),
-            ...["vendor", "workload"].map((r) => ({ policy: "seal-cuts-every-path", name: `${A}-identity-${r}-role`, message: `${A}-identity-${r}-role trust policy does not deny sts:AssumeRole while sealed` })),
+            ...["vendor", "workload"].map((r) => ({
+                policy: "seal-cuts-every-path",
+                name: `${A}-identity-${r}-role`,
+                message: `${A}-identity-${r}-role trust policy does not deny sts:AssumeRole while sealed`,
+            })),
             { policy: "seal-cuts-every-path", name: `${A}-key-key`, message: `${A}-key-key key policy has no Deny for the vendor roles while sealed` },
             ...p.resources
                 .filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" || r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
                 .map((r) => ({ policy: "seal-cuts-every-path", name: r.name, message: `${r.name} policy has no Deny for the vendor roles while sealed` })),
-            { policy: "seal-cuts-every-path", name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` },
+            {
+                policy: "seal-cuts-every-path",
+                name: `${A}-network-dns-allow-aws`,
+                message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names`,
+            },
         ],
     },
     {
@@ -335,7 +422,8 @@ const CASES: Case[] = [
         expected: () => [
             {
                 name: `${A}-key-key`,
-                message: 'policy statement "BreakGlassReadViaS3" names arn:aws:iam::111122223333:role/enclave-break-glass as Principal: name the account and pin the role with an aws:PrincipalArn condition',
+                message:
+                    'policy statement "BreakGlassReadViaS3" names arn:aws:iam::111122223333:role/enclave-break-glass as Principal: name the account and pin the role with an aws:PrincipalArn condition',
             },
         ],
     },
@@ -352,8 +440,16 @@ const CASES: Case[] = [
                 delete d.Statement.find((s) => s.Sid === "KeyAdministrationByRoleArn")!.Condition;
             }),
         expected: () => [
-            { name: `${A}-key-key`, message: 'policy statement "KeyAdministrationByRoleArn" allows the account arn:aws:iam::111122223333:root without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key' },
-            { name: `${A}-key-key`, message: 'policy statement "CloudWatchLogsForWorkloadLogGroup" allows logs.us-east-1.amazonaws.com without an encryption-context or aws:SourceAccount/aws:SourceArn condition' },
+            {
+                name: `${A}-key-key`,
+                message:
+                    'policy statement "KeyAdministrationByRoleArn" allows the account arn:aws:iam::111122223333:root without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key',
+            },
+            {
+                name: `${A}-key-key`,
+                message:
+                    'policy statement "CloudWatchLogsForWorkloadLogGroup" allows logs.us-east-1.amazonaws.com without an encryption-context or aws:SourceAccount/aws:SourceArn condition',
+            },
             { name: `${A}-key-key`, message: 'policy statement "Everyone" allows Principal "*" without an account condition' },
         ],
     },
@@ -366,7 +462,12 @@ const CASES: Case[] = [
             editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => {
                 d.Statement.find((s) => s.Sid === "UseVendorKeyViaS3")!.Resource = "arn:aws:kms:us-east-1:111122223333:key/other";
             }),
-        expected: () => [{ name: `${A}-access-vendor-policy`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key ${ACME_KEY}` }],
+        expected: () => [
+            {
+                name: `${A}-access-vendor-policy`,
+                message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key ${ACME_KEY}`,
+            },
+        ],
     },
     {
         policy: "kms-one-key-per-vendor",
@@ -386,8 +487,14 @@ const CASES: Case[] = [
             });
         },
         expected: () => [
-            { name: `${A}-access-vendor-policy`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}` },
-            { name: `${A}-identity-boundary`, message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}` },
+            {
+                name: `${A}-access-vendor-policy`,
+                message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}`,
+            },
+            {
+                name: `${A}-identity-boundary`,
+                message: `policy statement "UseVendorKeyViaS3" grants KMS use on arn:aws:kms:us-east-1:111122223333:key/*, not this vendor's key ${ACME_KEY}`,
+            },
         ],
     },
     {
@@ -404,10 +511,15 @@ const CASES: Case[] = [
         what: "flow logs of rejected traffic only",
         plan: "acme",
         mutate: (p) => set(res(p, `${A}-network-flow-log`), "trafficType", "REJECT"),
-        expected: (p) => [
-            { name: `${A}-network-flow-log`, message: 'trafficType is "REJECT", not "ALL"' },
-            { policy: "ec2-vpc-has-flow-log-and-closed-default-sg", name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc has no FlowLog with trafficType ALL` },
-        ].map((e) => ({ ...e, name: e.name && res(p, e.name).name })),
+        expected: (p) =>
+            [
+                { name: `${A}-network-flow-log`, message: 'trafficType is "REJECT", not "ALL"' },
+                {
+                    policy: "ec2-vpc-has-flow-log-and-closed-default-sg",
+                    name: `${A}-network-vpc`,
+                    message: `VPC ${A}-network-vpc has no FlowLog with trafficType ALL`,
+                },
+            ].map((e) => ({ ...e, name: e.name && res(p, e.name).name })),
     },
     {
         policy: "ec2-vpc-has-flow-log-and-closed-default-sg",
@@ -427,7 +539,13 @@ const CASES: Case[] = [
         plan: "acme",
         mutate: (p) => {
             add(p, "aws:ec2/internetGateway:InternetGateway", "igw", { vpcId: res(p, `${A}-network-vpc`).outputs.id }, "igw-0123456789abcdef0");
-            add(p, "aws:ec2/route:Route", "default-route", { routeTableId: res(p, `${A}-network-private-rt`).outputs.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-0123456789abcdef0" }, "r-1");
+            add(
+                p,
+                "aws:ec2/route:Route",
+                "default-route",
+                { routeTableId: res(p, `${A}-network-private-rt`).outputs.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-0123456789abcdef0" },
+                "r-1",
+            );
         },
         expected: () => [
             { name: "igw", message: "aws:ec2/internetGateway:InternetGateway gives the enclave a path to the internet" },
@@ -440,7 +558,14 @@ const CASES: Case[] = [
         ruleId: "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
         what: "a NAT gateway (no route to it yet)",
         plan: "acme",
-        mutate: (p) => add(p, "aws:ec2/natGateway:NatGateway", "nat", { subnetId: res(p, `${A}-network-subnet-us-east-1a`).outputs.id, connectivityType: "private" }, "nat-0123456789abcdef0"),
+        mutate: (p) =>
+            add(
+                p,
+                "aws:ec2/natGateway:NatGateway",
+                "nat",
+                { subnetId: res(p, `${A}-network-subnet-us-east-1a`).outputs.id, connectivityType: "private" },
+                "nat-0123456789abcdef0",
+            ),
         expected: () => [{ name: "nat", message: "aws:ec2/natGateway:NatGateway gives the enclave a path to the internet" }],
     },
     {
@@ -464,8 +589,16 @@ const CASES: Case[] = [
         expected: () => [
             { name: "evalcorp-network-endpoints-sg", message: "ingress[0] admits 0.0.0.0/0" },
             { name: "evalcorp-network-endpoints-sg", message: "egress[0] admits ::/0" },
-            { policy: "ec2-endpoint-security-group-vpc-https-only", name: "evalcorp-network-endpoints-sg", message: "evalcorp-network-endpoints-sg ingress[0] admits 0.0.0.0/0, not only the VPC CIDR 10.30.0.0/22" },
-            { policy: "ec2-endpoint-security-group-vpc-https-only", name: "evalcorp-network-endpoints-sg", message: "evalcorp-network-endpoints-sg has 1 egress rule(s); endpoint groups need none" },
+            {
+                policy: "ec2-endpoint-security-group-vpc-https-only",
+                name: "evalcorp-network-endpoints-sg",
+                message: "evalcorp-network-endpoints-sg ingress[0] admits 0.0.0.0/0, not only the VPC CIDR 10.30.0.0/22",
+            },
+            {
+                policy: "ec2-endpoint-security-group-vpc-https-only",
+                name: "evalcorp-network-endpoints-sg",
+                message: "evalcorp-network-endpoints-sg has 1 egress rule(s); endpoint groups need none",
+            },
         ],
     },
     {
@@ -473,7 +606,10 @@ const CASES: Case[] = [
         ruleId: "CIS 5.2",
         what: "SSH instead of HTTPS on the endpoint group",
         plan: "evalcorp",
-        mutate: (p) => set(res(p, "evalcorp-network-endpoints-sg"), "ingress", [{ description: "ssh", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.30.0.0/22"] }]),
+        mutate: (p) =>
+            set(res(p, "evalcorp-network-endpoints-sg"), "ingress", [
+                { description: "ssh", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.30.0.0/22"] },
+            ]),
         expected: () => [{ name: "evalcorp-network-endpoints-sg", message: "evalcorp-network-endpoints-sg ingress[0] is not tcp 443" }],
     },
     {
@@ -494,10 +630,19 @@ const CASES: Case[] = [
                 p,
                 "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
                 "extra-rule",
-                { securityGroupId: res(p, "evalcorp-network-endpoints-sg").outputs.id, description: "extra", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.30.0.0/22" },
+                {
+                    securityGroupId: res(p, "evalcorp-network-endpoints-sg").outputs.id,
+                    description: "extra",
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrIpv4: "10.30.0.0/22",
+                },
                 "sgr-1",
             ),
-        expected: () => [{ name: "evalcorp-network-endpoints-sg", message: "evalcorp-network-endpoints-sg has inline ingress/egress and 1 separate rule resource(s)" }],
+        expected: () => [
+            { name: "evalcorp-network-endpoints-sg", message: "evalcorp-network-endpoints-sg has inline ingress/egress and 1 separate rule resource(s)" },
+        ],
     },
     {
         policy: "ec2-vpc-endpoint-explicit-policy",
@@ -516,7 +661,12 @@ const CASES: Case[] = [
             editDoc(res(p, `${A}-network-s3-endpoint`), "policy", (d) => {
                 (d.Statement.find((s) => s.Sid === "GetReadableObjects")!.Resource as string[]).push("arn:aws:s3:::attacker-drop/*");
             }),
-        expected: () => [{ name: `${A}-network-s3-endpoint`, message: `${A}-network-s3-endpoint policy statement "GetReadableObjects" allows arn:aws:s3:::attacker-drop/*, not a bucket of this stack` }],
+        expected: () => [
+            {
+                name: `${A}-network-s3-endpoint`,
+                message: `${A}-network-s3-endpoint policy statement "GetReadableObjects" allows arn:aws:s3:::attacker-drop/*, not a bucket of this stack`,
+            },
+        ],
     },
     {
         policy: "ec2-endpoint-direct-inputs",
@@ -524,7 +674,12 @@ const CASES: Case[] = [
         what: "an interface endpoint with a foreign security group",
         plan: "evalcorp",
         mutate: (p) => set(res(p, "evalcorp-network-sts-endpoint"), "securityGroupIds", ["sg-0f0f0f0f0f0f0f0f0"]),
-        expected: () => [{ name: "evalcorp-network-sts-endpoint", message: "evalcorp-network-sts-endpoint securityGroupIds includes sg-0f0f0f0f0f0f0f0f0, not a resource of this stack" }],
+        expected: () => [
+            {
+                name: "evalcorp-network-sts-endpoint",
+                message: "evalcorp-network-sts-endpoint securityGroupIds includes sg-0f0f0f0f0f0f0f0f0, not a resource of this stack",
+            },
+        ],
     },
     {
         policy: "iam-role-trust-policy-scoped",
@@ -540,9 +695,14 @@ const CASES: Case[] = [
         expected: () => [
             {
                 name: "evalcorp-identity-vendor-role",
-                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
+                message:
+                    'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
             },
-            { name: "evalcorp-identity-vendor-role", message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts arn:aws:iam::777788889999:root without a StringEquals sts:ExternalId condition' },
+            {
+                name: "evalcorp-identity-vendor-role",
+                message:
+                    'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts arn:aws:iam::777788889999:root without a StringEquals sts:ExternalId condition',
+            },
         ],
     },
     {
@@ -559,7 +719,8 @@ const CASES: Case[] = [
         expected: () => [
             {
                 name: "evalcorp-identity-vendor-role",
-                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
+                message:
+                    'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" trusts the account root arn:aws:iam::777788889999:root without an ArnEquals aws:PrincipalArn condition naming exact principals of that account',
             },
         ],
     },
@@ -575,7 +736,8 @@ const CASES: Case[] = [
         expected: () => [
             {
                 name: "evalcorp-identity-vendor-role",
-                message: 'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" names arn:aws:iam::777788889999:role/evalcorp-redteam as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn',
+                message:
+                    'assumeRolePolicy statement "AllowVendorPrincipalsWithExternalId" names arn:aws:iam::777788889999:role/evalcorp-redteam as Principal: name its account and pin the principal with ArnEquals aws:PrincipalArn',
             },
         ],
     },
@@ -589,7 +751,10 @@ const CASES: Case[] = [
                 d.Statement[0].Principal = { Service: ["ec2.amazonaws.com", "lambda.amazonaws.com"] };
             }),
         expected: () => [
-            { name: `${A}-identity-workload-role`, message: 'assumeRolePolicy statement "AllowEc2InThisAccount" trusts lambda.amazonaws.com without aws:SourceAccount or aws:SourceArn' },
+            {
+                name: `${A}-identity-workload-role`,
+                message: 'assumeRolePolicy statement "AllowEc2InThisAccount" trusts lambda.amazonaws.com without aws:SourceAccount or aws:SourceArn',
+            },
         ],
     },
     {
@@ -611,8 +776,16 @@ const CASES: Case[] = [
                 name: `${A}-access-vendor-policy`,
                 message: `role policy enclave-access of role enclave-${A}-vendor: statement "Everything" allows ${forbiddenOnObjects} on enclave buckets`,
             },
-            { policy: "kms-one-key-per-vendor", name: `${A}-access-vendor-policy`, message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}` },
-            { policy: "s3-grants-pinned-to-owner", name: `${A}-access-vendor-policy`, message: `${A}-access-vendor-policy policy statement "Everything" grants S3 on arn:aws:s3:::${ACME_GUIDELINES} without an s3:ResourceAccount condition` },
+            {
+                policy: "kms-one-key-per-vendor",
+                name: `${A}-access-vendor-policy`,
+                message: `policy statement "AnyKey" grants KMS use on *, not this vendor's key ${ACME_KEY}`,
+            },
+            {
+                policy: "s3-grants-pinned-to-owner",
+                name: `${A}-access-vendor-policy`,
+                message: `${A}-access-vendor-policy policy statement "Everything" grants S3 on arn:aws:s3:::${ACME_GUIDELINES} without an s3:ResourceAccount condition`,
+            },
         ],
     },
     {
@@ -640,7 +813,8 @@ const CASES: Case[] = [
         expected: () => [
             {
                 name: "security-alarm-key",
-                message: "security-alarm-key policy does not deny kms:DisableKey, kms:ScheduleKeyDeletion, kms:PutKeyPolicy, kms:CreateGrant, kms:DisableKeyRotation to every principal but its administrators (by aws:PrincipalArn)",
+                message:
+                    "security-alarm-key policy does not deny kms:DisableKey, kms:ScheduleKeyDeletion, kms:PutKeyPolicy, kms:CreateGrant, kms:DisableKeyRotation to every principal but its administrators (by aws:PrincipalArn)",
             },
         ],
     },
@@ -649,8 +823,22 @@ const CASES: Case[] = [
         ruleId: "nothing-grants-delete",
         what: "the vendor role allowed to delete object versions",
         plan: "acme",
-        mutate: (p) => editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) => d.Statement.push({ Sid: "Cleanup", Effect: "Allow", Action: ["s3:DeleteObjectVersion"], Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*`, Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } } })),
-        expected: () => [{ name: `${A}-access-vendor-policy`, message: `role policy enclave-access of role enclave-${A}-vendor: statement "Cleanup" allows s3:DeleteObjectVersion on enclave buckets` }],
+        mutate: (p) =>
+            editDoc(res(p, `${A}-access-vendor-policy`), "policy", (d) =>
+                d.Statement.push({
+                    Sid: "Cleanup",
+                    Effect: "Allow",
+                    Action: ["s3:DeleteObjectVersion"],
+                    Resource: `arn:aws:s3:::${ACME_GUIDELINES}/*`,
+                    Condition: { StringEquals: { "s3:ResourceAccount": "111122223333" } },
+                }),
+            ),
+        expected: () => [
+            {
+                name: `${A}-access-vendor-policy`,
+                message: `role policy enclave-access of role enclave-${A}-vendor: statement "Cleanup" allows s3:DeleteObjectVersion on enclave buckets`,
+            },
+        ],
     },
     {
         policy: "iam-no-aws-managed-policies-no-users",
@@ -733,8 +921,14 @@ const CASES: Case[] = [
             set(res(p, "security-iam-policy-changes-alarm"), "alarmActions", []);
         },
         expected: () => [
-            { name: "security-iam-policy-changes-filter", message: "metric filter enclave-iam-policy-changes (IAM policy changes (CIS 4.4)) has no alarm with alarmActions" },
-            { name: "security-account-trail", message: "no metric filter on /enclave/security/account-trail matches KMS key disable or deletion (CIS 4.7) (DisableKey, ScheduleKeyDeletion)" },
+            {
+                name: "security-iam-policy-changes-filter",
+                message: "metric filter enclave-iam-policy-changes (IAM policy changes (CIS 4.4)) has no alarm with alarmActions",
+            },
+            {
+                name: "security-account-trail",
+                message: "no metric filter on /enclave/security/account-trail matches KMS key disable or deletion (CIS 4.7) (DisableKey, ScheduleKeyDeletion)",
+            },
         ],
     },
     {
@@ -756,7 +950,10 @@ const CASES: Case[] = [
         },
         expected: () => [
             { name: `${A}-key-key`, message: `${A}-key-key is protected in a vendor stack: pulumi destroy on breach day would stop` },
-            { name: `${A}-guidelines-bucket`, message: `data bucket ${ACME_GUIDELINES} has forceDestroy false: a versioned bucket cannot be destroyed without it` },
+            {
+                name: `${A}-guidelines-bucket`,
+                message: `data bucket ${ACME_GUIDELINES} has forceDestroy false: a versioned bucket cannot be destroyed without it`,
+            },
         ],
     },
     {
@@ -769,7 +966,10 @@ const CASES: Case[] = [
             editDoc(res(p, `${A}-network-s3-endpoint`), "policy", dropSid("SealDenyVendor"));
         },
         expected: () => [
-            { name: `${A}-identity-vendor-role`, message: `${A}-identity-vendor-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
+            {
+                name: `${A}-identity-vendor-role`,
+                message: `${A}-identity-vendor-role has no role policy with an unconditioned Deny of everything while the stack is sealed`,
+            },
             { name: `${A}-network-s3-endpoint`, message: `${A}-network-s3-endpoint policy has no Deny for the vendor roles while sealed` },
         ],
     },
@@ -784,9 +984,19 @@ const CASES: Case[] = [
         },
         expected: () => [
             // The disabled key without its policy deny also fails the KMS rule.
-            { policy: "kms-key-deletion-window-and-enabled", name: `${A}-key-key`, message: "isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed" },
-            { name: `${A}-identity-workload-role`, message: `${A}-identity-workload-role has no role policy with an unconditioned Deny of everything while the stack is sealed` },
-            { name: `${A}-identity-workload-role`, message: `${A}-identity-workload-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)` },
+            {
+                policy: "kms-key-deletion-window-and-enabled",
+                name: `${A}-key-key`,
+                message: "isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed",
+            },
+            {
+                name: `${A}-identity-workload-role`,
+                message: `${A}-identity-workload-role has no role policy with an unconditioned Deny of everything while the stack is sealed`,
+            },
+            {
+                name: `${A}-identity-workload-role`,
+                message: `${A}-identity-workload-role has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)`,
+            },
             { name: `${A}-key-key`, message: `${A}-key-key key policy has no Deny for the vendor roles while sealed` },
         ],
     },
@@ -821,7 +1031,12 @@ const CASES: Case[] = [
         what: "a VPC without a DNS Firewall association",
         plan: "acme",
         mutate: (p) => (p.resources = p.resources.filter((r) => r.name !== `${A}-network-dns-association`)),
-        expected: () => [{ name: `${A}-network-vpc`, message: `VPC ${A}-network-vpc has no DNS Firewall rule group with rules associated: its resolver answers any internet name` }],
+        expected: () => [
+            {
+                name: `${A}-network-vpc`,
+                message: `VPC ${A}-network-vpc has no DNS Firewall rule group with rules associated: its resolver answers any internet name`,
+            },
+        ],
     },
     {
         policy: "seal-cuts-every-path",
@@ -829,16 +1044,29 @@ const CASES: Case[] = [
         what: "a seal that leaves the DNS allow-list answering",
         plan: "sealed",
         mutate: (p) => set(res(p, `${A}-network-dns-allow-aws`), "action", "ALLOW"),
-        expected: () => [{ name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` }],
+        expected: () => [
+            { name: `${A}-network-dns-allow-aws`, message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names` },
+        ],
     },
     {
         policy: "organization-perimeter",
         ruleId: "Organization-SCP",
         what: "the quarantine SCP exempting every role",
         plan: "organization",
-        mutate: (p) => editDoc(res(p, "enclave-quarantine"), "content", (d) => ((d.Statement[0] as { Condition: Record<string, Record<string, string[]>> }).Condition.ArnNotLike["aws:PrincipalArn"] = ["arn:aws:iam::*:role/*"])),
+        mutate: (p) =>
+            editDoc(
+                res(p, "enclave-quarantine"),
+                "content",
+                (d) =>
+                    ((d.Statement[0] as { Condition: Record<string, Record<string, string[]>> }).Condition.ArnNotLike["aws:PrincipalArn"] = [
+                        "arn:aws:iam::*:role/*",
+                    ]),
+            ),
         expected: () => [
-            { name: "enclave-quarantine", message: 'enclave-quarantine statement "QuarantineDenyAllButBreakGlass" exempts arn:aws:iam::*:role/*: every role escapes the deny' },
+            {
+                name: "enclave-quarantine",
+                message: 'enclave-quarantine statement "QuarantineDenyAllButBreakGlass" exempts arn:aws:iam::*:role/*: every role escapes the deny',
+            },
         ],
     },
 ];
@@ -882,13 +1110,23 @@ describe("guardrail policies: metadata", () => {
     });
 
     it("only hygiene rules are advisory; every security-critical rule is mandatory", () => {
-        expect(ALL_POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["s3-lifecycle-abort-and-noncurrent-expiry", "ec2-security-group-descriptions"]);
+        expect(ALL_POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual([
+            "s3-lifecycle-abort-and-noncurrent-expiry",
+            "ec2-security-group-descriptions",
+        ]);
     });
 
     it("docs/guardrails.md's policy table lists every policy with its kind and enforcement level, and nothing else", () => {
         const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "guardrails.md"), "utf8");
-        const table = doc.split("## Policies\n")[1].split("\n\n").find((block) => block.startsWith("| policy |"))!.trim();
-        const rows = table.split("\n").slice(2).map((l) => l.split(" | "));
+        const table = doc
+            .split("## Policies\n")[1]
+            .split("\n\n")
+            .find((block) => block.startsWith("| policy |"))!
+            .trim();
+        const rows = table
+            .split("\n")
+            .slice(2)
+            .map((l) => l.split(" | "));
         expect(rows.map((r) => [r[0].replace(/^\| `|`$/g, ""), r[1], r[4].replace(/ \|$/, "")])).toEqual(
             ALL_POLICIES.map((p) => [p.name, "validateStack" in p ? "stack" : "resource", p.enforcementLevel]),
         );

@@ -126,9 +126,12 @@ describe("tags", () => {
                 expect(r.inputs.tags, r.name).toMatchObject({ "enclave:vendor": id, "enclave:managed-by": "vendor-enclaves" });
             }
             const buckets = dataBuckets(id);
-            expect(buckets.map((b) => b.inputs.tags as Record<string, string>).map((t) => `${t["enclave:dataset"]}:${t["enclave:access"]}`).sort()).toEqual(
-                specs[id].datasets.map((d) => `${d.name}:${d.access}`).sort(),
-            );
+            expect(
+                buckets
+                    .map((b) => b.inputs.tags as Record<string, string>)
+                    .map((t) => `${t["enclave:dataset"]}:${t["enclave:access"]}`)
+                    .sort(),
+            ).toEqual(specs[id].datasets.map((d) => `${d.name}:${d.access}`).sort());
             // The provider's default tags back up the per-resource tags.
             const provider = one(plans[id], "pulumi:providers:aws", `${id}-aws`);
             expect(JSON.parse(str(provider.inputs.defaultTags))).toEqual({ tags: { "enclave:vendor": id, "enclave:managed-by": "vendor-enclaves" } });
@@ -139,7 +142,8 @@ describe("tags", () => {
     it("(design) every taggable security-stack resource is tagged as the log archive", () => {
         const tagged = security.resources.filter((r) => TAGGABLE.has(r.type));
         expect(tagged.length).toBeGreaterThan(10);
-        for (const r of tagged) expect(r.inputs.tags, r.name).toEqual({ "enclave:vendor": "security", "enclave:managed-by": "vendor-enclaves", "enclave:role": "log-archive" });
+        for (const r of tagged)
+            expect(r.inputs.tags, r.name).toEqual({ "enclave:vendor": "security", "enclave:managed-by": "vendor-enclaves", "enclave:role": "log-archive" });
     });
 });
 
@@ -182,7 +186,12 @@ describe("S3", () => {
         }
         // Vendor data bucket policies grant nothing at all: access comes from the roles' identity policies.
         for (const id of vendorIds()) {
-            for (const bp of ofType(plans[id], "aws:s3/bucketPolicy:BucketPolicy")) expect(doc(bp).Statement.map((s) => s.Effect).every((e) => e === "Deny")).toBe(true);
+            for (const bp of ofType(plans[id], "aws:s3/bucketPolicy:BucketPolicy"))
+                expect(
+                    doc(bp)
+                        .Statement.map((s) => s.Effect)
+                        .every((e) => e === "Deny"),
+                ).toBe(true);
         }
     });
 
@@ -203,7 +212,13 @@ describe("S3", () => {
             for (const b of dataBuckets(id)) {
                 const enc = sideOf(plans[id], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b);
                 expect(enc).toHaveLength(1);
-                expect(enc[0].inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }]);
+                expect(enc[0].inputs.rules).toEqual([
+                    {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+                        bucketKeyEnabled: true,
+                        blockedEncryptionTypes: ["SSE-C"],
+                    },
+                ]);
                 expect(sid(doc(sideOf(plans[id], "aws:s3/bucketPolicy:BucketPolicy", b)[0]), "DenyKmsWithoutThisKey").Condition).toEqual({
                     StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
                     Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
@@ -222,9 +237,15 @@ describe("S3", () => {
         const archiveKey = str(one(security, "aws:kms/key:Key", "-archive-key").outputs.arn);
         const enc = (n: string) => one(security, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", n).inputs.rules;
         expect(enc("security-archive-encryption")).toEqual([
-            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: archiveKey }, bucketKeyEnabled: false, blockedEncryptionTypes: ["SSE-C"] },
+            {
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: archiveKey },
+                bucketKeyEnabled: false,
+                blockedEncryptionTypes: ["SSE-C"],
+            },
         ]);
-        expect(enc("security-access-logs-encryption")).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }]);
+        expect(enc("security-access-logs-encryption")).toEqual([
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] },
+        ]);
         // CloudTrail can describe the key (no encryption-context condition, which DescribeKey never carries).
         expect(sid(doc(one(security, "aws:kms/key:Key", "-archive-key")), "CloudTrailDescribeKey")).toEqual({
             Sid: "CloudTrailDescribeKey",
@@ -270,7 +291,11 @@ describe("S3", () => {
         expect(archive.inputs.objectLockEnabled).toBe(true);
         const lock = ofType(security, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
         expect(lock).toHaveLength(1);
-        expect(lock[0].inputs).toMatchObject({ bucket: archive.inputs.bucket, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: 400 } } });
+        expect(lock[0].inputs).toMatchObject({
+            bucket: archive.inputs.bucket,
+            objectLockEnabled: "Enabled",
+            rule: { defaultRetention: { mode: "COMPLIANCE", days: 400 } },
+        });
         for (const id of vendorIds()) {
             expect(ofType(plans[id], "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toEqual([]);
             for (const b of dataBuckets(id)) expect(b.inputs.objectLockEnabled).toBeUndefined();
@@ -282,12 +307,17 @@ describe("S3", () => {
             const lc = sideOf(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b);
             expect(lc).toHaveLength(1);
             const rules = lc[0].inputs.rules as Record<string, unknown>[];
-            expect(rules.find((r) => r.id === "abort-incomplete-multipart-uploads")).toMatchObject({ status: "Enabled", abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+            expect(rules.find((r) => r.id === "abort-incomplete-multipart-uploads")).toMatchObject({
+                status: "Enabled",
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            });
             expect(rules.find((r) => r.id === "expire-noncurrent-versions")).toMatchObject({ status: "Enabled", noncurrentVersionExpiration: {} });
         }
         for (const id of vendorIds()) {
             for (const b of dataBuckets(id)) {
-                const rules = sideOf(plans[id], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b)[0].inputs.rules as { noncurrentVersionExpiration?: { noncurrentDays: number } }[];
+                const rules = sideOf(plans[id], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b)[0].inputs.rules as {
+                    noncurrentVersionExpiration?: { noncurrentDays: number };
+                }[];
                 expect(rules[1].noncurrentVersionExpiration).toEqual({ noncurrentDays: specs[id].logRetentionDays });
             }
         }
@@ -301,8 +331,15 @@ describe("S3", () => {
             const fields = selectors[0].fieldSelectors;
             expect(fields.find((f) => f.field === "eventCategory")!.equals).toEqual(["Data"]);
             expect(fields.find((f) => f.field === "resources.type")!.equals).toEqual(["AWS::S3::Object"]);
-            expect(fields.find((f) => f.field === "readOnly"), "no readOnly selector: reads and writes").toBeUndefined();
-            expect([...fields.find((f) => f.field === "resources.ARN")!.startsWiths!].sort()).toEqual(dataBuckets(id).map((b) => `${b.outputs.arn}/`).sort());
+            expect(
+                fields.find((f) => f.field === "readOnly"),
+                "no readOnly selector: reads and writes",
+            ).toBeUndefined();
+            expect([...fields.find((f) => f.field === "resources.ARN")!.startsWiths!].sort()).toEqual(
+                dataBuckets(id)
+                    .map((b) => `${b.outputs.arn}/`)
+                    .sort(),
+            );
         }
     });
 
@@ -318,7 +355,14 @@ describe("S3", () => {
                 };
                 if (specs[id].network.dataPath === "allow-list") expected.NotIpAddress = { "aws:SourceIp": specs[id].network.vendorEgressCidrs };
                 const s = sid(doc(sideOf(plans[id], "aws:s3/bucketPolicy:BucketPolicy", b)[0]), "DenyOutsideNetworkPerimeter");
-                expect(s).toEqual({ Sid: "DenyOutsideNetworkPerimeter", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [b.outputs.arn, `${b.outputs.arn}/*`], Condition: expected });
+                expect(s).toEqual({
+                    Sid: "DenyOutsideNetworkPerimeter",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [b.outputs.arn, `${b.outputs.arn}/*`],
+                    Condition: expected,
+                });
             }
         }
         expect(specs.evalcorp.network.dataPath).toBe("allow-list");
@@ -330,12 +374,15 @@ describe("S3", () => {
                 for (const s of doc(bp).Statement) {
                     const c = s.Condition ?? {};
                     const exempts = list(c.StringNotEqualsIfExists?.["aws:PrincipalArn"] as string[]).includes(securitySpec.deployerRoleArn);
-                    const targetsOthers = c.StringEquals?.["aws:PrincipalArn"] !== undefined && !list(c.StringEquals["aws:PrincipalArn"] as string[]).includes(securitySpec.deployerRoleArn);
+                    const targetsOthers =
+                        c.StringEquals?.["aws:PrincipalArn"] !== undefined &&
+                        !list(c.StringEquals["aws:PrincipalArn"] as string[]).includes(securitySpec.deployerRoleArn);
                     const onlyPutObject = list(s.Action).every((a) => a === "s3:PutObject");
                     const tlsOnly = c.Bool?.["aws:SecureTransport"] === "false";
                     // The deployer's one refusal: reading objects. Seal and destroy need policy, list and delete, never get.
                     const deployerReadsOnly =
-                        s.Sid === "DenyDeployerDataReads" && list(s.Action).every((a) => /^s3:(GetObject|GetObjectVersion|GetObjectAttributes|GetObjectVersionAttributes|RestoreObject)$/.test(a));
+                        s.Sid === "DenyDeployerDataReads" &&
+                        list(s.Action).every((a) => /^s3:(GetObject|GetObjectVersion|GetObjectAttributes|GetObjectVersionAttributes|RestoreObject)$/.test(a));
                     expect(exempts || targetsOthers || onlyPutObject || tlsOnly || deployerReadsOnly, `${bp.name} ${s.Sid}`).toBe(true);
                 }
             }
@@ -353,7 +400,10 @@ describe("creation order (what the engine is told to wait for; the mocks cannot 
         for (const id of vendorIds()) {
             const roles = ofType(plans[id], "aws:iam/role:Role").map((r) => r.urn);
             expect(roles).toHaveLength(2);
-            expect((keyOf(id).dependencies ?? []).filter((d) => roles.includes(d)), id).toEqual([]);
+            expect(
+                (keyOf(id).dependencies ?? []).filter((d) => roles.includes(d)),
+                id,
+            ).toEqual([]);
         }
     });
 
@@ -369,7 +419,9 @@ describe("creation order (what the engine is told to wait for; the mocks cannot 
         for (const p of allPlans()) {
             for (const policy of ofType(p, "aws:s3/bucketPolicy:BucketPolicy")) {
                 const bucket = ofType(p, "aws:s3/bucket:Bucket").find((b) => b.inputs.bucket === policy.inputs.bucket)!;
-                const companions = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls"].map((t) => sideOf(p, t, bucket));
+                const companions = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls"].map(
+                    (t) => sideOf(p, t, bucket),
+                );
                 for (const [side] of companions) expect(policy.dependencies ?? [], `${policy.name} waits for ${side.name}`).toContain(side.urn);
             }
         }
@@ -389,7 +441,10 @@ describe("KMS", () => {
 
     it("KMS.5/CKV_AWS_33/CKV2_AWS_64: explicit key policies with no Allow to '*'; the account root only pinned to exact roles by ARN; no vendor key names a role as Principal", () => {
         for (const p of allPlans()) {
-            const vendorSide = p.stack === "security" ? [] : [`arn:aws:iam::111122223333:role/enclave-${p.stack}-vendor`, `arn:aws:iam::111122223333:role/enclave-${p.stack}-workload`];
+            const vendorSide =
+                p.stack === "security"
+                    ? []
+                    : [`arn:aws:iam::111122223333:role/enclave-${p.stack}-vendor`, `arn:aws:iam::111122223333:role/enclave-${p.stack}-workload`];
             for (const key of ofType(p, "aws:kms/key:Key")) {
                 // Vendor keys: the deployer and break-glass. The archive and alarm keys: the archive admin and break-glass.
                 const admins = key.name.startsWith("security-")
@@ -430,15 +485,22 @@ describe("KMS", () => {
             const roles = [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`];
             expect(sid(d, "UseVendorKeyViaS3")).toMatchObject({
                 Principal: { AWS: ["arn:aws:iam::111122223333:root"] },
-                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": "111122223333" }, ArnEquals: { "aws:PrincipalArn": roles } },
+                Condition: {
+                    StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": "111122223333" },
+                    ArnEquals: { "aws:PrincipalArn": roles },
+                },
             });
             const logGroup = one(plans[id], "aws:cloudwatch/logGroup:LogGroup", "-workload-logs");
-            expect(sid(d, "CloudWatchLogsForWorkloadLogGroup").Condition).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroup.outputs.arn } });
+            expect(sid(d, "CloudWatchLogsForWorkloadLogGroup").Condition).toEqual({
+                ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroup.outputs.arn },
+            });
             for (const s of d.Statement.filter((x) => x.Effect === "Allow" && (x.Principal as { Service?: string }).Service)) {
                 expect(JSON.stringify(s.Condition ?? {}), s.Sid).toMatch(/kms:EncryptionContext|aws:SourceAccount|aws:SourceArn/);
             }
         }
-        for (const s of doc(one(security, "aws:kms/key:Key", "-archive-key")).Statement.filter((x) => x.Effect === "Allow" && (x.Principal as { Service?: string }).Service)) {
+        for (const s of doc(one(security, "aws:kms/key:Key", "-archive-key")).Statement.filter(
+            (x) => x.Effect === "Allow" && (x.Principal as { Service?: string }).Service,
+        )) {
             expect(JSON.stringify(s.Condition ?? {}), s.Sid).toMatch(/kms:EncryptionContext|aws:SourceAccount|aws:SourceArn/);
         }
     });
@@ -459,7 +521,12 @@ describe("network", () => {
             const vpc = one(plans[id], "aws:ec2/vpc:Vpc", "-vpc");
             const fl = ofType(plans[id], "aws:ec2/flowLog:FlowLog");
             expect(fl).toHaveLength(1);
-            expect(fl[0].inputs).toMatchObject({ vpcId: vpc.outputs.id, trafficType: "ALL", logDestinationType: "s3", logDestination: `arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/${id}/flow-logs/` });
+            expect(fl[0].inputs).toMatchObject({
+                vpcId: vpc.outputs.id,
+                trafficType: "ALL",
+                logDestinationType: "s3",
+                logDestination: `arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/${id}/flow-logs/`,
+            });
         }
     });
 
@@ -519,8 +586,17 @@ describe("network", () => {
             const s3 = doc(one(plans[id], "aws:ec2/vpcEndpoint:VpcEndpoint", "-s3-endpoint"));
             const buckets = dataBuckets(id).map((b) => str(b.outputs.arn));
             for (const s of s3.Statement.filter((x) => x.Effect === "Allow")) {
-                for (const r of list(s.Resource)) expect(buckets.some((b) => r === b || r === `${b}/*`), r).toBe(true);
-                expect(s.Condition).toEqual({ StringEquals: { "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`], "s3:ResourceAccount": "111122223333" } });
+                for (const r of list(s.Resource))
+                    expect(
+                        buckets.some((b) => r === b || r === `${b}/*`),
+                        r,
+                    ).toBe(true);
+                expect(s.Condition).toEqual({
+                    StringEquals: {
+                        "aws:PrincipalArn": [`arn:aws:iam::111122223333:role/enclave-${id}-vendor`, `arn:aws:iam::111122223333:role/enclave-${id}-workload`],
+                        "s3:ResourceAccount": "111122223333",
+                    },
+                });
             }
         }
     });
@@ -535,16 +611,34 @@ describe("network", () => {
             expect(group).toHaveLength(1);
             const rules = ofType(p, "aws:route53/resolverFirewallRule:ResolverFirewallRule")
                 .sort((a, b) => Number(a.inputs.priority) - Number(b.inputs.priority))
-                .map((r) => ({ group: r.inputs.firewallRuleGroupId, priority: r.inputs.priority, action: r.inputs.action, blockResponse: r.inputs.blockResponse, domains: lists.get(r.inputs.firewallDomainListId) }));
+                .map((r) => ({
+                    group: r.inputs.firewallRuleGroupId,
+                    priority: r.inputs.priority,
+                    action: r.inputs.action,
+                    blockResponse: r.inputs.blockResponse,
+                    domains: lists.get(r.inputs.firewallDomainListId),
+                }));
             expect(rules).toEqual([
-                { group: group[0].outputs.id, priority: 100, action: "ALLOW", blockResponse: undefined, domains: ["amazonaws.com", "*.amazonaws.com", "*.compute.internal", "*.ec2.internal"] },
+                {
+                    group: group[0].outputs.id,
+                    priority: 100,
+                    action: "ALLOW",
+                    blockResponse: undefined,
+                    domains: ["amazonaws.com", "*.amazonaws.com", "*.compute.internal", "*.ec2.internal"],
+                },
                 { group: group[0].outputs.id, priority: 200, action: "BLOCK", blockResponse: "NXDOMAIN", domains: ["*"] },
             ]);
             const assoc = ofType(p, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation");
-            expect(assoc.map((a) => a.inputs)).toEqual([expect.objectContaining({ vpcId, firewallRuleGroupId: group[0].outputs.id, mutationProtection: "DISABLED" })]);
-            expect(ofType(p, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig").map((c) => c.inputs)).toEqual([expect.objectContaining({ resourceId: vpcId, firewallFailOpen: "DISABLED" })]);
+            expect(assoc.map((a) => a.inputs)).toEqual([
+                expect.objectContaining({ vpcId, firewallRuleGroupId: group[0].outputs.id, mutationProtection: "DISABLED" }),
+            ]);
+            expect(ofType(p, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig").map((c) => c.inputs)).toEqual([
+                expect.objectContaining({ resourceId: vpcId, firewallFailOpen: "DISABLED" }),
+            ]);
             const queryLog = ofType(p, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig");
-            expect(queryLog.map((q) => q.inputs.destinationArn)).toEqual([`arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/${id}/dns-query-logs/`]);
+            expect(queryLog.map((q) => q.inputs.destinationArn)).toEqual([
+                `arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/${id}/dns-query-logs/`,
+            ]);
             expect(ofType(p, "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation").map((a) => a.inputs)).toEqual([
                 expect.objectContaining({ resolverQueryLogConfigId: queryLog[0].outputs.id, resourceId: vpcId }),
             ]);
@@ -552,7 +646,11 @@ describe("network", () => {
     });
 
     it("(design) DNS, sealed: the allow-list rule blocks too, so a running instance resolves nothing", () => {
-        const rules = ofType(sealed, "aws:route53/resolverFirewallRule:ResolverFirewallRule").map((r) => [r.inputs.priority, r.inputs.action, r.inputs.blockResponse]);
+        const rules = ofType(sealed, "aws:route53/resolverFirewallRule:ResolverFirewallRule").map((r) => [
+            r.inputs.priority,
+            r.inputs.action,
+            r.inputs.blockResponse,
+        ]);
         expect(rules.sort()).toEqual([
             [100, "BLOCK", "NXDOMAIN"],
             [200, "BLOCK", "NXDOMAIN"],
@@ -560,7 +658,9 @@ describe("network", () => {
     });
 
     it("rule 37: interface endpoints take their subnets and security group as direct inputs (destroy order); no foreign groups", () => {
-        const subnetIds = ofType(plans.evalcorp, "aws:ec2/subnet:Subnet").map((s) => s.outputs.id).sort();
+        const subnetIds = ofType(plans.evalcorp, "aws:ec2/subnet:Subnet")
+            .map((s) => s.outputs.id)
+            .sort();
         const sgId = ofType(plans.evalcorp, "aws:ec2/securityGroup:SecurityGroup")[0].outputs.id;
         const iface = ofType(plans.evalcorp, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface");
         expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.sts"]);
@@ -574,7 +674,8 @@ describe("network", () => {
 
 describe("IAM", () => {
     const vendorRole = (id: string) => one(plans[id], "aws:iam/role:Role", "-vendor-role");
-    const identityDocs = (p: Plan) => [...ofType(p, "aws:iam/rolePolicy:RolePolicy"), ...ofType(p, "aws:iam/policy:Policy")].map((r) => [r.name, doc(r)] as const);
+    const identityDocs = (p: Plan) =>
+        [...ofType(p, "aws:iam/rolePolicy:RolePolicy"), ...ofType(p, "aws:iam/policy:Policy")].map((r) => [r.name, doc(r)] as const);
 
     it("rule 27: the vendor trust names exactly the spec's principals (ArnEquals aws:PrincipalArn under their account), sts:AssumeRole, with sts:ExternalId; never '*'", () => {
         for (const id of vendorIds()) {
@@ -602,7 +703,12 @@ describe("IAM", () => {
         // The documents checked below, exactly: two role policies and the boundary per vendor, the trail role's policy in
         // the security stack. Without this the check would pass on nothing if the resource types changed.
         for (const id of vendorIds()) {
-            expect(identityDocs(plans[id]).map(([name]) => name).sort(), id).toEqual([`${id}-access-vendor-policy`, `${id}-access-workload-policy`, `${id}-identity-boundary`]);
+            expect(
+                identityDocs(plans[id])
+                    .map(([name]) => name)
+                    .sort(),
+                id,
+            ).toEqual([`${id}-access-vendor-policy`, `${id}-access-workload-policy`, `${id}-identity-boundary`]);
         }
         expect(identityDocs(security).map(([name]) => name)).toEqual(["security-trail-logs-policy"]);
         for (const p of allPlans()) {
@@ -621,7 +727,9 @@ describe("IAM", () => {
 
     it("AwsSolutions-IAM4/FSBP IAM.2 (rule 29): no AWS-managed policies, no policy attachments, no IAM users or access keys", () => {
         for (const p of allPlans()) {
-            expect(p.resources.filter((r) => /^aws:iam\/(user|accessKey|userPolicy|rolePolicyAttachment|policyAttachment|userLoginProfile)/.test(r.type))).toEqual([]);
+            expect(
+                p.resources.filter((r) => /^aws:iam\/(user|accessKey|userPolicy|rolePolicyAttachment|policyAttachment|userLoginProfile)/.test(r.type)),
+            ).toEqual([]);
             for (const role of ofType(p, "aws:iam/role:Role")) expect(role.inputs.managedPolicyArns ?? []).toEqual([]);
         }
     });
@@ -680,7 +788,10 @@ describe("CloudTrail and logs", () => {
             }
         }
         for (const id of vendorIds()) {
-            expect(one(plans[id], "aws:cloudwatch/logGroup:LogGroup", "-workload-logs").inputs).toMatchObject({ kmsKeyId: keyOf(id).outputs.arn, retentionInDays: specs[id].logRetentionDays });
+            expect(one(plans[id], "aws:cloudwatch/logGroup:LogGroup", "-workload-logs").inputs).toMatchObject({
+                kmsKeyId: keyOf(id).outputs.arn,
+                retentionInDays: specs[id].logRetentionDays,
+            });
         }
     });
 
@@ -690,9 +801,25 @@ describe("CloudTrail and logs", () => {
         expect(topic.inputs.kmsMasterKeyId).toBe(one(security, "aws:kms/key:Key", "-alarm-key").outputs.arn);
         const filters = ofType(security, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
         const alarms = ofType(security, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(filters).toHaveLength(alarmFilters({ archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length);
+        expect(filters).toHaveLength(
+            alarmFilters({ archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length,
+        );
         const patterns = filters.map((f) => str(f.inputs.pattern)).join("\n");
-        for (const event of ["PutRolePolicy", "AttachRolePolicy", "CreatePolicyVersion", "DisableKey", "ScheduleKeyDeletion", "PutBucketPolicy", "DeleteBucketPolicy", "AuthorizeSecurityGroupIngress", "CreateRoute", "CreateInternetGateway", "ModifyVpcAttribute", "StopLogging", "DeleteTrail"]) {
+        for (const event of [
+            "PutRolePolicy",
+            "AttachRolePolicy",
+            "CreatePolicyVersion",
+            "DisableKey",
+            "ScheduleKeyDeletion",
+            "PutBucketPolicy",
+            "DeleteBucketPolicy",
+            "AuthorizeSecurityGroupIngress",
+            "CreateRoute",
+            "CreateInternetGateway",
+            "ModifyVpcAttribute",
+            "StopLogging",
+            "DeleteTrail",
+        ]) {
             expect(patterns).toContain(`($.eventName=${event})`);
         }
         for (const f of filters) {
@@ -700,7 +827,12 @@ describe("CloudTrail and logs", () => {
             const metric = (f.inputs.metricTransformation as { name: string; namespace: string }).name;
             const alarm = alarms.find((a) => a.inputs.metricName === metric);
             expect(alarm, metric).toBeDefined();
-            expect(alarm!.inputs).toMatchObject({ namespace: "Enclave/Security", threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", alarmActions: [topic.outputs.arn] });
+            expect(alarm!.inputs).toMatchObject({
+                namespace: "Enclave/Security",
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                alarmActions: [topic.outputs.arn],
+            });
         }
     });
 });
@@ -713,7 +845,11 @@ describe("evidence administered apart (rules 39, 40)", () => {
         for (const name of ["-archive-key", "-alarm-key"]) {
             const d = doc(one(security, "aws:kms/key:Key", name));
             expect(sid(d, "KeyAdministrationByRoleArn").Condition).toEqual({ ArnEquals: { "aws:PrincipalArn": admins } });
-            expect(sid(d, "DenyKeyTamperingToOthers")).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": admins } } });
+            expect(sid(d, "DenyKeyTamperingToOthers")).toMatchObject({
+                Effect: "Deny",
+                Principal: "*",
+                Condition: { StringNotEquals: { "aws:PrincipalArn": admins } },
+            });
             // The deny never names a role as Principal (a deleted role would otherwise block every later key-policy write).
             for (const st of d.Statement.filter((x) => x.Effect === "Deny")) expect(st.Principal).toBe("*");
         }
@@ -722,7 +858,9 @@ describe("evidence administered apart (rules 39, 40)", () => {
             expect(sid(d, "DenyArchiveReconfiguration").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
             expect(sid(d, "DenyLogDeletion").Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": admins } });
         }
-        expect(sid(doc(one(security, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy")), "DenyTopicTamperingToOthers").Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": admins } });
+        expect(sid(doc(one(security, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy")), "DenyTopicTamperingToOthers").Condition).toEqual({
+            StringNotEquals: { "aws:PrincipalArn": admins },
+        });
     });
 
     it("the alarm path has its own key and at least one subscription", () => {
@@ -773,7 +911,10 @@ describe("protection, seal and names", () => {
     });
 
     it("rule 34: the sealed plan carries every seal statement in the rendered documents", () => {
-        const seals = (r: PlanResource, field = "policy") => doc(r, field).Statement.filter((s) => s.Sid.startsWith("Seal")).map((s) => s.Sid);
+        const seals = (r: PlanResource, field = "policy") =>
+            doc(r, field)
+                .Statement.filter((s) => s.Sid.startsWith("Seal"))
+                .map((s) => s.Sid);
         const rolePolicies = ofType(sealed, "aws:iam/rolePolicy:RolePolicy");
         const byName = [...rolePolicies].sort((x, y) => x.name.localeCompare(y.name));
         expect(byName.map((rp) => [rp.inputs.role, rp.inputs.name, seals(rp)])).toEqual([

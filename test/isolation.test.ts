@@ -43,7 +43,13 @@ function identifiers(p: Plan): Set<string> {
     const out = new Set<string>();
     for (const r of awsResources(p)) {
         // A role policy's name is scoped to its role ("enclave-access" in every enclave); its id carries the role.
-        const fields: unknown[] = [r.outputs.id, r.outputs.arn, r.outputs.keyId, r.inputs.bucket, r.type === "aws:iam/rolePolicy:RolePolicy" ? undefined : r.inputs.name];
+        const fields: unknown[] = [
+            r.outputs.id,
+            r.outputs.arn,
+            r.outputs.keyId,
+            r.inputs.bucket,
+            r.type === "aws:iam/rolePolicy:RolePolicy" ? undefined : r.inputs.name,
+        ];
         for (const v of fields) if (typeof v === "string" && v.length > 0) out.add(v);
     }
     return out;
@@ -63,8 +69,16 @@ describe("vendor isolation", () => {
         expect(a.size).toBeGreaterThan(40);
         expect(b.size).toBeGreaterThan(40);
         expect([...a].filter((x) => b.has(x))).toEqual([]);
-        const critical = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:ec2/vpc:Vpc", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:iam/policy:Policy"];
-        for (const id of IDS) expect(ofTypes(plans[id], critical).every((r) => typeof r.outputs.arn === "string" && typeof r.outputs.id === "string")).toBe(true);
+        const critical = [
+            "aws:s3/bucket:Bucket",
+            "aws:kms/key:Key",
+            "aws:iam/role:Role",
+            "aws:ec2/vpc:Vpc",
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            "aws:iam/policy:Policy",
+        ];
+        for (const id of IDS)
+            expect(ofTypes(plans[id], critical).every((r) => typeof r.outputs.arn === "string" && typeof r.outputs.id === "string")).toBe(true);
     });
 
     it("no policy document of one vendor names any resource of the other", () => {
@@ -133,12 +147,15 @@ describe("determinism", () => {
 });
 
 describe("secrets", () => {
-    const trust = (id: Id) => JSON.parse(plans[id].resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-vendor-role"))!.inputs.assumeRolePolicy as string);
+    const trust = (id: Id) =>
+        JSON.parse(plans[id].resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-vendor-role"))!.inputs.assumeRolePolicy as string);
 
     it("the vendor role's trust policy (it holds the external ID) is the one input passed as a secret, so the state stores it encrypted", () => {
         // The plan hides the ID either way (it is a known secret); only this shows the program marks it for the state.
         for (const id of IDS) {
-            expect(plans[id].resources.filter((r) => r.secretInputs).map((r) => [r.name, r.secretInputs])).toEqual([[`${id}-identity-vendor-role`, ["assumeRolePolicy"]]]);
+            expect(plans[id].resources.filter((r) => r.secretInputs).map((r) => [r.name, r.secretInputs])).toEqual([
+                [`${id}-identity-vendor-role`, ["assumeRolePolicy"]],
+            ]);
         }
     });
 
@@ -146,7 +163,10 @@ describe("secrets", () => {
         expect(specs.evalcorp.access.externalId).toBe(EVALCORP_EXTERNAL_ID);
         for (const id of IDS) expect(texts[id]).not.toContain(EVALCORP_EXTERNAL_ID);
         expect(evalcorpAgainText).not.toContain(EVALCORP_EXTERNAL_ID);
-        expect(trust("evalcorp").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" }, ArnEquals: { "aws:PrincipalArn": specs.evalcorp.access.principals } });
+        expect(trust("evalcorp").Statement[0].Condition).toEqual({
+            StringEquals: { "sts:ExternalId": "[secret]" },
+            ArnEquals: { "aws:PrincipalArn": specs.evalcorp.access.principals },
+        });
         expect(plans.evalcorp.outputs.externalId).toBe("[secret]");
         // A given external ID is used as is: nothing is generated beside it.
         expect(plans.evalcorp.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toEqual([]);
@@ -160,7 +180,10 @@ describe("secrets", () => {
         expect(secret).toMatch(/^mock[0-9a-f]{28}$/);
         for (const text of [texts["acme-labeling"], acmeAgainText, texts.evalcorp]) expect(text).not.toContain(secret);
         expect(generated[0].outputs.result).toBe("[secret]");
-        expect(trust("acme-labeling").Statement[0].Condition).toEqual({ StringEquals: { "sts:ExternalId": "[secret]" }, ArnEquals: { "aws:PrincipalArn": specs["acme-labeling"].access.principals } });
+        expect(trust("acme-labeling").Statement[0].Condition).toEqual({
+            StringEquals: { "sts:ExternalId": "[secret]" },
+            ArnEquals: { "aws:PrincipalArn": specs["acme-labeling"].access.principals },
+        });
         expect(plans["acme-labeling"].outputs.externalId).toBe("[secret]");
     });
 

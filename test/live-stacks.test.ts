@@ -31,7 +31,11 @@ describe(`the live security spec (${securitySpecPath()})`, () => {
 /** Resource ARNs granted by the Allow statements of a policy document. */
 function allowedResources(policyText: string): { sid: string; actions: string[]; resources: string[] }[] {
     const doc = JSON.parse(policyText) as { Statement: { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[] }[] };
-    return doc.Statement.filter((s) => s.Effect === "Allow").map((s) => ({ sid: s.Sid ?? "", actions: [s.Action].flat(), resources: [s.Resource ?? []].flat() }));
+    return doc.Statement.filter((s) => s.Effect === "Allow").map((s) => ({
+        sid: s.Sid ?? "",
+        actions: [s.Action].flat(),
+        resources: [s.Resource ?? []].flat(),
+    }));
 }
 
 describe.each(VENDORS)("live vendor %s (stacks/)", (id) => {
@@ -79,7 +83,13 @@ describe.each(VENDORS)("live vendor %s (stacks/)", (id) => {
                     const service = action.split(":")[0];
                     for (const resource of s.resources) {
                         const ok =
-                            service === "s3" ? own.includes(resource) : service === "kms" ? resource === key : service === "logs" ? resource.includes(`:log-group:/enclave/${id}/`) : false;
+                            service === "s3"
+                                ? own.includes(resource)
+                                : service === "kms"
+                                  ? resource === key
+                                  : service === "logs"
+                                    ? resource.includes(`:log-group:/enclave/${id}/`)
+                                    : false;
                         expect([r.name, s.sid, action, resource, ok]).toEqual([r.name, s.sid, action, resource, true]);
                     }
                 }
@@ -92,7 +102,12 @@ describe.each(VENDORS)("live vendor %s (stacks/)", (id) => {
         expect(v.archiveBucketArn).toMatch(/^arn:aws:s3:::/);
         for (const principal of [v.vendorRoleArn, v.workloadRoleArn]) {
             for (const action of ["s3:GetObject", "s3:PutObject"]) {
-                const r = await simulate(world, { principal, action, resource: `${v.archiveBucketArn}/AWSLogs/x`, network: { via: "endpoint", endpointId: v.s3EndpointId } });
+                const r = await simulate(world, {
+                    principal,
+                    action,
+                    resource: `${v.archiveBucketArn}/AWSLogs/x`,
+                    network: { via: "endpoint", endpointId: v.s3EndpointId },
+                });
                 expect([principal, action, r.decision]).not.toEqual([principal, action, "Allowed"]);
             }
         }

@@ -26,15 +26,28 @@ const ORG: OrganizationSpec = {
 
 function accountMode(id: string, account: string, create?: { email: string; name: string }): VendorSpec {
     const spec = vendorFixture(id);
-    return { ...spec, account: { ...spec.account, id: account }, isolation: "account", memberAccount: { roleName: "enclave-deployer", ...(create ? { create } : {}) } };
+    return {
+        ...spec,
+        account: { ...spec.account, id: account },
+        isolation: "account",
+        memberAccount: { roleName: "enclave-deployer", ...(create ? { create } : {}) },
+    };
 }
 const of = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 
 describe("organization stack plan", () => {
     it("creates both OUs, the SCPs and RCPs, attaches them, creates or adopts member accounts and prepares each quarantine RCP", async () => {
-        const vendors = [accountMode(ACME, "210987654321", { email: "enclave-acme@lab.example", name: "enclave-acme-labeling" }), accountMode(EVALCORP, "210987654322"), vendorFixture(ACME)];
+        const vendors = [
+            accountMode(ACME, "210987654321", { email: "enclave-acme@lab.example", name: "enclave-acme-labeling" }),
+            accountMode(EVALCORP, "210987654322"),
+            vendorFixture(ACME),
+        ];
         const plan = await planOrganization(ORG, vendors.slice(0, 2));
-        expect(of(plan, "aws:organizations/organizationalUnit:OrganizationalUnit").map((r) => [r.inputs.name, r.inputs.parentId]).sort()).toEqual([
+        expect(
+            of(plan, "aws:organizations/organizationalUnit:OrganizationalUnit")
+                .map((r) => [r.inputs.name, r.inputs.parentId])
+                .sort(),
+        ).toEqual([
             ["Quarantine", "r-ab12"],
             ["Vendors", "r-ab12"],
         ]);
@@ -55,7 +68,9 @@ describe("organization stack plan", () => {
         for (const p of policies) expect(String(p.inputs.content).length, String(p.inputs.name)).toBeLessThanOrEqual(5120);
         const quarantine = JSON.parse(String(policies.find((p) => p.inputs.name === "enclave-quarantine")!.inputs.content));
         expect(quarantine.Statement[0].Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass"] } });
-        const attachments = of(plan, "aws:organizations/policyAttachment:PolicyAttachment").map((a) => a.name).sort();
+        const attachments = of(plan, "aws:organizations/policyAttachment:PolicyAttachment")
+            .map((a) => a.name)
+            .sort();
         expect(attachments).toEqual(
             [
                 "enclave-vendors-baseline--vendors-ou",
@@ -71,7 +86,9 @@ describe("organization stack plan", () => {
         // The quarantine RCPs are prepared, never attached by the stack: attaching is the seal.
         expect(attachments.some((a) => a.includes("-quarantine--") && !a.startsWith("enclave-quarantine--"))).toBe(false);
         const accounts = of(plan, "aws:organizations/account:Account");
-        expect(accounts.map((a) => [a.inputs.name, a.inputs.email, a.inputs.closeOnDeletion, a.inputs.iamUserAccessToBilling])).toEqual([["enclave-acme-labeling", "enclave-acme@lab.example", false, "DENY"]]);
+        expect(accounts.map((a) => [a.inputs.name, a.inputs.email, a.inputs.closeOnDeletion, a.inputs.iamUserAccessToBilling])).toEqual([
+            ["enclave-acme-labeling", "enclave-acme@lab.example", false, "DENY"],
+        ]);
         expect(accounts[0].protect).toBe(true);
         const evalcorpRcp = of(plan, "aws:organizations/policyAttachment:PolicyAttachment").find((a) => a.name === "enclave-evalcorp-principals--evalcorp")!;
         expect(evalcorpRcp.inputs.targetId).toBe("210987654322");
@@ -90,7 +107,9 @@ describe("account-mode vendor plan", () => {
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws");
         // Provider inputs reach the engine JSON-encoded, as Pulumi sends them to the provider plugin.
         expect(JSON.parse(String(provider?.inputs.allowedAccountIds))).toEqual(["210987654321"]);
-        expect(JSON.parse(String(provider?.inputs.assumeRoles))).toEqual([{ roleArn: "arn:aws:iam::210987654321:role/enclave-deployer", sessionName: "enclave-acme-labeling-deploy" }]);
+        expect(JSON.parse(String(provider?.inputs.assumeRoles))).toEqual([
+            { roleArn: "arn:aws:iam::210987654321:role/enclave-deployer", sessionName: "enclave-acme-labeling-deploy" },
+        ]);
         expect(plan.outputs.accountId).toBe("210987654321");
     });
 
@@ -125,7 +144,9 @@ describe("access diff in account mode", () => {
         expect(d.organization).toEqual({ base: undefined, head: own.organization });
         const md = renderDiffMarkdown(d);
         expect(md).toContain("- shared: none (shared account)");
-        expect(md).toContain("- account: SCPs FullAWSAccess, FullAWSAccess, enclave-vendors-baseline, enclave-vendors-logging, enclave-vendors-perimeter, FullAWSAccess; RCPs RCPFullAWSAccess");
+        expect(md).toContain(
+            "- account: SCPs FullAWSAccess, FullAWSAccess, enclave-vendors-baseline, enclave-vendors-logging, enclave-vendors-perimeter, FullAWSAccess; RCPs RCPFullAWSAccess",
+        );
         expect(diffReports(shared, shared, { base: "a", head: "b" }).organization).toBeUndefined();
     }, 180_000);
 });

@@ -22,7 +22,12 @@ import type { Statement } from "../iam/document";
 // They cannot prove how AWS evaluates them: test/organization-simulation.test.ts runs them through iam-simulate.
 
 const ORG = "o-a1b2c3d4e5";
-const facts: OrganizationFacts = { organizationId: ORG, deployerRoleName: "enclave-deployer", breakGlassRoleName: "enclave-break-glass", allowedRegions: ["us-east-1", "eu-west-1"] };
+const facts: OrganizationFacts = {
+    organizationId: ORG,
+    deployerRoleName: "enclave-deployer",
+    breakGlassRoleName: "enclave-break-glass",
+    allowedRegions: ["us-east-1", "eu-west-1"],
+};
 const sid = (doc: { Statement: Statement[] }, s: string) => {
     const st = doc.Statement.find((x) => x.Sid === s);
     if (!st) throw new Error(`no statement ${s}`);
@@ -31,7 +36,10 @@ const sid = (doc: { Statement: Statement[] }, s: string) => {
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** The longest principals a vendor spec admits in number (10), each near IAM's longest practical role ARN. */
-const worstPrincipals = Array.from({ length: 10 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/${"a-very-long-vendor-path/".repeat(3)}vendor-role-${"x".repeat(40)}-${i}`);
+const worstPrincipals = Array.from(
+    { length: 10 },
+    (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/${"a-very-long-vendor-path/".repeat(3)}vendor-role-${"x".repeat(40)}-${i}`,
+);
 
 describe("SCPs on the Vendors OU", () => {
     it("deny leaving the organization, IAM users and access keys, with no exemption", () => {
@@ -61,9 +69,18 @@ describe("SCPs on the Vendors OU", () => {
 
     it("deny switching off CloudTrail, flow logs, GuardDuty and the DNS Firewall except to the deployer and break-glass", () => {
         const st = sid(vendorsLoggingScp(facts), "DenyDisablingEvidence");
-        for (const a of ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "ec2:DeleteFlowLogs", "guardduty:DeleteDetector", "route53resolver:DisassociateFirewallRuleGroup", "route53resolver:DeleteFirewallRuleGroup"])
+        for (const a of [
+            "cloudtrail:StopLogging",
+            "cloudtrail:DeleteTrail",
+            "ec2:DeleteFlowLogs",
+            "guardduty:DeleteDetector",
+            "route53resolver:DisassociateFirewallRuleGroup",
+            "route53resolver:DeleteFirewallRuleGroup",
+        ])
             expect(list(st.Action)).toContain(a);
-        expect(st.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer", "arn:aws:iam::*:role/enclave-break-glass"] } });
+        expect(st.Condition).toEqual({
+            ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer", "arn:aws:iam::*:role/enclave-break-glass"] },
+        });
     });
 
     it("leave enclave-managed roles to the deployer alone, keep enclave roles in their own account, and only allowed regions", () => {
@@ -86,7 +103,13 @@ describe("the quarantine SCP", () => {
     it("denies every action to every principal but break-glass, matched by aws:PrincipalArn, naming no Principal", () => {
         const doc = quarantineScp(facts);
         expect(doc.Statement).toEqual([
-            { Sid: "QuarantineDenyAllButBreakGlass", Effect: "Deny", Action: "*", Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass"] } } },
+            {
+                Sid: "QuarantineDenyAllButBreakGlass",
+                Effect: "Deny",
+                Action: "*",
+                Resource: "*",
+                Condition: { ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass"] } },
+            },
         ]);
     });
 });
@@ -99,7 +122,11 @@ describe("RCPs", () => {
         expect(list(org.Action)).toEqual(["s3:*", "kms:*", "sqs:*", "secretsmanager:*"]);
         expect(org.Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } });
         const deputy = sid(doc, "ServicesOnlyForThisOrg");
-        expect(deputy.Condition).toEqual({ StringNotEqualsIfExists: { "aws:SourceOrgID": ORG }, Null: { "aws:SourceAccount": "false" }, Bool: { "aws:PrincipalIsAWSService": "true" } });
+        expect(deputy.Condition).toEqual({
+            StringNotEqualsIfExists: { "aws:SourceOrgID": ORG },
+            Null: { "aws:SourceAccount": "false" },
+            Bool: { "aws:PrincipalIsAWSService": "true" },
+        });
     });
 
     it("let only the vendor's named principals assume roles from outside the organization", () => {
@@ -117,12 +144,17 @@ describe("RCPs", () => {
         const doc = vendorQuarantineRcp(facts, ["arn:aws:iam::999999999999:role/acme"]);
         expect(sid(doc, "QuarantineDenyVendorPrincipals").Condition).toEqual({ ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::999999999999:role/acme"] } });
         expect(list(sid(doc, "QuarantineDenyVendorPrincipals").Action)).toContain("sts:*");
-        expect(sid(doc, "QuarantineDenyOutsideOrg").Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } });
+        expect(sid(doc, "QuarantineDenyOutsideOrg").Condition).toEqual({
+            StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG },
+            BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        });
     });
 
     it("name only services an RCP can govern", () => {
         const set = organizationPolicies(facts, [{ vendorId: "acme", accountId: "210987654321", principals: worstPrincipals }]);
-        const rcps = [...set.vendorsOu, ...set.quarantineOu, ...set.accounts.flatMap((a) => [...a.attached, ...a.prepared])].filter((p) => p.type === "RESOURCE_CONTROL_POLICY");
+        const rcps = [...set.vendorsOu, ...set.quarantineOu, ...set.accounts.flatMap((a) => [...a.attached, ...a.prepared])].filter(
+            (p) => p.type === "RESOURCE_CONTROL_POLICY",
+        );
         for (const p of rcps)
             for (const s of p.document.Statement) {
                 expect(s.Principal).toBe("*");
@@ -133,7 +165,10 @@ describe("RCPs", () => {
 
 describe("limits: how the policies fit", () => {
     it("every document is under 5,120 characters, even with ten long vendor principals and many regions", () => {
-        const wide = { ...facts, allowedRegions: ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1"] };
+        const wide = {
+            ...facts,
+            allowedRegions: ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1"],
+        };
         const set = organizationPolicies(wide, [{ vendorId: "acme", accountId: "210987654321", principals: worstPrincipals }]);
         const all = [...set.vendorsOu, ...set.quarantineOu, ...set.accounts.flatMap((a) => [...a.attached, ...a.prepared])];
         const sizes = Object.fromEntries(all.map((p) => [p.name, orgPolicySize(p.document)]));
@@ -158,7 +193,14 @@ describe("limits: how the policies fit", () => {
 
     it("the limit check catches an oversized document and a crowded target", () => {
         const set = organizationPolicies(facts, []);
-        const big = { ...set.vendorsOu[0], name: "big", document: { ...set.vendorsOu[0].document, Statement: Array.from({ length: 40 }, (_, i) => ({ ...set.vendorsOu[0].document.Statement[2], Sid: `S${i}` })) } };
+        const big = {
+            ...set.vendorsOu[0],
+            name: "big",
+            document: {
+                ...set.vendorsOu[0].document,
+                Statement: Array.from({ length: 40 }, (_, i) => ({ ...set.vendorsOu[0].document.Statement[2], Sid: `S${i}` })),
+            },
+        };
         const crowded = { ...set, vendorsOu: [...set.vendorsOu, set.vendorsOu[0], set.vendorsOu[1], big] };
         const problems = organizationLimitProblems(crowded).map((p) => p.message);
         expect(problems).toContain("7 SERVICE_CONTROL_POLICY attached (limit 5, the AWS-managed full-access policy counted)");

@@ -19,7 +19,16 @@ const LAB_MEMBER = "333333333333";
 const LAB_BUCKET = "arn:aws:s3:::lab-shared-research";
 const ORG_WIDE: PolicyDocument = {
     Version: "2012-10-17",
-    Statement: [{ Sid: "WholeOrganization", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [LAB_BUCKET, `${LAB_BUCKET}/*`], Condition: { StringEquals: { "aws:PrincipalOrgID": ORG_ID } } }],
+    Statement: [
+        {
+            Sid: "WholeOrganization",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:ListBucket"],
+            Resource: [LAB_BUCKET, `${LAB_BUCKET}/*`],
+            Condition: { StringEquals: { "aws:PrincipalOrgID": ORG_ID } },
+        },
+    ],
 };
 const ATTACKER_BUCKET = "arn:aws:s3:::attacker-drop";
 const ACME_PRINCIPAL = "arn:aws:iam::444455556666:role/acme-annotators";
@@ -70,7 +79,12 @@ describe("account mode, before any seal", () => {
     });
 
     it("the SCP and RCP layers do not take the vendor's own data away: a read through its endpoint is allowed", async () => {
-        const r = await simulate(world, { principal: acme.vendorRoleArn, action: "s3:GetObject", resource: object(acme.buckets.guidelines), network: endpoint(acme) });
+        const r = await simulate(world, {
+            principal: acme.vendorRoleArn,
+            action: "s3:GetObject",
+            resource: object(acme.buckets.guidelines),
+            network: endpoint(acme),
+        });
         expect(r.decision).toBe("Allowed");
         expect(r.layers).toMatchObject({ scp: "Allowed", rcp: "Allowed" });
         expect(r.kms?.decision).toBe("Allowed");
@@ -87,7 +101,11 @@ describe("account mode, before any seal", () => {
             expect(sids(r)).toContain("scp:DenyEnclaveRolesOutsideTheirAccount");
             // Every other layer (identity, boundary, the bucket policy, the endpoint, the RCP) replaced by allow-all:
             const alone = await simulateOnly(world, req, "scp");
-            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({ role, decision: "ExplicitlyDenied", sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"] });
+            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({
+                role,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+            });
         }
     });
 
@@ -97,8 +115,22 @@ describe("account mode, before any seal", () => {
             ["s3:PutObject", object(ATTACKER_BUCKET)],
             ["kms:Decrypt", evalcorp.keyArn],
         ] as const) {
-            const alone = await simulateOnly(world, { principal: acme.workloadRoleArn, action, resource, network: { via: "service" }, resourceAccount: action === "s3:PutObject" ? "999999999999" : undefined }, "scp");
-            expect({ action, decision: alone.decision, sids: sids(alone) }).toEqual({ action, decision: "ExplicitlyDenied", sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"] });
+            const alone = await simulateOnly(
+                world,
+                {
+                    principal: acme.workloadRoleArn,
+                    action,
+                    resource,
+                    network: { via: "service" },
+                    resourceAccount: action === "s3:PutObject" ? "999999999999" : undefined,
+                },
+                "scp",
+            );
+            expect({ action, decision: alone.decision, sids: sids(alone) }).toEqual({
+                action,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+            });
         }
     });
 
@@ -136,13 +168,25 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
 
     it("every session inside the account is refused by the quarantine SCP alone, its own data included", async () => {
         for (const role of [acme.vendorRoleArn, acme.workloadRoleArn]) {
-            const alone = await simulateOnly(world, { principal: role, action: "s3:GetObject", resource: object(acme.buckets.guidelines), network: endpoint(acme) }, "scp");
-            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({ role, decision: "ExplicitlyDenied", sids: ["scp:QuarantineDenyAllButBreakGlass"] });
+            const alone = await simulateOnly(
+                world,
+                { principal: role, action: "s3:GetObject", resource: object(acme.buckets.guidelines), network: endpoint(acme) },
+                "scp",
+            );
+            expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({
+                role,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:QuarantineDenyAllButBreakGlass"],
+            });
         }
     });
 
     it("break-glass in the account is not locked out by the quarantine SCP", async () => {
-        const alone = await simulateOnly(world, { principal: `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`, action: "s3:GetObject", resource: object(acme.buckets.guidelines) }, "scp");
+        const alone = await simulateOnly(
+            world,
+            { principal: `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`, action: "s3:GetObject", resource: object(acme.buckets.guidelines) },
+            "scp",
+        );
         expect(alone.decision).toBe("Allowed");
     });
 
@@ -154,7 +198,12 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
     });
 
     it("the other vendor, still in the Vendors OU, keeps its own access", async () => {
-        const r = await simulate(world, { principal: evalcorp.vendorRoleArn, action: "s3:GetObject", resource: object(evalcorp.buckets["eval-prompts"]), network: endpoint(evalcorp) });
+        const r = await simulate(world, {
+            principal: evalcorp.vendorRoleArn,
+            action: "s3:GetObject",
+            resource: object(evalcorp.buckets["eval-prompts"]),
+            network: endpoint(evalcorp),
+        });
         expect(r.decision).toBe("Allowed");
     });
 });

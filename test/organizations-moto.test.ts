@@ -12,7 +12,15 @@ import {
 } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orgPolicyNames, organizationPolicies, render } from "./support/orgFacts";
-import { accountParent, attachedPolicies, organizationsClient, quarantineAccount, releaseAccount, verifyQuarantine, type QuarantineTarget } from "../runbook/aws/organizations";
+import {
+    accountParent,
+    attachedPolicies,
+    organizationsClient,
+    quarantineAccount,
+    releaseAccount,
+    verifyQuarantine,
+    type QuarantineTarget,
+} from "../runbook/aws/organizations";
 import { MOTO_CREDENTIALS, motoMissing, startMoto, type Moto } from "./support/moto";
 
 // The account-mode quarantine end to end against moto_server's Organizations: an organization, the Vendors and
@@ -49,14 +57,22 @@ describe.skipIf(MISSING !== null)(`account-mode quarantine against moto_server${
         // The organization stack's policies, as it would create and attach them.
         const set = organizationPolicies([{ vendorId: "acme-labeling", accountId, principals: ["arn:aws:iam::999999999999:role/acme-annotator"] }]);
         const create = async (p: (typeof set.vendorsOu)[number]) =>
-            (ids[p.name] ??= (await client.send(new CreatePolicyCommand({ Name: p.name, Type: p.type, Description: p.description, Content: render(p.document) }))).Policy!.PolicySummary!.Id!);
+            (ids[p.name] ??= (
+                await client.send(new CreatePolicyCommand({ Name: p.name, Type: p.type, Description: p.description, Content: render(p.document) }))
+            ).Policy!.PolicySummary!.Id!);
         for (const p of set.vendorsOu) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: vendorsOuId }));
         for (const p of set.quarantineOu) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: quarantineOuId }));
         for (const a of set.accounts) {
             for (const p of a.attached) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: a.accountId }));
             for (const p of a.prepared) await create(p); // prepared: created, not attached
         }
-        target = { client, accountId, quarantineOuId, quarantineRcpName: orgPolicyNames.vendorQuarantine("acme-labeling"), quarantineScpName: orgPolicyNames.quarantine };
+        target = {
+            client,
+            accountId,
+            quarantineOuId,
+            quarantineRcpName: orgPolicyNames.vendorQuarantine("acme-labeling"),
+            quarantineScpName: orgPolicyNames.quarantine,
+        };
     }, 60_000);
 
     afterAll(async () => {
@@ -110,6 +126,9 @@ describe.skipIf(MISSING !== null)(`account-mode quarantine against moto_server${
             [`account ${target.accountId}`, true, false],
         ]);
         expect(await accountParent(client, target.accountId)).toBe(vendorsOuId);
-        expect((await attachedPolicies(client, target.accountId, "RESOURCE_CONTROL_POLICY")).map((p) => p.name)).toEqual(["RCPFullAWSAccess", orgPolicyNames.vendorPrincipals("acme-labeling")]);
+        expect((await attachedPolicies(client, target.accountId, "RESOURCE_CONTROL_POLICY")).map((p) => p.name)).toEqual([
+            "RCPFullAWSAccess",
+            orgPolicyNames.vendorPrincipals("acme-labeling"),
+        ]);
     });
 });

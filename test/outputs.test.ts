@@ -118,7 +118,9 @@ describe("vendor stack outputs", () => {
     it("a plan that breaks the contract is refused, naming the field", () => {
         const { egressCidrs: _dropped, ...rest } = allowPlan.outputs;
         expect(() => vendorOutputs({ ...allowPlan, outputs: rest })).toThrow("plan fixture-vendor: outputs.egressCidrs is missing");
-        expect(() => vendorOutputs(withOutputs(allowPlan, { datasets: [{ name: "x", access: "admin", bucketName: "b" }] }))).toThrow(/outputs\.datasets\[0\]\.access must be one of read, write, read-write/);
+        expect(() => vendorOutputs(withOutputs(allowPlan, { datasets: [{ name: "x", access: "admin", bucketName: "b" }] }))).toThrow(
+            /outputs\.datasets\[0\]\.access must be one of read, write, read-write/,
+        );
         expect(vendorOutputs(securityPlan)).toBeUndefined();
     });
 });

@@ -83,7 +83,13 @@ interface Request {
     resource: string;
     context: Record<string, string | undefined>;
 }
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+const glob = (pattern: string, value: string) =>
+    new RegExp(
+        `^${pattern
+            .split("*")
+            .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    ).test(value);
 function conditionHolds(condition: Condition | undefined, ctx: Request["context"]): boolean {
     for (const [op, entries] of Object.entries(condition ?? {})) {
         for (const [key, raw] of Object.entries(entries)) {
@@ -126,16 +132,27 @@ function deniedBy(doc: PolicyDocument, req: Request): string[] {
             conditionHolds(s.Condition, req.context),
     ).map((s) => s.Sid);
 }
-const ctx = (principal: string, extra: Record<string, string> = {}) => ({ "aws:PrincipalArn": principal, "aws:SecureTransport": "true", "aws:PrincipalIsAWSService": "false", ...extra });
+const ctx = (principal: string, extra: Record<string, string> = {}) => ({
+    "aws:PrincipalArn": principal,
+    "aws:SecureTransport": "true",
+    "aws:PrincipalIsAWSService": "false",
+    ...extra,
+});
 
 describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
     it("read-only datasets produce no s3:PutObject Allow and no kms:GenerateDataKey in any document", () => {
-        const docs = vendorDocuments(inputs([["a", "read"], ["b", "read"]]));
+        const docs = vendorDocuments(
+            inputs([
+                ["a", "read"],
+                ["b", "read"],
+            ]),
+        );
         for (const [name, doc] of Object.entries(docs)) {
             expect(allowedActions(doc), name).not.toContain("s3:PutObject");
         }
         // Reading needs no data-key generation: only Decrypt, in every vendor-side key grant.
-        for (const name of ["vendorRole", "workloadRole", "boundary", "key"]) expect(bySid(docs[name], "UseVendorKeyViaS3")!.Action, name).toEqual(["kms:Decrypt"]);
+        for (const name of ["vendorRole", "workloadRole", "boundary", "key"])
+            expect(bySid(docs[name], "UseVendorKeyViaS3")!.Action, name).toEqual(["kms:Decrypt"]);
         expect(bySid(docs.vendorRole, "UseVendorKeyViaS3")!.Action).toEqual(["kms:Decrypt"]);
         expect(bySid(docs.key, "UseVendorKeyViaS3")!.Action).toEqual(["kms:Decrypt"]);
         expect(bySid(docs.boundary, "PutWritableObjects")).toBeUndefined();
@@ -161,7 +178,11 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
     });
 
     it("mixed levels: each bucket appears only under the grants its level allows", () => {
-        const p = inputs([["r", "read"], ["w", "write"], ["rw", "read-write"]]);
+        const p = inputs([
+            ["r", "read"],
+            ["w", "write"],
+            ["rw", "read-write"],
+        ]);
         const doc = vendorRolePolicy(p);
         expect(bySid(doc, "ListReadableDatasets")!.Resource).toEqual([bucket("r"), bucket("rw")]);
         expect(bySid(doc, "GetReadableObjects")!.Resource).toEqual([`${bucket("r")}/*`, `${bucket("rw")}/*`]);
@@ -196,7 +217,11 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
             "s3:GetObjectVersion",
             "s3:RestoreObject",
         ];
-        const p = inputs([["r", "read"], ["w", "write"], ["rw", "read-write"]]);
+        const p = inputs([
+            ["r", "read"],
+            ["w", "write"],
+            ["rw", "read-write"],
+        ]);
         const levels: [string, string[], string[]][] = [
             ["r", ["s3:ListBucket", "s3:GetObject"], ["s3:PutObject"]],
             ["w", ["s3:PutObject"], ["s3:GetObject", "s3:ListBucket"]],
@@ -232,7 +257,13 @@ describe("dataset grants by intent (AwsSolutions-IAM5, design 18)", () => {
 describe("IAM hygiene of identity documents (FSBP IAM.1/IAM.21, KMS.1/KMS.2, CKV_AWS_62/63/355)", () => {
     it("no Allow with '*' or service:* actions, no Resource '*', no iam:PassRole, in role policies and the boundary", () => {
         for (const sealed of [false, true]) {
-            const p = inputs([["r", "read"], ["rw", "read-write"]], { sealed, sealedAt: sealed ? SEALED_AT : undefined, dataPath: "allow-list", egressCidrs: ["203.0.113.0/24"] });
+            const p = inputs(
+                [
+                    ["r", "read"],
+                    ["rw", "read-write"],
+                ],
+                { sealed, sealedAt: sealed ? SEALED_AT : undefined, dataPath: "allow-list", egressCidrs: ["203.0.113.0/24"] },
+            );
             for (const doc of [vendorRolePolicy(p), workloadRolePolicy(p), boundaryPolicy(p)]) {
                 for (const s of allows(doc)) {
                     for (const a of list(s.Action)) {
@@ -309,7 +340,13 @@ describe("network perimeter (rule 12)", () => {
     });
 
     it("allow-list mode: endpoint OR egress ranges, in one Deny with both negated keys; the workload role stays endpoint-only", () => {
-        const p = inputs([["r", "read"], ["w", "write"]], { dataPath: "allow-list", egressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] });
+        const p = inputs(
+            [
+                ["r", "read"],
+                ["w", "write"],
+            ],
+            { dataPath: "allow-list", egressCidrs: ["203.0.113.0/24", "198.51.100.0/24"] },
+        );
         expect(bySid(vendorRolePolicy(p), "DenyDataOutsideNetworkPerimeter")).toEqual({
             Sid: "DenyDataOutsideNetworkPerimeter",
             Effect: "Deny",
@@ -343,12 +380,18 @@ describe("network perimeter (rule 12)", () => {
             const p = inputs([["r", "read"]], { sealed, sealedAt: sealed ? SEALED_AT : undefined });
             const doc = dataBucketPolicy(p, "r");
             for (const who of [DEPLOYER, BREAK_GLASS]) {
-                for (const [action, resource] of [["s3:PutBucketPolicy", bucket("r")], ["s3:DeleteBucket", bucket("r")], ["s3:DeleteObjectVersion", `${bucket("r")}/k`]]) {
+                for (const [action, resource] of [
+                    ["s3:PutBucketPolicy", bucket("r")],
+                    ["s3:DeleteBucket", bucket("r")],
+                    ["s3:DeleteObjectVersion", `${bucket("r")}/k`],
+                ]) {
                     expect(deniedBy(doc, { action, resource, context: ctx(who, { "aws:SourceIp": "192.0.2.10" }) }), `${who} ${action}`).toEqual([]);
                 }
             }
             // The vendor role is denied the same actions even inside the perimeter.
-            expect(deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: `${bucket("r")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE }) })).toContain("DenyVendorBeyondDatasetAccess");
+            expect(
+                deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: `${bucket("r")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE }) }),
+            ).toContain("DenyVendorBeyondDatasetAccess");
         }
     });
 });
@@ -356,9 +399,12 @@ describe("network perimeter (rule 12)", () => {
 describe("bucket encryption (rule 6, FSBP S3.17)", () => {
     it("PutObject naming another key or another algorithm is denied; the vendor key is not", () => {
         const doc = dataBucketPolicy(inputs([["w", "write"]]), "w");
-        const put = (extra: Record<string, string>) => deniedBy(doc, { action: "s3:PutObject", resource: `${bucket("w")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE, ...extra }) });
+        const put = (extra: Record<string, string>) =>
+            deniedBy(doc, { action: "s3:PutObject", resource: `${bucket("w")}/k`, context: ctx(VENDOR_ROLE, { "aws:SourceVpce": VPCE, ...extra }) });
         expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY })).toEqual([]);
-        expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY.replace(/5+$/, "6") })).toEqual(["DenyOtherKmsKeys"]);
+        expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY.replace(/5+$/, "6") })).toEqual([
+            "DenyOtherKmsKeys",
+        ]);
         expect(put({ "s3:x-amz-server-side-encryption": "AES256" })).toEqual(["DenyEncryptionOtherThanKms"]);
         // aws:kms with no key id would use the AWS managed key aws/s3 (outside crypto-shredding and the seal).
         expect(put({ "s3:x-amz-server-side-encryption": "aws:kms" })).toEqual(["DenyKmsWithoutThisKey"]);
@@ -377,12 +423,18 @@ describe("bucket encryption (rule 6, FSBP S3.17)", () => {
 });
 
 describe("seal (rule 34) and unseal (rule 35)", () => {
-    const open = inputs([["r", "read"], ["w", "write"]]);
+    const open = inputs([
+        ["r", "read"],
+        ["w", "write"],
+    ]);
     const sealed = { ...open, sealed: true, sealedAt: SEALED_AT };
 
     it("unsealed documents hold no seal statement", () => {
         for (const [name, doc] of Object.entries(vendorDocuments(open))) {
-            expect(sids(doc).filter((s) => s.startsWith("Seal")), name).toEqual([]);
+            expect(
+                sids(doc).filter((s) => s.startsWith("Seal")),
+                name,
+            ).toEqual([]);
         }
     });
 
@@ -430,10 +482,38 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
             Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
         });
         const vendorSide = { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } };
-        expect(bySid(dataBucketPolicy(sealed, "r"), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket("r"), `${bucket("r")}/*`], Condition: vendorSide });
-        expect(bySid(s3EndpointPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: vendorSide });
-        expect(bySid(vendorKeyPolicy(sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: vendorSide });
-        expect(bySid(interfaceEndpointPolicy("kms", sealed), "SealDenyVendor")).toEqual({ Sid: "SealDenyVendor", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: vendorSide });
+        expect(bySid(dataBucketPolicy(sealed, "r"), "SealDenyVendor")).toEqual({
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucket("r"), `${bucket("r")}/*`],
+            Condition: vendorSide,
+        });
+        expect(bySid(s3EndpointPolicy(sealed), "SealDenyVendor")).toEqual({
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: "*",
+            Condition: vendorSide,
+        });
+        expect(bySid(vendorKeyPolicy(sealed), "SealDenyVendor")).toEqual({
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:*",
+            Resource: "*",
+            Condition: vendorSide,
+        });
+        expect(bySid(interfaceEndpointPolicy("kms", sealed), "SealDenyVendor")).toEqual({
+            Sid: "SealDenyVendor",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:*",
+            Resource: "*",
+            Condition: vendorSide,
+        });
         expect(bySid(interfaceEndpointPolicy("sts", sealed), "SealDenyVendor")).toEqual({
             Sid: "SealDenyVendor",
             Effect: "Deny",
@@ -444,7 +524,10 @@ describe("seal (rule 34) and unseal (rule 35)", () => {
         });
         // A session issued before the seal is denied; the evaluator agrees with the condition's intent.
         const req = { action: "s3:GetObject", resource: `${bucket("r")}/k` };
-        expect(deniedBy(role, { ...req, context: { "aws:TokenIssueTime": "2026-11-23T11:59:59Z", "aws:SourceVpce": VPCE } })).toEqual(["SealDenyAll", "SealRevokeOlderSessions"]);
+        expect(deniedBy(role, { ...req, context: { "aws:TokenIssueTime": "2026-11-23T11:59:59Z", "aws:SourceVpce": VPCE } })).toEqual([
+            "SealDenyAll",
+            "SealRevokeOlderSessions",
+        ]);
     });
 });
 
@@ -453,7 +536,8 @@ describe("key policy (rules 16, 18, 19)", () => {
         for (const sealed of [false, true]) {
             const doc = vendorKeyPolicy(inputs([["rw", "read-write"]], sealed ? { sealed: true, sealedAt: "2026-11-23T12:00:00Z" } : {}));
             // KMS refuses a key policy naming a principal that does not exist: no role ARN is a Principal anywhere.
-            for (const s of doc.Statement) for (const a of list((s.Principal as { AWS?: string | string[] } | undefined)?.AWS)) expect(a, s.Sid).not.toMatch(/:role\//);
+            for (const s of doc.Statement)
+                for (const a of list((s.Principal as { AWS?: string | string[] } | undefined)?.AWS)) expect(a, s.Sid).not.toMatch(/:role\//);
             const byArn: Record<string, unknown> = {};
             for (const s of allows(doc)) {
                 expect(s.Principal).not.toBe("*");
@@ -472,7 +556,9 @@ describe("key policy (rules 16, 18, 19)", () => {
             StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
             ArnEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] },
         });
-        expect(bySid(doc, "CloudWatchLogsForWorkloadLogGroup")!.Condition).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/v1/workload` } });
+        expect(bySid(doc, "CloudWatchLogsForWorkloadLogGroup")!.Condition).toEqual({
+            ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/v1/workload` },
+        });
         const admin = bySid(doc, "KeyAdministrationByRoleArn")!;
         expect(admin.Principal).toEqual({ AWS: `arn:aws:iam::${ACCT}:root` });
         for (const a of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:*"]) expect(list(admin.Action)).not.toContain(a);
@@ -487,7 +573,10 @@ describe("key policy (rules 16, 18, 19)", () => {
                 Principal: { AWS: [`arn:aws:iam::${ACCT}:root`] },
                 Action: ["kms:Decrypt"],
                 Resource: "*",
-                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT }, ArnEquals: { "aws:PrincipalArn": [BREAK_GLASS] } },
+                Condition: {
+                    StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCT },
+                    ArnEquals: { "aws:PrincipalArn": [BREAK_GLASS] },
+                },
             });
         }
     });
@@ -497,7 +586,14 @@ describe("interface endpoint policies (rule 26)", () => {
     const p = inputs([["r", "read"]]);
     it("kms: this vendor's key only; sts: this vendor's role only; logs: this vendor's log group only", () => {
         expect(interfaceEndpointPolicy("kms", p).Statement).toEqual([
-            { Sid: "VendorKeyOnly", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: KEY, Condition: { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } } },
+            {
+                Sid: "VendorKeyOnly",
+                Effect: "Allow",
+                Principal: "*",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                Resource: KEY,
+                Condition: { StringEquals: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] } },
+            },
         ]);
         expect(interfaceEndpointPolicy("sts", p).Statement).toEqual([
             {
@@ -534,7 +630,10 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
             }
             expect(bySid(doc, "DenyInsecureTransport")!.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
             expect(bySid(doc, "DenyLogDeletion")!.Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": [a.archiveAdminRoleArn, BREAK_GLASS] } });
-            expect(deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::archive/x", context: ctx(DEPLOYER) }).length + deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::access-logs/x", context: ctx(DEPLOYER) }).length).toBe(1);
+            expect(
+                deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::archive/x", context: ctx(DEPLOYER) }).length +
+                    deniedBy(doc, { action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::access-logs/x", context: ctx(DEPLOYER) }).length,
+            ).toBe(1);
         }
         for (const s of allows(archiveKeyPolicy(a))) {
             if (!(s.Principal as { Service?: string }).Service) continue;
@@ -544,12 +643,22 @@ describe("archive documents (rules 2, 3, 5, 19)", () => {
     });
 
     it("DenyLogDeletion is exact on both buckets: deletes, governance bypass, retention and legal-hold changes and bucket deletion, except the two administrators", () => {
-        for (const [doc, arn] of [[archiveBucketPolicy(a), a.archiveBucketArn], [accessLogBucketPolicy(a), a.accessLogBucketArn]] as const) {
+        for (const [doc, arn] of [
+            [archiveBucketPolicy(a), a.archiveBucketArn],
+            [accessLogBucketPolicy(a), a.accessLogBucketArn],
+        ] as const) {
             expect(bySid(doc, "DenyLogDeletion")).toEqual({
                 Sid: "DenyLogDeletion",
                 Effect: "Deny",
                 Principal: "*",
-                Action: ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:DeleteBucket"],
+                Action: [
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                    "s3:BypassGovernanceRetention",
+                    "s3:PutObjectRetention",
+                    "s3:PutObjectLegalHold",
+                    "s3:DeleteBucket",
+                ],
                 Resource: [arn, `${arn}/*`],
                 Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": [a.archiveAdminRoleArn, BREAK_GLASS] } },
             });

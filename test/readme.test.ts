@@ -15,7 +15,10 @@ const readme = read("README.md");
 
 /** Every document a reader is told to run commands from: README, RUNBOOK, docs/ and the CI workflows. */
 function documents(): string[] {
-    const docs = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+    const docs = fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`);
     const workflows = fs.readdirSync(path.join(ROOT, ".github", "workflows")).map((f) => `.github/workflows/${f}`);
     return ["README.md", "RUNBOOK.md", ...docs, ...workflows];
 }
@@ -33,7 +36,10 @@ function anchors(markdown: string): string[] {
 
 describe("README", () => {
     it("opens with the install-and-plan command and the test command", () => {
-        const first = readme.match(/```bash\n([\s\S]*?)```/)![1].trim().split("\n");
+        const first = readme
+            .match(/```bash\n([\s\S]*?)```/)![1]
+            .trim()
+            .split("\n");
         expect(first).toHaveLength(2);
         const [, vendor] = first[0].match(/^npm ci && npx --no-install enclave plan ([a-z0-9-]+)\s+#/) ?? [];
         expect(first[1]).toMatch(/^npm test\s+#/);
@@ -103,12 +109,20 @@ describe("docs/invariants.md", () => {
     });
 
     it("defines every number in docs/guardrails.md's invariants column", () => {
-        const table = read(path.join("docs", "guardrails.md")).split("## Policies\n")[1].split("\n\n").find((b) => b.startsWith("| policy |"))!;
-        const column = table.split("\n").slice(2).map((l) => l.split(" | ")[3]);
-        const numbers = column.flatMap((c) => c.split(", ").flatMap((r) => {
-            const [a, b] = r.split("-").map(Number);
-            return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-        }));
+        const table = read(path.join("docs", "guardrails.md"))
+            .split("## Policies\n")[1]
+            .split("\n\n")
+            .find((b) => b.startsWith("| policy |"))!;
+        const column = table
+            .split("\n")
+            .slice(2)
+            .map((l) => l.split(" | ")[3]);
+        const numbers = column.flatMap((c) =>
+            c.split(", ").flatMap((r) => {
+                const [a, b] = r.split("-").map(Number);
+                return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+            }),
+        );
         expect(numbers.length).toBeGreaterThan(40);
         for (const n of numbers) expect(defined).toContain(n);
     });

@@ -36,7 +36,9 @@ describe("plan summary", () => {
     it("says what holds for the internet path, and shows the allow-listed egress ranges", () => {
         const text = renderSummary(twoIps, undefined);
         expect(fact(text, "internet path")).toMatch(/│ none: no internet, NAT or egress-only gateway, no EIP +│$/);
-        expect(fact(text, "data path")).toMatch(/│ allow-list: enclave S3 endpoint \(vpce-[0-9a-f]+\) or source IP in 52\.95\.110\.1\/32, 52\.95\.110\.2\/32 +│$/);
+        expect(fact(text, "data path")).toMatch(
+            /│ allow-list: enclave S3 endpoint \(vpce-[0-9a-f]+\) or source IP in 52\.95\.110\.1\/32, 52\.95\.110\.2\/32 +│$/,
+        );
         expect(fact(renderSummary(endpoint, undefined), "data path")).toMatch(/│ enclave S3 endpoint only \(vpce-[0-9a-f]+\) +│$/);
     });
 
@@ -54,18 +56,34 @@ describe("plan summary", () => {
         // Reassemble the wrapped value cell of "flow logs": it is the full destination.
         const lines = text.split("\n");
         const start = lines.findIndex((l) => l.startsWith("│ flow logs "));
-        const cell = lines.slice(start, lines.findIndex((l, i) => i > start && l.startsWith("├"))).map((l) => l.split("│")[2].trim()).join("");
+        const cell = lines
+            .slice(
+                start,
+                lines.findIndex((l, i) => i > start && l.startsWith("├")),
+            )
+            .map((l) => l.split("│")[2].trim())
+            .join("");
         expect(cell).toBe("ALL -> arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/netlab/flow-logs/");
     });
 });
 
 describe("one definition of AWS resources", () => {
-    const r = (type: string, custom = true): PlanResource => ({ urn: `urn:pulumi:x::p::${type}::n`, type, name: "n", custom, protect: false, retainOnDelete: false, inputs: {}, outputs: {} }) as PlanResource;
+    const r = (type: string, custom = true): PlanResource =>
+        ({ urn: `urn:pulumi:x::p::${type}::n`, type, name: "n", custom, protect: false, retainOnDelete: false, inputs: {}, outputs: {} }) as PlanResource;
     const plan: Plan = {
         project: "vendor-enclaves",
         stack: "x",
         outputs: {},
-        resources: [r("pulumi:pulumi:Stack", false), r("enclave:vendor:Key", false), r("pulumi:providers:aws"), r("pulumi:providers:random"), r("random:index/randomPassword:RandomPassword"), r("pulumi:pulumi:StackReference"), r("aws:ec2/vpc:Vpc"), r("aws:sqs/queue:Queue")],
+        resources: [
+            r("pulumi:pulumi:Stack", false),
+            r("enclave:vendor:Key", false),
+            r("pulumi:providers:aws"),
+            r("pulumi:providers:random"),
+            r("random:index/randomPassword:RandomPassword"),
+            r("pulumi:pulumi:StackReference"),
+            r("aws:ec2/vpc:Vpc"),
+            r("aws:sqs/queue:Queue"),
+        ],
     } as Plan;
 
     it("counts only aws: custom resources, the same in plan, check and the fleet table", () => {

@@ -11,7 +11,6 @@ import { runCli } from "./support/cli";
 import { checkoutWithFixtures, FIXTURES_DIR, removeScratchCopies } from "./support/fixtures";
 import { spawnSync } from "node:child_process";
 
-
 afterAll(removeScratchCopies);
 import { diffPlans, renderPlanDiffMarkdown } from "../plan/diff";
 import { REPLACE_ON_CHANGES } from "../plan/replaceOnChanges";
@@ -50,7 +49,9 @@ describe("the replacement table covers every type the program registers", () => 
         // A type without an entry: add its ForceNew inputs (from the provider's schema) to plan/replaceOnChanges.ts.
         expect(types.filter((t) => !Object.hasOwn(REPLACE_ON_CHANGES, t))).toEqual([]);
         // Sanity: the table is not trivially satisfied (the plans hold the stateful types it is mostly for).
-        expect(types).toEqual(expect.arrayContaining(["aws:ec2/vpc:Vpc", "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:ec2/securityGroup:SecurityGroup"]));
+        expect(types).toEqual(
+            expect.arrayContaining(["aws:ec2/vpc:Vpc", "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:ec2/securityGroup:SecurityGroup"]),
+        );
     }, 120_000);
 });
 
@@ -82,7 +83,9 @@ describe("enclave diff shows resource changes after the access diff", () => {
         expect(r.code).toBe(0);
         expect(r.out.indexOf("## Effective access diff: acme-labeling")).toBe(0);
         expect(r.out).toMatch(/\*\*\d+ resources REPLACED\*\* \(.* -> .*\): deleted and created again/);
-        expect(r.out).toContain("- `aws:ec2/vpc:Vpc` `acme-labeling-network-vpc`, because `cidrBlock` cannot change in place\n  - `cidrBlock`: `\"10.20.0.0/20\"` -> `\"10.30.0.0/20\"` **(forces replacement)**");
+        expect(r.out).toContain(
+            '- `aws:ec2/vpc:Vpc` `acme-labeling-network-vpc`, because `cidrBlock` cannot change in place\n  - `cidrBlock`: `"10.20.0.0/20"` -> `"10.30.0.0/20"` **(forces replacement)**',
+        );
         expect(r.out.indexOf("#### Replaced")).toBeGreaterThan(r.out.indexOf("### Resource changes: acme-labeling"));
     });
 

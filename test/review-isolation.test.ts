@@ -13,7 +13,9 @@ const SPECIFIER = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*["
 function tsFiles(entry: string): string[] {
     const full = path.join(ROOT, entry);
     if (fs.statSync(full).isFile()) return [full];
-    return fs.readdirSync(full, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? tsFiles(path.join(entry, d.name)) : d.name.endsWith(".ts") ? [path.join(full, d.name)] : []));
+    return fs
+        .readdirSync(full, { withFileTypes: true })
+        .flatMap((d) => (d.isDirectory() ? tsFiles(path.join(entry, d.name)) : d.name.endsWith(".ts") ? [path.join(full, d.name)] : []));
 }
 
 function resolveRelative(from: string, spec: string): string | undefined {

@@ -7,7 +7,15 @@ import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
 import type { DnsFirewallRuleGroup, PolicyJson, PolicyStatementJson } from "../runbook/types";
 import { SEAL_CATALOGUE } from "../contract/seal";
-import { dataBucketPolicy, interfaceEndpointPolicy, s3EndpointPolicy, sealRolePolicy, vendorKeyPolicy, vendorTrustPolicy, workloadTrustPolicy } from "../iam/vendor";
+import {
+    dataBucketPolicy,
+    interfaceEndpointPolicy,
+    s3EndpointPolicy,
+    sealRolePolicy,
+    vendorKeyPolicy,
+    vendorTrustPolicy,
+    workloadTrustPolicy,
+} from "../iam/vendor";
 import { DNS_RULE_GROUP, KEY_ARN, makeFake, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
 import { fixtureFile, fixtureText, SEALED_AT } from "./support/fixtures";
 
@@ -20,7 +28,6 @@ afterAll(removeFakes);
 
 const V = "acme-labeling";
 const ORIGINAL_SPEC = fixtureText(V);
-
 
 describe("unseal waits until every session issued before the seal took effect has expired (fake clock and fake stack; does not prove AWS's credential lifetimes)", () => {
     const REFUSAL =
@@ -44,7 +51,10 @@ describe("unseal waits until every session issued before the seal took effect ha
         const deployed = { sealed: { value: true, secret: false }, sealedAt: { value: "2026-11-23T13:00:00Z", secret: false } };
         const moments = sealMoments(sealed, deployed, journal, "evalcorp");
         expect(moments.map((m) => m.at)).toEqual(["2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z", "2026-11-23T15:00:00Z"]);
-        expect(unsealNotBefore(3600, moments)).toEqual({ notBefore: new Date("2026-11-23T21:05:00Z"), from: { at: "2026-11-23T15:00:00Z", source: "verify-seal of run seal-x" } });
+        expect(unsealNotBefore(3600, moments)).toEqual({
+            notBefore: new Date("2026-11-23T21:05:00Z"),
+            from: { at: "2026-11-23T15:00:00Z", source: "verify-seal of run seal-x" },
+        });
         expect(unsealNotBefore(7 * 3600, moments)?.notBefore.toISOString()).toBe("2026-11-23T22:05:00.000Z");
         expect(sealMoments(spec, { sealed: { value: false, secret: false }, sealedAt: { value: null, secret: false } }, [], "evalcorp")).toEqual([]);
     });
@@ -95,7 +105,11 @@ describe("unseal waits until every session issued before the seal took effect ha
         const r = await exitOf(runCommand("unseal", V, f.deps));
         const notBefore = new Date(Date.parse(verified) + UNSEAL_WAIT_MS).toISOString().replace(".000Z", "Z");
         expect(r.code).toBe(2);
-        expect(r.message).toMatch(new RegExp(`^refusing to unseal acme-labeling before ${notBefore}: sessions issued before the seal took effect \\(${verified}, verify-seal of run seal-2026-11-23T12-00-00Z\\)`));
+        expect(r.message).toMatch(
+            new RegExp(
+                `^refusing to unseal acme-labeling before ${notBefore}: sessions issued before the seal took effect \\(${verified}, verify-seal of run seal-2026-11-23T12-00-00Z\\)`,
+            ),
+        );
         expect(f.done.up).toBe(1);
         f.advance(Date.parse(notBefore) - f.deps.clock.now().getTime());
         await runCommand("unseal", V, f.deps);
@@ -109,7 +123,12 @@ describe("unseal waits until every session issued before the seal took effect ha
         f.deployed.sealedAt = "2026-11-23T14:00:00Z"; // e.g. deployed from another checkout
         f.advance(UNSEAL_WAIT_MS);
         const r = await exitOf(runCommand("unseal", V, f.deps));
-        expect(r).toEqual({ code: 2, message: expect.stringMatching(/^refusing to unseal acme-labeling before 2026-11-23T20:05:00Z: sessions issued before the seal took effect \(2026-11-23T14:00:00Z, the deployed stack's sealedAt\)/) });
+        expect(r).toEqual({
+            code: 2,
+            message: expect.stringMatching(
+                /^refusing to unseal acme-labeling before 2026-11-23T20:05:00Z: sessions issued before the seal took effect \(2026-11-23T14:00:00Z, the deployed stack's sealedAt\)/,
+            ),
+        });
         expect(f.done.up).toBe(1);
     });
 
@@ -152,33 +171,36 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         ["replace", { same: 46, update: 7, create: 2, replace: 1 }, "same 46, update 7, create 2, replace 1"],
         ["delete", { same: 45, update: 7, create: 2, delete: 2 }, "same 45, update 7, create 2, delete 2"],
         ["create beyond the seal policies'", { same: 47, update: 7, create: 3 }, "same 47, update 7, create 3"],
-    ] as const)("seal with a %s in the preview: exit 1 naming the counts, no up, the spec change kept; fixed, the rerun resumes at preview", async (_op, summary, counts) => {
-        const f = makeFake({ preview: { ...summary } });
-        const r = await exitOf(runCommand("seal", V, f.deps));
-        expect(r).toEqual({
-            code: 1,
-            message: `refusing to deploy acme-labeling: the preview shows more than in-place updates (${counts}); the working tree holds changes beyond the seal fields: revert them, then rerun \`enclave seal acme-labeling\` to resume`,
-        });
-        expect(f.calls).not.toContain("up");
-        expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
-        expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
-        expect(f.journal(V).map((e) => [e.step, e.result])).toEqual([
-            ["preflight", "started"],
-            ["preflight", "ok"],
-            ["write-spec", "started"],
-            ["write-spec", "ok"],
-            ["preview", "started"],
-            ["preview", "failed"],
-        ]);
+    ] as const)(
+        "seal with a %s in the preview: exit 1 naming the counts, no up, the spec change kept; fixed, the rerun resumes at preview",
+        async (_op, summary, counts) => {
+            const f = makeFake({ preview: { ...summary } });
+            const r = await exitOf(runCommand("seal", V, f.deps));
+            expect(r).toEqual({
+                code: 1,
+                message: `refusing to deploy acme-labeling: the preview shows more than in-place updates (${counts}); the working tree holds changes beyond the seal fields: revert them, then rerun \`enclave seal acme-labeling\` to resume`,
+            });
+            expect(f.calls).not.toContain("up");
+            expect(f.deployed).toEqual({ sealed: false, sealedAt: null, destroyed: false });
+            expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
+            expect(f.journal(V).map((e) => [e.step, e.result])).toEqual([
+                ["preflight", "started"],
+                ["preflight", "ok"],
+                ["write-spec", "started"],
+                ["write-spec", "ok"],
+                ["preview", "started"],
+                ["preview", "failed"],
+            ]);
 
-        f.opts.preview = undefined; // the unrelated change is reverted
-        f.out.length = 0;
-        await runCommand("seal", V, f.deps);
-        expect(f.out[0]).toMatch(/resuming run seal-\S+ at preview /);
-        expect(f.out).toContain("  skip write-spec (finished earlier in this run)");
-        expect(f.done).toEqual({ preview: 2, up: 1 });
-        expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
-    });
+            f.opts.preview = undefined; // the unrelated change is reverted
+            f.out.length = 0;
+            await runCommand("seal", V, f.deps);
+            expect(f.out[0]).toMatch(/resuming run seal-\S+ at preview /);
+            expect(f.out).toContain("  skip write-spec (finished earlier in this run)");
+            expect(f.done).toEqual({ preview: 2, up: 1 });
+            expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T12:00:01Z", destroyed: false });
+        },
+    );
 
     const spec = () => loadVendorSpec(fixtureFile(V), V);
     const SG = urnOf(V, "aws:ec2/securityGroup:SecurityGroup", `${V}-network-endpoints-sg`);
@@ -204,20 +226,25 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         ],
         ["a replacement of a seal resource", [{ op: "replace", urn: ROLE, type: "aws:iam/role:Role", diffs: ["name"] }], `replace of name of ${ROLE}`],
         ["a create", [{ op: "create", urn: SG, type: "aws:ec2/securityGroup:SecurityGroup" }], `create of ${SG}`],
-    ])("seal with %s in the preview's steps: exit 1 naming the first offending URN, op and fields; no up, the spec kept; reverted, the rerun resumes at preview", async (_what, extra, offence) => {
-        // The change summary alone would let the in-place cases through: update counts only.
-        const f = makeFake({ previewSteps: [...sealSteps(spec()), ...extra, { op: "update", urn: "urn:second", type: "aws:iam/role:Role", diffs: ["name"] }] });
-        const r = await exitOf(runCommand("seal", V, f.deps));
-        expect(r).toEqual({ code: 1, message: `refusing to deploy acme-labeling: the preview shows a change beyond the seal fields: ${offence}; ${fix}` });
-        expect(f.calls).not.toContain("up");
-        expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
-        expect(f.journal(V).at(-1)).toMatchObject({ step: "preview", result: "failed", error: r.message });
-        f.opts.previewSteps = undefined;
-        f.out.length = 0;
-        await runCommand("seal", V, f.deps);
-        expect(f.out[0]).toMatch(/resuming run seal-\S+ at preview /);
-        expect(f.done).toEqual({ preview: 2, up: 1 });
-    });
+    ])(
+        "seal with %s in the preview's steps: exit 1 naming the first offending URN, op and fields; no up, the spec kept; reverted, the rerun resumes at preview",
+        async (_what, extra, offence) => {
+            // The change summary alone would let the in-place cases through: update counts only.
+            const f = makeFake({
+                previewSteps: [...sealSteps(spec()), ...extra, { op: "update", urn: "urn:second", type: "aws:iam/role:Role", diffs: ["name"] }],
+            });
+            const r = await exitOf(runCommand("seal", V, f.deps));
+            expect(r).toEqual({ code: 1, message: `refusing to deploy acme-labeling: the preview shows a change beyond the seal fields: ${offence}; ${fix}` });
+            expect(f.calls).not.toContain("up");
+            expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
+            expect(f.journal(V).at(-1)).toMatchObject({ step: "preview", result: "failed", error: r.message });
+            f.opts.previewSteps = undefined;
+            f.out.length = 0;
+            await runCommand("seal", V, f.deps);
+            expect(f.out[0]).toMatch(/resuming run seal-\S+ at preview /);
+            expect(f.done).toEqual({ preview: 2, up: 1 });
+        },
+    );
 
     it("an update event without the changed inputs (older engines) is refused: it cannot be shown to be the seal's", async () => {
         const steps = sealSteps(spec()).map((s) => (s.urn === ROLE ? { op: s.op, urn: s.urn, type: s.type } : s));
@@ -236,7 +263,8 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         const r = await exitOf(runCommand("seal", V, f.deps));
         expect(r).toEqual({
             code: 1,
-            message: "refusing to deploy acme-labeling: the preview counts 8 update(s) but the engine described 7, so they cannot be shown to touch only the seal fields; rerun `enclave seal acme-labeling` to resume",
+            message:
+                "refusing to deploy acme-labeling: the preview counts 8 update(s) but the engine described 7, so they cannot be shown to touch only the seal fields; rerun `enclave seal acme-labeling` to resume",
         });
         expect(f.calls).not.toContain("up");
     });
@@ -253,7 +281,11 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         expect(new Set(sealSteps(spec()).map((s) => s.type))).toEqual(new Set(SEAL_CATALOGUE.map((e) => e.types[0])));
         for (const s of sealSteps(spec()).filter((x) => x.op === "update")) expect(s.diffs!.every((d) => SEAL_FIELDS[s.type].includes(d))).toBe(true);
         // The only creates: the two seal policies, by type and name from the catalogue.
-        expect(sealSteps(spec()).filter((x) => x.op !== "update").map((x) => [x.op, x.type, x.urn])).toEqual([
+        expect(
+            sealSteps(spec())
+                .filter((x) => x.op !== "update")
+                .map((x) => [x.op, x.type, x.urn]),
+        ).toEqual([
             ["create", "aws:iam/rolePolicy:RolePolicy", urnOf(V, "aws:iam/rolePolicy:RolePolicy", `${V}-access-vendor-seal`)],
             ["create", "aws:iam/rolePolicy:RolePolicy", urnOf(V, "aws:iam/rolePolicy:RolePolicy", `${V}-access-workload-seal`)],
         ]);
@@ -291,11 +323,15 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         await runCommand("seal", V, f.deps);
         f.advance(UNSEAL_WAIT_MS);
         f.opts.preview = { same: 50, update: 4, delete: 3 }; // one delete beyond the two seal policies'
-        expect((await exitOf(runCommand("unseal", V, f.deps))).message).toMatch(/\(same 50, update 4, delete 3\).*rerun `enclave unseal acme-labeling` to resume$/);
+        expect((await exitOf(runCommand("unseal", V, f.deps))).message).toMatch(
+            /\(same 50, update 4, delete 3\).*rerun `enclave unseal acme-labeling` to resume$/,
+        );
         expect(f.done.up).toBe(1);
 
         const g = makeFake({ preview: { same: 55, replace: 1 } });
-        expect((await exitOf(runCommand("destroy", V, g.deps, { yes: true, sealFirst: true }))).message).toMatch(/\(same 55, replace 1\).*rerun `enclave destroy acme-labeling` to resume$/);
+        expect((await exitOf(runCommand("destroy", V, g.deps, { yes: true, sealFirst: true }))).message).toMatch(
+            /\(same 55, replace 1\).*rerun `enclave destroy acme-labeling` to resume$/,
+        );
         expect(g.calls.filter((c) => c === "up" || c === "destroy" || c.startsWith("put:"))).toEqual([]);
         expect(fs.existsSync(path.join(g.dir, "evidence"))).toBe(false);
     });
@@ -358,7 +394,15 @@ describe("seal verification covers the key policy and the interface endpoints (f
                 { id: "vpce-kms", service: "kms", policy: json(interfaceEndpointPolicy("kms", p)) },
                 { id: "vpce-ssm", service: "ssm", policy: null },
             ],
-            dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "BLOCK" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }],
+            dnsFirewall: [
+                {
+                    id: DNS_RULE_GROUP,
+                    rules: [
+                        { name: `enclave-${E}-allow-aws`, action: "BLOCK" },
+                        { name: `enclave-${E}-block-rest`, action: "BLOCK" },
+                    ],
+                },
+            ],
         };
         expect(t.roles).toEqual([`enclave-${E}-vendor`, `enclave-${E}-workload`]);
         expect(t.buckets).toHaveLength(2);
@@ -382,14 +426,20 @@ describe("seal verification covers the key policy and the interface endpoints (f
             statements[1] = { ...statements[1], Effect: effect, Condition: { DateLessThan: { "aws:TokenIssueTime": at } } };
             return d;
         };
-        const sealedRole = (seal: PolicyJson, trust: PolicyJson) => ({ inline: { "enclave-access": { Version: "2012-10-17", Statement: [] }, "enclave-seal": seal }, trust });
+        const sealedRole = (seal: PolicyJson, trust: PolicyJson) => ({
+            inline: { "enclave-access": { Version: "2012-10-17", Statement: [] }, "enclave-seal": seal },
+            trust,
+        });
         const [vendorTrust, workloadTrust] = [json(vendorTrustPolicy({ ...p, externalId: "x" })), json(workloadTrustPolicy(p))];
         const bucketDoc = (i: number) => json(dataBucketPolicy(p, spec.datasets[i].name));
         const allowing = bucketDoc(0);
         (allowing.Statement as PolicyStatementJson[]).find((x) => x.Sid === "SealDenyVendor")!.Effect = "Allow";
         const partly: Observed = {
             ...o,
-            roles: { [VROLE]: sealedRole(sealPolicy("2026-11-23T11:00:00Z"), vendorTrust), [WROLE]: sealedRole(sealPolicy(spec.sealedAt, "Allow"), workloadTrust) },
+            roles: {
+                [VROLE]: sealedRole(sealPolicy("2026-11-23T11:00:00Z"), vendorTrust),
+                [WROLE]: sealedRole(sealPolicy(spec.sealedAt, "Allow"), workloadTrust),
+            },
             keyPolicy: json(vendorKeyPolicy(p)),
             buckets: { [B1]: allowing, [B2]: bucketDoc(1) },
             interfaceEndpoints: [
@@ -404,11 +454,27 @@ describe("seal verification covers the key policy and the interface endpoints (f
         ]);
         const sealedRoles = { [VROLE]: sealedRole(sealPolicy(spec.sealedAt), vendorTrust), [WROLE]: sealedRole(sealPolicy(spec.sealedAt), workloadTrust) };
         expect(sealFindings({ ...partly, roles: sealedRoles, buckets: { [B1]: bucketDoc(0), [B2]: bucketDoc(1) } }, t, spec.sealedAt)).toEqual([]);
-        const dnsUnsealed = [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${E}-allow-aws`, action: "ALLOW" }, { name: `enclave-${E}-block-rest`, action: "BLOCK" }] }];
+        const dnsUnsealed = [
+            {
+                id: DNS_RULE_GROUP,
+                rules: [
+                    { name: `enclave-${E}-allow-aws`, action: "ALLOW" },
+                    { name: `enclave-${E}-block-rest`, action: "BLOCK" },
+                ],
+            },
+        ];
         const unsealed = unsealFindings({ ...o, keyState: "Enabled", endpoint: null, dnsFirewall: dnsUnsealed }, t);
-        expect(unsealed).toEqual([`role ${VROLE}: not found`, `role ${WROLE}: not found`, `sts interface endpoint: not found in ${VPC}`, "kms interface endpoint vpce-kms: still has SealDenyVendor"]);
+        expect(unsealed).toEqual([
+            `role ${VROLE}: not found`,
+            `role ${WROLE}: not found`,
+            `sts interface endpoint: not found in ${VPC}`,
+            "kms interface endpoint vpce-kms: still has SealDenyVendor",
+        ]);
         // Unsealed roles that still carry the seal policy (one outside Pulumi's state, say) are not unsealed.
-        const stillSealed = unsealFindings({ ...o, roles: sealedRoles, keyState: "Enabled", endpoint: null, interfaceEndpoints: [], dnsFirewall: dnsUnsealed }, t);
+        const stillSealed = unsealFindings(
+            { ...o, roles: sealedRoles, keyState: "Enabled", endpoint: null, interfaceEndpoints: [], dnsFirewall: dnsUnsealed },
+            t,
+        );
         expect(stillSealed.filter((x) => x.startsWith("role"))).toEqual([
             `role ${VROLE}: still has the inline policy enclave-seal`,
             `role ${WROLE}: still has the inline policy enclave-seal`,
@@ -416,7 +482,9 @@ describe("seal verification covers the key policy and the interface endpoints (f
             `role ${WROLE} trust policy: still has SealDenyAssumeRole`,
         ]);
         const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
-        expect(sealFindings({ ...o, interfaceEndpoints: [] }, noVpc, spec.sealedAt)).toContain("interface endpoints (kms, sts): the stack has no vpcId output to find them by");
+        expect(sealFindings({ ...o, interfaceEndpoints: [] }, noVpc, spec.sealedAt)).toContain(
+            "interface endpoints (kms, sts): the stack has no vpcId output to find them by",
+        );
     });
 });
 
@@ -439,7 +507,11 @@ describe("seal verification covers the DNS firewall of the VPC (fake reads; does
     });
 
     it.each([
-        ["the allow rule stays ALLOW after the seal", allowRuleStays("ALLOW"), [`${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still ALLOWs (expected BLOCK)`]],
+        [
+            "the allow rule stays ALLOW after the seal",
+            allowRuleStays("ALLOW"),
+            [`${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still ALLOWs (expected BLOCK)`],
+        ],
         [
             "a rule group associated outside the stack ALLOWs",
             (groups: DnsFirewallRuleGroup[]) => [...groups, { id: "rslvr-frg-0byhand", rules: [{ name: "partner-resolve-all", action: "ALLOW" }] }],
@@ -460,7 +532,10 @@ describe("seal verification covers the DNS firewall of the VPC (fake reads; does
         f.advance(UNSEAL_WAIT_MS);
         f.opts.dnsDrift = allowRuleStays("BLOCK");
         const r = await exitOf(runCommand("unseal", V, f.deps));
-        expect(r).toEqual({ code: 1, message: `verify-unseal: still not confirmed after 6 reads: ${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still BLOCKs (expected ALLOW)` });
+        expect(r).toEqual({
+            code: 1,
+            message: `verify-unseal: still not confirmed after 6 reads: ${DNS}: rule ${ALLOW_RULE} in ${DNS_RULE_GROUP} still BLOCKs (expected ALLOW)`,
+        });
         expect(f.deployed.sealed).toBe(false);
     });
 
@@ -478,9 +553,9 @@ describe("seal verification covers the DNS firewall of the VPC (fake reads; does
             `${DNS}: rule watch-list in rslvr-frg-0monitor still ALERTs (expected BLOCK)`,
             `${DNS}: rule enclave-${V}-block-rest not found in any associated rule group`,
         ]);
-        expect(dnsOnly(unsealFindings({ ...o, dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${V}-block-rest`, action: "BLOCK" }] }] }, t))).toEqual([
-            `${DNS}: rule ${ALLOW_RULE} not found in any associated rule group`,
-        ]);
+        expect(
+            dnsOnly(unsealFindings({ ...o, dnsFirewall: [{ id: DNS_RULE_GROUP, rules: [{ name: `enclave-${V}-block-rest`, action: "BLOCK" }] }] }, t)),
+        ).toEqual([`${DNS}: rule ${ALLOW_RULE} not found in any associated rule group`]);
         expect(dnsOnly(unsealFindings(o, t))).toEqual([`${DNS}: no rule group associated`]);
         const noVpc = targetsFor(spec, { keyArn: outputs.keyArn });
         expect(dnsOnly(sealFindings(o, noVpc, spec.sealedAt))).toEqual(["DNS firewall: the stack has no vpcId output to find it by"]);

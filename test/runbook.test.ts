@@ -5,7 +5,19 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand, stepsFor, type Command } from "../runbook/runbook";
 import { backoffDelays } from "../runbook/retry";
-import { asHardCrash, ENDPOINT, EXTERNAL_ID, KEY_ARN, makeFake, type FakeOptions, removeFakes, UNSEAL_WAIT_MS, VPC, exitOf, steps } from "./support/runbookFake";
+import {
+    asHardCrash,
+    ENDPOINT,
+    EXTERNAL_ID,
+    KEY_ARN,
+    makeFake,
+    type FakeOptions,
+    removeFakes,
+    UNSEAL_WAIT_MS,
+    VPC,
+    exitOf,
+    steps,
+} from "./support/runbookFake";
 import { ACME, checkoutWithFixtures, escapeRegExp, FIXTURE_VENDOR_IDS, fixtureText, removeScratchCopies } from "./support/fixtures";
 
 afterAll(removeFakes);
@@ -19,7 +31,6 @@ afterAll(removeScratchCopies);
 const V = ACME;
 const ORIGINAL_SPEC = fixtureText(V);
 
-
 describe("enclave seal / unseal (orchestration against a fake; does not prove AWS's behaviour)", () => {
     it("seal: preflight, write-spec, preview, up, verify-seal in that order; the spec keeps its comments; each step is logged with its duration", async () => {
         const f = makeFake();
@@ -32,7 +43,10 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         const j = f.journal(V);
         expect(steps(j)).toEqual(["preflight", "write-spec", "preview", "up", "verify-seal", "done"]);
         expect(j.every((e) => e.operator === "oncall-test" && typeof e.start === "string")).toBe(true);
-        expect(j.find((e) => e.step === "up" && e.result === "ok")).toMatchObject({ identity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall", durationMs: 250 });
+        expect(j.find((e) => e.step === "up" && e.result === "ok")).toMatchObject({
+            identity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall",
+            durationMs: 250,
+        });
         expect(f.out.filter((l) => l.startsWith("  ok "))).toEqual([
             "  ok   preflight        0.3 s",
             "  ok   write-spec       0.5 s",
@@ -77,7 +91,9 @@ describe("enclave seal / unseal (orchestration against a fake; does not prove AW
         const f = makeFake({ lagReads: 6 });
         const r = await exitOf(runCommand("seal", V, f.deps));
         expect(r.code).toBe(1);
-        expect(r.message).toMatch(/^verify-seal: still not confirmed after 6 reads: role enclave-acme-labeling-vendor: no inline policy enclave-seal \(SealDenyAll, SealRevokeOlderSessions/);
+        expect(r.message).toMatch(
+            /^verify-seal: still not confirmed after 6 reads: role enclave-acme-labeling-vendor: no inline policy enclave-seal \(SealDenyAll, SealRevokeOlderSessions/,
+        );
         expect(f.sleeps).toEqual(backoffDelays(f.deps.retry!));
         expect(f.sleeps).toEqual([1000, 2000, 4000, 8000, 8000]);
         await runCommand("seal", V, f.deps);
@@ -90,7 +106,11 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
     it.each([
         ["seal", "security", /^"security" is the security stack, not a vendor; the runbook never seals or destroys the log archive$/],
         ["destroy", "security", /^"security" is the security stack/],
-        ["seal", "nope", new RegExp(`^unknown vendor "nope": there is no \\S*stacks/nope\\.yaml\\. Known vendors: ${escapeRegExp(FIXTURE_VENDOR_IDS.join(", "))}\\.$`)],
+        [
+            "seal",
+            "nope",
+            new RegExp(`^unknown vendor "nope": there is no \\S*stacks/nope\\.yaml\\. Known vendors: ${escapeRegExp(FIXTURE_VENDOR_IDS.join(", "))}\\.$`),
+        ],
         ["unseal", "nope", /^unknown vendor "nope"/],
     ] as [Command, string, RegExp][])("%s %s is refused with exit 2 and no call", async (cmd, vendor, message) => {
         const f = makeFake();
@@ -138,7 +158,8 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
         const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));
         expect(r).toEqual({
             code: 2,
-            message: "refusing to destroy acme-labeling: it is not sealed (stacks/acme-labeling.yaml has sealed: false); run `enclave seal acme-labeling` first or pass --seal-first",
+            message:
+                "refusing to destroy acme-labeling: it is not sealed (stacks/acme-labeling.yaml has sealed: false); run `enclave seal acme-labeling` first or pass --seal-first",
         });
         expect(f.calls).toEqual([]);
         expect(f.journal(V).map((e) => [e.step, e.result])).toEqual([["refusal", "failed"]]);
@@ -164,14 +185,17 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
         fs.writeFileSync(f.specFile(V), ORIGINAL_SPEC.replace("sealed: false", 'sealed: true\nsealedAt: "2026-11-23T11:00:00Z"'));
         const r = await exitOf(runCommand("destroy", V, f.deps, { yes: true }));
         expect(r.code).toBe(2);
-        expect(r.message).toMatch(/^the deployed stack acme-labeling is not sealed as stacks\/acme-labeling.yaml says \(deployed sealed=false, sealedAt=null\): run `enclave seal acme-labeling` first, or pass --seal-first$/);
+        expect(r.message).toMatch(
+            /^the deployed stack acme-labeling is not sealed as stacks\/acme-labeling.yaml says \(deployed sealed=false, sealedAt=null\): run `enclave seal acme-labeling` first, or pass --seal-first$/,
+        );
         expect(f.calls).not.toContain("destroy");
     });
 
     it("seal: a deployed stack whose sealedAt differs from the spec's (deployed from another checkout) fails verify-seal with exit 1, before any read of AWS", async () => {
         const f = makeFake({ deployedSealedAt: "2026-11-23T11:00:00Z" });
         const r = await exitOf(runCommand("seal", V, f.deps));
-        const message = 'the deployed stack acme-labeling is not sealed as stacks/acme-labeling.yaml says (deployed sealed=true, sealedAt="2026-11-23T11:00:00Z")';
+        const message =
+            'the deployed stack acme-labeling is not sealed as stacks/acme-labeling.yaml says (deployed sealed=true, sealedAt="2026-11-23T11:00:00Z")';
         expect(r).toEqual({ code: 1, message });
         expect(fs.readFileSync(f.specFile(V), "utf8")).toContain('sealedAt: "2026-11-23T12:00:01Z"');
         expect(f.deployed).toEqual({ sealed: true, sealedAt: "2026-11-23T11:00:00Z", destroyed: false });
@@ -207,7 +231,10 @@ describe("refusals (offline checks before anything is touched; fake world)", () 
     it("a stack missing from the backend fails preflight with exit 1", async () => {
         const f = makeFake({ stacks: ["security"] });
         const r = await exitOf(runCommand("seal", V, f.deps));
-        expect(r).toEqual({ code: 1, message: 'stack "acme-labeling" does not exist in the backend file:///state: check `pulumi login` (and PULUMI_BACKEND_URL)' });
+        expect(r).toEqual({
+            code: 1,
+            message: 'stack "acme-labeling" does not exist in the backend file:///state: check `pulumi login` (and PULUMI_BACKEND_URL)',
+        });
     });
 });
 
@@ -216,12 +243,26 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         const f = makeFake();
         await runCommand("destroy", V, f.deps, { yes: true, sealFirst: true });
         const j = f.journal(V);
-        expect(steps(j)).toEqual(["preflight", "write-spec", "preview", "up", "verify-seal", "export-evidence", "archive-evidence", "refresh", "destroy", "verify-teardown", "done"]);
+        expect(steps(j)).toEqual([
+            "preflight",
+            "write-spec",
+            "preview",
+            "up",
+            "verify-seal",
+            "export-evidence",
+            "archive-evidence",
+            "refresh",
+            "destroy",
+            "verify-teardown",
+            "done",
+        ]);
         expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:evidence/acme-labeling/2026-11-23T12-00-00Z/manifest.json"));
         const dir = path.join(f.dir, "evidence", V, "2026-11-23T12-00-00Z");
         const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json"];
         expect(fs.readdirSync(dir).sort()).toEqual(files);
-        expect(Object.keys(f.archive).sort()).toEqual(files.map((n) => `enclave-log-archive-111122223333-us-east-1/evidence/acme-labeling/2026-11-23T12-00-00Z/${n}`));
+        expect(Object.keys(f.archive).sort()).toEqual(
+            files.map((n) => `enclave-log-archive-111122223333-us-east-1/evidence/acme-labeling/2026-11-23T12-00-00Z/${n}`),
+        );
         const all = files.map((n) => fs.readFileSync(path.join(dir, n), "utf8")).join("\n");
         for (const secret of [EXTERNAL_ID, "v1:CIPHERTEXT", "v1:SALT"]) expect(all).not.toContain(secret);
         expect(JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"))).toEqual({
@@ -280,10 +321,7 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
         ["destroy", { yes: true, sealFirst: true }, false],
     ];
     const table = cases.flatMap(([cmd, opts, sealedBefore]) =>
-        stepsFor(cmd, opts).flatMap((s) => [
-            [cmd, s.name, "hard crash", opts, sealedBefore] as const,
-            [cmd, s.name, "failure", opts, sealedBefore] as const,
-        ]),
+        stepsFor(cmd, opts).flatMap((s) => [[cmd, s.name, "hard crash", opts, sealedBefore] as const, [cmd, s.name, "failure", opts, sealedBefore] as const]),
     );
 
     it.each(table)("%s: %s (%s) -> the rerun resumes there and never repeats a finished step", async (cmd, step, mode, opts, sealedBefore) => {
@@ -297,7 +335,9 @@ describe("resume after a crash at every step (fake world; does not prove AWS's b
         const all = stepsFor(cmd, opts);
         const order = all.map((s) => s.name);
         fakeOpts.crashAt = step;
-        await expect(runCommand(cmd, V, f.deps, opts)).rejects.toThrow(`step ${step} failed: simulated crash in ${step}. Rerun \`enclave ${cmd} acme-labeling\` to resume at this step.`);
+        await expect(runCommand(cmd, V, f.deps, opts)).rejects.toThrow(
+            `step ${step} failed: simulated crash in ${step}. Rerun \`enclave ${cmd} acme-labeling\` to resume at this step.`,
+        );
         if (mode === "hard crash") asHardCrash(f, V);
         const specAfterCrash = fs.readFileSync(f.specFile(V), "utf8");
         fakeOpts.crashAt = undefined;
@@ -333,13 +373,27 @@ describe("no Pulumi CLI and no AWS credentials (real process on this machine, wh
         const env: NodeJS.ProcessEnv = { ...process.env, PATH: "/usr/bin:/bin", ENCLAVE_INCIDENTS_DIR: incidents, ENCLAVE_DEBUG: "" };
         for (const k of Object.keys(env)) if (k.startsWith("AWS_")) delete env[k];
         // No credentials from anywhere: no files, no instance metadata; the SDK's notice about node versions is not ours.
-        Object.assign(env, { AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_CONFIG_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+        Object.assign(env, {
+            AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+            AWS_CONFIG_FILE: "/nonexistent",
+            AWS_EC2_METADATA_DISABLED: "true",
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        });
         const r = spawnSync(process.execPath, [path.join(REPO, "bin", "enclave.js"), "seal", V], { cwd: REPO, encoding: "utf8", env, timeout: 30_000 });
         expect(r.status).toBe(1);
-        expect(r.stderr).toMatch(/^enclave: no usable AWS credentials \(.*\): sign in as the deployer role of the enclave's account \(nothing was written\)\n$/);
+        expect(r.stderr).toMatch(
+            /^enclave: no usable AWS credentials \(.*\): sign in as the deployer role of the enclave's account \(nothing was written\)\n$/,
+        );
         expect(fs.readFileSync(path.join(REPO, "stacks", `${V}.yaml`), "utf8")).toBe(ORIGINAL_SPEC);
-        const log = fs.readFileSync(path.join(incidents, `${V}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-        expect(log.map((e) => [e.step, e.result])).toEqual([["contain", "started"], ["contain", "failed"]]);
+        const log = fs
+            .readFileSync(path.join(incidents, `${V}.jsonl`), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
+        expect(log.map((e) => [e.step, e.result])).toEqual([
+            ["contain", "started"],
+            ["contain", "failed"],
+        ]);
         fs.rmSync(incidents, { recursive: true, force: true });
     });
 });

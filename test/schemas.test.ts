@@ -56,7 +56,13 @@ describe("every spec names its schema on its first line", () => {
         expect(files).toContain("security.yaml");
         for (const f of files) {
             const first = fs.readFileSync(path.join(ROOT, "stacks", f), "utf8").split("\n")[0];
-            expect(first, f).toBe(f === "security.yaml" ? SECURITY_LINE : f === "organization.yaml" ? "# yaml-language-server: $schema=../schemas/organization.schema.json" : VENDOR_LINE);
+            expect(first, f).toBe(
+                f === "security.yaml"
+                    ? SECURITY_LINE
+                    : f === "organization.yaml"
+                      ? "# yaml-language-server: $schema=../schemas/organization.schema.json"
+                      : VENDOR_LINE,
+            );
         }
     });
 
@@ -65,7 +71,10 @@ describe("every spec names its schema on its first line", () => {
         fs.writeFileSync(file, VENDOR);
         expect(loadVendorSpec(file, "bravo").id).toBe("bravo");
         const security = path.join(tmp, "security.yaml");
-        fs.writeFileSync(security, `${SECURITY_LINE}\naccount: {id: "111122223333", region: us-east-1}\ndeployerRoleArn: arn:aws:iam::111122223333:role/d\nbreakGlassRoleArn: arn:aws:iam::111122223333:role/b\narchiveAdminRoleArn: arn:aws:iam::111122223333:role/a\nalarms: {subscriptions: [{email: secops@lab.example}]}\n`);
+        fs.writeFileSync(
+            security,
+            `${SECURITY_LINE}\naccount: {id: "111122223333", region: us-east-1}\ndeployerRoleArn: arn:aws:iam::111122223333:role/d\nbreakGlassRoleArn: arn:aws:iam::111122223333:role/b\narchiveAdminRoleArn: arn:aws:iam::111122223333:role/a\nalarms: {subscriptions: [{email: secops@lab.example}]}\n`,
+        );
         expect(loadSecuritySpec(security).archive.objectLockMode).toBe("COMPLIANCE");
         const broken = path.join(tmp, "broken.yaml");
         fs.writeFileSync(broken, `${VENDOR_LINE}\nid: bravo\nid: again\n`);

@@ -6,7 +6,15 @@ import type { VendorSpec } from "../config/schema";
 import { SEAL_CHECKS } from "../guardrails/rules/lifecycle";
 import { checkPlan } from "../guardrails/offline";
 import { parsePolicyDocument } from "../iam/document";
-import { dataBucketPolicy, interfaceEndpointPolicy, s3EndpointPolicy, sealRolePolicy, vendorKeyPolicy, vendorTrustPolicy, workloadTrustPolicy } from "../iam/vendor";
+import {
+    dataBucketPolicy,
+    interfaceEndpointPolicy,
+    s3EndpointPolicy,
+    sealRolePolicy,
+    vendorKeyPolicy,
+    vendorTrustPolicy,
+    workloadTrustPolicy,
+} from "../iam/vendor";
 import { diffPlans, type PlanDiff } from "../plan/diff";
 import { planVendor } from "../plan/stacks";
 import type { Plan } from "../plan/types";
@@ -59,7 +67,10 @@ describe("the seal catalogue covers every resource the seal changes, and every e
     });
 
     it.each(FIXTURE_VENDOR_IDS)("%s: every catalogue entry is touched by this seal (no stale entry)", (id) => {
-        const touched = new Set([...pairs[id].diff.updated.map((c) => c.type), ...pairs[id].diff.created.map((c) => pairs[id].sealed.resources.find((r) => r.urn === c.urn)!.type)]);
+        const touched = new Set([
+            ...pairs[id].diff.updated.map((c) => c.type),
+            ...pairs[id].diff.created.map((c) => pairs[id].sealed.resources.find((r) => r.urn === c.urn)!.type),
+        ]);
         for (const e of SEAL_CATALOGUE) expect([e.kind, e.types.some((t) => touched.has(t))]).toEqual([e.kind, true]);
     });
 
@@ -74,8 +85,20 @@ describe("the seal catalogue covers every resource the seal changes, and every e
         }
         // observe() makes every read the catalogue names.
         const called = new Set<string>();
-        const recording = Object.fromEntries([...methods].map((m) => [m, (...a: unknown[]) => (called.add(m), (fake.deps.aws as unknown as Record<string, (...x: unknown[]) => unknown>)[m](...a))])) as unknown as AwsReads;
-        await observe(recording, targetsFor(pairs.evalcorp.spec, { keyArn: { value: "k", secret: false }, s3EndpointId: { value: "e", secret: false }, vpcId: { value: "v", secret: false } }));
+        const recording = Object.fromEntries(
+            [...methods].map((m) => [
+                m,
+                (...a: unknown[]) => (called.add(m), (fake.deps.aws as unknown as Record<string, (...x: unknown[]) => unknown>)[m](...a)),
+            ]),
+        ) as unknown as AwsReads;
+        await observe(
+            recording,
+            targetsFor(pairs.evalcorp.spec, {
+                keyArn: { value: "k", secret: false },
+                s3EndpointId: { value: "e", secret: false },
+                vpcId: { value: "v", secret: false },
+            }),
+        );
         for (const e of SEAL_CATALOGUE) for (const r of e.reads) expect([e.kind, r, called.has(r)]).toEqual([e.kind, r, true]);
     });
 
@@ -102,7 +125,11 @@ describe("in the sealed plan, no document the seal changes names a vendor princi
     it.each(FIXTURE_VENDOR_IDS)("%s", (id) => {
         const { sealed, diff, spec } = pairs[id];
         const touched = new Set([...diff.updated.map((c) => c.urn), ...diff.created.map((c) => c.urn)]);
-        const docs = sealed.resources.filter((r) => touched.has(r.urn)).flatMap((r) => ["policy", "assumeRolePolicy"].filter((k) => typeof r.inputs[k] === "string").map((k) => [r.name, parsePolicyDocument(r.inputs[k])!] as const));
+        const docs = sealed.resources
+            .filter((r) => touched.has(r.urn))
+            .flatMap((r) =>
+                ["policy", "assumeRolePolicy"].filter((k) => typeof r.inputs[k] === "string").map((k) => [r.name, parsePolicyDocument(r.inputs[k])!] as const),
+            );
         expect(docs.length).toBeGreaterThan(5);
         for (const [name, doc] of docs) {
             for (const s of doc.Statement) {
@@ -122,21 +149,50 @@ describe("in the sealed plan, no document the seal changes names a vendor princi
 /** What AWS would hand back for the sealed evalcorp enclave, from the builders. */
 function sealedWorld(): { t: EnclaveTargets; o: Observed } {
     const spec = { ...pairs.evalcorp.spec, sealed: true, sealedAt: SEALED_AT };
-    const t = targetsFor(spec, { keyArn: { value: "arn:aws:kms:us-east-1:111122223333:key/k", secret: false }, s3EndpointId: { value: "vpce-s3", secret: false }, vpcId: { value: "vpc-1", secret: false } });
-    const p = { ...t.policyInputs, sealed: true, sealedAt: SEALED_AT, externalId: "x", deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn };
+    const t = targetsFor(spec, {
+        keyArn: { value: "arn:aws:kms:us-east-1:111122223333:key/k", secret: false },
+        s3EndpointId: { value: "vpce-s3", secret: false },
+        vpcId: { value: "vpc-1", secret: false },
+    });
+    const p = {
+        ...t.policyInputs,
+        sealed: true,
+        sealedAt: SEALED_AT,
+        externalId: "x",
+        deployerRoleArn: security.deployerRoleArn,
+        breakGlassRoleArn: security.breakGlassRoleArn,
+    };
     const json = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
     const [vendorRole, workloadRole] = t.roles;
     const o: Observed = {
         roles: {
-            [vendorRole]: { inline: { "enclave-access": { Statement: [] }, "enclave-seal": json(sealRolePolicy(SEALED_AT)) }, trust: json(vendorTrustPolicy(p)) },
-            [workloadRole]: { inline: { "enclave-access": { Statement: [] }, "enclave-seal": json(sealRolePolicy(SEALED_AT)) }, trust: json(workloadTrustPolicy(p)) },
+            [vendorRole]: {
+                inline: { "enclave-access": { Statement: [] }, "enclave-seal": json(sealRolePolicy(SEALED_AT)) },
+                trust: json(vendorTrustPolicy(p)),
+            },
+            [workloadRole]: {
+                inline: { "enclave-access": { Statement: [] }, "enclave-seal": json(sealRolePolicy(SEALED_AT)) },
+                trust: json(workloadTrustPolicy(p)),
+            },
         },
         keyState: "Disabled",
         keyPolicy: json(vendorKeyPolicy(p)),
         buckets: Object.fromEntries(t.buckets.map((b, i) => [b, json(dataBucketPolicy(p, spec.datasets[i].name))])),
         endpoint: json(s3EndpointPolicy(p)),
-        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({ id: `vpce-${service}`, service, policy: json(interfaceEndpointPolicy(service, p)) })),
-        dnsFirewall: [{ id: "rslvr-frg-1", rules: [{ name: "enclave-evalcorp-allow-aws", action: "BLOCK" }, { name: "enclave-evalcorp-block-rest", action: "BLOCK" }] }],
+        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({
+            id: `vpce-${service}`,
+            service,
+            policy: json(interfaceEndpointPolicy(service, p)),
+        })),
+        dnsFirewall: [
+            {
+                id: "rslvr-frg-1",
+                rules: [
+                    { name: "enclave-evalcorp-allow-aws", action: "BLOCK" },
+                    { name: "enclave-evalcorp-block-rest", action: "BLOCK" },
+                ],
+            },
+        ],
     };
     return { t, o };
 }
@@ -149,7 +205,7 @@ describe("verify-seal fails when a seal statement has the right Sid but other co
         expect(unsealFindings(o, t).length).toBeGreaterThan(8);
     });
 
-    it("AWS's normal forms are no difference: one-element lists as strings, Principal \"*\" as {\"AWS\": \"*\"}, reordered lists, booleans as strings", () => {
+    it('AWS\'s normal forms are no difference: one-element lists as strings, Principal "*" as {"AWS": "*"}, reordered lists, booleans as strings', () => {
         const { t, o } = sealedWorld();
         const bucket = o.buckets[t.buckets[0]]!;
         const s = statementOf(bucket, "SealDenyVendor");
@@ -163,33 +219,46 @@ describe("verify-seal fails when a seal statement has the right Sid but other co
     });
 
     it.each([
-        ["a bucket's SealDenyVendor narrowed to s3:GetObject", (o: Observed, t: EnclaveTargets) => (statementOf(o.buckets[t.buckets[0]], "SealDenyVendor").Action = "s3:GetObject"), (t: EnclaveTargets) => `bucket ${t.buckets[0]}: policy: SealDenyVendor is not the sealed spec's (Action expected "s3:*", found "s3:GetObject")`],
+        [
+            "a bucket's SealDenyVendor narrowed to s3:GetObject",
+            (o: Observed, t: EnclaveTargets) => (statementOf(o.buckets[t.buckets[0]], "SealDenyVendor").Action = "s3:GetObject"),
+            (t: EnclaveTargets) => `bucket ${t.buckets[0]}: policy: SealDenyVendor is not the sealed spec's (Action expected "s3:*", found "s3:GetObject")`,
+        ],
         [
             "the revoke's time moved",
-            (o: Observed, t: EnclaveTargets) => (statementOf(o.roles[t.roles[1]].inline!["enclave-seal"], "SealRevokeOlderSessions").Condition = { DateLessThan: { "aws:TokenIssueTime": "2026-11-23T11:00:00Z" } }),
+            (o: Observed, t: EnclaveTargets) =>
+                (statementOf(o.roles[t.roles[1]].inline!["enclave-seal"], "SealRevokeOlderSessions").Condition = {
+                    DateLessThan: { "aws:TokenIssueTime": "2026-11-23T11:00:00Z" },
+                }),
             (t: EnclaveTargets) =>
                 `role ${t.roles[1]} policy enclave-seal: SealRevokeOlderSessions is not the sealed spec's (Condition expected {"DateLessThan":{"aws:TokenIssueTime":"${SEALED_AT}"}}, found {"DateLessThan":{"aws:TokenIssueTime":"2026-11-23T11:00:00Z"}})`,
         ],
         [
             "the deny-all given a condition",
-            (o: Observed, t: EnclaveTargets) => (statementOf(o.roles[t.roles[0]].inline!["enclave-seal"], "SealDenyAll").Condition = { Bool: { "aws:ViaAWSService": "false" } }),
-            (t: EnclaveTargets) => `role ${t.roles[0]} policy enclave-seal: SealDenyAll is not the sealed spec's (Condition expected null, found {"Bool":{"aws:ViaAWSService":"false"}})`,
+            (o: Observed, t: EnclaveTargets) =>
+                (statementOf(o.roles[t.roles[0]].inline!["enclave-seal"], "SealDenyAll").Condition = { Bool: { "aws:ViaAWSService": "false" } }),
+            (t: EnclaveTargets) =>
+                `role ${t.roles[0]} policy enclave-seal: SealDenyAll is not the sealed spec's (Condition expected null, found {"Bool":{"aws:ViaAWSService":"false"}})`,
         ],
         [
             "the key's SealDenyVendor naming only the vendor role",
-            (o: Observed, t: EnclaveTargets) => (statementOf(o.keyPolicy, "SealDenyVendor").Condition = { StringEquals: { "aws:PrincipalArn": t.policyInputs.vendorRoleArn } }),
+            (o: Observed, t: EnclaveTargets) =>
+                (statementOf(o.keyPolicy, "SealDenyVendor").Condition = { StringEquals: { "aws:PrincipalArn": t.policyInputs.vendorRoleArn } }),
             (t: EnclaveTargets) =>
                 `key ${t.keyId}: key policy: SealDenyVendor is not the sealed spec's (Condition expected {"StringEquals":{"aws:PrincipalArn":${JSON.stringify([t.policyInputs.vendorRoleArn, t.policyInputs.workloadRoleArn])}}}, found {"StringEquals":{"aws:PrincipalArn":"${t.policyInputs.vendorRoleArn}"}})`,
         ],
         [
             "the trust deny narrowed to sts:AssumeRole (TagSession, SetSourceIdentity left open)",
             (o: Observed, t: EnclaveTargets) => (statementOf(o.roles[t.roles[0]].trust, "SealDenyAssumeRole").Action = "sts:AssumeRole"),
-            (t: EnclaveTargets) => `role ${t.roles[0]}: trust policy: SealDenyAssumeRole is not the sealed spec's (Action expected ["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"], found "sts:AssumeRole")`,
+            (t: EnclaveTargets) =>
+                `role ${t.roles[0]}: trust policy: SealDenyAssumeRole is not the sealed spec's (Action expected ["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"], found "sts:AssumeRole")`,
         ],
         [
             "the sts endpoint's deny leaving out the vendor's own principals",
             (o: Observed, t: EnclaveTargets) =>
-                (statementOf(o.interfaceEndpoints.find((e) => e.service === "sts")!.policy, "SealDenyVendor").Condition = { StringEquals: { "aws:PrincipalArn": [t.policyInputs.vendorRoleArn, t.policyInputs.workloadRoleArn] } }),
+                (statementOf(o.interfaceEndpoints.find((e) => e.service === "sts")!.policy, "SealDenyVendor").Condition = {
+                    StringEquals: { "aws:PrincipalArn": [t.policyInputs.vendorRoleArn, t.policyInputs.workloadRoleArn] },
+                }),
             (t: EnclaveTargets) =>
                 `sts interface endpoint vpce-sts: policy: SealDenyVendor is not the sealed spec's (Condition expected {"StringEquals":{"aws:PrincipalArn":${JSON.stringify([...t.policyInputs.principals, t.policyInputs.vendorRoleArn, t.policyInputs.workloadRoleArn])}}}, found {"StringEquals":{"aws:PrincipalArn":${JSON.stringify([t.policyInputs.vendorRoleArn, t.policyInputs.workloadRoleArn])}}})`,
         ],

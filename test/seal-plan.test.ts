@@ -22,7 +22,19 @@ const specFrom = (text: string) => vendorSpecSchema.parse(parse(text));
 
 /** Inputs whose change makes the AWS provider replace the resource (a new bucket, key, role or endpoint). */
 const REPLACE_FIELDS = [
-    ...["bucket", "name", "customerMasterKeySpec", "keyUsage", "multiRegion", "serviceName", "vpcId", "vpcEndpointType", "cidrBlock", "availabilityZone", "role"],
+    ...[
+        "bucket",
+        "name",
+        "customerMasterKeySpec",
+        "keyUsage",
+        "multiRegion",
+        "serviceName",
+        "vpcId",
+        "vpcEndpointType",
+        "cidrBlock",
+        "availabilityZone",
+        "role",
+    ],
     ...["firewallRuleGroupId", "firewallDomainListId", "resourceId", "destinationArn", "resolverQueryLogConfigId"],
 ];
 
@@ -52,7 +64,12 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
         expect(diff.replaced).toEqual([]);
         for (const r of added) {
             // The role by its static name, the document by the seal time only: it depends on no other resource.
-            expect([r.name, r.inputs.name, r.inputs.policy, r.dependencies ?? []]).toEqual([r.name, "enclave-seal", JSON.stringify(sealRolePolicy(SEALED_AT)), []]);
+            expect([r.name, r.inputs.name, r.inputs.policy, r.dependencies ?? []]).toEqual([
+                r.name,
+                "enclave-seal",
+                JSON.stringify(sealRolePolicy(SEALED_AT)),
+                [],
+            ]);
             expect([`enclave-${vendor}-vendor`, `enclave-${vendor}-workload`]).toContain(r.inputs.role);
         }
     });
@@ -76,7 +93,8 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
             for (const f of c.fields) {
                 const state = entry.states[f.field];
                 if (state) expect([c.name, f.field, f.before, f.after]).toEqual([c.name, f.field, state.unsealed, state.sealed]);
-                else expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", entry.statements, [], []]);
+                else
+                    expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", entry.statements, [], []]);
             }
         }
     });
@@ -92,7 +110,9 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
 
     it("renders the seal time into the revoke-older-sessions condition, and changes only the sealed/sealedAt outputs", () => {
         const policy = JSON.parse(sealed.resources.find((r) => r.name === `${vendor}-access-vendor-seal`)!.inputs.policy as string);
-        expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "SealRevokeOlderSessions").Condition).toEqual({ DateLessThan: { "aws:TokenIssueTime": SEALED_AT } });
+        expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "SealRevokeOlderSessions").Condition).toEqual({
+            DateLessThan: { "aws:TokenIssueTime": SEALED_AT },
+        });
         expect(diff.outputs).toEqual([
             { key: "sealed", before: false, after: true },
             { key: "sealedAt", before: null, after: SEALED_AT },

@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { simulate, simulateAssumeRole, vendorFacts, worldFromPlans, type Network, type SimRequest, type VendorFacts, type World } from "../review/simulate";
 import type { VendorSpec } from "../config/schema";
-import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, FIXTURE_VENDOR_IDS, fixturePlan, SEALED_AT, sealedFixturePlan, vendorFixture } from "./support/fixtures";
+import {
+    BREAK_GLASS_ROLE_ARN,
+    DEPLOYER_ROLE_ARN,
+    EVALCORP,
+    FIXTURE_VENDOR_IDS,
+    fixturePlan,
+    SEALED_AT,
+    sealedFixturePlan,
+    vendorFixture,
+} from "./support/fixtures";
 
 // The seal, evaluated with the project's IAM simulation (review/simulate.ts over @cloud-copilot/iam-simulate) on the
 // policies of the offline plans of every fixture vendor, unsealed and sealed at the same SEALED_AT. It proves what the
@@ -40,16 +49,21 @@ function vendorRequests(world: World, vendor: string): Case[] {
     for (const roleArn of [v.vendorRoleArn, v.workloadRoleArn]) {
         const role = world.roles.get(roleArn)!;
         const networks: [string, Network][] = [["endpoint", { via: "endpoint", endpointId: v.s3EndpointId }]];
-        if (roleArn === v.vendorRoleArn) for (const cidr of v.egressCidrs) networks.push([`egress ${cidr}`, { via: "internet", sourceIp: cidr.replace(/\.0\/\d+$/, ".10") }]);
+        if (roleArn === v.vendorRoleArn)
+            for (const cidr of v.egressCidrs) networks.push([`egress ${cidr}`, { via: "internet", sourceIp: cidr.replace(/\.0\/\d+$/, ".10") }]);
         for (const { policy } of role.identity) {
             for (const st of policy.Statement as { Effect: string; Action: string | string[]; Resource: string | string[] }[]) {
                 if (st.Effect !== "Allow") continue;
                 for (const action of [st.Action].flat()) {
                     for (const resource of [st.Resource].flat().map((r) => r.replace(/\*$/, "obj.json"))) {
                         if (action.startsWith("s3:")) {
-                            for (const [net, network] of networks) cases.push({ label: `${role.name} ${action} ${resource} via ${net}`, req: { principal: roleArn, action, resource, network } });
+                            for (const [net, network] of networks)
+                                cases.push({ label: `${role.name} ${action} ${resource} via ${net}`, req: { principal: roleArn, action, resource, network } });
                         } else if (action.startsWith("kms:")) {
-                            cases.push({ label: `${role.name} ${action} via S3`, req: { principal: roleArn, action, resource, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` } });
+                            cases.push({
+                                label: `${role.name} ${action} via S3`,
+                                req: { principal: roleArn, action, resource, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` },
+                            });
                         }
                     }
                 }
@@ -74,7 +88,11 @@ describe.each(FIXTURE_VENDOR_IDS)("sealed %s under the IAM simulator (documented
 
     it("the plan carries the seal: sealed at SEALED_AT, key disabled", () => {
         const v = vendorFacts(sealed, vendor);
-        expect({ sealed: v.sealed, sealedAt: v.sealedAt, keyEnabled: sealed.keys.get(v.keyArn)!.enabled }).toEqual({ sealed: true, sealedAt: SEALED_AT, keyEnabled: false });
+        expect({ sealed: v.sealed, sealedAt: v.sealedAt, keyEnabled: sealed.keys.get(v.keyArn)!.enabled }).toEqual({
+            sealed: true,
+            sealedAt: SEALED_AT,
+            keyEnabled: false,
+        });
         const o = vendorFacts(open, vendor);
         expect({ sealed: o.sealed, keyEnabled: open.keys.get(o.keyArn)!.enabled }).toEqual({ sealed: false, keyEnabled: true });
     });
@@ -97,7 +115,12 @@ describe.each(FIXTURE_VENDOR_IDS)("sealed %s under the IAM simulator (documented
             const sids = r.denials.map((d) => d.sid);
             expect([c.label, sids.includes("SealDenyAll") || sids.includes("KeyDisabled") || sids.includes("SealDenyVendor")]).toEqual([c.label, true]);
             if (c.req.action.startsWith("s3:")) {
-                expect([c.label, sids.includes("SealDenyAll"), sids.includes("SealRevokeOlderSessions"), sids.includes("SealDenyVendor")]).toEqual([c.label, true, revoked, true]);
+                expect([c.label, sids.includes("SealDenyAll"), sids.includes("SealRevokeOlderSessions"), sids.includes("SealDenyVendor")]).toEqual([
+                    c.label,
+                    true,
+                    revoked,
+                    true,
+                ]);
             }
         }
     });
@@ -110,7 +133,12 @@ describe.each(FIXTURE_VENDOR_IDS)("sealed %s under the IAM simulator (documented
             const after = await simulateAssumeRole(sealed, { roleArn: v.vendorRoleArn, principal, externalId: "right", currentTime: NOW });
             expect([principal, after.decision, after.decidedBy.sid]).toEqual([principal, "ExplicitlyDenied", "SealDenyAssumeRole"]);
         }
-        const ec2 = await simulateAssumeRole(sealed, { roleArn: v.workloadRoleArn, principal: "ec2.amazonaws.com", currentTime: NOW, context: { "aws:SourceAccount": v.accountId } });
+        const ec2 = await simulateAssumeRole(sealed, {
+            roleArn: v.workloadRoleArn,
+            principal: "ec2.amazonaws.com",
+            currentTime: NOW,
+            context: { "aws:SourceAccount": v.accountId },
+        });
         expect([ec2.decision, ec2.decidedBy.sid]).toEqual(["ExplicitlyDenied", "SealDenyAssumeRole"]);
     });
 
@@ -151,7 +179,12 @@ describe("sealed evalcorp, layer by layer (documented IAM semantics; not AWS's b
         const get = { principal: v.vendorRoleArn, action: "s3:GetObject", resource: `${v.buckets[readable]}/a`, network: endpoint(), currentTime: NOW };
         const r = await simulate(world, { ...get, tokenIssueTime: BEFORE });
         expect(r.decision).toBe("ExplicitlyDenied");
-        expect(r.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(["identity:SealDenyAll", "identity:SealRevokeOlderSessions", "resource:SealDenyVendor", "endpoint:SealDenyVendor"]);
+        expect(r.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual([
+            "identity:SealDenyAll",
+            "identity:SealRevokeOlderSessions",
+            "resource:SealDenyVendor",
+            "endpoint:SealDenyVendor",
+        ]);
         const fresh = await simulate(world, { ...get, tokenIssueTime: AFTER });
         expect(fresh.decision).toBe("ExplicitlyDenied");
         expect(fresh.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(["identity:SealDenyAll", "resource:SealDenyVendor", "endpoint:SealDenyVendor"]);
@@ -164,7 +197,13 @@ describe("sealed evalcorp, layer by layer (documented IAM semantics; not AWS's b
     });
 
     it("a disabled key refuses every KMS use, even to break-glass, at the key layer; the deployer can still enable it", async () => {
-        const direct = await simulate(world, { principal: BREAK_GLASS_ROLE_ARN, action: "kms:Decrypt", resource: v.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` });
+        const direct = await simulate(world, {
+            principal: BREAK_GLASS_ROLE_ARN,
+            action: "kms:Decrypt",
+            resource: v.keyArn,
+            network: { via: "service" },
+            viaService: `s3.${v.region}.amazonaws.com`,
+        });
         expect(direct.decidedBy).toMatchObject({ layer: "key", sid: "KeyDisabled" });
         const viaS3 = await simulate(world, { principal: BREAK_GLASS_ROLE_ARN, action: "s3:GetObject", resource: `${v.buckets[readable]}/a` });
         expect(viaS3.decision).toBe("ExplicitlyDenied");

@@ -72,7 +72,12 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 const allowed: string[] = [];
                 for (const { action } of [...S3_BUCKET_ACTIONS, ...S3_OBJECT_ACTIONS]) {
                     const objectLevel = S3_OBJECT_ACTIONS.some((e) => e.action === action);
-                    const r = await simulate(world, { principal: role, action, resource: objectLevel ? object(v.buckets[dataset]) : v.buckets[dataset], network: endpoint(v) });
+                    const r = await simulate(world, {
+                        principal: role,
+                        action,
+                        resource: objectLevel ? object(v.buckets[dataset]) : v.buckets[dataset],
+                        network: endpoint(v),
+                    });
                     if (r.allowed) allowed.push(action);
                 }
                 expect({ role, dataset, allowed: allowed.sort() }).toEqual({ role, dataset, allowed: EXPECTED_ACTIONS[access] });
@@ -81,12 +86,22 @@ describe.each(VENDORS)("vendor %s", (id) => {
     });
 
     it("a grant is decided by the identity statement with its fixed Sid, and S3's KMS call is allowed by the key", async () => {
-        const read = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: object(v.buckets[readable(id)]), network: endpoint(v) });
+        const read = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:GetObject",
+            resource: object(v.buckets[readable(id)]),
+            network: endpoint(v),
+        });
         expect(read.decision).toBe("Allowed");
         expect(read.decidedBy).toMatchObject({ layer: "identity", sid: "GetReadableObjects" });
         expect(read.kms?.decision).toBe("Allowed");
         expect(read.kms?.decidedBy).toMatchObject({ layer: "resource", sid: "UseVendorKeyViaS3" });
-        const put = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: object(v.buckets[writable(id)]), network: endpoint(v) });
+        const put = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:PutObject",
+            resource: object(v.buckets[writable(id)]),
+            network: endpoint(v),
+        });
         expect(put.decidedBy).toMatchObject({ layer: "identity", sid: "PutWritableObjects" });
         expect(put.kms?.request.action).toBe("kms:GenerateDataKey");
     });
@@ -104,7 +119,12 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 ["s3:PutInventoryConfiguration", bucket],
                 ["s3:PutBucketNotification", bucket],
                 ...(access === "read" ? ([["s3:PutObject", object(bucket)]] as [string, string][]) : []),
-                ...(access === "write" ? ([["s3:GetObject", object(bucket)], ["s3:ListBucket", bucket]] as [string, string][]) : []),
+                ...(access === "write"
+                    ? ([
+                          ["s3:GetObject", object(bucket)],
+                          ["s3:ListBucket", bucket],
+                      ] as [string, string][])
+                    : []),
             ];
             for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
                 for (const [action, resource] of refused) {
@@ -144,12 +164,26 @@ describe.each(VENDORS)("vendor %s", (id) => {
         expect(sids(viaTheirs)).toEqual(["identity:DenyResourcesBeyondEnclave", "resource:DenyUnlistedPrincipals"]);
         // The other vendor's key, even through S3.
         for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
-            const k = await simulate(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` });
+            const k = await simulate(world, {
+                principal: v.vendorRoleArn,
+                action,
+                resource: other.keyArn,
+                network: { via: "service" },
+                viaService: `s3.${v.region}.amazonaws.com`,
+            });
             expect(k.allowed).toBe(false);
-            const keyPolicyAlone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` }, "resource");
+            const keyPolicyAlone = await simulateOnly(
+                world,
+                { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` },
+                "resource",
+            );
             expect(keyPolicyAlone.decision).toBe("ImplicitlyDenied");
             expect(keyPolicyAlone.decidedBy.layer).toBe("resource");
-            const boundaryAlone = await simulateOnly(world, { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` }, "boundary");
+            const boundaryAlone = await simulateOnly(
+                world,
+                { principal: v.vendorRoleArn, action, resource: other.keyArn, network: { via: "service" }, viaService: `s3.${v.region}.amazonaws.com` },
+                "boundary",
+            );
             expect(boundaryAlone.decidedBy.layer).toBe("boundary");
         }
     });
@@ -194,7 +228,12 @@ describe.each(VENDORS)("vendor %s", (id) => {
         const outside = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: get, network: OUTSIDE });
         expect(outside.decision).toBe("ExplicitlyDenied");
         expect(sids(outside)).toEqual(["identity:DenyDataOutsideNetworkPerimeter", "resource:DenyOutsideNetworkPerimeter"]);
-        const workloadOutside = await simulate(world, { principal: v.workloadRoleArn, action: "s3:GetObject", resource: get, network: { via: "internet", sourceIp: v.egressCidrs.length ? "198.51.100.7" : "203.0.113.10" } });
+        const workloadOutside = await simulate(world, {
+            principal: v.workloadRoleArn,
+            action: "s3:GetObject",
+            resource: get,
+            network: { via: "internet", sourceIp: v.egressCidrs.length ? "198.51.100.7" : "203.0.113.10" },
+        });
         expect(workloadOutside.decision).toBe("ExplicitlyDenied");
         expect(workloadOutside.decidedBy).toMatchObject({ layer: "identity", sid: "DenyDataOutsideNetworkPerimeter" });
 
@@ -202,25 +241,54 @@ describe.each(VENDORS)("vendor %s", (id) => {
         expect(sids(http)).toEqual(["resource:DenyInsecureTransport"]);
 
         const put = object(v.buckets[writable(id)]);
-        const aes = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "AES256" } });
+        const aes = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:PutObject",
+            resource: put,
+            network: endpoint(v),
+            sse: { algorithm: "AES256" },
+        });
         expect(sids(aes)).toEqual(["resource:DenyEncryptionOtherThanKms"]);
         // No encryption header at all: the bucket default (this vendor's key) applies, so the put is allowed, and
         // S3's GenerateDataKey call on the bucket key is simulated and allowed (Null "false" in both Deny statements).
         const none = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: null });
         expect(none.decision).toBe("Allowed");
         expect(none.kms?.request.resource).toBe(v.keyArn);
-        const foreignKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "aws:kms", keyId: other.keyArn } });
+        const foreignKey = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:PutObject",
+            resource: put,
+            network: endpoint(v),
+            sse: { algorithm: "aws:kms", keyId: other.keyArn },
+        });
         expect(sids(foreignKey)).toEqual(["resource:DenyOtherKmsKeys"]);
         // aws:kms without a key id (S3 would use the AWS managed key aws/s3) and SSE-C: each refused by its own Sid.
-        const managedKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "aws:kms" } });
+        const managedKey = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:PutObject",
+            resource: put,
+            network: endpoint(v),
+            sse: { algorithm: "aws:kms" },
+        });
         expect(sids(managedKey)).toEqual(["resource:DenyKmsWithoutThisKey"]);
-        const customerKey = await simulate(world, { principal: v.vendorRoleArn, action: "s3:PutObject", resource: put, network: endpoint(v), sse: { algorithm: "SSE-C" } });
+        const customerKey = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:PutObject",
+            resource: put,
+            network: endpoint(v),
+            sse: { algorithm: "SSE-C" },
+        });
         expect(sids(customerKey)).toEqual(["resource:DenyCustomerProvidedKeys"]);
     });
 
     it("the vendor egress allow-list admits its own ranges only (allow-list mode) and nothing in endpoint mode", async () => {
         const get = object(v.buckets[readable(id)]);
-        const fromOffice = await simulate(world, { principal: v.vendorRoleArn, action: "s3:GetObject", resource: get, network: { via: "internet", sourceIp: "198.51.100.7" } });
+        const fromOffice = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:GetObject",
+            resource: get,
+            network: { via: "internet", sourceIp: "198.51.100.7" },
+        });
         expect(fromOffice.decision).toBe(id === "evalcorp" ? "Allowed" : "ExplicitlyDenied");
         expect(v.egressCidrs).toEqual(id === "evalcorp" ? ["198.51.100.0/24"] : []);
     });
@@ -234,7 +302,12 @@ describe.each(VENDORS)("vendor %s", (id) => {
             expect({ action, decision: alone.decision, layer: alone.decidedBy.layer }).toEqual({ action, decision: "ImplicitlyDenied", layer: "resource" });
         }
         if (v.interfaceEndpoints.kms) {
-            const r = await simulate(world, { principal: v.workloadRoleArn, action: "kms:Decrypt", resource: v.keyArn, network: { via: "endpoint", endpointId: v.interfaceEndpoints.kms } });
+            const r = await simulate(world, {
+                principal: v.workloadRoleArn,
+                action: "kms:Decrypt",
+                resource: v.keyArn,
+                network: { via: "endpoint", endpointId: v.interfaceEndpoints.kms },
+            });
             expect(r.decision).toBe("ImplicitlyDenied");
             expect(r.layers.endpoint).toBe("Allowed"); // the endpoint admits this key; identity and key policy refuse
         }
@@ -256,21 +329,34 @@ describe.each(VENDORS)("vendor %s", (id) => {
         for (const role of [v.vendorRoleArn, v.workloadRoleArn]) {
             for (const [action, resource] of cases) {
                 const r = await simulate(world, { principal: role, action, resource, network: OUTSIDE });
-                expect({ action, decision: r.decision, layer: r.decidedBy.layer, sid: r.decidedBy.sid }).toEqual({ action, decision: "ExplicitlyDenied", layer: "identity", sid: "DenyActionsBeyondEnclave" });
+                expect({ action, decision: r.decision, layer: r.decidedBy.layer, sid: r.decidedBy.sid }).toEqual({
+                    action,
+                    decision: "ExplicitlyDenied",
+                    layer: "identity",
+                    sid: "DenyActionsBeyondEnclave",
+                });
                 const boundaryAlone = await simulateOnly(world, { principal: role, action, resource, network: OUTSIDE }, "boundary");
                 expect({ action, layer: boundaryAlone.decidedBy.layer, allowed: boundaryAlone.allowed }).toEqual({ action, layer: "boundary", allowed: false });
             }
             const policy = await simulate(world, { principal: role, action: "s3:PutBucketPolicy", resource: v.buckets[readable(id)], network: endpoint(v) });
             expect(policy.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(["identity:DenyActionsBeyondEnclave", "resource:DenyVendorBeyondDatasetAccess"]);
-            const archive = await simulate(world, { principal: role, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/vendors/${id}/cloudtrail/x.json.gz`, network: endpoint(v) });
+            const archive = await simulate(world, {
+                principal: role,
+                action: "s3:DeleteObject",
+                resource: `${v.archiveBucketArn}/vendors/${id}/cloudtrail/x.json.gz`,
+                network: endpoint(v),
+            });
             expect(archive.decision).toBe("ExplicitlyDenied");
-            expect(archive.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(expect.arrayContaining(["identity:DenyActionsBeyondEnclave", "resource:DenyLogDeletion"]));
+            expect(archive.denials.map((d) => `${d.layer}:${d.sid}`)).toEqual(
+                expect.arrayContaining(["identity:DenyActionsBeyondEnclave", "resource:DenyLogDeletion"]),
+            );
         }
     });
 
     it("assume role: right external ID only, from the vendor's principals only", async () => {
         // The trust names the vendor's principals in ArnEquals aws:PrincipalArn under their account's principal.
-        const listed = (role: string) => ((world.roles.get(role)!.trust!.Statement[0].Condition as { ArnEquals: Record<string, string[]> }).ArnEquals["aws:PrincipalArn"]);
+        const listed = (role: string) =>
+            (world.roles.get(role)!.trust!.Statement[0].Condition as { ArnEquals: Record<string, string[]> }).ArnEquals["aws:PrincipalArn"];
         const principals = listed(v.vendorRoleArn);
         expect(principals.length).toBeGreaterThan(0);
         for (const principal of principals) {
@@ -285,23 +371,52 @@ describe.each(VENDORS)("vendor %s", (id) => {
         const otherPrincipals = listed(other.vendorRoleArn);
         // The vendor's own account is trusted only for the listed principals: another role or user of it, or its root, is not.
         const vendorAccount = principals[0].split(":")[4];
-        const unlisted = [`arn:aws:iam::${vendorAccount}:role/not-listed`, `arn:aws:iam::${vendorAccount}:user/not-listed`, `arn:aws:iam::${vendorAccount}:root`];
-        for (const principal of [...unlisted, ...otherPrincipals, other.vendorRoleArn, other.workloadRoleArn, "arn:aws:iam::999999999999:role/attacker", "arn:aws:iam::999999999999:root", ANONYMOUS]) {
+        const unlisted = [
+            `arn:aws:iam::${vendorAccount}:role/not-listed`,
+            `arn:aws:iam::${vendorAccount}:user/not-listed`,
+            `arn:aws:iam::${vendorAccount}:root`,
+        ];
+        for (const principal of [
+            ...unlisted,
+            ...otherPrincipals,
+            other.vendorRoleArn,
+            other.workloadRoleArn,
+            "arn:aws:iam::999999999999:role/attacker",
+            "arn:aws:iam::999999999999:root",
+            ANONYMOUS,
+        ]) {
             const r = await simulateAssumeRole(world, { roleArn: v.vendorRoleArn, principal, externalId: "right" });
             expect({ principal, allowed: r.allowed }).toEqual({ principal, allowed: false });
             // The trust policy alone refuses them (the other enclave's roles also lack sts:AssumeRole in their identity).
-            const trustAlone = await simulateWith(world, { principal, action: "sts:AssumeRole", resource: v.vendorRoleArn, externalId: world.externalIdPlaceholder }, ["identity"]);
-            expect({ principal, decision: trustAlone.decision, layer: trustAlone.decidedBy.layer }).toEqual({ principal, decision: "ImplicitlyDenied", layer: "resource" });
+            const trustAlone = await simulateWith(
+                world,
+                { principal, action: "sts:AssumeRole", resource: v.vendorRoleArn, externalId: world.externalIdPlaceholder },
+                ["identity"],
+            );
+            expect({ principal, decision: trustAlone.decision, layer: trustAlone.decidedBy.layer }).toEqual({
+                principal,
+                decision: "ImplicitlyDenied",
+                layer: "resource",
+            });
         }
         // The workload role: only EC2 of this account.
-        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: "ec2.amazonaws.com" })).decidedBy).toMatchObject({ layer: "resource", sid: "AllowEc2InThisAccount" });
-        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: principals[0], externalId: "right" })).decision).toBe("ImplicitlyDenied");
+        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: "ec2.amazonaws.com" })).decidedBy).toMatchObject({
+            layer: "resource",
+            sid: "AllowEc2InThisAccount",
+        });
+        expect((await simulateAssumeRole(world, { roleArn: v.workloadRoleArn, principal: principals[0], externalId: "right" })).decision).toBe(
+            "ImplicitlyDenied",
+        );
     });
 
     it("deployer and break-glass keep what seal and destroy need; the deployer still cannot read vendor data", async () => {
         for (const dataset of Object.keys(ACCESS[id])) {
             const bucket = v.buckets[dataset];
-            for (const [action, resource] of [["s3:PutBucketPolicy", bucket], ["s3:DeleteBucket", bucket], ["s3:DeleteObjectVersion", object(bucket)]]) {
+            for (const [action, resource] of [
+                ["s3:PutBucketPolicy", bucket],
+                ["s3:DeleteBucket", bucket],
+                ["s3:DeleteObjectVersion", object(bucket)],
+            ]) {
                 for (const role of [v.deployerRoleArn!, v.breakGlassRoleArn!]) {
                     const r = await simulate(world, { principal: role, action, resource, network: OUTSIDE });
                     expect({ action, role, decision: r.decision, denials: r.denials }).toEqual({ action, role, decision: "Allowed", denials: [] });
@@ -311,7 +426,12 @@ describe.each(VENDORS)("vendor %s", (id) => {
             // The bucket policy refuses the deployer's reads outright; the key would refuse the decrypt too.
             expect(deployerRead.decision).toBe("ExplicitlyDenied");
             expect(deployerRead.decidedBy).toMatchObject({ layer: "resource", sid: "DenyDeployerDataReads" });
-            const breakGlassRead = await simulate(world, { principal: v.breakGlassRoleArn!, action: "s3:GetObject", resource: object(bucket), network: OUTSIDE });
+            const breakGlassRead = await simulate(world, {
+                principal: v.breakGlassRoleArn!,
+                action: "s3:GetObject",
+                resource: object(bucket),
+                network: OUTSIDE,
+            });
             expect(breakGlassRead.kms?.decidedBy).toMatchObject({ layer: "resource", sid: "BreakGlassReadViaS3" });
         }
         for (const action of ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CancelKeyDeletion"]) {
@@ -320,17 +440,38 @@ describe.each(VENDORS)("vendor %s", (id) => {
                 expect({ action, decision: r.decision, sid: r.decidedBy.sid }).toEqual({ action, decision: "Allowed", sid: "KeyAdministrationByRoleArn" });
             }
         }
-        const deployerArchive = await simulate(world, { principal: v.deployerRoleArn!, action: "s3:DeleteObject", resource: `${v.archiveBucketArn}/evidence/${id}/x`, network: OUTSIDE });
+        const deployerArchive = await simulate(world, {
+            principal: v.deployerRoleArn!,
+            action: "s3:DeleteObject",
+            resource: `${v.archiveBucketArn}/evidence/${id}/x`,
+            network: OUTSIDE,
+        });
         expect(sids(deployerArchive)).toEqual(["resource:DenyLogDeletion"]);
     });
 
     it("break-glass decrypts with the vendor key only through S3: a direct kms:Decrypt (no kms:ViaService) is not allowed", async () => {
         const direct = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE });
-        expect({ decision: direct.decision, allowed: direct.allowed, layer: direct.decidedBy.layer }).toEqual({ decision: "ImplicitlyDenied", allowed: false, layer: "resource" });
-        const otherService = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE, viaService: `ec2.${v.region}.amazonaws.com` });
+        expect({ decision: direct.decision, allowed: direct.allowed, layer: direct.decidedBy.layer }).toEqual({
+            decision: "ImplicitlyDenied",
+            allowed: false,
+            layer: "resource",
+        });
+        const otherService = await simulate(world, {
+            principal: v.breakGlassRoleArn!,
+            action: "kms:Decrypt",
+            resource: v.keyArn,
+            network: OUTSIDE,
+            viaService: `ec2.${v.region}.amazonaws.com`,
+        });
         expect(otherService.decision).toBe("ImplicitlyDenied");
         // The same call made by S3 on break-glass's behalf is allowed, by that statement.
-        const viaS3 = await simulate(world, { principal: v.breakGlassRoleArn!, action: "kms:Decrypt", resource: v.keyArn, network: OUTSIDE, viaService: `s3.${v.region}.amazonaws.com` });
+        const viaS3 = await simulate(world, {
+            principal: v.breakGlassRoleArn!,
+            action: "kms:Decrypt",
+            resource: v.keyArn,
+            network: OUTSIDE,
+            viaService: `s3.${v.region}.amazonaws.com`,
+        });
         expect(viaS3.decision).toBe("Allowed");
         expect(viaS3.decidedBy).toMatchObject({ layer: "resource", sid: "BreakGlassReadViaS3" });
     });

@@ -5,7 +5,18 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { loadSecuritySpec, loadVendorSpec, SpecError, SpecProblems } from "../config/load";
-import { ACME, checkoutWithFixtures, EVALCORP, escapeRegExp, fixtureFile, FIXTURE_VENDOR_IDS, FIXTURES_DIR, fixtureText, removeScratchCopies, SECURITY_FIXTURE_FILE } from "./support/fixtures";
+import {
+    ACME,
+    checkoutWithFixtures,
+    EVALCORP,
+    escapeRegExp,
+    fixtureFile,
+    FIXTURE_VENDOR_IDS,
+    FIXTURES_DIR,
+    fixtureText,
+    removeScratchCopies,
+    SECURITY_FIXTURE_FILE,
+} from "./support/fixtures";
 
 // Table-driven validator tests: each malformed spec is a valid base spec with one mutation, and each expects the exact
 // one-line message (file, field, problem, value received, fix). What this cannot prove: that every spec the validator
@@ -67,22 +78,77 @@ const msg = (field: string, problem: string, got: string, fix: string) => (f: st
 
 const VENDOR_CASES: Case[] = [
     { title: "id with uppercase", mutate: (s) => (s.id = "Acme-labeling"), field: "id", message: msg("id", ID_CHARS, '"Acme-labeling"', FIX.id) },
-    { title: "id longer than 20", mutate: (s) => (s.id = "a".repeat(21)), field: "id", message: msg("id", "is longer than 20 characters (bucket names are capped at 63)", `"${"a".repeat(21)}"`, FIX.id) },
+    {
+        title: "id longer than 20",
+        mutate: (s) => (s.id = "a".repeat(21)),
+        field: "id",
+        message: msg("id", "is longer than 20 characters (bucket names are capped at 63)", `"${"a".repeat(21)}"`, FIX.id),
+    },
     { title: "id shorter than 3", mutate: (s) => (s.id = "ab"), field: "id", message: msg("id", "is shorter than 3 characters", '"ab"', FIX.id) },
     { title: "id with a double hyphen", mutate: (s) => (s.id = "acme--labs"), field: "id", message: msg("id", ID_CHARS, '"acme--labs"', FIX.id) },
     { title: "id ending with a hyphen", mutate: (s) => (s.id = "acme-"), field: "id", message: msg("id", ID_CHARS, '"acme-"', FIX.id) },
-    { title: "id reserved for the security stack", mutate: (s) => (s.id = "security"), field: "id", message: msg("id", "is reserved for the security stack", '"security"', FIX.id) },
-    { title: "id with an S3-reserved prefix sthree-", mutate: (s) => (s.id = "sthree-acme"), field: "id", message: msg("id", "starts with a prefix S3 reserves", '"sthree-acme"', FIX.id) },
-    { title: "id with the S3-reserved prefix amzn-s3-demo-", mutate: (s) => (s.id = "amzn-s3-demo-acme"), field: "id", message: msg("id", "starts with a prefix S3 reserves", '"amzn-s3-demo-acme"', FIX.id) },
+    {
+        title: "id reserved for the security stack",
+        mutate: (s) => (s.id = "security"),
+        field: "id",
+        message: msg("id", "is reserved for the security stack", '"security"', FIX.id),
+    },
+    {
+        title: "id with an S3-reserved prefix sthree-",
+        mutate: (s) => (s.id = "sthree-acme"),
+        field: "id",
+        message: msg("id", "starts with a prefix S3 reserves", '"sthree-acme"', FIX.id),
+    },
+    {
+        title: "id with the S3-reserved prefix amzn-s3-demo-",
+        mutate: (s) => (s.id = "amzn-s3-demo-acme"),
+        field: "id",
+        message: msg("id", "starts with a prefix S3 reserves", '"amzn-s3-demo-acme"', FIX.id),
+    },
     { title: "id missing", mutate: (s) => delete s.id, field: "id", message: msg("id", "is missing", "nothing", FIX.id) },
-    { title: "displayName missing", mutate: (s) => delete s.displayName, field: "displayName", message: msg("displayName", "is missing", "nothing", FIX.displayName) },
-    { title: "account id of 11 digits", mutate: (s) => (s.account.id = "11112222333"), field: "account.id", message: msg("account.id", "must be exactly 12 digits", '"11112222333"', FIX.accountId) },
-    { title: "account id unquoted (a YAML number)", mutate: (s) => (s.account.id = 111122223333), field: "account.id", message: msg("account.id", "must be a quoted string of 12 digits", "111122223333", FIX.accountId) },
-    { title: "region without a number", mutate: (s) => (s.account.region = "us-east"), field: "account.region", message: msg("account.region", "is not an AWS region code", '"us-east"', FIX.region) },
-    { title: "region in upper case", mutate: (s) => (s.account.region = "US-EAST-1"), field: "account.region", message: msg("account.region", "is not an AWS region code", '"US-EAST-1"', FIX.region) },
+    {
+        title: "displayName missing",
+        mutate: (s) => delete s.displayName,
+        field: "displayName",
+        message: msg("displayName", "is missing", "nothing", FIX.displayName),
+    },
+    {
+        title: "account id of 11 digits",
+        mutate: (s) => (s.account.id = "11112222333"),
+        field: "account.id",
+        message: msg("account.id", "must be exactly 12 digits", '"11112222333"', FIX.accountId),
+    },
+    {
+        title: "account id unquoted (a YAML number)",
+        mutate: (s) => (s.account.id = 111122223333),
+        field: "account.id",
+        message: msg("account.id", "must be a quoted string of 12 digits", "111122223333", FIX.accountId),
+    },
+    {
+        title: "region without a number",
+        mutate: (s) => (s.account.region = "us-east"),
+        field: "account.region",
+        message: msg("account.region", "is not an AWS region code", '"us-east"', FIX.region),
+    },
+    {
+        title: "region in upper case",
+        mutate: (s) => (s.account.region = "US-EAST-1"),
+        field: "account.region",
+        message: msg("account.region", "is not an AWS region code", '"US-EAST-1"', FIX.region),
+    },
     // Every ARN the toolkit writes uses the `aws` partition: a GovCloud region would render ARNs that do not exist there.
-    { title: "GovCloud region (other partition)", mutate: (s) => (s.account.region = "us-gov-west-1"), field: "account.region", message: msg("account.region", "is not an AWS region code", '"us-gov-west-1"', FIX.region) },
-    { title: "principal '*'", mutate: (s) => (s.access.principals = ["*"]), field: "access.principals[0]", message: msg("access.principals[0]", "contains a wildcard; a vendor principal must be exact", '"*"', FIX.principals) },
+    {
+        title: "GovCloud region (other partition)",
+        mutate: (s) => (s.account.region = "us-gov-west-1"),
+        field: "account.region",
+        message: msg("account.region", "is not an AWS region code", '"us-gov-west-1"', FIX.region),
+    },
+    {
+        title: "principal '*'",
+        mutate: (s) => (s.access.principals = ["*"]),
+        field: "access.principals[0]",
+        message: msg("access.principals[0]", "contains a wildcard; a vendor principal must be exact", '"*"', FIX.principals),
+    },
     {
         title: "principal with a wildcard role name",
         mutate: (s) => (s.access.principals = [ANNOTATORS, "arn:aws:iam::444455556666:role/*"]),
@@ -93,11 +159,31 @@ const VENDOR_CASES: Case[] = [
         title: "principal is an account root",
         mutate: (s) => (s.access.principals = ["arn:aws:iam::444455556666:root"]),
         field: "access.principals[0]",
-        message: msg("access.principals[0]", "is an account root, which admits every principal of that account", '"arn:aws:iam::444455556666:root"', FIX.principals),
+        message: msg(
+            "access.principals[0]",
+            "is an account root, which admits every principal of that account",
+            '"arn:aws:iam::444455556666:root"',
+            FIX.principals,
+        ),
     },
-    { title: "principal is not an IAM ARN", mutate: (s) => (s.access.principals = ["arn:aws:s3:::bucket"]), field: "access.principals[0]", message: msg("access.principals[0]", "is not an IAM role or user ARN", '"arn:aws:s3:::bucket"', FIX.principals) },
-    { title: "principal listed twice", mutate: (s) => (s.access.principals = [ANNOTATORS, ANNOTATORS]), field: "access.principals", message: msg("access.principals", "lists a principal twice", `["${ANNOTATORS}","${ANNOTATORS}"]`, FIX.principals) },
-    { title: "no principals", mutate: (s) => (s.access.principals = []), field: "access.principals", message: msg("access.principals", "is empty", "[]", FIX.principals) },
+    {
+        title: "principal is not an IAM ARN",
+        mutate: (s) => (s.access.principals = ["arn:aws:s3:::bucket"]),
+        field: "access.principals[0]",
+        message: msg("access.principals[0]", "is not an IAM role or user ARN", '"arn:aws:s3:::bucket"', FIX.principals),
+    },
+    {
+        title: "principal listed twice",
+        mutate: (s) => (s.access.principals = [ANNOTATORS, ANNOTATORS]),
+        field: "access.principals",
+        message: msg("access.principals", "lists a principal twice", `["${ANNOTATORS}","${ANNOTATORS}"]`, FIX.principals),
+    },
+    {
+        title: "no principals",
+        mutate: (s) => (s.access.principals = []),
+        field: "access.principals",
+        message: msg("access.principals", "is empty", "[]", FIX.principals),
+    },
     {
         title: "external id too short",
         mutate: (s) => (s.access.externalId = "short"),
@@ -115,7 +201,8 @@ const VENDOR_CASES: Case[] = [
         title: "external id misspelt as externalid (a secret under an unknown name)",
         mutate: (s) => (s.access.externalid = "vendor-secret-abcdefgh"),
         field: "access.externalid",
-        message: (f) => `${f}: access.externalid is not a known field: got [secret, 22 characters]. Fix: write it as externalId (field names are case-sensitive).`,
+        message: (f) =>
+            `${f}: access.externalid is not a known field: got [secret, 22 characters]. Fix: write it as externalId (field names are case-sensitive).`,
     },
     {
         title: "a secret-looking unknown top-level key",
@@ -130,23 +217,68 @@ const VENDOR_CASES: Case[] = [
         field: "access",
         message: (f) => `${f}: access must be a mapping with principals: got [{"externalId":"[secret]"}]. Fix: see docs/spec-reference.md.`,
     },
-    { title: "session longer than an hour", mutate: (s) => (s.access.maxSessionSeconds = 7200), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is above 3600 seconds (one hour)", "7200", FIX.maxSession) },
-    { title: "CIDR that does not parse", mutate: (s) => (s.network.cidr = "10.20.0.0/33"), field: "network.cidr", message: msg("network.cidr", "is not an IPv4 CIDR", '"10.20.0.0/33"', FIX.cidr) },
-    { title: "CIDR that is not a CIDR at all", mutate: (s) => (s.network.cidr = "my-vpc"), field: "network.cidr", message: msg("network.cidr", "is not an IPv4 CIDR", '"my-vpc"', FIX.cidr) },
-    { title: "public VPC CIDR", mutate: (s) => (s.network.cidr = "8.8.0.0/16"), field: "network.cidr", message: msg("network.cidr", "is not a private (RFC 1918) range", '"8.8.0.0/16"', FIX.cidr) },
+    {
+        title: "session longer than an hour",
+        mutate: (s) => (s.access.maxSessionSeconds = 7200),
+        field: "access.maxSessionSeconds",
+        message: msg("access.maxSessionSeconds", "is above 3600 seconds (one hour)", "7200", FIX.maxSession),
+    },
+    {
+        title: "CIDR that does not parse",
+        mutate: (s) => (s.network.cidr = "10.20.0.0/33"),
+        field: "network.cidr",
+        message: msg("network.cidr", "is not an IPv4 CIDR", '"10.20.0.0/33"', FIX.cidr),
+    },
+    {
+        title: "CIDR that is not a CIDR at all",
+        mutate: (s) => (s.network.cidr = "my-vpc"),
+        field: "network.cidr",
+        message: msg("network.cidr", "is not an IPv4 CIDR", '"my-vpc"', FIX.cidr),
+    },
+    {
+        title: "public VPC CIDR",
+        mutate: (s) => (s.network.cidr = "8.8.0.0/16"),
+        field: "network.cidr",
+        message: msg("network.cidr", "is not a private (RFC 1918) range", '"8.8.0.0/16"', FIX.cidr),
+    },
     {
         title: "VPC CIDR with host bits set",
         mutate: (s) => (s.network.cidr = "10.20.1.0/20"),
         field: "network.cidr",
         message: msg("network.cidr", "has host bits set (the network address is 10.20.0.0/20)", '"10.20.1.0/20"', FIX.cidr),
     },
-    { title: "VPC CIDR /8", mutate: (s) => (s.network.cidr = "10.0.0.0/8"), field: "network.cidr", message: msg("network.cidr", "has a prefix outside /16-/24", '"10.0.0.0/8"', FIX.cidr) },
-    { title: "VPC CIDR /28", mutate: (s) => (s.network.cidr = "10.20.0.0/28"), field: "network.cidr", message: msg("network.cidr", "has a prefix outside /16-/24", '"10.20.0.0/28"', FIX.cidr) },
+    {
+        title: "VPC CIDR /8",
+        mutate: (s) => (s.network.cidr = "10.0.0.0/8"),
+        field: "network.cidr",
+        message: msg("network.cidr", "has a prefix outside /16-/24", '"10.0.0.0/8"', FIX.cidr),
+    },
+    {
+        title: "VPC CIDR /28",
+        mutate: (s) => (s.network.cidr = "10.20.0.0/28"),
+        field: "network.cidr",
+        message: msg("network.cidr", "has a prefix outside /16-/24", '"10.20.0.0/28"', FIX.cidr),
+    },
     { title: "azCount 0", mutate: (s) => (s.network.azCount = 0), field: "network.azCount", message: msg("network.azCount", "is below 1", "0", FIX.azCount) },
     { title: "azCount 4", mutate: (s) => (s.network.azCount = 4), field: "network.azCount", message: msg("network.azCount", "is above 3", "4", FIX.azCount) },
-    { title: "azCount 1.5", mutate: (s) => (s.network.azCount = 1.5), field: "network.azCount", message: msg("network.azCount", "must be a whole number", "1.5", FIX.azCount) },
-    { title: "azCount as a string", mutate: (s) => (s.network.azCount = "2"), field: "network.azCount", message: msg("network.azCount", "must be a number", '"2"', FIX.azCount) },
-    { title: "unknown data path", mutate: (s) => (s.network.dataPath = "internet"), field: "network.dataPath", message: msg("network.dataPath", "is not a data path", '"internet"', "use endpoint or allow-list") },
+    {
+        title: "azCount 1.5",
+        mutate: (s) => (s.network.azCount = 1.5),
+        field: "network.azCount",
+        message: msg("network.azCount", "must be a whole number", "1.5", FIX.azCount),
+    },
+    {
+        title: "azCount as a string",
+        mutate: (s) => (s.network.azCount = "2"),
+        field: "network.azCount",
+        message: msg("network.azCount", "must be a number", '"2"', FIX.azCount),
+    },
+    {
+        title: "unknown data path",
+        mutate: (s) => (s.network.dataPath = "internet"),
+        field: "network.dataPath",
+        message: msg("network.dataPath", "is not a data path", '"internet"', "use endpoint or allow-list"),
+    },
     {
         title: "allow-list without vendorEgressCidrs",
         mutate: (s) => (s.network.dataPath = "allow-list"),
@@ -189,27 +321,72 @@ const VENDOR_CASES: Case[] = [
         field: "network.interfaceEndpoints[1]",
         message: msg("network.interfaceEndpoints[1]", "is not an interface endpoint this toolkit supports", '"ec2"', FIX.endpoints),
     },
-    { title: "interface endpoint twice", mutate: (s) => (s.network.interfaceEndpoints = ["kms", "kms"]), field: "network.interfaceEndpoints", message: msg("network.interfaceEndpoints", "lists a service twice", '["kms","kms"]', FIX.endpoints) },
-    { title: "unknown access level", mutate: (s) => (s.datasets[1].access = "admin"), field: "datasets[1].access", message: msg("datasets[1].access", "is not an access level", '"admin"', FIX.access) },
-    { title: "duplicate dataset", mutate: (s) => (s.datasets[2].name = "guidelines"), field: "datasets[2].name", message: msg("datasets[2].name", "names a dataset twice", '"guidelines"', FIX.datasetName) },
+    {
+        title: "interface endpoint twice",
+        mutate: (s) => (s.network.interfaceEndpoints = ["kms", "kms"]),
+        field: "network.interfaceEndpoints",
+        message: msg("network.interfaceEndpoints", "lists a service twice", '["kms","kms"]', FIX.endpoints),
+    },
+    {
+        title: "unknown access level",
+        mutate: (s) => (s.datasets[1].access = "admin"),
+        field: "datasets[1].access",
+        message: msg("datasets[1].access", "is not an access level", '"admin"', FIX.access),
+    },
+    {
+        title: "duplicate dataset",
+        mutate: (s) => (s.datasets[2].name = "guidelines"),
+        field: "datasets[2].name",
+        message: msg("datasets[2].name", "names a dataset twice", '"guidelines"', FIX.datasetName),
+    },
     {
         title: "dataset name with an underscore",
         mutate: (s) => (s.datasets[0].name = "task_batches"),
         field: "datasets[0].name",
-        message: msg("datasets[0].name", "may hold only lowercase letters, digits and single hyphens, starting with a letter", '"task_batches"', FIX.datasetName),
+        message: msg(
+            "datasets[0].name",
+            "may hold only lowercase letters, digits and single hyphens, starting with a letter",
+            '"task_batches"',
+            FIX.datasetName,
+        ),
     },
     { title: "no datasets", mutate: (s) => (s.datasets = []), field: "datasets", message: msg("datasets", "is empty", "[]", FIX.datasets) },
-    { title: "retention below a year", mutate: (s) => (s.logRetentionDays = 30), field: "logRetentionDays", message: msg("logRetentionDays", "is not a CloudWatch retention value of at least 365", "30", FIX.retention) },
-    { title: "key deletion window of 5 days", mutate: (s) => (s.keyDeletionWindowDays = 5), field: "keyDeletionWindowDays", message: msg("keyDeletionWindowDays", "is below 7 days", "5", FIX.keyWindow) },
-    { title: "sealed without sealedAt", mutate: (s) => (s.sealed = true), field: "sealedAt", message: msg("sealedAt", "is missing but sealed is true", "nothing", FIX.sealedAt) },
-    { title: "sealedAt without sealed", mutate: (s) => (s.sealedAt = "2026-11-23T12:00:00Z"), field: "sealedAt", message: msg("sealedAt", "is set but sealed is false", '"2026-11-23T12:00:00Z"', FIX.sealedAt) },
+    {
+        title: "retention below a year",
+        mutate: (s) => (s.logRetentionDays = 30),
+        field: "logRetentionDays",
+        message: msg("logRetentionDays", "is not a CloudWatch retention value of at least 365", "30", FIX.retention),
+    },
+    {
+        title: "key deletion window of 5 days",
+        mutate: (s) => (s.keyDeletionWindowDays = 5),
+        field: "keyDeletionWindowDays",
+        message: msg("keyDeletionWindowDays", "is below 7 days", "5", FIX.keyWindow),
+    },
+    {
+        title: "sealed without sealedAt",
+        mutate: (s) => (s.sealed = true),
+        field: "sealedAt",
+        message: msg("sealedAt", "is missing but sealed is true", "nothing", FIX.sealedAt),
+    },
+    {
+        title: "sealedAt without sealed",
+        mutate: (s) => (s.sealedAt = "2026-11-23T12:00:00Z"),
+        field: "sealedAt",
+        message: msg("sealedAt", "is set but sealed is false", '"2026-11-23T12:00:00Z"', FIX.sealedAt),
+    },
     {
         title: "sealedAt with a non-UTC offset",
         mutate: (s) => Object.assign(s, { sealed: true, sealedAt: "2026-11-23T12:00:00+01:00" }),
         field: "sealedAt",
         message: msg("sealedAt", "is not a UTC ISO 8601 time ending in Z", '"2026-11-23T12:00:00+01:00"', FIX.sealedAt),
     },
-    { title: "sealed as a string", mutate: (s) => (s.sealed = "yes"), field: "sealed", message: msg("sealed", "must be true or false", '"yes"', "use true or false") },
+    {
+        title: "sealed as a string",
+        mutate: (s) => (s.sealed = "yes"),
+        field: "sealed",
+        message: msg("sealed", "must be true or false", '"yes"', "use true or false"),
+    },
     {
         title: "unknown top-level key",
         mutate: (s) => (s.acount = { id: "111122223333" }),
@@ -249,42 +426,75 @@ const VENDOR_CASES: Case[] = [
         message: (f) => `${f}: YAML syntax error at line 2, column 1: Map keys must be unique. Fix: correct the YAML there (indentation, quotes, colons).`,
     },
     // Numbers are shown as written in the YAML; beyond any field's range they are "too large", not "got null".
-    { title: "key deletion window 1e400 (beyond a double)", text: edit("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 1e400"), field: "keyDeletionWindowDays", message: msg("keyDeletionWindowDays", "is too large", "1e400", FIX.keyWindow) },
+    {
+        title: "key deletion window 1e400 (beyond a double)",
+        text: edit("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 1e400"),
+        field: "keyDeletionWindowDays",
+        message: msg("keyDeletionWindowDays", "is too large", "1e400", FIX.keyWindow),
+    },
     {
         title: "key deletion window of 23 digits",
         text: edit("keyDeletionWindowDays: 30", "keyDeletionWindowDays: 99999999999999999999999"),
         field: "keyDeletionWindowDays",
         message: msg("keyDeletionWindowDays", "is too large", "99999999999999999999999", FIX.keyWindow),
     },
-    { title: "session .inf", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .inf"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is too large", ".inf", FIX.maxSession) },
-    { title: "session .nan", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .nan"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is not a number", ".nan", FIX.maxSession) },
-    { title: "azCount -.inf", text: edit("azCount: 2", "azCount: -.inf"), field: "network.azCount", message: msg("network.azCount", "is too large a negative number", "-.inf", FIX.azCount) },
-    { title: "retention 1e400 (a field without an integer check)", text: edit("logRetentionDays: 365", "logRetentionDays: 1e400"), field: "logRetentionDays", message: msg("logRetentionDays", "is too large", "1e400", FIX.retention) },
+    {
+        title: "session .inf",
+        text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .inf"),
+        field: "access.maxSessionSeconds",
+        message: msg("access.maxSessionSeconds", "is too large", ".inf", FIX.maxSession),
+    },
+    {
+        title: "session .nan",
+        text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: .nan"),
+        field: "access.maxSessionSeconds",
+        message: msg("access.maxSessionSeconds", "is not a number", ".nan", FIX.maxSession),
+    },
+    {
+        title: "azCount -.inf",
+        text: edit("azCount: 2", "azCount: -.inf"),
+        field: "network.azCount",
+        message: msg("network.azCount", "is too large a negative number", "-.inf", FIX.azCount),
+    },
+    {
+        title: "retention 1e400 (a field without an integer check)",
+        text: edit("logRetentionDays: 365", "logRetentionDays: 1e400"),
+        field: "logRetentionDays",
+        message: msg("logRetentionDays", "is too large", "1e400", FIX.retention),
+    },
     {
         title: "account id unquoted with a leading zero (shown as written, not as the number it became)",
         text: edit('id: "111122223333"', "id: 011122223333"),
         field: "account.id",
         message: msg("account.id", "must be a quoted string of 12 digits", "011122223333", FIX.accountId),
     },
-    { title: "session in hex is shown as written", text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: 0x10"), field: "access.maxSessionSeconds", message: msg("access.maxSessionSeconds", "is below 900 seconds", "0x10", FIX.maxSession) },
+    {
+        title: "session in hex is shown as written",
+        text: edit("maxSessionSeconds: 3600", "maxSessionSeconds: 0x10"),
+        field: "access.maxSessionSeconds",
+        message: msg("access.maxSessionSeconds", "is below 900 seconds", "0x10", FIX.maxSession),
+    },
     // Tags: only the core schema's (!!str, !!int, ...) are understood; anything else would be silently reinterpreted.
     {
         title: "unknown YAML tag !foo",
         text: edit("displayName: Acme Labeling Ltd", "displayName: !foo Acme Labeling Ltd"),
         field: "displayName",
-        message: (f) => `${f}: displayName has the YAML tag !foo, which a spec does not use: got "Acme Labeling Ltd". Fix: remove the tag and write the plain value.`,
+        message: (f) =>
+            `${f}: displayName has the YAML tag !foo, which a spec does not use: got "Acme Labeling Ltd". Fix: remove the tag and write the plain value.`,
     },
     {
         title: "YAML 1.1 tag !!binary inside a list",
         text: edit("    - arn:aws:iam::444455556666:role/acme-annotators", "    - !!binary aGVsbG8="),
         field: "access.principals[0]",
-        message: (f) => `${f}: access.principals[0] has the YAML tag !!binary, which a spec does not use: got "aGVsbG8=". Fix: remove the tag and write the plain value.`,
+        message: (f) =>
+            `${f}: access.principals[0] has the YAML tag !!binary, which a spec does not use: got "aGVsbG8=". Fix: remove the tag and write the plain value.`,
     },
     {
         title: "unknown tag on a mapping",
         text: edit("network:\n", "network: !vpc\n"),
         field: "network",
-        message: (f) => `${f}: network has the YAML tag !vpc, which a spec does not use: got {"cidr":"10.20.0.0/20","azCount":2,"dataPath":"endpoint"}. Fix: remove the tag and write the plain value.`,
+        message: (f) =>
+            `${f}: network has the YAML tag !vpc, which a spec does not use: got {"cidr":"10.20.0.0/20","azCount":2,"dataPath":"endpoint"}. Fix: remove the tag and write the plain value.`,
     },
     {
         title: "a core tag (!!str) is understood, then validated",
@@ -296,7 +506,8 @@ const VENDOR_CASES: Case[] = [
         title: "YAML alias bomb",
         text: 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n',
         field: undefined,
-        message: (f) => `${f}: the YAML repeats its aliases (*name) too often (Excessive alias count indicates a resource exhaustion attack). Fix: write the values out instead of repeating aliases.`,
+        message: (f) =>
+            `${f}: the YAML repeats its aliases (*name) too often (Excessive alias count indicates a resource exhaustion attack). Fix: write the values out instead of repeating aliases.`,
     },
     {
         title: "nesting deep enough to exhaust the parser's stack",
@@ -310,7 +521,12 @@ const VENDOR_CASES: Case[] = [
         field: undefined,
         message: (f) => `${f}: the top level is a string, not a mapping. Fix: write the vendor spec as YAML keys (id:, account:, ...).`,
     },
-    { title: "empty file", text: "\n   \n", field: undefined, message: (f) => `${f}: the file is empty. Fix: write the vendor spec as YAML (see docs/spec-reference.md).` },
+    {
+        title: "empty file",
+        text: "\n   \n",
+        field: undefined,
+        message: (f) => `${f}: the file is empty. Fix: write the vendor spec as YAML (see docs/spec-reference.md).`,
+    },
     {
         title: "top level is a list",
         text: "- id: acme-labeling\n",
@@ -328,7 +544,8 @@ const VENDOR_CASES: Case[] = [
         mutate: (s) => (s.id = "evalcorp"),
         load: (f) => loadVendorSpec(f, "acme-labeling"),
         field: "id",
-        message: (f) => `${f}: id "evalcorp" does not match the stack name "acme-labeling": got "evalcorp". Fix: rename the file to stacks/evalcorp.yaml or set id: acme-labeling.`,
+        message: (f) =>
+            `${f}: id "evalcorp" does not match the stack name "acme-labeling": got "evalcorp". Fix: rename the file to stacks/evalcorp.yaml or set id: acme-labeling.`,
     },
     {
         title: "id does not match a file name that is no valid id (no `set id: acme labeling`)",
@@ -341,44 +558,61 @@ const VENDOR_CASES: Case[] = [
 
 const SECURITY_CASES: Case[] = (
     [
-    {
-        title: "deployer role in another account",
-        mutate: (s) => (s.deployerRoleArn = "arn:aws:iam::999988887777:role/enclave-deployer"),
-        field: "deployerRoleArn",
-        message: msg("deployerRoleArn", "is not in account 111122223333", '"arn:aws:iam::999988887777:role/enclave-deployer"', FIX.deployer),
-    },
-    {
-        title: "break-glass role is the deployer role",
-        mutate: (s) => (s.breakGlassRoleArn = s.deployerRoleArn),
-        field: "breakGlassRoleArn",
-        message: msg("breakGlassRoleArn", "is the deployer role; break-glass must be a separate role", '"arn:aws:iam::111122223333:role/enclave-deployer"', FIX.breakGlass),
-    },
-    {
-        title: "deployer is a user, not a role",
-        mutate: (s) => (s.deployerRoleArn = "arn:aws:iam::111122223333:user/bob"),
-        field: "deployerRoleArn",
-        message: msg("deployerRoleArn", "is not an IAM role ARN", '"arn:aws:iam::111122223333:user/bob"', FIX.deployer),
-    },
-    { title: "unknown Object Lock mode", mutate: (s) => (s.archive.objectLockMode = "LEGAL"), field: "archive.objectLockMode", message: msg("archive.objectLockMode", "is not an Object Lock mode", '"LEGAL"', FIX.lockMode) },
-    { title: "archive retention below 90 days", mutate: (s) => (s.archive.retentionDays = 30), field: "archive.retentionDays", message: msg("archive.retentionDays", "is below 90 days", "30", FIX.archiveDays) },
-    {
-        title: "archive log retention below a year",
-        mutate: (s) => (s.archive.logRetentionDays = 90),
-        field: "archive.logRetentionDays",
-        message: msg("archive.logRetentionDays", "is not a CloudWatch retention value of at least 365", "90", FIX.retention),
-    },
-    {
-        title: "unknown key under archive",
-        mutate: (s) => (s.archive.mode = "COMPLIANCE"),
-        field: "archive.mode",
-        message: (f) => `${f}: archive.mode is not a known field: got "COMPLIANCE". Fix: remove it or correct its spelling (known here: objectLockMode, retentionDays, logRetentionDays).`,
-    },
-    {
-        title: "security spec with an unknown top-level key",
-        mutate: (s) => (s.deployer = "x"),
-        field: "deployer",
-        message: (f) => `${f}: deployer is not a known field: got "x". Fix: remove it or correct its spelling (known here: account, deployerRoleArn, breakGlassRoleArn, archiveAdminRoleArn, alarms, archive).`,
-    },
+        {
+            title: "deployer role in another account",
+            mutate: (s) => (s.deployerRoleArn = "arn:aws:iam::999988887777:role/enclave-deployer"),
+            field: "deployerRoleArn",
+            message: msg("deployerRoleArn", "is not in account 111122223333", '"arn:aws:iam::999988887777:role/enclave-deployer"', FIX.deployer),
+        },
+        {
+            title: "break-glass role is the deployer role",
+            mutate: (s) => (s.breakGlassRoleArn = s.deployerRoleArn),
+            field: "breakGlassRoleArn",
+            message: msg(
+                "breakGlassRoleArn",
+                "is the deployer role; break-glass must be a separate role",
+                '"arn:aws:iam::111122223333:role/enclave-deployer"',
+                FIX.breakGlass,
+            ),
+        },
+        {
+            title: "deployer is a user, not a role",
+            mutate: (s) => (s.deployerRoleArn = "arn:aws:iam::111122223333:user/bob"),
+            field: "deployerRoleArn",
+            message: msg("deployerRoleArn", "is not an IAM role ARN", '"arn:aws:iam::111122223333:user/bob"', FIX.deployer),
+        },
+        {
+            title: "unknown Object Lock mode",
+            mutate: (s) => (s.archive.objectLockMode = "LEGAL"),
+            field: "archive.objectLockMode",
+            message: msg("archive.objectLockMode", "is not an Object Lock mode", '"LEGAL"', FIX.lockMode),
+        },
+        {
+            title: "archive retention below 90 days",
+            mutate: (s) => (s.archive.retentionDays = 30),
+            field: "archive.retentionDays",
+            message: msg("archive.retentionDays", "is below 90 days", "30", FIX.archiveDays),
+        },
+        {
+            title: "archive log retention below a year",
+            mutate: (s) => (s.archive.logRetentionDays = 90),
+            field: "archive.logRetentionDays",
+            message: msg("archive.logRetentionDays", "is not a CloudWatch retention value of at least 365", "90", FIX.retention),
+        },
+        {
+            title: "unknown key under archive",
+            mutate: (s) => (s.archive.mode = "COMPLIANCE"),
+            field: "archive.mode",
+            message: (f) =>
+                `${f}: archive.mode is not a known field: got "COMPLIANCE". Fix: remove it or correct its spelling (known here: objectLockMode, retentionDays, logRetentionDays).`,
+        },
+        {
+            title: "security spec with an unknown top-level key",
+            mutate: (s) => (s.deployer = "x"),
+            field: "deployer",
+            message: (f) =>
+                `${f}: deployer is not a known field: got "x". Fix: remove it or correct its spelling (known here: account, deployerRoleArn, breakGlassRoleArn, archiveAdminRoleArn, alarms, archive).`,
+        },
     ] as Case[]
 ).map((c) => ({ ...c, security: true }));
 
@@ -451,7 +685,11 @@ describe("malformed specs are refused with one exact line", () => {
             },
             (f) => `${f}: is a directory, not a vendor spec file. Fix: give the path of the YAML file.`,
         ],
-        ["a device (/dev/zero would exhaust memory)", () => "/dev/zero", (f) => `${f}: is not a regular file (a device, pipe or socket), not a vendor spec file. Fix: give the path of the YAML file.`],
+        [
+            "a device (/dev/zero would exhaust memory)",
+            () => "/dev/zero",
+            (f) => `${f}: is not a regular file (a device, pipe or socket), not a vendor spec file. Fix: give the path of the YAML file.`,
+        ],
         [
             "a file over 64 KiB (refused before it is parsed)",
             () => {
@@ -542,7 +780,13 @@ describe("valid edge cases are accepted with the defaults applied", () => {
                 s.id = id;
                 s.access.maxSessionSeconds = 900;
                 s.access.externalId = "x".repeat(16);
-                s.network = { cidr: "172.16.0.0/16", azCount: 3, dataPath: "allow-list", vendorEgressCidrs: ["203.0.0.0/16", "198.51.100.0/24"], interfaceEndpoints: ["kms", "sts", "logs"] };
+                s.network = {
+                    cidr: "172.16.0.0/16",
+                    azCount: 3,
+                    dataPath: "allow-list",
+                    vendorEgressCidrs: ["203.0.0.0/16", "198.51.100.0/24"],
+                    interfaceEndpoints: ["kms", "sts", "logs"],
+                };
                 s.datasets = [{ name: "b".repeat(24), access: "read-write" }];
                 s.keyDeletionWindowDays = 7;
                 s.logRetentionDays = 3653;
@@ -552,7 +796,13 @@ describe("valid edge cases are accepted with the defaults applied", () => {
         });
         const spec = loadVendorSpec(file, id);
         expect(spec.id).toBe(id);
-        expect(spec.network).toEqual({ cidr: "172.16.0.0/16", azCount: 3, dataPath: "allow-list", vendorEgressCidrs: ["203.0.0.0/16", "198.51.100.0/24"], interfaceEndpoints: ["kms", "sts", "logs"] });
+        expect(spec.network).toEqual({
+            cidr: "172.16.0.0/16",
+            azCount: 3,
+            dataPath: "allow-list",
+            vendorEgressCidrs: ["203.0.0.0/16", "198.51.100.0/24"],
+            interfaceEndpoints: ["kms", "sts", "logs"],
+        });
         expect(spec.access).toEqual({ principals: [ANNOTATORS], externalId: "x".repeat(16), maxSessionSeconds: 900 });
         expect(spec.keyDeletionWindowDays).toBe(7);
         expect(spec.sealedAt).toBe("2026-11-23T12:00:00Z");
@@ -578,7 +828,12 @@ describe("valid edge cases are accepted with the defaults applied", () => {
 });
 
 describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
-    const run = (args: string[], root = ROOT) => spawnSync(process.execPath, [path.join(root, "bin", "enclave.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ENCLAVE_DEBUG: "" } });
+    const run = (args: string[], root = ROOT) =>
+        spawnSync(process.execPath, [path.join(root, "bin", "enclave.js"), ...args], {
+            cwd: root,
+            encoding: "utf8",
+            env: { ...process.env, ENCLAVE_DEBUG: "" },
+        });
     afterAll(removeScratchCopies);
 
     it("plan --spec <bad file> names the file and the field", () => {
@@ -597,7 +852,9 @@ describe("CLI: invalid input exits 2 with one line and no stack trace", () => {
         expect(res.status).toBe(2);
         expect(res.stdout).toBe("");
         const known = escapeRegExp(FIXTURE_VENDOR_IDS.join(", "));
-        expect(res.stderr).toMatch(new RegExp(`^enclave: unknown vendor "no-such-vendor": there is no stacks/no-such-vendor\\.yaml\\. Known vendors: ${known}\\.\n$`));
+        expect(res.stderr).toMatch(
+            new RegExp(`^enclave: unknown vendor "no-such-vendor": there is no stacks/no-such-vendor\\.yaml\\. Known vendors: ${known}\\.\n$`),
+        );
         expect(res.stderr).not.toMatch(/^\s+at /m);
     });
 });
@@ -642,7 +899,8 @@ describe("a spec with several problems reports every one of them at once", () =>
                 s.extra = 2;
             },
         });
-        const known = "id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, sealed, sealedAt";
+        const known =
+            "id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, sealed, sealedAt";
         expect(failureOf(() => loadVendorSpec(file)).message.split("\n")).toEqual([
             msg("id", "is shorter than 3 characters", '"A_"', FIX.id)(file),
             `${file}: bogus is not a known field: got 1. Fix: remove it or correct its spelling (known here: ${known}).`,
@@ -672,7 +930,11 @@ describe("a spec with several problems reports every one of them at once", () =>
             env: { ...process.env, ENCLAVE_DEBUG: "" },
         });
         expect({ status: res.status, stdout: res.stdout }).toEqual({ status: 2, stdout: "" });
-        expect(res.stderr).toBe(lines(file).map((l) => `enclave: ${l}\n`).join(""));
+        expect(res.stderr).toBe(
+            lines(file)
+                .map((l) => `enclave: ${l}\n`)
+                .join(""),
+        );
         expect(res.stderr).not.toContain("vendor-secret");
     });
 });

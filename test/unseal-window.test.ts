@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { SEAL_POLICY_NAME } from "../contract/seal";
-import { CLOCK_SKEW_MARGIN_SECONDS, deployedUnsealRefusal, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, SELF_STACK_REFERENCE, unsealNotBefore } from "../contract/unsealWindow";
+import {
+    CLOCK_SKEW_MARGIN_SECONDS,
+    deployedUnsealRefusal,
+    INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS,
+    SELF_STACK_REFERENCE,
+    unsealNotBefore,
+} from "../contract/unsealWindow";
 import { operatorsOf } from "../guardrails/rules/util";
 import { vendorProgram } from "../components/program";
 import { MOCK_ORGANIZATION } from "../plan/engine";
@@ -43,7 +49,9 @@ describe("the unseal window (pure)", () => {
     });
 
     it("refuses a sealed-to-unsealed change before the window, with the time, the reason and the command", () => {
-        expect(deployedUnsealRefusal(EVALCORP, { sealed: true, sealedAt: SEALED_AT }, false, spec.access.maxSessionSeconds, new Date(sealedAtMs + HOUR))).toBe(REFUSAL);
+        expect(deployedUnsealRefusal(EVALCORP, { sealed: true, sealedAt: SEALED_AT }, false, spec.access.maxSessionSeconds, new Date(sealedAtMs + HOUR))).toBe(
+            REFUSAL,
+        );
         // One millisecond before the window still refuses; at the window it passes.
         expect(deployedUnsealRefusal(EVALCORP, { sealed: true, sealedAt: SEALED_AT }, false, 1800, new Date(Date.parse(NOT_BEFORE) - 1))).toBeDefined();
         expect(deployedUnsealRefusal(EVALCORP, { sealed: true, sealedAt: SEALED_AT }, false, 1800, new Date(NOT_BEFORE))).toBeUndefined();
@@ -78,7 +86,12 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
     it("the refusal comes before any resource is registered: only the self-reference was read", async () => {
         const recorder: MockRecorder = { outputs: new Map(), unmockedCalls: [] };
         pulumi.runtime.setAllConfig({});
-        const mock = { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security), deployedOutputs: deployedSealed };
+        const mock = {
+            accountId: spec.account.id,
+            region: spec.account.region,
+            stackReferenceOutputs: mockSecurityOutputs(security),
+            deployedOutputs: deployedSealed,
+        };
         await pulumi.runtime.setMocks(createMocks(mock, recorder), PROJECT, EVALCORP, false, MOCK_ORGANIZATION);
         await expect(vendorProgram(spec, { now: at(sealedAtMs + HOUR) })).rejects.toThrow(REFUSAL);
         // Give any registration the program might still have started a chance to reach the mock.
@@ -102,7 +115,10 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
     });
 
     it("deployed unsealed: no check, whatever the clock", async () => {
-        const plan = await planVendor(spec, security, { deployedOutputs: { ...mockSecurityOutputsFree(), sealed: false, sealedAt: null }, now: at(sealedAtMs) });
+        const plan = await planVendor(spec, security, {
+            deployedOutputs: { ...mockSecurityOutputsFree(), sealed: false, sealedAt: null },
+            now: at(sealedAtMs),
+        });
         expect(plan.outputs.sealed).toBe(false);
     });
 
@@ -117,7 +133,9 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
         const ref = refs.find((r) => r.name === spec.securityStack)!;
         expect(ref.outputs.outputs).toEqual(mockSecurityOutputs(security));
         expect(JSON.stringify(plan)).toContain(security.deployerRoleArn);
-        const asPolicyResources = plan.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.outputs })) as unknown as Parameters<typeof operatorsOf>[0];
+        const asPolicyResources = plan.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.outputs })) as unknown as Parameters<
+            typeof operatorsOf
+        >[0];
         expect(operatorsOf(asPolicyResources, {})).toEqual({ deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn });
     });
 });

@@ -21,7 +21,12 @@ import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./suppo
 
 const security = securityFixture();
 const spec = loadVendorSpec(path.join(FIXTURES_DIR, "workspace", "studio-nine.yaml"));
-const other: VendorSpec = { ...spec, id: "other-nine", network: { ...spec.network, cidr: "10.41.0.0/22" }, access: { ...spec.access, principals: ["arn:aws:iam::444455556666:role/other-annotators"] } };
+const other: VendorSpec = {
+    ...spec,
+    id: "other-nine",
+    network: { ...spec.network, cidr: "10.41.0.0/22" },
+    access: { ...spec.access, principals: ["arn:aws:iam::444455556666:role/other-annotators"] },
+};
 const ACCT = spec.account.id;
 const DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`;
 const OTHER_DOC = `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-other-nine-session`;
@@ -72,7 +77,11 @@ describe("workspace spec and plan", () => {
 
     it("instances: private subnet, no public address, IMDSv2 hop 1, EBS encrypted with the vendor key, the workload profile", () => {
         const instances = ofType(plan, TOKEN.instance);
-        expect(instances.map((i) => i.name).sort()).toEqual(["studio-nine-workspace-us-east-1a-1", "studio-nine-workspace-us-east-1a-3", "studio-nine-workspace-us-east-1b-2"]);
+        expect(instances.map((i) => i.name).sort()).toEqual([
+            "studio-nine-workspace-us-east-1a-1",
+            "studio-nine-workspace-us-east-1a-3",
+            "studio-nine-workspace-us-east-1b-2",
+        ]);
         const key = ofType(plan, TOKEN.key)[0].outputs.arn;
         for (const i of instances) {
             expect(i.inputs.associatePublicIpAddress).toBe(false);
@@ -102,7 +111,9 @@ describe("workspace spec and plan", () => {
         expect(endpoints.map((e) => String(e.inputs.serviceName).split(".").pop()).sort()).toEqual(["ec2messages", "kms", "logs", "ssm", "ssmmessages"]);
         for (const svc of ["ssm", "ssmmessages", "ec2messages"]) {
             const doc = JSON.parse(named(plan, `studio-nine-network-${svc}-endpoint`).inputs.policy as string);
-            expect(doc.Statement.map((s: { Condition: unknown }) => s.Condition)).toEqual([{ StringEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload` } }]);
+            expect(doc.Statement.map((s: { Condition: unknown }) => s.Condition)).toEqual([
+                { StringEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload` } },
+            ]);
         }
     });
 
@@ -157,7 +168,12 @@ describe("the session path, simulated", () => {
     });
 
     it("never SendCommand, even to its own instance", async () => {
-        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:SendCommand", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "studio-nine" } });
+        const r = await simulate(world, {
+            principal: VENDOR_ROLE,
+            action: "ssm:SendCommand",
+            resource: INSTANCE,
+            context: { "ssm:resourceTag/enclave:vendor": "studio-nine" },
+        });
         expect([r.decision, r.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenySendCommand"]);
     });
 
@@ -175,7 +191,16 @@ describe("the session path, simulated", () => {
     });
 
     it("the boundary alone refuses another vendor's instance (defense in depth)", async () => {
-        const r = await simulate(world, { principal: VENDOR_ROLE, action: "ssm:StartSession", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "other-nine", "ssm:SessionDocumentAccessCheck": "true" } }, { replace: ["identity"] });
+        const r = await simulate(
+            world,
+            {
+                principal: VENDOR_ROLE,
+                action: "ssm:StartSession",
+                resource: INSTANCE,
+                context: { "ssm:resourceTag/enclave:vendor": "other-nine", "ssm:SessionDocumentAccessCheck": "true" },
+            },
+            { replace: ["identity"] },
+        );
         expect(r.decision).toBe("ImplicitlyDenied");
         expect(r.decidedBy.layer).toBe("boundary");
     });
@@ -229,7 +254,11 @@ describe("session transcripts in the archive", () => {
     });
 
     it("not another vendor's session prefix, nor its own flow logs or trail (no forged logs)", async () => {
-        for (const key of ["vendors/other-nine/sessions/s-1.log", "vendors/studio-nine/flow-logs/AWSLogs/x.gz", "vendors/studio-nine/cloudtrail/AWSLogs/x.json.gz"]) {
+        for (const key of [
+            "vendors/other-nine/sessions/s-1.log",
+            "vendors/studio-nine/flow-logs/AWSLogs/x.gz",
+            "vendors/studio-nine/cloudtrail/AWSLogs/x.json.gz",
+        ]) {
             const r = await put(key);
             expect([key, r.s3.allowed]).toEqual([key, false]);
         }
@@ -240,7 +269,12 @@ describe("the contain step's pure pieces", () => {
     it("terminates every active session on the enclave's instances, whatever document or owner, and nothing else", async () => {
         const { sessionsToTerminate } = await import("../iam/containment.js");
         const sessions = [
-            { SessionId: "b-2", Target: "i-1", Owner: "arn:aws:sts::111122223333:assumed-role/enclave-studio-nine-vendor/x", DocumentName: "enclave-studio-nine-session" },
+            {
+                SessionId: "b-2",
+                Target: "i-1",
+                Owner: "arn:aws:sts::111122223333:assumed-role/enclave-studio-nine-vendor/x",
+                DocumentName: "enclave-studio-nine-session",
+            },
             { SessionId: "a-1", Target: "i-2", Owner: "arn:aws:sts::111122223333:assumed-role/someone/y", DocumentName: "AWS-StartPortForwardingSession" },
             { SessionId: "c-3", Target: "i-9", DocumentName: "enclave-other-nine-session" },
             { SessionId: "b-2", Target: "i-1" },
@@ -251,7 +285,16 @@ describe("the contain step's pure pieces", () => {
 
     it("isolates every instance into the isolation group only, and skips those already isolated", async () => {
         const { isolationChanges, enclaveInstancesQuery } = await import("../iam/containment.js");
-        expect(isolationChanges([{ InstanceId: "i-2", GroupIds: ["sg-ws"] }, { InstanceId: "i-1", GroupIds: ["sg-iso"] }, { InstanceId: "i-0", GroupIds: ["sg-iso", "sg-ws"] }], "sg-iso")).toEqual([
+        expect(
+            isolationChanges(
+                [
+                    { InstanceId: "i-2", GroupIds: ["sg-ws"] },
+                    { InstanceId: "i-1", GroupIds: ["sg-iso"] },
+                    { InstanceId: "i-0", GroupIds: ["sg-iso", "sg-ws"] },
+                ],
+                "sg-iso",
+            ),
+        ).toEqual([
             { instanceId: "i-0", groups: ["sg-iso"] },
             { instanceId: "i-2", groups: ["sg-iso"] },
         ]);
@@ -263,7 +306,11 @@ describe("the cost estimate includes the workspace", () => {
     it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ", () => {
         const est = estimatePlan(plan);
         const line = (prefix: string) => est.lines.find((l) => l.item.startsWith(prefix))!;
-        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([3 * 730, 0.0832, 182.208]);
+        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([
+            3 * 730,
+            0.0832,
+            182.208,
+        ]);
         expect([line("workspace root volumes").quantity, line("workspace root volumes").usd]).toEqual([120, 9.6]);
         // kms (listed) + ssm, ssmmessages, ec2messages, logs (added by the workspace), each in 2 AZs.
         expect(line("interface endpoints").quantity).toBe(5 * 2 * 730);
@@ -313,7 +360,9 @@ describe("workspace guardrails catch planted violations", () => {
             const i = first(p, TOKEN.instance);
             set(i, "rootBlockDevice", { ...(i.inputs.rootBlockDevice as object), kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/other" });
         });
-        expect(v).toContain("ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-us-east-1a-1 encrypts a volume with arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key");
+        expect(v).toContain(
+            "ec2-workspace-encrypted-and-endpoints-only: studio-nine-workspace-us-east-1a-1 encrypts a volume with arn:aws:kms:us-east-1:111122223333:key/other, not this vendor's key",
+        );
     });
 
     it("a session document that may start unlogged, or as root, or forwards ports", async () => {
@@ -357,8 +406,13 @@ describe("the access report shows the session path", () => {
         const { accessReport, renderAccessMarkdown } = await import("../review/access.js");
         const report = await accessReport(world, "studio-nine");
         const allowed = report.sessions!.filter((s) => s.decision === "Allowed");
-        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"]]);
-        const forwarding = report.sessions!.find((s) => s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession")!;
+        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([
+            ["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"],
+        ]);
+        const forwarding = report.sessions!.find(
+            (s) =>
+                s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession",
+        )!;
         expect([forwarding.decision, forwarding.decidedBy]).toEqual(["ExplicitlyDenied", "identity:DenySessionsElsewhere"]);
         expect(report.sessions!.filter((s) => s.target.endsWith("=other-nine")).every((s) => s.decision !== "Allowed")).toBe(true);
         expect(renderAccessMarkdown(report)).toContain("## Sessions (Session Manager)");

@@ -41,7 +41,9 @@ export function register(program: Command): void {
         const started = performance.now();
         const report = await withSimulator(() => accessReportFor(vendor, opts));
         // The report on stdout is the same bytes on every run (it gets committed and posted); timing goes to stderr.
-        process.stderr.write(`enclave access ${report.vendorId}: ${report.stats.simulations} requests simulated in ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+        process.stderr.write(
+            `enclave access ${report.vendorId}: ${report.stats.simulations} requests simulated in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+        );
         process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderAccessMarkdown(report));
     });
 }

@@ -73,7 +73,10 @@ export function renderSarif(source: string, violations: Violation[]): object {
         fullDescription: { text: p.description },
         help: { text: p.remediationSteps ?? "" },
         defaultConfiguration: { level: (p.enforcementLevel ?? "advisory") === "mandatory" ? "error" : "warning" },
-        properties: { tags: ["security", ...(p.tags ?? [])], ...(p.severity && SECURITY_SEVERITY[p.severity] ? { "security-severity": SECURITY_SEVERITY[p.severity] } : {}) },
+        properties: {
+            tags: ["security", ...(p.tags ?? [])],
+            ...(p.severity && SECURITY_SEVERITY[p.severity] ? { "security-severity": SECURITY_SEVERITY[p.severity] } : {}),
+        },
     }));
     const index = new Map(rules.map((r, i) => [r.id, i]));
     return {
@@ -123,24 +126,34 @@ export function register(program: Command): void {
         .option("--sarif <file>", "also write SARIF 2.1.0 (for code scanning) to this file")
         .option("--json", "print {stack, policies, totals, violations: [{policy, ruleIds, enforcementLevel, urn, message, fix}]} (same as --format json)");
     addFleetOptions(cmd, "check").action(async (vendor: string | undefined, opts: CheckOptions) => {
-        if (opts.format !== undefined && !FORMATS.includes(opts.format)) throw new CliError(`--format ${opts.format}: not a format. Fix: give one of ${FORMATS.join(", ")}`, EXIT.invalidInput);
-        if (opts.json && opts.format !== undefined && opts.format !== "json") throw new CliError(`--json and --format ${opts.format} disagree: give one of them`, EXIT.invalidInput);
+        if (opts.format !== undefined && !FORMATS.includes(opts.format))
+            throw new CliError(`--format ${opts.format}: not a format. Fix: give one of ${FORMATS.join(", ")}`, EXIT.invalidInput);
+        if (opts.json && opts.format !== undefined && opts.format !== "json")
+            throw new CliError(`--json and --format ${opts.format} disagree: give one of them`, EXIT.invalidInput);
         const format = opts.json ? "json" : (opts.format ?? "text");
-        if (opts.all && (format === "sarif" || opts.sarif)) throw new CliError("SARIF describes one stack: drop --all, or run `enclave check <vendor> --sarif <file>` per vendor", EXIT.invalidInput);
+        if (opts.all && (format === "sarif" || opts.sarif))
+            throw new CliError("SARIF describes one stack: drop --all, or run `enclave check <vendor> --sarif <file>` per vendor", EXIT.invalidInput);
         const fleet = await runFleetCommand(vendor, { ...opts, json: format === "json" }, checkTaskFor(Boolean(opts.strict)), {
-            conflicting: [["--spec", opts.spec], ["--plan", opts.plan], ["--security", opts.security]],
+            conflicting: [
+                ["--spec", opts.spec],
+                ["--plan", opts.plan],
+                ["--security", opts.security],
+            ],
             json: ({ violations }) => ({ policies: POLICY_COUNT, violations }),
             text: ({ plan, violations }) => (violations.length ? `${renderViolations(plan, violations)}\n` : undefined),
         });
         if (fleet) return;
         const { evaluatePlanFile, readPlanFile } = await import("../../plan/read.js");
-        if (opts.plan && (vendor || opts.spec || opts.security)) throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
-        if (opts.plan && opts.securitySpec) throw new CliError("--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec", EXIT.invalidInput);
+        if (opts.plan && (vendor || opts.spec || opts.security))
+            throw new CliError("--plan checks a plan file: give no vendor, --spec or --security with it", EXIT.invalidInput);
+        if (opts.plan && opts.securitySpec)
+            throw new CliError("--plan checks a plan file, which already holds the security stack's outputs: drop --security-spec", EXIT.invalidInput);
         const plan = opts.plan ? readPlanFile(opts.plan) : await planFromOptions(vendor, opts);
         const violations = opts.plan ? await evaluatePlanFile(opts.plan, () => checkPlan(plan)) : await checkPlan(plan);
         const sarif = () => `${JSON.stringify(renderSarif(sourceOf(vendor, opts), violations), null, 2)}\n`;
         if (opts.sarif) fs.writeFileSync(opts.sarif, sarif());
-        if (format === "json") process.stdout.write(`${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, totals: totalsOf(violations), violations }, null, 2)}\n`);
+        if (format === "json")
+            process.stdout.write(`${JSON.stringify({ stack: plan.stack, policies: POLICY_COUNT, totals: totalsOf(violations), violations }, null, 2)}\n`);
         else if (format === "sarif") process.stdout.write(sarif());
         else process.stdout.write(`${renderViolations(plan, violations)}\n`);
         process.exitCode = failsCheck(violations, Boolean(opts.strict)) ? EXIT.finding : EXIT.ok;

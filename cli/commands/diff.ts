@@ -23,6 +23,9 @@ export function register(program: Command): void {
         .option("--base-plan <file>", "base plan JSON (enclave plan --json)")
         .option("--head-plan <file>", "head plan JSON")
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
-        .option("--json", "print the diff as JSON: the access diff with its resource diff under `resources` (with --all: {base, head, widened, vendors: {<id>: diff | {error}}, security})")
+        .option(
+            "--json",
+            "print the diff as JSON: the access diff with its resource diff under `resources` (with --all: {base, head, widened, vendors: {<id>: diff | {error}}, security})",
+        )
         .action(async (vendor: string | undefined, opts: DiffOptions) => (await import("./diffRun.js")).runDiff(vendor, opts));
 }

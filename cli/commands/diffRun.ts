@@ -13,7 +13,6 @@ import { loadSelectedVendor, resolveSecuritySpecFile } from "../../config/select
 import { CliError, describeFailure, EXIT } from "../../contract/errors";
 import { withSimulator } from "./access";
 
-
 /** One side of a vendor's diff: its plan and, when known, the security stack's plan it was rendered against. */
 interface Side {
     plan: Plan;
@@ -76,7 +75,10 @@ function planFilePair(vendor: string | undefined, opts: DiffOptions): { pair: Pa
     const base = readPlanFile(opts.basePlan, { vendorOnly: true });
     const head = readPlanFile(opts.headPlan, { vendorOnly: true });
     sameVendor({ id: base.stack, source: opts.basePlan }, { id: head.stack, source: opts.headPlan });
-    return { pair: { vendor: head.stack, base: { plan: base, source: opts.basePlan }, head: { plan: head, source: opts.headPlan } }, labels: { base: opts.basePlan, head: opts.headPlan } };
+    return {
+        pair: { vendor: head.stack, base: { plan: base, source: opts.basePlan }, head: { plan: head, source: opts.headPlan } },
+        labels: { base: opts.basePlan, head: opts.headPlan },
+    };
 }
 
 /** `--base-spec/--head-spec`: two spec files, both planned with the working tree's code. */
@@ -91,7 +93,10 @@ async function specFilePair(vendor: string | undefined, opts: DiffOptions): Prom
     const base = await planVendor(baseLoaded.spec, baseLoaded.security);
     const head = await planVendor(headLoaded.spec, headLoaded.security);
     const security = await planSecurity(headLoaded.security);
-    return { pair: { vendor: head.stack, base: { plan: base, security }, head: { plan: head, security } }, labels: { base: opts.baseSpec, head: opts.headSpec } };
+    return {
+        pair: { vendor: head.stack, base: { plan: base, security }, head: { plan: head, security } },
+        labels: { base: opts.baseSpec, head: opts.headSpec },
+    };
 }
 
 /** The working tree's side of one vendor, planned in this process with the working tree's code and specs. */
@@ -160,7 +165,13 @@ async function fleetDiff(ref: string, securitySpec: string | undefined): Promise
         }
     }
     // A failure outranks a finding: a security-approved label must never wave through a vendor that was not compared.
-    const exitCode = failures.length ? (failures.every((c) => c === EXIT.invalidInput) ? EXIT.invalidInput : EXIT.failure) : out.widened ? EXIT.finding : EXIT.ok;
+    const exitCode = failures.length
+        ? failures.every((c) => c === EXIT.invalidInput)
+            ? EXIT.invalidInput
+            : EXIT.failure
+        : out.widened
+          ? EXIT.finding
+          : EXIT.ok;
     return { diff: out, exitCode };
 }
 
@@ -186,10 +197,19 @@ function renderFleet(d: FleetDiff): string {
 
 /** `enclave diff`: the action behind the command (loaded on demand, with the Pulumi SDK and the simulator). */
 export async function runDiff(vendor: string | undefined, opts: DiffOptions): Promise<void> {
-    const modes = [opts.base !== undefined, opts.baseSpec !== undefined || opts.headSpec !== undefined, opts.basePlan !== undefined || opts.headPlan !== undefined].filter(Boolean).length;
-    if (modes !== 1) throw new CliError("give exactly one of: <vendor> --base <git-ref> | --all --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>", EXIT.invalidInput);
+    const modes = [
+        opts.base !== undefined,
+        opts.baseSpec !== undefined || opts.headSpec !== undefined,
+        opts.basePlan !== undefined || opts.headPlan !== undefined,
+    ].filter(Boolean).length;
+    if (modes !== 1)
+        throw new CliError(
+            "give exactly one of: <vendor> --base <git-ref> | --all --base <git-ref> | --base-spec <f> --head-spec <f> | --base-plan <f> --head-plan <f>",
+            EXIT.invalidInput,
+        );
     if (opts.all) {
-        if (opts.base === undefined) throw new CliError("--all compares every vendor between a git revision and the working tree: give --base <git-ref>", EXIT.invalidInput);
+        if (opts.base === undefined)
+            throw new CliError("--all compares every vendor between a git revision and the working tree: give --base <git-ref>", EXIT.invalidInput);
         if (vendor) throw new CliError(`--all compares every vendor: drop the vendor id (${vendor})`, EXIT.invalidInput);
         const { diff, exitCode } = await withSimulator(() => fleetDiff(opts.base!, opts.securitySpec));
         process.stdout.write(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderFleet(diff));
@@ -210,6 +230,9 @@ export async function runDiff(vendor: string | undefined, opts: DiffOptions): Pr
         return { vendor: await diffPair(pair, labels), security: isEmptyDiff(security) ? undefined : security };
     });
     if (opts.json) process.stdout.write(`${JSON.stringify(d.security ? { ...d.vendor, security: d.security } : d.vendor, null, 2)}\n`);
-    else process.stdout.write(`${render(d.vendor)}${d.security ? `\n## Security stack\n\n${renderPlanDiffMarkdown(d.security, { base: d.vendor.base, head: d.vendor.head })}` : ""}`);
+    else
+        process.stdout.write(
+            `${render(d.vendor)}${d.security ? `\n## Security stack\n\n${renderPlanDiffMarkdown(d.security, { base: d.vendor.base, head: d.vendor.head })}` : ""}`,
+        );
     if (d.vendor.widened) process.exitCode = EXIT.finding;
 }

@@ -70,8 +70,22 @@ export function register(program: Command): void {
         .option("--organization", "plan the organization stack (stacks/organization.yaml: OUs, SCPs, RCPs) for account-per-vendor enclaves")
         .option("--json", "print the plan JSON contract instead of the summary (with --all: {vendor: plan | {error}})");
     addFleetOptions(cmd, "plan").action(async (vendor: string | undefined, opts: PlanOptions) => {
-        if (await runFleetCommand(vendor, opts, planTask, { conflicting: [["--spec", opts.spec], ["--security", opts.security], ["--organization", opts.organization]], json: (plan) => plan })) return;
+        if (
+            await runFleetCommand(vendor, opts, planTask, {
+                conflicting: [
+                    ["--spec", opts.spec],
+                    ["--security", opts.security],
+                    ["--organization", opts.organization],
+                ],
+                json: (plan) => plan,
+            })
+        )
+            return;
         const plan = await planFromOptions(vendor, opts);
-        process.stdout.write(opts.json ? planJson(plan) : `${renderSummary(plan)}\n${plan.stack === SECURITY_STACK || plan.stack === "organization" ? "" : `\n${renderCost(plan)}\n`}`);
+        process.stdout.write(
+            opts.json
+                ? planJson(plan)
+                : `${renderSummary(plan)}\n${plan.stack === SECURITY_STACK || plan.stack === "organization" ? "" : `\n${renderCost(plan)}\n`}`,
+        );
     });
 }

@@ -53,7 +53,9 @@ const run = (command: RunbookCommand) => async (vendor: string, opts: DestroyOpt
 export function register(program: Command): void {
     program
         .command("seal")
-        .description("Cut a vendor off now: contain directly against AWS (seconds, no Pulumi), verify, then reconcile (write sealed/sealedAt into stacks/<vendor>.yaml, pulumi up, verify); without the Pulumi CLI it exits 4, reconcile pending")
+        .description(
+            "Cut a vendor off now: contain directly against AWS (seconds, no Pulumi), verify, then reconcile (write sealed/sealedAt into stacks/<vendor>.yaml, pulumi up, verify); without the Pulumi CLI it exits 4, reconcile pending",
+        )
         .argument("<vendor>", "vendor id")
         .option("--dry-run", "show what the seal would write (the resource diff of the vendor's plan, unsealed -> sealed), offline; writes and deploys nothing")
         .action(async (vendor: string, opts: DestroyOptions & { dryRun?: boolean }) => {

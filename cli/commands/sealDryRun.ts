@@ -39,6 +39,7 @@ export async function sealDryRun(vendor: string, now: Date = new Date()): Promis
     // The seal's own policies (the catalogue's seal-only resources) are the one expected create; anything else is not the seal.
     const sealOnly = new Set(sealOnlyResources(vendor).map((r) => `${r.type} ${r.name}`));
     const unexpected = d.created.filter((c) => !sealOnly.has(`${c.type} ${c.urn.slice(c.urn.lastIndexOf("::") + 2)}`));
-    if (d.replaced.length || unexpected.length || d.deleted.length) lines.push("", "WARNING: a seal should only update in place and create its seal policies; this one would create, delete or replace other resources.");
+    if (d.replaced.length || unexpected.length || d.deleted.length)
+        lines.push("", "WARNING: a seal should only update in place and create its seal policies; this one would create, delete or replace other resources.");
     return `${lines.join("\n")}\n`;
 }

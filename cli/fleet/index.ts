@@ -39,14 +39,19 @@ export async function runFleetCommand<T>(vendor: string | undefined, opts: Fleet
     const given = [...(vendor ? [`the vendor id (${vendor})`] : []), ...output.conflicting.filter(([, v]) => v).map(([name]) => name)];
     if (given.length) throw new CliError(`--all runs ${task.verb} on every vendor in the stacks folder: drop ${given.join(" and ")}`, EXIT.invalidInput);
     if (opts.stacksDir && fs.existsSync(opts.stacksDir) && !fs.statSync(opts.stacksDir).isDirectory()) {
-        throw new CliError(`--stacks-dir ${opts.stacksDir}: is a file, not a folder. Fix: give the folder that holds the vendor specs (<vendor-id>.yaml), e.g. stacks/`, EXIT.invalidInput);
+        throw new CliError(
+            `--stacks-dir ${opts.stacksDir}: is a file, not a folder. Fix: give the folder that holds the vendor specs (<vendor-id>.yaml), e.g. stacks/`,
+            EXIT.invalidInput,
+        );
     }
     // The runner (and with it the spec loader) loads only when --all runs, not for every command's --help.
     const { renderFleetTable, runFleet } = await import("./runner.js");
     const report = await runFleet(task, { stacksDir: opts.stacksDir, securitySpec: opts.securitySpec });
     const table = (tty: boolean) => `${renderFleetTable(report, tty)}\n`;
     if (opts.json) {
-        process.stdout.write(`${JSON.stringify(Object.fromEntries(report.outcomes.map((o) => [o.vendor, o.ok ? output.json(o.value) : { error: o.error }])), null, 2)}\n`);
+        process.stdout.write(
+            `${JSON.stringify(Object.fromEntries(report.outcomes.map((o) => [o.vendor, o.ok ? output.json(o.value) : { error: o.error }])), null, 2)}\n`,
+        );
         process.stderr.write(table(Boolean(process.stderr.isTTY)));
     } else if (output.text) {
         const texts = report.outcomes.flatMap((o) => (o.ok ? [output.text!(o.value)] : [])).filter((t): t is string => Boolean(t));

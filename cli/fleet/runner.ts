@@ -115,13 +115,15 @@ export async function runFleet<T>(task: FleetTask<T>, opts: FleetOptions = {}): 
     const dir = path.resolve(opts.stacksDir ?? STACKS_DIR);
     const ids = fleetVendorIds(dir);
     // Principals must be unique across the folder before any vendor runs: exit 2 naming both files.
-    checkUniquePrincipals(ids.flatMap((id) => {
-        try {
-            return [{ file: vendorSpecPath(id, dir), spec: loadVendorSpec(vendorSpecPath(id, dir), id) }];
-        } catch {
-            return []; // a broken spec is reported by its own run below
-        }
-    }));
+    checkUniquePrincipals(
+        ids.flatMap((id) => {
+            try {
+                return [{ file: vendorSpecPath(id, dir), spec: loadVendorSpec(vendorSpecPath(id, dir), id) }];
+            } catch {
+                return []; // a broken spec is reported by its own run below
+            }
+        }),
+    );
     const securityFile = resolveSecuritySpecFile(opts.securitySpec, dir);
     let security: SecuritySpec | undefined;
     const progress = new Progress(opts.progress === undefined ? process.stderr : opts.progress, ids.length, task.verb);
@@ -159,7 +161,13 @@ export function renderFleetTable(report: FleetReport<unknown>, color = false): s
     for (const o of report.outcomes) {
         if (o.ok) {
             const s = o.summary;
-            table.push([o.vendor, s.exitCode ? c.yellow(s.result ?? "finding") : c.green(s.result ?? "ok"), s.resources ?? "-", s.monthlyUsd !== undefined ? `$${s.monthlyUsd.toFixed(2)}` : "-", seconds(o.durationMs)]);
+            table.push([
+                o.vendor,
+                s.exitCode ? c.yellow(s.result ?? "finding") : c.green(s.result ?? "ok"),
+                s.resources ?? "-",
+                s.monthlyUsd !== undefined ? `$${s.monthlyUsd.toFixed(2)}` : "-",
+                seconds(o.durationMs),
+            ]);
         } else {
             table.push([o.vendor, c.red(`FAILED (exit ${o.error.exitCode}): ${o.error.message}`), "-", "-", seconds(o.durationMs)]);
         }

@@ -1,7 +1,20 @@
 // Evidence and ownership: dataset grants pinned to the lab's account, and evidence keys nobody on the deploy path
 // administers.
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { actionsOf, bucketArnOf, conditionValues, isDataBucket, isLogArchiveTagged, label, ofType, principalsOf, resourcesOf, statementsOf, T, type Statement } from "./util";
+import {
+    actionsOf,
+    bucketArnOf,
+    conditionValues,
+    isDataBucket,
+    isLogArchiveTagged,
+    label,
+    ofType,
+    principalsOf,
+    resourcesOf,
+    statementsOf,
+    T,
+    type Statement,
+} from "./util";
 
 /** The account a dataset bucket belongs to, from its name (`<vendor>--<dataset>--<account>`). */
 const accountOfBucketName = (arn: string) => /--(\d{12})$/.exec(arn.replace(/^arn:aws:s3:::/, ""))?.[1];
@@ -29,12 +42,19 @@ export const s3GrantsPinnedToOwner: StackValidationPolicy = {
         for (const { r, doc } of documents) {
             (statementsOf(doc) ?? []).forEach((s: Statement, i) => {
                 if (s.Effect !== "Allow" || !actionsOf(s).some((a) => a.toLowerCase().startsWith("s3:"))) return;
-                const targets = resourcesOf(s).map((x) => x.replace(/\/\*$/, "")).filter((x) => datasets.has(x));
+                const targets = resourcesOf(s)
+                    .map((x) => x.replace(/\/\*$/, ""))
+                    .filter((x) => datasets.has(x));
                 if (targets.length === 0) return;
                 const owners = conditionValues(s, "s3:ResourceAccount");
                 const expected = [...new Set(targets.map(accountOfBucketName).filter((a): a is string => a !== undefined))];
-                if (owners.length === 0) report(`${r.name} policy ${label(s, i)} grants S3 on ${targets.join(", ")} without an s3:ResourceAccount condition`, r.urn);
-                else if (owners.some((o) => !expected.includes(o))) report(`${r.name} policy ${label(s, i)} pins s3:ResourceAccount to ${owners.join(", ")}, not the buckets' account ${expected.join(", ")}`, r.urn);
+                if (owners.length === 0)
+                    report(`${r.name} policy ${label(s, i)} grants S3 on ${targets.join(", ")} without an s3:ResourceAccount condition`, r.urn);
+                else if (owners.some((o) => !expected.includes(o)))
+                    report(
+                        `${r.name} policy ${label(s, i)} pins s3:ResourceAccount to ${owners.join(", ")}, not the buckets' account ${expected.join(", ")}`,
+                        r.urn,
+                    );
             });
         }
     },
@@ -46,7 +66,7 @@ const EVIDENCE_KEY_TAMPERING = ["kms:DisableKey", "kms:ScheduleKeyDeletion", "km
 export const evidenceKeysAdministeredApart: StackValidationPolicy = {
     name: "kms-evidence-keys-administered-apart",
     description:
-        "Separation of duties, invariant 39 (docs/invariants.md): every log-archive key (archive and alarm keys) has an explicit Deny with Principal \"*\" of disable, deletion, " +
+        'Separation of duties, invariant 39 (docs/invariants.md): every log-archive key (archive and alarm keys) has an explicit Deny with Principal "*" of disable, deletion, ' +
         "key-policy change, grants and rotation change, conditioned on aws:PrincipalArn (the archive administrator and break-glass only). Why: the role that " +
         "deploys vendor stacks could otherwise silence the alarms and crypto-shred the evidence with one DisableKey or ScheduleKeyDeletion.",
     remediationSteps: "Build the key policy with archiveKeyPolicy()/alarmKeyPolicy() (iam/archive.ts); set archiveAdminRoleArn in the security spec.",
@@ -67,7 +87,8 @@ export const evidenceKeysAdministeredApart: StackValidationPolicy = {
                             Object.keys(s.Condition ?? {}).every((op) => /^(StringNotEquals|ArnNotEquals)$/.test(op)),
                     ),
             );
-            if (missing.length) report(`${key.name} policy does not deny ${missing.join(", ")} to every principal but its administrators (by aws:PrincipalArn)`, key.urn);
+            if (missing.length)
+                report(`${key.name} policy does not deny ${missing.join(", ")} to every principal but its administrators (by aws:PrincipalArn)`, key.urn);
         }
     },
 };

@@ -1,6 +1,22 @@
 // Identity: who may assume the roles, what the roles may do, and the limits around them.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { actionsOf, conditionsOf, conditionValues, globMatch, is, label, list, principalsOf, resourcesOf, RESOURCELESS_ACTIONS, statementsOf, strings, T, tagsOf, type Statement } from "./util";
+import {
+    actionsOf,
+    conditionsOf,
+    conditionValues,
+    globMatch,
+    is,
+    label,
+    list,
+    principalsOf,
+    resourcesOf,
+    RESOURCELESS_ACTIONS,
+    statementsOf,
+    strings,
+    T,
+    tagsOf,
+    type Statement,
+} from "./util";
 
 /**
  * Services that assume a role only when a principal of the role's own account hands it over with iam:PassRole (an EC2
@@ -16,7 +32,8 @@ export const trustPolicy: ResourceValidationPolicy = {
         "principals of that account (ArnEquals aws:PrincipalArn), in a vendor stack names no role or user ARN as Principal, allows only sts:AssumeRole, " +
         "requires sts:ExternalId (StringEquals) for AWS principals of another party, and aws:SourceAccount/aws:SourceArn for service " +
         "principals (except EC2, which only assumes roles passed to it within the account). Why: the external ID stops a confused deputy at the vendor; a wildcard or root principal admits every identity of that account.",
-    remediationSteps: "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts): the vendor's account as Principal, its exact principal ARNs in ArnEquals aws:PrincipalArn.",
+    remediationSteps:
+        "Build the trust policy with vendorTrustPolicy()/workloadTrustPolicy() (iam/vendor.ts): the vendor's account as Principal, its exact principal ARNs in ArnEquals aws:PrincipalArn.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["CKV_AWS_60", "CKV_AWS_61"],
@@ -38,15 +55,20 @@ export const trustPolicy: ResourceValidationPolicy = {
             if (p.any || s.NotPrincipal !== undefined) report(`assumeRolePolicy ${label(s, i)} allows Principal "*"`);
             // An account principal admits every identity of that account, unless the statement pins exact principal ARNs
             // (ArnEquals aws:PrincipalArn, no wildcard): the form that names no principal AWS would validate on write.
-            const pinned = conditionsOf(s).filter((c) => c.op === "ArnEquals" && c.key.toLowerCase() === "aws:principalarn" && c.values.length > 0 && c.values.every((v) => !/[*?]/.test(v)));
+            const pinned = conditionsOf(s).filter(
+                (c) => c.op === "ArnEquals" && c.key.toLowerCase() === "aws:principalarn" && c.values.length > 0 && c.values.every((v) => !/[*?]/.test(v)),
+            );
             for (const a of p.aws.filter((x) => /:root$/.test(x) || /^\d{12}$/.test(x))) {
                 const account = /^\d{12}$/.test(a) ? a : a.split(":")[4];
                 if (!pinned.some((c) => c.values.every((v) => v.split(":")[4] === account))) {
-                    report(`assumeRolePolicy ${label(s, i)} trusts the account root ${a} without an ArnEquals aws:PrincipalArn condition naming exact principals of that account`);
+                    report(
+                        `assumeRolePolicy ${label(s, i)} trusts the account root ${a} without an ArnEquals aws:PrincipalArn condition naming exact principals of that account`,
+                    );
                 }
             }
             const actions = actionsOf(s);
-            if (s.NotAction !== undefined || actions.some((a) => a !== "sts:AssumeRole")) report(`assumeRolePolicy ${label(s, i)} allows ${JSON.stringify(s.NotAction ?? s.Action)}, not only sts:AssumeRole`);
+            if (s.NotAction !== undefined || actions.some((a) => a !== "sts:AssumeRole"))
+                report(`assumeRolePolicy ${label(s, i)} allows ${JSON.stringify(s.NotAction ?? s.Action)}, not only sts:AssumeRole`);
             const externalId = Object.entries(s.Condition?.StringEquals ?? {}).find(([k]) => k.toLowerCase() === "sts:externalid")?.[1];
             if ((p.aws.length > 0 || p.any) && strings(externalId).filter((v) => v.length > 0).length === 0) {
                 report(`assumeRolePolicy ${label(s, i)} trusts ${p.any ? "*" : p.aws.join(", ")} without a StringEquals sts:ExternalId condition`);
@@ -78,9 +100,11 @@ function privilegeProblems(s: Statement, where: string): string[] {
         if (scoped.length > 0) out.push(`${where} allows ${scoped.join(", ")} on Resource "*"`);
     }
     if (actions.some((a) => globMatch(a, "iam:PassRole"))) {
-        if (resources.includes("*") || conditionValues(s, "iam:PassedToService").length === 0) out.push(`${where} allows iam:PassRole without a named role and an iam:PassedToService condition`);
+        if (resources.includes("*") || conditionValues(s, "iam:PassedToService").length === 0)
+            out.push(`${where} allows iam:PassRole without a named role and an iam:PassedToService condition`);
     }
-    if (actions.some((a) => KMS_DATA.test(a)) && conditionValues(s, "kms:ViaService").length === 0) out.push(`${where} allows KMS data actions without a kms:ViaService condition`);
+    if (actions.some((a) => KMS_DATA.test(a)) && conditionValues(s, "kms:ViaService").length === 0)
+        out.push(`${where} allows KMS data actions without a kms:ViaService condition`);
     return out;
 }
 
@@ -88,7 +112,7 @@ export const leastPrivilege: ResourceValidationPolicy = {
     name: "iam-least-privilege",
     description:
         "FSBP IAM.1, FSBP IAM.21, CKV_AWS_62, CKV_AWS_63, CKV_AWS_355, AwsSolutions-IAM5, FSBP KMS.1, FSBP KMS.2: role, boundary and inline " +
-        "policies allow no \"*\" or service:* action, no NotAction/NotResource, no Resource \"*\" for resource-scoped actions (so no " +
+        'policies allow no "*" or service:* action, no NotAction/NotResource, no Resource "*" for resource-scoped actions (so no ' +
         "kms:Decrypt/ReEncryptFrom on *), no unrestricted iam:PassRole, and KMS data actions only with kms:ViaService (invariant 18, docs/invariants.md). " +
         "Why: the vendor's reach must be exactly its datasets; a wildcard silently grows with every new AWS action.",
     remediationSteps: "Grant by intent with fixed Sids (iam/vendor.ts datasetGrants); name actions and ARNs.",
@@ -97,8 +121,12 @@ export const leastPrivilege: ResourceValidationPolicy = {
     tags: ["FSBP IAM.1", "FSBP IAM.21", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_355", "AwsSolutions-IAM5", "FSBP KMS.1", "FSBP KMS.2"],
     validateResource: (args, report) => {
         const docs: { where: string; doc: unknown }[] = [];
-        if (is(T.rolePolicy, args.type) || is(T.managedPolicy, args.type) || args.type === "aws:iam/groupPolicy:GroupPolicy") docs.push({ where: "policy", doc: args.props.policy });
-        if (is(T.role, args.type)) list(args.props.inlinePolicies as { name?: string; policy?: unknown }[] | undefined).forEach((p, i) => docs.push({ where: `inlinePolicies[${i}]`, doc: p.policy }));
+        if (is(T.rolePolicy, args.type) || is(T.managedPolicy, args.type) || args.type === "aws:iam/groupPolicy:GroupPolicy")
+            docs.push({ where: "policy", doc: args.props.policy });
+        if (is(T.role, args.type))
+            list(args.props.inlinePolicies as { name?: string; policy?: unknown }[] | undefined).forEach((p, i) =>
+                docs.push({ where: `inlinePolicies[${i}]`, doc: p.policy }),
+            );
         for (const { where, doc } of docs) {
             const statements = statementsOf(doc);
             if (!statements) {
@@ -110,7 +138,13 @@ export const leastPrivilege: ResourceValidationPolicy = {
     },
 };
 
-const USER_TYPES = ["aws:iam/user:User", "aws:iam/userPolicy:UserPolicy", "aws:iam/userPolicyAttachment:UserPolicyAttachment", "aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile"];
+const USER_TYPES = [
+    "aws:iam/user:User",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/accessKey:AccessKey",
+    "aws:iam/userLoginProfile:UserLoginProfile",
+];
 const AWS_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\//;
 
 export const noManagedPoliciesNoUsers: ResourceValidationPolicy = {
@@ -124,8 +158,12 @@ export const noManagedPoliciesNoUsers: ResourceValidationPolicy = {
     tags: ["AwsSolutions-IAM4", "FSBP IAM.2"],
     validateResource: (args, report) => {
         if (USER_TYPES.includes(args.type)) return report(`${args.type}: IAM users and their keys are not allowed`);
-        if (is(T.role, args.type)) strings(args.props.managedPolicyArns).filter((a) => AWS_MANAGED.test(a)).forEach((a) => report(`managedPolicyArns includes the AWS-managed ${a}`));
-        if (is(T.rolePolicyAttachment, args.type) && AWS_MANAGED.test(String(args.props.policyArn ?? ""))) report(`policyArn is the AWS-managed ${args.props.policyArn}`);
+        if (is(T.role, args.type))
+            strings(args.props.managedPolicyArns)
+                .filter((a) => AWS_MANAGED.test(a))
+                .forEach((a) => report(`managedPolicyArns includes the AWS-managed ${a}`));
+        if (is(T.rolePolicyAttachment, args.type) && AWS_MANAGED.test(String(args.props.policyArn ?? "")))
+            report(`policyArn is the AWS-managed ${args.props.policyArn}`);
     },
 };
 
@@ -144,6 +182,7 @@ export const roleBoundaryAndSession: ResourceValidationPolicy = {
         const max = args.props.maxSessionDuration;
         if (typeof max === "number" && max > 3600) report(`maxSessionDuration is ${max}, above 3600`);
         const vendor = tagsOf(args.props)["enclave:vendor"];
-        if (vendor !== undefined && vendor !== "security" && !args.props.permissionsBoundary) report(`permissionsBoundary is not set on a role of vendor ${vendor}`);
+        if (vendor !== undefined && vendor !== "security" && !args.props.permissionsBoundary)
+            report(`permissionsBoundary is not set on a role of vendor ${vendor}`);
     },
 };

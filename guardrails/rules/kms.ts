@@ -1,6 +1,23 @@
 // The vendor key and the archive key: rotation, deletion window, key policy, one key per vendor.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { actionsOf, arnOf, conditionsOf, conditionValues, coversAction, globMatch, is, isVendorStack, label, ofType, principalsOf, resourcesOf, statementsOf, T, tagsOf, type Statement } from "./util";
+import {
+    actionsOf,
+    arnOf,
+    conditionsOf,
+    conditionValues,
+    coversAction,
+    globMatch,
+    is,
+    isVendorStack,
+    label,
+    ofType,
+    principalsOf,
+    resourcesOf,
+    statementsOf,
+    T,
+    tagsOf,
+    type Statement,
+} from "./util";
 
 const isSymmetric = (props: Record<string, unknown>) => {
     const spec = (props.customerMasterKeySpec ?? props.keySpec) as string | undefined;
@@ -9,7 +26,8 @@ const isSymmetric = (props: Record<string, unknown>) => {
 
 export const kmsRotation: ResourceValidationPolicy = {
     name: "kms-key-rotation-enabled",
-    description: "FSBP KMS.4, CIS 3.6, CKV_AWS_7: symmetric customer keys have enableKeyRotation true. Why: rotation bounds how much data one key version protects.",
+    description:
+        "FSBP KMS.4, CIS 3.6, CKV_AWS_7: symmetric customer keys have enableKeyRotation true. Why: rotation bounds how much data one key version protects.",
     remediationSteps: "Set enableKeyRotation: true on the aws.kms.Key (components/key.ts, components/logArchive.ts).",
     enforcementLevel: "mandatory",
     severity: "medium",
@@ -33,11 +51,15 @@ export const kmsDeletionWindow: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (!is(T.key, args.type)) return;
         const w = args.props.deletionWindowInDays;
-        if (typeof w !== "number" || !Number.isInteger(w) || w < 7 || w > 30) report(`deletionWindowInDays is ${JSON.stringify(w ?? null)}: set it explicitly to 7-30`);
+        if (typeof w !== "number" || !Number.isInteger(w) || w < 7 || w > 30)
+            report(`deletionWindowInDays is ${JSON.stringify(w ?? null)}: set it explicitly to 7-30`);
         if (args.props.isEnabled === false) {
             // The seal Deny names the vendor roles by aws:PrincipalArn (or, in older documents, as Principal).
             const sealed = (statementsOf(args.props.policy) ?? []).some(
-                (s) => s.Effect === "Deny" && (principalsOf(s.Principal).aws.length > 0 || conditionValues(s, "aws:PrincipalArn").length > 0) && coversAction(s, "kms:Decrypt"),
+                (s) =>
+                    s.Effect === "Deny" &&
+                    (principalsOf(s.Principal).aws.length > 0 || conditionValues(s, "aws:PrincipalArn").length > 0) &&
+                    coversAction(s, "kms:Decrypt"),
             );
             if (!sealed) report("isEnabled is false but the key policy has no seal Deny: a disabled key is only expected while sealed");
         }
@@ -74,16 +96,27 @@ export const kmsKeyPolicy: ResourceValidationPolicy = {
             }
             if (s.Effect !== "Allow") return;
             const p = principalsOf(s.Principal);
-            if ((p.any || s.NotPrincipal !== undefined) && !ACCOUNT_KEYS.some((k) => conditionValues(s, k).length > 0)) report(`policy ${label(s, i)} allows Principal "*" without an account condition`);
+            if ((p.any || s.NotPrincipal !== undefined) && !ACCOUNT_KEYS.some((k) => conditionValues(s, k).length > 0))
+                report(`policy ${label(s, i)} allows Principal "*" without an account condition`);
             // An account principal hands the key to every IAM policy of the account (the default key policy), unless
             // the statement pins exact principal ARNs.
-            const pinned = conditionsOf(s).some((c) => /^(ArnEquals|StringEquals)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.length > 0 && c.values.every((v) => !/[*?]/.test(v)));
+            const pinned = conditionsOf(s).some(
+                (c) =>
+                    /^(ArnEquals|StringEquals)$/.test(c.op) &&
+                    c.key.toLowerCase() === "aws:principalarn" &&
+                    c.values.length > 0 &&
+                    c.values.every((v) => !/[*?]/.test(v)),
+            );
             for (const a of p.aws.filter((x) => /^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$/.test(x))) {
-                if (!pinned) report(`policy ${label(s, i)} allows the account ${a} without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key`);
+                if (!pinned)
+                    report(
+                        `policy ${label(s, i)} allows the account ${a} without an aws:PrincipalArn condition naming exact roles: every IAM policy of the account could use the key`,
+                    );
             }
             if (p.service.length > 0) {
                 const scoped = conditionsOf(s).some((c) => /^kms:EncryptionContext:/i.test(c.key) || /^aws:Source(Account|Arn)$/i.test(c.key));
-                if (!scoped) report(`policy ${label(s, i)} allows ${p.service.join(", ")} without an encryption-context or aws:SourceAccount/aws:SourceArn condition`);
+                if (!scoped)
+                    report(`policy ${label(s, i)} allows ${p.service.join(", ")} without an encryption-context or aws:SourceAccount/aws:SourceArn condition`);
             }
         });
     },
@@ -128,7 +161,10 @@ export const kmsOneKeyPerVendor: StackValidationPolicy = {
                 if (s.Effect !== "Allow" || !actionsOf(s).some((a) => KMS_USE.test(a))) return;
                 for (const r of resourcesOf(s)) {
                     if (r === keyArn) continue;
-                    const pinned = vendor !== undefined && conditionValues(s, "aws:ResourceTag/enclave:vendor").every((v) => v === vendor) && conditionValues(s, "aws:ResourceTag/enclave:vendor").length > 0;
+                    const pinned =
+                        vendor !== undefined &&
+                        conditionValues(s, "aws:ResourceTag/enclave:vendor").every((v) => v === vendor) &&
+                        conditionValues(s, "aws:ResourceTag/enclave:vendor").length > 0;
                     if (r !== "*" && globMatch(r, keyArn ?? "", false) && pinned) continue;
                     if (vendor !== undefined && sessionLogKeyUse(s, vendor)) continue;
                     report(`policy ${label(s, i)} grants KMS use on ${r}, not this vendor's key ${keyArn ?? "(none)"}`, pol.urn);

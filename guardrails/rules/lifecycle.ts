@@ -2,7 +2,22 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { SEAL_CATALOGUE, type SealKind } from "../../contract/seal";
 import { dnsRulesOf } from "./networkStack";
-import { actionsOf, conditionsOf, conditionValues, coversAction, isDataBucket, isLogArchiveTagged, isVendorStack, ofType, principalsOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
+import {
+    actionsOf,
+    conditionsOf,
+    conditionValues,
+    coversAction,
+    isDataBucket,
+    isLogArchiveTagged,
+    isVendorStack,
+    ofType,
+    principalsOf,
+    statementsOf,
+    strings,
+    T,
+    tagsOf,
+    type Statement,
+} from "./util";
 
 export const destroyableVendorProtectedArchive: StackValidationPolicy = {
     name: "stack-vendor-destroyable-archive-protected",
@@ -17,16 +32,23 @@ export const destroyableVendorProtectedArchive: StackValidationPolicy = {
     validateStack: (args, report) => {
         const vendor = isVendorStack(args.resources);
         for (const r of args.resources) {
-            if (vendor && r.opts?.protect && !isLogArchiveTagged(r)) report(`${r.name} is protected in a vendor stack: pulumi destroy on breach day would stop`, r.urn);
+            if (vendor && r.opts?.protect && !isLogArchiveTagged(r))
+                report(`${r.name} is protected in a vendor stack: pulumi destroy on breach day would stop`, r.urn);
         }
         for (const b of ofType(args.resources, T.bucket)) {
             const archive = b.props.objectLockEnabled === true || isLogArchiveTagged(b);
-            if (isDataBucket(b) && b.props.forceDestroy !== true) report(`data bucket ${b.props.bucket} has forceDestroy ${JSON.stringify(b.props.forceDestroy ?? null)}: a versioned bucket cannot be destroyed without it`, b.urn);
+            if (isDataBucket(b) && b.props.forceDestroy !== true)
+                report(
+                    `data bucket ${b.props.bucket} has forceDestroy ${JSON.stringify(b.props.forceDestroy ?? null)}: a versioned bucket cannot be destroyed without it`,
+                    b.urn,
+                );
             if (archive && vendor) report(`log archive bucket ${b.props.bucket} is in a vendor stack: it belongs to the security stack`, b.urn);
             if (archive && b.props.forceDestroy === true) report(`log archive bucket ${b.props.bucket} has forceDestroy true`, b.urn);
         }
         const archiveParts = args.resources.filter(
-            (r) => (ofType([r], [...T.bucket, ...T.key, ...T.logGroup]).length > 0 && isLogArchiveTagged(r)) || (ofType([r], T.bucket).length > 0 && r.props.objectLockEnabled === true),
+            (r) =>
+                (ofType([r], [...T.bucket, ...T.key, ...T.logGroup]).length > 0 && isLogArchiveTagged(r)) ||
+                (ofType([r], T.bucket).length > 0 && r.props.objectLockEnabled === true),
         );
         for (const r of archiveParts) if (!r.opts?.protect) report(`${r.name} is part of the log archive but not protected`, r.urn);
     },
@@ -35,7 +57,12 @@ export const destroyableVendorProtectedArchive: StackValidationPolicy = {
 // The seal's deny-all is Action "*" on Resource "*" with no condition: a role's confinement to its own grants (a Deny
 // with NotAction or NotResource) also covers s3:GetObject and kms:Decrypt somewhere, but denies nothing the role uses.
 const isSealDenyAll = (s: Statement) =>
-    s.Effect === "Deny" && strings(s.Action).includes("*") && strings(s.Resource).includes("*") && s.NotAction === undefined && s.NotResource === undefined && s.Condition === undefined;
+    s.Effect === "Deny" &&
+    strings(s.Action).includes("*") &&
+    strings(s.Resource).includes("*") &&
+    s.NotAction === undefined &&
+    s.NotResource === undefined &&
+    s.Condition === undefined;
 const isSessionRevoke = (s: Statement) => s.Effect === "Deny" && coversAction(s, "s3:GetObject") && conditionValues(s, "aws:TokenIssueTime").length > 0;
 
 /** The vendor-side roles: roles of the stack whose trust policy admits anything but AWS services only of this account. */
@@ -62,7 +89,9 @@ function sealsDoc(statements: Statement[], actions: string[], roleArns: string[]
         (s) =>
             s.Effect === "Deny" &&
             (principalsOf(s.Principal).aws.some((a) => roleArns.includes(a)) ||
-                conditionsOf(s).some((c) => /^(String|Arn)(Equals|Like)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.some((a) => roleArns.includes(a)))) &&
+                conditionsOf(s).some(
+                    (c) => /^(String|Arn)(Equals|Like)$/.test(c.op) && c.key.toLowerCase() === "aws:principalarn" && c.values.some((a) => roleArns.includes(a)),
+                )) &&
             actions.every((a) => coversAction(s, a)),
     );
 }
@@ -76,26 +105,32 @@ export const SEAL_CHECKS: { readonly [K in SealKind]: (c: SealScope, report: (me
         for (const r of c.roles) {
             const mine = c.rolePolicies.filter((p) => p.props.role === r.props.name).flatMap((p) => docs(p, "policy"));
             if (!mine.some(isSealDenyAll)) report(`${r.name} has no role policy with an unconditioned Deny of everything while the stack is sealed`, r.urn);
-            if (!mine.some(isSessionRevoke)) report(`${r.name} has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)`, r.urn);
+            if (!mine.some(isSessionRevoke))
+                report(`${r.name} has no role policy with a Deny conditioned on aws:TokenIssueTime (revoke older sessions)`, r.urn);
         }
     },
     trustPolicy: (c, report) => {
         for (const r of c.roles) {
-            if (!docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny" && coversAction(s, "sts:AssumeRole"))) report(`${r.name} trust policy does not deny sts:AssumeRole while sealed`, r.urn);
+            if (!docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny" && coversAction(s, "sts:AssumeRole")))
+                report(`${r.name} trust policy does not deny sts:AssumeRole while sealed`, r.urn);
         }
     },
     key: (c, report) => {
         for (const k of c.keys) {
             if (k.props.isEnabled !== false) report(`${k.name} isEnabled is not false while sealed`, k.urn);
             // The wall that stays if someone re-enables the key.
-            if (!sealsDoc(docs(k, "policy"), ["kms:Decrypt", "kms:GenerateDataKey"], c.roleArns)) report(`${k.name} key policy has no Deny for the vendor roles while sealed`, k.urn);
+            if (!sealsDoc(docs(k, "policy"), ["kms:Decrypt", "kms:GenerateDataKey"], c.roleArns))
+                report(`${k.name} key policy has no Deny for the vendor roles while sealed`, k.urn);
         }
     },
     bucketPolicy: (c, report) => {
         // The seal Deny must name the vendor roles and cover reading and writing objects and listing.
-        const dataPolicies = ofType(c.resources, T.bucketPolicy).filter((p) => ofType(c.resources, T.bucket).some((b) => isDataBucket(b) && p.props.bucket === b.props.bucket));
+        const dataPolicies = ofType(c.resources, T.bucketPolicy).filter((p) =>
+            ofType(c.resources, T.bucket).some((b) => isDataBucket(b) && p.props.bucket === b.props.bucket),
+        );
         for (const p of dataPolicies) {
-            if (!sealsDoc(docs(p, "policy"), ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], c.roleArns)) report(`${p.name} policy has no Deny for the vendor roles while sealed`, p.urn);
+            if (!sealsDoc(docs(p, "policy"), ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], c.roleArns))
+                report(`${p.name} policy has no Deny for the vendor roles while sealed`, p.urn);
         }
     },
     endpointPolicy: (c, report) => {
@@ -109,7 +144,8 @@ export const SEAL_CHECKS: { readonly [K in SealKind]: (c: SealScope, report: (me
     dnsAllowRule: (c, report) => {
         for (const vpc of ofType(c.resources, T.vpc)) {
             for (const { rule } of dnsRulesOf(c.resources, vpc)) {
-                if (rule.props.action !== "BLOCK") report(`${rule.name} is ${String(rule.props.action)}, not BLOCK, while sealed: the VPC still resolves names`, rule.urn);
+                if (rule.props.action !== "BLOCK")
+                    report(`${rule.name} is ${String(rule.props.action)}, not BLOCK, while sealed: the VPC still resolves names`, rule.urn);
             }
         }
     },
@@ -123,7 +159,8 @@ export const sealComplete: StackValidationPolicy = {
         "every role's trust policy denies sts:AssumeRole, the key is disabled and its policy, every data bucket policy and every endpoint policy " +
         "has a Deny for the vendor roles, and every DNS Firewall rule of the VPC blocks. Why: a session revoke alone does not stop a new session; " +
         "a half seal leaves a path open.",
-    remediationSteps: "Seal through the spec (sealed: true, sealedAt) so every builder in iam/vendor.ts adds its seal statements and each role gets its seal policy.",
+    remediationSteps:
+        "Seal through the spec (sealed: true, sealedAt) so every builder in iam/vendor.ts adds its seal statements and each role gets its seal policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["Invariant-34"],

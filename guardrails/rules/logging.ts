@@ -26,7 +26,8 @@ export const trailHardened: ResourceValidationPolicy = {
         "validates log files and is logging; a trail that records management events (the account trail) is multi-region, includes global " +
         "service events and delivers to CloudWatch Logs. Why: the trail is the evidence of a breach; unencrypted or unvalidated logs can be " +
         "read or rewritten, and alarms need CloudWatch Logs.",
-    remediationSteps: "Set kmsKeyId (archive key ARN), enableLogFileValidation: true; on the account trail isMultiRegionTrail, includeGlobalServiceEvents, cloudWatchLogsGroupArn/RoleArn.",
+    remediationSteps:
+        "Set kmsKeyId (archive key ARN), enableLogFileValidation: true; on the account trail isMultiRegionTrail, includeGlobalServiceEvents, cloudWatchLogsGroupArn/RoleArn.",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["FSBP CloudTrail.1", "FSBP CloudTrail.2", "FSBP CloudTrail.4", "FSBP CloudTrail.5", "CIS 3.1", "CIS 3.2", "CIS 3.5"],
@@ -39,7 +40,8 @@ export const trailHardened: ResourceValidationPolicy = {
         if (recordsManagementEvents(p)) {
             if (p.isMultiRegionTrail !== true) report("isMultiRegionTrail is not true on a trail that records management events");
             if (p.includeGlobalServiceEvents === false) report("includeGlobalServiceEvents is false on a trail that records management events");
-            if (!p.cloudWatchLogsGroupArn || !p.cloudWatchLogsRoleArn) report("cloudWatchLogsGroupArn/cloudWatchLogsRoleArn are not set: the CIS alarms cannot see this trail");
+            if (!p.cloudWatchLogsGroupArn || !p.cloudWatchLogsRoleArn)
+                report("cloudWatchLogsGroupArn/cloudWatchLogsRoleArn are not set: the CIS alarms cannot see this trail");
         }
     },
 };
@@ -118,7 +120,20 @@ export const securityAlarms: StackValidationPolicy = {
     remediationSteps: "Keep alarmFilters() (iam/archive.ts) complete; each filter gets a MetricAlarm with alarmActions.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    tags: ["CIS 4.4", "CIS 4.7", "CIS 4.8", "CIS 4.10", "CIS 4.13", "CIS 4.14", "FSBP CloudWatch.4", "FSBP CloudWatch.7", "FSBP CloudWatch.8", "FSBP CloudWatch.10", "FSBP CloudWatch.13", "FSBP CloudWatch.14"],
+    tags: [
+        "CIS 4.4",
+        "CIS 4.7",
+        "CIS 4.8",
+        "CIS 4.10",
+        "CIS 4.13",
+        "CIS 4.14",
+        "FSBP CloudWatch.4",
+        "FSBP CloudWatch.7",
+        "FSBP CloudWatch.8",
+        "FSBP CloudWatch.10",
+        "FSBP CloudWatch.13",
+        "FSBP CloudWatch.14",
+    ],
     validateStack: (args, report) => {
         const trails = ofType(args.resources, T.trail).filter((t) => recordsManagementEvents(t.props) && t.props.cloudWatchLogsGroupArn);
         for (const trail of trails) {
@@ -133,7 +148,14 @@ export const securityAlarms: StackValidationPolicy = {
             for (const g of ALARM_GROUPS) {
                 const f = filters.find((x) => g.events.every((e) => String(x.props.pattern ?? "").includes(`=${e})`)));
                 const metric = (f?.props.metricTransformation as { name?: string; namespace?: string } | undefined) ?? {};
-                const alarm = f && alarms.find((a) => a.props.metricName === metric.name && a.props.namespace === metric.namespace && list(a.props.alarmActions as string[] | undefined).length > 0);
+                const alarm =
+                    f &&
+                    alarms.find(
+                        (a) =>
+                            a.props.metricName === metric.name &&
+                            a.props.namespace === metric.namespace &&
+                            list(a.props.alarmActions as string[] | undefined).length > 0,
+                    );
                 if (!f) report(`no metric filter on ${group.props.name} matches ${g.what} (${g.events.join(", ")})`, trail.urn);
                 else if (!alarm) report(`metric filter ${f.props.name} (${g.what}) has no alarm with alarmActions`, f.urn);
             }

@@ -37,7 +37,8 @@ export const noInternetPath: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (INTERNET_PATH_TYPES.includes(args.type)) return report(`${args.type} gives the enclave a path to the internet`);
         if (is(T.route, args.type)) routeProblems(args.props as RouteLike, "").forEach((m) => report(m));
-        if (is(T.routeTable, args.type)) list(args.props.routes as RouteLike[] | undefined).forEach((r, i) => routeProblems(r, `routes[${i}].`).forEach((m) => report(m)));
+        if (is(T.routeTable, args.type))
+            list(args.props.routes as RouteLike[] | undefined).forEach((r, i) => routeProblems(r, `routes[${i}].`).forEach((m) => report(m)));
     },
 };
 
@@ -64,7 +65,8 @@ interface RuleLike {
     type?: string;
 }
 
-const openIn = (r: RuleLike) => [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks), ...strings(r.cidrIpv4), ...strings(r.cidrIpv6)].filter((c) => OPEN_CIDRS.includes(c));
+const openIn = (r: RuleLike) =>
+    [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks), ...strings(r.cidrIpv4), ...strings(r.cidrIpv6)].filter((c) => OPEN_CIDRS.includes(c));
 
 export const sgNoOpenCidr: ResourceValidationPolicy = {
     name: "ec2-security-group-no-open-cidr",
@@ -109,7 +111,8 @@ export const sgDescriptions: ResourceValidationPolicy = {
 
 export const defaultSgClosed: ResourceValidationPolicy = {
     name: "ec2-default-security-group-closed",
-    description: "FSBP EC2.2, CIS 5.5: the adopted DefaultSecurityGroup has no ingress and no egress rules. Why: anything launched without a group lands in the default one.",
+    description:
+        "FSBP EC2.2, CIS 5.5: the adopted DefaultSecurityGroup has no ingress and no egress rules. Why: anything launched without a group lands in the default one.",
     remediationSteps: "Register aws.ec2.DefaultSecurityGroup with ingress: [] and egress: [].",
     enforcementLevel: "mandatory",
     severity: "high",

@@ -15,7 +15,8 @@ export const vpcGuardrails: StackValidationPolicy = {
         for (const vpc of ofType(args.resources, T.vpc)) {
             const logs = ofType(args.resources, T.flowLog).filter((f) => refersTo(f, "vpcId", vpc));
             if (!logs.some((f) => f.props.trafficType === "ALL")) report(`VPC ${vpc.name} has no FlowLog with trafficType ALL`, vpc.urn);
-            if (!ofType(args.resources, T.defaultSg).some((g) => refersTo(g, "vpcId", vpc))) report(`VPC ${vpc.name} has no DefaultSecurityGroup resource (its default group keeps AWS's rules)`, vpc.urn);
+            if (!ofType(args.resources, T.defaultSg).some((g) => refersTo(g, "vpcId", vpc)))
+                report(`VPC ${vpc.name} has no DefaultSecurityGroup resource (its default group keeps AWS's rules)`, vpc.urn);
         }
     },
 };
@@ -39,7 +40,8 @@ export const endpointSecurityGroup: StackValidationPolicy = {
             list(g.props.ingress as Record<string, unknown>[] | undefined).forEach((r, i) => {
                 if (r.protocol !== "tcp" || r.fromPort !== 443 || r.toPort !== 443) report(`${g.name} ingress[${i}] is not tcp 443`, g.urn);
                 const sources = [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)];
-                if (sources.some((c) => c !== cidr) || list(r.securityGroups as string[] | undefined).length > 0) report(`${g.name} ingress[${i}] admits ${sources.join(", ")}, not only the VPC CIDR ${cidr ?? "(unknown)"}`, g.urn);
+                if (sources.some((c) => c !== cidr) || list(r.securityGroups as string[] | undefined).length > 0)
+                    report(`${g.name} ingress[${i}] admits ${sources.join(", ")}, not only the VPC CIDR ${cidr ?? "(unknown)"}`, g.urn);
             });
             const egress = list(g.props.egress as unknown[] | undefined).length;
             if (egress > 0) report(`${g.name} has ${egress} egress rule(s); endpoint groups need none`, g.urn);
@@ -82,7 +84,8 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
     description:
         "Data perimeter (aws-samples data-perimeter-policy-examples), invariant 26 (docs/invariants.md): the S3 gateway endpoint policy allows only this stack's " +
         "buckets (bucket and bucket/*). Why: otherwise a stolen session inside the enclave copies data to a bucket the attacker owns.",
-    remediationSteps: "Build the endpoint policy from the vendor's datasets (s3EndpointPolicy in iam/vendor.ts); list any AWS-owned bucket a workload needs by name.",
+    remediationSteps:
+        "Build the endpoint policy from the vendor's datasets (s3EndpointPolicy in iam/vendor.ts); list any AWS-owned bucket a workload needs by name.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["DataPerimeter-VPCE-S3-OwnBuckets"],
@@ -98,7 +101,8 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
                 const sessionLog = (r: string) =>
                     (vendor !== undefined && actions.every((a) => a === "s3:putobject") && r.endsWith(`/vendors/${vendor}/sessions/*`)) ||
                     (actions.every((a) => a === "s3:getencryptionconfiguration") && !r.includes("/"));
-                for (const r of resourcesOf(s)) if (!allowed.has(r) && !sessionLog(r)) report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
+                for (const r of resourcesOf(s))
+                    if (!allowed.has(r) && !sessionLog(r)) report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
             });
         }
     },
@@ -117,11 +121,15 @@ export const endpointDirectInputs: StackValidationPolicy = {
         const subnets = ofType(args.resources, T.subnet);
         const groups = ofType(args.resources, T.sg);
         for (const e of interfaceEndpoints(args.resources)) {
-            for (const [prop, pool] of [["subnetIds", subnets], ["securityGroupIds", groups]] as const) {
+            for (const [prop, pool] of [
+                ["subnetIds", subnets],
+                ["securityGroupIds", groups],
+            ] as const) {
                 const values = strings(e.props[prop]);
                 if (values.length === 0) report(`${e.name} has no ${prop}`, e.urn);
                 for (const v of values) {
-                    if (!pool.some((p) => (e.propertyDependencies?.[prop] ?? []).some((d) => d.urn === p.urn) || p.props.id === v)) report(`${e.name} ${prop} includes ${v}, not a resource of this stack`, e.urn);
+                    if (!pool.some((p) => (e.propertyDependencies?.[prop] ?? []).some((d) => d.urn === p.urn) || p.props.id === v))
+                        report(`${e.name} ${prop} includes ${v}, not a resource of this stack`, e.urn);
                 }
             }
         }
@@ -153,17 +161,21 @@ export const vpcDnsFirewall: StackValidationPolicy = {
     validateStack: (args, report) => {
         for (const vpc of ofType(args.resources, T.vpc)) {
             const rules = dnsRulesOf(args.resources, vpc).sort((a, b) => Number(a.rule.props.priority) - Number(b.rule.props.priority));
-            if (rules.length === 0) report(`VPC ${vpc.name} has no DNS Firewall rule group with rules associated: its resolver answers any internet name`, vpc.urn);
+            if (rules.length === 0)
+                report(`VPC ${vpc.name} has no DNS Firewall rule group with rules associated: its resolver answers any internet name`, vpc.urn);
             else {
                 const last = rules[rules.length - 1];
-                if (last.rule.props.action !== "BLOCK" || !last.domains.includes("*")) report(`VPC ${vpc.name}: the last DNS Firewall rule (${last.rule.name}) does not BLOCK "*"`, vpc.urn);
+                if (last.rule.props.action !== "BLOCK" || !last.domains.includes("*"))
+                    report(`VPC ${vpc.name}: the last DNS Firewall rule (${last.rule.name}) does not BLOCK "*"`, vpc.urn);
             }
             for (const { rule, domains } of rules) {
                 if (rule.props.action === "ALLOW" && domains.includes("*")) report(`${rule.name} ALLOWs "*": every name resolves`, rule.urn);
             }
             const config = ofType(args.resources, T.dnsFirewallConfig).find((c) => refersTo(c, "resourceId", vpc));
-            if (config?.props.firewallFailOpen !== "DISABLED") report(`VPC ${vpc.name} has no DNS Firewall config with firewallFailOpen DISABLED (it fails open)`, vpc.urn);
-            if (!ofType(args.resources, T.dnsQueryLogAssociation).some((a) => refersTo(a, "resourceId", vpc))) report(`VPC ${vpc.name} has no resolver query logging`, vpc.urn);
+            if (config?.props.firewallFailOpen !== "DISABLED")
+                report(`VPC ${vpc.name} has no DNS Firewall config with firewallFailOpen DISABLED (it fails open)`, vpc.urn);
+            if (!ofType(args.resources, T.dnsQueryLogAssociation).some((a) => refersTo(a, "resourceId", vpc)))
+                report(`VPC ${vpc.name} has no resolver query logging`, vpc.urn);
         }
     },
 };

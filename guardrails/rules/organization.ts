@@ -25,7 +25,13 @@ const UNCONDITIONAL_SCP_DENIES = [
     "ec2:CreateTransitGatewayVpcAttachment",
 ];
 /** SCP statements that must deny these actions to all but named roles (aws:PrincipalArn, no wildcard role). */
-const EVIDENCE_SCP_DENIES = ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "ec2:DeleteFlowLogs", "guardduty:DeleteDetector", "route53resolver:DisassociateFirewallRuleGroup"];
+const EVIDENCE_SCP_DENIES = [
+    "cloudtrail:StopLogging",
+    "cloudtrail:DeleteTrail",
+    "ec2:DeleteFlowLogs",
+    "guardduty:DeleteDetector",
+    "route53resolver:DisassociateFirewallRuleGroup",
+];
 
 /** An exemption that admits any role (or any principal) voids the deny it sits on. */
 const broadExemption = (arns: string[]) => arns.filter((a) => /:role\/\*$|^\*$|^arn:aws:iam::\*:\*$|:role\/enclave-\*$/.test(a));
@@ -65,12 +71,17 @@ export const organizationPerimeter: StackValidationPolicy = {
             if (s.Effect === "Allow") report(`${p.name} ${label(s, i)} allows: an SCP of ours only denies (FullAWSAccess grants)`, p.urn);
             const exempted = Object.entries(s.Condition ?? {})
                 .filter(([op]) => /Not(Like|Equals)/.test(op))
-                .flatMap(([, kv]) => Object.entries(kv).filter(([k]) => k.toLowerCase() === "aws:principalarn").flatMap(([, v]) => strings(v)));
+                .flatMap(([, kv]) =>
+                    Object.entries(kv)
+                        .filter(([k]) => k.toLowerCase() === "aws:principalarn")
+                        .flatMap(([, v]) => strings(v)),
+                );
             const broad = broadExemption(exempted);
-            if (s.Effect === "Deny" && broad.length)
-                report(`${p.name} ${label(s, i)} exempts ${broad.join(", ")}: every role escapes the deny`, p.urn);
+            if (s.Effect === "Deny" && broad.length) report(`${p.name} ${label(s, i)} exempts ${broad.join(", ")}: every role escapes the deny`, p.urn);
         }
-        const quarantine = scpStatements.filter(({ s }) => s.Effect === "Deny" && actionsOf(s).includes("*") && strings(s.Resource).includes("*") && !s.Condition?.ArnLike);
+        const quarantine = scpStatements.filter(
+            ({ s }) => s.Effect === "Deny" && actionsOf(s).includes("*") && strings(s.Resource).includes("*") && !s.Condition?.ArnLike,
+        );
         const tight = quarantine.filter(({ s }) => Object.keys(s.Condition ?? {}).length === 1 && conditionValues(s, "aws:PrincipalArn").length === 1);
         if (tight.length === 0) report(`no quarantine SCP denies every action to all but one role named by aws:PrincipalArn`, scps[0]?.urn ?? policies[0].urn);
         const rcpStatements = rcps.flatMap((p) => (statementsOf(p.props.content) ?? []).map((s, i) => ({ p, s, i })));
@@ -79,10 +90,21 @@ export const organizationPerimeter: StackValidationPolicy = {
         const attachments = ofType(args.resources, ORG_ATTACHMENT);
         const attached = (p: { name: string; props: Record<string, unknown> }) =>
             attachments.some((a) => (p.props.id !== undefined && a.props.policyId === p.props.id) || a.name.split("--")[0] === p.name);
-        const dataPerimeter = rcpStatements.filter(({ p }) => attached(p)).filter(({ s }) => ["s3:*", "kms:*"].every((a) => actionsOf(s).includes(a)) && conditionValues(s, "aws:PrincipalOrgID").length > 0 && /^false$/i.test(conditionValues(s, "aws:PrincipalIsAWSService")[0] ?? ""));
-        if (dataPerimeter.length === 0) report(`no RCP denies S3 and KMS to principals outside the organization (aws:PrincipalOrgID, AWS services apart)`, rcps[0]?.urn ?? policies[0].urn);
-        const deputy = rcpStatements.filter(({ s }) => conditionValues(s, "aws:SourceOrgID").length > 0 && /^true$/i.test(conditionValues(s, "aws:PrincipalIsAWSService")[0] ?? ""));
-        if (dataPerimeter.length && deputy.length === 0) report(`no RCP binds AWS services to this organization (aws:SourceOrgID): confused-deputy protection is missing`, rcps[0]?.urn ?? policies[0].urn);
+        const dataPerimeter = rcpStatements
+            .filter(({ p }) => attached(p))
+            .filter(
+                ({ s }) =>
+                    ["s3:*", "kms:*"].every((a) => actionsOf(s).includes(a)) &&
+                    conditionValues(s, "aws:PrincipalOrgID").length > 0 &&
+                    /^false$/i.test(conditionValues(s, "aws:PrincipalIsAWSService")[0] ?? ""),
+            );
+        if (dataPerimeter.length === 0)
+            report(`no RCP denies S3 and KMS to principals outside the organization (aws:PrincipalOrgID, AWS services apart)`, rcps[0]?.urn ?? policies[0].urn);
+        const deputy = rcpStatements.filter(
+            ({ s }) => conditionValues(s, "aws:SourceOrgID").length > 0 && /^true$/i.test(conditionValues(s, "aws:PrincipalIsAWSService")[0] ?? ""),
+        );
+        if (dataPerimeter.length && deputy.length === 0)
+            report(`no RCP binds AWS services to this organization (aws:SourceOrgID): confused-deputy protection is missing`, rcps[0]?.urn ?? policies[0].urn);
         // Count per target: attachments name the policy and the target by id.
         const typeOf = new Map(policies.map((p) => [String(p.props.id ?? p.name), String(p.props.type)]));
         const byName = new Map(policies.map((p) => [p.name, String(p.props.type)]));
@@ -93,6 +115,10 @@ export const organizationPerimeter: StackValidationPolicy = {
             perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
         }
         for (const [key, n] of perTarget)
-            if (n > MAX_OURS_PER_TARGET) report(`${key.split(" ")[0]} has ${n} ${key.split(" ")[1]} of ours attached; with the AWS-managed full-access policy that is over the limit of five`, policies[0].urn);
+            if (n > MAX_OURS_PER_TARGET)
+                report(
+                    `${key.split(" ")[0]} has ${n} ${key.split(" ")[1]} of ours attached; with the AWS-managed full-access policy that is over the limit of five`,
+                    policies[0].urn,
+                );
     },
 };

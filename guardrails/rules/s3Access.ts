@@ -74,7 +74,8 @@ export const s3NoPublicOrCrossAccountGrant: ResourceValidationPolicy = {
             }
             for (const a of p.aws) {
                 const acct = accountOfArn(a);
-                if (accounts.length > 0 && (!acct || !accounts.includes(acct))) report(`policy ${label(s, i)} grants ${a}, outside the stack's account ${accounts.join(", ")}`);
+                if (accounts.length > 0 && (!acct || !accounts.includes(acct)))
+                    report(`policy ${label(s, i)} grants ${a}, outside the stack's account ${accounts.join(", ")}`);
             }
             for (const o of p.other) report(`policy ${label(s, i)} grants ${o} directly`);
         });

@@ -25,7 +25,8 @@ export const s3SseKmsKeyArn: ResourceValidationPolicy = {
         rules.forEach((r, i) => {
             const d = r.applyServerSideEncryptionByDefault ?? {};
             if (d.sseAlgorithm === "AES256") return;
-            if (d.sseAlgorithm !== "aws:kms" && d.sseAlgorithm !== "aws:kms:dsse") return report(`rules[${i}].applyServerSideEncryptionByDefault.sseAlgorithm is ${JSON.stringify(d.sseAlgorithm ?? null)}`);
+            if (d.sseAlgorithm !== "aws:kms" && d.sseAlgorithm !== "aws:kms:dsse")
+                return report(`rules[${i}].applyServerSideEncryptionByDefault.sseAlgorithm is ${JSON.stringify(d.sseAlgorithm ?? null)}`);
             if (!d.kmsMasterKeyId || !KEY_ARN.test(d.kmsMasterKeyId)) {
                 report(`rules[${i}].applyServerSideEncryptionByDefault.kmsMasterKeyId is ${JSON.stringify(d.kmsMasterKeyId ?? null)}, not a full KMS key ARN`);
             }
@@ -84,8 +85,10 @@ export const s3Lifecycle: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (!is(T.lifecycle, args.type)) return;
         const rules = list(args.props.rules as LifecycleRule[] | undefined).filter((r) => r.status === "Enabled");
-        if (!rules.some((r) => (r.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0)) report("no enabled rule sets abortIncompleteMultipartUpload.daysAfterInitiation");
-        if (!rules.some((r) => (r.noncurrentVersionExpiration?.noncurrentDays ?? 0) > 0)) report("no enabled rule sets noncurrentVersionExpiration.noncurrentDays");
+        if (!rules.some((r) => (r.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0))
+            report("no enabled rule sets abortIncompleteMultipartUpload.daysAfterInitiation");
+        if (!rules.some((r) => (r.noncurrentVersionExpiration?.noncurrentDays ?? 0) > 0))
+            report("no enabled rule sets noncurrentVersionExpiration.noncurrentDays");
     },
 };
 
@@ -100,7 +103,8 @@ export const s3ObjectLockRetention: ResourceValidationPolicy = {
     tags: ["FSBP S3.15", "CKV_AWS_143"],
     validateResource: (args, report) => {
         if (!is(T.objectLock, args.type)) return;
-        if (args.props.objectLockEnabled !== undefined && args.props.objectLockEnabled !== "Enabled") report(`objectLockEnabled is ${JSON.stringify(args.props.objectLockEnabled)}`);
+        if (args.props.objectLockEnabled !== undefined && args.props.objectLockEnabled !== "Enabled")
+            report(`objectLockEnabled is ${JSON.stringify(args.props.objectLockEnabled)}`);
         const r = (args.props.rule as { defaultRetention?: { mode?: string; days?: number; years?: number } } | undefined)?.defaultRetention;
         if (!r || !r.mode || !((r.days ?? 0) > 0 || (r.years ?? 0) > 0)) report("rule.defaultRetention has no mode and positive days/years");
     },

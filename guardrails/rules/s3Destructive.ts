@@ -60,8 +60,11 @@ function documentsOf(role: PolicyResource, resources: PolicyResource[]): { where
     const policies = ofType(resources, T.managedPolicy);
     const policyAt = (arn: unknown) => policies.find((p) => p.props.arn === arn || p.props.id === arn);
     const out: { where: string; doc: unknown; urn: string }[] = [];
-    list(role.props.inlinePolicies as { name?: string; policy?: unknown }[] | undefined).forEach((p, i) => out.push({ where: `inlinePolicies[${i}] of role ${nameOf(role)}`, doc: p.policy, urn: role.urn }));
-    for (const rp of ofType(resources, T.rolePolicy).filter((p) => matches(p.props.role, role))) out.push({ where: `role policy ${String(rp.props.name ?? rp.name)} of role ${nameOf(role)}`, doc: rp.props.policy, urn: rp.urn });
+    list(role.props.inlinePolicies as { name?: string; policy?: unknown }[] | undefined).forEach((p, i) =>
+        out.push({ where: `inlinePolicies[${i}] of role ${nameOf(role)}`, doc: p.policy, urn: role.urn }),
+    );
+    for (const rp of ofType(resources, T.rolePolicy).filter((p) => matches(p.props.role, role)))
+        out.push({ where: `role policy ${String(rp.props.name ?? rp.name)} of role ${nameOf(role)}`, doc: rp.props.policy, urn: rp.urn });
     const attached = [
         ...strings(role.props.managedPolicyArns),
         ...ofType(resources, T.rolePolicyAttachment)
@@ -73,7 +76,12 @@ function documentsOf(role: PolicyResource, resources: PolicyResource[]): { where
         if (p) out.push({ where: `attached policy ${String(p.props.name ?? p.name)} of role ${nameOf(role)}`, doc: p.props.policy, urn: p.urn });
     }
     const boundary = policyAt(role.props.permissionsBoundary);
-    if (boundary) out.push({ where: `permissions boundary ${String(boundary.props.name ?? boundary.name)} of role ${nameOf(role)}`, doc: boundary.props.policy, urn: boundary.urn });
+    if (boundary)
+        out.push({
+            where: `permissions boundary ${String(boundary.props.name ?? boundary.name)} of role ${nameOf(role)}`,
+            doc: boundary.props.policy,
+            urn: boundary.urn,
+        });
     return out;
 }
 
@@ -86,7 +94,10 @@ export function grantedForbidden(statement: Parameters<typeof coversAction>[0], 
             const targets =
                 f.resourceTypes.length === 0
                     ? ["*"]
-                    : [...(f.resourceTypes.includes("bucket") ? bucketArns : []), ...(f.resourceTypes.includes("object") ? bucketArns.map((b) => `${b}/any-object-key`) : [])];
+                    : [
+                          ...(f.resourceTypes.includes("bucket") ? bucketArns : []),
+                          ...(f.resourceTypes.includes("object") ? bucketArns.map((b) => `${b}/any-object-key`) : []),
+                      ];
             return targets.some((t) => coversResource(statement, t));
         })
         .map((f) => f.action);
@@ -100,7 +111,8 @@ export const s3NoDestructiveGrants: StackValidationPolicy = {
         "The forbidden set is derived from the AWS action catalogue (every s3 action of access level Write or Permissions management, " +
         "and every Delete*, on buckets, objects or the whole account, except s3:PutObject which the write levels grant). " +
         "Why: a vendor that can delete or re-permission evidence can erase what it did; the seal and the archive assume it cannot.",
-    remediationSteps: "Grant datasets through datasetGrants (iam/vendor.ts): read gives ListBucket/GetObject, write adds PutObject only; never s3:* or s3:Delete*.",
+    remediationSteps:
+        "Grant datasets through datasetGrants (iam/vendor.ts): read gives ListBucket/GetObject, write adds PutObject only; never s3:* or s3:Delete*.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["nothing-grants-delete"],

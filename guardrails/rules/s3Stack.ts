@@ -77,18 +77,23 @@ export const s3EncryptionPlacement: StackValidationPolicy = {
         for (const b of ofType(args.resources, T.bucket)) {
             const isTarget = targets.includes(b);
             for (const sse of sideOf(args.resources, b, T.sse)) {
-                const rules = list(sse.props.rules as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string; kmsMasterKeyId?: string } }[] | undefined);
+                const rules = list(
+                    sse.props.rules as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string; kmsMasterKeyId?: string } }[] | undefined,
+                );
                 for (const r of rules) {
                     const d = r.applyServerSideEncryptionByDefault ?? {};
-                    if (d.sseAlgorithm === "AES256" && !isTarget) report(`bucket ${b.props.bucket} uses SSE-S3 (AES256) but is not an access-log target: use SSE-KMS with the stack's key`, sse.urn);
+                    if (d.sseAlgorithm === "AES256" && !isTarget)
+                        report(`bucket ${b.props.bucket} uses SSE-S3 (AES256) but is not an access-log target: use SSE-KMS with the stack's key`, sse.urn);
                     if (d.sseAlgorithm?.startsWith("aws:kms")) {
-                        if (isTarget) report(`bucket ${b.props.bucket} is an access-log target but uses SSE-KMS: S3 server access logging requires SSE-S3`, sse.urn);
+                        if (isTarget)
+                            report(`bucket ${b.props.bucket} is an access-log target but uses SSE-KMS: S3 server access logging requires SSE-S3`, sse.urn);
                         const own = keys.some((k) => refersTo(sse, "rules", k) || d.kmsMasterKeyId === k.props.arn);
                         if (!own) report(`bucket ${b.props.bucket} is encrypted with ${d.kmsMasterKeyId ?? "(no key)"}, not a KMS key of this stack`, sse.urn);
                     }
                 }
             }
-            if (isTarget && b.props.objectLockEnabled === true) report(`bucket ${b.props.bucket} is an access-log target with Object Lock: AWS cannot deliver access logs there`, b.urn);
+            if (isTarget && b.props.objectLockEnabled === true)
+                report(`bucket ${b.props.bucket} is an access-log target with Object Lock: AWS cannot deliver access logs there`, b.urn);
         }
     },
 };
@@ -107,23 +112,30 @@ export const s3ObjectLockPlacement: StackValidationPolicy = {
         const buckets = ofType(args.resources, T.bucket);
         for (const b of buckets) {
             const locks = sideOf(args.resources, b, T.objectLock);
-            if (isDataBucket(b) && (b.props.objectLockEnabled === true || locks.length > 0)) report(`data bucket ${b.props.bucket} has Object Lock: it could never be destroyed`, b.urn);
-            if (b.props.objectLockEnabled === true && locks.length === 0) report(`bucket ${b.props.bucket} enables Object Lock without a BucketObjectLockConfiguration default retention`, b.urn);
+            if (isDataBucket(b) && (b.props.objectLockEnabled === true || locks.length > 0))
+                report(`data bucket ${b.props.bucket} has Object Lock: it could never be destroyed`, b.urn);
+            if (b.props.objectLockEnabled === true && locks.length === 0)
+                report(`bucket ${b.props.bucket} enables Object Lock without a BucketObjectLockConfiguration default retention`, b.urn);
         }
         for (const trail of ofType(args.resources, T.trail)) {
             const archive = buckets.find((b) => refersTo(trail, "s3BucketName", b));
-            if (archive && archive.props.objectLockEnabled !== true) report(`trail ${trail.props.name} delivers to bucket ${archive.props.bucket}, which has no Object Lock`, archive.urn);
+            if (archive && archive.props.objectLockEnabled !== true)
+                report(`trail ${trail.props.name} delivers to bucket ${archive.props.bucket}, which has no Object Lock`, archive.urn);
         }
     },
 };
 
 const hasNegatedKey = (s: Statement, key: string, value?: string) =>
-    conditionsOf(s).some((c) => /^StringNot|^ArnNot/.test(c.op) && c.key.toLowerCase() === key.toLowerCase() && (value === undefined || c.values.includes(value)));
+    conditionsOf(s).some(
+        (c) => /^StringNot|^ArnNot/.test(c.op) && c.key.toLowerCase() === key.toLowerCase() && (value === undefined || c.values.includes(value)),
+    );
 
 /** Deny statements of `doc` that apply to `principal` doing `action` on `resource` with a plain HTTPS request. */
 function denies(statements: Statement[], principal: string, action: string, resource: string): Statement[] {
     const ctx = { "aws:PrincipalArn": principal, "aws:SecureTransport": "true", "aws:PrincipalIsAWSService": "false" };
-    return statements.filter((s) => s.Effect === "Deny" && principalCovers(s, principal) && coversAction(s, action) && coversResource(s, resource) && conditionsHold(s, ctx));
+    return statements.filter(
+        (s) => s.Effect === "Deny" && principalCovers(s, principal) && coversAction(s, action) && coversResource(s, resource) && conditionsHold(s, ctx),
+    );
 }
 
 const LOCKOUT_CHECKS = [
@@ -160,9 +172,11 @@ export const s3DataBucketPolicy: StackValidationPolicy = {
                 continue;
             }
             const putDenies = statements.filter((s) => s.Effect === "Deny" && coversAction(s, "s3:PutObject") && coversResource(s, `${arn}/any-object`));
-            if (!putDenies.some((s) => hasNegatedKey(s, "s3:x-amz-server-side-encryption", "aws:kms"))) report(`policy of ${name} does not deny PutObject without SSE-KMS (s3:x-amz-server-side-encryption != aws:kms)`, pol.urn);
-            const keyId = (sideOf(args.resources, b, T.sse)[0]?.props.rules as { applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string } }[] | undefined)?.[0]
-                ?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
+            if (!putDenies.some((s) => hasNegatedKey(s, "s3:x-amz-server-side-encryption", "aws:kms")))
+                report(`policy of ${name} does not deny PutObject without SSE-KMS (s3:x-amz-server-side-encryption != aws:kms)`, pol.urn);
+            const keyId = (
+                sideOf(args.resources, b, T.sse)[0]?.props.rules as { applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string } }[] | undefined
+            )?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
             if (!putDenies.some((s) => hasNegatedKey(s, "s3:x-amz-server-side-encryption-aws-kms-key-id", keyId))) {
                 report(`policy of ${name} does not deny PutObject with a KMS key other than ${keyId ?? "the bucket's key"}`, pol.urn);
             }
@@ -175,10 +189,18 @@ export const s3DataBucketPolicy: StackValidationPolicy = {
                     hasNegatedKey(s, "aws:SourceVpce"),
             );
             const p = perimeter.find((s) => conditionValues(s, "aws:SourceVpce").some((v) => endpointIds.length === 0 || endpointIds.includes(v)));
-            if (!p) report(`policy of ${name} has no Deny of s3:* unless aws:SourceVpce is this stack's S3 endpoint (${endpointIds.join(", ") || "none found"})`, pol.urn);
+            if (!p)
+                report(
+                    `policy of ${name} has no Deny of s3:* unless aws:SourceVpce is this stack's S3 endpoint (${endpointIds.join(", ") || "none found"})`,
+                    pol.urn,
+                );
             else {
-                for (const [role, arnValue] of [["deployer", ops.deployerRoleArn], ["break-glass", ops.breakGlassRoleArn]] as const) {
-                    if (arnValue && !hasNegatedKey(p, "aws:PrincipalArn", arnValue)) report(`policy of ${name}: the network-perimeter Deny does not exempt the ${role} role ${arnValue} by aws:PrincipalArn`, pol.urn);
+                for (const [role, arnValue] of [
+                    ["deployer", ops.deployerRoleArn],
+                    ["break-glass", ops.breakGlassRoleArn],
+                ] as const) {
+                    if (arnValue && !hasNegatedKey(p, "aws:PrincipalArn", arnValue))
+                        report(`policy of ${name}: the network-perimeter Deny does not exempt the ${role} role ${arnValue} by aws:PrincipalArn`, pol.urn);
                 }
                 if (!conditionsOf(p).some((c) => c.key.toLowerCase() === "aws:principalisawsservice" && c.values.includes("false"))) {
                     report(`policy of ${name}: the network-perimeter Deny does not exempt AWS services (aws:PrincipalIsAWSService)`, pol.urn);
@@ -190,7 +212,11 @@ export const s3DataBucketPolicy: StackValidationPolicy = {
             }
             for (const c of LOCKOUT_CHECKS) {
                 const hit = denies(statements, ops.deployerRoleArn, c.action, c.object ? `${arn}/any-object` : arn);
-                if (hit.length > 0) report(`policy of ${name} denies the deployer ${c.action} (${hit.map((s) => s.Sid ?? "unnamed").join(", ")}): seal and destroy would fail`, pol.urn);
+                if (hit.length > 0)
+                    report(
+                        `policy of ${name} denies the deployer ${c.action} (${hit.map((s) => s.Sid ?? "unnamed").join(", ")}): seal and destroy would fail`,
+                        pol.urn,
+                    );
             }
         }
     },

@@ -11,7 +11,6 @@ import { SELF_STACK_REFERENCE } from "../../contract/unsealWindow";
 export { T };
 export type { Statement };
 
-
 export const is = (types: readonly string[], type: string): boolean => types.includes(type);
 export const ofType = (resources: PolicyResource[], types: readonly string[]) => resources.filter((r) => types.includes(r.type));
 
@@ -71,10 +70,15 @@ export function conditionValues(s: Statement, key: string): string[] {
         .flatMap((c) => c.values);
 }
 
-
 /** IAM wildcard match: `*` any run, `?` one character; case-insensitive (actions are). */
 export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, caseInsensitive ? "i" : "");
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        caseInsensitive ? "i" : "",
+    );
     return re.test(value);
 }
 
@@ -129,7 +133,8 @@ export function principalCovers(s: Statement, principalArn: string): boolean {
     return p.any || p.aws.includes(principalArn) || p.aws.some((a) => a === `arn:aws:iam::${accountOfArn(principalArn)}:root`);
 }
 
-export const accountOfArn = (arn: string): string | undefined => /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1] ?? (/^\d{12}$/.test(arn) ? arn : undefined);
+export const accountOfArn = (arn: string): string | undefined =>
+    /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1] ?? (/^\d{12}$/.test(arn) ? arn : undefined);
 
 export const tagsOf = (props: Record<string, unknown>): Record<string, string> => (props.tags ?? {}) as Record<string, string>;
 

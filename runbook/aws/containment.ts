@@ -76,7 +76,10 @@ export async function listInstances(clients: AwsClients, vpcId: string): Promise
                 out.push({
                     id: inst.InstanceId ?? "",
                     state: String(inst.State?.Name ?? ""),
-                    networkInterfaces: (inst.NetworkInterfaces ?? []).map((n) => ({ id: n.NetworkInterfaceId ?? "", groups: (n.Groups ?? []).map((g) => g.GroupId ?? "") })),
+                    networkInterfaces: (inst.NetworkInterfaces ?? []).map((n) => ({
+                        id: n.NetworkInterfaceId ?? "",
+                        groups: (n.Groups ?? []).map((g) => g.GroupId ?? ""),
+                    })),
                     volumes: (inst.BlockDeviceMappings ?? []).filter((b) => b.Ebs?.VolumeId).map((b) => ({ id: b.Ebs!.VolumeId!, device: b.DeviceName ?? "" })),
                     tags: tagMap(inst.Tags),
                 });
@@ -98,7 +101,14 @@ export async function ensureIsolationGroup(ctx: ContainmentContext, vpcId: strin
     let group: SecurityGroup | undefined;
     try {
         const found = await awsCall(resource, "ec2:DescribeSecurityGroups", () =>
-            ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }, { Name: "group-name", Values: [name] }] })),
+            ec2.send(
+                new DescribeSecurityGroupsCommand({
+                    Filters: [
+                        { Name: "vpc-id", Values: [vpcId] },
+                        { Name: "group-name", Values: [name] },
+                    ],
+                }),
+            ),
         );
         group = found.SecurityGroups?.[0];
         if (group) {
@@ -110,12 +120,16 @@ export async function ensureIsolationGroup(ctx: ContainmentContext, vpcId: strin
                         GroupName: name,
                         VpcId: vpcId,
                         Description: `Isolation for ${ctx.vendorId}: no inbound, no outbound`,
-                        TagSpecifications: [{ ResourceType: "security-group", Tags: tagList({ Name: name, [TAG.vendor]: ctx.vendorId, [TAG.managedBy]: MANAGED_BY }) }],
+                        TagSpecifications: [
+                            { ResourceType: "security-group", Tags: tagList({ Name: name, [TAG.vendor]: ctx.vendorId, [TAG.managedBy]: MANAGED_BY }) },
+                        ],
                     }),
                 ),
             );
             results.push({ resource, action: "create", ok: true, id: created.GroupId });
-            const reread = await awsCall(resource, "ec2:DescribeSecurityGroups", () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [created.GroupId!] })));
+            const reread = await awsCall(resource, "ec2:DescribeSecurityGroups", () =>
+                ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [created.GroupId!] })),
+            );
             group = reread.SecurityGroups?.[0] ?? { GroupId: created.GroupId };
         }
     } catch (err) {
@@ -128,8 +142,14 @@ export async function ensureIsolationGroup(ctx: ContainmentContext, vpcId: strin
         const action = `revoke ${direction} rules`;
         if (!perms?.length) return results.push({ resource, action, ok: true, skipped: true, id: groupId });
         try {
-            if (direction === "ingress") await awsCall(resource, "ec2:RevokeSecurityGroupIngress", () => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: perms })));
-            else await awsCall(resource, "ec2:RevokeSecurityGroupEgress", () => ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: perms })));
+            if (direction === "ingress")
+                await awsCall(resource, "ec2:RevokeSecurityGroupIngress", () =>
+                    ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: perms })),
+                );
+            else
+                await awsCall(resource, "ec2:RevokeSecurityGroupEgress", () =>
+                    ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: perms })),
+                );
             results.push({ resource, action, ok: true, id: groupId });
         } catch (err) {
             results.push({ resource, action, ok: false, id: groupId, error: message(err) });
@@ -150,13 +170,16 @@ export async function isolateInstances(ctx: ContainmentContext, vpcId: string): 
     const per = await Promise.all(
         instances.map(async (inst): Promise<ActionResult[]> => {
             const resource = `instance ${inst.id}`;
-            if (!group.groupId) return [{ resource, action: "isolate", ok: false, error: `${resource}: not isolated: the isolation group is not ready (see its line)` }];
+            if (!group.groupId)
+                return [{ resource, action: "isolate", ok: false, error: `${resource}: not isolated: the isolation group is not ready (see its line)` }];
             const out: ActionResult[] = await Promise.all(
                 inst.networkInterfaces.map(async (eni): Promise<ActionResult> => {
                     const action = `move ${eni.id} to ${group.groupId}`;
                     if (eni.groups.length === 1 && eni.groups[0] === group.groupId) return { resource, action, ok: true, skipped: true };
                     try {
-                        await awsCall(`${resource} interface ${eni.id}`, "ec2:ModifyNetworkInterfaceAttribute", () => ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.id, Groups: [group.groupId!] })));
+                        await awsCall(`${resource} interface ${eni.id}`, "ec2:ModifyNetworkInterfaceAttribute", () =>
+                            ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.id, Groups: [group.groupId!] })),
+                        );
                         return { resource, action, ok: true };
                     } catch (err) {
                         return { resource, action, ok: false, error: message(err) };
@@ -165,11 +188,14 @@ export async function isolateInstances(ctx: ContainmentContext, vpcId: string): 
             );
             // The tag says "isolated": written only once every interface is in the group.
             const action = `tag ${TAG.isolated}=${ctx.incident}`;
-            if (out.some((r) => !r.ok)) out.push({ resource, action, ok: false, error: `${resource}: not tagged: an interface is still outside the isolation group` });
+            if (out.some((r) => !r.ok))
+                out.push({ resource, action, ok: false, error: `${resource}: not tagged: an interface is still outside the isolation group` });
             else if (inst.tags[TAG.isolated] === ctx.incident) out.push({ resource, action, ok: true, skipped: true });
             else {
                 try {
-                    await awsCall(resource, "ec2:CreateTags", () => ec2.send(new CreateTagsCommand({ Resources: [inst.id], Tags: tagList({ [TAG.isolated]: ctx.incident }) })));
+                    await awsCall(resource, "ec2:CreateTags", () =>
+                        ec2.send(new CreateTagsCommand({ Resources: [inst.id], Tags: tagList({ [TAG.isolated]: ctx.incident }) })),
+                    );
                     out.push({ resource, action, ok: true });
                 } catch (err) {
                     out.push({ resource, action, ok: false, error: message(err) });
@@ -252,5 +278,8 @@ export async function snapshotVolumes(ctx: ContainmentContext, vpcId: string): P
 
 /** One line per action, for the terminal and the incident log. */
 export function actionLines(results: ActionResult[]): string[] {
-    return results.map((r) => `${r.resource}: ${r.action}: ${r.ok ? (r.skipped ? "already done" : "done") : "FAILED"}${r.id ? ` (${r.id})` : ""}${r.error ? `: ${r.error}` : ""}`);
+    return results.map(
+        (r) =>
+            `${r.resource}: ${r.action}: ${r.ok ? (r.skipped ? "already done" : "done") : "FAILED"}${r.id ? ` (${r.id})` : ""}${r.error ? `: ${r.error}` : ""}`,
+    );
 }

@@ -1,4 +1,10 @@
-import { paginateListFirewallRuleGroupAssociations, paginateListFirewallRuleGroups, paginateListFirewallRules, type FirewallRule, type Route53ResolverClient } from "@aws-sdk/client-route53resolver";
+import {
+    paginateListFirewallRuleGroupAssociations,
+    paginateListFirewallRuleGroups,
+    paginateListFirewallRules,
+    type FirewallRule,
+    type Route53ResolverClient,
+} from "@aws-sdk/client-route53resolver";
 import type { DnsFirewallRuleGroup } from "../types";
 import { awsCall, orNull } from "./errors";
 

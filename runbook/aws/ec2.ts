@@ -1,4 +1,12 @@
-import { DescribeVpcEndpointsCommand, paginateDescribeRouteTables, paginateDescribeVpcEndpoints, paginateDescribeVpcs, type EC2Client, type Filter, type VpcEndpoint as SdkVpcEndpoint } from "@aws-sdk/client-ec2";
+import {
+    DescribeVpcEndpointsCommand,
+    paginateDescribeRouteTables,
+    paginateDescribeVpcEndpoints,
+    paginateDescribeVpcs,
+    type EC2Client,
+    type Filter,
+    type VpcEndpoint as SdkVpcEndpoint,
+} from "@aws-sdk/client-ec2";
 import type { InterfaceEndpoint, PolicyJson } from "../types";
 import { awsCall, orNull } from "./errors";
 import { parsePolicy } from "./policy";
@@ -57,7 +65,9 @@ export async function vpcEndpoints(ec2: EC2Client, region: string, vpcId: string
 }
 
 export async function interfaceEndpoints(ec2: EC2Client, region: string, vpcId: string): Promise<InterfaceEndpoint[]> {
-    return (await vpcEndpoints(ec2, region, vpcId)).filter((e) => e.type.toLowerCase() === "interface").map(({ id, service, policy }) => ({ id, service, policy }));
+    return (await vpcEndpoints(ec2, region, vpcId))
+        .filter((e) => e.type.toLowerCase() === "interface")
+        .map(({ id, service, policy }) => ({ id, service, policy }));
 }
 
 /** Every route of every route table of the VPC: a route to an internet or NAT gateway, a peering or a transit gateway is a way out. */
@@ -71,7 +81,17 @@ export async function vpcRoutes(ec2: EC2Client, vpcId: string): Promise<RouteInf
                         routeTableId: rt.RouteTableId ?? "",
                         destination: r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId ?? "",
                         target:
-                            r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? r.VpcPeeringConnectionId ?? r.NetworkInterfaceId ?? r.InstanceId ?? r.EgressOnlyInternetGatewayId ?? r.LocalGatewayId ?? r.CarrierGatewayId ?? r.CoreNetworkArn ?? "",
+                            r.GatewayId ??
+                            r.NatGatewayId ??
+                            r.TransitGatewayId ??
+                            r.VpcPeeringConnectionId ??
+                            r.NetworkInterfaceId ??
+                            r.InstanceId ??
+                            r.EgressOnlyInternetGatewayId ??
+                            r.LocalGatewayId ??
+                            r.CarrierGatewayId ??
+                            r.CoreNetworkArn ??
+                            "",
                         state: String(r.State ?? ""),
                     });
                 }
@@ -83,10 +103,17 @@ export async function vpcRoutes(ec2: EC2Client, vpcId: string): Promise<RouteInf
 
 /** VPC ids carrying every one of these tags. */
 export async function vpcsByTags(ec2: EC2Client, tags: Record<string, string>): Promise<string[]> {
-    return awsCall(`VPC tagged ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(",")}`, "ec2:DescribeVpcs", async () => {
-        const ids: string[] = [];
-        const filters = Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
-        for await (const page of paginateDescribeVpcs({ client: ec2 }, { Filters: filters })) ids.push(...(page.Vpcs ?? []).map((v) => v.VpcId ?? "").filter(Boolean));
-        return ids;
-    });
+    return awsCall(
+        `VPC tagged ${Object.entries(tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",")}`,
+        "ec2:DescribeVpcs",
+        async () => {
+            const ids: string[] = [];
+            const filters = Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+            for await (const page of paginateDescribeVpcs({ client: ec2 }, { Filters: filters }))
+                ids.push(...(page.Vpcs ?? []).map((v) => v.VpcId ?? "").filter(Boolean));
+            return ids;
+        },
+    );
 }

@@ -19,11 +19,16 @@ export async function listInlinePolicyNames(iam: IAMClient, roleName: string): P
 /** The role's trust policy and every inline policy, read in parallel; both null when the role does not exist. */
 export async function rolePolicies(iam: IAMClient, roleName: string): Promise<RolePolicies> {
     const res = `role ${roleName}`;
-    const [role, names] = await Promise.all([orNull(res, "iam:GetRole", () => iam.send(new GetRoleCommand({ RoleName: roleName }))), listInlinePolicyNames(iam, roleName)]);
+    const [role, names] = await Promise.all([
+        orNull(res, "iam:GetRole", () => iam.send(new GetRoleCommand({ RoleName: roleName }))),
+        listInlinePolicyNames(iam, roleName),
+    ]);
     if (!role?.Role || names === null) return { inline: null, trust: null };
     const docs = await Promise.all(
         names.map(async (name) => {
-            const r = await awsCall(`${res} policy ${name}`, "iam:GetRolePolicy", () => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })));
+            const r = await awsCall(`${res} policy ${name}`, "iam:GetRolePolicy", () =>
+                iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })),
+            );
             return [name, parsePolicy(`${res} policy ${name}`, r.PolicyDocument)] as const;
         }),
     );

@@ -56,10 +56,21 @@ export async function lookupEnclave(clients: AwsClients, spec: VendorSpec): Prom
     let tagged: Promise<TaggedResourceWithTags[]> | undefined;
     const byTag = () => (tagged ??= taggedResources(clients.tagging, TAG.vendor, vendor));
 
-    const failed = (kind: LookupKind, name: string, err: unknown): LookupResult => ({ kind, name, ok: false, error: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+    const failed = (kind: LookupKind, name: string, err: unknown): LookupResult => ({
+        kind,
+        name,
+        ok: false,
+        error: err instanceof Error ? err.message.split("\n")[0] : String(err),
+    });
 
     /** Name lookup first; when it finds nothing, the tagged resources of `arnType` that `match` picks. */
-    async function find(kind: LookupKind, name: string, arnType: string, byName: () => Promise<Omit<LookupResult, "kind" | "name" | "ok" | "via"> | null>, match: (r: TaggedResourceWithTags) => boolean = () => true): Promise<LookupResult> {
+    async function find(
+        kind: LookupKind,
+        name: string,
+        arnType: string,
+        byName: () => Promise<Omit<LookupResult, "kind" | "name" | "ok" | "via"> | null>,
+        match: (r: TaggedResourceWithTags) => boolean = () => true,
+    ): Promise<LookupResult> {
         let nameError: string | undefined;
         try {
             const hit = await byName();
@@ -70,8 +81,15 @@ export async function lookupEnclave(clients: AwsClients, spec: VendorSpec): Prom
         }
         try {
             const hits = (await byTag()).filter((r) => arnKind(r.arn) === arnType && match(r));
-            if (hits.length === 1) return { kind, name, ok: true, via: "tag", id: arnTail(hits[0].arn), arn: hits[0].arn, ...(nameError ? { error: nameError } : {}) };
-            if (hits.length > 1) return { kind, name, ok: false, error: `${kind} ${name}: not found by name; ${hits.length} resources tagged ${TAG.vendor}=${vendor} could be it (${hits.map((h) => h.arn).join(", ")})` };
+            if (hits.length === 1)
+                return { kind, name, ok: true, via: "tag", id: arnTail(hits[0].arn), arn: hits[0].arn, ...(nameError ? { error: nameError } : {}) };
+            if (hits.length > 1)
+                return {
+                    kind,
+                    name,
+                    ok: false,
+                    error: `${kind} ${name}: not found by name; ${hits.length} resources tagged ${TAG.vendor}=${vendor} could be it (${hits.map((h) => h.arn).join(", ")})`,
+                };
             return { kind, name, ok: false, error: nameError ?? `${kind} ${name}: not found by name, nor by tag ${TAG.vendor}=${vendor}` };
         } catch (err) {
             return failed(kind, name, nameError ? `${nameError}; ${err instanceof Error ? err.message : String(err)}` : err);
@@ -105,7 +123,14 @@ export async function lookupEnclave(clients: AwsClients, spec: VendorSpec): Prom
                 const tags = await bucketTags(clients.s3, name);
                 if (!tags) return null;
                 // Bucket names are global: one with this name in another account, or untagged, is not the enclave's.
-                if (tags[TAG.vendor] !== vendor) throw new AwsCallError(`bucket ${name}`, "s3:GetBucketTagging", "TagMismatch", "other", `bucket ${name}: exists but is not tagged ${TAG.vendor}=${vendor}`);
+                if (tags[TAG.vendor] !== vendor)
+                    throw new AwsCallError(
+                        `bucket ${name}`,
+                        "s3:GetBucketTagging",
+                        "TagMismatch",
+                        "other",
+                        `bucket ${name}: exists but is not tagged ${TAG.vendor}=${vendor}`,
+                    );
                 return { arn: `arn:aws:s3:::${name}` };
             },
             (r) => r.tags[TAG.dataset] === d.name,
@@ -113,12 +138,26 @@ export async function lookupEnclave(clients: AwsClients, spec: VendorSpec): Prom
     });
     const vpc = find("vpc", `enclave-${vendor}-vpc`, "ec2:vpc", async () => {
         const ids = await vpcsByTags(clients.ec2, { Name: `enclave-${vendor}-vpc`, [TAG.vendor]: vendor });
-        if (ids.length > 1) throw new AwsCallError(`vpc enclave-${vendor}-vpc`, "ec2:DescribeVpcs", "Ambiguous", "other", `vpc enclave-${vendor}-vpc: ${ids.length} VPCs carry this name (${ids.join(", ")})`);
+        if (ids.length > 1)
+            throw new AwsCallError(
+                `vpc enclave-${vendor}-vpc`,
+                "ec2:DescribeVpcs",
+                "Ambiguous",
+                "other",
+                `vpc enclave-${vendor}-vpc: ${ids.length} VPCs carry this name (${ids.join(", ")})`,
+            );
         return ids.length ? { id: ids[0] } : null;
     });
     const dnsGroup = find("dns-rule-group", names.dnsRuleGroup, "route53resolver:firewall-rule-group", async () => {
         const groups = await ruleGroupsByName(clients.resolver, names.dnsRuleGroup);
-        if (groups.length > 1) throw new AwsCallError(`dns-rule-group ${names.dnsRuleGroup}`, "route53resolver:ListFirewallRuleGroups", "Ambiguous", "other", `dns-rule-group ${names.dnsRuleGroup}: ${groups.length} rule groups carry this name`);
+        if (groups.length > 1)
+            throw new AwsCallError(
+                `dns-rule-group ${names.dnsRuleGroup}`,
+                "route53resolver:ListFirewallRuleGroups",
+                "Ambiguous",
+                "other",
+                `dns-rule-group ${names.dnsRuleGroup}: ${groups.length} rule groups carry this name`,
+            );
         return groups.length ? { id: groups[0].id, arn: groups[0].arn } : null;
     });
 
@@ -136,12 +175,20 @@ export async function lookupEnclave(clients: AwsClients, spec: VendorSpec): Prom
     });
     const dnsRules = dnsGroup.then(async (g): Promise<LookupResult[]> => {
         const ruleNames = [names.dnsAllowRule, names.dnsBlockRule];
-        if (!g.ok || !g.id) return ruleNames.map((name) => ({ kind: "dns-rule" as const, name, ok: false, error: `dns-rule ${name}: not looked up (the rule group was not found)` }));
+        if (!g.ok || !g.id)
+            return ruleNames.map((name) => ({
+                kind: "dns-rule" as const,
+                name,
+                ok: false,
+                error: `dns-rule ${name}: not looked up (the rule group was not found)`,
+            }));
         try {
             const rules = (await listRules(clients.resolver, g.id)) ?? [];
             return ruleNames.map((name) => {
                 const r = rules.find((x) => x.Name === name);
-                return r ? { kind: "dns-rule" as const, name, ok: true, via: "name" as const, id: g.id, detail: String(r.Action ?? "") } : { kind: "dns-rule" as const, name, ok: false, error: `dns-rule ${name}: not in rule group ${g.id}` };
+                return r
+                    ? { kind: "dns-rule" as const, name, ok: true, via: "name" as const, id: g.id, detail: String(r.Action ?? "") }
+                    : { kind: "dns-rule" as const, name, ok: false, error: `dns-rule ${name}: not in rule group ${g.id}` };
             });
         } catch (err) {
             return ruleNames.map((name) => failed("dns-rule", name, err));

@@ -96,7 +96,9 @@ export async function quarantineAccount(t: QuarantineTarget): Promise<ActionResu
         const parent = await accountParent(t.client, t.accountId);
         if (parent === t.quarantineOuId) results.push({ resource: account, action: "move to the Quarantine OU", ok: true, skipped: true, id: parent });
         else {
-            await awsCall(account, "organizations:MoveAccount", () => t.client.send(new MoveAccountCommand({ AccountId: t.accountId, SourceParentId: parent, DestinationParentId: t.quarantineOuId })));
+            await awsCall(account, "organizations:MoveAccount", () =>
+                t.client.send(new MoveAccountCommand({ AccountId: t.accountId, SourceParentId: parent, DestinationParentId: t.quarantineOuId })),
+            );
             results.push({ resource: account, action: `move from ${parent} to the Quarantine OU`, ok: true, id: t.quarantineOuId });
         }
     } catch (err) {
@@ -111,7 +113,13 @@ async function attachOnce(client: OrganizationsClient, name: string, type: Polic
     const action = `attach to ${targetId}`;
     try {
         const id = await policyIdByName(client, name, type);
-        if (!id) return { resource, action, ok: false, error: `${resource}: not found; deploy the organization stack (it prepares every account-mode vendor's quarantine policy)` };
+        if (!id)
+            return {
+                resource,
+                action,
+                ok: false,
+                error: `${resource}: not found; deploy the organization stack (it prepares every account-mode vendor's quarantine policy)`,
+            };
         if ((await attachedPolicies(client, targetId, type)).some((p) => p.id === id)) return { resource, action, ok: true, skipped: true, id };
         await awsCall(resource, "organizations:AttachPolicy", () => client.send(new AttachPolicyCommand({ PolicyId: id, TargetId: targetId })));
         return { resource, action, ok: true, id };
@@ -172,7 +180,9 @@ export async function releaseAccount(t: QuarantineTarget & { vendorsOuId: string
         const parent = await accountParent(t.client, t.accountId);
         if (parent === t.vendorsOuId) results.push({ resource: account, action: "move back to the Vendors OU", ok: true, skipped: true });
         else {
-            await awsCall(account, "organizations:MoveAccount", () => t.client.send(new MoveAccountCommand({ AccountId: t.accountId, SourceParentId: parent, DestinationParentId: t.vendorsOuId })));
+            await awsCall(account, "organizations:MoveAccount", () =>
+                t.client.send(new MoveAccountCommand({ AccountId: t.accountId, SourceParentId: parent, DestinationParentId: t.vendorsOuId })),
+            );
             results.push({ resource: account, action: "move back to the Vendors OU", ok: true, id: t.vendorsOuId });
         }
     } catch (err) {
@@ -211,7 +221,8 @@ export async function retireAccount(r: RetireRequest): Promise<ActionResult[]> {
     try {
         const described = await awsCall(resource, "organizations:DescribeAccount", () => r.client.send(new DescribeAccountCommand({ AccountId: r.accountId })));
         const state = String(described.Account?.State ?? described.Account?.Status ?? "");
-        if (state === "SUSPENDED" || state === "PENDING_CLOSURE" || state === "CLOSED") return [{ resource, action: `close (${POST_CLOSURE_DAYS}-day post-closure window)`, ok: true, skipped: true, id: state }];
+        if (state === "SUSPENDED" || state === "PENDING_CLOSURE" || state === "CLOSED")
+            return [{ resource, action: `close (${POST_CLOSURE_DAYS}-day post-closure window)`, ok: true, skipped: true, id: state }];
         await awsCall(resource, "organizations:CloseAccount", () => r.client.send(new CloseAccountCommand({ AccountId: r.accountId })));
         return [{ resource, action: `close (${POST_CLOSURE_DAYS}-day post-closure window)`, ok: true }];
     } catch (err) {

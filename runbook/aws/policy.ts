@@ -7,6 +7,13 @@ export function parsePolicy(resource: string, doc: string | undefined): PolicyJs
     const raw = doc ?? "";
     const text = raw.trim().startsWith("{") ? raw : decodeURIComponent(raw);
     const parsed = parsePolicyDocument(text);
-    if (!parsed) throw new AwsCallError(resource, "parse", "MalformedPolicy", "other", `${resource}: AWS returned a policy that is not a policy document: ${text.slice(0, 80)}`);
+    if (!parsed)
+        throw new AwsCallError(
+            resource,
+            "parse",
+            "MalformedPolicy",
+            "other",
+            `${resource}: AWS returned a policy that is not a policy document: ${text.slice(0, 80)}`,
+        );
     return parsed as unknown as PolicyJson;
 }

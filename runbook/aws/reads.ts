@@ -1,4 +1,14 @@
-import type { AwsReads, CallerIdentity, DnsFirewallRuleGroup, EvidenceArchive, InterfaceEndpoint, KeyState, PolicyJson, RolePolicies, TaggedResource } from "../types";
+import type {
+    AwsReads,
+    CallerIdentity,
+    DnsFirewallRuleGroup,
+    EvidenceArchive,
+    InterfaceEndpoint,
+    KeyState,
+    PolicyJson,
+    RolePolicies,
+    TaggedResource,
+} from "../types";
 import { createClients, type AwsClientConfig, type AwsClients } from "./clients";
 import { dnsFirewallRuleGroups } from "./dns";
 import { endpointPolicy, interfaceEndpoints, vpcEndpoints, vpcRoutes, type RouteInfo, type VpcEndpointInfo } from "./ec2";

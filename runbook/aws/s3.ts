@@ -21,5 +21,7 @@ export async function bucketTags(s3: S3Client, bucket: string): Promise<Record<s
 }
 
 export async function putEvidence(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {
-    await awsCall(`evidence object s3://${bucket}/${key}`, "s3:PutObject", () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json" })));
+    await awsCall(`evidence object s3://${bucket}/${key}`, "s3:PutObject", () =>
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json" })),
+    );
 }

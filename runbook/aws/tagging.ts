@@ -10,7 +10,12 @@ export interface TaggedResourceWithTags extends TaggedResource {
  * Every resource the Resource Groups Tagging API lists with this tag in the client's region. `types` narrows by
  * service[:type] as the API spells it ("s3", "kms:key", "ec2:vpc", "route53resolver:firewall-rule-group").
  */
-export async function taggedResources(tagging: ResourceGroupsTaggingAPIClient, key: string, value: string, types?: string[]): Promise<TaggedResourceWithTags[]> {
+export async function taggedResources(
+    tagging: ResourceGroupsTaggingAPIClient,
+    key: string,
+    value: string,
+    types?: string[],
+): Promise<TaggedResourceWithTags[]> {
     return awsCall(`resources tagged ${key}=${value}`, "tag:GetResources", async () => {
         const out: TaggedResourceWithTags[] = [];
         const input = { TagFilters: [{ Key: key, Values: [value] }], ...(types?.length ? { ResourceTypeFilters: types } : {}) };

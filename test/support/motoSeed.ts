@@ -53,7 +53,13 @@ export async function seedEnclave(c: AwsClients, plan: Plan, vendorId: string): 
     // KMS and the network side by side (moto's first EC2 call is slow); every document may name their ids.
     const seedKey = async () => {
         const keyRes = one("aws:kms/key:Key");
-        const key = await c.kms.send(new CreateKeyCommand({ Description: str(keyRes.inputs.description), Policy: str(keyRes.inputs.policy), Tags: Object.entries(tags(keyRes)).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }));
+        const key = await c.kms.send(
+            new CreateKeyCommand({
+                Description: str(keyRes.inputs.description),
+                Policy: str(keyRes.inputs.policy),
+                Tags: Object.entries(tags(keyRes)).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+            }),
+        );
         const keyId = key.KeyMetadata!.KeyId!;
         ids.set(String(keyRes.outputs.id), keyId);
         await c.kms.send(new CreateAliasCommand({ AliasName: str(one("aws:kms/alias:Alias").inputs.name), TargetKeyId: keyId }));
@@ -64,48 +70,68 @@ export async function seedEnclave(c: AwsClients, plan: Plan, vendorId: string): 
     const keyReady = seedKey();
     const seedNetwork = async () => {
         const vpcRes = one("aws:ec2/vpc:Vpc");
-        const vpc = await c.ec2.send(new CreateVpcCommand({ CidrBlock: str(vpcRes.inputs.cidrBlock), TagSpecifications: [{ ResourceType: "vpc", Tags: tagList(tags(vpcRes)) }] }));
+        const vpc = await c.ec2.send(
+            new CreateVpcCommand({ CidrBlock: str(vpcRes.inputs.cidrBlock), TagSpecifications: [{ ResourceType: "vpc", Tags: tagList(tags(vpcRes)) }] }),
+        );
         const vpcId = vpc.Vpc!.VpcId!;
         ids.set(String(vpcRes.outputs.id), vpcId);
         // Independent creations run in parallel: moto is slow per call on a loaded machine.
         const subnetIds = await Promise.all(
             of("aws:ec2/subnet:Subnet").map(async (s) => {
-                const sub = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: str(s.inputs.cidrBlock), AvailabilityZone: str(s.inputs.availabilityZone), TagSpecifications: [{ ResourceType: "subnet", Tags: tagList(tags(s)) }] }));
+                const sub = await c.ec2.send(
+                    new CreateSubnetCommand({
+                        VpcId: vpcId,
+                        CidrBlock: str(s.inputs.cidrBlock),
+                        AvailabilityZone: str(s.inputs.availabilityZone),
+                        TagSpecifications: [{ ResourceType: "subnet", Tags: tagList(tags(s)) }],
+                    }),
+                );
                 ids.set(String(s.outputs.id), sub.Subnet!.SubnetId!);
                 return sub.Subnet!.SubnetId!;
             }),
         );
         await Promise.all([
             ...of("aws:ec2/securityGroup:SecurityGroup").map(async (sg) => {
-                const g = await c.ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: str(sg.inputs.name), Description: str(sg.inputs.description), TagSpecifications: [{ ResourceType: "security-group", Tags: tagList(tags(sg)) }] }));
+                const g = await c.ec2.send(
+                    new CreateSecurityGroupCommand({
+                        VpcId: vpcId,
+                        GroupName: str(sg.inputs.name),
+                        Description: str(sg.inputs.description),
+                        TagSpecifications: [{ ResourceType: "security-group", Tags: tagList(tags(sg)) }],
+                    }),
+                );
                 ids.set(String(sg.outputs.id), g.GroupId!);
             }),
             ...of("aws:ec2/routeTable:RouteTable").map(async (rt) => {
-                const t = await c.ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: "route-table", Tags: tagList(tags(rt)) }] }));
+                const t = await c.ec2.send(
+                    new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: "route-table", Tags: tagList(tags(rt)) }] }),
+                );
                 ids.set(String(rt.outputs.id), t.RouteTable!.RouteTableId!);
             }),
         ]);
         // The interface endpoints' policies name the key.
         await keyReady;
         let s3EndpointId = "";
-        await Promise.all(of("aws:ec2/vpcEndpoint:VpcEndpoint").map(async (ep) => {
-            const i = ep.inputs;
-            const e = await c.ec2.send(
-                new CreateVpcEndpointCommand({
-                    VpcId: vpcId,
-                    ServiceName: str(i.serviceName),
-                    VpcEndpointType: str(i.vpcEndpointType) as "Gateway" | "Interface",
-                    PolicyDocument: real(str(i.policy)),
-                    ...(i.routeTableIds ? { RouteTableIds: (i.routeTableIds as string[]).map(real) } : {}),
-                    ...(i.subnetIds ? { SubnetIds: (i.subnetIds as string[]).map(real) } : {}),
-                    ...(i.securityGroupIds ? { SecurityGroupIds: (i.securityGroupIds as string[]).map(real) } : {}),
-                    ...(i.privateDnsEnabled !== undefined ? { PrivateDnsEnabled: Boolean(i.privateDnsEnabled) } : {}),
-                    TagSpecifications: [{ ResourceType: "vpc-endpoint", Tags: tagList(tags(ep)) }],
-                }),
-            );
-            ids.set(String(ep.outputs.id), e.VpcEndpoint!.VpcEndpointId!);
-            if (i.vpcEndpointType === "Gateway" && str(i.serviceName).endsWith(".s3")) s3EndpointId = e.VpcEndpoint!.VpcEndpointId!;
-        }));
+        await Promise.all(
+            of("aws:ec2/vpcEndpoint:VpcEndpoint").map(async (ep) => {
+                const i = ep.inputs;
+                const e = await c.ec2.send(
+                    new CreateVpcEndpointCommand({
+                        VpcId: vpcId,
+                        ServiceName: str(i.serviceName),
+                        VpcEndpointType: str(i.vpcEndpointType) as "Gateway" | "Interface",
+                        PolicyDocument: real(str(i.policy)),
+                        ...(i.routeTableIds ? { RouteTableIds: (i.routeTableIds as string[]).map(real) } : {}),
+                        ...(i.subnetIds ? { SubnetIds: (i.subnetIds as string[]).map(real) } : {}),
+                        ...(i.securityGroupIds ? { SecurityGroupIds: (i.securityGroupIds as string[]).map(real) } : {}),
+                        ...(i.privateDnsEnabled !== undefined ? { PrivateDnsEnabled: Boolean(i.privateDnsEnabled) } : {}),
+                        TagSpecifications: [{ ResourceType: "vpc-endpoint", Tags: tagList(tags(ep)) }],
+                    }),
+                );
+                ids.set(String(ep.outputs.id), e.VpcEndpoint!.VpcEndpointId!);
+                if (i.vpcEndpointType === "Gateway" && str(i.serviceName).endsWith(".s3")) s3EndpointId = e.VpcEndpoint!.VpcEndpointId!;
+            }),
+        );
         return { vpcId, subnetIds, s3EndpointId };
     };
     const [{ keyRes, keyId }, { vpcId, subnetIds, s3EndpointId }] = await Promise.all([keyReady, seedNetwork()]);
@@ -113,7 +139,17 @@ export async function seedEnclave(c: AwsClients, plan: Plan, vendorId: string): 
     // IAM (the boundary, the roles with their trust policies, their inline policies) and S3 (the data buckets, their
     // tags and policies, which name the endpoint and the key by moto's ids), side by side.
     const iam = async () => {
-        await Promise.all(of("aws:iam/policy:Policy").map((p) => c.iam.send(new CreatePolicyCommand({ PolicyName: str(p.inputs.name), Description: str(p.inputs.description), PolicyDocument: real(str(p.inputs.policy)) }))));
+        await Promise.all(
+            of("aws:iam/policy:Policy").map((p) =>
+                c.iam.send(
+                    new CreatePolicyCommand({
+                        PolicyName: str(p.inputs.name),
+                        Description: str(p.inputs.description),
+                        PolicyDocument: real(str(p.inputs.policy)),
+                    }),
+                ),
+            ),
+        );
         await Promise.all(
             of("aws:iam/role:Role").map((r) =>
                 c.iam.send(
@@ -129,8 +165,14 @@ export async function seedEnclave(c: AwsClients, plan: Plan, vendorId: string): 
             ),
         );
         await Promise.all([
-            ...of("aws:iam/rolePolicy:RolePolicy").map((p) => c.iam.send(new PutRolePolicyCommand({ RoleName: str(p.inputs.role), PolicyName: str(p.inputs.name), PolicyDocument: real(str(p.inputs.policy)) }))),
-            ...of("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => c.iam.send(new AttachRolePolicyCommand({ RoleName: str(a.inputs.role), PolicyArn: str(a.inputs.policyArn) }))),
+            ...of("aws:iam/rolePolicy:RolePolicy").map((p) =>
+                c.iam.send(
+                    new PutRolePolicyCommand({ RoleName: str(p.inputs.role), PolicyName: str(p.inputs.name), PolicyDocument: real(str(p.inputs.policy)) }),
+                ),
+            ),
+            ...of("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) =>
+                c.iam.send(new AttachRolePolicyCommand({ RoleName: str(a.inputs.role), PolicyArn: str(a.inputs.policyArn) })),
+            ),
         ]);
     };
     const s3 = () =>
@@ -183,7 +225,9 @@ export async function seedInstance(c: AwsClients, s: SeededEnclave, vendorId: st
     );
     const inst = run.Instances![0];
     const rootVolumeId = inst.BlockDeviceMappings?.[0]?.Ebs?.VolumeId ?? "";
-    const vol = await c.ec2.send(new CreateVolumeCommand({ AvailabilityZone: inst.Placement!.AvailabilityZone!, Size: 8, Encrypted: true, KmsKeyId: s.keyArn }));
+    const vol = await c.ec2.send(
+        new CreateVolumeCommand({ AvailabilityZone: inst.Placement!.AvailabilityZone!, Size: 8, Encrypted: true, KmsKeyId: s.keyArn }),
+    );
     await c.ec2.send(new AttachVolumeCommand({ InstanceId: inst.InstanceId!, VolumeId: vol.VolumeId!, Device: "/dev/sdf" }));
     return { instanceId: inst.InstanceId!, rootVolumeId, dataVolumeId: vol.VolumeId! };
 }

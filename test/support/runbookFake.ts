@@ -16,7 +16,20 @@ import {
     workloadTrustPolicy,
     type VendorPolicyInputs,
 } from "../../iam/vendor";
-import type { RunbookDeps, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PreviewStep, StackHandle, StackOps, StackOutput, AwsReads, EvidenceArchive, RolePolicies } from "../../runbook/types";
+import type {
+    RunbookDeps,
+    DnsFirewallRuleGroup,
+    InterfaceEndpoint,
+    KeyState,
+    PolicyJson,
+    PreviewStep,
+    StackHandle,
+    StackOps,
+    StackOutput,
+    AwsReads,
+    EvidenceArchive,
+    RolePolicies,
+} from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../config/load";
 import type { VendorSpec } from "../../config/schema";
 import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
@@ -122,7 +135,11 @@ function render(spec: VendorSpec): AccountState {
         keyPolicy: parse(vendorKeyPolicy(p)),
         buckets,
         endpoint: parse(s3EndpointPolicy(p)),
-        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({ id: `vpce-0fake-${service}`, service, policy: parse(interfaceEndpointPolicy(service, p)) })),
+        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({
+            id: `vpce-0fake-${service}`,
+            service,
+            policy: parse(interfaceEndpointPolicy(service, p)),
+        })),
         // As components/dns.ts deploys it: sealing flips the allow-list rule to BLOCK; the catch-all always blocks.
         dnsFirewall: [
             {
@@ -260,7 +277,16 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         },
         async destroy() {
             calls.push("destroy");
-            apply({ roles: {}, key: opts.keyAfterDestroy ?? "PendingDeletion", keyPolicy: current.keyPolicy, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [], tagged: [KEY_ARN] });
+            apply({
+                roles: {},
+                key: opts.keyAfterDestroy ?? "PendingDeletion",
+                keyPolicy: current.keyPolicy,
+                buckets: {},
+                endpoint: null,
+                interfaceEndpoints: [],
+                dnsFirewall: [],
+                tagged: [KEY_ARN],
+            });
             deployed.destroyed = true;
             finish("destroy");
             return { delete: 56 };
@@ -304,7 +330,9 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async checkTooling(command) {
             calls.push("checkTooling");
             if (opts.tooling === "missing-cli") {
-                throw new CliError(`the Pulumi CLI is not installed (needed for ${command}); install it from https://www.pulumi.com/docs/install/ and log in with \`pulumi login\``);
+                throw new CliError(
+                    `the Pulumi CLI is not installed (needed for ${command}); install it from https://www.pulumi.com/docs/install/ and log in with \`pulumi login\``,
+                );
             }
             return { pulumiVersion: "3.200.0", backend: "file:///state" };
         },
@@ -407,7 +435,13 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         specFile: (v) => vendorSpecPath(v, stacksDir),
         journal: (v) => {
             const f = path.join(dir, "incidents", `${v}.jsonl`);
-            return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+            return fs.existsSync(f)
+                ? fs
+                      .readFileSync(f, "utf8")
+                      .trim()
+                      .split("\n")
+                      .map((l) => JSON.parse(l))
+                : [];
         },
     };
 }

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 // Reports a reviewer reads: the plan summary (facts that say what holds, nothing cut off), one count of AWS
 // resources across plan/check/fleet, an access report that prints the same bytes on every run, and colour that
 // honours NO_COLOR in fleet output. Fixtures: test/fixtures/review. What this cannot prove: how a particular terminal
@@ -11,6 +12,9 @@ import { loadSelectedVendor } from "../config/select";
 import { awsResources, renderSummary } from "../plan/summary";
 import { checkTask, renderTotals } from "../cli/commands/check";
 import { renderFleetTable, useColor, type FleetReport } from "../cli/fleet/runner";
+
+// Colours depend on the terminal and on CI=true (picocolors turns them on there): the text is compared without them.
+const plainSummary = (...args: Parameters<typeof renderSummary>): string => stripVTControlCharacters(renderSummary(...args));
 
 const F = path.resolve(__dirname, "fixtures", "review");
 const SECURITY = path.join(F, "security.yaml");
@@ -34,23 +38,23 @@ const fact = (text: string, key: string) => text.split("\n").find((l) => l.start
 
 describe("plan summary", () => {
     it("says what holds for the internet path, and shows the allow-listed egress ranges", () => {
-        const text = renderSummary(twoIps, undefined);
+        const text = plainSummary(twoIps, undefined);
         expect(fact(text, "internet path")).toMatch(/│ none: no internet, NAT or egress-only gateway, no EIP +│$/);
         expect(fact(text, "data path")).toMatch(
             /│ allow-list: enclave S3 endpoint \(vpce-[0-9a-f]+\) or source IP in 52\.95\.110\.1\/32, 52\.95\.110\.2\/32 +│$/,
         );
-        expect(fact(renderSummary(endpoint, undefined), "data path")).toMatch(/│ enclave S3 endpoint only \(vpce-[0-9a-f]+\) +│$/);
+        expect(fact(plainSummary(endpoint, undefined), "data path")).toMatch(/│ enclave S3 endpoint only \(vpce-[0-9a-f]+\) +│$/);
     });
 
     it("piped: every value in full, nothing cut with an ellipsis", () => {
-        const text = renderSummary(twoIps, undefined);
+        const text = plainSummary(twoIps, undefined);
         expect(text).not.toContain("…");
         expect(fact(text, "flow logs")).toContain("ALL -> arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/netlab/flow-logs/ ");
         expect(text).toContain("query logs -> arn:aws:s3:::enclave-log-archive-111122223333-us-east-1/vendors/netlab/dns-query-logs/ ");
     });
 
     it("at a 70-column terminal: lines fit and long values wrap inside words instead of being cut", () => {
-        const text = renderSummary(twoIps, 70);
+        const text = plainSummary(twoIps, 70);
         expect(text).not.toContain("…");
         expect(text.split("\n").filter((l) => l.length > 70)).toEqual([]);
         // Reassemble the wrapped value cell of "flow logs": it is the full destination.
@@ -88,7 +92,7 @@ describe("one definition of AWS resources", () => {
 
     it("counts only aws: custom resources, the same in plan, check and the fleet table", () => {
         expect(awsResources(plan).map((x) => x.type)).toEqual(["aws:ec2/vpc:Vpc", "aws:sqs/queue:Queue"]);
-        expect(renderSummary(plan, undefined).split("\n")[0]).toBe("Offline plan: stack x (vendor-enclaves), 2 AWS resources");
+        expect(plainSummary(plan, undefined).split("\n")[0]).toBe("Offline plan: stack x (vendor-enclaves), 2 AWS resources");
         expect(renderTotals(plan, [])).toMatch(/ over 2 AWS resources: /);
         expect(checkTask.summarize!({ plan, violations: [] }).resources).toBe(2);
     });

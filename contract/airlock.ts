@@ -1,0 +1,135 @@
+// The export airlock's contract: names, key layout, tags, states and the two-person rule's inputs, shared by the
+// Pulumi components (components/airlock.ts), the pure policy builders (iam/airlock.ts), the handlers that run in AWS
+// (airlock/) and the `enclave airlock` commands. Dependency-free on purpose: the handlers are bundled on their own and
+// the CrossGuard pack may import it too.
+
+/** Every state an export request can be in. Kept in the outbox object's tags, which only the airlock role may change. */
+export const AIRLOCK_STATES = [
+    "submitted",
+    "scanning",
+    "in-review",
+    "approved",
+    "rejected",
+    "released",
+    "blocked-scan",
+    "blocked-leak",
+    "cancelled",
+] as const;
+export type AirlockState = (typeof AIRLOCK_STATES)[number];
+
+/** States a request never leaves. */
+export const AIRLOCK_FINAL_STATES: readonly AirlockState[] = ["rejected", "released", "blocked-scan", "blocked-leak", "cancelled"];
+
+/** The tags on an outbox object version. GuardDuty Malware Protection for S3 adds its own scan tag beside them. */
+export const AIRLOCK_TAG = {
+    request: "airlock:request",
+    state: "airlock:state",
+    sha256: "airlock:sha256",
+} as const;
+
+/** The tag GuardDuty Malware Protection for S3 writes on every scanned object, and the one value that proceeds. */
+export const GUARDDUTY_SCAN_TAG = "GuardDutyMalwareScanStatus";
+export const SCAN_CLEAN = "NO_THREATS_FOUND";
+
+/**
+ * Key prefixes. The outbox holds only submissions: the vendor role puts under `submit/vendor/`, the workload role under
+ * `submit/workload/` (the bucket policy pins each role to its own prefix, so the prefix names the requester without
+ * trusting anything the requester typed). The control bucket holds what the vendor must never reach.
+ */
+export const AIRLOCK_PREFIX = {
+    submit: "submit/",
+    submitBy: (requester: AirlockRequester) => `submit/${requester}/`,
+    /** control bucket: one record per request, written by the airlock role (state, pins, scan, leak result, task token). */
+    requests: "requests/",
+    request: (requestId: string) => `requests/${requestId}.json`,
+    /** control bucket: one object per approver per request; the bucket policy lets only that approver write its slot. */
+    decisions: "decisions/",
+    decision: (requestId: string, approverKey: string) => `decisions/${requestId}/${approverKey}`,
+    /** control bucket: the fingerprint index of the vendor's datasets (the leak check reads it). */
+    index: "index/",
+    indexEntry: (dataset: string, objectKeyHash: string) => `index/${dataset}/${objectKeyHash}.json`,
+    /** released bucket: what the recipient may read, under the request id. */
+    released: (requestId: string, fileName: string) => `released/${requestId}/${fileName}`,
+    /** archive bucket (Object Lock): one record per event, never overwritten. */
+    record: (vendorId: string, requestId: string, event: string, at: string) => `vendors/${vendorId}/airlock/${requestId}/${at}-${event}.json`,
+} as const;
+
+export type AirlockRequester = "vendor" | "workload";
+
+/** Physical names, from the vendor id (and the account for globally unique buckets) only. */
+export interface AirlockNames {
+    outboxBucket: string;
+    releasedBucket: string;
+    controlBucket: string;
+    /** The role the handlers and the state machine run as: the only principal that may change request tags. */
+    role: string;
+    /** GuardDuty Malware Protection's own role for the outbox (it reads objects and writes the scan tag). */
+    scanRole: string;
+    stateMachine: string;
+    /** Lambda function names, one per handler. */
+    functions: Record<AirlockHandler, string>;
+}
+
+export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "decide", "release", "record", "fingerprint"] as const;
+export type AirlockHandler = (typeof AIRLOCK_HANDLERS)[number];
+
+/** `--airlock--` cannot be a dataset name (the schema forbids `--` inside one), so these never collide with a dataset bucket. */
+export function airlockNames(vendorId: string, accountId: string): AirlockNames {
+    const fn = (h: string) => `enclave-${vendorId}-airlock-${h.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return {
+        outboxBucket: `${vendorId}--airlock--outbox--${accountId}`,
+        releasedBucket: `${vendorId}--airlock--released--${accountId}`,
+        controlBucket: `${vendorId}--airlock--control--${accountId}`,
+        role: `enclave-${vendorId}-airlock`,
+        scanRole: `enclave-${vendorId}-airlock-scan`,
+        stateMachine: `enclave-${vendorId}-airlock`,
+        functions: Object.fromEntries(AIRLOCK_HANDLERS.map((h) => [h, fn(h)])) as Record<AirlockHandler, string>,
+    };
+}
+
+/**
+ * An approver's slot in the decisions prefix: derived from its ARN (a stable key), never from its position in the spec.
+ * The control bucket policy denies a put to `decisions/<any>/<slot>` unless `aws:PrincipalArn` is that approver's ARN,
+ * so a decision object's key is the approver's identity as IAM established it. Implemented by the caller with its own
+ * SHA-256 (node:crypto) so this file stays dependency-free: `approverKey(sha256hex(arn))`.
+ */
+export const approverKey = (sha256HexOfArn: string) => sha256HexOfArn.slice(0, 16);
+
+/**
+ * A request id pins the object version: `sha256hex(key + "\n" + versionId)` shortened. A replaced object is a new
+ * version, hence a new request; the old one is cancelled.
+ */
+export const requestIdOf = (sha256HexOfKeyAndVersion: string) => sha256HexOfKeyAndVersion.slice(0, 20);
+
+export type Decision = "approve" | "reject";
+
+/** The body of a decision object (the identity is the key, never a field here). */
+export interface DecisionBody {
+    decision: Decision;
+    reason?: string;
+}
+
+/** The request record in the control bucket (and, per event, in the archive). */
+export interface AirlockRequest {
+    requestId: string;
+    vendorId: string;
+    requester: AirlockRequester;
+    /** The requester's role ARN, from the prefix the bucket policy pinned it to. */
+    requesterArn: string;
+    key: string;
+    versionId: string;
+    sha256: string;
+    size: number;
+    submittedAt: string;
+    state: AirlockState;
+    scan?: { status: string; at: string };
+    leak?: { verdict: "clean" | "blocked"; reason?: "exact" | "lines" | "near-copy" | "canary"; dataset?: string; score?: number; at: string };
+    approvals?: { approverArn: string; decision: Decision; at: string }[];
+    releasedKey?: string;
+    /** The Step Functions task token of the review step (never shown to the vendor). */
+    taskToken?: string;
+    updatedAt: string;
+}
+
+/** Approvals a release needs: distinct spec approvers, none the requester. One rejection rejects. */
+export const AIRLOCK_REQUIRED_APPROVALS = 2;

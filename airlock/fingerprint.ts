@@ -1,13 +1,27 @@
-// Fingerprints of lab data and the leak check an export passes before any person reviews it.
-// (Signatures settled; the implementation lands in its own commit.)
+// Fingerprints of lab data, and the leak check every export passes before any person reviews it.
+//
+// Three signals, from cheapest to broadest: the SHA-256 of the whole object (a verbatim copy), hashes of normalised
+// lines (a copy of records or paragraphs inside a bigger file, or a file reassembled from several), and a MinHash sketch
+// of word shingles (a copy with light edits: renamed fields, reworded sentences, changed punctuation). A tripwire
+// canary is a secret token: an export that holds one anywhere is blocked whatever its size.
+//
+// Runs inside the airlock's Lambda functions, so it depends on node:crypto only. MinHash is a dozen lines here: the
+// npm packages that implement it are unmaintained, and what matters (the shingle size, the hash family, the seed) has
+// to stay fixed for as long as an index built with it exists.
+import { createHash } from "node:crypto";
 
 export interface Fingerprint {
     sha256: string;
     size: number;
-    /** Hashes of the normalised lines or records (short hex). */
+    /** Hashes of the distinct normalised lines (short hex), sorted; a sample when the object has very many lines. */
     lines: string[];
     /** MinHash signature over word shingles, for near-copies. */
     minhash: number[];
+    /**
+     * The sampling of `lines`: a line's hash is kept when its value modulo this number is 0. 1 (or absent) keeps every
+     * line. Comparisons sample the export the same way, so the share of copied lines stays an unbiased estimate.
+     */
+    lineModulus?: number;
 }
 
 /** One object of a dataset as the index keeps it (in the control bucket, never reachable by the vendor). */
@@ -17,8 +31,10 @@ export interface IndexEntry extends Fingerprint {
 }
 
 export interface LeakThresholds {
-    /** Share of the export's distinct lines found in one dataset object that blocks it. */
+    /** Share of the export's distinct lines found in one dataset that blocks it. */
     lines: number;
+    /** Number of the export's distinct lines found in one dataset that blocks it, whatever their share. */
+    lineCount: number;
     /** Estimated Jaccard similarity to one dataset object that blocks it. */
     nearCopy: number;
 }
@@ -31,20 +47,184 @@ export interface LeakVerdict {
     score?: number;
 }
 
-export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = { lines: 0.3, nearCopy: 0.5 };
+/** A tripwire token, optionally with where it was planted (the record then names the dataset). */
+export type Canary = string | { token: string; dataset?: string; key?: string };
 
-export function fingerprint(content: Uint8Array): Fingerprint {
-    void content;
-    throw new Error("fingerprint: not built yet");
+export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = { lines: 0.3, lineCount: 50, nearCopy: 0.5 };
+
+/** Words per shingle: long enough that common phrases do not match, short enough that a light edit leaves most intact. */
+const SHINGLE_WORDS = 5;
+/** Signature length: the Jaccard estimate's standard error is about 1/sqrt(128) ~ 0.09. */
+const MINHASH_SIZE = 128;
+/** Lines shorter than this after normalising ("{", "}", "---", a bare number) say nothing about where a file came from. */
+const MIN_LINE_CHARS = 12;
+/** Line hashes kept per object before sampling: bounds the index entry's size for very large objects. */
+const MAX_LINES = 20_000;
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+/** Lower case, every run of whitespace one space, punctuation that edits commonly touch dropped. */
+export function normalise(text: string): string {
+    return text
+        .normalize("NFKC")
+        .toLowerCase()
+        .replace(/["'`“”‘’.,;:!?()[\]{}<>]/g, " ")
+        .replace(/\s+/g, " ")
+        .trim();
 }
 
-/** `canaries`: the tripwire tokens; an export that contains one anywhere is blocked as `canary`. */
+function decode(content: Uint8Array): string {
+    return new TextDecoder("utf-8", { fatal: false }).decode(content);
+}
+
+/** FNV-1a over the UTF-16 code units: a fast 32-bit hash of a shingle (collisions only blur the estimate slightly). */
+function hash32(s: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+        h ^= s.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+}
+
+/** MurmurHash3's finaliser: spreads every input bit over the output, so fmix(x ^ seed) acts as one hash per seed. */
+function fmix32(x: number): number {
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x85ebca6b);
+    x ^= x >>> 13;
+    x = Math.imul(x, 0xc2b2ae35);
+    x ^= x >>> 16;
+    return x >>> 0;
+}
+
+// One seed per signature position, fixed for good: every index entry ever written compares against the same family.
+const SEEDS: readonly number[] = Array.from({ length: MINHASH_SIZE }, (_, i) =>
+    createHash("sha256").update(`enclave-airlock-minhash-${i}`).digest().readUInt32BE(0),
+);
+
+function shingles(normalised: string): Set<number> {
+    const words = normalised.split(" ").filter(Boolean);
+    const out = new Set<number>();
+    if (words.length === 0) return out;
+    if (words.length < SHINGLE_WORDS) {
+        out.add(hash32(words.join(" ")));
+        return out;
+    }
+    for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) out.add(hash32(words.slice(i, i + SHINGLE_WORDS).join(" ")));
+    return out;
+}
+
+function minhashOf(shingleSet: Set<number>): number[] {
+    const sig = new Array<number>(MINHASH_SIZE).fill(0xffffffff);
+    for (const x of shingleSet) {
+        for (let i = 0; i < MINHASH_SIZE; i++) {
+            const v = fmix32(x ^ SEEDS[i]);
+            if (v < sig[i]) sig[i] = v;
+        }
+    }
+    return sig;
+}
+
+function lineHashes(text: string): string[] {
+    const out = new Set<string>();
+    for (const raw of text.split(/\r?\n/)) {
+        const line = normalise(raw);
+        if (line.length >= MIN_LINE_CHARS) out.add(sha256(line).slice(0, 16));
+    }
+    return [...out].sort();
+}
+
+const sampled = (hash: string, modulus: number) => modulus <= 1 || parseInt(hash.slice(0, 8), 16) % modulus === 0;
+
+export function fingerprint(content: Uint8Array): Fingerprint {
+    const text = decode(content);
+    const all = lineHashes(text);
+    const lineModulus = all.length > MAX_LINES ? Math.ceil(all.length / MAX_LINES) : 1;
+    return {
+        sha256: sha256(content),
+        size: content.byteLength,
+        lines: lineModulus === 1 ? all : all.filter((h) => sampled(h, lineModulus)),
+        minhash: minhashOf(shingles(normalise(text))),
+        ...(lineModulus > 1 ? { lineModulus } : {}),
+    };
+}
+
+/** Estimated Jaccard similarity of the shingle sets behind two signatures. */
+export function similarity(a: readonly number[], b: readonly number[]): number {
+    if (a.length !== b.length || a.length === 0) return 0;
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+    return same / a.length;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * The leak check. `canaries`: the tripwire tokens planted in the vendor's datasets; an export that contains one
+ * anywhere (as bytes, or in any letter case) is blocked as `canary`, before anything else is compared.
+ * An export with no text lines and no shingles (an empty file) is checked by its hash only.
+ */
 export function leakCheck(
     candidate: Uint8Array,
     index: readonly IndexEntry[],
-    canaries: readonly string[],
+    canaries: readonly Canary[],
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
-    void candidate, index, canaries, thresholds;
-    throw new Error("leakCheck: not built yet");
+    const text = decode(candidate);
+    const lower = text.toLowerCase();
+    for (const c of canaries) {
+        const { token, dataset, key } = typeof c === "string" ? { token: c, dataset: undefined, key: undefined } : c;
+        if (token.length > 0 && (text.includes(token) || lower.includes(token.toLowerCase()))) {
+            return { verdict: "blocked", reason: "canary", ...(dataset ? { dataset } : {}), ...(key ? { key } : {}), score: 1 };
+        }
+    }
+
+    const own = fingerprint(candidate);
+    const exact = index.find((e) => e.sha256 === own.sha256);
+    if (exact) return { verdict: "blocked", reason: "exact", dataset: exact.dataset, key: exact.key, score: 1 };
+
+    // Lines: per dataset, the share of the export's distinct lines that occur in any of its objects (a file
+    // reassembled from several objects of one dataset counts as one copy). Sampled entries compare only the export's
+    // lines that fall in their sample.
+    const allOwn = lineHashes(text);
+    let bestLines: LeakVerdict | undefined;
+    const byDataset = new Map<string, IndexEntry[]>();
+    for (const e of index) byDataset.set(e.dataset, [...(byDataset.get(e.dataset) ?? []), e]);
+    for (const [dataset, entries] of byDataset) {
+        const matched = new Set<string>();
+        let considered = 0;
+        let topKey: string | undefined;
+        let topCount = 0;
+        for (const e of entries) {
+            const modulus = e.lineModulus ?? 1;
+            const mine = allOwn.filter((h) => sampled(h, modulus));
+            considered = Math.max(considered, mine.length);
+            const theirs = new Set(e.lines);
+            let count = 0;
+            for (const h of mine) {
+                if (!theirs.has(h)) continue;
+                matched.add(h);
+                count++;
+            }
+            if (count > topCount) {
+                topCount = count;
+                topKey = e.key;
+            }
+        }
+        if (considered === 0 || matched.size === 0) continue;
+        const share = matched.size / considered;
+        if (share >= thresholds.lines || matched.size >= thresholds.lineCount) {
+            if (!bestLines || share > (bestLines.score ?? 0)) bestLines = { verdict: "blocked", reason: "lines", dataset, key: topKey, score: round(share) };
+        }
+    }
+    if (bestLines) return bestLines;
+
+    let best: { e: IndexEntry; s: number } | undefined;
+    for (const e of index) {
+        const s = similarity(own.minhash, e.minhash);
+        if (!best || s > best.s) best = { e, s };
+    }
+    if (best && best.s >= thresholds.nearCopy)
+        return { verdict: "blocked", reason: "near-copy", dataset: best.e.dataset, key: best.e.key, score: round(best.s) };
+    return { verdict: "clean", ...(best ? { score: round(best.s) } : {}) };
 }

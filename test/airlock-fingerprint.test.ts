@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LEAK_THRESHOLDS, fingerprint, leakCheck, normalise, similarity, type IndexEntry } from "../airlock/fingerprint";
+
+// The leak check on realistic lab material (a rubric and a prompt set, test/fixtures/airlock-data). What these tests
+// cannot prove: that the thresholds suit every lab's data. A paraphrase that changes most words, a translation, or a
+// file re-encoded (base64, an image of the text) passes: the airlock's human review is the control for those.
+
+const data = (name: string) => readFileSync(join(__dirname, "fixtures", "airlock-data", name));
+const rubric = data("rubric.md");
+const prompts = data("prompts.jsonl");
+const enc = (s: string) => new TextEncoder().encode(s);
+
+const index: IndexEntry[] = [
+    { dataset: "eval-rubrics", key: "summarisation/rubric.md", ...fingerprint(rubric) },
+    { dataset: "prompts", key: "batch-1/prompts.jsonl", ...fingerprint(prompts) },
+];
+
+const UNRELATED = `Field notes from the allotment, late spring.
+The broad beans are flowering and the first aphids have arrived on the tips, so the tops come off this weekend.
+Courgettes went in under fleece on Tuesday; two of six were eaten by slugs before Thursday morning.
+The water butt is half full after the storm and the compost bays need turning before the grass clippings pile up.
+Next year: fewer lettuces at once, more succession sowing, and a proper net over the brassicas from the start.
+Borrowed the long ladder from the plot next door to fix the shed gutter; return it before the holidays.`;
+
+describe("leak check", () => {
+    it("blocks a verbatim copy of a dataset object by its hash, naming the dataset and key", () => {
+        expect(leakCheck(rubric, index, [])).toEqual({
+            verdict: "blocked",
+            reason: "exact",
+            dataset: "eval-rubrics",
+            key: "summarisation/rubric.md",
+            score: 1,
+        });
+    });
+
+    it("blocks a lightly edited copy (a few words changed, punctuation and case altered)", () => {
+        const edited = rubric
+            .toString()
+            .replace("revision 7", "v8 draft")
+            .replace("scale from one to seven", "scale from 1 to 7")
+            .replace("Penalise", "penalize")
+            .replace(/\./g, ";")
+            .toUpperCase();
+        const verdict = leakCheck(enc(edited), index, []);
+        expect(verdict.verdict).toBe("blocked");
+        expect(verdict.dataset).toBe("eval-rubrics");
+        expect(verdict.key).toBe("summarisation/rubric.md");
+        expect(["lines", "near-copy"]).toContain(verdict.reason);
+    });
+
+    it("blocks a reworded copy where no line survives intact, through the MinHash sketch", () => {
+        // Every line changed by one word: the line hashes all differ, most 5-word shingles survive.
+        const reworded = rubric
+            .toString()
+            .split("\n")
+            .map((l) => l.replace(/ the /, " a "))
+            .join("\n");
+        const verdict = leakCheck(enc(reworded), index, [], { ...DEFAULT_LEAK_THRESHOLDS, lines: 2, lineCount: Infinity });
+        expect(verdict).toMatchObject({ verdict: "blocked", reason: "near-copy", dataset: "eval-rubrics" });
+        expect(verdict.score).toBeGreaterThanOrEqual(DEFAULT_LEAK_THRESHOLDS.nearCopy);
+    });
+
+    it("blocks records lifted out of a dataset file into a bigger export (lines), naming the dataset", () => {
+        const lifted = prompts.toString().split("\n").slice(2, 6).join("\n");
+        const exportFile = `Notes for the team\n${UNRELATED}\n${lifted}\n`;
+        const verdict = leakCheck(enc(exportFile), index, []);
+        expect(verdict).toMatchObject({ verdict: "blocked", reason: "lines", dataset: "prompts", key: "batch-1/prompts.jsonl" });
+    });
+
+    it("blocks an export that holds a tripwire token anywhere, in any case", () => {
+        const token = "q7Zk2vX9mP4rT8wL";
+        const exportFile = `${UNRELATED}\nref: ${token.toLowerCase()}\n`;
+        expect(leakCheck(enc(exportFile), index, [{ token, dataset: "prompts", key: "batch-1/archive-2024-03.jsonl" }])).toEqual({
+            verdict: "blocked",
+            reason: "canary",
+            dataset: "prompts",
+            key: "batch-1/archive-2024-03.jsonl",
+            score: 1,
+        });
+        expect(leakCheck(enc(exportFile), index, [token]).reason).toBe("canary");
+    });
+
+    it("passes unrelated content, and content that quotes a single dataset line", () => {
+        expect(leakCheck(enc(UNRELATED), index, ["q7Zk2vX9mP4rT8wL"]).verdict).toBe("clean");
+        const oneLine = `${UNRELATED}\n${rubric.toString().split("\n")[2]}\n`;
+        expect(leakCheck(enc(oneLine), index, []).verdict).toBe("clean");
+    });
+
+    it("passes everything when the index is empty, but still catches a canary", () => {
+        expect(leakCheck(rubric, [], []).verdict).toBe("clean");
+        expect(leakCheck(enc("x secret-canary-token y"), [], ["secret-canary-token"]).reason).toBe("canary");
+    });
+
+    it("checks an empty export by its hash only", () => {
+        expect(leakCheck(new Uint8Array(), index, []).verdict).toBe("clean");
+        const emptyIndexed: IndexEntry[] = [{ dataset: "d", key: "empty", ...fingerprint(new Uint8Array()) }];
+        expect(leakCheck(new Uint8Array(), emptyIndexed, []).reason).toBe("exact");
+    });
+});
+
+describe("fingerprints", () => {
+    it("are deterministic and ignore case, whitespace and punctuation in lines", () => {
+        const a = fingerprint(enc("The rater must justify EVERY score below four.\n"));
+        const b = fingerprint(enc("  the rater must justify every score below four  \n"));
+        expect(a.lines).toEqual(b.lines);
+        expect(a.sha256).not.toBe(b.sha256);
+        expect(fingerprint(rubric)).toEqual(fingerprint(rubric));
+        expect(normalise("  Hello,   World!  ")).toBe("hello world");
+    });
+
+    it("skip short lines that say nothing about their origin", () => {
+        expect(fingerprint(enc("{\n}\n---\n42\n")).lines).toEqual([]);
+    });
+
+    it("sample the lines of a very large object and still detect a copy of a large part of it", () => {
+        const big = Array.from({ length: 30_000 }, (_, i) => `record ${i}: label ${i * 7919} cat ${i % 13}`).join("\n");
+        const fp = fingerprint(enc(big));
+        expect(fp.lineModulus).toBe(2);
+        expect(fp.lines.length).toBeLessThanOrEqual(20_000);
+        const part = big.split("\n").slice(10_000, 12_000).join("\n");
+        const verdict = leakCheck(enc(part), [{ dataset: "labels", key: "big.txt", ...fp }], []);
+        expect(verdict).toMatchObject({ verdict: "blocked", reason: "lines", dataset: "labels" });
+    });
+
+    it("estimate similarity: identical signatures 1, unrelated texts near 0", () => {
+        expect(similarity(fingerprint(rubric).minhash, fingerprint(rubric).minhash)).toBe(1);
+        expect(similarity(fingerprint(rubric).minhash, fingerprint(enc(UNRELATED)).minhash)).toBeLessThan(0.1);
+    });
+});

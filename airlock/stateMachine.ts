@@ -1,6 +1,13 @@
 // The airlock's Step Functions (Standard) definition: scan, leak check, two-person review, release.
-// (Signature settled; the definition lands in its own commit.)
+//
+// Standard, not Express: a request can wait days for its approvers, and Standard keeps every execution's history for
+// 90 days, a second record beside the archive's. The review is a wait-for-task-token step: the execution sleeps at no
+// cost until the decide handler, triggered by an approver's decision object, answers with the token. Nothing a vendor
+// holds can answer it: the token lives in the control bucket, which no vendor-side role can read.
+// Pure: the component renders it with the functions' ARNs; test/airlock-state-machine.test.ts validates it with
+// asl-validator and walks its paths.
 import type { AirlockHandler } from "../contract/airlock";
+import { SCAN_CLEAN } from "../contract/airlock";
 
 export interface AirlockDefinitionArgs {
     functionArns: Record<AirlockHandler, string>;
@@ -11,7 +18,112 @@ export interface AirlockDefinitionArgs {
     scanMaxAttempts: number;
 }
 
+/** The events the definition hands to the record handler (the request's final word, or why it stopped). */
+export const AIRLOCK_RECORD_EVENTS = ["blocked-scan", "blocked-leak", "rejected", "cancelled", "release-failed"] as const;
+export type AirlockRecordEvent = (typeof AIRLOCK_RECORD_EVENTS)[number];
+
+// A Lambda that throttles or restarts is retried; a handler's own error (a typed failure) is not, except where a
+// state says so.
+const LAMBDA_RETRY = {
+    ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+    IntervalSeconds: 2,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+};
+
+/** `next`: the state after this one, or null where the execution ends here. */
+function invoke(functionArn: string, payload: Record<string, unknown>, next: string | null, extra: Record<string, unknown> = {}) {
+    return {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: functionArn, Payload: payload },
+        // Only the function's own answer goes on: the invoke metadata (status code, headers) is noise in the history.
+        OutputPath: "$.Payload",
+        Retry: [LAMBDA_RETRY],
+        ...extra,
+        ...(next === null ? { End: true } : { Next: next }),
+    };
+}
+
+function record(arns: Record<AirlockHandler, string>, event: AirlockRecordEvent, then: "end" | "fail") {
+    return invoke(arns.record, { "requestId.$": "$.requestId", event }, then === "end" ? null : `Failed-${event}`);
+}
+
 export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, unknown> {
-    void args;
-    throw new Error("airlockDefinition: not built yet");
+    const f = args.functionArns;
+    const states: Record<string, unknown> = {
+        Start: {
+            Type: "Pass",
+            Comment: "Only the request id and a scan counter go on: every handler reads the pinned version from the request record, never from the event.",
+            Parameters: { "requestId.$": "$.requestId", attempt: 0 },
+            Next: "Scan",
+        },
+        Scan: invoke(f.scan, { "requestId.$": "$.requestId", "attempt.$": "$.attempt" }, "ScanResult"),
+        ScanResult: {
+            Type: "Choice",
+            Choices: [
+                { Variable: "$.scan", StringEquals: SCAN_CLEAN, Next: "LeakCheck" },
+                {
+                    And: [
+                        { Variable: "$.scan", StringEquals: "PENDING" },
+                        { Variable: "$.attempt", NumericLessThan: args.scanMaxAttempts },
+                    ],
+                    Next: "ScanWait",
+                },
+            ],
+            // A threat, a failed or unsupported scan, or no verdict after the last attempt: nothing unscanned is reviewed.
+            Default: "BlockedScan",
+        },
+        ScanWait: { Type: "Wait", Seconds: args.scanPollSeconds, Next: "ScanAgain" },
+        ScanAgain: {
+            Type: "Pass",
+            Parameters: { "requestId.$": "$.requestId", "attempt.$": "States.MathAdd($.attempt, 1)" },
+            Next: "Scan",
+        },
+        BlockedScan: record(f, "blocked-scan", "end"),
+        LeakCheck: invoke(f.leakCheck, { "requestId.$": "$.requestId" }, "LeakResult"),
+        LeakResult: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.leak", StringEquals: "clean", Next: "Review" }],
+            Default: "BlockedLeak",
+        },
+        BlockedLeak: record(f, "blocked-leak", "end"),
+        Review: {
+            Type: "Task",
+            Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            Parameters: { FunctionName: f.openReview, Payload: { "requestId.$": "$.requestId", "taskToken.$": "$$.Task.Token" } },
+            // The decide handler answers with { decision }; it lands beside the request id.
+            ResultPath: "$.review",
+            TimeoutSeconds: args.reviewTimeoutSeconds,
+            Retry: [LAMBDA_RETRY],
+            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: "Cancelled" }],
+            Next: "Decision",
+        },
+        Decision: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.review.decision", StringEquals: "approved", Next: "Release" }],
+            // Anything but an explicit approval (a rejection, an answer the definition does not know) releases nothing.
+            Default: "Rejected",
+        },
+        Rejected: record(f, "rejected", "end"),
+        Cancelled: record(f, "cancelled", "end"),
+        Release: invoke(f.release, { "requestId.$": "$.requestId" }, null, {
+            // While sealed the released bucket refuses the copy: a few tries cover a seal lifted minutes later,
+            // then the request stays approved and the failure is recorded; nothing retries behind the seal.
+            Retry: [LAMBDA_RETRY, { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 }],
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseFailed" }],
+        }),
+        ReleaseFailed: record(f, "release-failed", "fail"),
+        "Failed-release-failed": {
+            Type: "Fail",
+            Error: "ReleaseFailed",
+            Cause: "The release kept failing (sealed, or the object changed); see the request record.",
+        },
+    };
+    return {
+        Comment: "Enclave export airlock: malware scan, lab-data leak check, two-person review, release.",
+        StartAt: "Start",
+        States: states,
+    };
 }

@@ -1,0 +1,179 @@
+import aslValidator from "asl-validator";
+import { describe, expect, it } from "vitest";
+import { AIRLOCK_HANDLERS, SCAN_CLEAN, type AirlockHandler } from "../contract/airlock";
+import { AIRLOCK_RECORD_EVENTS, airlockDefinition } from "../airlock/stateMachine";
+
+// The definition is checked two ways: asl-validator (the schema AWS's own tooling uses) and a walk of its paths with
+// the handlers' answers scripted. What this cannot prove: how Step Functions itself times a Wait or a task token; the
+// moto end-to-end test creates the machine, and a real account runs it.
+
+const arns = Object.fromEntries(AIRLOCK_HANDLERS.map((h) => [h, `arn:aws:lambda:eu-west-1:111111111111:function:enclave-acme-airlock-${h}`])) as Record<
+    AirlockHandler,
+    string
+>;
+const def = airlockDefinition({ functionArns: arns, reviewTimeoutSeconds: 7 * 86400, scanPollSeconds: 30, scanMaxAttempts: 4 }) as {
+    StartAt: string;
+    States: Record<string, Record<string, unknown>>;
+};
+const handlerOf = (state: Record<string, unknown>) =>
+    Object.entries(arns).find(([, a]) => a === (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName)?.[0];
+
+type Answers = { scan: string[]; leak?: string; decision?: string; releaseFails?: boolean };
+
+/** Follows the definition from StartAt with scripted handler answers; returns the visited states and the record events. */
+function walk(answers: Answers): { path: string[]; records: string[]; end: "succeeded" | "failed" } {
+    const path: string[] = [];
+    const records: string[] = [];
+    let data: Record<string, unknown> = { requestId: "r1", bucket: "b", key: "submit/vendor/x", versionId: "v1" };
+    let name = def.StartAt;
+    const scans = [...answers.scan];
+    for (let steps = 0; steps < 100; steps++) {
+        path.push(name);
+        const s = def.States[name];
+        let next = s.Next as string | undefined;
+        if (s.Type === "Pass") {
+            const p = s.Parameters as Record<string, unknown>;
+            const out: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(p)) {
+                if (!k.endsWith(".$")) out[k] = v;
+                else if (v === "$.requestId") out[k.slice(0, -2)] = data.requestId;
+                else if (v === "States.MathAdd($.attempt, 1)") out[k.slice(0, -2)] = (data.attempt as number) + 1;
+                else throw new Error(`walker: unknown path ${String(v)}`);
+            }
+            data = out;
+        } else if (s.Type === "Wait") {
+            // time passes
+        } else if (s.Type === "Task") {
+            const h = handlerOf(s);
+            const payload = (s.Parameters as { Payload: Record<string, unknown> }).Payload;
+            if (h === "scan") data = { ...data, scan: scans.shift() ?? "PENDING" };
+            else if (h === "leakCheck") data = { requestId: data.requestId, leak: answers.leak };
+            else if (h === "openReview") {
+                expect(payload["taskToken.$"]).toBe("$$.Task.Token");
+                if (answers.decision === undefined) {
+                    next = (s.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes("States.Timeout"))!.Next;
+                } else data = { ...data, review: { decision: answers.decision } };
+            } else if (h === "release") {
+                if (answers.releaseFails) next = (s.Catch as { Next: string }[])[0].Next;
+            } else if (h === "record") records.push(payload.event as string);
+            else throw new Error(`walker: unknown task ${name}`);
+            if (s.End && next === undefined) return { path, records, end: "succeeded" };
+        } else if (s.Type === "Choice") {
+            const choices = s.Choices as Record<string, unknown>[];
+            const get = (p: string) =>
+                p
+                    .slice(2)
+                    .split(".")
+                    .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], data);
+            const test = (c: Record<string, unknown>): boolean =>
+                c.And
+                    ? (c.And as Record<string, unknown>[]).every(test)
+                    : "StringEquals" in c
+                      ? get(c.Variable as string) === c.StringEquals
+                      : (get(c.Variable as string) as number) < (c.NumericLessThan as number);
+            next = (choices.find(test)?.Next as string | undefined) ?? (s.Default as string);
+        } else if (s.Type === "Fail") return { path, records, end: "failed" };
+        if (!next) throw new Error(`walker: ${name} has no next state`);
+        name = next;
+    }
+    throw new Error("walker: no end after 100 states");
+}
+
+describe("airlock state machine", () => {
+    it("is a valid Amazon States Language document", () => {
+        const { isValid, errorsText } = aslValidator(def);
+        expect(isValid, errorsText("\n")).toBe(true);
+    });
+
+    it("releases only after a clean scan, a clean leak check and an approval, in that order", () => {
+        const r = walk({ scan: ["PENDING", SCAN_CLEAN], leak: "clean", decision: "approved" });
+        expect(r.path).toEqual([
+            "Start",
+            "Scan",
+            "ScanResult",
+            "ScanWait",
+            "ScanAgain",
+            "Scan",
+            "ScanResult",
+            "LeakCheck",
+            "LeakResult",
+            "Review",
+            "Decision",
+            "Release",
+        ]);
+        expect(r).toMatchObject({ records: [], end: "succeeded" });
+    });
+
+    it("blocks a threat, a failed scan, and a scan that never answers, without review", () => {
+        for (const scan of [["THREATS_FOUND"], ["FAILED"], ["UNSUPPORTED"], ["ACCESS_DENIED"], Array(10).fill("PENDING")]) {
+            const r = walk({ scan, leak: "clean", decision: "approved" });
+            expect(r.records).toEqual(["blocked-scan"]);
+            expect(r.path).not.toContain("Review");
+            expect(r.path).not.toContain("Release");
+        }
+        // scanMaxAttempts = 4: the 5th PENDING read (attempt 4) gives up.
+        expect(walk({ scan: Array(10).fill("PENDING") }).path.filter((s) => s === "Scan")).toHaveLength(5);
+    });
+
+    it("blocks a leak (or any leak answer but clean) before review", () => {
+        for (const leak of ["blocked", "error", undefined]) {
+            const r = walk({ scan: [SCAN_CLEAN], leak, decision: "approved" });
+            expect(r.records).toEqual(["blocked-leak"]);
+            expect(r.path).not.toContain("Review");
+        }
+    });
+
+    it("releases nothing on a rejection, an unknown answer or a review timeout", () => {
+        expect(walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "rejected" }).records).toEqual(["rejected"]);
+        expect(walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "maybe" }).records).toEqual(["rejected"]);
+        const timedOut = walk({ scan: [SCAN_CLEAN], leak: "clean" });
+        expect(timedOut.records).toEqual(["cancelled"]);
+        expect(timedOut.path).not.toContain("Release");
+    });
+
+    it("records a release that keeps failing (sealed) and ends the execution failed", () => {
+        const r = walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "approved", releaseFails: true });
+        expect(r).toMatchObject({ records: ["release-failed"], end: "failed" });
+    });
+
+    it("gives every path to Release a Review and a LeakCheck (graph check, whatever the answers)", () => {
+        const succ = (n: string): string[] => {
+            const s = def.States[n];
+            const out = [
+                s.Next,
+                s.Default,
+                ...((s.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+                ...((s.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+            ];
+            return out.filter((x): x is string => typeof x === "string");
+        };
+        // Remove the gate and see whether Release is still reachable.
+        for (const gate of ["Review", "LeakCheck"]) {
+            const seen = new Set<string>();
+            const stack = [def.StartAt];
+            while (stack.length) {
+                const n = stack.pop()!;
+                if (n === gate || seen.has(n)) continue;
+                seen.add(n);
+                stack.push(...succ(n));
+            }
+            expect(seen.has("Release"), `Release reachable without ${gate}`).toBe(false);
+        }
+    });
+
+    it("retries Lambda faults on every task, waits for the task token, and times the review out", () => {
+        for (const [name, s] of Object.entries(def.States).filter(([, s]) => s.Type === "Task")) {
+            expect((s.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals, name).toContain("Lambda.TooManyRequestsException");
+        }
+        expect(def.States.Review).toMatchObject({
+            Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            TimeoutSeconds: 604800,
+            ResultPath: "$.review",
+        });
+        const events = Object.values(def.States)
+            .filter((s) => handlerOf(s) === "record")
+            .map((s) => (s.Parameters as { Payload: { event: string } }).Payload.event)
+            .sort();
+        expect(events).toEqual([...AIRLOCK_RECORD_EVENTS].sort());
+    });
+});

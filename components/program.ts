@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SECURITY_OUTPUTS_READ_BY_VENDORS, type SecurityOutputReadByVendors, type SecurityStackOutputs, type VendorStackOutputs } from "../contract/outputs";
 import { SECURITY_STACK } from "../contract/tags";
-import { deployedUnsealRefusal, SELF_STACK_REFERENCE } from "../contract/unsealWindow";
+import { deployedSealTimeRefusal, deployedUnsealRefusal, SELF_STACK_REFERENCE } from "../contract/unsealWindow";
 import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
@@ -57,15 +57,21 @@ export function selfStackName(): string {
 /**
  * The vendor stack program. First it reads the stack's own outputs as last deployed (none on a first deploy): when
  * the deployed stack is sealed and the spec is not, the run is refused until the unseal window has passed, whatever
- * started it (`enclave unseal`, CI's `pulumi up` of a merged PR, an operator's checkout). The refusal comes before any
- * resource is registered, so nothing is changed; `pulumi preview` refuses the same way.
+ * started it (`enclave unseal`, CI's `pulumi up` of a merged PR, an operator's checkout). The window's start cannot be
+ * moved by the spec either: a sealed stack keeps its sealedAt, and a first seal may not claim a past moment
+ * (contract/unsealWindow.ts deployedSealTimeRefusal). The refusal comes before any resource is registered, so nothing
+ * is changed; `pulumi preview` refuses the same way.
  */
 export async function vendorProgram(spec: VendorSpec, opts: VendorProgramOptions = {}): Promise<StackExports<VendorStackOutputs>> {
     const self = new pulumi.StackReference(SELF_STACK_REFERENCE, { name: selfStackName() });
     // getOutputDetails: a missing output (first deploy) is undefined, not a failure.
     const [sealed, sealedAt] = await Promise.all([self.getOutputDetails("sealed"), self.getOutputDetails("sealedAt")]);
     const now = (opts.now ?? (() => new Date()))();
-    const refusal = deployedUnsealRefusal(spec.id, { sealed: sealed.value, sealedAt: sealedAt.value }, spec.sealed, spec.access.maxSessionSeconds, now);
+    const deployed = { sealed: sealed.value, sealedAt: sealedAt.value };
+    // The seal time first: the window counts from the deployed sealedAt, so that one must not move.
+    const refusal =
+        deployedSealTimeRefusal(spec.id, deployed, spec.sealed ? spec.sealedAt : undefined, now) ??
+        deployedUnsealRefusal(spec.id, deployed, spec.sealed, spec.access.maxSessionSeconds, now);
     if (refusal) throw new pulumi.RunError(refusal);
     return vendorResources(spec);
 }

@@ -185,7 +185,7 @@ export const policyPrincipalAccountsAgree: ResourceValidationPolicy = {
     name: "policy-principal-and-principal-arn-accounts-agree",
     description:
         "In key and bucket policies, a statement that names an account as Principal pins roles (aws:PrincipalArn) and callers " +
-        "(kms:CallerAccount) of that same account (invariants 13, 16, docs/invariants.md). Why: a request comes from one principal in " +
+        "(kms:CallerAccount) of that same account (invariant 13, invariant 16, docs/invariants.md). Why: a request comes from one principal in " +
         "one account, so a statement whose Principal is one account and whose aws:PrincipalArn names roles of another matches no " +
         "request: the grant it was written for (the operators' key administration, break-glass reads) silently never applies, and " +
         "nobody can seal or administer the key.",
@@ -194,6 +194,7 @@ export const policyPrincipalAccountsAgree: ResourceValidationPolicy = {
         "(contract/operators.ts), with the member account as Principal and kms:CallerAccount.",
     enforcementLevel: "mandatory",
     severity: "critical",
+    tags: ["Invariant-13", "Invariant-16"],
     validateResource: (args, report) => {
         const isKey = is(T.key, args.type);
         if (!isKey && !is(T.bucketPolicy, args.type)) return;

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SECURITY_OUTPUTS_READ_BY_VENDORS, type SecurityOutputReadByVendors, type SecurityStackOutputs, type VendorStackOutputs } from "../contract/outputs";
 import { SECURITY_STACK } from "../contract/tags";
-import { deployedUnsealRefusal, SELF_STACK_REFERENCE } from "../contract/unsealWindow";
+import { roleArnInAccount, roleNameOfArn } from "../contract/operators";
+import { deployedSealTimeRefusal, deployedUnsealRefusal, SELF_STACK_REFERENCE } from "../contract/unsealWindow";
 import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
@@ -57,24 +58,51 @@ export function selfStackName(): string {
 /**
  * The vendor stack program. First it reads the stack's own outputs as last deployed (none on a first deploy): when
  * the deployed stack is sealed and the spec is not, the run is refused until the unseal window has passed, whatever
- * started it (`enclave unseal`, CI's `pulumi up` of a merged PR, an operator's checkout). The refusal comes before any
- * resource is registered, so nothing is changed; `pulumi preview` refuses the same way.
+ * started it (`enclave unseal`, CI's `pulumi up` of a merged PR, an operator's checkout). The window's start cannot be
+ * moved by the spec either: a sealed stack keeps its sealedAt, and a first seal may not claim a past moment
+ * (contract/unsealWindow.ts deployedSealTimeRefusal). The refusal comes before any resource is registered, so nothing
+ * is changed; `pulumi preview` refuses the same way.
  */
 export async function vendorProgram(spec: VendorSpec, opts: VendorProgramOptions = {}): Promise<StackExports<VendorStackOutputs>> {
     const self = new pulumi.StackReference(SELF_STACK_REFERENCE, { name: selfStackName() });
     // getOutputDetails: a missing output (first deploy) is undefined, not a failure.
     const [sealed, sealedAt] = await Promise.all([self.getOutputDetails("sealed"), self.getOutputDetails("sealedAt")]);
     const now = (opts.now ?? (() => new Date()))();
-    const refusal = deployedUnsealRefusal(spec.id, { sealed: sealed.value, sealedAt: sealedAt.value }, spec.sealed, spec.access.maxSessionSeconds, now);
+    const deployed = { sealed: sealed.value, sealedAt: sealedAt.value };
+    // The seal time first: the window counts from the deployed sealedAt, so that one must not move.
+    const refusal =
+        deployedSealTimeRefusal(spec.id, deployed, spec.sealed ? spec.sealedAt : undefined, now) ??
+        deployedUnsealRefusal(spec.id, deployed, spec.sealed, spec.access.maxSessionSeconds, now);
     if (refusal) throw new pulumi.RunError(refusal);
-    return vendorResources(spec);
+    const ref = new pulumi.StackReference(spec.securityStack);
+    if (spec.isolation === "account" && spec.memberAccount) {
+        // The stack deploys as memberAccount.roleName and names the deployer's role name as the key's and buckets'
+        // administrator: two names for one role, refused before any resource when they differ.
+        const deployer = (await ref.getOutputDetails("deployerRoleArn")).value;
+        const name = typeof deployer === "string" ? roleNameOfArn(deployer) : undefined;
+        if (name !== undefined && name !== spec.memberAccount.roleName)
+            throw new pulumi.RunError(
+                `stacks/${spec.id}.yaml: memberAccount.roleName is ${JSON.stringify(spec.memberAccount.roleName)} but the deployer role is ${name} (the security stack's deployerRoleArn, and the organization's deployerRoleName): the stack would deploy as a role its own key and bucket policies do not name. Fix: set memberAccount.roleName: ${name}`,
+            );
+    }
+    return vendorResources(spec, ref);
 }
 
-function vendorResources(spec: VendorSpec): StackExports<VendorStackOutputs> {
+/**
+ * The security outputs the enclave uses. In account mode the operator roles are the member account's roles of the
+ * same names (contract/operators.ts): only principals of the account that holds a key or bucket can administer it.
+ */
+function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): SecurityOutputs {
+    const outputs = readSecurityOutputs(ref);
+    if (spec.isolation !== "account") return outputs;
+    const member = (arn: pulumi.Input<string>) => pulumi.output(arn).apply((a) => roleArnInAccount(a, spec.account.id));
+    return { ...outputs, deployerRoleArn: member(outputs.deployerRoleArn), breakGlassRoleArn: member(outputs.breakGlassRoleArn) };
+}
+
+function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
     // Account mode: assume the member account's deploy role (components/organization.ts).
     const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id), memberAccountProviderArgs(spec));
-    const ref = new pulumi.StackReference(spec.securityStack);
-    const enclave = new VendorEnclave(spec.id, { spec, security: readSecurityOutputs(ref) }, { providers: { aws: provider } });
+    const enclave = new VendorEnclave(spec.id, { spec, security: enclaveSecurityOutputs(spec, ref) }, { providers: { aws: provider } });
     return {
         vendorId: spec.id,
         accountId: spec.account.id,

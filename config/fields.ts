@@ -219,9 +219,9 @@ export const VENDOR_FIELDS: FieldDoc[] = [
     {
         path: "memberAccount.roleName",
         type: "IAM role name",
-        default: "OrganizationAccountAccessRole",
+        default: "enclave-deployer",
         description:
-            "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles). The organization's SCPs let only this role change enclave roles there.",
+            "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles): the deployer, whose name the security stack's deployerRoleArn and the organization's deployerRoleName give; any other name is refused. The organization's SCPs let only this role change enclave roles there, and the key and bucket policies name it as operator.",
         fix: "give the role name the organization stack's deployerRoleName names, e.g. enclave-deployer",
     },
     {

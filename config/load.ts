@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { SpecError } from "../contract/errors";
+import { roleNameOfArn } from "../contract/operators";
 import { fieldDoc, ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type FieldDoc } from "./fields";
 import { fieldName, valueAt } from "./fieldPath";
 import { REPO_ROOT } from "./repoRoot";
@@ -336,6 +337,28 @@ export function loadOrganizationSpec(file = organizationSpecPath()): Organizatio
 }
 
 /**
+ * The organization stack knows the operator roles by name in every member account (its SCPs exempt them); an
+ * account-mode enclave's key and bucket policies name the security stack's operator roles rebased into the member
+ * account (contract/operators.ts). The two must be the same names, or the SCPs and the policies disagree on who the
+ * operators are.
+ */
+export function checkOrganizationAgainstSecurity(organization: OrganizationSpec, organizationFile: string, security: SecuritySpec): void {
+    const shown = display(organizationFile);
+    for (const [field, arnField] of [
+        ["deployerRoleName", "deployerRoleArn"],
+        ["breakGlassRoleName", "breakGlassRoleArn"],
+    ] as const) {
+        const name = roleNameOfArn(security[arnField]);
+        if (organization[field] !== name)
+            throw new SpecError(
+                shown,
+                field,
+                `${shown}: ${field} differs from the security stack's ${arnField} (${security[arnField]}): got ${show(organization[field])}. Fix: set ${field}: ${name} (the operator roles have the same name in every account).`,
+            );
+    }
+}
+
+/**
  * A shared-account enclave must live in the account and region whose archive and roles it relies on; an
  * account-mode enclave in the same region but in a member account of its own, never the archive's.
  */
@@ -346,6 +369,16 @@ export function checkVendorAgainstSecurity(vendor: VendorSpec, vendorFile: strin
             shown,
             "account.id",
             `${shown}: account.id is the security stack's account but isolation is account: got ${show(vendor.account.id)}. Fix: give the vendor's own member account, or set isolation: shared-account.`,
+        );
+    }
+    // Account mode: the stack deploys as memberAccount.roleName, and its key and bucket policies name the deployer by the
+    // security stack's deployer role name in the member account (contract/operators.ts): one role, one name.
+    const deployerName = roleNameOfArn(security.deployerRoleArn);
+    if (vendor.isolation === "account" && vendor.memberAccount && vendor.memberAccount.roleName !== deployerName) {
+        throw new SpecError(
+            shown,
+            "memberAccount.roleName",
+            `${shown}: memberAccount.roleName differs from the deployer role (${deployerName}, the security stack's deployerRoleArn and the organization's deployerRoleName): got ${show(vendor.memberAccount.roleName)}. Fix: set memberAccount.roleName: ${deployerName} (that role deploys the stack, and the key and bucket policies name it).`,
         );
     }
     for (const key of vendor.isolation === "account" ? (["region"] as const) : (["id", "region"] as const)) {

@@ -140,7 +140,10 @@ const memberAccount = z.strictObject(
                 { error: "must be a mapping with email and name" },
             )
             .optional(),
-        roleName: iamRoleName.default("OrganizationAccountAccessRole"),
+        // The deployer's conventional name (stacks/organization.yaml's deployerRoleName), not AWS's
+        // OrganizationAccountAccessRole: the stack must deploy as the role its key and bucket policies name and the
+        // SCPs exempt, and config/load.ts refuses any other name.
+        roleName: iamRoleName.default("enclave-deployer"),
     },
     { error: "must be a mapping (create, roleName)" },
 );

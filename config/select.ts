@@ -1,6 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkVendorAgainstSecurity, listVendorIds, loadSecuritySpec, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
+import {
+    checkOrganizationAgainstSecurity,
+    checkVendorAgainstSecurity,
+    listVendorIds,
+    loadOrganizationSpec,
+    loadSecuritySpec,
+    loadVendorSpec,
+    organizationSpecPath,
+    securitySpecPath,
+    STACKS_DIR,
+    vendorSpecPath,
+} from "./load";
 import { SECURITY_STACK_NAME, VENDOR_ID_RULES, vendorId, type SecuritySpec, type VendorSpec } from "./schema";
 import { CliError, EXIT } from "../contract/errors";
 
@@ -65,5 +76,8 @@ export function loadSelectedVendor(sel: SpecSelection): LoadedVendor {
     const spec = loadVendorSpec(file, sel.vendor);
     const security = loadSecuritySpec(resolveSecuritySpecFile(sel.securitySpec, path.dirname(file)));
     checkVendorAgainstSecurity(spec, file, security);
+    // Account mode: the organization spec beside the vendor's (as the access report reads it) must name the same operators.
+    const orgFile = organizationSpecPath(path.dirname(file));
+    if (spec.isolation === "account" && fs.existsSync(orgFile)) checkOrganizationAgainstSecurity(loadOrganizationSpec(orgFile), orgFile, security);
     return { spec, file, security };
 }

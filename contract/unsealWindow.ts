@@ -43,6 +43,38 @@ export interface DeployedSeal {
 }
 
 /**
+ * How far before the deploying machine's clock a first seal's sealedAt may lie. The seal time is written into the spec
+ * by `enclave seal` on the operator's machine and then reaches the program through its own preview and `pulumi up`
+ * (minutes), possibly on a CI runner whose clock differs from the operator's by a few minutes more. Fifteen minutes
+ * covers that with room to spare, and is all a backdated sealedAt can take off the unseal window (which counts from
+ * it): a session issued that much before the real seal outlives an unseal by at most those minutes. A reconcile that
+ * comes later than that (a seal contained hours before, reconciled where Pulumi is reachable) is refused too, with
+ * the fix: a later sealedAt only revokes more sessions and starts the window later.
+ */
+export const SEAL_TIME_SKEW_ALLOWANCE_SECONDS = 15 * 60;
+
+/**
+ * The deploy-side guard on the seal time itself, so that the window below cannot be moved: a sealed deployed stack
+ * keeps its sealedAt (a spec that stays sealed with another sealedAt is refused), and a first seal of a deployed stack
+ * may not claim a moment before `now` minus the allowance above. One line, or undefined when the run may go on. A
+ * stack never deployed (no `sealed` output) has no session from before its seal to protect, and is not checked: that
+ * is also how offline plans run. A sealed deployed stack whose sealedAt is unreadable takes a new one like a first
+ * seal (that is its repair).
+ */
+export function deployedSealTimeRefusal(vendor: string, deployed: DeployedSeal, specSealedAt: string | undefined, now: Date): string | undefined {
+    if (specSealedAt === undefined || deployed.sealed === undefined) return undefined;
+    const spec = Date.parse(specSealedAt);
+    const was = typeof deployed.sealedAt === "string" ? Date.parse(deployed.sealedAt) : NaN;
+    if (deployed.sealed === true && !Number.isNaN(was)) {
+        if (spec === was) return undefined;
+        return `refusing to deploy ${vendor}: sealedAt in stacks/${vendor}.yaml is ${specSealedAt} but the deployed stack was sealed at ${String(deployed.sealedAt)}; the seal time of a sealed stack never changes (the unseal window counts from it). Fix: set sealedAt: "${String(deployed.sealedAt)}" in stacks/${vendor}.yaml`;
+    }
+    const earliest = now.getTime() - SEAL_TIME_SKEW_ALLOWANCE_SECONDS * 1000;
+    if (spec >= earliest) return undefined;
+    return `refusing to seal ${vendor}: sealedAt in stacks/${vendor}.yaml is ${specSealedAt}, more than ${SEAL_TIME_SKEW_ALLOWANCE_SECONDS / 60} min before now (${now.toISOString()}), and the unseal window would count from it. Fix: set sealedAt in stacks/${vendor}.yaml to the current UTC time (a later seal time only revokes more sessions and starts the window later)`;
+}
+
+/**
  * The deploy-side refusal: the deployed stack is sealed, the spec being deployed is not, and `now` is before the
  * window counted from the deployed sealedAt. One line, or undefined when the run may go on (first deploy, deployed
  * stack not sealed, spec still sealed, or the window has passed). A sealed deployed stack without a readable

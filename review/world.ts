@@ -8,6 +8,7 @@ import type { OrganizationModel } from "./organization";
 import type { DataPath, DatasetOutput, SecurityStackOutputs } from "../contract/outputs";
 import { T } from "../contract/tokens";
 import { SELF_STACK_REFERENCE } from "../contract/unsealWindow";
+import { operatorsInAccount } from "../contract/operators";
 import { parsePolicyDocument } from "../iam/document";
 import { bucketArn } from "../iam/names";
 import { vendorOutputs } from "../plan/read";
@@ -181,7 +182,10 @@ function addPlan(world: World, plan: Plan): void {
     }
     const o = vendorOutputs(plan);
     if (o) {
-        const ref = byType(T.stackReference).find((r) => r.name !== SELF_STACK_REFERENCE)?.outputs.outputs as Partial<SecurityStackOutputs> | undefined;
+        const security = byType(T.stackReference).find((r) => r.name !== SELF_STACK_REFERENCE)?.outputs.outputs as Partial<SecurityStackOutputs> | undefined;
+        // Account mode (the vendor in another account than the security stack): its operators are the member account's
+        // roles of the same names (contract/operators.ts), as the program writes them into its policies.
+        const ref = security?.accountId && security.accountId !== o.accountId ? operatorsInAccount(security, o.accountId) : security;
         world.vendors.push({
             vendorId: o.vendorId,
             accountId: o.accountId,

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport, type Grant } from "../review/access";
 import { diffReports } from "../review/accessDiff";
-import { FIXTURES_DIR } from "./support/fixtures";
+import { FIXTURES_DIR, SEALED_AT, sealedFixtureText } from "./support/fixtures";
 
 const STACKS = FIXTURES_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-access-test-"));
@@ -94,6 +94,45 @@ describe("access report", () => {
         expect(missing.err.trim().split("\n")).toEqual([
             "enclave: @cloud-copilot/iam-simulate is not installed (it is a devDependency): run `npm install` with dev dependencies to use access/diff",
         ]);
+    });
+});
+
+/** A sealed copy of a fixture spec in its own folder (sealed at SEALED_AT unless `edit` changes it). */
+function sealedVariant(name: string, vendor: string, edit: (text: string) => string = (t) => t): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${vendor}.yaml`);
+    fs.writeFileSync(file, edit(sealedFixtureText(vendor)));
+    return file;
+}
+
+describe("diff of the seal time", () => {
+    // Moving a sealed spec's sealedAt leaves effective access as it was (both sides sealed), but the unseal window
+    // counts from it: the diff flags it for security review with the finding code, like a widening.
+    const BACKDATED = "2020-01-01T00:00:00Z";
+    it("a sealed spec whose sealedAt is backdated: no access change, but exit 3 and the seal time named (JSON and Markdown)", async () => {
+        const base = sealedVariant("sealed-base", "evalcorp");
+        const head = sealedVariant("sealed-backdated", "evalcorp", (t) => t.replace(SEALED_AT, BACKDATED));
+        const json = await runCli(["diff", "--base-spec", base, "--head-spec", head, "--json"]);
+        expect(json.err).toBe("");
+        expect(json.code).toBe(3);
+        const d = JSON.parse(json.out);
+        expect([d.widened, d.gained, d.lost]).toEqual([false, [], []]);
+        expect(d.sealedAtChanged).toEqual({ base: SEALED_AT, head: BACKDATED });
+        const md = await runCli(["diff", "--base-spec", base, "--head-spec", head]);
+        expect(md.code).toBe(3);
+        expect(md.out).toContain("No change in effective access (");
+        expect(md.out).toContain(`**Seal time changed** (${base} -> ${head}): sealedAt ${SEALED_AT} -> ${BACKDATED}. Needs security review`);
+    });
+
+    it("a seal is flagged too (none -> the time); the same sealed spec on both sides is not", async () => {
+        const sealed = sealedVariant("sealed-same", "evalcorp");
+        const seal = await runCli(["diff", "--base-spec", path.join(STACKS, "evalcorp.yaml"), "--head-spec", sealed, "--json"]);
+        expect(seal.code).toBe(3);
+        expect(JSON.parse(seal.out).sealedAtChanged).toEqual({ base: null, head: SEALED_AT });
+        const same = await runCli(["diff", "--base-spec", sealed, "--head-spec", sealed, "--json"]);
+        expect(same.code).toBe(0);
+        expect(JSON.parse(same.out).sealedAtChanged).toBeUndefined();
     });
 });
 

@@ -37,12 +37,12 @@ describe("vendor spec: isolation", () => {
         expect(spec.memberAccount).toBeUndefined();
     });
 
-    it("account mode takes a member account to adopt or create, with the role to assume (default OrganizationAccountAccessRole)", () => {
+    it("account mode takes a member account to adopt or create, with the role to assume (default enclave-deployer, the deployer role name)", () => {
         const adopt = loadVendorSpec(
             write("acme-labeling.yaml", { ...acme(), account: { id: "210987654321", region: "us-east-1" }, isolation: "account", memberAccount: {} }),
             ACME,
         );
-        expect(adopt.memberAccount).toEqual({ roleName: "OrganizationAccountAccessRole" });
+        expect(adopt.memberAccount).toEqual({ roleName: "enclave-deployer" });
         const create = loadVendorSpec(
             write("acme-labeling.yaml", {
                 ...acme(),

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan, PlanResource } from "../plan/types";
 import { checkPlan, type Violation } from "../guardrails/offline";
 import { ALL_POLICIES } from "../guardrails/rules";
-import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, fixturePlan, sealedFixturePlan, securityFixturePlan } from "./support/fixtures";
+import { ACME, BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, EVALCORP, LAB_ACCOUNT, fixturePlan, sealedFixturePlan, securityFixturePlan } from "./support/fixtures";
 import { organizationFixturePlan } from "./support/orgFacts";
 import { forbiddenS3Actions } from "../guardrails/rules/s3Destructive";
 
@@ -406,6 +406,23 @@ const CASES: Case[] = [
                 policy: "seal-cuts-every-path",
                 name: `${A}-network-dns-allow-aws`,
                 message: `${A}-network-dns-allow-aws is ALLOW, not BLOCK, while sealed: the VPC still resolves names`,
+            },
+        ],
+    },
+    {
+        policy: "policy-principal-and-principal-arn-accounts-agree",
+        ruleId: "Invariant-13",
+        what: "key administration under this account's principal pinned to another account's deployer (no request can match: nobody could seal the key)",
+        plan: "acme",
+        mutate: (p) =>
+            editDoc(res(p, `${A}-key-key`), "policy", (d) => {
+                const s = d.Statement.find((x) => x.Sid === "KeyAdministrationByRoleArn") as { Condition: { ArnEquals: Record<string, string[]> } };
+                s.Condition.ArnEquals["aws:PrincipalArn"] = ["arn:aws:iam::210987654321:role/enclave-deployer", BREAK_GLASS_ROLE_ARN];
+            }),
+        expected: () => [
+            {
+                name: `${A}-key-key`,
+                message: `key policy statement "KeyAdministrationByRoleArn": Principal is account ${LAB_ACCOUNT} but its condition names arn:aws:iam::210987654321:role/enclave-deployer in account 210987654321: no request can match it`,
             },
         ],
     },

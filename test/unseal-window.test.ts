@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SEAL_POLICY_NAME } from "../contract/seal";
 import {
     CLOCK_SKEW_MARGIN_SECONDS,
+    deployedSealTimeRefusal,
     deployedUnsealRefusal,
     INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS,
     SELF_STACK_REFERENCE,
@@ -15,7 +16,7 @@ import { createMocks, type MockRecorder } from "../plan/mocks";
 import { PROJECT, type Plan } from "../plan/types";
 import { mockSecurityOutputs, planVendor } from "../plan/stacks";
 import { unsealNotBefore as runbookUnsealNotBefore } from "../runbook/runbook";
-import { EVALCORP, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
+import { EVALCORP, SEALED_AT, sealedFixture, securityFixture, vendorFixture } from "./support/fixtures";
 
 // The unseal window on the deploy path: the vendor stack program reads its own deployed outputs through a
 // StackReference to itself and refuses to unseal before the window, whatever runs it. These tests run the program
@@ -137,5 +138,85 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
             typeof operatorsOf
         >[0];
         expect(operatorsOf(asPolicyResources, {})).toEqual({ deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn });
+    });
+});
+
+// The seal time itself on the deploy path: the window counts from the deployed sealedAt, so the spec must not be able
+// to move it. The three attack steps: backdate the sealedAt of a sealed stack (the access diff shows no widening,
+// so it needs no security label), then unseal against the backdated time; or seal a stack for the first time with a
+// sealedAt in the past. What these cannot prove: that a stack whose deployed sealedAt was backdated before this guard
+// existed is caught (the program trusts what is deployed; docs/seal-internals.md lists the state edits it cannot see).
+describe("the seal time cannot be moved by the spec (offline, mock runtime)", () => {
+    const BACKDATED = "2020-01-01T00:00:00Z";
+    const deployedUnsealed = { ...mockSecurityOutputsFree(), sealed: false, sealedAt: null };
+    const MOVED = `refusing to deploy ${EVALCORP}: sealedAt in stacks/${EVALCORP}.yaml is ${BACKDATED} but the deployed stack was sealed at ${SEALED_AT}; the seal time of a sealed stack never changes (the unseal window counts from it). Fix: set sealedAt: "${SEALED_AT}" in stacks/${EVALCORP}.yaml`;
+    const backdatedFirstSeal = (now: number) =>
+        `refusing to seal ${EVALCORP}: sealedAt in stacks/${EVALCORP}.yaml is ${BACKDATED}, more than 15 min before now (${new Date(now).toISOString()}), and the unseal window would count from it. Fix: set sealedAt in stacks/${EVALCORP}.yaml to the current UTC time (a later seal time only revokes more sessions and starts the window later)`;
+    const rejection = async (run: Promise<unknown>) => {
+        const err = await run.then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(pulumi.RunError);
+        const message = (err as Error).message;
+        expect(message).not.toContain("\n");
+        return message;
+    };
+
+    it("step 1: deployed sealed at T, a spec that stays sealed but backdates sealedAt is refused with one line", async () => {
+        const run = planVendor({ ...spec, sealed: true, sealedAt: BACKDATED }, security, { deployedOutputs: deployedSealed, now: at(sealedAtMs + HOUR) });
+        expect(await rejection(run)).toBe(MOVED);
+        // Moving it forward is refused too: any change of a sealed stack's seal time goes through the unseal.
+        const later = "2026-11-23T13:00:00Z";
+        const forward = planVendor({ ...spec, sealed: true, sealedAt: later }, security, { deployedOutputs: deployedSealed, now: at(sealedAtMs + HOUR) });
+        expect(await rejection(forward)).toBe(MOVED.replaceAll(BACKDATED, later));
+    });
+
+    it("step 2: with step 1 refused the deployed sealedAt is still T, so the unseal an hour later is refused by the window", async () => {
+        // Step 1 changes nothing (the refusal comes before any resource), so step 2 meets the outputs of the real seal.
+        await rejection(planVendor({ ...spec, sealed: true, sealedAt: BACKDATED }, security, { deployedOutputs: deployedSealed, now: at(sealedAtMs + HOUR) }));
+        expect(await rejection(planVendor(spec, security, { deployedOutputs: deployedSealed, now: at(sealedAtMs + HOUR) }))).toBe(REFUSAL);
+    });
+
+    it("variant: a first seal of a deployed stack with a backdated sealedAt is refused with one line", async () => {
+        const run = planVendor({ ...spec, sealed: true, sealedAt: BACKDATED }, security, { deployedOutputs: deployedUnsealed, now: at(sealedAtMs) });
+        expect(await rejection(run)).toBe(backdatedFirstSeal(sealedAtMs));
+    });
+
+    it("a first seal with sealedAt = now plans sealed, and 14 min of skew pass while 16 min do not", async () => {
+        const plan = await planVendor(sealedFixture(EVALCORP), security, { deployedOutputs: deployedUnsealed, now: at(sealedAtMs) });
+        expect(plan.outputs.sealed).toBe(true);
+        expect(plan.outputs.sealedAt).toBe(SEALED_AT);
+        expect(sealPolicies(plan).length).toBe(2);
+        const skewed = await planVendor(sealedFixture(EVALCORP), security, { deployedOutputs: deployedUnsealed, now: at(sealedAtMs + 14 * 60_000) });
+        expect(skewed.outputs.sealedAt).toBe(SEALED_AT);
+        const late = sealedAtMs + 16 * 60_000;
+        const refused = planVendor(sealedFixture(EVALCORP), security, { deployedOutputs: deployedUnsealed, now: at(late) });
+        expect(await rejection(refused)).toBe(backdatedFirstSeal(late).replaceAll(BACKDATED, SEALED_AT));
+    });
+
+    it("sealed to sealed with the same sealedAt plans (the same instant written with milliseconds too)", async () => {
+        for (const same of [SEALED_AT, "2026-11-23T12:00:00.000Z"]) {
+            const plan = await planVendor({ ...spec, sealed: true, sealedAt: same }, security, {
+                deployedOutputs: deployedSealed,
+                now: at(sealedAtMs + 30 * HOUR),
+            });
+            expect(plan.outputs.sealed).toBe(true);
+            expect(plan.outputs.sealedAt).toBe(same);
+        }
+    });
+
+    it("the unseal after the window still plans, and a stack never deployed takes any sealedAt (offline plans run that way)", async () => {
+        const unsealed = await planVendor(spec, security, { deployedOutputs: deployedSealed, now: () => new Date(NOT_BEFORE) });
+        expect(unsealed.outputs.sealed).toBe(false);
+        const fresh = await planVendor({ ...spec, sealed: true, sealedAt: BACKDATED }, security, { now: at(sealedAtMs) });
+        expect(fresh.outputs.sealedAt).toBe(BACKDATED);
+    });
+
+    it("a sealed deployed stack without a readable sealedAt takes a current one (its repair), not a past one", () => {
+        const broken = { sealed: true, sealedAt: null };
+        expect(deployedSealTimeRefusal(EVALCORP, broken, SEALED_AT, new Date(sealedAtMs + 60_000))).toBeUndefined();
+        expect(deployedSealTimeRefusal(EVALCORP, broken, BACKDATED, new Date(sealedAtMs))).toBe(backdatedFirstSeal(sealedAtMs));
+        expect(deployedSealTimeRefusal(EVALCORP, { sealed: true, sealedAt: SEALED_AT }, undefined, new Date(sealedAtMs))).toBeUndefined();
     });
 });

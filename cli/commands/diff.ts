@@ -14,7 +14,7 @@ export interface DiffOptions {
 export function register(program: Command): void {
     program
         .command("diff")
-        .description("Effective-access and resource difference between two versions of a vendor (exit 3 when access widened)")
+        .description("Effective-access and resource difference between two versions of a vendor (exit 3 when access widened or the seal time changed)")
         .argument("[vendor]", "vendor id, with --base <git-ref>: compares the ref (its code and specs) with the working tree")
         .option("--base <git-ref>", "git revision to compare with: planned by its own code, from a temporary git worktree")
         .option("--all", "with --base: every vendor on either side (added ones gain everything, removed ones lose everything) and the security stack")
@@ -25,7 +25,7 @@ export function register(program: Command): void {
         .option("--security-spec <file>", "security stack spec (default: stacks/security.yaml)")
         .option(
             "--json",
-            "print the diff as JSON: the access diff with its resource diff under `resources` (with --all: {base, head, widened, vendors: {<id>: diff | {error}}, security})",
+            "print the diff as JSON: the access diff with its resource diff under `resources` (with --all: {base, head, widened, sealedAtChanged, vendors: {<id>: diff | {error}}, security})",
         )
         .action(async (vendor: string | undefined, opts: DiffOptions) => (await import("./diffRun.js")).runDiff(vendor, opts));
 }

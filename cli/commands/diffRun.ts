@@ -36,7 +36,19 @@ interface Labels {
 /** The diff of one vendor: access (by simulation) and resources (by plan). */
 export interface VendorDiff extends AccessDiff {
     resources: PlanDiff;
+    /**
+     * Present when the seal time (the stack's sealedAt output) differs between the two sides, null for unsealed. Any
+     * change of it needs security review like a widening (exit 3): the unseal window counts from it, and moving it
+     * while sealed changes no effective access, so the access diff alone would wave it through.
+     */
+    sealedAtChanged?: { base: string | null; head: string | null };
 }
+
+/** A diff that needs security review: access widened, or the seal time moved. */
+const needsReview = (d: VendorDiff) => d.widened || d.sealedAtChanged !== undefined;
+
+/** The sealedAt of a side, null when unsealed or absent. */
+const sealedAtOf = (side: Side | undefined): string | null => (typeof side?.plan.outputs.sealedAt === "string" ? side.plan.outputs.sealedAt : null);
 
 /** A diff compares two revisions of one vendor: refuse two different vendors before simulating anything. */
 function sameVendor(base: { id: string; source: string }, head: { id: string; source: string }): void {
@@ -60,12 +72,17 @@ async function diffPair(pair: Pair, labels: Labels): Promise<VendorDiff> {
     const base = await reportOf(pair.base);
     const head = await reportOf(pair.head);
     const resources = diffPlans(pair.base?.plan, pair.head?.plan);
-    if (head) return { ...diffReports(base, head, labels), resources };
+    const seal = { base: sealedAtOf(pair.base), head: sealedAtOf(pair.head) };
+    if (head) return { ...diffReports(base, head, labels), resources, ...(seal.base !== seal.head ? { sealedAtChanged: seal } : {}) };
     const everything = diffReports(undefined, base!, labels);
     return { ...everything, gained: [], lost: everything.gained, widened: false, resources };
 }
 
-const render = (d: VendorDiff) => `${renderDiffMarkdown(d)}\n${renderPlanDiffMarkdown(d.resources, { base: d.base, head: d.head })}`;
+const renderSealedAt = (d: VendorDiff) =>
+    d.sealedAtChanged
+        ? `\n**Seal time changed** (${d.base} -> ${d.head}): sealedAt ${d.sealedAtChanged.base ?? "none"} -> ${d.sealedAtChanged.head ?? "none"}. Needs security review: the unseal window counts from it.\n`
+        : "";
+const render = (d: VendorDiff) => `${renderDiffMarkdown(d)}${renderSealedAt(d)}\n${renderPlanDiffMarkdown(d.resources, { base: d.base, head: d.head })}`;
 
 /** `--base-plan/--head-plan`: two plan files of one vendor (no security plan: the archive's side is left out). */
 function planFilePair(vendor: string | undefined, opts: DiffOptions): { pair: Pair; labels: Labels } {
@@ -135,6 +152,8 @@ interface FleetDiff {
     base: string;
     head: string;
     widened: boolean;
+    /** Vendors whose seal time changed (each needs security review, like a widening). */
+    sealedAtChanged: string[];
     vendors: Record<string, VendorDiff | { error: { message: string; exitCode: number } }>;
     security: PlanDiff;
 }
@@ -146,7 +165,7 @@ async function fleetDiff(ref: string, securitySpec: string | undefined): Promise
     const vendors = [...new Set([...baseIds, ...headIds])].sort();
     const base = await planBase(ref, baseIds, securitySpec);
     const security = await headSecurity(securitySpec);
-    const out: FleetDiff = { base: ref, head: "working tree", widened: false, vendors: {}, security: diffPlans(base.security, security) };
+    const out: FleetDiff = { base: ref, head: "working tree", widened: false, sealedAtChanged: [], vendors: {}, security: diffPlans(base.security, security) };
     const failures: number[] = [];
     for (const vendor of vendors) {
         try {
@@ -157,6 +176,7 @@ async function fleetDiff(ref: string, securitySpec: string | undefined): Promise
             const d = await diffPair({ vendor, base: basePlan && { plan: basePlan, security: base.security }, head }, labels);
             out.vendors[vendor] = d;
             out.widened ||= d.widened;
+            if (d.sealedAtChanged) out.sealedAtChanged.push(vendor);
         } catch (err) {
             if (err instanceof SimulatorMissingError) throw err;
             const error = describeFailure(err);
@@ -169,7 +189,7 @@ async function fleetDiff(ref: string, securitySpec: string | undefined): Promise
         ? failures.every((c) => c === EXIT.invalidInput)
             ? EXIT.invalidInput
             : EXIT.failure
-        : out.widened
+        : out.widened || out.sealedAtChanged.length
           ? EXIT.finding
           : EXIT.ok;
     return { diff: out, exitCode };
@@ -184,7 +204,7 @@ function renderFleet(d: FleetDiff): string {
         `# Enclave diff: ${d.base} -> ${d.head}`,
         "",
         `${entries.length} vendors compared (each side planned with its own code and specs). ` +
-            `Access widened: ${widened.join(", ") || "none"}. Resources replaced: ${replaced.join(", ") || "none"}.${failed.length ? ` **Not compared (failed): ${failed.join(", ")}.**` : ""}`,
+            `Access widened: ${widened.join(", ") || "none"}. Seal time changed: ${d.sealedAtChanged.join(", ") || "none"}. Resources replaced: ${replaced.join(", ") || "none"}.${failed.length ? ` **Not compared (failed): ${failed.join(", ")}.**` : ""}`,
         "",
     ];
     for (const [vendor, v] of entries) {
@@ -234,5 +254,5 @@ export async function runDiff(vendor: string | undefined, opts: DiffOptions): Pr
         process.stdout.write(
             `${render(d.vendor)}${d.security ? `\n## Security stack\n\n${renderPlanDiffMarkdown(d.security, { base: d.vendor.base, head: d.vendor.head })}` : ""}`,
         );
-    if (d.vendor.widened) process.exitCode = EXIT.finding;
+    if (needsReview(d.vendor)) process.exitCode = EXIT.finding;
 }

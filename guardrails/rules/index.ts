@@ -2,7 +2,7 @@
 // (guardrails/offline.ts, behind `enclave check`) both run exactly this list.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { evidenceKeysAdministeredApart, s3GrantsPinnedToOwner } from "./evidence";
-import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation } from "./kms";
+import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation, policyPrincipalAccountsAgree } from "./kms";
 import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";
 import { logGroupEncryptedRetained, securityAlarms, trailCoversDataBuckets, trailHardened } from "./logging";
 import { leastPrivilege, noManagedPoliciesNoUsers, roleBoundaryAndSession, trustPolicy } from "./iam";
@@ -28,6 +28,7 @@ export const RESOURCE_POLICIES: ResourceValidationPolicy[] = [
     kmsRotation,
     kmsDeletionWindow,
     kmsKeyPolicy,
+    policyPrincipalAccountsAgree,
     defaultSgClosed,
     flowLogAll,
     noInternetPath,

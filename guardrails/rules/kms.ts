@@ -173,3 +173,45 @@ export const kmsOneKeyPerVendor: StackValidationPolicy = {
         }
     },
 };
+
+/** The account a principal ARN or account id names, or undefined for a wildcard account or a service. */
+const principalAccount = (value: string): string | undefined => {
+    if (/^\d{12}$/.test(value)) return value;
+    const account = value.split(":")[4];
+    return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+};
+
+export const policyPrincipalAccountsAgree: ResourceValidationPolicy = {
+    name: "policy-principal-and-principal-arn-accounts-agree",
+    description:
+        "In key and bucket policies, a statement that names an account as Principal pins roles (aws:PrincipalArn) and callers " +
+        "(kms:CallerAccount) of that same account (invariant 13, invariant 16, docs/invariants.md). Why: a request comes from one principal in " +
+        "one account, so a statement whose Principal is one account and whose aws:PrincipalArn names roles of another matches no " +
+        "request: the grant it was written for (the operators' key administration, break-glass reads) silently never applies, and " +
+        "nobody can seal or administer the key.",
+    remediationSteps:
+        "Name the operators of the account that holds the key or bucket: in account mode, the member account's deployer and break-glass " +
+        "(contract/operators.ts), with the member account as Principal and kms:CallerAccount.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    tags: ["Invariant-13", "Invariant-16"],
+    validateResource: (args, report) => {
+        const isKey = is(T.key, args.type);
+        if (!isKey && !is(T.bucketPolicy, args.type)) return;
+        const statements = statementsOf(args.props.policy) ?? [];
+        statements.forEach((s, i) => {
+            const principal = principalsOf(s.Principal);
+            if (principal.any) return; // "*": the condition alone decides who, there is no account to disagree with
+            const accounts = new Set(principal.aws.map(principalAccount).filter((a): a is string => a !== undefined));
+            if (accounts.size === 0) return;
+            const pinned = [...conditionValues(s, "aws:PrincipalArn"), ...conditionValues(s, "kms:CallerAccount")];
+            for (const v of pinned) {
+                const account = principalAccount(v);
+                if (account !== undefined && !accounts.has(account))
+                    report(
+                        `${isKey ? "key" : "bucket"} policy ${label(s, i)}: Principal is account ${[...accounts].join(", ")} but its condition names ${v} in account ${account}: no request can match it`,
+                    );
+            }
+        });
+    },
+};

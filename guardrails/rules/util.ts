@@ -7,6 +7,7 @@ import type { Statement } from "../../contract/policy";
 import { LOG_ARCHIVE_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
 import { T } from "../../contract/tokens";
 import { SELF_STACK_REFERENCE } from "../../contract/unsealWindow";
+import { operatorsInAccount } from "../../contract/operators";
 
 export { T };
 export type { Statement };
@@ -227,16 +228,22 @@ export interface Operators {
 
 /**
  * The deployer and break-glass roles: from the policy's config if given (`--policy-pack-config`), else from the
- * security stack's outputs the vendor stack reads through its StackReference (known at preview: it is a read).
+ * security stack's outputs the vendor stack reads through its StackReference (known at preview: it is a read). A
+ * vendor stack pinned to another account than the security stack's (account mode) is operated by the roles of the
+ * same names in its own account (contract/operators.ts), as its program writes them.
  */
 export function operatorsOf(resources: PolicyResource[], config: Operators): Operators {
     // The security stack's reference, not the stack's reference to its own deployed outputs.
     const ref = ofType(resources, T.stackReference).find((r) => r.name !== SELF_STACK_REFERENCE);
     const outputs = (ref?.props?.outputs ?? {}) as { [K in keyof SecurityStackOutputs]?: unknown };
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+    const fromStack: Operators = { deployerRoleArn: str(outputs.deployerRoleArn), breakGlassRoleArn: str(outputs.breakGlassRoleArn) };
+    const accounts = ofType(resources, T.awsProvider).flatMap((p) => providerAccounts(p.props));
+    const member = accounts.length === 1 && str(outputs.accountId) && accounts[0] !== outputs.accountId ? accounts[0] : undefined;
+    const derived = member ? operatorsInAccount(fromStack, member) : fromStack;
     return {
-        deployerRoleArn: config.deployerRoleArn ?? str(outputs.deployerRoleArn),
-        breakGlassRoleArn: config.breakGlassRoleArn ?? str(outputs.breakGlassRoleArn),
+        deployerRoleArn: config.deployerRoleArn ?? derived.deployerRoleArn,
+        breakGlassRoleArn: config.breakGlassRoleArn ?? derived.breakGlassRoleArn,
     };
 }
 

@@ -1,0 +1,35 @@
+// The two roles no enclave may lock out (the deployer and break-glass), and where they live. The security stack names
+// them by ARN in its own account. A shared-account enclave lives in that account, so those ARNs are its operators. An
+// account-mode enclave lives in a member account, and a key or bucket policy there can only be administered by that
+// account's principals (KMS and S3 take no cross-account PutKeyPolicy or PutBucketPolicy): its operators are the
+// roles of the same names in the member account, which the organization stack's SCPs know by those names
+// (deployerRoleName, breakGlassRoleName; config/load.ts refuses an organization or vendor spec that names others).
+// Dependency-free: the program, the review harness and the CrossGuard pack derive them the same way.
+
+export interface OperatorArns {
+    deployerRoleArn: string;
+    breakGlassRoleArn: string;
+}
+
+/** The account field of an ARN (`arn:aws:iam::<account>:role/...`). */
+export const accountOfArn = (arn: string): string => arn.split(":")[4] ?? "";
+
+/** The role name of a role ARN: the part after the last slash (a path is not part of the name). */
+export const roleNameOfArn = (arn: string): string => arn.slice(arn.lastIndexOf("/") + 1);
+
+/** The same IAM role (path and name) in another account. */
+export function roleArnInAccount(arn: string, accountId: string): string {
+    const parts = arn.split(":");
+    if (parts.length < 6) return arn;
+    parts[4] = accountId;
+    return parts.join(":");
+}
+
+/** The operator roles of an enclave in `accountId`, from the security stack's operator ARNs. */
+export function operatorsInAccount<O extends Partial<OperatorArns>>(ops: O, accountId: string): O {
+    return {
+        ...ops,
+        ...(ops.deployerRoleArn !== undefined ? { deployerRoleArn: roleArnInAccount(ops.deployerRoleArn, accountId) } : {}),
+        ...(ops.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: roleArnInAccount(ops.breakGlassRoleArn, accountId) } : {}),
+    };
+}

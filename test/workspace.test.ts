@@ -9,6 +9,11 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, worldFromPlans, type World } from "../review/simulate";
 import { simulateStartSession } from "../review/session";
+import { accessReport, renderAccessMarkdown, type AccessReport } from "../review/access";
+import { diffReports, type AccessFact } from "../review/accessDiff";
+import { runCli } from "./support/cli";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { TOKEN } from "../contract/tokens";
 import { estimatePlan } from "../cost/estimate";
 import { UnknownRegionError } from "../cost/prices";
@@ -402,23 +407,176 @@ describe("workspace guardrails catch planted violations", () => {
 });
 
 describe("the access report shows the session path", () => {
-    it("only the vendor role, only on its own instances, only with the enclave's document; acme has no session rows", async () => {
-        const { accessReport, renderAccessMarkdown } = await import("../review/access.js");
-        const report = await accessReport(world, "studio-nine");
+    const OWN = "this enclave's instances (enclave:vendor=studio-nine)";
+    const SHELL_TERMS = [
+        "runs as enclave",
+        "transcript to s3://enclave-log-archive-111122223333-us-east-1/vendors/studio-nine/sessions encrypted, or no session",
+        "streamed to CloudWatch /enclave/studio-nine/workload encrypted, or no session",
+        "idle timeout 20 min",
+        "at most 60 min",
+    ];
+    let report: AccessReport;
+    beforeAll(async () => {
+        report = await accessReport(world, "studio-nine");
+    });
+    const row = (r: AccessReport, principal: string, action: string, target: string, document: string) => {
+        const found = r.sessions!.find((s) => s.principalLabel === principal && s.action === action && s.target === target && s.document === document);
+        if (!found) throw new Error(`no session row ${principal} ${action} ${target} ${document}`);
+        return found;
+    };
+
+    it("allowed: only the vendor role, a shell on its own instances with the enclave's document, logged; its own sessions resumed or ended", () => {
         const allowed = report.sessions!.filter((s) => s.decision === "Allowed");
-        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([
-            ["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"],
+        expect(allowed.map((s) => [s.principalLabel, s.action, s.target, s.document, s.opens, s.conditions])).toEqual([
+            ["role/enclave-studio-nine-vendor", "ssm:StartSession", OWN, "enclave-studio-nine-session", "shell", SHELL_TERMS],
+            ["role/enclave-studio-nine-vendor", "ssm:ResumeSession", "its own session", "-", "-", []],
+            ["role/enclave-studio-nine-vendor", "ssm:TerminateSession", "its own session", "-", "-", []],
         ]);
-        const forwarding = report.sessions!.find(
-            (s) =>
-                s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession",
-        )!;
-        expect([forwarding.decision, forwarding.decidedBy]).toEqual(["ExplicitlyDenied", "identity:DenySessionsElsewhere"]);
-        expect(report.sessions!.filter((s) => s.target.endsWith("=other-nine")).every((s) => s.decision !== "Allowed")).toBe(true);
-        expect(renderAccessMarkdown(report)).toContain("## Sessions (Session Manager)");
+        expect(report.sessionInstances!.map((i) => `${i.name}=${i.vendorTag}`)).toEqual([
+            "studio-nine-workspace-us-east-1a-1=studio-nine",
+            "studio-nine-workspace-us-east-1a-3=studio-nine",
+            "studio-nine-workspace-us-east-1b-2=studio-nine",
+        ]);
+    });
+
+    it("refused: forwarding and SSH documents, SendCommand, another vendor's instance, another account or region, another user's session", () => {
+        const V = "role/enclave-studio-nine-vendor";
+        for (const d of FORWARDING_SESSION_DOCUMENTS) expect([d, row(report, V, "ssm:StartSession", OWN, d).decision]).toEqual([d, "ExplicitlyDenied"]);
+        expect(row(report, V, "ssm:StartSession", OWN, "SSM-SessionManagerRunShell").decidedBy).toBe("identity:DenySessionsElsewhere");
+        expect(row(report, V, "ssm:StartSession", OWN, "enclave-other-nine-session").decidedBy).toBe("identity:DenySessionsElsewhere");
+        expect(row(report, V, "ssm:SendCommand", OWN, "AWS-RunShellScript").decidedBy).toBe("identity:DenySendCommand");
+        const mine = "enclave-studio-nine-session";
+        expect(row(report, V, "ssm:StartSession", "another vendor's instance (enclave:vendor=other-nine)", mine).decision).toBe("ImplicitlyDenied");
+        expect(row(report, V, "ssm:StartSession", "an untagged instance in the account", mine).decision).toBe("ImplicitlyDenied");
+        expect(row(report, V, "ssm:StartSession", "an instance tagged enclave:vendor=studio-nine in another account", mine).decidedBy).toBe(
+            "identity:DenySessionsElsewhere",
+        );
+        expect(row(report, V, "ssm:StartSession", "an instance tagged enclave:vendor=studio-nine in us-west-2", mine).decidedBy).toBe(
+            "identity:DenySessionsElsewhere",
+        );
+        expect(row(report, V, "ssm:ResumeSession", "another user's session", "-").decision).toBe("ImplicitlyDenied");
+        // The session user holds the workload role through IMDS: it can open no session, resume none, send no command.
+        const workload = report.sessions!.filter((s) => s.principalLabel === "role/enclave-studio-nine-workload");
+        // 5 targets x 9 documents (its own, other-nine's, the account default, 6 AWS ones), SendCommand, 4 resume/end.
+        expect(workload.length).toBe(5 * 9 + 1 + 4);
+        expect(workload.every((s) => s.decision === "ExplicitlyDenied" && s.decidedBy === "identity:DenyActionsBeyondEnclave")).toBe(true);
+    });
+
+    it("after the seal nothing is allowed, decided by the seal's deny", async () => {
+        const r = await accessReport(sealedWorld, "studio-nine");
+        expect(r.sessions!.filter((s) => s.decision === "Allowed")).toEqual([]);
+        expect(row(r, "role/enclave-studio-nine-vendor", "ssm:StartSession", OWN, "enclave-studio-nine-session").decidedBy).toBe("identity:SealDenyAll");
+        expect(row(r, "role/enclave-studio-nine-vendor", "ssm:ResumeSession", "its own session", "-").decidedBy).toBe("identity:SealDenyAll");
+    });
+
+    it("Markdown shows allowed rows with their terms, refused ones grouped; JSON carries every row; acme has none", async () => {
+        const md = renderAccessMarkdown(report);
+        expect(md).toContain("## Sessions (Session Manager)");
+        expect(md).toContain(
+            `| role/enclave-studio-nine-vendor | ssm:StartSession | ${OWN} | enclave-studio-nine-session | shell | ${SHELL_TERMS.join("; ")} | identity:StartSessionWithEnclaveDocument |`,
+        );
+        expect(md).toContain(
+            `| role/enclave-studio-nine-vendor | ssm:StartSession | another vendor's instance (enclave:vendor=other-nine) | any (all 9 tried) | ImplicitlyDenied | identity |`,
+        );
+        expect(md).toContain(
+            "| role/enclave-studio-nine-vendor | ssm:SendCommand | " + OWN + " | AWS-RunShellScript | ExplicitlyDenied | identity:DenySendCommand |",
+        );
+        expect(report.mermaid).toContain('vr -- "StartSession, enclave-studio-nine-session: shell" --> ws');
+        const json = await runCli(["access", "--spec", path.join(FIXTURES_DIR, "workspace", "studio-nine.yaml"), "--json"]);
+        expect(json.code).toBe(0);
+        const parsed = JSON.parse(json.out) as AccessReport;
+        expect(parsed.sessions!.filter((s) => s.decision === "Allowed").map((s) => s.action)).toEqual([
+            "ssm:StartSession",
+            "ssm:ResumeSession",
+            "ssm:TerminateSession",
+        ]);
         const plain = await accessReport(worldFromPlans(await planVendor(vendorFixture("acme-labeling"), security)), "acme-labeling");
         expect(plain.sessions).toBeUndefined();
+    }, 60_000);
+});
+
+describe("the access diff shows a change to the session path as a widening (simulated, not compared field by field)", () => {
+    // The vendor role's inline policy and the permissions boundary both carry the grant: widened in both, as a change
+    // to iam/session.ts would.
+    const VENDOR_POLICIES = (p: Plan) => p.resources.filter((r) => r.type === TOKEN.rolePolicy || r.type === TOKEN.managedPolicy);
+    const editPolicies = (p: Plan, edit: (st: Record<string, unknown>) => void) => {
+        let edited = 0;
+        for (const r of VENDOR_POLICIES(p)) {
+            const doc = JSON.parse(r.inputs.policy as string);
+            for (const st of doc.Statement) {
+                if (st.Sid === "StartSessionOnEnclaveInstances") {
+                    edit(st);
+                    edited++;
+                }
+            }
+            r.inputs.policy = JSON.stringify(doc);
+        }
+        if (edited !== 2) throw new Error(`${edited} StartSessionOnEnclaveInstances statements edited, not 2 (policy and boundary)`);
+    };
+    const reportOf = (p: Plan) => accessReport(worldFromPlans(p, securityPlan), "studio-nine");
+    const sessionFacts = (facts: AccessFact[]) => facts.filter((f) => f.kind === "session").map((f) => `${f.action} | ${f.resource} | ${f.path}`);
+    let base: AccessReport;
+    beforeAll(async () => {
+        base = await reportOf(plan);
     });
+
+    it("the enclave's document turned into port forwarding: gained, widened", async () => {
+        const head = structuredClone(plan);
+        const d = named(head, "studio-nine-workspace-session-document");
+        const c = JSON.parse(d.inputs.content as string);
+        c.sessionType = "Port";
+        d.inputs.content = JSON.stringify(c);
+        const diff = diffReports(base, await reportOf(head), { base: "base", head: "head" });
+        expect(diff.widened).toBe(true);
+        expect(sessionFacts(diff.gained)).toEqual([
+            "ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) | enclave-studio-nine-session (port forwarding)",
+        ]);
+        // A forwarded port has no transcript: the terms it keeps are the run-as user and the timeouts.
+        expect(diff.gained.find((f) => f.kind === "session")!.conditions).toEqual(["runs as enclave", "idle timeout 20 min", "at most 60 min"]);
+        expect(sessionFacts(diff.lost)).toEqual([
+            "ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) | enclave-studio-nine-session (shell)",
+        ]);
+    }, 60_000);
+
+    it("the start-session grant widened to every instance: untagged and other vendors' instances gained, widened; the CLI exits 3", async () => {
+        const head = structuredClone(plan);
+        editPolicies(head, (st) => {
+            st.Resource = "*";
+            delete st.Condition;
+        });
+        const diff = diffReports(base, await reportOf(head), { base: "base", head: "head" });
+        expect(diff.widened).toBe(true);
+        expect(sessionFacts(diff.gained)).toEqual([
+            "ssm:StartSession | another vendor's instance (enclave:vendor=another-vendor) | enclave-studio-nine-session (shell)",
+            "ssm:StartSession | an untagged instance in the account | enclave-studio-nine-session (shell)",
+        ]);
+        expect(diff.lost).toEqual([]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-workspace-diff-"));
+        try {
+            const baseFile = path.join(dir, "base.json");
+            const headFile = path.join(dir, "head.json");
+            fs.writeFileSync(baseFile, JSON.stringify(plan));
+            fs.writeFileSync(headFile, JSON.stringify(head));
+            const r = await runCli(["diff", "--base-plan", baseFile, "--head-plan", headFile]);
+            expect(r.code).toBe(3);
+            expect(r.out).toContain("**Access WIDENED**");
+            expect(r.out).toContain(
+                "| role/enclave-studio-nine-vendor | session | ssm:StartSession | an untagged instance in the account | enclave-studio-nine-session (shell) |",
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 120_000);
+
+    it("a spec that adds a workspace widens (fixture specs, CLI); the same spec twice does not", async () => {
+        const dir = path.join(FIXTURES_DIR, "workspace");
+        const added = await runCli(["diff", "--base-spec", path.join(dir, "studio-nine-no-workspace.yaml"), "--head-spec", path.join(dir, "studio-nine.yaml")]);
+        expect(added.code).toBe(3);
+        expect(added.out).toContain("| role/enclave-studio-nine-vendor | session | ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) |");
+        const same = await runCli(["diff", "--base-spec", path.join(dir, "studio-nine.yaml"), "--head-spec", path.join(dir, "studio-nine.yaml")]);
+        expect(same.code).toBe(0);
+        expect(same.out).toContain(": 0 gained, 0 lost");
+    }, 180_000);
 });
 
 describe("the seal covers the workspace with the existing catalogue", () => {

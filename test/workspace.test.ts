@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadVendorSpec } from "../config/load";
@@ -17,6 +18,7 @@ import * as os from "node:os";
 import { TOKEN } from "../contract/tokens";
 import { estimatePlan } from "../cost/estimate";
 import { UnknownRegionError } from "../cost/prices";
+import { renderCost } from "../cost/render";
 import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
 
 // A vendor with a workspace, planned offline from test/fixtures/workspace/ and checked by the guardrails; its session
@@ -308,18 +310,26 @@ describe("the contain step's pure pieces", () => {
 });
 
 describe("the cost estimate includes the workspace", () => {
-    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ", () => {
+    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ, to the cent", () => {
         const est = estimatePlan(plan);
-        const line = (prefix: string) => est.lines.find((l) => l.item.startsWith(prefix))!;
-        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([
-            3 * 730,
-            0.0832,
-            182.208,
-        ]);
-        expect([line("workspace root volumes").quantity, line("workspace root volumes").usd]).toEqual([120, 9.6]);
-        // kms (listed) + ssm, ssmmessages, ec2messages, logs (added by the workspace), each in 2 AZs.
-        expect(line("interface endpoints").quantity).toBe(5 * 2 * 730);
+        const line = (prefix: string) => {
+            const l = est.lines.find((x) => x.item.startsWith(prefix));
+            if (!l) throw new Error(`no cost line ${prefix}`);
+            return [l.item, l.quantity, l.unitUsd, l.usd];
+        };
+        // 3 x t3.large at $0.0832 for 730 h; 3 x 40 GB gp3 at $0.08; kms (listed) + ssm, ssmmessages, ec2messages and
+        // logs (added by the workspace), each in 2 AZs at $0.01 per endpoint-AZ-hour.
+        expect(line("workspace instances")).toEqual(["workspace instances (3 x t3.large) x 730 h", 3 * 730, 0.0832, 182.208]);
+        expect(line("workspace root volumes")).toEqual(["workspace root volumes (120 GB gp3)", 120, 0.08, 9.6]);
+        expect(line("interface endpoints")).toEqual(["interface endpoints (5, 2+2+2+2+2 AZs) x 730 h", 5 * 2 * 730, 0.01, 73]);
         expect(est.byArea.workspace).toBe(191.81);
+        expect([est.pricesListedFor, est.pricesAsOf]).toEqual(["us-east-1", "2026-11-30 (instances, gp3, interface endpoints; the rest 2024-06)"]);
+        const text = stripVTControlCharacters(renderCost(plan));
+        expect(text.split("\n")[0]).toBe(
+            "Monthly cost estimate (us-east-1): list prices for us-east-1 as of 2026-11-30 (instances, gp3, interface endpoints; the rest 2024-06), cost/prices.ts",
+        );
+        expect(text).toContain("  fixed  $182.21  workspace instances (3 x t3.large) x 730 h");
+        expect(text).toContain("  fixed   $73.00  interface endpoints (5, 2+2+2+2+2 AZs) x 730 h");
     });
 
     it("an instance type without a price is refused, not guessed", () => {

@@ -272,6 +272,88 @@ describe("session transcripts in the archive", () => {
     });
 });
 
+describe("hostile review: the vendor inside a session", () => {
+    // What the plan and the simulation can show. Not shown here: that the instance has no route it was not planned with
+    // (the mock has no AWS), that the SSM agent refuses an unlogged session, or what the session user does on the host.
+    const ARCHIVE = "arn:aws:s3:::enclave-log-archive-111122223333-us-east-1";
+    const WORKLOAD = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload`;
+    const INTERNET = { via: "internet" as const, sourceIp: "203.0.113.10" };
+
+    it("no way out to the internet: no gateway, NAT or public address, no route but the S3 endpoint's, DNS only for AWS names, fail closed", () => {
+        for (const kind of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/route:Route"])
+            expect([kind, ofType(plan, kind).length]).toEqual([kind, 0]);
+        expect(ofType(plan, TOKEN.routeTable).map((r) => r.inputs.routes ?? [])).toEqual([[]]);
+        const rules = ofType(plan, "aws:route53/resolverFirewallRule:ResolverFirewallRule").map((r) => [r.inputs.priority, r.inputs.action]);
+        expect(rules.sort()).toEqual([
+            [100, "ALLOW"],
+            [200, "BLOCK"],
+        ]);
+        expect(named(plan, "studio-nine-network-dns-all-domains").inputs.domains).toEqual(["*"]);
+        expect(named(plan, "studio-nine-network-dns-aws-domains").inputs.domains).toEqual([
+            "amazonaws.com",
+            "*.amazonaws.com",
+            "*.compute.internal",
+            "*.ec2.internal",
+        ]);
+        expect(ofType(plan, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")[0].inputs.firewallFailOpen).toBe("DISABLED");
+    });
+
+    it("the instance role's credentials, taken out of the VPC, cannot add objects to the transcript prefix", async () => {
+        const outside = await simulate(
+            archiveWorld,
+            { principal: WORKLOAD, action: "s3:PutObject", resource: `${ARCHIVE}/vendors/studio-nine/sessions/forged.log`, network: INTERNET, sse: null },
+            { chainKms: false },
+        );
+        expect([outside.decision, outside.decidedBy.layer]).toEqual(["ImplicitlyDenied", "identity"]);
+        // Nor read the datasets from there (the perimeter deny on the S3 endpoint).
+        const read = await simulate(world, {
+            principal: WORKLOAD,
+            action: "s3:GetObject",
+            resource: "arn:aws:s3:::studio-nine--raw-images--111122223333/x",
+            network: INTERNET,
+        });
+        expect([read.decision, read.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenyDataOutsideNetworkPerimeter"]);
+    });
+
+    it("neither role can stop or reroute session logging, raise the IMDS hop limit, or change a document", async () => {
+        const denied: [string, string][] = [
+            ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`],
+            ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/SSM-SessionManagerRunShell`],
+            ["ssm:DeleteDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`],
+            ["ssm:CreateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/vendor-made`],
+            ["logs:DeleteLogGroup", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["logs:DeleteLogStream", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload:log-stream:s-1`],
+            ["logs:PutRetentionPolicy", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["logs:DisassociateKmsKey", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["s3:PutEncryptionConfiguration", ARCHIVE],
+            ["s3:DeleteObject", `${ARCHIVE}/vendors/studio-nine/sessions/s-1.log`],
+            ["ec2:ModifyInstanceMetadataOptions", INSTANCE],
+            ["ec2:ModifyInstanceAttribute", INSTANCE],
+            ["ec2:AuthorizeSecurityGroupEgress", `arn:aws:ec2:us-east-1:${ACCT}:security-group/sg-0123456789abcdef0`],
+        ];
+        for (const principal of [VENDOR_ROLE, WORKLOAD]) {
+            for (const [action, resource] of denied) {
+                const r = await simulate(archiveWorld, { principal, action, resource, network: INTERNET });
+                expect([principal, action, resource, r.decision]).toEqual([principal, action, resource, "ExplicitlyDenied"]);
+            }
+        }
+    });
+
+    it("the session runs as a user without sudo, created at boot; IMDS answers one hop only and hides the instance's tags", () => {
+        for (const i of ofType(plan, TOKEN.instance)) {
+            const userData = String(i.inputs.userData);
+            expect(userData).toContain(`useradd --create-home --shell /bin/bash ${SESSION_RUN_AS_USER}`);
+            expect(userData).not.toMatch(/sudo|wheel|NOPASSWD/);
+            expect(i.inputs.metadataOptions).toEqual({
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 1,
+                instanceMetadataTags: "disabled",
+            });
+        }
+    });
+});
+
 describe("the contain step's pure pieces", () => {
     it("terminates every active session on the enclave's instances, whatever document or owner, and nothing else", async () => {
         const { sessionsToTerminate } = await import("../iam/containment.js");

@@ -315,7 +315,7 @@ describe("hostile review: the vendor inside a session", () => {
         expect([read.decision, read.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenyDataOutsideNetworkPerimeter"]);
     });
 
-    it("neither role can stop or reroute session logging, raise the IMDS hop limit, or change a document", async () => {
+    it("neither role can stop or reroute session logging, raise the IMDS hop limit, change a document or run one as root", async () => {
         const denied: [string, string][] = [
             ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`],
             ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/SSM-SessionManagerRunShell`],
@@ -330,6 +330,9 @@ describe("hostile review: the vendor inside a session", () => {
             ["ec2:ModifyInstanceMetadataOptions", INSTANCE],
             ["ec2:ModifyInstanceAttribute", INSTANCE],
             ["ec2:AuthorizeSecurityGroupEgress", `arn:aws:ec2:us-east-1:${ACCT}:security-group/sg-0123456789abcdef0`],
+            // Other ways to run a document as root on the instance, besides SendCommand.
+            ["ssm:CreateAssociation", INSTANCE],
+            ["ssm:StartAutomationExecution", `arn:aws:ssm:us-east-1:${ACCT}:automation-definition/AWS-RunShellScript:$DEFAULT`],
         ];
         for (const principal of [VENDOR_ROLE, WORKLOAD]) {
             for (const [action, resource] of denied) {

@@ -1,7 +1,7 @@
 import type { SecurityStackOutputs, VendorStackOutputs } from "../contract/outputs";
 import { T } from "../contract/tokens";
 import type { Plan, PlanResource } from "../plan/types";
-import { HOURS_PER_MONTH, PRICES_AS_OF, pricesFor, UnknownInstanceTypeError, type Price, type RegionPrices } from "./prices";
+import { HOURS_PER_MONTH, pricesFor, UnknownInstanceTypeError, type Price, type RegionPrices } from "./prices";
 
 /**
  * Usage assumptions, per enclave per month unless stated. Fixed costs come from what the plan creates; usage costs
@@ -86,6 +86,8 @@ export interface CostEstimate {
     byArea: Record<CostArea, number>;
     assumptions: Assumptions;
     pricesAsOf: string;
+    /** The region whose published list prices were used (us-west-2 uses us-east-1's, which are the same). */
+    pricesListedFor: string;
 }
 
 const ofType = (plan: Plan, types: readonly string[]): PlanResource[] => plan.resources.filter((r) => types.includes(r.type));
@@ -308,7 +310,17 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     for (const area of Object.keys(byArea) as CostArea[]) byArea[area] = sum(lines.filter((l) => l.area === area));
     const fixedUsd = sum(lines.filter((l) => l.kind === "fixed"));
     const usageUsd = sum(lines.filter((l) => l.kind === "usage"));
-    return { region: inv.region, lines, fixedUsd, usageUsd, totalUsd: round(fixedUsd + usageUsd, 2), byArea, assumptions: { ...a }, pricesAsOf: PRICES_AS_OF };
+    return {
+        region: inv.region,
+        lines,
+        fixedUsd,
+        usageUsd,
+        totalUsd: round(fixedUsd + usageUsd, 2),
+        byArea,
+        assumptions: { ...a },
+        pricesAsOf: pr.asOf,
+        pricesListedFor: pr.listedFor,
+    };
 }
 
 /** The monthly estimate of what a plan would really create. Throws UnknownRegionError for a region without prices. */

@@ -1,9 +1,26 @@
 /**
  * Public AWS list prices (USD, on-demand, first pricing tier) used by the cost estimate. Not fetched live: these are the
- * published list prices as last read by the author on PRICES_AS_OF from the source page of each entry. Re-read the
- * source pages and update the date before relying on a figure; a region not listed here is refused, never guessed.
+ * published list prices as last read on the date each region's table carries (`asOf`), from the source page of each
+ * entry. Re-read the source pages and update the date before relying on a figure; a region or instance type not listed
+ * here is refused, never guessed.
  */
 export const PRICES_AS_OF = "2024-06";
+
+/**
+ * The workspace's figures in us-east-1 (interface endpoint per AZ-hour, EC2 on-demand Linux instance-hours, EBS gp3
+ * GB-month), checked on this date. AWS renders its rate tables with script, so the stored text of its pages holds the
+ * billing rules but not every figure; where it did not, the figure was checked against a dated secondary page:
+ * - https://aws.amazon.com/privatelink/pricing/ : billed per endpoint per AZ per hour provisioned, partial hours as
+ *   full; data processed $0.01/GB for the first PB in a region. $0.01 per endpoint-AZ-hour in us-east-1 also per
+ *   https://www.factualminds.com/blog/amazon-vpc-pricing-endpoints-peering-transit-gateway/ (2026-06-13).
+ * - https://aws.amazon.com/ec2/pricing/on-demand/ : t3.large $0.0832/h in us-east-1 per https://go-cloud.io/?p=10607
+ *   (2026); the other t3 sizes scale with size (t3 is priced linearly: small 1/4, medium 1/2, xlarge 2x large). The
+ *   m6i, c6i and r6i figures written earlier could not be confirmed and are no longer listed for us-east-1.
+ * - https://aws.amazon.com/ebs/pricing/ : gp3 $0.08/GB-month, 3,000 IOPS and 125 MB/s included (the figure also in
+ *   https://gitlab.com/gitlab-org/ci-cd/docker-machine/-/merge_requests/45).
+ * No figure changed on that reading: every one checked matched the table.
+ */
+export const WORKSPACE_PRICES_READ = "2026-11-30";
 
 export const HOURS_PER_MONTH = 730;
 
@@ -14,6 +31,9 @@ export interface Price {
 }
 
 export interface RegionPrices {
+    /** The region whose published prices these are, and when they were read (the estimate prints both). */
+    listedFor: string;
+    asOf: string;
     /** Interface VPC endpoint, per endpoint per AZ per hour. */
     interfaceEndpointAzHour: Price;
     /** Interface VPC endpoint data processed, per GB (first PB tier). */
@@ -72,6 +92,8 @@ const hourly = (table: Record<string, number>): Record<string, Price> =>
 
 /** US East (N. Virginia) list prices; US West (Oregon) has the same figures for every item here. */
 const US: RegionPrices = {
+    listedFor: "us-east-1",
+    asOf: `${WORKSPACE_PRICES_READ} (instances, gp3, interface endpoints; the rest ${PRICES_AS_OF})`,
     interfaceEndpointAzHour: p(0.01, "endpoint-AZ-hour", SRC.privatelink),
     interfaceEndpointGb: p(0.01, "GB processed", SRC.privatelink),
     gatewayEndpointMonth: p(0, "endpoint-month", SRC.privatelink),
@@ -94,10 +116,6 @@ const US: RegionPrices = {
         "t3.medium": 0.0416,
         "t3.large": 0.0832,
         "t3.xlarge": 0.1664,
-        "m6i.large": 0.096,
-        "m6i.xlarge": 0.192,
-        "c6i.large": 0.085,
-        "r6i.large": 0.126,
     }),
     ebsGp3GbMonth: p(0.08, "gp3 GB-month", SRC.ebs),
 };
@@ -105,6 +123,8 @@ const US: RegionPrices = {
 /** EU (Ireland): endpoints, NAT and CloudWatch Logs ingestion cost more than in us-east-1. */
 const EU_WEST_1: RegionPrices = {
     ...US,
+    listedFor: "eu-west-1",
+    asOf: `${PRICES_AS_OF} (not re-read)`,
     interfaceEndpointAzHour: p(0.011, "endpoint-AZ-hour", SRC.privatelink),
     cloudwatchLogsIngestGb: p(0.57, "GB ingested", SRC.cloudwatch),
     natGatewayHour: p(0.048, "gateway-hour", SRC.vpc),

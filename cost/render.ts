@@ -18,7 +18,7 @@ export function renderCost(plan: Plan): string {
     const awsx = estimateInventory(defaultAwsxVpcInventory(est.region));
     const a = est.assumptions;
     const lines = [
-        pc.bold(`Monthly cost estimate (${est.region}, list prices as of ${est.pricesAsOf}, cost/prices.ts)`),
+        pc.bold(`Monthly cost estimate (${est.region}): list prices for ${est.pricesListedFor} as of ${est.pricesAsOf}, cost/prices.ts`),
         `total ${pc.bold(usd(est.totalUsd))}/month = fixed ${usd(est.fixedUsd)} + usage ${usd(est.usageUsd)}`,
         `by area: network ${usd(est.byArea.network)}, key ${usd(est.byArea.key)}, data ${usd(est.byArea.data)}, audit ${usd(est.byArea.audit)}${est.byArea.workspace ? `, workspace ${usd(est.byArea.workspace)}` : ""}`,
         ...est.lines.filter((l) => l.usd > 0).map((l) => `  ${l.kind.padEnd(5)} ${usd(l.usd).padStart(8)}  ${l.item}`),

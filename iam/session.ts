@@ -61,6 +61,11 @@ interface Scope {
     accountId: string;
     region: string;
     logGroupArn: string;
+    /**
+     * The enclave's S3 gateway endpoint: the only way the agent's transcript upload reaches the archive. Absent for the
+     * permissions boundary, which is written before the endpoint exists; the identity policy carries the condition.
+     */
+    s3EndpointId?: string;
 }
 
 /**
@@ -125,7 +130,15 @@ export function workloadSessionStatements(p: Scope, s: SessionPolicyBase): State
             Resource: instanceArns(p.region, p.accountId),
             Condition: { StringEquals: { "ssm:resourceTag/enclave:vendor": p.vendorId } },
         },
-        { Sid: "SessionLogsToArchive", Effect: "Allow", Action: "s3:PutObject", Resource: `${prefix}*` },
+        // Only through the enclave's S3 endpoint, as the agent uploads: the instance role's credentials, read from IMDS and
+        // used outside the VPC, cannot add objects to the transcript prefix (the archive has no endpoint check of its own).
+        {
+            Sid: "SessionLogsToArchive",
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: `${prefix}*`,
+            ...(p.s3EndpointId ? { Condition: { StringEquals: { "aws:SourceVpce": p.s3EndpointId } } } : {}),
+        },
         // s3EncryptionEnabled: the agent checks the bucket's default encryption before it uploads.
         { Sid: "SessionLogsArchiveEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration", Resource: s.archiveBucketArn },
         {

@@ -27,9 +27,9 @@ import {
     type VendorFacts,
     type World,
 } from "./simulate";
-import { simulateStartSession } from "./session";
-import { FORWARDING_SESSION_DOCUMENTS } from "../iam/session";
-import { sessionDocumentArn, vendorNames } from "../iam/names";
+import { sessionPathOf, type SessionPath } from "./session";
+
+export type { SessionPath } from "./session";
 
 /** A network path a principal's request can take, as the report names it. */
 interface Path {
@@ -97,18 +97,14 @@ export interface ExplicitDenial {
     actions: string[];
 }
 
-/** One row of the session path: may this principal open a Session Manager session on this target with this document. */
-export interface SessionPath {
-    principalLabel: string;
-    target: string;
-    document: string;
-    decision: Decision;
-    decidedBy: string;
-}
-
 export interface AccessReport {
-    /** Present only for an enclave with a workspace: who may open a session where, simulated. */
+    /**
+     * Present only for an enclave with a workspace (or a role that may start sessions): who may open a session where,
+     * with which document and what it opens, simulated; and what is refused.
+     */
     sessions?: SessionPath[];
+    /** The workspace instances of the plan, by name and enclave:vendor tag. */
+    sessionInstances?: { name: string; vendorTag: string }[];
     vendorId: string;
     sealed: boolean;
     assumers: Assumer[];
@@ -338,54 +334,16 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
         }
     }
     // --- the session path (workspace only): StartSession is authorised on the instance AND the document
-    let sessions: SessionPath[] | undefined;
-    const vendorRole = world.roles.get(v.vendorRoleArn);
-    if (vendorRole?.identity.some((i) => i.policy.Statement.some((st) => st.Sid === "StartSessionOnEnclaveInstances"))) {
-        sessions = [];
-        const documentArn = (name: string, owner = v.accountId) => `arn:aws:ssm:${v.region}:${owner}:document/${name}`;
-        const own = sessionDocumentArn(v.region, v.accountId, vendorNames(vendorId).sessionDocument);
-        const others = world.vendors.filter((o) => o.vendorId !== vendorId).map((o) => o.vendorId);
-        const targets: [string, string][] = [
-            [`an instance tagged enclave:vendor=${vendorId}`, vendorId],
-            ...others.map((o): [string, string] => [`an instance tagged enclave:vendor=${o}`, o]),
-            ["an untagged instance", ""],
-        ];
-        // AWS-owned documents have no account in their ARN; iam-simulate needs one, and the denies match any account.
-        const documents: [string, string][] = [
-            [vendorNames(vendorId).sessionDocument, own],
-            ["SSM-SessionManagerRunShell (account default)", documentArn("SSM-SessionManagerRunShell")],
-            ...FORWARDING_SESSION_DOCUMENTS.map((d): [string, string] => [d, documentArn(d)]),
-        ];
-        const decided = (r: SimResult) => `${r.decidedBy.layer}${r.decidedBy.sid ? `:${r.decidedBy.sid}` : ""}`;
-        for (const principal of [v.vendorRoleArn, v.workloadRoleArn]) {
-            for (const [targetLabel, tag] of targets) {
-                for (const [docLabel, doc] of documents) {
-                    simulations += 2;
-                    const r = await simulateStartSession(world, {
-                        principal,
-                        instanceArn: `arn:aws:ec2:${v.region}:${v.accountId}:instance/i-0000000000000000${tag ? "1" : "0"}`,
-                        instanceVendorTag: tag,
-                        documentArn: doc,
-                    });
-                    const first = !r.instance.allowed ? r.instance : r.document;
-                    sessions.push({
-                        principalLabel: short(principal),
-                        target: targetLabel,
-                        document: docLabel,
-                        decision: r.allowed ? "Allowed" : first.decision,
-                        decidedBy: r.allowed ? decided(r.document) : decided(first),
-                    });
-                }
-            }
-        }
-    }
+    const sessionPath = await sessionPathOf(world, v, short);
+    if (sessionPath) simulations += sessionPath.simulations;
+    const sessions = sessionPath?.rows;
     const notes = [
         "Derived by iam-simulate over the plan's policies (identity, permissions boundary, bucket/key/trust policy, VPC endpoint policy).",
         "The deployer and break-glass roles' own identity policies are outside this plan and modelled as allow-all: their rows show what the enclave's resource policies leave them.",
         "Not proved by simulation: propagation delay of policy changes, SCPs/RCPs of the real organisation, network reachability, service-side behaviour.",
     ];
     const report: AccessReport = {
-        ...(sessions ? { sessions } : {}),
+        ...(sessions ? { sessions, sessionInstances: v.workspace?.instances ?? [] } : {}),
         vendorId,
         sealed: v.sealed,
         assumers,
@@ -627,6 +585,21 @@ export function mermaid(v: VendorFacts, report: AccessReport): string {
         }
         lines.push(`  ${mermaidId(`b_${d}`)} -. "SSE-KMS" .-> key`);
     }
+    const sessionEdges = new Map<string, string[]>();
+    for (const r of report.sessions ?? []) {
+        if (r.decision !== "Allowed" || r.action !== "ssm:StartSession") continue;
+        const from = r.principalLabel === short(v.vendorRoleArn) ? "vr" : r.principalLabel === short(v.workloadRoleArn) ? "wr" : undefined;
+        if (!from) continue;
+        const k = `${from}|${r.target}`;
+        sessionEdges.set(k, [...(sessionEdges.get(k) ?? []), `${r.document}: ${r.opens}`]);
+    }
+    if (report.sessions) lines.push(`  ws[["workspace instances (${(report.sessionInstances ?? []).length})"]]`);
+    for (const [k, docs] of sessionEdges) {
+        const [from, target] = k.split("|");
+        const to = target.startsWith("this enclave's") ? "ws" : mermaidId(`t_${target}`);
+        if (to !== "ws") lines.push(`  ${to}["${q(target)}"]`);
+        lines.push(`  ${from} -- "${q(`StartSession, ${docs.join("; ")}`)}" --> ${to}`);
+    }
     if (v.archiveBucketArn) {
         lines.push(`  archive[("log archive (security stack)")]`);
         lines.push(`  enclave -. "CloudTrail, flow logs, DNS query logs, access logs" .-> archive`);
@@ -640,6 +613,50 @@ const table = (head: string[], rows: string[][]) =>
         `| ${head.map(() => "---").join(" | ")} |`,
         ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`),
     ].join("\n");
+
+/** The session path: what is allowed, row by row, then what is refused, grouped by who, what, where and why. */
+function renderSessions(rows: SessionPath[], instances: { name: string; vendorTag: string }[]): string[] {
+    const out = ["## Sessions (Session Manager)", ""];
+    out.push(
+        `Workspace instances in the plan: ${instances.map((i) => `${i.name} (enclave:vendor=${i.vendorTag || "none"})`).join(", ") || "none"}. ` +
+            "A session is allowed only when the instance AND the document are (both simulated).",
+    );
+    out.push("");
+    const allowed = rows.filter((r) => r.decision === "Allowed");
+    out.push("Allowed:");
+    out.push("");
+    out.push(
+        allowed.length
+            ? table(
+                  ["principal", "action", "target", "document", "opens", "in the session", "decided by"],
+                  allowed.map((r) => [r.principalLabel, r.action, r.target, r.document, r.opens, r.conditions.join("; ") || "nothing enforced", r.decidedBy]),
+              )
+            : "none.",
+    );
+    out.push("");
+    const groups = new Map<string, { r: SessionPath; documents: string[] }>();
+    for (const r of rows.filter((x) => x.decision !== "Allowed")) {
+        const k = [r.principalLabel, r.action, r.target, r.decision, r.decidedBy].join("|");
+        const g = groups.get(k) ?? { r, documents: [] };
+        g.documents.push(r.document);
+        groups.set(k, g);
+    }
+    const everyDocument = new Set(rows.filter((r) => r.action === "ssm:StartSession").map((r) => r.document));
+    const documentsOf = (r: SessionPath, documents: string[]) =>
+        r.action === "ssm:StartSession" && documents.length === everyDocument.size ? `any (all ${documents.length} tried)` : documents.join(", ");
+    out.push(`Refused (documents tried: ${[...everyDocument].join(", ")}):`);
+    out.push("");
+    out.push(
+        table(
+            ["principal", "action", "target", "documents", "decision", "decided by"],
+            [...groups.values()].map(({ r, documents }) => [r.principalLabel, r.action, r.target, documentsOf(r, documents), r.decision, r.decidedBy]),
+        ),
+    );
+    out.push("");
+    out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
+    out.push("");
+    return out;
+}
 
 export function renderAccessMarkdown(report: AccessReport): string {
     const out: string[] = [];
@@ -688,18 +705,7 @@ export function renderAccessMarkdown(report: AccessReport): string {
         ),
     );
     out.push("");
-    if (report.sessions) {
-        out.push("## Sessions (Session Manager)");
-        out.push("");
-        out.push(
-            table(
-                ["principal", "target", "document", "decision", "decided by"],
-                report.sessions.map((s) => [s.principalLabel, s.target, s.document, s.decision, s.decidedBy]),
-            ),
-        );
-        out.push("");
-        out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
-    }
+    if (report.sessions) out.push(...renderSessions(report.sessions, report.sessionInstances ?? []));
     if (report.organization) {
         out.push("## Organization layers (account mode)");
         out.push("");

@@ -4,11 +4,14 @@
 // Internet paths are compared as SETS OF SOURCE ADDRESSES, not by the text of their ranges: for each principal,
 // action, resource and conditions, the addresses head admits that base did not are gained, whatever the prefix
 // lengths that admit them (a /32 added beside a /24, a /24 grown to a /23, an endpoint-only vendor opened to one IP).
+// The session path (review/session.ts) joins as facts too: who may open a session on what, with which document, what
+// the document opens and what holds in the session. Any change to those terms is a fact gained, so it counts as
+// widened even when the new terms are stricter (a shorter timeout): the reviewer reads the two rows.
 import { addressSet, type AccessReport, type SourceAddresses } from "./access";
 import { describeSet, isEmpty, subtract, toCidrs, union, type RangeSet } from "./addresses";
 
 export interface AccessFact {
-    kind: "assume" | "access";
+    kind: "assume" | "access" | "session";
     principal: string;
     /** Action class ("assume" for role assumption). */
     class: string;
@@ -56,6 +59,20 @@ export function factsOf(report: AccessReport | undefined): AccessFact[] {
                 conditions: g.conditions,
                 ...(g.addresses ? { addresses: g.addresses } : {}),
             });
+    }
+    // The session path: each allowed Session Manager request, with what its document opens and what holds in the
+    // session. A document that starts forwarding ports or stops logging changes the fact as a new instance would.
+    for (const s of report.sessions ?? []) {
+        if (s.decision !== "Allowed") continue;
+        facts.push({
+            kind: "session",
+            principal: s.principalLabel,
+            class: "session",
+            action: s.action,
+            resource: s.target,
+            path: s.document === "-" ? "-" : `${s.document} (${s.opens})`,
+            conditions: s.conditions,
+        });
     }
     return facts;
 }

@@ -79,6 +79,11 @@ export interface VendorFacts {
     flowLogArn?: string;
     /** Interface endpoints of the enclave by service ("kms", "sts", "logs"). */
     interfaceEndpoints: Record<string, string>;
+    /** The workspace as planned (review/session.ts reads it): its instances and the session documents' content. */
+    workspace?: {
+        instances: { name: string; vendorTag: string }[];
+        documents: { name: string; content: Record<string, unknown> }[];
+    };
 }
 export interface World {
     roles: Map<string, RoleModel>;
@@ -212,8 +217,29 @@ function addPlan(world: World, plan: Plan): void {
                     .filter((e) => e.inputs.vpcEndpointType === "Interface")
                     .map((e) => [endpointService(e), String(e.outputs.id)]),
             ),
+            ...workspaceOf(byType),
         });
     }
+}
+
+function workspaceOf(byType: (types: readonly string[]) => PlanResource[]): Pick<VendorFacts, "workspace"> {
+    const instances = byType(T.instance).map((i) => ({
+        name: i.name,
+        vendorTag: String((i.inputs.tags as Record<string, string> | undefined)?.["enclave:vendor"] ?? ""),
+    }));
+    const documents = byType(T.ssmDocument)
+        .filter((d) => d.inputs.documentType === "Session")
+        .map((d) => {
+            const raw = d.inputs.content;
+            let content: Record<string, unknown>;
+            try {
+                content = typeof raw === "string" ? (JSON.parse(raw) as Record<string, unknown>) : ((raw ?? {}) as Record<string, unknown>);
+            } catch {
+                throw new Error(`${d.urn}: the session document's content is not JSON`);
+            }
+            return { name: String(d.inputs.name ?? d.name), content };
+        });
+    return instances.length || documents.length ? { workspace: { instances, documents } } : {};
 }
 
 export function vendorFacts(world: World, vendorId: string): VendorFacts {

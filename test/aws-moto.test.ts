@@ -8,20 +8,17 @@ import {
 } from "@aws-sdk/client-route53resolver";
 import { CreateBucketCommand, DeleteBucketCommand, GetObjectCommand, PutBucketTaggingCommand } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { VendorSpec } from "../config/schema";
 import { vendorNames } from "../iam/names";
-import { planVendor } from "../plan/stacks";
-import { createClients, type AwsClients } from "../runbook/aws/clients";
+import type { AwsClients } from "../runbook/aws/clients";
 import { isolateInstances, snapshotVolumes, type ContainmentContext } from "../runbook/aws/containment";
 import { lookupEnclave, lookupLines, targetsFromLookup } from "../runbook/aws/lookup";
 import { SdkAws } from "../runbook/aws/reads";
 import type { AwsReads } from "../runbook/types";
 import { observe, sealFindings, targetsFor, unsealFindings } from "../runbook/verify";
-import { MOTO_CREDENTIALS, motoMissing, startMoto, type Moto } from "./support/moto";
-import { seedEnclave, seedInstance, type SeededEnclave, type SeededInstance } from "./support/motoSeed";
+import { MOTO_ACCOUNT as ACCOUNT, MOTO_CREDENTIALS, motoMissingFor, motoSecuritySpec, motoVendorSpec, startSeededMoto, type Moto } from "./support/moto";
+import { seedInstance, type SeededEnclave, type SeededInstance } from "./support/motoSeed";
 
 // The runbook's AWS layer against moto_server, seeded from the OFFLINE PLAN of two fixture specs: evalcorp sealed (its
 // plan's sealed documents, key disabled, one workload instance with an encrypted data volume) and acme-labeling
@@ -30,13 +27,9 @@ import { seedEnclave, seedInstance, type SeededEnclave, type SeededInstance } fr
 // simulator tests do). The DNS Firewall is not emulated by moto: its client is mocked, so the DNS lines below prove
 // only that the reads are wired to the verify logic, not the resolver API.
 
-const FIXTURES = path.join(__dirname, "fixtures", "aws");
-const ACCOUNT = "111122223333";
 const SEALED_AT = "2026-11-23T12:00:00Z";
 const INCIDENT = "INC-2026-0042";
-const MISSING = motoMissing();
-// The reason also goes to the log: a whole skipped file shows no test names in the default reporter.
-if (MISSING) console.warn(`aws-moto.test.ts skipped: ${MISSING}`);
+const MISSING = motoMissingFor("aws-moto.test.ts");
 
 describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSING ? ` (skipped: ${MISSING})` : ""}`, () => {
     let moto: Moto;
@@ -54,17 +47,14 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
     };
 
     beforeAll(async () => {
-        const security = loadSecuritySpec(path.join(FIXTURES, "security.yaml"));
-        evalcorp = { ...loadVendorSpec(path.join(FIXTURES, "evalcorp.yaml"), "evalcorp"), sealed: true, sealedAt: SEALED_AT };
-        acme = loadVendorSpec(path.join(FIXTURES, "acme-labeling.yaml"), "acme-labeling");
-        // moto starts while the plans render (one at a time: the Pulumi SDK keeps global state).
-        const starting = startMoto(ACCOUNT);
-        const evPlan = await planVendor(evalcorp, security);
-        const acPlan = await planVendor(acme, security);
-        moto = await starting;
-        clients = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 2 });
+        evalcorp = { ...motoVendorSpec("evalcorp"), sealed: true, sealedAt: SEALED_AT };
+        acme = motoVendorSpec("acme-labeling");
+        ({
+            moto,
+            clients,
+            seeded: [ev, ac],
+        } = await startSeededMoto(motoSecuritySpec(), [evalcorp, acme]));
         aws = new SdkAws(clients);
-        [ev, ac] = await Promise.all([seedEnclave(clients, evPlan, evalcorp.id), seedEnclave(clients, acPlan, acme.id)]);
         inst = await seedInstance(clients, ev, evalcorp.id);
 
         // The DNS Firewall, as each plan associates it with its VPC (moto answers CreateFirewallRuleGroup with a 500).

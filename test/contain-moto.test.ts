@@ -9,22 +9,19 @@ import {
     UpdateFirewallRuleCommand,
 } from "@aws-sdk/client-route53resolver";
 import { mockClient } from "aws-sdk-client-mock";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSecuritySpec, loadVendorSpec } from "../config/load";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { SEAL_POLICY_NAME } from "../contract/seal";
 import { vendorNames } from "../iam/names";
 import { sealRolePolicy } from "../iam/vendor";
-import { planVendor } from "../plan/stacks";
-import { createClients, type AwsClients } from "../runbook/aws/clients";
+import type { AwsClients } from "../runbook/aws/clients";
 import { snapshotVolumes } from "../runbook/aws/containment";
 import { SdkAws } from "../runbook/aws/reads";
 import { contain } from "../runbook/contain";
 import type { AwsReads } from "../runbook/types";
 import { observe, sealFindings } from "../runbook/verify";
-import { MOTO_CREDENTIALS, motoMissing, startMoto, type Moto } from "./support/moto";
-import { seedEnclave, seedInstance, type SeededEnclave, type SeededInstance } from "./support/motoSeed";
+import { MOTO_ACCOUNT as ACCOUNT, motoMissingFor, motoSecuritySpec, motoVendorSpec, startSeededMoto, type Moto } from "./support/moto";
+import { seedInstance, type SeededEnclave, type SeededInstance } from "./support/motoSeed";
 
 // Contain, verify and evidence end to end against moto_server: acme-labeling deployed unsealed from its offline plan
 // (with one workload instance), then `enclave seal`'s contain through the real SDK clients, the verify reads, and the
@@ -32,12 +29,9 @@ import { seedEnclave, seedInstance, type SeededEnclave, type SeededInstance } fr
 // validate principals. The DNS Firewall is not emulated by moto: the resolver client is mocked (it proves only that
 // contain sends the BLOCK/NXDOMAIN update for the right rule group and domain list, and that verify reads it back).
 
-const FIXTURES = path.join(__dirname, "fixtures", "aws");
-const ACCOUNT = "111122223333";
 const SEALED_AT = "2026-11-30T09:00:00Z";
 const INCIDENT = "INC-2026-0099";
-const MISSING = motoMissing();
-if (MISSING) console.warn(`contain-moto.test.ts skipped: ${MISSING}`);
+const MISSING = motoMissingFor("contain-moto.test.ts");
 
 describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_server${MISSING ? ` (skipped: ${MISSING})` : ""}`, () => {
     let moto: Moto;
@@ -58,13 +52,13 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
     };
 
     beforeAll(async () => {
-        security = loadSecuritySpec(path.join(FIXTURES, "security.yaml"));
-        acme = loadVendorSpec(path.join(FIXTURES, "acme-labeling.yaml"), "acme-labeling");
-        const starting = startMoto(ACCOUNT);
-        const plan = await planVendor(acme, security);
-        moto = await starting;
-        clients = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 2 });
-        seeded = await seedEnclave(clients, plan, acme.id);
+        security = motoSecuritySpec();
+        acme = motoVendorSpec("acme-labeling");
+        ({
+            moto,
+            clients,
+            seeded: [seeded],
+        } = await startSeededMoto(security, [acme]));
         inst = await seedInstance(clients, seeded, acme.id);
         const names = vendorNames(acme.id);
         rules.set(LISTS[0].Id, { Name: names.dnsAllowRule, Action: "ALLOW", FirewallDomainListId: LISTS[0].Id });

@@ -113,8 +113,9 @@ describe("cost estimate", () => {
 
     it("keeps a source page for every price", () => {
         for (const prices of Object.values(PRICES)) {
-            const { instanceHour, ...flat } = prices;
+            const { instanceHour, listedFor, asOf, ...flat } = prices;
             expect(Object.keys(instanceHour).length).toBeGreaterThan(0);
+            expect([listedFor, asOf]).toEqual([expect.stringMatching(/^[a-z]{2}-[a-z]+-\d$/), expect.stringMatching(/^\d{4}-\d{2}/)]);
             for (const price of [...Object.values(flat), ...Object.values(instanceHour)])
                 expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9]+\/pricing\/(on-demand\/)?$/);
         }

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadVendorSpec } from "../config/load";
@@ -9,9 +10,15 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, worldFromPlans, type World } from "../review/simulate";
 import { simulateStartSession } from "../review/session";
+import { accessReport, renderAccessMarkdown, type AccessReport } from "../review/access";
+import { diffReports, type AccessFact } from "../review/accessDiff";
+import { runCli } from "./support/cli";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { TOKEN } from "../contract/tokens";
 import { estimatePlan } from "../cost/estimate";
 import { UnknownRegionError } from "../cost/prices";
+import { renderCost } from "../cost/render";
 import { FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
 
 // A vendor with a workspace, planned offline from test/fixtures/workspace/ and checked by the guardrails; its session
@@ -265,6 +272,91 @@ describe("session transcripts in the archive", () => {
     });
 });
 
+describe("hostile review: the vendor inside a session", () => {
+    // What the plan and the simulation can show. Not shown here: that the instance has no route it was not planned with
+    // (the mock has no AWS), that the SSM agent refuses an unlogged session, or what the session user does on the host.
+    const ARCHIVE = "arn:aws:s3:::enclave-log-archive-111122223333-us-east-1";
+    const WORKLOAD = `arn:aws:iam::${ACCT}:role/enclave-studio-nine-workload`;
+    const INTERNET = { via: "internet" as const, sourceIp: "203.0.113.10" };
+
+    it("no way out to the internet: no gateway, NAT or public address, no route but the S3 endpoint's, DNS only for AWS names, fail closed", () => {
+        for (const kind of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/route:Route"])
+            expect([kind, ofType(plan, kind).length]).toEqual([kind, 0]);
+        expect(ofType(plan, TOKEN.routeTable).map((r) => r.inputs.routes ?? [])).toEqual([[]]);
+        const rules = ofType(plan, "aws:route53/resolverFirewallRule:ResolverFirewallRule").map((r) => [r.inputs.priority, r.inputs.action]);
+        expect(rules.sort()).toEqual([
+            [100, "ALLOW"],
+            [200, "BLOCK"],
+        ]);
+        expect(named(plan, "studio-nine-network-dns-all-domains").inputs.domains).toEqual(["*"]);
+        expect(named(plan, "studio-nine-network-dns-aws-domains").inputs.domains).toEqual([
+            "amazonaws.com",
+            "*.amazonaws.com",
+            "*.compute.internal",
+            "*.ec2.internal",
+        ]);
+        expect(ofType(plan, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")[0].inputs.firewallFailOpen).toBe("DISABLED");
+    });
+
+    it("the instance role's credentials, taken out of the VPC, cannot add objects to the transcript prefix", async () => {
+        const outside = await simulate(
+            archiveWorld,
+            { principal: WORKLOAD, action: "s3:PutObject", resource: `${ARCHIVE}/vendors/studio-nine/sessions/forged.log`, network: INTERNET, sse: null },
+            { chainKms: false },
+        );
+        expect([outside.decision, outside.decidedBy.layer]).toEqual(["ImplicitlyDenied", "identity"]);
+        // Nor read the datasets from there (the perimeter deny on the S3 endpoint).
+        const read = await simulate(world, {
+            principal: WORKLOAD,
+            action: "s3:GetObject",
+            resource: "arn:aws:s3:::studio-nine--raw-images--111122223333/x",
+            network: INTERNET,
+        });
+        expect([read.decision, read.decidedBy.sid]).toEqual(["ExplicitlyDenied", "DenyDataOutsideNetworkPerimeter"]);
+    });
+
+    it("neither role can stop or reroute session logging, raise the IMDS hop limit, change a document or run one as root", async () => {
+        const denied: [string, string][] = [
+            ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`],
+            ["ssm:UpdateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/SSM-SessionManagerRunShell`],
+            ["ssm:DeleteDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/enclave-studio-nine-session`],
+            ["ssm:CreateDocument", `arn:aws:ssm:us-east-1:${ACCT}:document/vendor-made`],
+            ["logs:DeleteLogGroup", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["logs:DeleteLogStream", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload:log-stream:s-1`],
+            ["logs:PutRetentionPolicy", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["logs:DisassociateKmsKey", `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/studio-nine/workload`],
+            ["s3:PutEncryptionConfiguration", ARCHIVE],
+            ["s3:DeleteObject", `${ARCHIVE}/vendors/studio-nine/sessions/s-1.log`],
+            ["ec2:ModifyInstanceMetadataOptions", INSTANCE],
+            ["ec2:ModifyInstanceAttribute", INSTANCE],
+            ["ec2:AuthorizeSecurityGroupEgress", `arn:aws:ec2:us-east-1:${ACCT}:security-group/sg-0123456789abcdef0`],
+            // Other ways to run a document as root on the instance, besides SendCommand.
+            ["ssm:CreateAssociation", INSTANCE],
+            ["ssm:StartAutomationExecution", `arn:aws:ssm:us-east-1:${ACCT}:automation-definition/AWS-RunShellScript:$DEFAULT`],
+        ];
+        for (const principal of [VENDOR_ROLE, WORKLOAD]) {
+            for (const [action, resource] of denied) {
+                const r = await simulate(archiveWorld, { principal, action, resource, network: INTERNET });
+                expect([principal, action, resource, r.decision]).toEqual([principal, action, resource, "ExplicitlyDenied"]);
+            }
+        }
+    });
+
+    it("the session runs as a user without sudo, created at boot; IMDS answers one hop only and hides the instance's tags", () => {
+        for (const i of ofType(plan, TOKEN.instance)) {
+            const userData = String(i.inputs.userData);
+            expect(userData).toContain(`useradd --create-home --shell /bin/bash ${SESSION_RUN_AS_USER}`);
+            expect(userData).not.toMatch(/sudo|wheel|NOPASSWD/);
+            expect(i.inputs.metadataOptions).toEqual({
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 1,
+                instanceMetadataTags: "disabled",
+            });
+        }
+    });
+});
+
 describe("the contain step's pure pieces", () => {
     it("terminates every active session on the enclave's instances, whatever document or owner, and nothing else", async () => {
         const { sessionsToTerminate } = await import("../iam/containment.js");
@@ -303,18 +395,26 @@ describe("the contain step's pure pieces", () => {
 });
 
 describe("the cost estimate includes the workspace", () => {
-    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ", () => {
+    it("instances by type for the month, their gp3 volumes, and the session endpoints per AZ, to the cent", () => {
         const est = estimatePlan(plan);
-        const line = (prefix: string) => est.lines.find((l) => l.item.startsWith(prefix))!;
-        expect([line("workspace instances").quantity, line("workspace instances").unitUsd, line("workspace instances").usd]).toEqual([
-            3 * 730,
-            0.0832,
-            182.208,
-        ]);
-        expect([line("workspace root volumes").quantity, line("workspace root volumes").usd]).toEqual([120, 9.6]);
-        // kms (listed) + ssm, ssmmessages, ec2messages, logs (added by the workspace), each in 2 AZs.
-        expect(line("interface endpoints").quantity).toBe(5 * 2 * 730);
+        const line = (prefix: string) => {
+            const l = est.lines.find((x) => x.item.startsWith(prefix));
+            if (!l) throw new Error(`no cost line ${prefix}`);
+            return [l.item, l.quantity, l.unitUsd, l.usd];
+        };
+        // 3 x t3.large at $0.0832 for 730 h; 3 x 40 GB gp3 at $0.08; kms (listed) + ssm, ssmmessages, ec2messages and
+        // logs (added by the workspace), each in 2 AZs at $0.01 per endpoint-AZ-hour.
+        expect(line("workspace instances")).toEqual(["workspace instances (3 x t3.large) x 730 h", 3 * 730, 0.0832, 182.208]);
+        expect(line("workspace root volumes")).toEqual(["workspace root volumes (120 GB gp3)", 120, 0.08, 9.6]);
+        expect(line("interface endpoints")).toEqual(["interface endpoints (5, 2+2+2+2+2 AZs) x 730 h", 5 * 2 * 730, 0.01, 73]);
         expect(est.byArea.workspace).toBe(191.81);
+        expect([est.pricesListedFor, est.pricesAsOf]).toEqual(["us-east-1", "2026-11-30 (instances, gp3, interface endpoints; the rest 2024-06)"]);
+        const text = stripVTControlCharacters(renderCost(plan));
+        expect(text.split("\n")[0]).toBe(
+            "Monthly cost estimate (us-east-1): list prices for us-east-1 as of 2026-11-30 (instances, gp3, interface endpoints; the rest 2024-06), cost/prices.ts",
+        );
+        expect(text).toContain("  fixed  $182.21  workspace instances (3 x t3.large) x 730 h");
+        expect(text).toContain("  fixed   $73.00  interface endpoints (5, 2+2+2+2+2 AZs) x 730 h");
     });
 
     it("an instance type without a price is refused, not guessed", () => {
@@ -402,23 +502,176 @@ describe("workspace guardrails catch planted violations", () => {
 });
 
 describe("the access report shows the session path", () => {
-    it("only the vendor role, only on its own instances, only with the enclave's document; acme has no session rows", async () => {
-        const { accessReport, renderAccessMarkdown } = await import("../review/access.js");
-        const report = await accessReport(world, "studio-nine");
+    const OWN = "this enclave's instances (enclave:vendor=studio-nine)";
+    const SHELL_TERMS = [
+        "runs as enclave",
+        "transcript to s3://enclave-log-archive-111122223333-us-east-1/vendors/studio-nine/sessions encrypted, or no session",
+        "streamed to CloudWatch /enclave/studio-nine/workload encrypted, or no session",
+        "idle timeout 20 min",
+        "at most 60 min",
+    ];
+    let report: AccessReport;
+    beforeAll(async () => {
+        report = await accessReport(world, "studio-nine");
+    });
+    const row = (r: AccessReport, principal: string, action: string, target: string, document: string) => {
+        const found = r.sessions!.find((s) => s.principalLabel === principal && s.action === action && s.target === target && s.document === document);
+        if (!found) throw new Error(`no session row ${principal} ${action} ${target} ${document}`);
+        return found;
+    };
+
+    it("allowed: only the vendor role, a shell on its own instances with the enclave's document, logged; its own sessions resumed or ended", () => {
         const allowed = report.sessions!.filter((s) => s.decision === "Allowed");
-        expect(allowed.map((s) => [s.principalLabel, s.target, s.document])).toEqual([
-            ["role/enclave-studio-nine-vendor", "an instance tagged enclave:vendor=studio-nine", "enclave-studio-nine-session"],
+        expect(allowed.map((s) => [s.principalLabel, s.action, s.target, s.document, s.opens, s.conditions])).toEqual([
+            ["role/enclave-studio-nine-vendor", "ssm:StartSession", OWN, "enclave-studio-nine-session", "shell", SHELL_TERMS],
+            ["role/enclave-studio-nine-vendor", "ssm:ResumeSession", "its own session", "-", "-", []],
+            ["role/enclave-studio-nine-vendor", "ssm:TerminateSession", "its own session", "-", "-", []],
         ]);
-        const forwarding = report.sessions!.find(
-            (s) =>
-                s.principalLabel === "role/enclave-studio-nine-vendor" && s.target.endsWith("=studio-nine") && s.document === "AWS-StartPortForwardingSession",
-        )!;
-        expect([forwarding.decision, forwarding.decidedBy]).toEqual(["ExplicitlyDenied", "identity:DenySessionsElsewhere"]);
-        expect(report.sessions!.filter((s) => s.target.endsWith("=other-nine")).every((s) => s.decision !== "Allowed")).toBe(true);
-        expect(renderAccessMarkdown(report)).toContain("## Sessions (Session Manager)");
+        expect(report.sessionInstances!.map((i) => `${i.name}=${i.vendorTag}`)).toEqual([
+            "studio-nine-workspace-us-east-1a-1=studio-nine",
+            "studio-nine-workspace-us-east-1a-3=studio-nine",
+            "studio-nine-workspace-us-east-1b-2=studio-nine",
+        ]);
+    });
+
+    it("refused: forwarding and SSH documents, SendCommand, another vendor's instance, another account or region, another user's session", () => {
+        const V = "role/enclave-studio-nine-vendor";
+        for (const d of FORWARDING_SESSION_DOCUMENTS) expect([d, row(report, V, "ssm:StartSession", OWN, d).decision]).toEqual([d, "ExplicitlyDenied"]);
+        expect(row(report, V, "ssm:StartSession", OWN, "SSM-SessionManagerRunShell").decidedBy).toBe("identity:DenySessionsElsewhere");
+        expect(row(report, V, "ssm:StartSession", OWN, "enclave-other-nine-session").decidedBy).toBe("identity:DenySessionsElsewhere");
+        expect(row(report, V, "ssm:SendCommand", OWN, "AWS-RunShellScript").decidedBy).toBe("identity:DenySendCommand");
+        const mine = "enclave-studio-nine-session";
+        expect(row(report, V, "ssm:StartSession", "another vendor's instance (enclave:vendor=other-nine)", mine).decision).toBe("ImplicitlyDenied");
+        expect(row(report, V, "ssm:StartSession", "an untagged instance in the account", mine).decision).toBe("ImplicitlyDenied");
+        expect(row(report, V, "ssm:StartSession", "an instance tagged enclave:vendor=studio-nine in another account", mine).decidedBy).toBe(
+            "identity:DenySessionsElsewhere",
+        );
+        expect(row(report, V, "ssm:StartSession", "an instance tagged enclave:vendor=studio-nine in us-west-2", mine).decidedBy).toBe(
+            "identity:DenySessionsElsewhere",
+        );
+        expect(row(report, V, "ssm:ResumeSession", "another user's session", "-").decision).toBe("ImplicitlyDenied");
+        // The session user holds the workload role through IMDS: it can open no session, resume none, send no command.
+        const workload = report.sessions!.filter((s) => s.principalLabel === "role/enclave-studio-nine-workload");
+        // 5 targets x 9 documents (its own, other-nine's, the account default, 6 AWS ones), SendCommand, 4 resume/end.
+        expect(workload.length).toBe(5 * 9 + 1 + 4);
+        expect(workload.every((s) => s.decision === "ExplicitlyDenied" && s.decidedBy === "identity:DenyActionsBeyondEnclave")).toBe(true);
+    });
+
+    it("after the seal nothing is allowed, decided by the seal's deny", async () => {
+        const r = await accessReport(sealedWorld, "studio-nine");
+        expect(r.sessions!.filter((s) => s.decision === "Allowed")).toEqual([]);
+        expect(row(r, "role/enclave-studio-nine-vendor", "ssm:StartSession", OWN, "enclave-studio-nine-session").decidedBy).toBe("identity:SealDenyAll");
+        expect(row(r, "role/enclave-studio-nine-vendor", "ssm:ResumeSession", "its own session", "-").decidedBy).toBe("identity:SealDenyAll");
+    });
+
+    it("Markdown shows allowed rows with their terms, refused ones grouped; JSON carries every row; acme has none", async () => {
+        const md = renderAccessMarkdown(report);
+        expect(md).toContain("## Sessions (Session Manager)");
+        expect(md).toContain(
+            `| role/enclave-studio-nine-vendor | ssm:StartSession | ${OWN} | enclave-studio-nine-session | shell | ${SHELL_TERMS.join("; ")} | identity:StartSessionWithEnclaveDocument |`,
+        );
+        expect(md).toContain(
+            `| role/enclave-studio-nine-vendor | ssm:StartSession | another vendor's instance (enclave:vendor=other-nine) | any (all 9 tried) | ImplicitlyDenied | identity |`,
+        );
+        expect(md).toContain(
+            "| role/enclave-studio-nine-vendor | ssm:SendCommand | " + OWN + " | AWS-RunShellScript | ExplicitlyDenied | identity:DenySendCommand |",
+        );
+        expect(report.mermaid).toContain('vr -- "StartSession, enclave-studio-nine-session: shell" --> ws');
+        const json = await runCli(["access", "--spec", path.join(FIXTURES_DIR, "workspace", "studio-nine.yaml"), "--json"]);
+        expect(json.code).toBe(0);
+        const parsed = JSON.parse(json.out) as AccessReport;
+        expect(parsed.sessions!.filter((s) => s.decision === "Allowed").map((s) => s.action)).toEqual([
+            "ssm:StartSession",
+            "ssm:ResumeSession",
+            "ssm:TerminateSession",
+        ]);
         const plain = await accessReport(worldFromPlans(await planVendor(vendorFixture("acme-labeling"), security)), "acme-labeling");
         expect(plain.sessions).toBeUndefined();
+    }, 60_000);
+});
+
+describe("the access diff shows a change to the session path as a widening (simulated, not compared field by field)", () => {
+    // The vendor role's inline policy and the permissions boundary both carry the grant: widened in both, as a change
+    // to iam/session.ts would.
+    const VENDOR_POLICIES = (p: Plan) => p.resources.filter((r) => r.type === TOKEN.rolePolicy || r.type === TOKEN.managedPolicy);
+    const editPolicies = (p: Plan, edit: (st: Record<string, unknown>) => void) => {
+        let edited = 0;
+        for (const r of VENDOR_POLICIES(p)) {
+            const doc = JSON.parse(r.inputs.policy as string);
+            for (const st of doc.Statement) {
+                if (st.Sid === "StartSessionOnEnclaveInstances") {
+                    edit(st);
+                    edited++;
+                }
+            }
+            r.inputs.policy = JSON.stringify(doc);
+        }
+        if (edited !== 2) throw new Error(`${edited} StartSessionOnEnclaveInstances statements edited, not 2 (policy and boundary)`);
+    };
+    const reportOf = (p: Plan) => accessReport(worldFromPlans(p, securityPlan), "studio-nine");
+    const sessionFacts = (facts: AccessFact[]) => facts.filter((f) => f.kind === "session").map((f) => `${f.action} | ${f.resource} | ${f.path}`);
+    let base: AccessReport;
+    beforeAll(async () => {
+        base = await reportOf(plan);
     });
+
+    it("the enclave's document turned into port forwarding: gained, widened", async () => {
+        const head = structuredClone(plan);
+        const d = named(head, "studio-nine-workspace-session-document");
+        const c = JSON.parse(d.inputs.content as string);
+        c.sessionType = "Port";
+        d.inputs.content = JSON.stringify(c);
+        const diff = diffReports(base, await reportOf(head), { base: "base", head: "head" });
+        expect(diff.widened).toBe(true);
+        expect(sessionFacts(diff.gained)).toEqual([
+            "ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) | enclave-studio-nine-session (port forwarding)",
+        ]);
+        // A forwarded port has no transcript: the terms it keeps are the run-as user and the timeouts.
+        expect(diff.gained.find((f) => f.kind === "session")!.conditions).toEqual(["runs as enclave", "idle timeout 20 min", "at most 60 min"]);
+        expect(sessionFacts(diff.lost)).toEqual([
+            "ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) | enclave-studio-nine-session (shell)",
+        ]);
+    }, 60_000);
+
+    it("the start-session grant widened to every instance: untagged and other vendors' instances gained, widened; the CLI exits 3", async () => {
+        const head = structuredClone(plan);
+        editPolicies(head, (st) => {
+            st.Resource = "*";
+            delete st.Condition;
+        });
+        const diff = diffReports(base, await reportOf(head), { base: "base", head: "head" });
+        expect(diff.widened).toBe(true);
+        expect(sessionFacts(diff.gained)).toEqual([
+            "ssm:StartSession | another vendor's instance (enclave:vendor=another-vendor) | enclave-studio-nine-session (shell)",
+            "ssm:StartSession | an untagged instance in the account | enclave-studio-nine-session (shell)",
+        ]);
+        expect(diff.lost).toEqual([]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-workspace-diff-"));
+        try {
+            const baseFile = path.join(dir, "base.json");
+            const headFile = path.join(dir, "head.json");
+            fs.writeFileSync(baseFile, JSON.stringify(plan));
+            fs.writeFileSync(headFile, JSON.stringify(head));
+            const r = await runCli(["diff", "--base-plan", baseFile, "--head-plan", headFile]);
+            expect(r.code).toBe(3);
+            expect(r.out).toContain("**Access WIDENED**");
+            expect(r.out).toContain(
+                "| role/enclave-studio-nine-vendor | session | ssm:StartSession | an untagged instance in the account | enclave-studio-nine-session (shell) |",
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 120_000);
+
+    it("a spec that adds a workspace widens (fixture specs, CLI); the same spec twice does not", async () => {
+        const dir = path.join(FIXTURES_DIR, "workspace");
+        const added = await runCli(["diff", "--base-spec", path.join(dir, "studio-nine-no-workspace.yaml"), "--head-spec", path.join(dir, "studio-nine.yaml")]);
+        expect(added.code).toBe(3);
+        expect(added.out).toContain("| role/enclave-studio-nine-vendor | session | ssm:StartSession | this enclave's instances (enclave:vendor=studio-nine) |");
+        const same = await runCli(["diff", "--base-spec", path.join(dir, "studio-nine.yaml"), "--head-spec", path.join(dir, "studio-nine.yaml")]);
+        expect(same.code).toBe(0);
+        expect(same.out).toContain(": 0 gained, 0 lost");
+    }, 180_000);
 });
 
 describe("the seal covers the workspace with the existing catalogue", () => {

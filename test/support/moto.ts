@@ -1,5 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
+import * as path from "node:path";
+import { loadSecuritySpec, loadVendorSpec } from "../../config/load";
+import type { SecuritySpec, VendorSpec } from "../../config/schema";
+import type { Plan } from "../../plan/types";
+import { createClients, type AwsClients } from "../../runbook/aws/clients";
+import { seedEnclave, type SeededEnclave } from "./motoSeed";
 
 // moto_server (the Python AWS emulator) as the AWS API for end-to-end tests: one server per test file on a free
 // loopback port, answering as the fixture's account. It proves calls, parameters, ordering and state; it does not
@@ -86,3 +92,44 @@ export async function startMoto(accountId: string, timeoutMs = 30_000): Promise<
 
 /** Static credentials moto accepts (any will do). */
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The runbook's end-to-end tests share one start: fixture specs of test/fixtures/aws/, planned offline, seeded into a
+// fresh moto_server as that plan describes them.
+
+/** The specs the moto tests deploy, and the account moto answers as (theirs). */
+export const MOTO_FIXTURES = path.join(__dirname, "..", "fixtures", "aws");
+export const MOTO_ACCOUNT = "111122223333";
+
+/** motoMissing(), with the reason also on the log: a whole skipped file shows no test names in the default reporter. */
+export function motoMissingFor(file: string): string | null {
+    const missing = motoMissing();
+    if (missing) console.warn(`${file} skipped: ${missing}`);
+    return missing;
+}
+
+export const motoSecuritySpec = (): SecuritySpec => loadSecuritySpec(path.join(MOTO_FIXTURES, "security.yaml"));
+export const motoVendorSpec = (id: string): VendorSpec => loadVendorSpec(path.join(MOTO_FIXTURES, `${id}.yaml`), id);
+
+export interface SeededMoto {
+    moto: Moto;
+    clients: AwsClients;
+    /** One per spec, in the order given. */
+    plans: Plan[];
+    seeded: SeededEnclave[];
+}
+
+/**
+ * Starts moto while the specs' plans render (one at a time: the Pulumi SDK keeps global state), then seeds every
+ * enclave from its plan, side by side in the one account.
+ */
+export async function startSeededMoto(security: SecuritySpec, specs: VendorSpec[]): Promise<SeededMoto> {
+    const { planVendor } = await import("../../plan/stacks.js");
+    const starting = startMoto(MOTO_ACCOUNT);
+    const plans: Plan[] = [];
+    for (const spec of specs) plans.push(await planVendor(spec, security));
+    const moto = await starting;
+    const clients = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 2 });
+    const seeded = await Promise.all(plans.map((plan, i) => seedEnclave(clients, plan, specs[i].id)));
+    return { moto, clients, plans, seeded };
+}

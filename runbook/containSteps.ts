@@ -6,6 +6,7 @@ import { iso, secs, type Ctx, type Step } from "./engine";
 import { retryUntilClean } from "./retry";
 import { DEFAULT_RETRY, type StackOutput } from "./types";
 import { observe, sealFindings, targetsFor } from "./verify";
+import { accountQuarantine, accountQuarantineFindings } from "./quarantine";
 
 // The seal's first minute as runbook steps: contain (the seal written directly to AWS), verify-contain (read back by
 // content), then the reconcile gate in front of the Pulumi steps. Each write of contain gets its own incident-log line
@@ -60,16 +61,20 @@ export const containStep: Step = {
         const sealedAt = spec.sealed && spec.sealedAt ? spec.sealedAt : (earlier.sealedAt ?? iso(deps.clock.now()));
         const operators = await operatorArns(ctx);
         if ("error" in operators) deps.out(`    operator roles unknown: ${operators.error}`);
-        const outcome = await contain({
-            clients: deps.contain.clients,
-            spec,
-            sealedAt,
-            operators,
-            incident: ctx.run,
-            done: earlier.done,
-            onApplied: (r) => ctx.record(`${CONTAIN_PREFIX}${r.id}`, { sealedAt, resource: r.resource, action: r.action }),
-            afterWrite: deps.contain.afterWrite,
-        });
+        const [outcome, quarantine] = await Promise.all([
+            contain({
+                clients: deps.contain.clients,
+                spec,
+                sealedAt,
+                operators,
+                incident: ctx.run,
+                done: earlier.done,
+                onApplied: (r) => ctx.record(`${CONTAIN_PREFIX}${r.id}`, { sealedAt, resource: r.resource, action: r.action }),
+                afterWrite: deps.contain.afterWrite,
+            }),
+            accountQuarantine(ctx, spec),
+        ]);
+        outcome.results.push(...quarantine);
         for (const line of containLines(outcome.results)) deps.out(line);
         const failed = outcome.results.filter((r) => !r.ok);
         const applied = outcome.results.filter((r) => r.ok && !r.skipped).length;
@@ -107,7 +112,7 @@ export const verifyContain: Step = {
         );
         const policy = deps.retry ?? DEFAULT_RETRY;
         const { findings, attempts } = await retryUntilClean(
-            async () => sealFindings(await observe(deps.aws, targets), targets, c.sealedAt),
+            async () => [...sealFindings(await observe(deps.aws, targets), targets, c.sealedAt), ...(await accountQuarantineFindings(ctx))],
             policy,
             deps.clock,
             (attempt, f, delay) =>

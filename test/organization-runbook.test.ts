@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { awsWorld, type AwsWorld } from "../bench/awsWorld";
+import { containBenchAccountMode } from "../bench/contain";
 import { loadVendorSpec, organizationSpecPath } from "../config/load";
 import { EXIT } from "../contract/errors";
 import { orgPolicyNames } from "../iam/organization";
@@ -204,4 +205,14 @@ describe.skipIf(MISSING !== null)(`account-mode seal, unseal and destroy through
         expect(retired.data).toMatchObject({ account: account(), disposal: "close" });
         expect(String((retired.data as { evidence: string }).evidence)).toContain(`evidence/${ACME}/`);
     });
+});
+
+describe("the containment bench's account-mode line (in-memory account and organization, 100 ms per call)", () => {
+    it("counts the quarantine as one call, its writes in one round after the reads, adding nothing to the critical path", async () => {
+        const lines = await containBenchAccountMode(vendorFixture(ACME), securityFixture());
+        expect(lines[1]).toMatch(/^quarantine: 1 call \(MoveAccount into the Quarantine OU\); organization calls: \d+, their depth: 2; /);
+        expect(lines[2]).toBe(
+            "target: quarantine one call: MET; organization writes in one round after the reads (depth 2): MET; the quarantine adds nothing to the critical path: MET",
+        );
+    }, 60_000);
 });

@@ -45,10 +45,15 @@ export const ORG_SPEC: OrganizationSpec = {
     quarantineOuName: "Quarantine",
 };
 
-/** A fixture vendor moved into its own member account (adopted), deployed as enclave-deployer. */
-export function accountModeFixture(id: string, account: string): VendorSpec {
+/** A fixture vendor moved into its own member account (adopted, or created when `create` is given), deployed as enclave-deployer. */
+export function accountModeFixture(id: string, account: string, create?: { email: string; name: string }): VendorSpec {
     const spec = vendorFixture(id);
-    return { ...spec, account: { ...spec.account, id: account }, isolation: "account", memberAccount: { roleName: "enclave-deployer" } };
+    return {
+        ...spec,
+        account: { ...spec.account, id: account },
+        isolation: "account",
+        memberAccount: { roleName: "enclave-deployer", ...(create ? { create } : {}) },
+    };
 }
 
 /** The organization stack's offline plan with acme-labeling in account mode. */

@@ -46,6 +46,26 @@ export interface OrganizationFacts {
 
 export const anyAccountRole = (name: string) => `arn:aws:iam::*:role/${name}`;
 
+/**
+ * The operator roles a vendor's documents must never lock out. Shared account: the security stack's deployer and
+ * break-glass, as given. Account mode: the ones IN the vendor's member account, where the stack deploys and the seal
+ * writes: the deployer its stack assumes (memberAccount.roleName, the organization's deployer role) and break-glass
+ * under the same name as the security stack's (the organization names it alike in every account). Naming the
+ * security account's roles there would exempt roles that cannot reach the account and lock out the ones that must.
+ */
+export function operatorsInAccount<T extends { deployerRoleArn: string; breakGlassRoleArn: string }>(
+    spec: { isolation?: string; account: { id: string }; memberAccount?: { roleName: string } },
+    operators: T,
+): T {
+    if (spec.isolation !== "account" || !spec.memberAccount) return operators;
+    const breakGlassName = operators.breakGlassRoleArn.split("/").pop()!;
+    return {
+        ...operators,
+        deployerRoleArn: `arn:aws:iam::${spec.account.id}:role/${spec.memberAccount.roleName}`,
+        breakGlassRoleArn: `arn:aws:iam::${spec.account.id}:role/${breakGlassName}`,
+    };
+}
+
 /** The enclave's own roles in a member account: every role the program creates is named enclave-<vendor>-... */
 export const ENCLAVE_ROLE_PATTERN = "arn:aws:iam::*:role/enclave-*";
 

@@ -7,6 +7,7 @@ import { retryUntilClean } from "./retry";
 import { DEFAULT_RETRY, type StackOutput } from "./types";
 import { observe, sealFindings, targetsFor } from "./verify";
 import { accountQuarantine, accountQuarantineFindings } from "./quarantine";
+import { operatorsInAccount } from "../iam/organization";
 
 // The seal's first minute as runbook steps: contain (the seal written directly to AWS), verify-contain (read back by
 // content), then the reconcile gate in front of the Pulumi steps. Each write of contain gets its own incident-log line
@@ -22,7 +23,12 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
     let specError: string;
     try {
         const sec = loadSecuritySpec(resolveSecuritySpecFile(undefined, ctx.deps.stacksDir));
-        return { deployerRoleArn: sec.deployerRoleArn, breakGlassRoleArn: sec.breakGlassRoleArn, source: "stacks/security.yaml" };
+        // Account mode: the member account's deployer and break-glass (the documents the plan renders name those).
+        return operatorsInAccount(ctx.spec(), {
+            deployerRoleArn: sec.deployerRoleArn,
+            breakGlassRoleArn: sec.breakGlassRoleArn,
+            source: "stacks/security.yaml",
+        });
     } catch (err) {
         specError = describeFailure(err).message;
     }
@@ -32,7 +38,7 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
         const d = outputs.deployerRoleArn?.value;
         const b = outputs.breakGlassRoleArn?.value;
         if (typeof d === "string" && typeof b === "string" && d && b)
-            return { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" };
+            return operatorsInAccount(ctx.spec(), { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" });
         return { error: `${specError}; the security stack's outputs carry no deployerRoleArn/breakGlassRoleArn` };
     } catch (err) {
         return { error: `${specError}; the security stack's outputs are not reachable either (${describeFailure(err).message})` };

@@ -101,6 +101,14 @@ describe("account-mode vendor plan", () => {
         expect(plan.outputs.accountId).toBe("210987654321");
     });
 
+    it("its documents keep the member account's deployer and break-glass, never the security account's (no lockout, no dead exemption)", async () => {
+        const plan = await planVendor(accountModeFixture(ACME, "210987654321"), securityFixture());
+        const docs = plan.resources.flatMap((r) => ["policy", "assumeRolePolicy"].map((k) => r.inputs[k]).filter((v): v is string => typeof v === "string"));
+        const named = new Set(docs.flatMap((d) => [...d.matchAll(/arn:aws:iam::\d{12}:role\/enclave-(deployer|break-glass)/g)].map((m) => m[0])));
+        expect([...named].sort()).toEqual(["arn:aws:iam::210987654321:role/enclave-break-glass", "arn:aws:iam::210987654321:role/enclave-deployer"]);
+        expect(docs.some((d) => d.includes("arn:aws:iam::111122223333:"))).toBe(false);
+    });
+
     it("a shared-account vendor's provider assumes nothing (the default is unchanged)", async () => {
         const plan = await planVendor(vendorFixture(ACME), securityFixture());
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws");

@@ -22,6 +22,15 @@ import {
 } from "@aws-sdk/client-route53resolver";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import {
+    AttachPolicyCommand,
+    ListOrganizationalUnitsForParentCommand,
+    ListParentsCommand,
+    ListPoliciesCommand,
+    ListPoliciesForTargetCommand,
+    MoveAccountCommand,
+    OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import { mockClient } from "aws-sdk-client-mock";
 import { createClients, type AwsClients } from "../runbook/aws/clients";
 import { vendorTags } from "../iam/names";
@@ -336,4 +345,70 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
             for (const m of mocks) m.restore();
         },
     };
+}
+
+/** The Organizations side of an account-mode enclave: one member account in the Vendors OU, the prepared policies. */
+export interface OrganizationWorld {
+    client: OrganizationsClient;
+    org: { rootId: string; vendorsOuId: string; quarantineOuId: string };
+    /** The member account's parent now. */
+    parent(): string;
+    /** Policy ids attached, by target id. */
+    attached: Map<string, Set<string>>;
+    restore(): void;
+}
+
+/**
+ * An in-memory organization behind aws-sdk-client-mock for the account-mode contain: the reads and writes
+ * runbook/quarantine.ts makes, each answering after the same fixed latency and recorded in `calls` (pass the
+ * in-account world's to measure one critical path across both).
+ */
+export function organizationWorld(o: { accountId: string; vendorId: string; latencyMs?: number; calls: CallRecord[] }): OrganizationWorld {
+    const client = new OrganizationsClient({ region: "us-east-1", credentials: { accessKeyId: "AKIDWORLD", secretAccessKey: "world" }, maxAttempts: 1 });
+    const m = mockClient(client as never) as unknown as {
+        on(cmd: unknown): { callsFake(fn: (input: Record<string, unknown>) => unknown): unknown };
+        restore(): void;
+    };
+    const org = { rootId: "r-wrld", vendorsOuId: "ou-wrld-vendors1", quarantineOuId: "ou-wrld-quarant1" };
+    const policies = [
+        { Id: "p-scpquarantine", Name: "enclave-quarantine", Type: "SERVICE_CONTROL_POLICY" },
+        { Id: "p-rcpprincipals", Name: `enclave-${o.vendorId}-principals`, Type: "RESOURCE_CONTROL_POLICY" },
+        { Id: "p-rcpquarantine", Name: `enclave-${o.vendorId}-quarantine`, Type: "RESOURCE_CONTROL_POLICY" },
+    ];
+    const attached = new Map<string, Set<string>>([
+        [org.quarantineOuId, new Set(["p-scpquarantine"])],
+        [o.accountId, new Set(["p-rcpprincipals"])],
+    ]);
+    let parent = org.vendorsOuId;
+    const serve = (cmd: { name: string }, fn: (input: Record<string, unknown>) => unknown) =>
+        m.on(cmd).callsFake(async (input: Record<string, unknown>) => {
+            const rec: CallRecord = { command: cmd.name, input, start: performance.now(), end: 0 };
+            o.calls.push(rec);
+            await new Promise((r) => setTimeout(r, o.latencyMs ?? 0));
+            rec.end = performance.now();
+            return fn(input);
+        });
+    serve(ListParentsCommand, () => ({ Parents: [{ Id: parent, Type: "ORGANIZATIONAL_UNIT" }] }));
+    serve(ListOrganizationalUnitsForParentCommand, () => ({
+        OrganizationalUnits: [
+            { Id: org.vendorsOuId, Name: "Vendors" },
+            { Id: org.quarantineOuId, Name: "Quarantine" },
+        ],
+    }));
+    serve(ListPoliciesCommand, (i) => ({ Policies: policies.filter((p) => p.Type === i.Filter).map(({ Id, Name }) => ({ Id, Name })) }));
+    serve(ListPoliciesForTargetCommand, (i) => ({
+        Policies: policies.filter((p) => p.Type === i.Filter && attached.get(String(i.TargetId))?.has(p.Id)).map(({ Id, Name }) => ({ Id, Name })),
+    }));
+    serve(MoveAccountCommand, (i) => {
+        if (i.SourceParentId !== parent) throw awsError("SourceParentNotFoundException", "source parent is not the account's");
+        parent = String(i.DestinationParentId);
+        return {};
+    });
+    serve(AttachPolicyCommand, (i) => {
+        const set = attached.get(String(i.TargetId)) ?? new Set<string>();
+        if (set.has(String(i.PolicyId))) throw awsError("DuplicatePolicyAttachmentException", "already attached");
+        attached.set(String(i.TargetId), set.add(String(i.PolicyId)));
+        return {};
+    });
+    return { client, org, parent: () => parent, attached, restore: () => m.restore() };
 }

@@ -3,7 +3,8 @@ import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { contain } from "../runbook/contain";
 import { SdkAws } from "../runbook/aws/reads";
 import { observe, sealFindings } from "../runbook/verify";
-import { awsWorld } from "./awsWorld";
+import { awsWorld, organizationWorld } from "./awsWorld";
+import { organizationContain } from "../runbook/quarantine";
 
 // The containment benchmark: `enclave seal`'s contain and verify against an in-memory account (bench/awsWorld.ts)
 // where every AWS call answers after a fixed latency. What it measures is our sequencing, not AWS: how many calls
@@ -68,3 +69,69 @@ function depth(calls: { start: number; end: number }[]): number {
     for (const c of sorted) d.set(c, 1 + Math.max(0, ...sorted.filter((x) => x.end > 0 && x.end <= c.start).map((x) => d.get(x) ?? 0)));
     return Math.max(0, ...d.values());
 }
+
+/**
+ * The account-mode scenario: the same contain with the organization-level quarantine beside it (runbook/quarantine.ts,
+ * as `enclave seal` runs them), against the in-memory account and organization. The quarantine itself is one call
+ * (MoveAccount); with the RCP and the SCP attaches it must add nothing to the critical path (reads, then writes).
+ */
+export async function containBenchAccountMode(spec: VendorSpec, security: SecuritySpec): Promise<string[]> {
+    const member = {
+        ...spec,
+        account: { ...spec.account, id: "210987654321" },
+        isolation: "account" as const,
+        memberAccount: { roleName: security.deployerRoleArn.split("/").pop()! },
+    };
+    const plan = await planVendor(member, security);
+    const operators = { deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn, source: "bench" };
+    const world = awsWorld(plan, member.id, { account: member.account.id, region: member.account.region, latencyMs: INJECTED_LATENCY_MS });
+    const orgWorld = organizationWorld({ accountId: member.account.id, vendorId: member.id, latencyMs: INJECTED_LATENCY_MS, calls: world.calls });
+    const org = { ...ORGANIZATION_BENCH_SPEC, rootId: orgWorld.org.rootId };
+    try {
+        const t0 = performance.now();
+        const [outcome, quarantine] = await Promise.all([
+            contain({ clients: world.clients, spec: member, sealedAt: SEALED_AT, operators, incident: "INC-BENCH" }),
+            organizationContain({ client: orgWorld.client, org }, member),
+        ]);
+        const containMs = performance.now() - t0;
+        const failed = [...outcome.results.filter((r) => !r.ok), ...quarantine.filter((r) => !r.ok)];
+        if (failed.length) throw new Error(`contain bench (account mode): ${failed.length} writes failed, first: ${failed[0].error}`);
+        if (orgWorld.parent() !== orgWorld.org.quarantineOuId) throw new Error("contain bench (account mode): the account is not in the Quarantine OU");
+        const orgCalls = world.calls.filter((c) => ORGANIZATION_COMMANDS.includes(c.command));
+        const moves = orgCalls.filter((c) => c.command === "MoveAccountCommand").length;
+        const orgDepth = depth(orgCalls);
+        const whole = world.criticalPath();
+        const inAccount = depth(world.calls.filter((c) => !ORGANIZATION_COMMANDS.includes(c.command)));
+        return [
+            `contain bench, account mode (${member.id} in its member account, the quarantine beside the in-account writes):`,
+            `quarantine: ${moves} call (MoveAccount into the Quarantine OU); organization calls: ${orgCalls.length}, their depth: ${orgDepth}; contain critical path: ${whole} sequential AWS calls (${inAccount} without the quarantine); wall time ${containMs.toFixed(0)} ms`,
+            `target: quarantine one call: ${moves === 1 ? "MET" : "MISSED"}; organization writes in one round after the reads (depth 2): ${orgDepth <= 2 ? "MET" : "MISSED"}; the quarantine adds nothing to the critical path: ${whole <= inAccount ? "MET" : "MISSED"}`,
+        ];
+    } finally {
+        world.restore();
+        orgWorld.restore();
+    }
+}
+
+const ORGANIZATION_COMMANDS = [
+    "ListParentsCommand",
+    "ListOrganizationalUnitsForParentCommand",
+    "ListPoliciesCommand",
+    "ListPoliciesForTargetCommand",
+    "MoveAccountCommand",
+    "AttachPolicyCommand",
+];
+
+/** The organization facts the quarantine reads (the OU names); the ids come from the in-memory organization. */
+const ORGANIZATION_BENCH_SPEC = {
+    organizationId: "o-a1b2c3d4e5",
+    rootId: "r-wrld",
+    managementAccountId: "999900001111",
+    region: "us-east-1",
+    deployerRoleName: "enclave-deployer",
+    breakGlassRoleName: "enclave-break-glass",
+    allowedRegions: ["us-east-1"],
+    logArchiveAccountId: "111122223333",
+    vendorsOuName: "Vendors",
+    quarantineOuName: "Quarantine",
+};

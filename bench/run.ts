@@ -15,7 +15,7 @@ import type { Plan } from "../plan/types";
 import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../config/load";
 import { REPO_ROOT } from "../config/repoRoot";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { containBench } from "./contain";
+import { containBench, containBenchAccountMode } from "./contain";
 
 // Offline plan benchmarks (docs/benchmarks.md). Targets: our own overhead, one enclave within 1.4x the typed floor (the same provider classes
 // registered flat); 100 vendors within 60 s and 1.5 GB. The CLI's start-up is reported next to a bare node start.
@@ -240,6 +240,7 @@ export async function main(_argv: string[]): Promise<number> {
         `typed/bare floor ratio (provider SDK classes): ${(median(typedMs) / median(floorMs)).toFixed(2)}; plan/floor ratio: ${ratio.toFixed(2)}`,
         `cli start ratio: ${(cli.helpMs / cli.nodeMs).toFixed(2)}`,
         ...(await containBench(example, security)),
+        ...(await containBenchAccountMode(example, security)),
     ];
     process.stdout.write(`${out.join("\n")}\n`);
     return 0;

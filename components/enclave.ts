@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { operatorsInAccount } from "../iam/organization";
 import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, sessionDocumentArn, vendorNames, vendorTags } from "../iam/names";
 import { hasWorkspace, interfaceEndpointsOf } from "../config/workspace";
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
@@ -54,8 +55,8 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 region,
                 vendorRoleArn: roleArn(acct, names.vendorRole),
                 workloadRoleArn: roleArn(acct, names.workloadRole),
-                deployerRoleArn,
-                breakGlassRoleArn,
+                // Account mode: the deployer and break-glass of the member account, not the security stack's.
+                ...operatorsInAccount(spec, { deployerRoleArn, breakGlassRoleArn }),
                 logGroupArn: logGroupArn(region, acct, names.workloadLogGroup),
                 datasets,
                 principals: spec.access.principals,

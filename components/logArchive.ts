@@ -83,6 +83,8 @@ export class LogArchive extends pulumi.ComponentResource {
                 trailName: vendorNames(v.id).trail,
                 bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
                 ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(acct, vendorNames(v.id).workloadRole) } : {}),
+                // Account mode: its trail and log deliveries come from its member account (spec.account there).
+                ...(v.isolation === "account" ? { memberAccount: { id: v.account.id, region: v.account.region } } : {}),
             })),
         };
 

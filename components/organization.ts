@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import { ORGANIZATION_STACK_NAME } from "../config/schema";
+import { SpecError } from "../contract/errors";
 import { MANAGED_BY, TAG } from "../contract/tags";
 import { render } from "../iam/document";
 import { organizationLimitProblems, organizationPolicies, type OrganizationFacts, type OrgPolicy } from "../iam/organization";
@@ -124,7 +125,25 @@ export class EnclaveOrganization extends pulumi.ComponentResource {
 }
 
 /** The organization stack's program: a provider pinned to the management (or delegated administrator) account. */
+/**
+ * Refuses (exit 2) an account-mode vendor whose stack would deploy as a role the SCPs do not leave role changes to:
+ * its `pulumi up` would be refused mid-way by DenyEnclaveRoleChanges, and a role other than the one the organization
+ * names would hold the account's IAM.
+ */
+export function checkDeployerRoles(spec: OrganizationSpec, vendors: VendorSpec[]): void {
+    for (const v of vendors) {
+        if (v.isolation !== "account" || !v.memberAccount || v.memberAccount.roleName === spec.deployerRoleName) continue;
+        const file = `stacks/${v.id}.yaml`;
+        throw new SpecError(
+            file,
+            "memberAccount.roleName",
+            `${file}: memberAccount.roleName is not the organization's deployer role (${spec.deployerRoleName}, the only role the SCPs let change the account's roles): got ${JSON.stringify(v.memberAccount.roleName)}. Fix: set memberAccount.roleName: ${spec.deployerRoleName} (create that role in the member account), or change deployerRoleName in stacks/organization.yaml.`,
+        );
+    }
+}
+
 export function organizationProgram(spec: OrganizationSpec, vendors: VendorSpec[]) {
+    checkDeployerRoles(spec, vendors);
     const provider = new aws.Provider(`${ORGANIZATION_STACK_NAME}-aws`, {
         region: spec.region as aws.Region,
         allowedAccountIds: [spec.managementAccountId],

@@ -28,9 +28,16 @@ export interface ArchiveVendor {
      * under `vendors/<id>/sessions/` (Session Manager has no service-side delivery to S3).
      */
     sessionLogWriterArn?: string;
+    /**
+     * Account mode: the vendor's member account and region. Its trail, flow logs and DNS query logs live there and
+     * deliver to this archive across accounts (see memberAccountDeliveries); unset, they live in the archive's account.
+     */
+    memberAccount?: { id: string; region: string };
 }
 
 const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
+/** Vendors whose logs come from the archive's own account (shared-account mode). */
+const inArchiveAccount = (p: ArchivePolicyInputs) => p.vendors.filter((v) => !v.memberAccount);
 
 /** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
 export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
@@ -107,13 +114,115 @@ const denyLogDeletion = (p: ArchivePolicyInputs, bucketArn: string): Statement =
     Condition: { StringNotEqualsIfExists: { "aws:PrincipalArn": archiveAdmins(p) } },
 });
 
+type MemberVendor = ArchiveVendor & { memberAccount: { id: string; region: string } };
+/** Account-mode vendors: their logs come from their own member accounts. */
+const inMemberAccounts = (p: ArchivePolicyInputs) => p.vendors.filter((v): v is MemberVendor => !!v.memberAccount);
+
+/**
+ * Deliveries from account-mode vendors' member accounts. Each is pinned three ways: aws:SourceAccount is that vendor's
+ * member account (never a wildcard: an account outside the organization cannot write here however it names its
+ * trail), aws:SourceArn is its exact trail (or its account's vended-log source), and the object key is under that
+ * vendor's own prefix and that account's AWSLogs folder, so vendor A's account cannot write into vendor B's logs.
+ */
+export function memberAccountDeliveries(p: ArchivePolicyInputs): Statement[] {
+    const members = inMemberAccounts(p);
+    if (members.length === 0) return [];
+    const logs = (v: MemberVendor, prefix: string) => `${p.archiveBucketArn}/${prefix.replace(/\/$/, "")}/AWSLogs/${v.memberAccount.id}/*`;
+    const trail = (v: MemberVendor) => trailArn(v.memberAccount.region, v.memberAccount.id, v.trailName);
+    const vended = (v: MemberVendor) => vendedLogsSourceArn(v.memberAccount.region, v.memberAccount.id);
+    const acl = { "s3:x-amz-acl": "bucket-owner-full-control" };
+    return [
+        {
+            // Reading the bucket ACL reveals nothing; still only the member accounts' own trails may.
+            Sid: "CloudTrailAclCheckMemberAccounts",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:GetBucketAcl",
+            Resource: p.archiveBucketArn,
+            Condition: { StringEquals: { "aws:SourceAccount": members.map((v) => v.memberAccount.id), "aws:SourceArn": members.map(trail) } },
+        },
+        {
+            Sid: "LogDeliveryAclCheckMemberAccounts",
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: "s3:GetBucketAcl",
+            Resource: p.archiveBucketArn,
+            Condition: { StringEquals: { "aws:SourceAccount": members.map((v) => v.memberAccount.id) }, ArnLike: { "aws:SourceArn": members.map(vended) } },
+        },
+        ...members.flatMap((v): Statement[] => [
+            {
+                Sid: `CloudTrailWriteMember${sidOf(v.id)}`,
+                Effect: "Allow",
+                Principal: { Service: "cloudtrail.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: logs(v, archivePrefixes.vendorTrail(v.id)),
+                Condition: { StringEquals: { "aws:SourceAccount": v.memberAccount.id, "aws:SourceArn": trail(v), ...acl } },
+            },
+            {
+                Sid: `LogDeliveryWriteMember${sidOf(v.id)}`,
+                Effect: "Allow",
+                Principal: { Service: "delivery.logs.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: [logs(v, archivePrefixes.vendorFlowLogs(v.id)), logs(v, archivePrefixes.vendorDnsLogs(v.id))],
+                Condition: { StringEquals: { "aws:SourceAccount": v.memberAccount.id, ...acl }, ArnLike: { "aws:SourceArn": vended(v) } },
+            },
+        ]),
+    ];
+}
+
+/**
+ * The archive key's side of memberAccountDeliveries: CloudTrail encrypts only for the exact trail of each member
+ * account (aws:SourceArn and the kms:EncryptionContext:aws:cloudtrail:arn CloudTrail sends), log delivery only for
+ * the member accounts' own vended-log sources.
+ */
+export function memberAccountKeyUse(p: ArchivePolicyInputs): Statement[] {
+    const members = inMemberAccounts(p);
+    if (members.length === 0) return [];
+    const accounts = members.map((v) => v.memberAccount.id);
+    return [
+        ...members.map((v): Statement => {
+            const trail = trailArn(v.memberAccount.region, v.memberAccount.id, v.trailName);
+            return {
+                Sid: `CloudTrailEncryptMember${sidOf(v.id)}`,
+                Effect: "Allow",
+                Principal: { Service: "cloudtrail.amazonaws.com" },
+                Action: ["kms:GenerateDataKey"],
+                Resource: "*",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": v.memberAccount.id, "aws:SourceArn": trail, "kms:EncryptionContext:aws:cloudtrail:arn": trail },
+                },
+            };
+        }),
+        {
+            // CreateTrail/UpdateTrail in a member account describe the key first (no encryption context there).
+            Sid: "CloudTrailDescribeKeyMemberAccounts",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: ["kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": accounts } },
+        },
+        ...members.map((v): Statement => ({
+            Sid: `LogDeliveryEncryptMember${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": v.memberAccount.id },
+                ArnLike: { "aws:SourceArn": vendedLogsSourceArn(v.memberAccount.region, v.memberAccount.id) },
+            },
+        })),
+    ];
+}
+
 /**
  * CloudTrail (account and vendor trails) and log delivery (VPC flow logs, DNS query logs), each pinned to this
  * account, to the exact trail ARN where CloudTrail sends one, and to the vendor's own prefix.
  */
 export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const logs = (prefix: string) => `${p.archiveBucketArn}/${prefix}/AWSLogs/${p.accountId}/*`;
-    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...p.vendors.map((v) => trailArn(p.region, p.accountId, v.trailName))];
+    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...inArchiveAccount(p).map((v) => trailArn(p.region, p.accountId, v.trailName))];
     const cloudTrailWrite = (Sid: string, prefix: string, source: string): Statement => ({
         Sid,
         Effect: "Allow",
@@ -134,7 +243,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId, "aws:SourceArn": trails } },
         },
         cloudTrailWrite("CloudTrailWriteAccountTrail", archivePrefixes.accountTrail, trails[0]),
-        ...p.vendors.map((v) =>
+        ...inArchiveAccount(p).map((v) =>
             cloudTrailWrite(`CloudTrailWrite${sidOf(v.id)}`, archivePrefixes.vendorTrail(v.id), trailArn(p.region, p.accountId, v.trailName)),
         ),
         {
@@ -145,7 +254,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: p.archiveBucketArn,
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId }, ArnLike: { "aws:SourceArn": vended } },
         },
-        ...p.vendors.map((v): Statement => ({
+        ...inArchiveAccount(p).map((v): Statement => ({
             Sid: `LogDeliveryWrite${sidOf(v.id)}`,
             Effect: "Allow",
             Principal: { Service: "delivery.logs.amazonaws.com" },
@@ -157,6 +266,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
                 ArnLike: { "aws:SourceArn": vended },
             },
         })),
+        ...memberAccountDeliveries(p),
         denyLogDeletion(p, p.archiveBucketArn),
         denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.archiveBucketArn, archiveAdmins(p)),
         {
@@ -206,7 +316,9 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
     return policy([
         denyInsecureTransport(p.accessLogBucketArn),
         accessLogs("S3ServerAccessLogsArchive", ARCHIVE_ACCESS_LOG_PREFIX, [p.archiveBucketArn]),
-        ...p.vendors.filter((v) => v.bucketArns.length).map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, `vendors/${v.id}/s3-access/`, v.bucketArns)),
+        ...inArchiveAccount(p)
+            .filter((v) => v.bucketArns.length)
+            .map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, `vendors/${v.id}/s3-access/`, v.bucketArns)),
         denyLogDeletion(p, p.accessLogBucketArn),
         denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.accessLogBucketArn, archiveAdmins(p)),
         {
@@ -230,7 +342,7 @@ export const ARCHIVE_ACCESS_LOG_PREFIX = "log-archive/";
  */
 export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
     const account = { "aws:SourceAccount": p.accountId };
-    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...p.vendors.map((v) => trailArn(p.region, p.accountId, v.trailName))];
+    const trails = [trailArn(p.region, p.accountId, p.accountTrailName), ...inArchiveAccount(p).map((v) => trailArn(p.region, p.accountId, v.trailName))];
     return policy([
         keyAdministrationByRoleArn(p.accountId, archiveAdmins(p)),
         denyToAllBut("DenyKeyTamperingToOthers", KEY_TAMPER_ACTIONS, "*", archiveAdmins(p)),
@@ -297,6 +409,7 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: "*",
             Condition: { StringEquals: account, ArnLike: { "aws:SourceArn": vendedLogsSourceArn(p.region, p.accountId) } },
         },
+        ...memberAccountKeyUse(p),
     ]);
 }
 

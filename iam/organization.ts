@@ -46,6 +46,26 @@ export interface OrganizationFacts {
 
 export const anyAccountRole = (name: string) => `arn:aws:iam::*:role/${name}`;
 
+/**
+ * The operator roles a vendor's documents must never lock out. Shared account: the security stack's deployer and
+ * break-glass, as given. Account mode: the ones IN the vendor's member account, where the stack deploys and the seal
+ * writes: the deployer its stack assumes (memberAccount.roleName, the organization's deployer role) and break-glass
+ * under the same name as the security stack's (the organization names it alike in every account). Naming the
+ * security account's roles there would exempt roles that cannot reach the account and lock out the ones that must.
+ */
+export function operatorsInAccount<T extends { deployerRoleArn: string; breakGlassRoleArn: string }>(
+    spec: { isolation?: string; account: { id: string }; memberAccount?: { roleName: string } },
+    operators: T,
+): T {
+    if (spec.isolation !== "account" || !spec.memberAccount) return operators;
+    const breakGlassName = operators.breakGlassRoleArn.split("/").pop()!;
+    return {
+        ...operators,
+        deployerRoleArn: `arn:aws:iam::${spec.account.id}:role/${spec.memberAccount.roleName}`,
+        breakGlassRoleArn: `arn:aws:iam::${spec.account.id}:role/${breakGlassName}`,
+    };
+}
+
 /** The enclave's own roles in a member account: every role the program creates is named enclave-<vendor>-... */
 export const ENCLAVE_ROLE_PATTERN = "arn:aws:iam::*:role/enclave-*";
 
@@ -93,6 +113,44 @@ export function vendorsBaselineScp(): PolicyDocument {
             Resource: "*",
         },
     ]);
+}
+
+/**
+ * Paths out that need no gateway: sharing a snapshot, image or resource with another account, a PrivateLink endpoint
+ * to a service another account runs (or an endpoint service that lets one in), a public Lambda function URL, DNS
+ * forwarded out through a Resolver endpoint, a client VPN. The deployer creates the enclave's own endpoints; nobody
+ * else in the account needs any of these.
+ */
+function denySharingAndPrivatePathsOut(facts: Pick<OrganizationFacts, "deployerRoleName">): Statement {
+    return {
+        Sid: "DenySharingAndPrivatePathsOut",
+        Effect: "Deny",
+        Action: [
+            "ec2:ModifySnapshotAttribute",
+            "ec2:ModifyImageAttribute",
+            "ec2:ModifyFpgaImageAttribute",
+            "rds:ModifyDBSnapshotAttribute",
+            "rds:ModifyDBClusterSnapshotAttribute",
+            "ram:CreateResourceShare",
+            "ram:AssociateResourceShare",
+            "ram:AcceptResourceShareInvitation",
+            "ec2:CreateVpcEndpoint",
+            "ec2:CreateVpcEndpointServiceConfiguration",
+            "ec2:ModifyVpcEndpointServicePermissions",
+            "ec2:AcceptVpcEndpointConnections",
+            "lambda:CreateFunctionUrlConfig",
+            "lambda:UpdateFunctionUrlConfig",
+            "route53resolver:CreateResolverEndpoint",
+            "route53resolver:CreateResolverRule",
+            "route53resolver:AssociateResolverRule",
+            "ec2:CreateClientVpnEndpoint",
+            "ec2:CreateVpnConnection",
+            "ec2:CreateCustomerGateway",
+            "directconnect:*",
+        ],
+        Resource: "*",
+        Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName)] } },
+    };
 }
 
 /** No disabling the evidence: CloudTrail, flow logs, GuardDuty, the DNS Firewall; only the deployer and break-glass. */
@@ -146,16 +204,22 @@ const GLOBAL_SERVICES = [
 ];
 
 /**
- * The enclave's roles are the deployer's alone; enclave roles reach no other account's resources; only allowed
- * regions. The resource perimeter is what keeps a vendor session away from a lab resource in ANOTHER member account
+ * The account's roles and policies are the deployer's alone (and break-glass's, which writes the seal); enclave roles
+ * reach no other account's resources; only allowed regions. The resource perimeter is what keeps a vendor session away from a lab resource in ANOTHER member account
  * whose policy grants `Principal: "*"` on `aws:PrincipalOrgID`: in the organization, such a grant would admit it.
  */
 export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
     return policy([
         {
+            // Every role and managed policy of the account, not only the enclave's: a role another principal could
+            // create (one trusting the vendor's own account, or one named like break-glass, which the quarantine
+            // exempts) would be a way in that outlives the seal. Break-glass is exempt because contain writes the
+            // seal policies and trusts as break-glass, possibly before the move into the Quarantine OU has landed.
             Sid: "DenyEnclaveRoleChanges",
             Effect: "Deny",
             Action: [
+                "iam:CreateRole",
+                "iam:CreatePolicy",
                 "iam:AttachRolePolicy",
                 "iam:DeleteRole",
                 "iam:DeleteRolePermissionsBoundary",
@@ -170,13 +234,8 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
                 "iam:CreatePolicyVersion",
                 "iam:SetDefaultPolicyVersion",
             ],
-            Resource: [
-                ENCLAVE_ROLE_PATTERN,
-                anyAccountRole(facts.deployerRoleName),
-                anyAccountRole(facts.breakGlassRoleName),
-                "arn:aws:iam::*:policy/enclave-*",
-            ],
-            Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName)] } },
+            Resource: ["arn:aws:iam::*:role/*", "arn:aws:iam::*:policy/*"],
+            Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName)] } },
         },
         {
             // ${aws:PrincipalAccount} is the caller's own (member) account: an enclave session may use resources
@@ -190,6 +249,7 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
                 StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },
             },
         },
+        denySharingAndPrivatePathsOut(facts),
         {
             Sid: "DenyOutsideAllowedRegions",
             Effect: "Deny",

@@ -74,7 +74,8 @@ export interface ContainWrite {
 
 export interface ContainResult {
     id: string;
-    kind: SealKind | "isolation";
+    /** quarantine: an account-mode vendor's organization-level writes (runbook/quarantine.ts). */
+    kind: SealKind | "isolation" | "quarantine";
     resource: string;
     action: string;
     ok: boolean;

@@ -6,6 +6,8 @@ import { iso, secs, type Ctx, type Step } from "./engine";
 import { retryUntilClean } from "./retry";
 import { DEFAULT_RETRY, type StackOutput } from "./types";
 import { observe, sealFindings, targetsFor } from "./verify";
+import { accountQuarantine, accountQuarantineFindings } from "./quarantine";
+import { operatorsInAccount } from "../iam/organization";
 
 // The seal's first minute as runbook steps: contain (the seal written directly to AWS), verify-contain (read back by
 // content), then the reconcile gate in front of the Pulumi steps. Each write of contain gets its own incident-log line
@@ -21,7 +23,12 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
     let specError: string;
     try {
         const sec = loadSecuritySpec(resolveSecuritySpecFile(undefined, ctx.deps.stacksDir));
-        return { deployerRoleArn: sec.deployerRoleArn, breakGlassRoleArn: sec.breakGlassRoleArn, source: "stacks/security.yaml" };
+        // Account mode: the member account's deployer and break-glass (the documents the plan renders name those).
+        return operatorsInAccount(ctx.spec(), {
+            deployerRoleArn: sec.deployerRoleArn,
+            breakGlassRoleArn: sec.breakGlassRoleArn,
+            source: "stacks/security.yaml",
+        });
     } catch (err) {
         specError = describeFailure(err).message;
     }
@@ -31,7 +38,7 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
         const d = outputs.deployerRoleArn?.value;
         const b = outputs.breakGlassRoleArn?.value;
         if (typeof d === "string" && typeof b === "string" && d && b)
-            return { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" };
+            return operatorsInAccount(ctx.spec(), { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" });
         return { error: `${specError}; the security stack's outputs carry no deployerRoleArn/breakGlassRoleArn` };
     } catch (err) {
         return { error: `${specError}; the security stack's outputs are not reachable either (${describeFailure(err).message})` };
@@ -60,16 +67,20 @@ export const containStep: Step = {
         const sealedAt = spec.sealed && spec.sealedAt ? spec.sealedAt : (earlier.sealedAt ?? iso(deps.clock.now()));
         const operators = await operatorArns(ctx);
         if ("error" in operators) deps.out(`    operator roles unknown: ${operators.error}`);
-        const outcome = await contain({
-            clients: deps.contain.clients,
-            spec,
-            sealedAt,
-            operators,
-            incident: ctx.run,
-            done: earlier.done,
-            onApplied: (r) => ctx.record(`${CONTAIN_PREFIX}${r.id}`, { sealedAt, resource: r.resource, action: r.action }),
-            afterWrite: deps.contain.afterWrite,
-        });
+        const [outcome, quarantine] = await Promise.all([
+            contain({
+                clients: deps.contain.clients,
+                spec,
+                sealedAt,
+                operators,
+                incident: ctx.run,
+                done: earlier.done,
+                onApplied: (r) => ctx.record(`${CONTAIN_PREFIX}${r.id}`, { sealedAt, resource: r.resource, action: r.action }),
+                afterWrite: deps.contain.afterWrite,
+            }),
+            accountQuarantine(ctx, spec),
+        ]);
+        outcome.results.push(...quarantine);
         for (const line of containLines(outcome.results)) deps.out(line);
         const failed = outcome.results.filter((r) => !r.ok);
         const applied = outcome.results.filter((r) => r.ok && !r.skipped).length;
@@ -107,7 +118,7 @@ export const verifyContain: Step = {
         );
         const policy = deps.retry ?? DEFAULT_RETRY;
         const { findings, attempts } = await retryUntilClean(
-            async () => sealFindings(await observe(deps.aws, targets), targets, c.sealedAt),
+            async () => [...sealFindings(await observe(deps.aws, targets), targets, c.sealedAt), ...(await accountQuarantineFindings(ctx))],
             policy,
             deps.clock,
             (attempt, f, delay) =>

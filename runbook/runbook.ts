@@ -23,13 +23,13 @@ export {
 } from "./steps";
 
 export async function runCommand(command: Command, vendor: string, deps: RunbookDeps, opts: DestroyOptions = {}): Promise<void> {
-    const { file } = selectVendor(vendor, deps.stacksDir);
+    const { file, spec } = selectVendor(vendor, deps.stacksDir);
     await runSteps({
         command,
         vendor,
         file,
         deps,
-        plan: commandPlan(command, { ...opts, contain: Boolean(deps.contain) }),
+        plan: commandPlan(command, { ...opts, contain: Boolean(deps.contain), accountMode: spec.isolation === "account" }),
         loadSpec: () => loadVendorSpec(file, vendor),
     });
 }

@@ -14,6 +14,7 @@ import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
 import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
 import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
+import { organizationRelease, retireMemberAccount } from "./quarantine";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -28,11 +29,15 @@ export { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, un
 export interface DestroyOptions {
     yes?: boolean;
     sealFirst?: boolean;
+    /** Account mode: keep the member account in the Quarantine OU instead of closing it. */
+    park?: boolean;
 }
 
 /** How a command is planned: `contain` puts the direct AWS containment in front of the seal's Pulumi reconcile. */
 export interface PlanOptions extends DestroyOptions {
     contain?: boolean;
+    /** The vendor is an account-mode enclave: the organization steps of runbook/quarantine.ts join unseal and destroy. */
+    accountMode?: boolean;
 }
 
 /**
@@ -359,6 +364,9 @@ export function commandPlan(command: Command, opts: PlanOptions = {}): CommandPl
                 return { steps: [containStep, verifyContain, writeSpec(true), reconcileGate, preflight("seal"), preview("seal"), up, verifySeal("seal")] };
             return { steps: [preflight("seal"), writeSpec(true), preview("seal"), up, verifySeal("seal")] };
         case "unseal":
+            // Account mode: the quarantine is lifted first; in the Quarantine OU nothing but break-glass can act.
+            if (opts.accountMode)
+                return { steps: [preflight("unseal"), unsealWindow, organizationRelease, writeSpec(false), preview("unseal"), up, verifyUnseal] };
             return { steps: [preflight("unseal"), unsealWindow, writeSpec(false), preview("unseal"), up, verifyUnseal] };
         case "destroy":
             return {
@@ -370,9 +378,9 @@ export function commandPlan(command: Command, opts: PlanOptions = {}): CommandPl
                     verifySeal("destroy"),
                     exportEvidence,
                     archiveEvidence,
-                    refresh,
-                    destroy,
-                    verifyTeardown,
+                    // Account mode: closing (or parking) the quarantined account after the evidence replaces the
+                    // Pulumi destroy, which the quarantine SCP would refuse to every role but break-glass.
+                    ...(opts.accountMode ? [retireMemberAccount(opts.park ? "park" : "close")] : [refresh, destroy, verifyTeardown]),
                 ],
             };
     }

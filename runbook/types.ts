@@ -7,6 +7,7 @@
 export type { PolicyDocument as PolicyJson, Statement as PolicyStatementJson } from "../contract/policy";
 import type { PolicyDocument as PolicyJson } from "../contract/policy";
 import type { AwsClients } from "./aws/clients";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 
 export interface ToolingInfo {
     /** e.g. "3.200.0" */
@@ -160,6 +161,8 @@ export interface RunbookDeps {
      * them the seal is the Pulumi reconcile alone (the Pulumi-side tests run that way).
      */
     contain?: { clients: AwsClients; afterWrite?(id: string): void };
+    /** Account-mode vendors: the Organizations client of the management account (runbook/quarantine.ts). */
+    organizations?: OrganizationsClient;
     /** Called as each step starts, after its "started" line is logged. Tests inject crashes here; unused in production. */
     onStep?: (step: string) => void;
 }

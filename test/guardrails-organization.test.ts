@@ -1,34 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkPlan } from "../guardrails/offline";
 import { planOrganization, planVendor } from "../plan/stacks";
-import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import type { Plan, PlanResource } from "../plan/types";
-import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
+import { ACME, EVALCORP, securityFixture } from "./support/fixtures";
+import { accountModeFixture, ORG_SPEC } from "./support/orgFacts";
 
 // `enclave check` on the organization stack and on an account-mode vendor: the offline checker runs every guardrail
 // on the plan; planted weakenings of the SCPs and RCPs must each be reported by organization-perimeter. What this
 // cannot prove: that the list of planted weakenings is every weakening there is.
 
-const ORG: OrganizationSpec = {
-    organizationId: "o-a1b2c3d4e5",
-    rootId: "r-ab12",
-    managementAccountId: "999900001111",
-    region: "us-east-1",
-    deployerRoleName: "enclave-deployer",
-    breakGlassRoleName: "enclave-break-glass",
-    allowedRegions: ["us-east-1"],
-    logArchiveAccountId: "111122223333",
-    vendorsOuName: "Vendors",
-    quarantineOuName: "Quarantine",
-};
-const accountMode = (id: string, account: string): VendorSpec => {
-    const spec = vendorFixture(id);
-    return { ...spec, account: { ...spec.account, id: account }, isolation: "account", memberAccount: { roleName: "enclave-deployer" } };
-};
-
 let base: Plan;
 beforeAll(async () => {
-    base = await planOrganization(ORG, [accountMode(ACME, "210987654321"), accountMode(EVALCORP, "210987654322")]);
+    base = await planOrganization(ORG_SPEC, [accountModeFixture(ACME, "210987654321"), accountModeFixture(EVALCORP, "210987654322")]);
 }, 60_000);
 
 const policy = (plan: Plan, name: string): PlanResource => plan.resources.find((r) => r.type === "aws:organizations/policy:Policy" && r.inputs.name === name)!;
@@ -51,7 +34,7 @@ describe("enclave check: organization stack", () => {
     });
 
     it("an account-mode vendor stack passes every guardrail", async () => {
-        expect(await checkPlan(await planVendor(accountMode(ACME, "210987654321"), securityFixture()))).toEqual([]);
+        expect(await checkPlan(await planVendor(accountModeFixture(ACME, "210987654321"), securityFixture()))).toEqual([]);
     });
 
     const planted: [string, () => Plan, RegExp][] = [

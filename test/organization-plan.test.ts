@@ -1,48 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { planOrganization, planVendor } from "../plan/stacks";
-import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import type { Plan } from "../plan/types";
 import { accessReportOf, renderAccessMarkdown } from "../review/access";
 import { diffReports, renderDiffMarkdown } from "../review/accessDiff";
 import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
 import { accountModeFixture, ORG_SPEC } from "./support/orgFacts";
+import { SpecError } from "../contract/errors";
 
 // Offline plans (the SDK's mock runtime) of the organization stack and of an account-mode vendor stack. They prove
 // what the program would send: the OUs, each policy's content and attachment, the created account, the provider's
 // assumed role. They cannot prove that Organizations accepts them (moto does: test/organizations-moto.test.ts).
 
-const ORG: OrganizationSpec = {
-    organizationId: "o-a1b2c3d4e5",
-    rootId: "r-ab12",
-    managementAccountId: "999900001111",
-    region: "us-east-1",
-    deployerRoleName: "enclave-deployer",
-    breakGlassRoleName: "enclave-break-glass",
-    allowedRegions: ["us-east-1"],
-    logArchiveAccountId: "111122223333",
-    vendorsOuName: "Vendors",
-    quarantineOuName: "Quarantine",
-};
-
-function accountMode(id: string, account: string, create?: { email: string; name: string }): VendorSpec {
-    const spec = vendorFixture(id);
-    return {
-        ...spec,
-        account: { ...spec.account, id: account },
-        isolation: "account",
-        memberAccount: { roleName: "enclave-deployer", ...(create ? { create } : {}) },
-    };
-}
 const of = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
 
 describe("organization stack plan", () => {
     it("creates both OUs, the SCPs and RCPs, attaches them, creates or adopts member accounts and prepares each quarantine RCP", async () => {
         const vendors = [
-            accountMode(ACME, "210987654321", { email: "enclave-acme@lab.example", name: "enclave-acme-labeling" }),
-            accountMode(EVALCORP, "210987654322"),
+            accountModeFixture(ACME, "210987654321", { email: "enclave-acme@lab.example", name: "enclave-acme-labeling" }),
+            accountModeFixture(EVALCORP, "210987654322"),
             vendorFixture(ACME),
         ];
-        const plan = await planOrganization(ORG, vendors.slice(0, 2));
+        const plan = await planOrganization(ORG_SPEC, vendors.slice(0, 2));
         expect(
             of(plan, "aws:organizations/organizationalUnit:OrganizationalUnit")
                 .map((r) => [r.inputs.name, r.inputs.parentId])
@@ -94,8 +72,18 @@ describe("organization stack plan", () => {
         expect(evalcorpRcp.inputs.targetId).toBe("210987654322");
     });
 
+    it("refuses (exit 2, one line naming the file and field) a vendor deployed as a role the SCPs do not leave role changes to", async () => {
+        const spec = { ...accountModeFixture(ACME, "210987654321"), memberAccount: { roleName: "OrganizationAccountAccessRole" } };
+        const err = (await planOrganization(ORG_SPEC, [spec]).catch((e: unknown) => e)) as SpecError;
+        expect(err).toBeInstanceOf(SpecError);
+        expect([err.file, err.field]).toEqual(["stacks/acme-labeling.yaml", "memberAccount.roleName"]);
+        expect(err.message).toBe(
+            "stacks/acme-labeling.yaml: memberAccount.roleName is not the organization's deployer role (enclave-deployer, the only role the SCPs let change the account's roles): got \"OrganizationAccountAccessRole\". Fix: set memberAccount.roleName: enclave-deployer (create that role in the member account), or change deployerRoleName in stacks/organization.yaml.",
+        );
+    });
+
     it("shared-account vendors have no place in it", async () => {
-        const plan = await planOrganization(ORG, [vendorFixture(ACME)]);
+        const plan = await planOrganization(ORG_SPEC, [vendorFixture(ACME)]);
         expect(of(plan, "aws:organizations/account:Account")).toEqual([]);
         expect(of(plan, "aws:organizations/policy:Policy").map((p) => p.inputs.name)).not.toContain("enclave-acme-labeling-principals");
     });
@@ -103,7 +91,7 @@ describe("organization stack plan", () => {
 
 describe("account-mode vendor plan", () => {
     it("deploys through a provider that assumes the member account's role, pinned to that account", async () => {
-        const plan = await planVendor(accountMode(ACME, "210987654321"), securityFixture());
+        const plan = await planVendor(accountModeFixture(ACME, "210987654321"), securityFixture());
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws");
         // Provider inputs reach the engine JSON-encoded, as Pulumi sends them to the provider plugin.
         expect(JSON.parse(String(provider?.inputs.allowedAccountIds))).toEqual(["210987654321"]);
@@ -111,6 +99,14 @@ describe("account-mode vendor plan", () => {
             { roleArn: "arn:aws:iam::210987654321:role/enclave-deployer", sessionName: "enclave-acme-labeling-deploy" },
         ]);
         expect(plan.outputs.accountId).toBe("210987654321");
+    });
+
+    it("its documents keep the member account's deployer and break-glass, never the security account's (no lockout, no dead exemption)", async () => {
+        const plan = await planVendor(accountModeFixture(ACME, "210987654321"), securityFixture());
+        const docs = plan.resources.flatMap((r) => ["policy", "assumeRolePolicy"].map((k) => r.inputs[k]).filter((v): v is string => typeof v === "string"));
+        const named = new Set(docs.flatMap((d) => [...d.matchAll(/arn:aws:iam::\d{12}:role\/enclave-(deployer|break-glass)/g)].map((m) => m[0])));
+        expect([...named].sort()).toEqual(["arn:aws:iam::210987654321:role/enclave-break-glass", "arn:aws:iam::210987654321:role/enclave-deployer"]);
+        expect(docs.some((d) => d.includes("arn:aws:iam::111122223333:"))).toBe(false);
     });
 
     it("a shared-account vendor's provider assumes nothing (the default is unchanged)", async () => {

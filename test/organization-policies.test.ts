@@ -86,9 +86,32 @@ describe("SCPs on the Vendors OU", () => {
     it("leave enclave-managed roles to the deployer alone, keep enclave roles in their own account, and only allowed regions", () => {
         const doc = vendorsPerimeterScp(facts);
         const roles = sid(doc, "DenyEnclaveRoleChanges");
-        expect(list(roles.Resource)).toEqual(expect.arrayContaining(["arn:aws:iam::*:role/enclave-*", "arn:aws:iam::*:role/enclave-break-glass"]));
-        expect(list(roles.Action)).toEqual(expect.arrayContaining(["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary"]));
-        expect(roles.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer"] } });
+        // Every role and policy of the account: no backdoor role, no role squatting the break-glass name.
+        expect(list(roles.Resource)).toEqual(["arn:aws:iam::*:role/*", "arn:aws:iam::*:policy/*"]);
+        expect(list(roles.Action)).toEqual(
+            expect.arrayContaining([
+                "iam:CreateRole",
+                "iam:CreatePolicy",
+                "iam:PutRolePolicy",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:DeleteRolePermissionsBoundary",
+            ]),
+        );
+        // Break-glass writes the seal (possibly before the move into the Quarantine OU lands): it must not be refused.
+        expect(roles.Condition).toEqual({
+            ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer", "arn:aws:iam::*:role/enclave-break-glass"] },
+        });
+        const sharing = sid(doc, "DenySharingAndPrivatePathsOut");
+        expect(list(sharing.Action)).toEqual(
+            expect.arrayContaining([
+                "ec2:ModifySnapshotAttribute",
+                "ec2:ModifyImageAttribute",
+                "ram:CreateResourceShare",
+                "ec2:CreateVpcEndpoint",
+                "lambda:CreateFunctionUrlConfig",
+            ]),
+        );
+        expect(sharing.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer"] } });
         expect(sid(doc, "DenyEnclaveRolesOutsideTheirAccount").Condition).toEqual({
             ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-*"] },
             StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },

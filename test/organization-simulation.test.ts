@@ -148,6 +148,55 @@ describe("account mode, before any seal", () => {
         expect({ decision: alone.decision, sids: sids(alone) }).toEqual({ decision: "ExplicitlyDenied", sids: ["rcp:AssumeOnlyByOrgOrNamedVendor"] });
     });
 
+    it("an administrator inside the vendor's account (any role but deployer and break-glass) cannot leave, plant a role, share data out or open a private path: the SCPs alone refuse", async () => {
+        const admin = `arn:aws:iam::${ACCOUNT[ACME]}:role/vendor-admin`;
+        const inAccount = (kind: string) => `arn:aws:iam::${ACCOUNT[ACME]}:${kind}`;
+        for (const [action, resource, sid] of [
+            ["organizations:LeaveOrganization", "*", "DenyLeaveOrganization"],
+            ["iam:CreateUser", inAccount("user/backdoor"), "DenyIamUsersAndKeys"],
+            // A role trusting the vendor's own account would outlive the seal; one named like break-glass would escape the quarantine.
+            ["iam:CreateRole", inAccount("role/backdoor"), "DenyEnclaveRoleChanges"],
+            ["iam:CreateRole", inAccount("role/enclave-break-glass"), "DenyEnclaveRoleChanges"],
+            ["iam:UpdateAssumeRolePolicy", inAccount("role/OrganizationAccountAccessRole"), "DenyEnclaveRoleChanges"],
+            ["iam:PutRolePolicy", inAccount(`role/enclave-${ACME}-vendor`), "DenyEnclaveRoleChanges"],
+            ["ec2:CreateInternetGateway", "*", "DenyNetworkPaths"],
+            ["ec2:ModifySnapshotAttribute", `arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0`, "DenySharingAndPrivatePathsOut"],
+            ["ec2:CreateVpcEndpoint", `arn:aws:ec2:us-east-1:${ACCOUNT[ACME]}:vpc-endpoint/vpce-0123456789abcdef0`, "DenySharingAndPrivatePathsOut"],
+            ["ram:CreateResourceShare", "*", "DenySharingAndPrivatePathsOut"],
+            ["lambda:CreateFunctionUrlConfig", `arn:aws:lambda:us-east-1:${ACCOUNT[ACME]}:function:f`, "DenySharingAndPrivatePathsOut"],
+            ["cloudtrail:StopLogging", `arn:aws:cloudtrail:us-east-1:${ACCOUNT[ACME]}:trail/enclave-${ACME}`, "DenyDisablingEvidence"],
+        ] as const) {
+            const alone = await simulateOnly(world, { principal: admin, action, resource, resourceAccount: ACCOUNT[ACME] }, "scp");
+            expect({ action, resource, decision: alone.decision, sids: sids(alone) }).toEqual({
+                action,
+                resource,
+                decision: "ExplicitlyDenied",
+                sids: [`scp:${sid}`],
+            });
+        }
+    });
+
+    it("break-glass can write the seal into the account still in the Vendors OU (contain races the move); the deployer deploys", async () => {
+        const role = `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-${ACME}-vendor`;
+        for (const principal of [`arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`, `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-deployer`]) {
+            for (const action of ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]) {
+                const r = await simulateOnly(world, { principal, action, resource: role, resourceAccount: ACCOUNT[ACME] }, "scp");
+                expect({ principal, action, decision: r.decision }).toEqual({ principal, action, decision: "Allowed" });
+            }
+        }
+        const endpointByDeployer = await simulateOnly(
+            world,
+            {
+                principal: `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-deployer`,
+                action: "ec2:CreateVpcEndpoint",
+                resource: "*",
+                resourceAccount: ACCOUNT[ACME],
+            },
+            "scp",
+        );
+        expect(endpointByDeployer.decision).toBe("Allowed");
+    });
+
     it("the access report can list the layers that apply to each account", () => {
         expect(controlPolicyNames(world.organization!, ACCOUNT[ACME])).toEqual({
             scps: ["FullAWSAccess", "FullAWSAccess", "enclave-vendors-baseline", "enclave-vendors-logging", "enclave-vendors-perimeter", "FullAWSAccess"],

@@ -27,6 +27,8 @@ export async function realDeps(vendor: string): Promise<RunbookDeps> {
         archive: aws,
         // The seal's containment writes go straight to AWS with the same clients (no Pulumi, no state).
         contain: { clients: aws.clients },
+        // Account mode: the quarantine acts from the management account, apart from the member account's clients.
+        ...(spec.isolation === "account" ? { organizations: await organizationsFor() } : {}),
         confirm: {
             interactive: Boolean(process.stdin.isTTY),
             async ask(question) {
@@ -45,6 +47,17 @@ export async function realDeps(vendor: string): Promise<RunbookDeps> {
         incidentsDir: process.env.ENCLAVE_INCIDENTS_DIR ? path.resolve(process.env.ENCLAVE_INCIDENTS_DIR) : path.join(REPO_ROOT, "incidents"),
         evidenceDir: process.env.ENCLAVE_EVIDENCE_DIR ? path.resolve(process.env.ENCLAVE_EVIDENCE_DIR) : path.join(REPO_ROOT, "evidence"),
     };
+}
+
+/**
+ * The Organizations client of the management account (or the delegated administrator): the named profile
+ * ENCLAVE_ORGANIZATION_PROFILE when set, else the default credential chain.
+ */
+async function organizationsFor() {
+    const { OrganizationsClient } = await import("@aws-sdk/client-organizations");
+    const { ORGANIZATIONS_REGION } = await import("../../runbook/aws/organizations.js");
+    const profile = process.env.ENCLAVE_ORGANIZATION_PROFILE;
+    return new OrganizationsClient({ region: ORGANIZATIONS_REGION, retryMode: "standard", ...(profile ? { profile } : {}) });
 }
 
 const run = (command: RunbookCommand) => async (vendor: string, opts: DestroyOptions) =>
@@ -77,5 +90,6 @@ export function register(program: Command): void {
         .argument("<vendor>", "vendor id")
         .option("--seal-first", "seal the vendor first if it is not sealed yet")
         .option("--yes", "confirm without the interactive prompt (required when stdin is not a terminal)")
+        .option("--park", "account mode: keep the vendor's member account in the Quarantine OU instead of closing it")
         .action(run("destroy"));
 }

@@ -19,6 +19,7 @@ export const T = {
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
         "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
     ],
+    bucketObject: ["aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject"],
     key: ["aws:kms/key:Key"],
     vpc: ["aws:ec2/vpc:Vpc"],
     defaultSg: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],

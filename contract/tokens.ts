@@ -49,6 +49,8 @@ export const T = {
     logGroup: ["aws:cloudwatch/logGroup:LogGroup"],
     metricFilter: ["aws:cloudwatch/logMetricFilter:LogMetricFilter"],
     alarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
+    eventRule: ["aws:cloudwatch/eventRule:EventRule"],
+    eventTarget: ["aws:cloudwatch/eventTarget:EventTarget"],
     kmsAlias: ["aws:kms/alias:Alias"],
     instanceProfile: ["aws:iam/instanceProfile:InstanceProfile"],
     instance: ["aws:ec2/instance:Instance"],

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { enclaveVpcRules } from "../iam/archive";
 import type { Tags } from "../iam/names";
 
 export interface EnclaveAuditArgs {
@@ -10,7 +11,12 @@ export interface EnclaveAuditArgs {
     bucketArns: pulumi.Input<string>[];
     workloadLogGroupName: string;
     logRetentionDays: number;
-    vendorKeyArn: pulumi.Input<string>;
+    vendorId: string;
+    vpcId: pulumi.Input<string>;
+    /** Resources the VPC rules wait for: the enclave's own endpoints are created before the endpoint rule exists. */
+    vpcRulesAfter: pulumi.Resource[];
+    deployerRoleArn: pulumi.Input<string>;
+    alarmTopicArn: pulumi.Input<string>;
     tags: Tags;
 }
 
@@ -50,13 +56,47 @@ export class EnclaveAudit extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // Workload application logs may contain vendor data, so they use the vendor key (and go dark with the seal).
-        // The key's ARN is an input, so the group waits for the key, whose policy already admits the logs service.
+        // Workload application logs may contain vendor data, yet they use the archive key, not the vendor key. The
+        // seal disables the vendor key at once, and CloudWatch Logs can neither show nor export events encrypted under
+        // a disabled key, so a sealed vendor's workload logs would be out of reach of the evidence export that comes
+        // after the seal (enabling the key again to export would reopen the enclave's data). Running the export before
+        // the seal is no answer: the seal is the first thing done in a breach. The archive key's policy admits the logs
+        // service for exactly this group (iam/archive.ts, WorkloadLogs<Vendor>); destroy deletes the group after the
+        // export, so the vendor key's deletion is not what removes these logs.
         this.workloadLogGroup = new aws.cloudwatch.LogGroup(
             `${name}-workload-logs`,
-            { name: args.workloadLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.vendorKeyArn, tags: args.tags },
+            { name: args.workloadLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.archiveKeyArn, tags: args.tags },
             { parent: this },
         );
+        // Alarms on the enclave's VPC, here because only this stack knows the VPC id; they publish to the security
+        // stack's alarm topic, which admits rules named enclave-* of this account (iam/archive.ts alarmTopicPolicy).
+        const rules = pulumi.all([args.vpcId, args.deployerRoleArn]).apply(([vpc, deployer]) => enclaveVpcRules(args.vendorId, vpc, deployer));
+        for (const r of enclaveVpcRules(args.vendorId, "", "")) {
+            const rule = new aws.cloudwatch.EventRule(
+                `${name}-${r.key}`,
+                {
+                    name: `enclave-${args.vendorId}-${r.key}`,
+                    description: r.description,
+                    eventPattern: rules.apply((all) => JSON.stringify(all.find((x) => x.key === r.key)!.pattern)),
+                    tags: args.tags,
+                },
+                { parent: this, dependsOn: args.vpcRulesAfter },
+            );
+            new aws.cloudwatch.EventTarget(
+                `${name}-${r.key}-alarm`,
+                {
+                    rule: rule.name,
+                    targetId: "security-alarms",
+                    arn: args.alarmTopicArn,
+                    // The message names the vendor and the containment step, like the tripwire alarm's description.
+                    inputTransformer: {
+                        inputPaths: { event: "$.detail.eventName", by: "$.detail.userIdentity.arn", at: "$.time" },
+                        inputTemplate: `"${r.description}: <event> by <by> at <at>. Contain it with \`enclave seal ${args.vendorId}\`"`,
+                    },
+                },
+                { parent: this },
+            );
+        }
         this.registerOutputs({ trailArn: this.trail.arn });
     }
 }

@@ -12,6 +12,7 @@ import { EnclaveDataset } from "./dataset";
 import { EnclaveIdentity } from "./identity";
 import { EnclaveKey } from "./key";
 import { availabilityZones, EnclaveNetwork } from "./network";
+import { EnclaveTripwire, type VendorTripwire } from "./tripwire";
 import { EnclaveWorkspace } from "./workspace";
 
 /** The security stack's outputs that every vendor stack reads (contract/outputs.ts, components/logArchive.ts). */
@@ -20,6 +21,8 @@ export type SecurityOutputs = { [K in SecurityOutputReadByVendors]: pulumi.Input
 export interface VendorEnclaveArgs {
     spec: VendorSpec;
     security: SecurityOutputs;
+    /** Secret: this vendor's tripwire from the security stack; required when the vendor has a readable dataset. */
+    tripwire?: pulumi.Output<VendorTripwire>;
 }
 
 /**
@@ -35,6 +38,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly access: EnclaveAccess;
     readonly audit: EnclaveAudit;
     readonly workspace?: EnclaveWorkspace;
+    readonly tripwire?: EnclaveTripwire;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
@@ -115,6 +119,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
             .all([policyBase, this.key.key.arn, this.network.s3Endpoint.id])
             .apply(([b, keyArn, s3EndpointId]) => ({ ...b, keyArn, s3EndpointId }));
 
+        // The readable datasets' bucket policies also name the tripwire's key (a secret), so only they carry it: every
+        // other document built from `inputs` stays readable in a stack diff.
+        const datasetInputs: pulumi.Output<VendorPolicyInputs> = args.tripwire
+            ? pulumi.all([inputs, args.tripwire]).apply(([i, t]) => ({ ...i, tripwireKey: t.key }))
+            : inputs;
         this.datasets = {};
         for (const d of spec.datasets) {
             this.datasets[d.name] = new EnclaveDataset(
@@ -123,11 +132,26 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     dataset: d.name,
                     bucketName: bucketName(id, d.name, acct),
                     keyArn: this.key.key.arn,
-                    inputs,
+                    inputs: d.access === "write" ? inputs : datasetInputs,
                     accessLogBucket: security.accessLogBucketName,
                     accessLogPrefix: archivePrefixes.accessLogs(id, d.name),
                     noncurrentVersionExpirationDays: spec.logRetentionDays,
                     tags: datasetTags(id, d.name, d.access),
+                },
+                child,
+            );
+        }
+        const readable = spec.datasets.filter((d) => d.access !== "write");
+        if (readable.length && args.tripwire) {
+            this.tripwire = new EnclaveTripwire(
+                `${id}-canary`,
+                {
+                    vendorId: id,
+                    tripwire: args.tripwire,
+                    buckets: Object.fromEntries(readable.map((d) => [d.name, this.datasets[d.name].bucket])),
+                    bucketPolicies: readable.map((d) => this.datasets[d.name].bucketPolicy),
+                    keyArn: this.key.key.arn,
+                    tags,
                 },
                 child,
             );
@@ -154,7 +178,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 bucketArns: spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
                 workloadLogGroupName: names.workloadLogGroup,
                 logRetentionDays: spec.logRetentionDays,
-                vendorKeyArn: this.key.key.arn,
+                vendorId: id,
+                vpcId: this.network.vpc.id,
+                vpcRulesAfter: [this.network],
+                deployerRoleArn: security.deployerRoleArn,
+                alarmTopicArn: security.alarmTopicArn,
                 tags,
             },
             child,

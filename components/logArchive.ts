@@ -12,7 +12,10 @@ import {
     archiveKeyPolicy,
     trailToLogsPolicy,
     trailToLogsTrustPolicy,
+    tripwireContentOf,
     tripwireFilter,
+    tripwireKeyOf,
+    tripwireObjectArns,
     type AlarmFilter,
     type ArchivePolicyInputs,
 } from "../iam/archive";
@@ -81,10 +84,12 @@ export class LogArchive extends pulumi.ComponentResource {
             vendors: args.vendors.map((v) => ({
                 id: v.id,
                 trailName: vendorNames(v.id).trail,
-                bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
-                ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(acct, vendorNames(v.id).workloadRole) } : {}),
+                // Named in the account that holds them: the archive's in shared mode, the member account in account mode.
+                bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, v.account.id))),
+                ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(v.account.id, vendorNames(v.id).workloadRole) } : {}),
                 // Account mode: its trail and log deliveries come from its member account (spec.account there).
                 ...(v.isolation === "account" ? { memberAccount: { id: v.account.id, region: v.account.region } } : {}),
+                workloadLogGroupArn: logGroupArn(v.account.region, v.account.id, vendorNames(v.id).workloadLogGroup),
             })),
         };
 
@@ -163,7 +168,8 @@ export class LogArchive extends pulumi.ComponentResource {
             { parent: this },
         );
         // Tripwires: generated here, where every vendor of the stacks folder is known and a vendor stack's deploy
-        // cannot change them; lowercase letters and digits only, so the key is a plain object name.
+        // cannot change or forget them; the vendor stack plants them (components/tripwire.ts). Lowercase letters and
+        // digits only, so the key is a plain object name.
         const tripwires: Record<string, pulumi.Output<Tripwire>> = {};
         for (const v of args.vendors) {
             const readable = v.datasets.filter((d) => d.access !== "write").map((d) => bucketName(v.id, d.name, acct));
@@ -173,12 +179,12 @@ export class LogArchive extends pulumi.ComponentResource {
             tripwires[v.id] = pulumi.secret(
                 pulumi
                     .all([secret("key", 24), secret("content", 48)])
-                    .apply(([key, content]) => ({ key: `reference/${key}.jsonl`, content, buckets: readable })),
+                    .apply(([key, content]) => ({ key: tripwireKeyOf(key), content: tripwireContentOf(content), buckets: readable })),
             );
         }
         this.tripwires = pulumi.secret(pulumi.all(tripwires));
         // Management events as before, plus reads of the tripwire objects only (a handful of data events, near free).
-        const canaryArns = this.tripwires.apply((t) => Object.values(t).flatMap((w) => w.buckets.map((b) => `${bucketArn(b)}/${w.key}`)));
+        const canaryArns = this.tripwires.apply((t) => Object.values(t).flatMap(tripwireObjectArns));
         const advancedEventSelectors = canaryArns.apply((arns) => [
             { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
             ...(arns.length
@@ -260,6 +266,7 @@ export class LogArchive extends pulumi.ComponentResource {
         };
         const filterInputs = pulumi.all([this.archiveKey.arn, this.alarmKey.arn]).apply(([archiveKeyArn, alarmKeyArn]) =>
             alarmFilters({
+                accountId: acct,
                 archiveKeyArn,
                 alarmKeyArn,
                 archiveBucketName: archiveBucketName(acct, region),
@@ -268,17 +275,17 @@ export class LogArchive extends pulumi.ComponentResource {
             }),
         );
         // The set of alarms is static (the keys); only the patterns wait for the key ARNs.
-        const placeholder = { archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" };
+        const placeholder = { accountId: acct, archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" };
         for (const f of alarmFilters(placeholder))
             alarm(
                 f,
                 filterInputs.apply((all) => (all.find((x) => x.key === f.key) as AlarmFilter).pattern),
             );
         for (const vendorId of Object.keys(tripwires)) {
-            const f = tripwireFilter(vendorId, "");
+            const f = tripwireFilter(vendorId, "", spec.deployerRoleArn);
             alarm(
                 f,
-                tripwires[vendorId].apply((t) => tripwireFilter(vendorId, t.key).pattern),
+                tripwires[vendorId].apply((t) => tripwireFilter(vendorId, t.key, spec.deployerRoleArn).pattern),
             );
         }
         this.registerOutputs({});

@@ -7,6 +7,7 @@ import { deployedSealTimeRefusal, deployedUnsealRefusal, SELF_STACK_REFERENCE } 
 import { bucketName, vendorTags, securityTags } from "../iam/names";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { VendorEnclave, type SecurityOutputs } from "./enclave";
+import type { VendorTripwire } from "./tripwire";
 import { LogArchive, securityStackOutputs } from "./logArchive";
 import { memberAccountProviderArgs } from "./organization";
 
@@ -37,6 +38,24 @@ function readSecurityOutputs(ref: pulumi.StackReference): SecurityOutputs {
     const outputs = {} as Record<SecurityOutputReadByVendors, pulumi.Output<string>>;
     for (const key of SECURITY_OUTPUTS_READ_BY_VENDORS) outputs[key] = read(key);
     return outputs;
+}
+
+/**
+ * This vendor's tripwire, from the security stack's secret output (kept secret here too). A vendor with a readable
+ * dataset and no tripwire there fails the deployment: the security stack has not been deployed with this spec beside it.
+ */
+function readTripwire(ref: pulumi.StackReference, spec: VendorSpec): pulumi.Output<VendorTripwire> | undefined {
+    if (!spec.datasets.some((d) => d.access !== "write")) return undefined;
+    return pulumi.secret(
+        ref.getOutput("tripwires" satisfies keyof SecurityStackOutputs).apply((all: unknown) => {
+            const t = (all as SecurityStackOutputs["tripwires"] | undefined)?.[spec.id];
+            if (!t || typeof t.key !== "string" || typeof t.content !== "string")
+                throw new Error(
+                    `the security stack's output tripwires has no entry for ${spec.id}. Fix: run \`pulumi up\` on the security stack (as the archive administrator) with ${spec.id}'s spec beside it first`,
+                );
+            return { key: t.key, content: t.content };
+        }),
+    );
 }
 
 /** What the vendor program takes from its caller besides the spec (tests set the clock). */
@@ -102,7 +121,11 @@ function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): S
 function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
     // Account mode: assume the member account's deploy role (components/organization.ts).
     const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id), memberAccountProviderArgs(spec));
-    const enclave = new VendorEnclave(spec.id, { spec, security: enclaveSecurityOutputs(spec, ref) }, { providers: { aws: provider } });
+    const enclave = new VendorEnclave(
+        spec.id,
+        { spec, security: enclaveSecurityOutputs(spec, ref), tripwire: readTripwire(ref, spec) },
+        { providers: { aws: provider } },
+    );
     return {
         vendorId: spec.id,
         accountId: spec.account.id,

@@ -116,5 +116,6 @@ export const SECURITY_OUTPUTS_READ_BY_VENDORS = [
     "archiveKeyArn",
     "deployerRoleArn",
     "breakGlassRoleArn",
+    "alarmTopicArn",
 ] as const satisfies readonly (keyof SecurityStackOutputs)[];
 export type SecurityOutputReadByVendors = (typeof SECURITY_OUTPUTS_READ_BY_VENDORS)[number];

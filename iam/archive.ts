@@ -33,6 +33,12 @@ export interface ArchiveVendor {
      * deliver to this archive across accounts (see memberAccountDeliveries); unset, they live in the archive's account.
      */
     memberAccount?: { id: string; region: string };
+    /**
+     * Its workload log group. Encrypted with the archive key, not the vendor's: the seal disables the vendor key, and
+     * CloudWatch Logs cannot read (or export) events under a disabled key, so the workload logs of a sealed vendor would
+     * be lost to the evidence export that comes after the seal.
+     */
+    workloadLogGroupArn?: string;
 }
 
 const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
@@ -279,6 +285,17 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "aws:PrincipalArn": p.deployerRoleArn } },
         },
         {
+            // Evidence is written once: a put under evidence/ must carry `If-None-Match: *`, which S3 refuses (412) when
+            // the key already exists, so a later run (or anyone who gets the deployer's write) cannot replace a bundle
+            // with a new current version. StringNotEquals is also true when the header is absent.
+            Sid: "EvidenceNeverOverwritten",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${p.archiveBucketArn}/${archivePrefixes.evidenceRoot}*`,
+            Condition: { StringNotEquals: { "s3:if-none-match": "*" } },
+        },
+        {
             // Log objects come from AWS services only; a person (any role but the deployer's evidence write) cannot
             // add a forged log file beside the real ones. The one exception is a workspace's session transcripts,
             // which the SSM agent uploads as the instance's workload role, each confined to its own prefix below.
@@ -320,6 +337,9 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             .filter((v) => v.bucketArns.length)
             .map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, `vendors/${v.id}/s3-access/`, v.bucketArns)),
         denyLogDeletion(p, p.accessLogBucketArn),
+        // The access logs are encrypted with S3-managed keys (S3 server access logging cannot write with a KMS key), so
+        // nothing but this statement keeps an account principal with s3:GetObject from reading who read what.
+        denyToAllBut("DenyLogReadsToOthers", LOG_READ_ACTIONS, `${p.accessLogBucketArn}/*`, archiveAdmins(p)),
         denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.accessLogBucketArn, archiveAdmins(p)),
         {
             Sid: "DenyForgedLogs",
@@ -331,6 +351,9 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
         },
     ]);
 }
+
+/** Reading a log object's content or attributes, or restoring it: for investigators only. */
+export const LOG_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:RestoreObject"];
 
 /** Where the archive bucket's own access logs go in the access-log bucket. */
 export const ARCHIVE_ACCESS_LOG_PREFIX = "log-archive/";
@@ -383,6 +406,8 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*` },
             },
         })),
+        // Each vendor's workload log group, by its exact ARN (see ArchiveVendor.workloadLogGroupArn).
+        ...p.vendors.filter((v) => v.workloadLogGroupArn).map((v) => cloudWatchLogsKeyUse(`WorkloadLogs${sidOf(v.id)}`, p.region, v.workloadLogGroupArn!)),
         {
             Sid: "CloudTrailEncrypt",
             Effect: "Allow",
@@ -431,6 +456,15 @@ export function alarmKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
         },
+        {
+            // Like the alarms' statement: which rules may publish is the topic policy's EnclaveRulesPublish.
+            Sid: "EnclaveRulesToEncryptedTopic",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
+        },
     ]);
 }
 
@@ -466,7 +500,10 @@ export const TOPIC_TAMPER_ACTIONS = [
     "sns:SetSubscriptionAttributes",
 ];
 
-export function alarmTopicPolicy(topicArn: string, p: Pick<ArchivePolicyInputs, "accountId" | "archiveAdminRoleArn" | "breakGlassRoleArn">): PolicyDocument {
+export function alarmTopicPolicy(
+    topicArn: string,
+    p: Pick<ArchivePolicyInputs, "accountId" | "region" | "archiveAdminRoleArn" | "breakGlassRoleArn">,
+): PolicyDocument {
     return policy([
         {
             Sid: "CloudWatchAlarmsPublish",
@@ -475,6 +512,15 @@ export function alarmTopicPolicy(topicArn: string, p: Pick<ArchivePolicyInputs, 
             Action: "sns:Publish",
             Resource: topicArn,
             Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
+        },
+        {
+            // The vendor stacks' enclave VPC rules (enclaveVpcRules), which need the VPC id only they know.
+            Sid: "EnclaveRulesPublish",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: topicArn,
+            Condition: { StringEquals: { "aws:SourceAccount": p.accountId }, ArnLike: { "aws:SourceArn": enclaveRuleArnPattern(p.region, p.accountId) } },
         },
         // Nobody but the two administrators can delete the topic, swap its key, or rewrite who may publish.
         denyToAllBut("DenyTopicTamperingToOthers", TOPIC_TAMPER_ACTIONS, topicArn, [p.archiveAdminRoleArn, p.breakGlassRoleArn]),
@@ -489,6 +535,7 @@ export interface AlarmFilter {
 
 /** What the evidence alarms must name exactly: the two keys and two buckets they guard, and the deployer. */
 export interface AlarmFilterInputs {
+    accountId: string;
     archiveKeyArn: string;
     alarmKeyArn: string;
     archiveBucketName: string;
@@ -501,6 +548,8 @@ export const MAX_FILTER_PATTERN = 1024;
 
 const anyOf = (field: string, values: string[]) => `(${values.map((v) => `(${field}=${v})`).join("||")})`;
 const quoted = (v: string) => `"${v}"`;
+/** Every enclave role or instance profile of the deployer's account (all are named `enclave-*`, iam/names.ts). */
+const enclaveIam = (p: AlarmFilterInputs, kind: "role" | "instance-profile") => `arn:aws:iam::${p.accountId}:${kind}/enclave-*`;
 
 /**
  * Alarms on the account trail: CIS 4.x style changes an attacker makes to widen access or hide, and the changes that
@@ -577,6 +626,23 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
             pattern: `{($.eventSource=route53resolver.amazonaws.com)&&${anyOf("$.eventName", ["CreateFirewallRule", "UpdateFirewallRule", "DeleteFirewallRule", "DeleteFirewallRuleGroup", "AssociateFirewallRuleGroup", "DisassociateFirewallRuleGroup", "UpdateFirewallRuleGroupAssociation", "UpdateFirewallConfig", "UpdateFirewallDomains", "DeleteFirewallDomainList", "DisassociateResolverQueryLogConfig", "DeleteResolverQueryLogConfig"])}}`,
         },
         {
+            // There is no PassRole event: passing a role shows as the call that takes it. An enclave role reaches an
+            // instance through the enclave's instance profile (RunInstances, or attached to a running instance), or
+            // another service through the role's ARN (Lambda, ECS, SageMaker, Glue: `role` or `roleArn`).
+            key: "enclave-pass-role",
+            description:
+                "An enclave role passed (an enclave instance profile launched or attached, an enclave role given to a service) by anyone but the deployer",
+            pattern: `{(${[
+                '($.requestParameters.iamInstanceProfile.name="enclave-*")',
+                `($.requestParameters.iamInstanceProfile.arn=${quoted(enclaveIam(p, "instance-profile"))})`,
+                '($.requestParameters.AssociateIamInstanceProfileRequest.IamInstanceProfile.Name="enclave-*")',
+                `($.requestParameters.AssociateIamInstanceProfileRequest.IamInstanceProfile.Arn=${quoted(enclaveIam(p, "instance-profile"))})`,
+                '($.requestParameters.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Name="enclave-*")',
+                `($.requestParameters.role=${quoted(enclaveIam(p, "role"))})`,
+                `($.requestParameters.roleArn=${quoted(enclaveIam(p, "role"))})`,
+            ].join("||")})&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(p.deployerRoleArn)})}`,
+        },
+        {
             key: "enclave-role-changes",
             description: "Policy, boundary or trust of an enclave role changed by anyone but the deployer",
             pattern: `{($.eventSource=iam.amazonaws.com)&&${anyOf("$.eventName", ["PutRolePolicy", "DeleteRolePolicy", "AttachRolePolicy", "DetachRolePolicy", "UpdateAssumeRolePolicy", "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "DeleteRole"])}&&($.requestParameters.roleName="enclave-*")&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(p.deployerRoleArn)})}`,
@@ -584,11 +650,99 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
     ];
 }
 
-/** A read of a vendor's tripwire object: nothing legitimate ever touches one, so any read means someone is looking. */
-export function tripwireFilter(vendorId: string, canaryKey: string): AlarmFilter {
+/**
+ * Folders and file types a dataset commonly has. A tripwire's key takes one of each, chosen by its own secret, so no
+ * fixed prefix or suffix marks it: in a listing it is one more data file.
+ */
+const TRIPWIRE_FOLDERS = [
+    "shards",
+    "batches",
+    "exports",
+    "holdout",
+    "eval",
+    "train",
+    "labels",
+    "annotations",
+    "raw",
+    "clean",
+    "snapshots",
+    "parts",
+    "samples",
+    "review",
+    "staging",
+    "v2",
+];
+const TRIPWIRE_EXTENSIONS = ["jsonl", "parquet", "json.gz", "csv"];
+
+/**
+ * The object key of a vendor's tripwire, from a generated secret (lowercase letters and digits): `<folder>/<secret>.<ext>`.
+ * The whole secret is in the key, so nobody who does not hold it can name the object, and the folder and extension
+ * vary with it from vendor to vendor.
+ */
+export function tripwireKeyOf(secret: string): string {
+    if (!/^[a-z0-9]{16,}$/.test(secret)) throw new Error("a tripwire secret is 16 or more lowercase letters and digits");
+    const pick = <V>(list: V[], i: number) => list[secret.charCodeAt(secret.length - 1 - i) % list.length];
+    return `${pick(TRIPWIRE_FOLDERS, 0)}/${secret}.${pick(TRIPWIRE_EXTENSIONS, 1)}`;
+}
+
+/** The tripwire's body: one record shaped like a line of data, its id the content secret (unique per vendor). */
+export const tripwireContentOf = (secret: string) => `${JSON.stringify({ id: secret, text: "" })}\n`;
+
+/** The exact object ARNs of a tripwire: one per readable dataset bucket. */
+export const tripwireObjectArns = (t: { key: string; buckets: string[] }) => t.buckets.map((b) => `arn:aws:s3:::${b}/${t.key}`);
+
+/**
+ * A read of a vendor's tripwire object: nothing legitimate ever touches one, so any read means someone is looking. The
+ * one exception is the deployer's HeadObject: the provider reads the object's metadata back after planting it and on
+ * every refresh (the destroy runbook refreshes). The deployer's GetObject still fires: it never needs the content.
+ */
+export function tripwireFilter(vendorId: string, canaryKey: string, deployerRoleArn: string): AlarmFilter {
     return {
         key: `tripwire-${vendorId}`,
         description: `Tripwire object of vendor ${vendorId} read: contain it with \`enclave seal ${vendorId}\``,
-        pattern: `{($.eventSource=s3.amazonaws.com)&&(($.eventName=GetObject)||($.eventName=HeadObject))&&($.requestParameters.key=${quoted(canaryKey)})}`,
+        pattern: `{($.eventSource=s3.amazonaws.com)&&($.requestParameters.key=${quoted(canaryKey)})&&(($.eventName=GetObject)||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(deployerRoleArn)})))}`,
     };
 }
+
+/** An EventBridge rule on CloudTrail's management events of one enclave VPC (its id is known only to the vendor stack). */
+export interface VpcEventRule {
+    key: string;
+    description: string;
+    pattern: Record<string, unknown>;
+}
+
+/**
+ * Launches into an enclave's VPC by anyone but the deployer, and any new VPC endpoint in it (a way out of the private
+ * network: endpoints are the enclave's only paths). EventBridge rules, not metric filters: they live in the vendor
+ * stack, which knows the VPC id, and publish to the security stack's alarm topic directly. A RunInstances that AWS
+ * refused carries no responseElements and is not matched; a refused CreateVpcEndpoint is (its request names the VPC).
+ */
+export function enclaveVpcRules(vendorId: string, vpcId: string, deployerRoleArn: string): VpcEventRule[] {
+    const api = (eventName: string, detail: Record<string, unknown>) => ({
+        source: ["aws.ec2"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        detail: { eventSource: ["ec2.amazonaws.com"], eventName: [eventName], ...detail },
+    });
+    return [
+        {
+            key: "vpc-launches",
+            description: `Instance launched into the enclave VPC of vendor ${vendorId} by someone other than the deployer`,
+            pattern: api("RunInstances", {
+                responseElements: { instancesSet: { items: { vpcId: [vpcId] } } },
+                // Not an assumed role (a user, the root user) or an assumed role other than the deployer's.
+                $or: [
+                    { userIdentity: { type: [{ "anything-but": "AssumedRole" }] } },
+                    { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ "anything-but": deployerRoleArn }] } } } },
+                ],
+            }),
+        },
+        {
+            key: "vpc-endpoints",
+            description: `VPC endpoint created (or attempted) in the enclave VPC of vendor ${vendorId}`,
+            pattern: api("CreateVpcEndpoint", { requestParameters: { CreateVpcEndpointRequest: { VpcId: [vpcId] } } }),
+        },
+    ];
+}
+
+/** Rules that may publish to the alarm topic: the vendor stacks' enclave VPC rules (enclaveVpcRules), by name. */
+export const enclaveRuleArnPattern = (region: string, accountId: string) => `arn:aws:events:${region}:${accountId}:rule/enclave-*`;

@@ -50,6 +50,12 @@ export interface VendorPolicyBase {
 export interface VendorPolicyInputs extends VendorPolicyBase {
     keyArn: string;
     s3EndpointId: string;
+    /**
+     * The key of the vendor's tripwire object in each readable dataset (a secret of the security stack). Unknown to a
+     * writer that reads the deployed enclave rather than the security stack (the seal's containment): without it the
+     * dataset bucket policy refuses the deployer every object, tripwire included.
+     */
+    tripwireKey?: string;
 }
 
 const canRead = (a: AccessLevel) => a === "read" || a === "read-write";
@@ -293,6 +299,7 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
     if (!d) throw new Error(`unknown dataset ${dataset}`);
     const both = [d.bucketArn, `${d.bucketArn}/*`];
     const operators = [p.deployerRoleArn, p.breakGlassRoleArn];
+    const tripwire = canRead(d.access) && p.tripwireKey ? `${d.bucketArn}/${p.tripwireKey}` : undefined;
     const perimeter: Condition = {
         StringNotEqualsIfExists: { "aws:PrincipalArn": operators },
         BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
@@ -376,7 +383,19 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Effect: "Deny",
             Principal: "*",
             Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:RestoreObject"],
-            Resource: `${d.bucketArn}/*`,
+            // The tripwire is the deployer's own object, not data: the provider reads it back (HeadObject, which is
+            // s3:GetObject) after planting it and on every refresh. Its content stays out of reach (no Decrypt).
+            ...(tripwire ? { NotResource: tripwire } : { Resource: `${d.bucketArn}/*` }),
+            Condition: { ArnEquals: { "aws:PrincipalArn": [p.deployerRoleArn] } },
+        },
+        canRead(d.access) && {
+            // The deployer puts exactly one object in a readable dataset, the tripwire, and nothing else: no data of its
+            // own (which a vendor would then read as the lab's), no overwrite of the lab's.
+            Sid: "DeployerPutsTripwireOnly",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            ...(tripwire ? { NotResource: tripwire } : { Resource: `${d.bucketArn}/*` }),
             Condition: { ArnEquals: { "aws:PrincipalArn": [p.deployerRoleArn] } },
         },
         p.sealed && {
@@ -412,7 +431,27 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
             Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId }, ...breakGlass.Condition },
         },
         keyViaS3(p, "*", vendorSide),
+        // Kept while the workload log group is encrypted with the archive key (components/audit.ts): events ingested
+        // before that change stay encrypted under this key, and CloudWatch Logs needs it to read them.
         cloudWatchLogsKeyUse("CloudWatchLogsForWorkloadLogGroup", p.region, p.logGroupArn),
+        readableBuckets(p).length > 0 && {
+            // Planting the tripwires (components/tripwire.ts): encrypt only (GenerateDataKey decrypts nothing), only
+            // through S3, only for the readable buckets (their S3 Bucket Key makes the bucket ARN the encryption
+            // context). Which objects it may put is the bucket policy's DeployerPutsTripwireOnly: exactly the tripwire.
+            Sid: "DeployerPlantsTripwires",
+            Effect: "Allow",
+            Principal: byPrincipalArn([p.deployerRoleArn]).Principal,
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: {
+                    "kms:ViaService": s3ServiceHost(p.region),
+                    "kms:CallerAccount": p.accountId,
+                    "kms:EncryptionContext:aws:s3:arn": readableBuckets(p),
+                },
+                ...byPrincipalArn([p.deployerRoleArn]).Condition,
+            },
+        },
         // Workspace root volumes: the deployer launches the instances, EC2 uses the key for it (only through EC2,
         // grants only for AWS resources). Nothing here lets the deployer read a dataset: S3 use stays with the vendor side.
         p.session && {

@@ -95,6 +95,11 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
             return { id: named, state: { arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${named}` } };
         case TOKEN.metricFilter:
             return { id: named, state: {} };
+        case TOKEN.eventRule:
+            return { id: named, state: { arn: `arn:aws:events:${region}:${acct}:rule/${named}` } };
+        case TOKEN.eventTarget:
+            // AWS ids a target by its rule and target id; its `arn` input is where it delivers, not its own.
+            return { id: `${inputs.rule}-${inputs.targetId}`, state: {} };
         case TOKEN.snsTopic:
             return { id: `arn:aws:sns:${region}:${acct}:${named}`, state: { name: named, arn: `arn:aws:sns:${region}:${acct}:${named}` } };
         case TOKEN.randomPassword:

@@ -59,9 +59,13 @@ export const REPLACE_ON_CHANGES: Readonly<Record<string, readonly string[]>> = {
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ["name", "logGroupName"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
+    "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
+    "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
     "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
     "aws:sns/topicPolicy:TopicPolicy": ["arn"],
     "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
+    // An object's bucket and key are its identity; a new body, key id or tag set is written in place (a new version).
+    "aws:s3/bucketObjectv2:BucketObjectv2": ["bucket", "key"],
     // The random provider regenerates the value whenever any of its settings changes (a new external ID).
     "random:index/randomPassword:RandomPassword": [
         ...["length", "special", "upper", "lower", "numeric", "number", "minLower", "minUpper", "minNumeric", "minSpecial"],

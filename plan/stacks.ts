@@ -1,19 +1,21 @@
 import { ACCOUNT_TRAIL, ALARM_TOPIC } from "../components/logArchive";
 import { securityProgram, vendorProgram } from "../components/program";
 import type { SecurityStackOutputs } from "../contract/outputs";
-import { accessLogBucketName, archiveBucketName } from "../iam/names";
+import { accessLogBucketName, archiveBucketName, bucketName } from "../iam/names";
+import { tripwireContentOf, tripwireKeyOf } from "../iam/archive";
+import { SECURITY_STACK } from "../contract/tags";
 import type { OrganizationSpec, SecuritySpec, VendorSpec } from "../config/schema";
 import { ORGANIZATION_STACK_NAME, SECURITY_STACK_NAME } from "../config/schema";
 import { organizationProgram } from "../components/organization";
 import { runPlan } from "./engine";
-import { mockKeyId } from "./mocks";
+import { mockGeneratedSecret, mockKeyId } from "./mocks";
 import type { Plan } from "./types";
 
 /**
  * What the security stack would export, computed from its spec the way the mocks name things, so a vendor plan
  * renders real-looking archive ARNs without the security stack having been run.
  */
-export function mockSecurityOutputs(security: SecuritySpec): SecurityStackOutputs {
+export function mockSecurityOutputs(security: SecuritySpec, vendors: VendorSpec[] = []): SecurityStackOutputs {
     const acct = security.account.id;
     const region = security.account.region;
     const keyId = mockKeyId("security-archive-key");
@@ -31,9 +33,21 @@ export function mockSecurityOutputs(security: SecuritySpec): SecurityStackOutput
         alarmTopicArn: `arn:aws:sns:${region}:${acct}:${ALARM_TOPIC}`,
         alarmKeyArn: `arn:aws:kms:${region}:${acct}:key/${mockKeyId("security-alarm-key")}`,
         archiveAdminRoleArn: security.archiveAdminRoleArn,
-        // Secret, and never read by a vendor stack: the mock does not invent its values.
-        tripwires: {},
+        // Secret: what the security plan generates for these vendors (the mock's RandomPassword results).
+        tripwires: Object.fromEntries(vendors.flatMap((v) => (mockTripwire(v) ? [[v.id, mockTripwire(v)!]] : []))),
     };
+}
+
+/** The two generated secrets of a vendor's tripwire in the security plan (the plan shows them as "[secret]"). */
+export const mockTripwireSecrets = (vendorId: string) =>
+    [`${SECURITY_STACK}-tripwire-${vendorId}-key`, `${SECURITY_STACK}-tripwire-${vendorId}-content`].map(mockGeneratedSecret);
+
+/** A vendor's tripwire as the security plan exports it; undefined for a vendor without a readable dataset. */
+export function mockTripwire(v: VendorSpec): SecurityStackOutputs["tripwires"][string] | undefined {
+    const buckets = v.datasets.filter((d) => d.access !== "write").map((d) => bucketName(v.id, d.name, v.account.id));
+    if (!buckets.length) return undefined;
+    const [key, content] = mockTripwireSecrets(v.id);
+    return { key: tripwireKeyOf(key), content: tripwireContentOf(content), buckets };
 }
 
 /** What a vendor plan may be told beyond the specs: the stack as deployed, and the clock (tests set both). */
@@ -49,10 +63,10 @@ export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanV
         mock: {
             accountId: spec.account.id,
             region: spec.account.region,
-            stackReferenceOutputs: mockSecurityOutputs(security),
+            stackReferenceOutputs: mockSecurityOutputs(security, [spec]),
             deployedOutputs: opts.deployedOutputs,
         },
-        knownSecrets: spec.access.externalId ? [spec.access.externalId] : [],
+        knownSecrets: [...(spec.access.externalId ? [spec.access.externalId] : []), ...mockTripwireSecrets(spec.id)],
         program: () => vendorProgram(spec, { now: opts.now }),
     });
 }

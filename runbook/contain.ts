@@ -23,6 +23,7 @@ import type { AwsClients } from "./aws/clients";
 import { isolateInstances, type ActionResult } from "./aws/containment";
 import { awsCall, errorName, orNull } from "./aws/errors";
 import { vpcsByTags } from "./aws/ec2";
+import { bucketPolicy } from "./aws/s3";
 import { parsePolicy } from "./aws/policy";
 import { callerIdentity } from "./aws/sts";
 import type { CallerIdentity, PolicyJson, StackOutput } from "./types";
@@ -57,6 +58,8 @@ export interface ContainLookup {
     interfaceEndpoints: { id: string; service: string }[];
     dnsRuleGroupId?: string;
     dnsAwsDomainListId?: string;
+    /** The tripwire's object key, as the deployed policy of a readable dataset bucket names it (DeployerPutsTripwireOnly). */
+    tripwireKey?: string;
     /** Why a lookup has no answer, by what it looked for ("key", "vpc", "s3-endpoint", "dns-rule-group", ...). */
     missing: Record<string, string>;
 }
@@ -113,6 +116,18 @@ function blockedBy(w: WriteCtx, build: (p: VendorPolicyInputs) => PolicyDocument
 }
 
 const sealedInputs = (p: VendorPolicyInputs, sealedAt: string): VendorPolicyInputs => ({ ...p, sealed: true, sealedAt });
+
+/**
+ * The tripwire's key as a deployed dataset bucket policy names it: the NotResource of DeployerPutsTripwireOnly. It is
+ * a secret of the security stack, which contain does not read; without it the sealed bucket policy refuses the
+ * deployer every object, tripwire included (safe, and Pulumi's reconcile writes the exemption back).
+ */
+export function deployedTripwireKey(policy: PolicyJson | null | undefined, bucketArn: string): string | undefined {
+    const stmts = policy ? (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]) : [];
+    const s = stmts.find((x) => x?.Sid === "DeployerPutsTripwireOnly");
+    const arn = s && typeof s.NotResource === "string" ? s.NotResource : undefined;
+    return arn?.startsWith(`${bucketArn}/`) ? arn.slice(bucketArn.length + 1) : undefined;
+}
 
 /** The external ID the deployed vendor trust requires (the program generates it unless the spec sets one). */
 export function externalIdOf(trust: PolicyJson | null | undefined): string | undefined {
@@ -368,7 +383,8 @@ const serviceShort = (region: string, name: string) => (name.startsWith(`com.ama
 export async function containLookup(clients: AwsClients, spec: VendorSpec): Promise<ContainLookup> {
     const names = vendorNames(spec.id);
     const region = clients.region;
-    const [identity, trusts, key, vpcs, endpoints, groups, lists] = await Promise.all([
+    const readable = spec.datasets.filter((d) => d.access !== "write").map((d) => bucketName(spec.id, d.name, spec.account.id));
+    const [identity, trusts, key, vpcs, endpoints, groups, lists, tripwire] = await Promise.all([
         settle(callerIdentity(clients.sts)),
         Promise.all(
             roleNames(spec).map((role) =>
@@ -405,6 +421,8 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
                 return out;
             }),
         ),
+        // One readable bucket's policy is enough: every readable dataset carries the same tripwire key.
+        readable.length ? settle(bucketPolicy(clients.s3, readable[0]).then((doc) => deployedTripwireKey(doc, `arn:aws:s3:::${readable[0]}`))) : undefined,
     ]);
     const missing: Record<string, string> = {};
     const trust: Record<string, PolicyJson | null> = {};
@@ -414,6 +432,7 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         else missing[`role ${role}`] = t.error;
     });
     const out: ContainLookup = { trust, interfaceEndpoints: [], missing };
+    if (tripwire?.ok && tripwire.value) out.tripwireKey = tripwire.value;
     if (identity.ok) out.identity = identity.value;
     else missing.identity = identity.error;
 
@@ -509,7 +528,8 @@ export async function contain(o: ContainOptions): Promise<ContainOutcome> {
     }
     if (!lookup.keyArn) unknown.keyArn = `the key ARN is unknown (${lookup.missing.key})`;
     if (!lookup.s3EndpointId) unknown.s3EndpointId = `the S3 endpoint id is unknown (${lookup.missing["s3-endpoint"]})`;
-    const w: WriteCtx = { clients: o.clients, spec, sealedAt: o.sealedAt, lookup, inputs: targets.policyInputs, unknown, incident: o.incident };
+    const inputs = lookup.tripwireKey ? { ...targets.policyInputs, tripwireKey: lookup.tripwireKey } : targets.policyInputs;
+    const w: WriteCtx = { clients: o.clients, spec, sealedAt: o.sealedAt, lookup, inputs, unknown, incident: o.incident };
 
     const writes = containWrites(w, spec.account.id);
     const results = await Promise.all(

@@ -191,6 +191,11 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         const got = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "evidence/acme-labeling/x/manifest.json" }));
         expect(await got.Body!.transformToString()).toBe('{"ok":true}');
         expect(got.ContentType).toBe("application/json");
+        // Written once: a rerun with the same bytes is done; other bytes under the same key are refused, not written.
+        await aws.put(bucket, "evidence/acme-labeling/x/manifest.json", '{"ok":true}');
+        await expect(aws.put(bucket, "evidence/acme-labeling/x/manifest.json", '{"ok":false}')).rejects.toThrow("already exists with other content");
+        const kept = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "evidence/acme-labeling/x/manifest.json" }));
+        expect(await kept.Body!.transformToString()).toBe('{"ok":true}');
     });
 
     it("lookup without state: every acme-labeling resource by its derived name, and the verify targets equal the stack outputs'", async () => {

@@ -14,8 +14,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
 import { loadFolderVendors } from "../config/fleet";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { alarmFilters, MAX_FILTER_PATTERN, tripwireFilter } from "../iam/archive";
-import { planSecurity, planVendor } from "../plan/stacks";
+import { alarmFilters, enclaveVpcRules, KEY_TAMPER_ACTIONS, MAX_FILTER_PATTERN, tripwireFilter, tripwireKeyOf } from "../iam/archive";
+import { mockSecurityOutputs, planSecurity, planVendor } from "../plan/stacks";
 import { mockGeneratedSecret } from "../plan/mocks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, simulateOnly, vendorFacts, worldFromPlans, type Layer, type World } from "../review/simulate";
@@ -45,6 +45,11 @@ const named = (plan: Plan, type: string, suffix: string): PlanResource => {
 };
 const docOf = (r: PlanResource) => JSON.parse(String(r.inputs.policy)) as { Statement: Record<string, unknown>[] };
 const sid = (doc: { Statement: Record<string, unknown>[] }, s: string) => doc.Statement.find((x) => x.Sid === s);
+/** A vendor's tripwire key as plans show it: built from the mock's generated secret, the secret redacted. */
+const shownTripwireKey = (vendorId: string) => {
+    const secret = mockGeneratedSecret(`security-tripwire-${vendorId}-key`);
+    return tripwireKeyOf(secret).replace(secret, "[secret]");
+};
 
 beforeAll(async () => {
     security = loadSecuritySpec(path.join(DIR, "security.yaml"));
@@ -70,8 +75,10 @@ describe("separation of duties on the archive (simulated)", () => {
     ];
 
     it("the deployer, with an admin identity policy, cannot disable, delete, re-policy, grant or re-rotate the archive or alarm key", async () => {
+        // Every action the builder denies (KEY_TAMPER_ACTIONS), each simulated; the list itself is pinned below.
+        expect(KEY_TAMPER_ACTIONS).toEqual(expect.arrayContaining(KEY_ACTIONS));
         for (const key of [archiveKey(), alarmKey()]) {
-            for (const action of KEY_ACTIONS) {
+            for (const action of KEY_TAMPER_ACTIONS) {
                 const r = await simulate(world, { principal: security.deployerRoleArn, action, resource: key, network: OUTSIDE });
                 expect({ key, action, decision: r.decision, by: `${r.decidedBy.layer}:${r.decidedBy.sid}` }).toEqual({
                     key,
@@ -162,13 +169,25 @@ describe("separation of duties on the archive (simulated)", () => {
             { chainKms: false },
         );
         expect(other.denials.map((d) => d.sid)).toEqual(["DenyForgedLogs"]);
-        // The evidence write the deployer has today: the bucket policy admits it (the KMS side is checked below).
-        const evidence = await simulate(
-            world,
-            { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ARCHIVE}/evidence/alpha/bundle.tar.gz`, network: OUTSIDE },
-            { chainKms: false },
-        );
+        // The evidence write the deployer has today, as runbook/aws/s3.ts sends it (If-None-Match: *): the bucket
+        // policy admits it (the KMS side is checked below).
+        const evidencePut = (context: Record<string, string | null>) =>
+            simulate(
+                world,
+                { principal: security.deployerRoleArn, action: "s3:PutObject", resource: `${ARCHIVE}/evidence/alpha/bundle.tar.gz`, network: OUTSIDE, context },
+                { chainKms: false },
+            );
+        const evidence = await evidencePut({ "s3:if-none-match": "*" });
         expect(evidence.decision).toBe("Allowed");
+        // Without the header (a put that would replace an existing bundle), or conditional on an ETag only: refused.
+        for (const header of [null, '"9b2cf535f27731c974343645a3985328"']) {
+            const overwrite = await evidencePut({ "s3:if-none-match": header });
+            expect({ header, decision: overwrite.decision, sids: overwrite.denials.map((d) => d.sid) }).toEqual({
+                header,
+                decision: "ExplicitlyDenied",
+                sids: ["EvidenceNeverOverwritten"],
+            });
+        }
         const key = sid(docOf(named(securityPlan, "aws:kms/key:Key", "-archive-key")), "DeployerEncryptsEvidenceViaS3");
         expect(key).toMatchObject({
             Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
@@ -352,31 +371,47 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         for (const v of vendors) {
             const filter = named(securityPlan, "aws:cloudwatch/logMetricFilter:LogMetricFilter", `-tripwire-${v.id}-filter`);
             // The key is a generated secret: the plan shows the pattern with the secret redacted, never its value.
-            expect(filter.inputs.pattern).toBe(
-                '{($.eventSource=s3.amazonaws.com)&&(($.eventName=GetObject)||($.eventName=HeadObject))&&($.requestParameters.key="reference/[secret].jsonl")}',
-            );
+            expect(filter.inputs.pattern).toBe(tripwireFilter(v.id, shownTripwireKey(v.id), security.deployerRoleArn).pattern);
             expect(JSON.stringify(securityPlan)).not.toContain(mockGeneratedSecret(`security-tripwire-${v.id}-key`));
             const alarm = named(securityPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", `-tripwire-${v.id}-alarm`);
             expect(alarm.inputs.alarmDescription).toBe(`Tripwire object of vendor ${v.id} read: contain it with \`enclave seal ${v.id}\``);
             expect(alarm.inputs.alarmActions).toEqual([named(securityPlan, "aws:sns/topic:Topic", "-alarms").outputs.arn]);
         }
+        // The builder itself, on exact values: any read but the deployer's HeadObject (its provider's read-back).
+        expect(tripwireFilter("alpha", "holdout/abc.jsonl", security.deployerRoleArn).pattern).toBe(
+            `{($.eventSource=s3.amazonaws.com)&&($.requestParameters.key="holdout/abc.jsonl")&&(($.eventName=GetObject)||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!="${security.deployerRoleArn}")))}`,
+        );
         expect(
             ofType(securityPlan, "random:index/randomPassword:RandomPassword")
                 .map((r) => r.name)
                 .sort(),
         ).toEqual(["alpha-content", "alpha-key", "bravo-content", "bravo-key"].map((s) => `security-tripwire-${s}`));
         expect(securityPlan.outputs?.tripwires).toBe("[secret]");
+        // The account trail records reads of exactly the planted objects. The selectors are a secret input as a whole
+        // (they name the keys), so the plan shows only the ARNs, with the keys' secrets redacted.
+        const trail = named(securityPlan, "aws:cloudtrail/trail:Trail", "-account-trail");
+        expect(trail.secretInputs).toContain("advancedEventSelectors");
+        const selectors = trail.inputs.advancedEventSelectors as { fieldSelectors: { equals?: string[] }[] }[];
+        expect(selectors[1].fieldSelectors[3].equals).toEqual([
+            `arn:aws:s3:::alpha--guidelines--${ACCT}/${shownTripwireKey("alpha")}`,
+            `arn:aws:s3:::alpha--scratch--${ACCT}/${shownTripwireKey("alpha")}`,
+            `arn:aws:s3:::bravo--prompts--${ACCT}/${shownTripwireKey("bravo")}`,
+        ]);
     });
 
     it("alarm patterns name the exact keys, buckets and deployer, and each fits CloudWatch's 1024-character limit", () => {
         const f = alarmFilters({
+            accountId: "111122223333",
             archiveKeyArn: "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555",
             alarmKeyArn: "arn:aws:kms:us-east-1:111122223333:key/66666666-7777-8888-9999-000000000000",
             archiveBucketName: "enclave-log-archive-111122223333-us-east-1",
             accessLogBucketName: "enclave-access-logs-111122223333-us-east-1",
             deployerRoleArn: "arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name",
         });
-        for (const x of [...f, tripwireFilter("a-twenty-char-vendor", `reference/${"x".repeat(24)}.jsonl`)])
+        for (const x of [
+            ...f,
+            tripwireFilter("a-twenty-char-vendor", tripwireKeyOf("x".repeat(24)), "arn:aws:iam::111122223333:role/path/enclave-deployer-with-a-long-name"),
+        ])
             expect({ key: x.key, tooLong: x.pattern.length > MAX_FILTER_PATTERN }).toEqual({ key: x.key, tooLong: false });
         const byKey = Object.fromEntries(f.map((x) => [x.key, x.pattern]));
         expect(byKey["evidence-key-tampering"]).toContain('($.resources[0].ARN="arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555")');
@@ -399,6 +434,250 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         expect(names).toEqual(expect.arrayContaining(["security-alarm-key", "security-tripwire-alpha-alarm", "security-tripwire-bravo-alarm"]));
         expect(ofType(plan, "aws:sns/topicSubscription:TopicSubscription")).toHaveLength(3);
         expect(out).toContain(`arn:aws:cloudtrail:us-east-1:${ACCT}:trail/enclave-bravo`);
+    });
+});
+
+describe("tripwires planted by the vendor stacks", () => {
+    const vendorKey = (id: string) => String(named(vendorPlans[id], "aws:kms/key:Key", "-key-key").outputs.arn);
+    const readable = (v: VendorSpec) => v.datasets.filter((d) => d.access !== "write").map((d) => d.name);
+
+    it("each readable dataset holds one tripwire object: key and body from the security stack's secrets, the vendor key, the tags; a write-only dataset none", () => {
+        for (const v of vendors) {
+            const objects = ofType(vendorPlans[v.id], "aws:s3/bucketObjectv2:BucketObjectv2");
+            expect(objects.map((o) => o.name).sort()).toEqual(
+                readable(v)
+                    .map((d) => `${v.id}-canary-${d}`)
+                    .sort(),
+            );
+            for (const d of readable(v)) {
+                const o = objects.find((x) => x.name === `${v.id}-canary-${d}`)!;
+                expect(o.inputs).toEqual({
+                    bucket: `${v.id}--${d}--${ACCT}`,
+                    key: shownTripwireKey(v.id),
+                    content: '{"id":"[secret]","text":""}\n',
+                    contentType: "application/octet-stream",
+                    serverSideEncryption: "aws:kms",
+                    kmsKeyId: vendorKey(v.id),
+                    bucketKeyEnabled: true,
+                    tags: { "enclave:vendor": v.id, "enclave:managed-by": "vendor-enclaves" },
+                });
+                // Stored encrypted in the vendor stack's state; never in its outputs.
+                expect(o.secretInputs).toEqual(["content", "key"]);
+            }
+            const plan = JSON.stringify(vendorPlans[v.id]);
+            for (const part of ["key", "content"]) expect(plan).not.toContain(mockGeneratedSecret(`security-tripwire-${v.id}-${part}`));
+            expect(JSON.stringify(vendorPlans[v.id].outputs)).not.toContain(shownTripwireKey(v.id));
+        }
+        // Unique per vendor: each key holds its own vendor's secret.
+        expect(mockSecurityOutputs(security, vendors).tripwires.alpha.key).not.toBe(mockSecurityOutputs(security, vendors).tripwires.bravo.key);
+    });
+
+    it("a tripwire key is the whole secret under a folder and type chosen by it: no fixed prefix or suffix", () => {
+        expect(tripwireKeyOf("abcdefghijklmnop0123")).toBe("holdout/abcdefghijklmnop0123.json.gz");
+        expect(tripwireKeyOf("qqqqqqqqqqqqqqqqqq01")).toBe("batches/qqqqqqqqqqqqqqqqqq01.jsonl");
+        const keys = Array.from({ length: 64 }, (_, i) =>
+            tripwireKeyOf(`secret${String(i).padStart(12, "0")}${"abcdefghijklmnopqrstuvwxyz0123456789"[i % 36]}`),
+        );
+        expect(new Set(keys.map((k) => k.split("/")[0])).size).toBeGreaterThan(8);
+        expect(new Set(keys.map((k) => k.slice(k.indexOf(".")))).size).toBe(4);
+        expect(() => tripwireKeyOf("short")).toThrow("16 or more lowercase letters and digits");
+    });
+
+    it("the deployer may put exactly the tripwire and encrypt only for the readable buckets; it reads no content (simulated)", async () => {
+        const bucket = `arn:aws:s3:::alpha--guidelines--${ACCT}`;
+        const canary = `${bucket}/${shownTripwireKey("alpha")}`;
+        const policy = docOf(named(vendorPlans.alpha, "aws:s3/bucketPolicy:BucketPolicy", "alpha-guidelines-policy"));
+        expect(sid(policy, "DeployerPutsTripwireOnly")).toEqual({
+            Sid: "DeployerPutsTripwireOnly",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: canary,
+            Condition: { ArnEquals: { "aws:PrincipalArn": [security.deployerRoleArn] } },
+        });
+        expect(sid(policy, "DenyDeployerDataReads")).toMatchObject({ NotResource: canary });
+        // A write-only dataset: no tripwire, and no put by the deployer at all.
+        expect(sid(docOf(named(vendorPlans.alpha, "aws:s3/bucketPolicy:BucketPolicy", "alpha-dropbox-policy")), "DeployerPutsTripwireOnly")).toBeUndefined();
+        expect(sid(docOf(named(vendorPlans.alpha, "aws:kms/key:Key", "alpha-key-key")), "DeployerPlantsTripwires")).toEqual({
+            Sid: "DeployerPlantsTripwires",
+            Effect: "Allow",
+            Principal: { AWS: [`arn:aws:iam::${ACCT}:root`] },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: {
+                    "kms:ViaService": "s3.us-east-1.amazonaws.com",
+                    "kms:CallerAccount": ACCT,
+                    "kms:EncryptionContext:aws:s3:arn": [bucket, `arn:aws:s3:::alpha--scratch--${ACCT}`],
+                },
+                ArnEquals: { "aws:PrincipalArn": [security.deployerRoleArn] },
+            },
+        });
+        const deployer = { principal: security.deployerRoleArn, network: OUTSIDE };
+        const put = await simulate(world, { ...deployer, action: "s3:PutObject", resource: canary, sse: null }, { chainKms: false });
+        expect(put.decision).toBe("Allowed");
+        const other = await simulate(world, { ...deployer, action: "s3:PutObject", resource: `${bucket}/holdout/other.jsonl`, sse: null }, { chainKms: false });
+        expect({ decision: other.decision, sids: other.denials.map((d) => d.sid) }).toEqual({
+            decision: "ExplicitlyDenied",
+            sids: ["DeployerPutsTripwireOnly"],
+        });
+        const data = await simulate(world, { ...deployer, action: "s3:GetObject", resource: `${bucket}/holdout/other.jsonl` }, { chainKms: false });
+        expect(data.denials.map((d) => d.sid)).toEqual(["DenyDeployerDataReads"]);
+        // The provider's read-back of the tripwire (HeadObject is s3:GetObject) passes the bucket policy; its content
+        // does not decrypt for the deployer.
+        const readBack = await simulate(world, { ...deployer, action: "s3:GetObject", resource: canary }, { chainKms: false });
+        expect(readBack.decision).toBe("Allowed");
+        const content = await simulate(world, { ...deployer, action: "s3:GetObject", resource: canary });
+        expect({ allowed: content.allowed, layer: content.decidedBy.layer }).toEqual({ allowed: false, layer: "key" });
+        // KMS: no Decrypt for the deployer through S3. Which buckets its data key may serve is the statement's
+        // kms:EncryptionContext:aws:s3:arn, asserted above: iam-simulate ignores that key for KMS actions
+        // (ignoredContextKeys), so a simulation could not tell a readable bucket from another.
+        const decrypt = await simulate(world, {
+            principal: security.deployerRoleArn,
+            action: "kms:Decrypt",
+            resource: vendorKey("alpha"),
+            network: { via: "service" },
+            viaService: "s3.us-east-1.amazonaws.com",
+        });
+        expect(decrypt.allowed).toBe(false);
+        // The vendor reads it like any object of the dataset: the read is what raises the alarm.
+        const v = vendorFacts(world, "alpha");
+        const vendorRead = await simulate(world, {
+            principal: v.vendorRoleArn,
+            action: "s3:GetObject",
+            resource: canary,
+            network: { via: "endpoint", endpointId: v.s3EndpointId },
+        });
+        expect(vendorRead.decision).toBe("Allowed");
+    });
+
+    it("the alarm path does not go through the vendor key: the seal's DisableKey leaves recording and alarming intact", () => {
+        const archiveKey = named(securityPlan, "aws:kms/key:Key", "-archive-key").outputs.arn;
+        const alarmKey = named(securityPlan, "aws:kms/key:Key", "-alarm-key").outputs.arn;
+        expect(named(securityPlan, "aws:cloudtrail/trail:Trail", "-account-trail").inputs.kmsKeyId).toBe(archiveKey);
+        expect(named(securityPlan, "aws:cloudwatch/logGroup:LogGroup", "-trail-logs").inputs.kmsKeyId).toBe(alarmKey);
+        for (const v of vendors) expect([archiveKey, alarmKey]).not.toContain(vendorKey(v.id));
+    });
+});
+
+describe("the access-log bucket is read by investigators only (simulated)", () => {
+    it("the deployer, another lab admin and a vendor role are refused GetObject; the archive administrator and break-glass read", async () => {
+        const object = `${ACCESS_LOGS}/vendors/alpha/s3-access/guidelines/2026-11-30-12-00-00-ABCDEF`;
+        const policy = docOf(named(securityPlan, "aws:s3/bucketPolicy:BucketPolicy", "-access-logs-policy"));
+        expect(sid(policy, "DenyLogReadsToOthers")).toEqual({
+            Sid: "DenyLogReadsToOthers",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:RestoreObject"],
+            Resource: `${ACCESS_LOGS}/*`,
+            Condition: { StringNotEquals: { "aws:PrincipalArn": [security.archiveAdminRoleArn, security.breakGlassRoleArn] } },
+        });
+        // Never a vendor principal by name: the statement names only the two administrators.
+        expect(JSON.stringify(sid(policy, "DenyLogReadsToOthers"))).not.toMatch(/enclave-(alpha|bravo)/);
+        const v = vendorFacts(world, "alpha");
+        for (const principal of [security.deployerRoleArn, `arn:aws:iam::${ACCT}:role/platform-admin`, v.vendorRoleArn]) {
+            for (const action of ["s3:GetObject", "s3:GetObjectVersion"]) {
+                const r = await simulate(world, { principal, action, resource: object, network: OUTSIDE });
+                expect({ principal, action, decision: r.decision, denied: r.denials.map((d) => d.sid).includes("DenyLogReadsToOthers") }).toEqual({
+                    principal,
+                    action,
+                    decision: "ExplicitlyDenied",
+                    denied: true,
+                });
+            }
+        }
+        for (const principal of [security.archiveAdminRoleArn, security.breakGlassRoleArn]) {
+            const r = await simulate(world, { principal, action: "s3:GetObject", resource: object, network: OUTSIDE });
+            expect({ principal, decision: r.decision }).toEqual({ principal, decision: "Allowed" });
+        }
+    });
+});
+
+describe("alarms on enclave roles and the enclave VPC", () => {
+    it("enclave-pass-role: an enclave instance profile or role passed by anyone but the deployer (exact pattern)", () => {
+        const filter = named(securityPlan, "aws:cloudwatch/logMetricFilter:LogMetricFilter", "-enclave-pass-role-filter");
+        const profile = `arn:aws:iam::${ACCT}:instance-profile/enclave-*`;
+        const role = `arn:aws:iam::${ACCT}:role/enclave-*`;
+        expect(filter.inputs.pattern).toBe(
+            `{(($.requestParameters.iamInstanceProfile.name="enclave-*")||($.requestParameters.iamInstanceProfile.arn="${profile}")||($.requestParameters.AssociateIamInstanceProfileRequest.IamInstanceProfile.Name="enclave-*")||($.requestParameters.AssociateIamInstanceProfileRequest.IamInstanceProfile.Arn="${profile}")||($.requestParameters.ReplaceIamInstanceProfileAssociationRequest.IamInstanceProfile.Name="enclave-*")||($.requestParameters.role="${role}")||($.requestParameters.roleArn="${role}"))&&($.userIdentity.sessionContext.sessionIssuer.arn!="${security.deployerRoleArn}")}`,
+        );
+        const alarm = named(securityPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", "-enclave-pass-role-alarm");
+        expect(alarm.inputs.alarmActions).toEqual([named(securityPlan, "aws:sns/topic:Topic", "-alarms").outputs.arn]);
+    });
+
+    it("each vendor stack has a launch rule and an endpoint rule on its own VPC, publishing to the alarm topic (exact patterns)", () => {
+        const topicArn = mockSecurityOutputs(security).alarmTopicArn;
+        for (const v of vendors) {
+            const vpcId = String(named(vendorPlans[v.id], "aws:ec2/vpc:Vpc", "-vpc").outputs.id);
+            const rule = (key: string) => named(vendorPlans[v.id], "aws:cloudwatch/eventRule:EventRule", `-audit-${key}`);
+            const common = { source: ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"] };
+            expect(JSON.parse(String(rule("vpc-launches").inputs.eventPattern))).toEqual({
+                ...common,
+                detail: {
+                    eventSource: ["ec2.amazonaws.com"],
+                    eventName: ["RunInstances"],
+                    responseElements: { instancesSet: { items: { vpcId: [vpcId] } } },
+                    $or: [
+                        { userIdentity: { type: [{ "anything-but": "AssumedRole" }] } },
+                        { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ "anything-but": security.deployerRoleArn }] } } } },
+                    ],
+                },
+            });
+            expect(JSON.parse(String(rule("vpc-endpoints").inputs.eventPattern))).toEqual({
+                ...common,
+                detail: {
+                    eventSource: ["ec2.amazonaws.com"],
+                    eventName: ["CreateVpcEndpoint"],
+                    requestParameters: { CreateVpcEndpointRequest: { VpcId: [vpcId] } },
+                },
+            });
+            // The builder is what the plan shows.
+            expect(enclaveVpcRules(v.id, vpcId, security.deployerRoleArn).map((r) => [r.key, JSON.stringify(r.pattern)])).toEqual(
+                ["vpc-launches", "vpc-endpoints"].map((k) => [k, rule(k).inputs.eventPattern]),
+            );
+            for (const key of ["vpc-launches", "vpc-endpoints"]) {
+                expect(rule(key).inputs.name).toBe(`enclave-${v.id}-${key}`);
+                const target = named(vendorPlans[v.id], "aws:cloudwatch/eventTarget:EventTarget", `-audit-${key}-alarm`);
+                expect({ rule: target.inputs.rule, arn: target.inputs.arn }).toEqual({ rule: `enclave-${v.id}-${key}`, arn: topicArn });
+                expect(String((target.inputs.inputTransformer as { inputTemplate: string }).inputTemplate)).toContain(`vendor ${v.id}`);
+            }
+        }
+        const topicPolicy = docOf(named(securityPlan, "aws:sns/topicPolicy:TopicPolicy", "-alarms-policy"));
+        expect(sid(topicPolicy, "EnclaveRulesPublish")).toEqual({
+            Sid: "EnclaveRulesPublish",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: named(securityPlan, "aws:sns/topic:Topic", "-alarms").outputs.arn,
+            Condition: { StringEquals: { "aws:SourceAccount": ACCT }, ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${ACCT}:rule/enclave-*` } },
+        });
+        expect(sid(docOf(named(securityPlan, "aws:kms/key:Key", "-alarm-key")), "EnclaveRulesToEncryptedTopic")).toMatchObject({
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        });
+    });
+});
+
+describe("workload logs survive the seal", () => {
+    it("the workload log group is encrypted with the archive key (not the vendor key the seal disables), admitted for exactly that group", () => {
+        const archiveKeyArn = mockSecurityOutputs(security).archiveKeyArn;
+        const archiveKey = docOf(named(securityPlan, "aws:kms/key:Key", "-archive-key"));
+        for (const v of vendors) {
+            const group = named(vendorPlans[v.id], "aws:cloudwatch/logGroup:LogGroup", "-audit-workload-logs");
+            expect(group.inputs.kmsKeyId).toBe(archiveKeyArn);
+            expect(group.inputs.kmsKeyId).not.toBe(named(vendorPlans[v.id], "aws:kms/key:Key", "-key-key").outputs.arn);
+            const S = v.id[0].toUpperCase() + v.id.slice(1);
+            expect(sid(archiveKey, `WorkloadLogs${S}`)).toEqual({
+                Sid: `WorkloadLogs${S}`,
+                Effect: "Allow",
+                Principal: { Service: "logs.us-east-1.amazonaws.com" },
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                Resource: "*",
+                Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${ACCT}:log-group:/enclave/${v.id}/workload` } },
+            });
+        }
+        // The archive key stays out of the seal's reach: the vendor stack's documents never administer it.
+        expect(named(securityPlan, "aws:kms/key:Key", "-archive-key").outputs.arn).toBe(archiveKeyArn);
     });
 });
 

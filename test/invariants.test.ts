@@ -80,6 +80,8 @@ const TAGGABLE = new Set([
     "aws:cloudtrail/trail:Trail",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
     "aws:sns/topic:Topic",
     "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList",
     "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup",
@@ -99,6 +101,7 @@ const NOT_TAGGABLE = new Set([
     "aws:iam/rolePolicy:RolePolicy",
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+    "aws:cloudwatch/eventTarget:EventTarget",
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:route53/resolverFirewallRule:ResolverFirewallRule",
@@ -473,6 +476,10 @@ describe("KMS", () => {
                               KeyAdministrationByRoleArn: { "aws:PrincipalArn": admins },
                               BreakGlassReadViaS3: { "aws:PrincipalArn": [securitySpec.breakGlassRoleArn] },
                               UseVendorKeyViaS3: { "aws:PrincipalArn": vendorSide },
+                              // Planting the tripwires (encrypt only, through S3): only where a dataset is readable.
+                              ...(specs[p.stack].datasets.some((d) => d.access !== "write")
+                                  ? { DeployerPlantsTripwires: { "aws:PrincipalArn": [securitySpec.deployerRoleArn] } }
+                                  : {}),
                           },
                 ]);
             }
@@ -788,8 +795,9 @@ describe("CloudTrail and logs", () => {
             }
         }
         for (const id of vendorIds()) {
+            // The archive key, not the vendor key: the seal disables the vendor key and the logs must stay exportable.
             expect(one(plans[id], "aws:cloudwatch/logGroup:LogGroup", "-workload-logs").inputs).toMatchObject({
-                kmsKeyId: keyOf(id).outputs.arn,
+                kmsKeyId: mockSecurityOutputs(securitySpec).archiveKeyArn,
                 retentionInDays: specs[id].logRetentionDays,
             });
         }
@@ -802,7 +810,7 @@ describe("CloudTrail and logs", () => {
         const filters = ofType(security, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
         const alarms = ofType(security, "aws:cloudwatch/metricAlarm:MetricAlarm");
         expect(filters).toHaveLength(
-            alarmFilters({ archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length,
+            alarmFilters({ accountId: "", archiveKeyArn: "", alarmKeyArn: "", archiveBucketName: "", accessLogBucketName: "", deployerRoleArn: "" }).length,
         );
         const patterns = filters.map((f) => str(f.inputs.pattern)).join("\n");
         for (const event of [

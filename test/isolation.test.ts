@@ -43,9 +43,10 @@ function identifiers(p: Plan): Set<string> {
     const out = new Set<string>();
     for (const r of awsResources(p)) {
         // A role policy's name is scoped to its role ("enclave-access" in every enclave); its id carries the role.
+        // An EventBridge target's `arn` is where it delivers (the security stack's shared alarm topic), not its identity.
         const fields: unknown[] = [
             r.outputs.id,
-            r.outputs.arn,
+            r.type === "aws:cloudwatch/eventTarget:EventTarget" ? undefined : r.outputs.arn,
             r.outputs.keyId,
             r.inputs.bucket,
             r.type === "aws:iam/rolePolicy:RolePolicy" ? undefined : r.inputs.name,
@@ -150,12 +151,22 @@ describe("secrets", () => {
     const trust = (id: Id) =>
         JSON.parse(plans[id].resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-vendor-role"))!.inputs.assumeRolePolicy as string);
 
-    it("the vendor role's trust policy (it holds the external ID) is the one input passed as a secret, so the state stores it encrypted", () => {
-        // The plan hides the ID either way (it is a known secret); only this shows the program marks it for the state.
+    it("the secret inputs are the vendor trust (external ID) and the tripwire's spots: readable datasets' bucket policies and the tripwire objects", () => {
+        // The plan hides the secrets either way (they are known secrets); only this shows the program marks them for the state.
         for (const id of IDS) {
-            expect(plans[id].resources.filter((r) => r.secretInputs).map((r) => [r.name, r.secretInputs])).toEqual([
-                [`${id}-identity-vendor-role`, ["assumeRolePolicy"]],
-            ]);
+            const readable = specs[id].datasets.filter((d) => d.access !== "write").map((d) => d.name);
+            expect(
+                plans[id].resources
+                    .filter((r) => r.secretInputs)
+                    .map((r) => [r.name, r.secretInputs])
+                    .sort(),
+            ).toEqual(
+                [
+                    [`${id}-identity-vendor-role`, ["assumeRolePolicy"]],
+                    ...readable.map((d) => [`${id}-${d}-policy`, ["policy"]]),
+                    ...readable.map((d) => [`${id}-canary-${d}`, ["content", "key"]]),
+                ].sort(),
+            );
         }
     });
 
@@ -192,7 +203,10 @@ describe("secrets", () => {
             for (const d of policyDocuments(plans[id])) {
                 expect(() => JSON.parse(d.text), d.name).not.toThrow();
                 const hidden = (d.text.match(/\[secret\]/g) ?? []).length;
-                expect(hidden, d.name).toBe(d.name.endsWith("-vendor-role.assumeRolePolicy") ? 1 : 0);
+                // The external ID in the vendor trust; the tripwire's key in a readable dataset's bucket policy (two
+                // statements name it: the deployer's one put and its one read-back).
+                const readableBucketPolicy = specs[id].datasets.some((x) => x.access !== "write" && d.name === `${id}-${x.name}-policy.policy`);
+                expect(hidden, d.name).toBe(d.name.endsWith("-vendor-role.assumeRolePolicy") ? 1 : readableBucketPolicy ? 2 : 0);
             }
         }
     });

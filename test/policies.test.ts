@@ -548,6 +548,7 @@ describe("key policy (rules 16, 18, 19)", () => {
                 KeyAdministrationByRoleArn: { "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] },
                 BreakGlassReadViaS3: { "aws:PrincipalArn": [BREAK_GLASS] },
                 UseVendorKeyViaS3: { "aws:PrincipalArn": [VENDOR_ROLE, WORKLOAD_ROLE] },
+                DeployerPlantsTripwires: { "aws:PrincipalArn": [DEPLOYER] },
             });
         }
         const doc = vendorKeyPolicy(inputs([["rw", "read-write"]]));

@@ -132,7 +132,11 @@ describe("the vendor program enforces the window on any deploy (offline, mock ru
         expect(self.outputs.outputs).toEqual({});
         // The security reference still carries the security stack's outputs, and readers pick it, not the self one.
         const ref = refs.find((r) => r.name === spec.securityStack)!;
-        expect(ref.outputs.outputs).toEqual(mockSecurityOutputs(security));
+        // With this vendor's tripwire (its key and body redacted in the plan: they are secrets).
+        expect(ref.outputs.outputs).toEqual({
+            ...mockSecurityOutputs(security),
+            tripwires: { [spec.id]: expect.objectContaining({ key: expect.stringContaining("[secret]") }) },
+        });
         expect(JSON.stringify(plan)).toContain(security.deployerRoleArn);
         const asPolicyResources = plan.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.outputs })) as unknown as Parameters<
             typeof operatorsOf

@@ -45,15 +45,24 @@ export function parseDecisionBody(text: string): DecisionBody | null {
 /**
  * The two-person rule: AIRLOCK_REQUIRED_APPROVALS distinct approvers of the spec, none of them the requester, approve;
  * one rejection by an approver rejects (whatever the approvals). Decisions on a request that is not in review count
- * for nothing: a decision written before the checks passed, or after the outcome, changes nothing.
+ * for nothing, and so do decisions written before its review opened: nobody decides before the scan and the leak check
+ * passed (an approver may read the object only once it is scanned clean), and a decision after the outcome changes
+ * nothing.
  */
-export function tally(request: Pick<AirlockRequest, "state" | "requesterArn">, decisions: readonly DecisionObject[], approvers: readonly string[]): Tally {
+export function tally(
+    request: Pick<AirlockRequest, "state" | "requesterArn" | "updatedAt">,
+    decisions: readonly DecisionObject[],
+    approvers: readonly string[],
+): Tally {
     const ignored: Tally["ignored"] = [];
     if (request.state !== "in-review") {
         return { outcome: "pending", counted: [], ignored: decisions.map((d) => ({ slot: d.slot, why: `the request is ${request.state}, not in review` })) };
     }
     const bySlot = new Map<string, string>();
     for (const arn of new Set(approvers)) bySlot.set(slotOf(arn), arn);
+    // While in review, updatedAt is when the review opened. S3 keeps a decision's time to the second: compare seconds,
+    // so a decision written in the second the review opened still counts.
+    const opened = request.updatedAt.slice(0, 19);
     const counted: Tally["counted"] = [];
     const seen = new Set<string>();
     for (const d of [...decisions].sort((a, b) => a.at.localeCompare(b.at))) {
@@ -61,6 +70,7 @@ export function tally(request: Pick<AirlockRequest, "state" | "requesterArn">, d
         if (!arn) ignored.push({ slot: d.slot, why: "no approver of the spec has this slot" });
         else if (arn === request.requesterArn) ignored.push({ slot: d.slot, why: `${arn} is the requester` });
         else if (!d.body) ignored.push({ slot: d.slot, why: "the body is not a decision" });
+        else if (d.at.slice(0, 19) < opened) ignored.push({ slot: d.slot, why: `written at ${d.at}, before the review opened at ${request.updatedAt}` });
         else if (seen.has(arn)) ignored.push({ slot: d.slot, why: `${arn} already decided` });
         else {
             seen.add(arn);

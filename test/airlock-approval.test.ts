@@ -11,7 +11,8 @@ const B = "arn:aws:iam::111122223333:role/airlock-approver-b";
 const C = "arn:aws:iam::111122223333:user/carol";
 const VENDOR = "arn:aws:iam::111122223333:role/enclave-acme-labeling-vendor";
 const APPROVERS = [A, B, C];
-const inReview = { state: "in-review" as AirlockState, requesterArn: VENDOR };
+const OPENED = "2026-11-30T09:59:59.500Z";
+const inReview = { state: "in-review" as AirlockState, requesterArn: VENDOR, updatedAt: OPENED };
 let t = 0;
 const d = (arn: string, decision: "approve" | "reject", reason?: string): DecisionObject => ({
     slot: slotOf(arn),
@@ -85,8 +86,18 @@ describe("tally: the two-person rule", () => {
         expect(r.ignored).toEqual([{ slot: slotOf(A), why: "the body is not a decision" }]);
     });
 
+    it("a decision written before the review opened counts for nothing; one in the same second counts", () => {
+        const early = { ...d(A, "approve"), at: "2026-11-30T09:59:58Z" };
+        const sameSecond = { ...d(B, "approve"), at: "2026-11-30T09:59:59Z" };
+        const r = tally(inReview, [early, sameSecond], APPROVERS);
+        expect(r.outcome).toBe("pending");
+        expect(r.counted.map((c) => c.approverArn)).toEqual([B]);
+        expect(r.ignored).toEqual([{ slot: slotOf(A), why: `written at 2026-11-30T09:59:58Z, before the review opened at ${OPENED}` }]);
+        expect(tally(inReview, [early, sameSecond, d(A, "approve")], APPROVERS).outcome).toBe("approved");
+    });
+
     it.each(AIRLOCK_STATES.filter((s) => s !== "in-review"))("ignores every decision on a request that is %s", (state) => {
-        const r = tally({ state, requesterArn: VENDOR }, [d(A, "approve"), d(B, "approve")], APPROVERS);
+        const r = tally({ state, requesterArn: VENDOR, updatedAt: OPENED }, [d(A, "approve"), d(B, "approve")], APPROVERS);
         expect(r.outcome).toBe("pending");
         expect(r.counted).toEqual([]);
         expect(r.ignored.map((i) => i.why)).toEqual([`the request is ${state}, not in review`, `the request is ${state}, not in review`]);

@@ -175,12 +175,23 @@ describe("airlock handlers: the flow", () => {
         expect(fake.version(OUT, KEY).tags[AIRLOCK_TAG.state]).toBe("rejected");
     });
 
-    it("decisions written before the review opens count for nothing", async () => {
+    it("decisions written before the review opens count for nothing, then or later", async () => {
         const { VersionId } = fake.put(OUT, KEY, CONTENT);
         const { requestId } = await h().submit(FakeAws.created(OUT, KEY, VersionId));
         await decide(requestId, APPROVER_A, "approve");
-        const r = await decide(requestId, APPROVER_B, "approve");
-        expect(r).toMatchObject({ outcome: "pending", state: "submitted", sent: false });
+        expect(await decide(requestId, APPROVER_B, "approve")).toMatchObject({ outcome: "pending", state: "submitted", sent: false });
+        fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+        await h().scan({ requestId, attempt: 1 });
+        await h().leakCheck({ requestId });
+        fake.tokens.set("t1", null);
+        await h().openReview({ requestId, taskToken: "t1" });
+        // The early approvals are still in their slots once the review is open: the tally leaves them out.
+        const r = await h().decide({ requestId });
+        expect(r).toMatchObject({ outcome: "pending", state: "in-review", sent: false });
+        expect(r.ignored.map((i) => i.slot)).toEqual([slotOf(APPROVER_A), slotOf(APPROVER_B)]);
+        expect(r.ignored[0].why).toMatch(/before the review opened/);
+        await decide(requestId, APPROVER_A, "approve");
+        expect(await decide(requestId, APPROVER_B, "approve")).toMatchObject({ outcome: "approved", sent: true });
     });
 
     it("release copies the pinned version only while its airlock:sha256 tag and its bytes match", async () => {

@@ -110,6 +110,11 @@ export class FakeAws {
         });
     }
 
+    /** The one clock of the fake AWS and of the handlers: one second per read, so every time is distinct and ordered. */
+    tick(): Date {
+        return new Date((this.clock += 1000));
+    }
+
     bucket(name: string) {
         const b = this.buckets.get(name);
         if (!b) throw err("NoSuchBucket", 404);
@@ -133,7 +138,7 @@ export class FakeAws {
             body: buf,
             etag: `"${createHash("md5").update(buf).digest("hex")}"`,
             tags: {},
-            at: new Date((this.clock += 1000)),
+            at: this.tick(),
         };
         b.set(key, [...(b.get(key) ?? []), v]);
         return { VersionId: v.versionId, ETag: v.etag };
@@ -170,14 +175,13 @@ export class FakeAws {
 
 /** Handler dependencies over the fake: a fixed clock that ticks per read, and the leak check given (the lead's lands later). */
 export function fakeDeps(fake: FakeAws, leak: (content: Uint8Array) => LeakVerdict = () => ({ verdict: "clean" })): AirlockDeps & { logs: string[] } {
-    let t = Date.parse("2026-11-30T12:00:00Z");
     const logs: string[] = [];
     const env = readAirlockEnv(ENV);
     return {
         s3: new S3Client({ region: "us-east-1" }),
         sfn: new SFNClient({ region: "us-east-1" }),
         env: () => env,
-        now: () => new Date((t += 1000)),
+        now: () => fake.tick(),
         leakCheck: (c) => leak(c),
         fingerprint: (c) => ({ sha256: createHash("sha256").update(c).digest("hex"), size: c.length, lines: [], minhash: [] }),
         log: (m) => void logs.push(m),

@@ -4,6 +4,7 @@ import {
     CopyObjectCommand,
     GetObjectCommand,
     GetObjectTaggingCommand,
+    HeadObjectCommand,
     ListObjectsV2Command,
     PutObjectCommand,
     PutObjectTaggingCommand,
@@ -216,6 +217,29 @@ export class AirlockStore {
                 TaggingDirective: "REPLACE",
             }),
         );
+    }
+
+    /**
+     * The key an S3 event names, as S3 stores it. S3's notifications URL-encode keys ("a b.csv" arrives as "a+b.csv");
+     * whether an event did is not marked, so the key is tried as given, then decoded, against the exact version.
+     */
+    async resolveEventKey(bucket: string, key: string, versionId?: string): Promise<string> {
+        const decoded = (() => {
+            try {
+                return decodeURIComponent(key.replace(/\+/g, " "));
+            } catch {
+                return key;
+            }
+        })();
+        for (const candidate of decoded === key ? [key] : [key, decoded]) {
+            try {
+                await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: candidate, ...(versionId ? { VersionId: versionId } : {}) }));
+                return candidate;
+            } catch (err) {
+                if (!isNotFound(err)) throw err;
+            }
+        }
+        throw new AirlockInputError(`${bucket} has no object ${key}${versionId ? ` version ${versionId}` : ""} (nor ${decoded})`);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

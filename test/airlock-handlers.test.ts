@@ -294,6 +294,14 @@ describe("airlock handlers: the flow", () => {
         await expect(h().fingerprint(FakeAws.created(OUT, "submit/vendor/x", "v"))).rejects.toThrow("is not a dataset bucket");
     });
 
+    it("submit finds a key the event URL-encoded, and pins the key as S3 stores it", async () => {
+        const key = "submit/vendor/week 48 (final).csv";
+        const { VersionId } = fake.put(OUT, key, CONTENT);
+        const { requestId } = await h().submit(FakeAws.created(OUT, "submit/vendor/week+48+%28final%29.csv", VersionId));
+        expect(request(requestId).key).toBe(key);
+        expect(fake.version(OUT, key, VersionId).tags[AIRLOCK_TAG.request]).toBe(requestId);
+    });
+
     it("submit refuses keys outside the submit prefixes and events of other buckets", async () => {
         const { VersionId } = fake.put(OUT, "elsewhere/x.csv", "x");
         await expect(h().submit(FakeAws.created(OUT, "elsewhere/x.csv", VersionId))).rejects.toThrow("is not under submit/vendor/ or submit/workload/");

@@ -26,6 +26,7 @@ export function makeHandler(deps: AirlockDeps) {
         const obj = objectCreated(event);
         const dataset = datasetOf(obj.bucket, env.vendorId, env.accountId);
         const store = storeOf(deps);
+        obj.key = await store.resolveEventKey(obj.bucket, obj.key, obj.versionId);
         const { bytes } = await store.readObject(obj.bucket, obj.key, obj.versionId);
         const entry: IndexEntry = { dataset, key: obj.key, ...deps.fingerprint(bytes) };
         const indexKey = await store.putIndexEntry(entry);

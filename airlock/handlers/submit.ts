@@ -31,6 +31,7 @@ export function makeHandler(deps: AirlockDeps) {
         const obj = objectCreated(event);
         if (obj.bucket !== env.outboxBucket) throw new AirlockInputError(`the event names bucket ${obj.bucket}, not the outbox ${env.outboxBucket}`);
         if (!obj.versionId) throw new AirlockInputError(`the event for ${obj.key} has no version id: the outbox must be versioned`);
+        obj.key = await store.resolveEventKey(obj.bucket, obj.key, obj.versionId);
         const requester = requesterOf(obj.key);
         const requestId = requestIdFor(obj.key, obj.versionId);
 

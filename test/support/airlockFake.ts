@@ -2,6 +2,7 @@ import {
     CopyObjectCommand,
     GetObjectCommand,
     GetObjectTaggingCommand,
+    HeadObjectCommand,
     ListObjectsV2Command,
     PutObjectCommand,
     PutObjectTaggingCommand,
@@ -66,6 +67,10 @@ export class FakeAws {
         this.s3.on(GetObjectCommand).callsFake((i) => {
             const v = this.version(i.Bucket!, i.Key!, i.VersionId);
             return { Body: body(v.body), ETag: v.etag, VersionId: v.versionId, ContentLength: v.body.length };
+        });
+        this.s3.on(HeadObjectCommand).callsFake((i) => {
+            const v = this.version(i.Bucket!, i.Key!, i.VersionId);
+            return { ETag: v.etag, VersionId: v.versionId, ContentLength: v.body.length };
         });
         this.s3
             .on(GetObjectTaggingCommand)

@@ -194,6 +194,24 @@ describe("airlock handlers: the flow", () => {
         expect(await decide(requestId, APPROVER_B, "approve")).toMatchObject({ outcome: "approved", sent: true });
     });
 
+    it("release refuses an approved record that does not show two distinct approvers other than the requester", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const r = request(id);
+        const forged = {
+            ...r,
+            approvals: [
+                r.approvals![0],
+                { ...r.approvals![0], at: "2026-11-30T13:00:00Z" },
+                { approverArn: VENDOR_ROLE, decision: "approve" as const, at: r.updatedAt },
+            ],
+        };
+        fake.put(CONTROL, AIRLOCK_PREFIX.request(id), JSON.stringify(forged));
+        await expect(h().release({ requestId: id })).rejects.toThrow("holds 1 distinct approvals by others than the requester");
+        expect(fake.keys(RELEASED)).toEqual([]);
+    });
+
     it("release copies the pinned version only while its airlock:sha256 tag and its bytes match", async () => {
         const { id, versionId } = await toReview();
         await decide(id, APPROVER_A, "approve");

@@ -2,7 +2,7 @@
 // after checking that its airlock:sha256 tag and its bytes still match the SHA-256 pinned at submission. While the
 // vendor is sealed the released bucket's policy denies the put: the failure is recorded and raised as
 // ReleaseDeniedError, which the state machine retries with backoff and then ends the execution failed.
-import { AIRLOCK_PREFIX, AIRLOCK_TAG } from "../../contract/airlock";
+import { AIRLOCK_PREFIX, AIRLOCK_REQUIRED_APPROVALS, AIRLOCK_TAG } from "../../contract/airlock";
 import { IntegrityError, isAccessDenied, ReleaseDeniedError, RequestStateError } from "../errors";
 import { advance, defaultDeps, iso, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
 
@@ -23,8 +23,14 @@ export function makeHandler(deps: AirlockDeps) {
         // Released once: a rerun finds the state and copies nothing again.
         if (request.state === "released") return { requestId: request.requestId, state: "released", releasedKey: request.releasedKey ?? releasedKey };
         if (request.state !== "approved") throw new RequestStateError(`request ${request.requestId} is ${request.state}, not approved: nothing is released`);
-        if (!request.approvals || request.approvals.filter((a) => a.decision === "approve").length < 2)
-            throw new RequestStateError(`request ${request.requestId} is approved but its record holds fewer than two approvals: nothing is released`);
+        // The record must show the two-person rule itself: distinct approvers, none of them the requester.
+        const approvers = new Set(
+            (request.approvals ?? []).filter((a) => a.decision === "approve" && a.approverArn !== request.requesterArn).map((a) => a.approverArn),
+        );
+        if (approvers.size < AIRLOCK_REQUIRED_APPROVALS || request.approvals?.some((a) => a.decision === "reject"))
+            throw new RequestStateError(
+                `request ${request.requestId} is approved but its record holds ${approvers.size} distinct approvals by others than the requester: nothing is released`,
+            );
 
         const tag = (await store.getTags("outbox", request.key, request.versionId))[AIRLOCK_TAG.sha256];
         if (tag !== request.sha256)

@@ -180,7 +180,13 @@ describe("enclave airlock: the command line", () => {
         const r = await runCli(["airlock", "reject", VENDOR, ID]);
         expect(r.code).toBe(EXIT.invalidInput);
         expect(r.err.trim().split("\n")).toHaveLength(1);
-        expect(r.err).toContain("--reason");
+        expect(r.err).toBe(`enclave: required option '--reason <text>' not specified (see enclave airlock reject --help)\n`);
+    });
+
+    it("a malformed request id is refused before the spec or AWS is touched (exit 2, one line)", async () => {
+        const r = await runCli(["airlock", "approve", "no-such-vendor", "123"]);
+        expect(r.code).toBe(EXIT.invalidInput);
+        expect(r.err).toBe(`enclave: "123" is not a request id: an id is 20 hex digits. Fix: copy it from enclave airlock list <vendor>.\n`);
     });
 
     it("a vendor spec without an airlock is refused (exit 2, one line, no AWS call)", async () => {

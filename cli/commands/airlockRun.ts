@@ -91,7 +91,7 @@ const visible = (r: AirlockRequest) => {
     return rest;
 };
 
-function checkRequestId(request: string | undefined): string {
+export function checkRequestId(request: string | undefined): string {
     if (!request || !REQUEST_ID.test(request))
         throw new CliError(
             `"${request ?? ""}" is not a request id: an id is 20 hex digits. Fix: copy it from enclave airlock list <vendor>.`,

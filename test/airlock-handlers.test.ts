@@ -1,0 +1,362 @@
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { slotOf } from "../airlock/approval";
+import { readAirlockEnv } from "../airlock/env";
+import { AirlockConfigError, AirlockInputError, IntegrityError, ReleaseDeniedError, RequestStateError } from "../airlock/errors";
+import type { AirlockDeps } from "../airlock/handlers/common";
+import { makeHandler as decideHandler } from "../airlock/handlers/decide";
+import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
+import { makeHandler as leakCheckHandler } from "../airlock/handlers/leakCheck";
+import { makeHandler as openReviewHandler } from "../airlock/handlers/openReview";
+import { makeHandler as recordHandler } from "../airlock/handlers/record";
+import { makeHandler as releaseHandler } from "../airlock/handlers/release";
+import { makeHandler as scanHandler } from "../airlock/handlers/scan";
+import { makeHandler as submitHandler } from "../airlock/handlers/submit";
+import type { LeakVerdict } from "../airlock/fingerprint";
+import { indexKeyOf, type AirlockRecord } from "../airlock/store";
+import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_TAG, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
+import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
+
+// The handlers' flow of docs/airlock-operations.md, each handler called as Lambda would call it, with the real SDK
+// clients answered by an in-memory S3 and Step Functions (aws-sdk-client-mock). The state machine is played by the
+// test, step by step, as its definition would run. What this cannot prove: IAM (who may write which slot, the freeze's
+// deny; here they are given), and GuardDuty (its scan tag is written by the test).
+
+const OUT = ENV.OUTBOX_BUCKET;
+const CONTROL = ENV.CONTROL_BUCKET;
+const RELEASED = ENV.RELEASED_BUCKET;
+const ARCHIVE = ENV.ARCHIVE_BUCKET;
+const KEY = "submit/vendor/summary-2026-11.csv";
+const CONTENT = "week,items,accuracy\n48,1200,0.97\n";
+
+let fake: FakeAws;
+let deps: AirlockDeps & { logs: string[] };
+beforeEach(() => {
+    fake = new FakeAws();
+    deps = fakeDeps(fake);
+});
+afterEach(() => fake.restore());
+
+const h = (d: AirlockDeps = deps) => ({
+    submit: submitHandler(d),
+    scan: scanHandler(d),
+    leakCheck: leakCheckHandler(d),
+    openReview: openReviewHandler(d),
+    decide: decideHandler(d),
+    release: releaseHandler(d),
+    record: recordHandler(d),
+    fingerprint: fingerprintHandler(d),
+});
+const request = (id: string) => fake.json<AirlockRequest>(CONTROL, AIRLOCK_PREFIX.request(id));
+const records = (id: string) => fake.keys(ARCHIVE, `vendors/${VENDOR}/airlock/${id}/`).map((k) => fake.json<AirlockRecord>(ARCHIVE, k));
+const decide = async (id: string, approver: string, decision: "approve" | "reject", d: AirlockDeps = deps) => {
+    const key = AIRLOCK_PREFIX.decision(id, slotOf(approver));
+    fake.put(CONTROL, key, JSON.stringify({ decision }));
+    return h(d).decide(FakeAws.created(CONTROL, key, fake.version(CONTROL, key).versionId));
+};
+
+/** A vendor put, then the steps up to an open review (the scan tag written as GuardDuty would). Returns the request id. */
+async function toReview(content = CONTENT, d: AirlockDeps = deps, key = KEY): Promise<{ id: string; versionId: string; token: string }> {
+    const { VersionId } = fake.put(OUT, key, content);
+    const sub = await h(d).submit(FakeAws.created(OUT, key, VersionId, content.length));
+    const id = sub.requestId;
+    fake.version(OUT, key, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+    expect((await h(d).scan({ requestId: id, attempt: 1 })).scan).toBe("NO_THREATS_FOUND");
+    expect((await h(d).leakCheck({ requestId: id })).leak).toBe("clean");
+    const token = `token-${id}`;
+    fake.tokens.set(token, null);
+    await h(d).openReview({ requestId: id, taskToken: token });
+    return { id, versionId: VersionId, token };
+}
+
+describe("airlock handlers: the flow", () => {
+    it("submit pins the version and its SHA-256, tags it, starts one execution named by the request, records it", async () => {
+        const { VersionId } = fake.put(OUT, KEY, CONTENT);
+        const event = FakeAws.created(OUT, KEY, VersionId, CONTENT.length);
+        const first = await h().submit(event);
+        const r = request(first.requestId);
+        expect(r).toMatchObject({ state: "submitted", requester: "vendor", requesterArn: VENDOR_ROLE, key: KEY, versionId: VersionId, size: CONTENT.length });
+        expect(r.sha256).toBe(createHash("sha256").update(CONTENT).digest("hex"));
+        expect(fake.version(OUT, KEY, VersionId).tags).toEqual({
+            [AIRLOCK_TAG.request]: first.requestId,
+            [AIRLOCK_TAG.state]: "submitted",
+            [AIRLOCK_TAG.sha256]: r.sha256,
+        });
+        expect(JSON.parse(fake.executions.get(first.requestId)!.input)).toEqual({ requestId: first.requestId, bucket: OUT, key: KEY, versionId: VersionId });
+        expect(first.started).toBe(true);
+        // EventBridge delivers at least once: the same event again starts nothing and writes no second record.
+        const again = await h().submit(event);
+        expect(again).toMatchObject({ requestId: first.requestId, started: false });
+        expect(fake.executions.size).toBe(1);
+        expect(records(first.requestId).map((x) => x.event)).toEqual(["submitted"]);
+    });
+
+    it("scan reports PENDING until GuardDuty has tagged the version, then its value", async () => {
+        const { VersionId } = fake.put(OUT, KEY, CONTENT);
+        const { requestId } = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(await h().scan({ requestId, attempt: 1 })).toEqual({ requestId, attempt: 1, scan: "PENDING" });
+        expect(request(requestId).state).toBe("scanning");
+        fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG] = "THREATS_FOUND";
+        expect(await h().scan({ requestId, attempt: 2 })).toEqual({ requestId, attempt: 2, scan: "THREATS_FOUND" });
+        // The state machine records anything but NO_THREATS_FOUND as blocked-scan; nothing reaches review.
+        await h().record({ requestId, event: "blocked-scan" });
+        expect(request(requestId)).toMatchObject({ state: "blocked-scan", scan: { status: "THREATS_FOUND" } });
+        expect(fake.version(OUT, KEY, VersionId).tags[AIRLOCK_TAG.state]).toBe("blocked-scan");
+        // GuardDuty's tag survives the airlock's own tag writes.
+        expect(fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG]).toBe("THREATS_FOUND");
+        await expect(h().leakCheck({ requestId })).rejects.toThrow(RequestStateError);
+    });
+
+    it("one approval is not enough, two distinct ones release exactly the submitted version", async () => {
+        const { id, versionId, token } = await toReview();
+        expect(request(id)).toMatchObject({ state: "in-review", taskToken: token });
+        const first = await decide(id, APPROVER_A, "approve");
+        expect(first).toMatchObject({ outcome: "pending", state: "in-review", sent: false });
+        expect(fake.tokens.get(token)).toBeNull();
+        const second = await decide(id, APPROVER_B, "approve");
+        expect(second).toMatchObject({ outcome: "approved", state: "approved", sent: true });
+        expect(JSON.parse(fake.tokens.get(token)!)).toEqual({ requestId: id, decision: "approved" });
+        expect(request(id).approvals!.map((a) => a.approverArn)).toEqual([APPROVER_A, APPROVER_B]);
+
+        const out = await h().release({ requestId: id });
+        expect(out.releasedKey).toBe(`released/${id}/summary-2026-11.csv`);
+        expect(fake.version(RELEASED, out.releasedKey).body.toString()).toBe(CONTENT);
+        expect(fake.calls.filter((c) => c.startsWith("copy"))).toEqual([`copy ${KEY}@${versionId} -> ${out.releasedKey}`]);
+        expect(request(id)).toMatchObject({ state: "released", releasedKey: out.releasedKey });
+        expect(fake.version(OUT, KEY, versionId).tags[AIRLOCK_TAG.state]).toBe("released");
+        expect(records(id).map((x) => x.event)).toEqual(["submitted", "scanning", "in-review", "approved", "released"]);
+        // Records carry the hashes and approvers, never the task token.
+        const approved = records(id).find((x) => x.event === "approved")!;
+        expect(approved).toMatchObject({ sha256: request(id).sha256, approvals: [{ approverArn: APPROVER_A }, { approverArn: APPROVER_B }] });
+        expect(JSON.stringify(records(id))).not.toContain(token);
+
+        // A rerun of release, or a late duplicate decision event, releases nothing twice.
+        await h().release({ requestId: id });
+        expect(fake.calls.filter((c) => c.startsWith("copy"))).toHaveLength(1);
+        expect(fake.bucket(RELEASED).get(out.releasedKey)).toHaveLength(1);
+        expect(await h().decide({ requestId: id })).toMatchObject({ state: "released", sent: false });
+    });
+
+    it("the same approver twice is one approval", async () => {
+        const { id, token } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        const again = await decide(id, APPROVER_A, "approve");
+        expect(again).toMatchObject({ outcome: "pending", state: "in-review", sent: false });
+        expect(fake.tokens.get(token)).toBeNull();
+        await expect(h().release({ requestId: id })).rejects.toThrow(RequestStateError);
+        expect(fake.keys(RELEASED)).toEqual([]);
+    });
+
+    it("the requester cannot approve, even if listed as an approver", async () => {
+        const d = fakeDeps(fake);
+        const env = readAirlockEnv({ ...ENV, APPROVERS: JSON.stringify([APPROVER_A, VENDOR_ROLE]) });
+        d.env = () => env;
+        const { id, token } = await toReview(CONTENT, d);
+        await decide(id, APPROVER_A, "approve", d);
+        const r = await decide(id, VENDOR_ROLE, "approve", d);
+        expect(r).toMatchObject({ outcome: "pending", state: "in-review", sent: false });
+        expect(r.ignored).toEqual([{ slot: slotOf(VENDOR_ROLE), why: `${VENDOR_ROLE} is the requester` }]);
+        expect(fake.tokens.get(token)).toBeNull();
+    });
+
+    it("a rejection ends the request: the review is answered rejected, later approvals change nothing, nothing is released", async () => {
+        const { id, token } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        const r = await decide(id, APPROVER_B, "reject");
+        expect(r).toMatchObject({ outcome: "rejected", state: "rejected", sent: true });
+        expect(JSON.parse(fake.tokens.get(token)!)).toEqual({ requestId: id, decision: "rejected" });
+        // The state machine's rejected branch records it (already rejected: the same record, not a second one).
+        await h().record({ requestId: id, event: "rejected" });
+        expect(records(id).filter((x) => x.event === "rejected")).toHaveLength(1);
+        const late = await decide(id, APPROVER_A, "approve");
+        expect(late).toMatchObject({ outcome: "rejected", state: "rejected", sent: false });
+        await expect(h().release({ requestId: id })).rejects.toThrow("is rejected, not approved");
+        expect(fake.keys(RELEASED)).toEqual([]);
+        expect(fake.version(OUT, KEY).tags[AIRLOCK_TAG.state]).toBe("rejected");
+    });
+
+    it("decisions written before the review opens count for nothing, then or later", async () => {
+        const { VersionId } = fake.put(OUT, KEY, CONTENT);
+        const { requestId } = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        await decide(requestId, APPROVER_A, "approve");
+        expect(await decide(requestId, APPROVER_B, "approve")).toMatchObject({ outcome: "pending", state: "submitted", sent: false });
+        fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+        await h().scan({ requestId, attempt: 1 });
+        await h().leakCheck({ requestId });
+        fake.tokens.set("t1", null);
+        await h().openReview({ requestId, taskToken: "t1" });
+        // The early approvals are still in their slots once the review is open: the tally leaves them out.
+        const r = await h().decide({ requestId });
+        expect(r).toMatchObject({ outcome: "pending", state: "in-review", sent: false });
+        expect(r.ignored.map((i) => i.slot)).toEqual([slotOf(APPROVER_A), slotOf(APPROVER_B)]);
+        expect(r.ignored[0].why).toMatch(/before the review opened/);
+        await decide(requestId, APPROVER_A, "approve");
+        expect(await decide(requestId, APPROVER_B, "approve")).toMatchObject({ outcome: "approved", sent: true });
+    });
+
+    it("release refuses an approved record that does not show two distinct approvers other than the requester", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const r = request(id);
+        const forged = {
+            ...r,
+            approvals: [
+                r.approvals![0],
+                { ...r.approvals![0], at: "2026-11-30T13:00:00Z" },
+                { approverArn: VENDOR_ROLE, decision: "approve" as const, at: r.updatedAt },
+            ],
+        };
+        fake.put(CONTROL, AIRLOCK_PREFIX.request(id), JSON.stringify(forged));
+        await expect(h().release({ requestId: id })).rejects.toThrow("holds 1 distinct approvals by others than the requester");
+        expect(fake.keys(RELEASED)).toEqual([]);
+    });
+
+    it("release copies the pinned version only while its airlock:sha256 tag and its bytes match", async () => {
+        const { id, versionId } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        fake.version(OUT, KEY, versionId).tags[AIRLOCK_TAG.sha256] = "0".repeat(64);
+        await expect(h().release({ requestId: id })).rejects.toThrow(IntegrityError);
+        fake.version(OUT, KEY, versionId).tags[AIRLOCK_TAG.sha256] = request(id).sha256;
+        // S3 versions are immutable; a changed body stands for any read that does not return the pinned bytes.
+        fake.version(OUT, KEY, versionId).body = Buffer.from(CONTENT + "prompt: secret\n");
+        await expect(h().release({ requestId: id })).rejects.toThrow(/hashes to [0-9a-f]{64}, not the pinned/);
+        expect(fake.keys(RELEASED)).toEqual([]);
+        expect(request(id).state).toBe("approved");
+    });
+
+    it("release while the seal's freeze denies the put fails, is recorded, and succeeds on a rerun once unsealed", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        fake.deny.add(RELEASED);
+        await expect(h().release({ requestId: id })).rejects.toThrow(ReleaseDeniedError);
+        expect(request(id).state).toBe("approved");
+        const denied = records(id).filter((x) => x.event === "release-denied");
+        expect(denied).toHaveLength(1);
+        expect(denied[0].detail).toMatchObject({ releasedKey: `released/${id}/summary-2026-11.csv`, error: "AccessDenied" });
+        expect(fake.keys(RELEASED)).toEqual([]);
+        fake.deny.delete(RELEASED);
+        expect((await h().release({ requestId: id })).state).toBe("released");
+    });
+
+    it("the leak check blocks before review and records the dataset, the object and the score", async () => {
+        const d = fakeDeps(fake, (c): LeakVerdict =>
+            Buffer.from(c).toString().includes("rubric")
+                ? { verdict: "blocked", reason: "lines", dataset: "rubrics", key: "v3/rubric.md", score: 0.82 }
+                : { verdict: "clean" },
+        );
+        const { VersionId } = fake.put(OUT, KEY, "rubric: score 1-5 for helpfulness\n");
+        const { requestId } = await h(d).submit(FakeAws.created(OUT, KEY, VersionId));
+        fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+        await h(d).scan({ requestId, attempt: 1 });
+        expect(await h(d).leakCheck({ requestId })).toEqual({ requestId, leak: "blocked" });
+        expect(request(requestId)).toMatchObject({ state: "blocked-leak", leak: { verdict: "blocked", reason: "lines", dataset: "rubrics", score: 0.82 } });
+        const rec = records(requestId).find((x) => x.event === "blocked-leak")!;
+        expect(rec.detail).toEqual({ reason: "lines", dataset: "rubrics", datasetKey: "v3/rubric.md", score: 0.82 });
+        await expect(h(d).openReview({ requestId, taskToken: "t" })).rejects.toThrow(RequestStateError);
+    });
+
+    it("the leak check reads the index and the canaries from the control bucket", async () => {
+        fake.put(
+            CONTROL,
+            indexKeyOf("prompts", "a.jsonl"),
+            JSON.stringify({ dataset: "prompts", key: "a.jsonl", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
+        );
+        fake.put(CONTROL, "index/_canaries.json", JSON.stringify(["CANARY-7f3a"]));
+        const seen: { index: number; canaries: string[] }[] = [];
+        const d = fakeDeps(fake);
+        d.leakCheck = (_c, index, canaries) => (seen.push({ index: index.length, canaries: [...canaries] }), { verdict: "clean" });
+        await toReview(CONTENT, d);
+        expect(seen).toEqual([{ index: 1, canaries: ["CANARY-7f3a"] }]);
+    });
+
+    it("a replaced object is a new request and the old one is cancelled (its execution stopped)", async () => {
+        const old = await toReview();
+        const { VersionId } = fake.put(OUT, KEY, CONTENT + "48,1300,0.98\n");
+        const next = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(next.requestId).not.toBe(old.id);
+        expect(next.cancelled).toEqual([old.id]);
+        expect(request(old.id).state).toBe("cancelled");
+        expect(fake.executions.get(old.id)!.status).toBe("ABORTED");
+        expect(fake.version(OUT, KEY, old.versionId).tags[AIRLOCK_TAG.state]).toBe("cancelled");
+        expect(records(old.id).find((x) => x.event === "cancelled")!.detail).toEqual({ replacedBy: next.requestId });
+        // Approvals arriving for the cancelled request do nothing.
+        await decide(old.id, APPROVER_A, "approve");
+        expect(await decide(old.id, APPROVER_B, "approve")).toMatchObject({ state: "cancelled", sent: false });
+    });
+
+    it("a review that times out is cancelled by the state machine's record step", async () => {
+        const { id } = await toReview();
+        await h().record({ requestId: id, event: "cancelled", error: "States.Timeout" });
+        expect(request(id).state).toBe("cancelled");
+        expect(records(id).at(-1)).toMatchObject({ event: "cancelled", detail: { error: "States.Timeout" } });
+        await expect(h().record({ requestId: id, event: "in-review" })).rejects.toThrow("is cancelled: it cannot become in-review");
+    });
+
+    it("the fingerprint handler writes one index entry per dataset object, and refuses any other bucket", async () => {
+        const ds = `${VENDOR}--prompts--${ACCOUNT}`;
+        fake.buckets.set(ds, new Map());
+        for (const k of ["batch-1/a.jsonl", "batch-1/b.jsonl"]) {
+            const { VersionId } = fake.put(ds, k, `{"prompt":"${k}"}\n`);
+            expect(await h().fingerprint(FakeAws.created(ds, k, VersionId))).toEqual({ dataset: "prompts", key: k, indexKey: indexKeyOf("prompts", k) });
+        }
+        expect(fake.keys(CONTROL, "index/")).toEqual([indexKeyOf("prompts", "batch-1/a.jsonl"), indexKeyOf("prompts", "batch-1/b.jsonl")].sort());
+        expect(fake.json(CONTROL, indexKeyOf("prompts", "batch-1/a.jsonl"))).toMatchObject({
+            dataset: "prompts",
+            key: "batch-1/a.jsonl",
+            size: Buffer.byteLength('{"prompt":"batch-1/a.jsonl"}\n'),
+        });
+        await expect(h().fingerprint(FakeAws.created(`other-vendor--prompts--${ACCOUNT}`, "x", "v"))).rejects.toThrow(AirlockInputError);
+        await expect(h().fingerprint(FakeAws.created(OUT, "submit/vendor/x", "v"))).rejects.toThrow("is not a dataset bucket");
+    });
+
+    it("submit finds a key the event URL-encoded, and pins the key as S3 stores it", async () => {
+        const key = "submit/vendor/week 48 (final).csv";
+        const { VersionId } = fake.put(OUT, key, CONTENT);
+        const { requestId } = await h().submit(FakeAws.created(OUT, "submit/vendor/week+48+%28final%29.csv", VersionId));
+        expect(request(requestId).key).toBe(key);
+        expect(fake.version(OUT, key, VersionId).tags[AIRLOCK_TAG.request]).toBe(requestId);
+    });
+
+    it("submit refuses keys outside the submit prefixes and events of other buckets", async () => {
+        const { VersionId } = fake.put(OUT, "elsewhere/x.csv", "x");
+        await expect(h().submit(FakeAws.created(OUT, "elsewhere/x.csv", VersionId))).rejects.toThrow("is not under submit/vendor/ or submit/workload/");
+        await expect(h().submit(FakeAws.created(CONTROL, KEY, "v1"))).rejects.toThrow(`not the outbox ${OUT}`);
+        await expect(h().submit({ detail: {} })).rejects.toThrow("not an S3 Object Created event");
+    });
+});
+
+describe("airlock handler environment", () => {
+    it("names every missing variable in one error", () => {
+        const rest: Record<string, string> = { ...ENV };
+        delete rest.OUTBOX_BUCKET;
+        delete rest.APPROVERS;
+        expect(() => readAirlockEnv(rest)).toThrow(
+            new AirlockConfigError("airlock handler environment: OUTBOX_BUCKET, APPROVERS are not set (components/airlock.ts sets them)"),
+        );
+    });
+
+    it("refuses malformed approvers, recipient and state machine ARN", () => {
+        expect(() => readAirlockEnv({ ...ENV, APPROVERS: JSON.stringify([APPROVER_A, APPROVER_A]) })).toThrow("fewer than 2 distinct approvers");
+        expect(() => readAirlockEnv({ ...ENV, APPROVERS: "alice,bob" })).toThrow("APPROVERS is not a JSON array of IAM role or user ARNs");
+        expect(() => readAirlockEnv({ ...ENV, RECIPIENT: "someone" })).toThrow('RECIPIENT is neither "vendor" nor an IAM principal ARN: got "someone"');
+        expect(() => readAirlockEnv({ ...ENV, STATE_MACHINE_ARN: "enclave" })).toThrow("STATE_MACHINE_ARN is not a state machine ARN");
+    });
+
+    it("derives the requesters' role ARNs from the vendor id and the account", () => {
+        expect(readAirlockEnv(ENV)).toMatchObject({
+            accountId: ACCOUNT,
+            requesterArns: { vendor: VENDOR_ROLE, workload: `arn:aws:iam::${ACCOUNT}:role/enclave-${VENDOR}-workload` },
+        });
+    });
+
+    it("every handler of the contract has a module exporting handler and makeHandler, importable without environment", async () => {
+        for (const name of AIRLOCK_HANDLERS) {
+            const m = (await import(`../airlock/handlers/${name}.ts`)) as { handler?: unknown; makeHandler?: unknown };
+            expect(typeof m.handler, name).toBe("function");
+            expect(typeof m.makeHandler, name).toBe("function");
+        }
+    });
+});

@@ -46,9 +46,11 @@ function invoke(functionArn: string, payload: Record<string, unknown>, next: str
     };
 }
 
-function record(arns: Record<AirlockHandler, string>, event: AirlockRecordEvent, then: "end" | "fail") {
-    return invoke(arns.record, { "requestId.$": "$.requestId", event }, then === "end" ? null : `Failed-${event}`);
+/** `detail`: what the record keeps of why (the scan status, or the error a Catch put under $.error). */
+function record(arns: Record<AirlockHandler, string>, event: AirlockRecordEvent, then: "end" | "fail", detail: Record<string, string> = {}) {
+    return invoke(arns.record, { "requestId.$": "$.requestId", event, ...detail }, then === "end" ? null : `Failed-${event}`);
 }
+const CAUGHT = { "error.$": "$.error.Error", "cause.$": "$.error.Cause" };
 
 export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, unknown> {
     const f = args.functionArns;
@@ -81,7 +83,7 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Parameters: { "requestId.$": "$.requestId", "attempt.$": "States.MathAdd($.attempt, 1)" },
             Next: "Scan",
         },
-        BlockedScan: record(f, "blocked-scan", "end"),
+        BlockedScan: record(f, "blocked-scan", "end", { "scan.$": "$.scan" }),
         LeakCheck: invoke(f.leakCheck, { "requestId.$": "$.requestId" }, "LeakResult"),
         LeakResult: {
             Type: "Choice",
@@ -107,14 +109,14 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Default: "Rejected",
         },
         Rejected: record(f, "rejected", "end"),
-        Cancelled: record(f, "cancelled", "end"),
+        Cancelled: record(f, "cancelled", "end", CAUGHT),
         Release: invoke(f.release, { "requestId.$": "$.requestId" }, null, {
             // While sealed the released bucket refuses the copy: a few tries cover a seal lifted minutes later,
             // then the request stays approved and the failure is recorded; nothing retries behind the seal.
             Retry: [LAMBDA_RETRY, { ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 }],
             Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseFailed" }],
         }),
-        ReleaseFailed: record(f, "release-failed", "fail"),
+        ReleaseFailed: record(f, "release-failed", "fail", CAUGHT),
         "Failed-release-failed": {
             Type: "Fail",
             Error: "ReleaseFailed",

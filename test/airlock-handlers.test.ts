@@ -7,6 +7,7 @@ import type { AirlockDeps } from "../airlock/handlers/common";
 import { makeHandler as decideHandler } from "../airlock/handlers/decide";
 import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
 import { makeHandler as leakCheckHandler } from "../airlock/handlers/leakCheck";
+import type { Canary } from "../airlock/fingerprint";
 import { makeHandler as openReviewHandler } from "../airlock/handlers/openReview";
 import { makeHandler as recordHandler } from "../airlock/handlers/record";
 import { makeHandler as releaseHandler } from "../airlock/handlers/release";
@@ -265,7 +266,7 @@ describe("airlock handlers: the flow", () => {
             JSON.stringify({ dataset: "prompts", key: "a.jsonl", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
         );
         fake.put(CONTROL, "index/_canaries.json", JSON.stringify(["CANARY-7f3a"]));
-        const seen: { index: number; canaries: string[] }[] = [];
+        const seen: { index: number; canaries: Canary[] }[] = [];
         const d = fakeDeps(fake);
         d.leakCheck = (_c, index, canaries) => (seen.push({ index: index.length, canaries: [...canaries] }), { verdict: "clean" });
         await toReview(CONTENT, d);

@@ -23,6 +23,7 @@ import { makeHandler as releaseHandler } from "../airlock/handlers/release";
 import { makeHandler as scanHandler } from "../airlock/handlers/scan";
 import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import { airlockDefinition } from "../airlock/stateMachine";
+import { fingerprint, leakCheck } from "../airlock/fingerprint";
 import { indexKeyOf } from "../airlock/store";
 import { runAirlock, type AirlockCliDeps } from "../cli/commands/airlockRun";
 import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_TAG, airlockNames, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
@@ -54,34 +55,13 @@ const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${NA
 const MISSING = motoMissing();
 if (MISSING) console.warn(`airlock-moto.test.ts skipped: ${MISSING}`);
 
-/** The state machine's definition: the lead's airlockDefinition, or, until it lands, a small valid one of this test's own. */
-function definition(): { json: string; own: boolean } {
+/** The state machine's definition, exactly as the component renders it (with this test's function ARNs). */
+function definition(): string {
     const functionArns = Object.fromEntries(AIRLOCK_HANDLERS.map((h) => [h, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${NAMES.functions[h]}`])) as Record<
         (typeof AIRLOCK_HANDLERS)[number],
         string
     >;
-    try {
-        return {
-            json: JSON.stringify(airlockDefinition({ functionArns, reviewTimeoutSeconds: 7 * 86400, scanPollSeconds: 30, scanMaxAttempts: 20 })),
-            own: false,
-        };
-    } catch {
-        // Stand-in until airlock/stateMachine.ts is built: the review step only (moto does not run it either way).
-        return {
-            own: true,
-            json: JSON.stringify({
-                StartAt: "Review",
-                States: {
-                    Review: {
-                        Type: "Task",
-                        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                        Parameters: { FunctionName: functionArns.openReview, Payload: { "requestId.$": "$.requestId", "taskToken.$": "$$.Task.Token" } },
-                        End: true,
-                    },
-                },
-            }),
-        };
-    }
+    return JSON.stringify(airlockDefinition({ functionArns, reviewTimeoutSeconds: 7 * 86400, scanPollSeconds: 30, scanMaxAttempts: 20 }));
 }
 
 describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSING ? ` (skipped: ${MISSING})` : ""}`, () => {
@@ -185,9 +165,7 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
         });
         for (const name of [NAMES.role, vendorNames(VENDOR).vendorRole, "lab-airlock-approver-a", "lab-airlock-approver-b", "data-scientist"])
             await admin.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
-        const def = definition();
-        if (def.own) console.warn("airlock-moto.test.ts: airlockDefinition is not built yet; the state machine uses this test's own review-step definition");
-        await admin.sfn.send(new CreateStateMachineCommand({ name: NAMES.stateMachine, roleArn: ROLE(NAMES.role), definition: def.json, type: "STANDARD" }));
+        await admin.sfn.send(new CreateStateMachineCommand({ name: NAMES.stateMachine, roleArn: ROLE(NAMES.role), definition: definition(), type: "STANDARD" }));
 
         // The handlers run as the airlock role, with the SDK clients they use in Lambda.
         const airlockCreds = await assume(ROLE(NAMES.role), "airlock-handlers");
@@ -214,10 +192,8 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
             sfn,
             env: () => env,
             now: () => new Date(),
-            // The lead's leak check lands in its own commit; until then the test's: blocks a canary, passes the rest.
-            leakCheck: (content, _index, canaries) =>
-                canaries.some((c) => Buffer.from(content).toString().includes(c)) ? { verdict: "blocked", reason: "canary" } : { verdict: "clean" },
-            fingerprint: (content) => ({ sha256: "x".repeat(64), size: content.length, lines: [], minhash: [] }),
+            leakCheck,
+            fingerprint,
             log: () => undefined,
         };
         vendorS3 = new S3Client(clientCfg(await assume(ROLE(vendorNames(VENDOR).vendorRole), "vendor")));

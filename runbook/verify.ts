@@ -141,6 +141,8 @@ function canonical(v: unknown, key?: string, parent?: string): unknown {
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/** Two statements say the same (lists as sets, one value as a one-element list, condition keys case-insensitive). */
+export const sameStatement = (a: PolicyStatementJson | object, b: PolicyStatementJson | object): boolean => same(a, b);
 
 /** Why a stored statement is not the builder's: the top-level fields that differ, with both values. */
 function difference(expected: object, found: object): string {

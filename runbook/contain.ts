@@ -151,8 +151,10 @@ export function externalIdOf(trust: PolicyJson | null | undefined): string | und
 }
 
 /** The sealed documents contain writes, from the builders (exported so a test can hold them to the sealed plan). */
-export function containDocuments(spec: VendorSpec, p: VendorPolicyInputs, sealedAt: string, interfaceServices: InterfaceEndpointService[]) {
-    const s = sealedInputs(p, sealedAt);
+export function containDocuments(spec: VendorSpec, targets: EnclaveTargets, sealedAt: string) {
+    // The inputs and the interface endpoints (the session endpoints of a workspace included) as verify assembles them.
+    const s = sealedInputs(targets.policyInputs, sealedAt);
+    const interfaceServices = targets.interfaceServices;
     const names = vendorNames(spec.id);
     return {
         sealPolicy: sealRolePolicy(sealedAt),

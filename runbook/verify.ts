@@ -12,6 +12,7 @@ import {
     type VendorPolicyInputs,
 } from "../iam/vendor";
 import { INTERFACE_ENDPOINT_SERVICES, type InterfaceEndpointService, type VendorSpec } from "../config/schema";
+import { interfaceEndpointsOf } from "../config/workspace";
 import type { AwsReads, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
 // What "the seal took" means, read back from AWS: the stored documents carry the seal statements, each exactly as the
@@ -79,7 +80,8 @@ export function targetsFor(
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
         vpcId: str("vpcId"),
-        interfaceServices: spec.network.interfaceEndpoints,
+        // The endpoints the stack deploys: the spec's list plus the session endpoints a workspace needs.
+        interfaceServices: interfaceEndpointsOf(spec),
         policyInputs: {
             vendorId: spec.id,
             accountId: acct,

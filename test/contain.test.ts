@@ -7,7 +7,10 @@ import { T } from "../contract/tokens";
 import { vendorNames } from "../iam/names";
 import type { Plan } from "../plan/types";
 import { SdkAws } from "../runbook/aws/reads";
-import { contain, CONTAIN_WRITES, type ContainResult, type OperatorArns } from "../runbook/contain";
+import { contain, containDocuments, CONTAIN_WRITES, type ContainResult, type OperatorArns } from "../runbook/contain";
+import { targetsFor } from "../runbook/verify";
+import { loadVendorSpec } from "../config/load";
+import * as path from "node:path";
 import { runCommand } from "../runbook/runbook";
 import {
     ACME,
@@ -132,6 +135,16 @@ describe("contain: what it writes", () => {
         expect(Math.max(...writes.map((c) => c.start))).toBeLessThanOrEqual(Math.min(...writes.map((c) => c.end)));
         // Two rounds in all: the VPC sweep runs beside the writes and finds nothing the tag missed.
         expect(w.criticalPath()).toBe(2);
+    });
+});
+
+describe("verify targets", () => {
+    it("a workspace's session endpoints are verified (and contain's documents rendered) even where the spec lists only kms", () => {
+        const spec = loadVendorSpec(path.join(__dirname, "fixtures", "workspace", "studio-nine.yaml"), "studio-nine");
+        expect(spec.network.interfaceEndpoints).toEqual(["kms"]);
+        const t = targetsFor(spec, {});
+        expect(t.interfaceServices).toEqual(["kms", "ssm", "ssmmessages", "ec2messages", "logs"]);
+        expect(Object.keys(containDocuments(spec, t, SEALED_AT).interfaceEndpoints)).toEqual(["kms", "ssm", "ssmmessages", "ec2messages", "logs"]);
     });
 });
 

@@ -32,6 +32,7 @@ import type {
 } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../config/load";
 import type { VendorSpec } from "../../config/schema";
+import { interfaceEndpointsOf } from "../../config/workspace";
 import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
 import { SEAL_CATALOGUE, sealEntry, type SealKind } from "../../contract/seal";
 
@@ -79,7 +80,7 @@ function sealResources(spec: VendorSpec): Record<SealKind, string[]> {
         trustPolicy: [`${v}-identity-vendor-role`, `${v}-identity-workload-role`],
         key: [`${v}-key-key`],
         bucketPolicy: spec.datasets.map((d) => `${v}-${d.name}-policy`),
-        endpointPolicy: [`${v}-network-s3-endpoint`, ...spec.network.interfaceEndpoints.map((service) => `${v}-network-${service}-endpoint`)],
+        endpointPolicy: [`${v}-network-s3-endpoint`, ...interfaceEndpointsOf(spec).map((service) => `${v}-network-${service}-endpoint`)],
         dnsAllowRule: [`${v}-network-dns-allow-aws`],
     };
 }
@@ -167,7 +168,7 @@ function render(spec: VendorSpec): AccountState {
         keyPolicy: parse(vendorKeyPolicy(p)),
         buckets,
         endpoint: parse(s3EndpointPolicy(p)),
-        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({
+        interfaceEndpoints: interfaceEndpointsOf(spec).map((service) => ({
             id: `vpce-0fake-${service}`,
             service,
             policy: parse(interfaceEndpointPolicy(service, p)),

@@ -245,6 +245,7 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
                 PolicyDocument: e.policy,
                 VpcId: e.vpcId,
                 State: "available",
+                Tags: Object.entries(e.tags).map(([Key, Value]) => ({ Key, Value })),
             })),
     }));
     serve(ec2, ModifyVpcEndpointCommand, (i) => {

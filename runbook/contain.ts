@@ -63,8 +63,10 @@ export interface ContainLookup {
     keyArn?: string;
     vpcId?: string;
     s3EndpointId?: string;
-    /** The enclave's interface endpoints (tagged with the vendor), by id. */
+    /** The interface endpoints of the enclave VPC (tagged with the vendor or not), by id. */
     interfaceEndpoints: { id: string; service: string }[];
+    /** S3 gateway endpoints of the enclave VPC other than the stack's (sealed with the same policy). */
+    otherS3Gateways?: string[];
     dnsRuleGroupId?: string;
     dnsAwsDomainListId?: string;
     /** The isolation group of the enclave VPC, deployed with the vendor stack (null: not there, an older stack; undefined: not read). */
@@ -309,6 +311,14 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)),
                     s3 ? undefined : w.lookup.missing["s3-endpoint"],
                 ),
+                ...(w.lookup.otherS3Gateways ?? []).map((id) =>
+                    modify(
+                        id,
+                        `S3 gateway endpoint ${id} (not the stack's)`,
+                        (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)),
+                        s3 ? undefined : w.lookup.missing["s3-endpoint"],
+                    ),
+                ),
                 ...w.lookup.interfaceEndpoints.map((e) =>
                     isService(e.service)
                         ? modify(e.id, `${e.service} interface endpoint ${e.id}`, (p) =>
@@ -534,10 +544,11 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         settle(orNull(`key ${names.keyAlias}`, "kms:DescribeKey", () => clients.kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias })))),
         settle(vpcsByTags(clients.ec2, { Name: `enclave-${spec.id}-vpc`, [TAG.vendor]: spec.id })),
         settle(
-            awsCall(`VPC endpoints tagged ${TAG.vendor}=${spec.id}`, "ec2:DescribeVpcEndpoints", async () => {
+            // Every endpoint of the region, not only the tagged ones: the VPC id is not known yet in this round, and an
+            // endpoint added to the enclave VPC without the tag is a path out like any other.
+            awsCall(`VPC endpoints of the region`, "ec2:DescribeVpcEndpoints", async () => {
                 const out: VpcEndpoint[] = [];
-                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] }))
-                    out.push(...(page.VpcEndpoints ?? []));
+                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, {})) out.push(...(page.VpcEndpoints ?? []));
                 return out.filter((e) => !["deleted", "deleting"].includes(String(e.State ?? "").toLowerCase()));
             }),
         ),
@@ -586,10 +597,15 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
 
     if (!endpoints.ok) missing["s3-endpoint"] = endpoints.error;
     else {
-        const mine = endpoints.value.filter((e) => !out.vpcId || e.VpcId === out.vpcId);
-        const s3 = mine.filter((e) => serviceShort(region, e.ServiceName ?? "") === "s3" && String(e.VpcEndpointType ?? "").toLowerCase() === "gateway");
+        const tagged = (e: VpcEndpoint) => (e.Tags ?? []).some((t) => t.Key === TAG.vendor && t.Value === spec.id);
+        const mine = endpoints.value.filter((e) => (out.vpcId ? e.VpcId === out.vpcId : tagged(e)));
+        const isS3Gateway = (e: VpcEndpoint) =>
+            serviceShort(region, e.ServiceName ?? "") === "s3" && String(e.VpcEndpointType ?? "").toLowerCase() === "gateway";
+        const s3 = mine.filter((e) => isS3Gateway(e) && tagged(e));
         if (s3.length === 1) out.s3EndpointId = s3[0].VpcEndpointId;
         else missing["s3-endpoint"] = `s3-endpoint enclave-${spec.id}-s3: ${s3.length} S3 gateway endpoints tagged ${TAG.vendor}=${spec.id} (expected 1)`;
+        // Another S3 gateway endpoint in the VPC (added outside the stack): a route to S3 with a policy of its own.
+        out.otherS3Gateways = mine.filter((e) => isS3Gateway(e) && e.VpcEndpointId !== out.s3EndpointId).map((e) => e.VpcEndpointId ?? "");
         out.interfaceEndpoints = mine
             .filter((e) => String(e.VpcEndpointType ?? "").toLowerCase() === "interface")
             .map((e) => ({ id: e.VpcEndpointId ?? "", service: serviceShort(region, e.ServiceName ?? "") }));

@@ -193,6 +193,18 @@ describe("contain: instances and sessions", () => {
         expect(w.sessions.find((x) => x.id === "vendor-0untagged0000001")!.status).toBe("Terminated");
     });
 
+    it("endpoints added to the enclave VPC without the vendor tag (another S3 gateway, an interface endpoint) are sealed too", async () => {
+        const w = newWorld(EVALCORP);
+        const s3 = [...w.endpoints.values()].find((e) => e.type === "Gateway")!;
+        const kms = [...w.endpoints.values()].find((e) => e.serviceName.endsWith(".kms"))!;
+        w.endpoints.set("vpce-0untaggeds3", { ...s3, policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}', tags: {} });
+        w.endpoints.set("vpce-0untaggedkms", { ...kms, policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}', tags: {} });
+        const { results } = await run(w, EVALCORP);
+        expect(failedOf(results)).toEqual([]);
+        expect(parse(w.endpoints.get("vpce-0untaggeds3")!.policy)).toEqual(parse(s3.policy));
+        expect(parse(w.endpoints.get("vpce-0untaggedkms")!.policy)).toEqual(parse(kms.policy));
+    });
+
     it("an instance tagged for the vendor but outside the enclave VPC: one line naming it, the rest applied", async () => {
         const w = newWorld(ACME);
         w.instances.push({

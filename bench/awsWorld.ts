@@ -1,6 +1,7 @@
 import {
     CreateSecurityGroupCommand,
     CreateTagsCommand,
+    DeleteTagsCommand,
     DescribeInstancesCommand,
     DescribeSecurityGroupsCommand,
     DescribeVpcEndpointsCommand,
@@ -21,6 +22,7 @@ import {
     UpdateFirewallRuleCommand,
 } from "@aws-sdk/client-route53resolver";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { DescribeSessionsCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import {
     AttachPolicyCommand,
@@ -74,7 +76,9 @@ export interface AwsWorld {
     vpcId: string;
     endpoints: Map<string, { type: string; serviceName: string; policy: string; vpcId: string; tags: Record<string, string> }>;
     dns: { groupId: string; groupName: string; domainLists: { id: string; name: string }[]; rules: Rule[] };
-    instances: { id: string; eni: string; groups: string[]; tags: Record<string, string> }[];
+    instances: { id: string; eni: string; groups: string[]; tags: Record<string, string>; vpcId: string }[];
+    /** Session Manager sessions (Active until terminated). */
+    sessions: { id: string; target: string; owner: string; status: "Active" | "Terminated" }[];
     securityGroups: { id: string; name: string; vpcId: string; egress: unknown[]; ingress: unknown[]; tags: Record<string, string> }[];
     /** Makes the next calls of `command` (matching `input`, if given) fail with this AWS error, `times` times (default: always). */
     fail(command: string, error: { name: string; message: string }, match?: (input: Record<string, unknown>) => boolean, times?: number): void;
@@ -140,10 +144,27 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
             ...(r.inputs.blockResponse ? { blockResponse: str(r.inputs.blockResponse) } : {}),
         })),
     };
-    const instances = [
-        { id: "i-0world000000000001", eni: "eni-0world000000000001", groups: ["sg-0workload"], tags: { ...vendorTags(vendorId) } as Record<string, string> },
+    const instances: AwsWorld["instances"] = [
+        { id: "i-0world000000000001", eni: "eni-0world000000000001", groups: ["sg-0workload"], tags: { ...vendorTags(vendorId) }, vpcId },
     ];
-    const securityGroups: AwsWorld["securityGroups"] = [];
+    // The plan's security groups as the provider leaves them: `egress: []` and `ingress: []` mean no rule at all.
+    const securityGroups: AwsWorld["securityGroups"] = of("aws:ec2/securityGroup:SecurityGroup").map((g) => ({
+        id: str(g.outputs.id),
+        name: str(g.inputs.name),
+        vpcId,
+        ingress: (g.inputs.ingress as unknown[] | undefined) ?? [],
+        egress: (g.inputs.egress as unknown[] | undefined) ?? [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+        tags: tags(g),
+    }));
+    const sessions: AwsWorld["sessions"] = [
+        {
+            id: "operator-0world00000000001",
+            target: "i-0world000000000001",
+            owner: `arn:aws:sts::${o.account}:assumed-role/enclave-${vendorId}-vendor/dev`,
+            status: "Active",
+        },
+        { id: "operator-0elsewhere0000001", target: "i-0elsewhere00000001", owner: `arn:aws:sts::${o.account}:assumed-role/other/dev`, status: "Active" },
+    ];
 
     const calls: CallRecord[] = [];
     const failures: { command: string; error: { name: string; message: string }; match?: (i: Record<string, unknown>) => boolean; left: number }[] = [];
@@ -154,11 +175,12 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
         mockClient(clients.s3),
         mockClient(clients.ec2),
         mockClient(clients.resolver as never),
+        mockClient(clients.ssm),
     ] as unknown as {
         on(cmd: unknown): { callsFake(fn: (input: Record<string, unknown>) => unknown): unknown };
         restore(): void;
     }[];
-    const [sts, iam, kms, s3, ec2, resolver] = mocks;
+    const [sts, iam, kms, s3, ec2, resolver, ssm] = mocks;
     const latency = o.latencyMs ?? 0;
     const serve = (m: (typeof mocks)[number], cmd: { name: string }, fn: (input: Record<string, unknown>) => unknown) =>
         m.on(cmd).callsFake(async (input: Record<string, unknown>) => {
@@ -232,6 +254,7 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
                 PolicyDocument: e.policy,
                 VpcId: e.vpcId,
                 State: "available",
+                Tags: Object.entries(e.tags).map(([Key, Value]) => ({ Key, Value })),
             })),
     }));
     serve(ec2, ModifyVpcEndpointCommand, (i) => {
@@ -246,12 +269,13 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
                     .filter((x) =>
                         passes(
                             (i.Filters as Filter[]).filter((f) => f.Name !== "instance-state-name"),
-                            { "vpc-id": vpcId },
+                            { "vpc-id": x.vpcId },
                             x.tags,
                         ),
                     )
                     .map((x) => ({
                         InstanceId: x.id,
+                        VpcId: x.vpcId,
                         State: { Name: "running" },
                         NetworkInterfaces: [{ NetworkInterfaceId: x.eni, Groups: x.groups.map((GroupId) => ({ GroupId })) }],
                         BlockDeviceMappings: [],
@@ -298,6 +322,20 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
             for (const t of i.Tags as { Key: string; Value: string }[]) instances.find((x) => x.id === id)!.tags[t.Key] = t.Value;
         return {};
     });
+    serve(ec2, DeleteTagsCommand, (i) => {
+        for (const id of i.Resources as string[]) for (const t of i.Tags as { Key: string }[]) delete instances.find((x) => x.id === id)!.tags[t.Key];
+        return {};
+    });
+    serve(ssm, DescribeSessionsCommand, (i) => ({
+        Sessions: sessions
+            .filter((x) => i.State !== "Active" || x.status === "Active")
+            .map((x) => ({ SessionId: x.id, Target: x.target, Owner: x.owner, Status: "Connected", DocumentName: "SSM-SessionManagerRunShell" })),
+    }));
+    serve(ssm, TerminateSessionCommand, (i) => {
+        const x = sessions.find((y) => y.id === i.SessionId) ?? notFound("DoesNotExistException", `session ${String(i.SessionId)}`);
+        x!.status = "Terminated";
+        return { SessionId: x!.id };
+    });
     serve(resolver, ListFirewallRuleGroupsCommand, () => ({
         FirewallRuleGroups: [
             { Id: dns.groupId, Name: dns.groupName, Arn: `arn:aws:route53resolver:${region}:${o.account}:firewall-rule-group/${dns.groupId}` },
@@ -332,6 +370,7 @@ export function awsWorld(plan: Plan, vendorId: string, o: AwsWorldOptions): AwsW
         dns,
         instances,
         securityGroups,
+        sessions,
         fail(command, error, match, times = -1) {
             failures.push({ command, error, match, left: times });
         },

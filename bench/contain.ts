@@ -14,51 +14,45 @@ import { organizationContain } from "../runbook/quarantine";
 export const INJECTED_LATENCY_MS = 100;
 export const TARGET_LATENCY_MULTIPLE = 3;
 const SEALED_AT = "2026-11-23T12:00:00Z";
-const ISOLATION = [
-    "DescribeSecurityGroupsCommand",
-    "CreateSecurityGroupCommand",
-    "RevokeSecurityGroupEgressCommand",
-    "RevokeSecurityGroupIngressCommand",
-    "DescribeInstancesCommand",
-    "ModifyNetworkInterfaceAttributeCommand",
-    "CreateTagsCommand",
-];
 
 export async function containBench(spec: VendorSpec, security: SecuritySpec): Promise<string[]> {
     const plan = await planVendor(spec, security);
     const operators = { deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn, source: "bench" };
 
-    // First contain: the isolation group does not exist yet. Second: a rerun against the contained account.
-    const runOnce = async () => {
+    // The stack as deployed today (its rule-less isolation group included), and an older stack without the group.
+    const runOnce = async (olderStack: boolean) => {
         const world = awsWorld(plan, spec.id, { account: spec.account.id, region: spec.account.region, latencyMs: INJECTED_LATENCY_MS });
+        if (olderStack) world.securityGroups.length = 0;
         try {
             const t0 = performance.now();
             const outcome = await contain({ clients: world.clients, spec, sealedAt: SEALED_AT, operators, incident: "INC-BENCH" });
             const containMs = performance.now() - t0;
             const failed = outcome.results.filter((r) => !r.ok);
             if (failed.length) throw new Error(`contain bench: ${failed.length} writes failed, first: ${failed[0].error}`);
+            if (world.instances.some((i) => i.tags["enclave:isolated"] !== "INC-BENCH")) throw new Error("contain bench: an instance was not isolated");
+            if (world.sessions.some((x) => x.target === world.instances[0].id && x.status === "Active"))
+                throw new Error("contain bench: a session was not ended");
             const containCalls = world.calls.length;
             const path = world.criticalPath();
-            // The seal's own writes (everything but instance isolation): their depth, isolation left out.
-            const sealCalls = world.calls.filter((c) => !ISOLATION.includes(c.command));
-            const sealDepth = depth(sealCalls);
             const t1 = performance.now();
             const o = await observe(new SdkAws(world.clients), outcome.targets);
             const findings = sealFindings(o, outcome.targets, SEALED_AT);
             const verifyMs = performance.now() - t1;
             if (findings.length) throw new Error(`contain bench: verify found ${findings.length} gaps, first: ${findings[0]}`);
-            return { containMs, containCalls, path, sealDepth, verifyMs, verifyCalls: world.calls.length - containCalls, writes: outcome.results.length };
+            return { containMs, containCalls, path, verifyMs, verifyCalls: world.calls.length - containCalls, writes: outcome.results.length };
         } finally {
             world.restore();
         }
     };
-    const r = await runOnce();
+    const r = await runOnce(false);
+    const older = await runOnce(true);
     const limit = TARGET_LATENCY_MULTIPLE * INJECTED_LATENCY_MS;
     return [
-        `contain bench (${spec.id}, every AWS call answers after ${INJECTED_LATENCY_MS} ms):`,
-        `contain critical path: ${r.path} sequential AWS calls (${r.containCalls} calls, ${r.writes} writes); the seal's writes without instance isolation: ${r.sealDepth}`,
+        `contain bench (${spec.id}, every AWS call answers after ${INJECTED_LATENCY_MS} ms; instance isolation and session ends included):`,
+        `contain critical path: ${r.path} sequential AWS calls (${r.containCalls} calls, ${r.writes} writes)`,
         `contain wall time: ${r.containMs.toFixed(0)} ms; verify: ${r.verifyMs.toFixed(0)} ms (${r.verifyCalls} calls)`,
-        `target: whole contain < ${TARGET_LATENCY_MULTIPLE}x the latency (${limit} ms): ${r.containMs < limit ? "MET" : "MISSED"}; seal writes in one round after the reads (depth 2): ${r.sealDepth <= 2 ? "MET" : "MISSED"}`,
+        `target: whole contain < ${TARGET_LATENCY_MULTIPLE}x the latency (${limit} ms): ${r.containMs < limit ? "MET" : "MISSED"}; writes in one round after the reads (depth 2): ${r.path <= 2 ? "MET" : "MISSED"}`,
+        `older stack without the isolation group (contain creates it): ${older.path} sequential AWS calls, ${older.containMs.toFixed(0)} ms`,
     ];
 }
 

@@ -81,11 +81,12 @@ function cliStart(): { helpMs: number; nodeMs: number } {
     return { helpMs: median(perRound.help), nodeMs: median(perRound.node) };
 }
 
-/** The n-th generated vendor: the example spec with a distinct id and a distinct /20 in 10.64.0.0/10. */
+/** The n-th generated vendor: the example spec with a distinct id, a distinct /20 in 10.64.0.0/10 and principals of its own (a principal belongs to one vendor). */
 export function generatedVendor(example: VendorSpec, n: number): VendorSpec {
     const id = `bench-${String(n).padStart(3, "0")}`;
     const cidr = `10.${64 + Math.floor(n / 16)}.${(n % 16) * 16}.0/20`;
-    return { ...example, id, displayName: `Bench vendor ${n}`, network: { ...example.network, cidr } };
+    const principals = example.access.principals.map((p) => `${p}-${id}`);
+    return { ...example, id, displayName: `Bench vendor ${n}`, network: { ...example.network, cidr }, access: { ...example.access, principals } };
 }
 
 /**

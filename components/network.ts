@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { render } from "../iam/document";
-import type { Tags } from "../iam/names";
+import { vendorNames, type Tags } from "../iam/names";
 import { interfaceEndpointPolicy, s3EndpointPolicy, type VendorPolicyBase } from "../iam/vendor";
 import type { InterfaceEndpointService } from "../config/schema";
 import { subnetCidrs } from "../config/network";
@@ -41,6 +41,7 @@ export class EnclaveNetwork extends pulumi.ComponentResource {
     readonly s3Endpoint: aws.ec2.VpcEndpoint;
     readonly interfaceEndpoints: Record<string, aws.ec2.VpcEndpoint>;
     readonly endpointSecurityGroup?: aws.ec2.SecurityGroup;
+    readonly isolationGroup: aws.ec2.SecurityGroup;
     readonly flowLog: aws.ec2.FlowLog;
     readonly dns: EnclaveDns;
 
@@ -53,6 +54,24 @@ export class EnclaveNetwork extends pulumi.ComponentResource {
 
         // Adopting the default security group with no rules closes it (FSBP EC2.2): nothing can use it by accident.
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: tagged("default-closed") }, child);
+
+        // The group a breach's contain moves the enclave's instances into: made here, ahead of time, so that contain
+        // only has to find it by name and the isolation is one write per interface in the seal's single round of
+        // writes (creating it mid-incident costs two more rounds: create, then strip the rule AWS adds). AWS gives
+        // every new group an allow-all egress rule; `egress: []` makes the provider revoke it, and `ingress: []`
+        // keeps it empty: no rule either way, so an instance in it reaches nothing and nothing reaches it.
+        this.isolationGroup = new aws.ec2.SecurityGroup(
+            `${name}-isolation-sg`,
+            {
+                vpcId: this.vpc.id,
+                name: vendorNames(args.vendorId).isolationGroup,
+                description: "Breach isolation: no inbound, no outbound (the contain step moves instances here)",
+                ingress: [],
+                egress: [],
+                tags: tagged("isolation"),
+            },
+            child,
+        );
 
         const zones = availabilityZones(args.region, args.azCount);
         const cidrs = subnetCidrs(args.cidr, args.azCount);

@@ -6,13 +6,18 @@ import { vendorNames } from "./names";
 // ResumeSession to the vendor role and cuts the agent's endpoints; an open session's data channel may outlive that
 // while IAM propagates, so containment terminates it explicitly.
 
-/** The filter for ssm:DescribeSessions (State Active) that finds sessions on this enclave's instances. */
-export const activeSessionsQuery = (instanceIds: string[]) => ({
-    State: "Active" as const,
-    Filters: instanceIds.map((id) => ({ key: "Target" as const, value: id })),
-});
+/**
+ * The query for ssm:DescribeSessions: every active session of the account and region, whatever its target. Contain
+ * asks in the same round as it looks for the instances, so their ids are not known yet (and DescribeSessions takes one
+ * Target filter at a time); sessionsToTerminate keeps the ones on this enclave's instances.
+ */
+export const activeSessionsQuery = () => ({ State: "Active" as const });
 
-/** The filter for ec2:DescribeInstances that finds every instance of this enclave (by tag, so one added outside the stack is found too). */
+/**
+ * The filter for ec2:DescribeInstances that finds every instance of this enclave by tag, so one the stack made is
+ * found in the same round as the VPC (an instance in the VPC without the tag is found by the VPC sweep that runs
+ * alongside the writes).
+ */
 export const enclaveInstancesQuery = (vendorId: string) => ({
     Filters: [
         { Name: `tag:${TAG.vendor}`, Values: [vendorId] },
@@ -51,5 +56,5 @@ export function isolationChanges(
         .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 }
 
-/** The name of the group isolation moves instances into (created by the contain step if it does not exist). */
+/** The name of the group isolation moves instances into (deployed with the vendor stack; created by contain if an older stack lacks it). */
 export const isolationGroupName = (vendorId: string) => vendorNames(vendorId).isolationGroup;

@@ -83,7 +83,16 @@ class AutomationStack implements StackHandle {
         const steps: PreviewStep[] = [];
         const onEvent = (e: EngineEvent) => {
             const m = e.resourcePreEvent?.metadata;
-            if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, ...(m.diffs ? { diffs: [...m.diffs] } : {}) });
+            if (m)
+                steps.push({
+                    op: m.op,
+                    urn: m.urn,
+                    type: m.type,
+                    ...(m.diffs ? { diffs: [...m.diffs] } : {}),
+                    // The documents themselves: the guard compares them, not only which inputs change.
+                    ...(m.old?.inputs ? { old: { ...m.old.inputs } } : {}),
+                    ...(m.new?.inputs ? { new: { ...m.new.inputs } } : {}),
+                });
         };
         const res = await this.stack.preview({ onOutput: this.onOutput, onEvent, color: "never" });
         return { changes: { ...(res.changeSummary ?? {}) } as Record<string, number>, steps };

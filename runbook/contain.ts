@@ -1,4 +1,4 @@
-import { ModifyVpcEndpointCommand, paginateDescribeVpcEndpoints, type VpcEndpoint } from "@aws-sdk/client-ec2";
+import { ModifyVpcEndpointCommand, paginateDescribeVpcEndpoints, type SecurityGroup, type VpcEndpoint } from "@aws-sdk/client-ec2";
 import { GetRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, DisableKeyCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { paginateListFirewallDomainLists, paginateListFirewallRuleGroups, UpdateFirewallRuleCommand } from "@aws-sdk/client-route53resolver";
@@ -20,7 +20,17 @@ import {
 } from "../iam/vendor";
 import { INTERFACE_ENDPOINT_SERVICES, type InterfaceEndpointService, type VendorSpec } from "../config/schema";
 import type { AwsClients } from "./aws/clients";
-import { isolateInstances, type ActionResult } from "./aws/containment";
+import { sessionsToTerminate, type ObservedSession } from "../iam/containment";
+import {
+    ensureIsolationGroup,
+    isolateInstance,
+    isolationGroupsByName,
+    listInstances,
+    taggedInstances,
+    type ActionResult,
+    type EnclaveInstance,
+} from "./aws/containment";
+import { activeSessions, terminateSession } from "./aws/ssm";
 import { awsCall, errorName, orNull } from "./aws/errors";
 import { vpcsByTags } from "./aws/ec2";
 import { bucketPolicy } from "./aws/s3";
@@ -54,31 +64,44 @@ export interface ContainLookup {
     keyArn?: string;
     vpcId?: string;
     s3EndpointId?: string;
-    /** The enclave's interface endpoints (tagged with the vendor), by id. */
+    /** The interface endpoints of the enclave VPC (tagged with the vendor or not), by id. */
     interfaceEndpoints: { id: string; service: string }[];
+    /** S3 gateway endpoints of the enclave VPC other than the stack's (sealed with the same policy). */
+    otherS3Gateways?: string[];
     dnsRuleGroupId?: string;
     dnsAwsDomainListId?: string;
     /** The tripwire's object key, as the deployed policy of a readable dataset bucket names it (DeployerPutsTripwireOnly). */
     tripwireKey?: string;
+    /** The isolation group of the enclave VPC, deployed with the vendor stack (null: not there, an older stack; undefined: not read). */
+    isolationGroup?: SecurityGroup | null;
+    /** The instances tagged with the vendor (in the enclave VPC or not). */
+    instances: EnclaveInstance[];
+    /** Every active Session Manager session of the region (the enclave's are picked by target). */
+    sessions: ObservedSession[];
     /** Why a lookup has no answer, by what it looked for ("key", "vpc", "s3-endpoint", "dns-rule-group", ...). */
     missing: Record<string, string>;
 }
 
 /** One write of the seal: an id stable across runs (the incident log records it), the resource, and the call. */
+/** What a write is for: a kind of the seal catalogue, or one of the containment writes beside it (CONTAIN_EXTRAS). */
+export type ContainKind = SealKind | ContainExtra;
+
 export interface ContainWrite {
     id: string;
-    kind: SealKind | "isolation";
+    kind: ContainKind;
     resource: string;
     action: string;
     /** Set when an input the write needs is missing: the write is reported failed with this reason, never attempted. */
     blocked?: string;
+    /** Runs on every invocation, even when an earlier one of this run recorded it (a sweep that finds what is new). */
+    always?: boolean;
     apply(): Promise<ActionResult[] | void>;
 }
 
 export interface ContainResult {
     id: string;
     /** quarantine: an account-mode vendor's organization-level writes (runbook/quarantine.ts). */
-    kind: SealKind | "isolation" | "quarantine";
+    kind: ContainKind | "quarantine";
     resource: string;
     action: string;
     ok: boolean;
@@ -96,6 +119,10 @@ interface WriteCtx {
     /** Inputs the documents may need but that are unknown, with the reason (deployer ARN, key ARN, ...). */
     unknown: Partial<Record<keyof VendorPolicyInputs, string>>;
     incident: string;
+    /** The caller's account, checked before any write (the isolation calls do not check it again). */
+    account: string;
+    /** The isolation group made ready once, shared by every instance's write (no call when the stack deployed it rule-less). */
+    isolationGroup(): Promise<{ groupId?: string; results: ActionResult[] }>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0];
@@ -142,8 +169,10 @@ export function externalIdOf(trust: PolicyJson | null | undefined): string | und
 }
 
 /** The sealed documents contain writes, from the builders (exported so a test can hold them to the sealed plan). */
-export function containDocuments(spec: VendorSpec, p: VendorPolicyInputs, sealedAt: string, interfaceServices: InterfaceEndpointService[]) {
-    const s = sealedInputs(p, sealedAt);
+export function containDocuments(spec: VendorSpec, targets: EnclaveTargets, sealedAt: string) {
+    // The inputs and the interface endpoints (the session endpoints of a workspace included) as verify assembles them.
+    const s = sealedInputs(targets.policyInputs, sealedAt);
+    const interfaceServices = targets.interfaceServices;
     const names = vendorNames(spec.id);
     return {
         sealPolicy: sealRolePolicy(sealedAt),
@@ -298,6 +327,14 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)),
                     s3 ? undefined : w.lookup.missing["s3-endpoint"],
                 ),
+                ...(w.lookup.otherS3Gateways ?? []).map((id) =>
+                    modify(
+                        id,
+                        `S3 gateway endpoint ${id} (not the stack's)`,
+                        (p) => s3EndpointPolicy(sealedInputs(p, w.sealedAt)),
+                        s3 ? undefined : w.lookup.missing["s3-endpoint"],
+                    ),
+                ),
                 ...w.lookup.interfaceEndpoints.map((e) =>
                     isService(e.service)
                         ? modify(e.id, `${e.service} interface endpoint ${e.id}`, (p) =>
@@ -351,17 +388,142 @@ const roleNames = (spec: VendorSpec) => {
     return [n.vendorRole, n.workloadRole];
 };
 
-/** The instances of the enclave's VPC into the rule-less isolation group (runbook/aws/containment.ts), as one write. */
-function isolationWrite(w: WriteCtx, accountChecked: string): ContainWrite {
-    const vpc = w.lookup.vpcId;
-    return {
-        id: "isolate-instances",
-        kind: "isolation",
-        resource: `instances of ${vpc ?? `enclave-${w.spec.id}-vpc`}`,
-        action: "isolate (security group with no rules)",
-        blocked: vpc ? undefined : w.lookup.missing.vpc,
-        apply: () => isolateInstances({ clients: w.clients, account: accountChecked, vendorId: w.spec.id, incident: w.incident, accountChecked: true }, vpc!),
-    };
+// ---- beside the catalogue: compute and sessions ---------------------------------------------------------------------
+
+/**
+ * The containment writes that are not a seal document: the enclave's instances into the rule-less isolation group, and
+ * the end of every Session Manager session on them. Keyed like CONTAIN_WRITES, so one more (another path to cut at
+ * contain time) is one more entry here; every entry's writes run in the same round as the seal's.
+ */
+export type ContainExtra = "isolation" | "sessions";
+
+const containmentCtx = (w: WriteCtx) => ({ clients: w.clients, account: w.account, vendorId: w.spec.id, incident: w.incident, accountChecked: true });
+
+/** The instance ids whose sessions contain ends: every instance tagged with the vendor (in the VPC or not). */
+const enclaveInstanceIds = (w: WriteCtx) => w.lookup.instances.map((i) => i.id);
+
+export const CONTAIN_EXTRAS: { readonly [K in ContainExtra]: { describe: string; writes(w: WriteCtx): ContainWrite[] } } = {
+    isolation: {
+        describe:
+            "each instance tagged with the vendor has every network interface moved (`ec2:ModifyNetworkInterfaceAttribute`) into the rule-less isolation group `enclave-<vendor>-isolation` the vendor stack deploys, and is tagged `enclave:isolated`; a sweep of the enclave VPC in the same round isolates any instance without the tag (a round later). An older stack without the group: contain creates it and strips AWS's default egress rule first (two more rounds, reported)",
+        writes: (w) => {
+            const vpc = w.lookup.vpcId;
+            const name = vendorNames(w.spec.id).isolationGroup;
+            const noVpc = vpc ? undefined : (w.lookup.missing.vpc ?? "the enclave VPC was not found");
+            const out: ContainWrite[] = [
+                {
+                    id: `isolation-group:${name}`,
+                    kind: "isolation",
+                    resource: `security group ${name}`,
+                    action: w.lookup.isolationGroup ? "use the deployed rule-less group" : "create the rule-less group (the deployed stack has none)",
+                    blocked: noVpc,
+                    always: true,
+                    apply: async () => (await w.isolationGroup()).results,
+                },
+            ];
+            if (w.lookup.missing.instances)
+                out.push({
+                    id: "instances-by-tag",
+                    kind: "isolation",
+                    resource: `instances tagged ${TAG.vendor}=${w.spec.id}`,
+                    action: "isolate",
+                    blocked: `${w.lookup.missing.instances} (the sweep of the enclave VPC still isolates the VPC's instances; one tagged outside the VPC is not found)`,
+                    apply: async () => undefined,
+                });
+            for (const inst of w.lookup.instances) {
+                const resource = `instance ${inst.id}`;
+                const outside = vpc && inst.vpcId !== vpc;
+                out.push({
+                    id: `isolate:${inst.id}`,
+                    kind: "isolation",
+                    resource,
+                    action: "isolate (interfaces into the rule-less group, tag)",
+                    blocked:
+                        noVpc ??
+                        (outside
+                            ? `${resource}: tagged ${TAG.vendor}=${w.spec.id} but in ${inst.vpcId || "no VPC"}, not the enclave VPC ${vpc}: the isolation group cannot hold it; stop it or isolate it by hand (RUNBOOK.md "a call keeps failing")`
+                            : undefined),
+                    apply: async () => {
+                        const g = await w.isolationGroup();
+                        if (!g.groupId)
+                            return [
+                                { resource, action: "isolate", ok: false, error: `${resource}: not isolated: the isolation group is not ready (see its line)` },
+                            ];
+                        return isolateInstance(containmentCtx(w), inst, g.groupId);
+                    },
+                });
+            }
+            if (vpc)
+                out.push({
+                    id: `isolate-sweep:${vpc}`,
+                    kind: "isolation",
+                    resource: `instances of ${vpc} without the ${TAG.vendor} tag`,
+                    action: "sweep the VPC (ec2:DescribeInstances), isolate what the tag missed and end its sessions",
+                    always: true,
+                    apply: async () => {
+                        const known = new Set(enclaveInstanceIds(w));
+                        const [found, g] = await Promise.all([listInstances(w.clients, vpc), w.isolationGroup()]);
+                        const extra = found.filter((i) => !known.has(i.id));
+                        if (!extra.length) return [];
+                        const ids = extra.map((i) => i.id);
+                        const sessions = sessionsToTerminate(w.lookup.sessions, ids);
+                        const targetOf = new Map(w.lookup.sessions.map((x) => [x.SessionId, x.Target ?? ""]));
+                        const per = await Promise.all([
+                            ...extra.map(async (inst): Promise<ActionResult[]> =>
+                                g.groupId
+                                    ? isolateInstance(containmentCtx(w), inst, g.groupId)
+                                    : [
+                                          {
+                                              resource: `instance ${inst.id}`,
+                                              action: "isolate",
+                                              ok: false,
+                                              error: `instance ${inst.id}: not isolated: the isolation group is not ready (see its line)`,
+                                          },
+                                      ],
+                            ),
+                            ...sessions.map((id) => endSession(w, id, targetOf.get(id) ?? "")),
+                        ]);
+                        return per.flat();
+                    },
+                });
+            return out;
+        },
+    },
+    sessions: {
+        describe:
+            "`ssm:TerminateSession` on every active Session Manager session (`ssm:DescribeSessions`, read with the lookups) whose target is an instance tagged with the vendor; the sweep ends those on instances it finds",
+        writes: (w) => {
+            if (w.lookup.missing.sessions)
+                return [
+                    {
+                        id: "sessions",
+                        kind: "sessions",
+                        resource: "Session Manager sessions",
+                        action: "ssm:TerminateSession",
+                        blocked: w.lookup.missing.sessions,
+                        apply: async () => undefined,
+                    },
+                ];
+            const targetOf = new Map(w.lookup.sessions.map((x) => [x.SessionId, x.Target ?? ""]));
+            return sessionsToTerminate(w.lookup.sessions, enclaveInstanceIds(w)).map((id) => ({
+                id: `session:${id}`,
+                kind: "sessions" as const,
+                resource: `session ${id} on ${targetOf.get(id)}`,
+                action: "ssm:TerminateSession",
+                apply: async () => [await endSession(w, id, targetOf.get(id) ?? "")],
+            }));
+        },
+    },
+};
+
+async function endSession(w: WriteCtx, id: string, target: string): Promise<ActionResult> {
+    const resource = `session ${id} on ${target}`;
+    try {
+        await terminateSession(w.clients, id, target);
+        return { resource, action: "ssm:TerminateSession", ok: true };
+    } catch (err) {
+        return { resource, action: "ssm:TerminateSession", ok: false, error: message(err) };
+    }
 }
 
 // ---- the round of reads ----------------------------------------------------------------------------------------------
@@ -378,13 +540,14 @@ const serviceShort = (region: string, name: string) => (name.startsWith(`com.ama
 /**
  * Everything contain needs, in one round of independent reads: the caller, the roles' trust policies (the vendor trust
  * carries the external ID), the key by alias, the VPC and the enclave's endpoints by tag, the DNS rule group and domain
- * list by name. No read waits for another.
+ * list by name, the isolation group by name, the instances by tag and the active Session Manager sessions. No read
+ * waits for another.
  */
 export async function containLookup(clients: AwsClients, spec: VendorSpec): Promise<ContainLookup> {
     const names = vendorNames(spec.id);
     const region = clients.region;
     const readable = spec.datasets.filter((d) => d.access !== "write").map((d) => bucketName(spec.id, d.name, spec.account.id));
-    const [identity, trusts, key, vpcs, endpoints, groups, lists, tripwire] = await Promise.all([
+    const [identity, trusts, key, vpcs, endpoints, groups, lists, isolationGroups, instances, sessions, tripwire] = await Promise.all([
         settle(callerIdentity(clients.sts)),
         Promise.all(
             roleNames(spec).map((role) =>
@@ -398,10 +561,11 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         settle(orNull(`key ${names.keyAlias}`, "kms:DescribeKey", () => clients.kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias })))),
         settle(vpcsByTags(clients.ec2, { Name: `enclave-${spec.id}-vpc`, [TAG.vendor]: spec.id })),
         settle(
-            awsCall(`VPC endpoints tagged ${TAG.vendor}=${spec.id}`, "ec2:DescribeVpcEndpoints", async () => {
+            // Every endpoint of the region, not only the tagged ones: the VPC id is not known yet in this round, and an
+            // endpoint added to the enclave VPC without the tag is a path out like any other.
+            awsCall(`VPC endpoints of the region`, "ec2:DescribeVpcEndpoints", async () => {
                 const out: VpcEndpoint[] = [];
-                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: `tag:${TAG.vendor}`, Values: [spec.id] }] }))
-                    out.push(...(page.VpcEndpoints ?? []));
+                for await (const page of paginateDescribeVpcEndpoints({ client: clients.ec2 }, {})) out.push(...(page.VpcEndpoints ?? []));
                 return out.filter((e) => !["deleted", "deleting"].includes(String(e.State ?? "").toLowerCase()));
             }),
         ),
@@ -421,6 +585,9 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
                 return out;
             }),
         ),
+        settle(isolationGroupsByName(clients, spec.id)),
+        settle(taggedInstances(clients, spec.id)),
+        settle(activeSessions(clients)),
         // One readable bucket's policy is enough: every readable dataset carries the same tripwire key.
         readable.length ? settle(bucketPolicy(clients.s3, readable[0]).then((doc) => deployedTripwireKey(doc, `arn:aws:s3:::${readable[0]}`))) : undefined,
     ]);
@@ -431,7 +598,7 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         if (t.ok) trust[role] = t.value;
         else missing[`role ${role}`] = t.error;
     });
-    const out: ContainLookup = { trust, interfaceEndpoints: [], missing };
+    const out: ContainLookup = { trust, interfaceEndpoints: [], instances: [], sessions: [], missing };
     if (tripwire?.ok && tripwire.value) out.tripwireKey = tripwire.value;
     if (identity.ok) out.identity = identity.value;
     else missing.identity = identity.error;
@@ -450,10 +617,15 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
 
     if (!endpoints.ok) missing["s3-endpoint"] = endpoints.error;
     else {
-        const mine = endpoints.value.filter((e) => !out.vpcId || e.VpcId === out.vpcId);
-        const s3 = mine.filter((e) => serviceShort(region, e.ServiceName ?? "") === "s3" && String(e.VpcEndpointType ?? "").toLowerCase() === "gateway");
+        const tagged = (e: VpcEndpoint) => (e.Tags ?? []).some((t) => t.Key === TAG.vendor && t.Value === spec.id);
+        const mine = endpoints.value.filter((e) => (out.vpcId ? e.VpcId === out.vpcId : tagged(e)));
+        const isS3Gateway = (e: VpcEndpoint) =>
+            serviceShort(region, e.ServiceName ?? "") === "s3" && String(e.VpcEndpointType ?? "").toLowerCase() === "gateway";
+        const s3 = mine.filter((e) => isS3Gateway(e) && tagged(e));
         if (s3.length === 1) out.s3EndpointId = s3[0].VpcEndpointId;
         else missing["s3-endpoint"] = `s3-endpoint enclave-${spec.id}-s3: ${s3.length} S3 gateway endpoints tagged ${TAG.vendor}=${spec.id} (expected 1)`;
+        // Another S3 gateway endpoint in the VPC (added outside the stack): a route to S3 with a policy of its own.
+        out.otherS3Gateways = mine.filter((e) => isS3Gateway(e) && e.VpcEndpointId !== out.s3EndpointId).map((e) => e.VpcEndpointId ?? "");
         out.interfaceEndpoints = mine
             .filter((e) => String(e.VpcEndpointType ?? "").toLowerCase() === "interface")
             .map((e) => ({ id: e.VpcEndpointId ?? "", service: serviceShort(region, e.ServiceName ?? "") }));
@@ -466,6 +638,14 @@ export async function containLookup(clients: AwsClients, spec: VendorSpec): Prom
         missing[key] = `${what} ${name}: ${found.length ? `${found.length} carry this name` : "not found"}`;
         return undefined;
     };
+    // The isolation group is the one in the enclave VPC; without a VPC there is nothing to isolate into.
+    if (!isolationGroups.ok) missing["isolation-group"] = isolationGroups.error;
+    else if (out.vpcId) out.isolationGroup = isolationGroups.value.find((g) => g.VpcId === out.vpcId) ?? null;
+    if (!instances.ok) missing.instances = instances.error;
+    else out.instances = instances.value;
+    if (!sessions.ok) missing.sessions = sessions.error;
+    else out.sessions = sessions.value;
+
     out.dnsRuleGroupId = one(groups, names.dnsRuleGroup, "dns-rule-group", "dns-rule-group");
     out.dnsAwsDomainListId = one(lists, `enclave-${spec.id}-aws-domains`, "dns-domain-list", "dns-domain-list");
     return out;
@@ -501,8 +681,8 @@ export interface ContainOutcome {
 }
 
 /** The ordered list of writes for a lookup (exported for the tests and the RUNBOOK). */
-export function containWrites(w: WriteCtx, account: string): ContainWrite[] {
-    return [...SEAL_CATALOGUE.flatMap((e) => CONTAIN_WRITES[e.kind].writes(w)), isolationWrite(w, account)];
+export function containWrites(w: WriteCtx): ContainWrite[] {
+    return [...SEAL_CATALOGUE.flatMap((e) => CONTAIN_WRITES[e.kind].writes(w)), ...Object.values(CONTAIN_EXTRAS).flatMap((x) => x.writes(w))];
 }
 
 /**
@@ -528,14 +708,29 @@ export async function contain(o: ContainOptions): Promise<ContainOutcome> {
     }
     if (!lookup.keyArn) unknown.keyArn = `the key ARN is unknown (${lookup.missing.key})`;
     if (!lookup.s3EndpointId) unknown.s3EndpointId = `the S3 endpoint id is unknown (${lookup.missing["s3-endpoint"]})`;
-    const inputs = lookup.tripwireKey ? { ...targets.policyInputs, tripwireKey: lookup.tripwireKey } : targets.policyInputs;
-    const w: WriteCtx = { clients: o.clients, spec, sealedAt: o.sealedAt, lookup, inputs, unknown, incident: o.incident };
+    let group: ReturnType<WriteCtx["isolationGroup"]> | undefined;
+    const w: WriteCtx = {
+        clients: o.clients,
+        spec,
+        sealedAt: o.sealedAt,
+        lookup,
+        inputs: lookup.tripwireKey ? { ...targets.policyInputs, tripwireKey: lookup.tripwireKey } : targets.policyInputs,
+        unknown,
+        incident: o.incident,
+        account: spec.account.id,
+        isolationGroup: () =>
+            (group ??= ensureIsolationGroup(
+                { clients: o.clients, account: spec.account.id, vendorId: spec.id, incident: o.incident, accountChecked: true },
+                lookup.vpcId!,
+                lookup.missing["isolation-group"] ? undefined : lookup.isolationGroup,
+            )),
+    };
 
-    const writes = containWrites(w, spec.account.id);
+    const writes = containWrites(w);
     const results = await Promise.all(
         writes.map(async (wr): Promise<ContainResult> => {
             const base = { id: wr.id, kind: wr.kind, resource: wr.resource, action: wr.action };
-            if (o.done?.has(wr.id)) return { ...base, ok: true, skipped: true };
+            if (o.done?.has(wr.id) && !wr.always) return { ...base, ok: true, skipped: true };
             if (wr.blocked) return { ...base, ok: false, error: `${wr.resource}: not written: ${wr.blocked.replace(`${wr.resource}: `, "")}` };
             let r: ContainResult;
             try {
@@ -564,11 +759,15 @@ function explain(wr: ContainWrite, err: unknown): string {
     return line;
 }
 
-/** What contain writes, one line per catalogue kind plus the isolation (RUNBOOK.md's list, scripts/runbook-seal-lists.ts). */
-export const ISOLATION_DESCRIBE =
-    "every instance of the enclave VPC moved into the rule-less isolation group `enclave-<vendor>-isolation` and tagged `enclave:isolated`";
+/** What contain writes, one line per catalogue kind, then the compute and session writes (RUNBOOK.md's list, scripts/runbook-seal-lists.ts). */
 export function renderContainWrites(): string {
-    return ["", ...SEAL_CATALOGUE.map((e) => `- ${e.what}: ${CONTAIN_WRITES[e.kind].describe}`), `- instances: ${ISOLATION_DESCRIBE}`, ""].join("\n");
+    const extras: Record<ContainExtra, string> = { isolation: "instances", sessions: "Session Manager sessions" };
+    return [
+        "",
+        ...SEAL_CATALOGUE.map((e) => `- ${e.what}: ${CONTAIN_WRITES[e.kind].describe}`),
+        ...(Object.keys(CONTAIN_EXTRAS) as ContainExtra[]).map((k) => `- ${extras[k]}: ${CONTAIN_EXTRAS[k].describe}`),
+        "",
+    ].join("\n");
 }
 
 /** One line per write, for the terminal and the incident log. */

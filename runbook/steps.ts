@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, describeFailure, EXIT } from "../contract/errors";
-import { SEAL_FIELDS, sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { SEAL_FIELDS, sealEntryOf } from "../contract/seal";
 import { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, unsealNotBefore, type SealMoment } from "../contract/unsealWindow";
 import { archiveBucketName, archivePrefixes } from "../iam/names";
 import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
@@ -15,6 +15,7 @@ import { writeSealState } from "./specFile";
 import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
 import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
 import { organizationRelease, retireMemberAccount } from "./quarantine";
+import { contentOffence, isSealOnly, maskedDocuments, sealStatements, type SealStatements } from "./previewGuard";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -120,33 +121,30 @@ export const PREVIEW_ALLOWED_OPS = ["same", "update", "read"] as const;
 
 export { SEAL_FIELDS };
 
-const urnName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-
-/** The create (seal) or delete (unseal) of a resource that exists only while sealed, by type and name from the catalogue. */
-function sealOnlyStep(s: PreviewStep, vendor: string, sealing: boolean): boolean {
-    if (s.op !== (sealing ? "create" : "delete")) return false;
-    return sealOnlyResources(vendor).some((r) => r.type === s.type && r.name === urnName(s.urn));
-}
-
 /** Why a preview step is not the seal's (or the unseal's); undefined when it is (or changes nothing). */
-function offendingStep(s: PreviewStep, vendor: string, sealing: boolean): string | undefined {
+function offendingStep(s: PreviewStep, vendor: string, sealing: boolean, expected: SealStatements | undefined): string | undefined {
     if (s.op === "same" || s.op === "read") return undefined;
-    if (sealOnlyStep(s, vendor, sealing)) return undefined;
-    const allowed = sealEntryOf(s.type)?.fields;
+    const entry = sealEntryOf(s.type);
+    // A seal-only resource (the role seal policies): its create holds only the seal statements, as rendered.
+    if (isSealOnly(s, vendor, sealing)) return contentOffence(s, entry!.kind, sealing, expected);
+    const allowed = entry?.fields;
     const fields = s.diffs?.length ? ` of ${s.diffs.join(", ")}` : "";
     if (s.op !== "update" || !allowed) return `${s.op}${fields} of ${s.urn}`;
     // An engine that does not say which inputs change cannot show the update is the seal's: fail closed.
     if (!s.diffs?.length)
         return `update of ${s.urn} without the changed inputs in the engine's event (an older Pulumi CLI?), so it cannot be shown to touch only the seal fields`;
     const extra = s.diffs.filter((d) => !allowed.includes(d));
-    return extra.length ? `update of ${extra.join(", ")} of ${s.urn} (a seal changes only ${allowed.join(", ")})` : undefined;
+    if (extra.length) return `update of ${extra.join(", ")} of ${s.urn} (a seal changes only ${allowed.join(", ")})`;
+    // The right fields: now what they change to. A policy field may carry anything.
+    return contentOffence(s, entry!.kind, sealing, expected);
 }
 
 // The seal's `up` deploys the whole program from the working tree: an uncommitted or unreviewed change would go out
 // mid-incident with it. The preview refuses every resource step but an in-place update of seal fields (an unreviewed
 // in-place change, e.g. a widened policy elsewhere, is as dangerous as a replacement) and the create (seal) or delete
-// (unseal) of the seal-only resources the catalogue names; the change summary is checked too, as a second line of
-// defence. It is not destructive, and on resume it runs again before `up` because the working tree may have changed.
+// (unseal) of the seal-only resources the catalogue names; within a seal field, the old and new documents may differ
+// only by the seal statements as the builders render them (runbook/previewGuard.ts); the change summary is checked
+// too, as a second line of defence. It is not destructive, and on resume it runs again before `up` because the working tree may have changed.
 const preview = (command: Command): Step => ({
     name: "preview",
     destructive: false,
@@ -155,7 +153,10 @@ const preview = (command: Command): Step => ({
         const { changes, steps } = await ctx.stack!.preview();
         const sealing = command !== "unseal";
         const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
-        const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing)).find((o) => o !== undefined);
+        // What the seal statements must say: the builders' rendering for the sealed spec and the deployed ids.
+        const spec = ctx.spec();
+        const expected = sealing && spec.sealedAt ? sealStatements(spec, await ctx.stack!.outputs(), spec.sealedAt) : undefined;
+        const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing, expected)).find((o) => o !== undefined);
         if (offending)
             throw new CliError(
                 `refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`,
@@ -163,7 +164,7 @@ const preview = (command: Command): Step => ({
         // The seal-only op (create on seal, delete on unseal) may be counted, but no more of it than the steps that are
         // the seal-only resources'; every other op but same, update and read is refused outright.
         const sealOnlyOp = sealing ? "create" : "delete";
-        const sealOnlyDescribed = steps.filter((s) => sealOnlyStep(s, ctx.vendor, sealing)).length;
+        const sealOnlyDescribed = steps.filter((s) => isSealOnly(s, ctx.vendor, sealing)).length;
         const counts = Object.entries(changes).filter(([, n]) => n > 0);
         if (counts.some(([op, n]) => !(PREVIEW_ALLOWED_OPS as readonly string[]).includes(op) && !(op === sealOnlyOp && n <= sealOnlyDescribed))) {
             throw new CliError(
@@ -177,6 +178,8 @@ const preview = (command: Command): Step => ({
                 `refusing to deploy ${ctx.vendor}: the preview counts ${changes.update} update(s) but the engine described ${described}, so they cannot be shown to touch only the seal fields; rerun \`enclave ${command} ${ctx.vendor}\` to resume`,
             );
         }
+        const masked = steps.flatMap(maskedDocuments);
+        if (masked.length) ctx.deps.out(`    preview: checked by field only (the engine masks them as secret): ${masked.join("; ")}`);
         return { changes };
     },
 });

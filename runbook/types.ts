@@ -29,6 +29,9 @@ export interface PreviewStep {
     type: string;
     /** The top-level inputs that change; undefined when the engine does not report them (older engines). */
     diffs?: string[];
+    /** The inputs before (the state's) and after (the program's), as the engine reports them: secrets masked as "[secret]". */
+    old?: Record<string, unknown>;
+    new?: Record<string, unknown>;
 }
 
 export interface PreviewResult {

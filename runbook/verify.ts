@@ -12,6 +12,7 @@ import {
     type VendorPolicyInputs,
 } from "../iam/vendor";
 import { INTERFACE_ENDPOINT_SERVICES, type InterfaceEndpointService, type VendorSpec } from "../config/schema";
+import { interfaceEndpointsOf } from "../config/workspace";
 import type { AwsReads, DnsFirewallRuleGroup, InterfaceEndpoint, KeyState, PolicyJson, PolicyStatementJson, RolePolicies, StackOutput } from "./types";
 
 // What "the seal took" means, read back from AWS: the stored documents carry the seal statements, each exactly as the
@@ -79,7 +80,8 @@ export function targetsFor(
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
         vpcId: str("vpcId"),
-        interfaceServices: spec.network.interfaceEndpoints,
+        // The endpoints the stack deploys: the spec's list plus the session endpoints a workspace needs.
+        interfaceServices: interfaceEndpointsOf(spec),
         policyInputs: {
             vendorId: spec.id,
             accountId: acct,
@@ -141,6 +143,8 @@ function canonical(v: unknown, key?: string, parent?: string): unknown {
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/** Two statements say the same (lists as sets, one value as a one-element list, condition keys case-insensitive). */
+export const sameStatement = (a: PolicyStatementJson | object, b: PolicyStatementJson | object): boolean => same(a, b);
 
 /** Why a stored statement is not the builder's: the top-level fields that differ, with both values. */
 function difference(expected: object, found: object): string {

@@ -256,21 +256,25 @@ describe.skipIf(MISSING !== null)(`runbook AWS layer against moto_server${MISSIN
         ...over,
     });
 
-    it("wrong-account credentials: containment refuses before any write (no isolation group appears)", async () => {
+    it("wrong-account credentials: containment refuses before any write (the instance stays where it was)", async () => {
         await expect(isolateInstances(ctx({ account: "999999999999" }), ev.vpcId)).rejects.toThrow(`the AWS credentials are for account ${ACCOUNT}`);
         await expect(snapshotVolumes(ctx({ account: "999999999999" }), ev.vpcId)).rejects.toThrow("evalcorp's enclave is in 999999999999");
+        // The isolation group is the stack's (seeded from the plan): rule-less, and nobody moved into it.
         const groups = await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["enclave-evalcorp-isolation"] }] }));
-        expect(groups.SecurityGroups).toEqual([]);
+        expect(groups.SecurityGroups!.map((g) => [g.VpcId, g.IpPermissions, g.IpPermissionsEgress])).toEqual([[ev.vpcId, [], []]]);
+        const i = (await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.instanceId] }))).Reservations![0].Instances![0];
+        expect(i.NetworkInterfaces!.flatMap((n) => n.Groups!.map((g) => g.GroupId))).not.toContain(groups.SecurityGroups![0].GroupId);
         const snaps = await clients.ec2.send(
             new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:enclave:incident", Values: [INCIDENT] }] }),
         );
         expect(snaps.Snapshots).toEqual([]);
     });
 
-    it("isolation: the instance's interface moves to a rule-less isolation group (tagged), the instance is tagged; a rerun changes nothing", async () => {
+    it("isolation: the instance's interface moves to the rule-less isolation group the stack deployed (found, not created), the instance is tagged; a rerun changes nothing", async () => {
         const first = await isolateInstances(ctx(), ev.vpcId);
         expect(first.filter((r) => !r.ok)).toEqual([]);
-        const sgId = first.find((r) => r.action === "create")!.id!;
+        expect(first[0]).toMatchObject({ resource: "security group enclave-evalcorp-isolation", action: "find (deployed with the vendor stack)", ok: true });
+        const sgId = first[0].id!;
         const sg = (await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).SecurityGroups![0];
         expect(sg).toMatchObject({ GroupName: "enclave-evalcorp-isolation", VpcId: ev.vpcId, IpPermissions: [], IpPermissionsEgress: [] });
         expect(sg.Tags).toEqual(

@@ -1,5 +1,6 @@
 import {
     CreateSecurityGroupCommand,
+    DeleteTagsCommand,
     CreateSnapshotCommand,
     CreateTagsCommand,
     DescribeInstancesCommand,
@@ -216,7 +217,7 @@ describe("containment primitives: per-resource results, refused with another acc
         expect(mocks.ec2.calls()).toHaveLength(0);
     });
 
-    it("isolation: an interface the API refuses is reported for its instance, the other instance is isolated and tagged, the refused one not tagged", async () => {
+    it("isolation: an interface the API refuses is reported for its instance, the other instance is isolated and tagged; the tag written beside the refused move is taken off again", async () => {
         mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/x" });
         mocks.ec2
             .on(DescribeSecurityGroupsCommand)
@@ -229,20 +230,22 @@ describe("containment primitives: per-resource results, refused with another acc
             .rejects(awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
         mocks.ec2.on(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: "eni-2" }).resolves({});
         mocks.ec2.on(CreateTagsCommand).resolves({});
+        mocks.ec2.on(DeleteTagsCommand).resolves({});
         const r = await isolateInstances(ctx(), "vpc-1");
-        expect(r.map((x) => [x.resource, x.action, x.ok])).toEqual([
+        expect(r.map((x) => [x.resource, x.action.split(" (")[0], x.ok])).toEqual([
             ["security group enclave-acme-isolation", "create", true],
-            ["security group enclave-acme-isolation", "revoke ingress rules", true],
-            ["security group enclave-acme-isolation", "revoke egress rules", true],
             ["instance i-1", "move eni-1 to sg-iso", false],
             ["instance i-1", "tag enclave:isolated=INC-1", false],
             ["instance i-2", "move eni-2 to sg-iso", true],
             ["instance i-2", "tag enclave:isolated=INC-1", true],
         ]);
-        expect(r[3].error).toBe(
+        expect(r[2].error).toBe("instance i-1: tag taken off again: an interface is still outside the isolation group");
+        expect(r[1].error).toBe(
             "instance i-1 interface eni-1: access denied to ec2:ModifyNetworkInterfaceAttribute (UnauthorizedOperation: You are not authorized to perform this operation.); run as the deployer role of the enclave's account",
         );
-        expect(mocks.ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input.Resources)).toEqual([["i-2"]]);
+        // Tagged beside the moves (one round); the refused instance's tag removed again.
+        expect(mocks.ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input.Resources)).toEqual([["i-1"], ["i-2"]]);
+        expect(mocks.ec2.commandCalls(DeleteTagsCommand).map((c) => c.args[0].input)).toEqual([{ Resources: ["i-1"], Tags: [{ Key: "enclave:isolated" }] }]);
         expect(mocks.ec2.commandCalls(CreateSecurityGroupCommand)[0].args[0].input).toMatchObject({ GroupName: "enclave-acme-isolation", VpcId: "vpc-1" });
     });
 

@@ -8,6 +8,7 @@ import {
     Route53ResolverClient,
     UpdateFirewallRuleCommand,
 } from "@aws-sdk/client-route53resolver";
+import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
@@ -28,6 +29,9 @@ import { seedInstance, type SeededEnclave, type SeededInstance } from "./support
 // EBS snapshots. moto proves the calls, their parameters and the state they leave; it does not evaluate IAM nor
 // validate principals. The DNS Firewall is not emulated by moto: the resolver client is mocked (it proves only that
 // contain sends the BLOCK/NXDOMAIN update for the right rule group and domain list, and that verify reads it back).
+// Session Manager's sessions API is not emulated by moto 5.2 either (DescribeSessions answers with an HTML page): the
+// SSM client is mocked too, so this proves that contain ends the session whose target is the instance moto launched
+// and leaves another alone, not that AWS closes the session's data channel.
 
 const SEALED_AT = "2026-11-30T09:00:00Z";
 const INCIDENT = "INC-2026-0099";
@@ -51,6 +55,13 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         restore(): void;
     };
 
+    const ssm = mockClient(SSMClient as never) as unknown as {
+        on(command: unknown): { callsFake(fn: (input: Record<string, unknown>) => unknown): unknown };
+        commandCalls(command: unknown): { args: [{ input: Record<string, unknown> }] }[];
+        restore(): void;
+    };
+    const sessions = new Map<string, { Target: string; Active: boolean }>();
+
     beforeAll(async () => {
         security = motoSecuritySpec();
         acme = motoVendorSpec("acme-labeling");
@@ -63,6 +74,17 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         const names = vendorNames(acme.id);
         rules.set(LISTS[0].Id, { Name: names.dnsAllowRule, Action: "ALLOW", FirewallDomainListId: LISTS[0].Id });
         rules.set(LISTS[1].Id, { Name: names.dnsBlockRule, Action: "BLOCK", BlockResponse: "NXDOMAIN", FirewallDomainListId: LISTS[1].Id });
+        sessions.set("vendor-dev-0a1b2c3d4e5f60001", { Target: inst.instanceId, Active: true });
+        sessions.set("someone-else-0a1b2c3d4e5f6002", { Target: "i-0notinthisenclave01", Active: true });
+        ssm.on(DescribeSessionsCommand).callsFake((i) => ({
+            Sessions: [...sessions]
+                .filter(([, x]) => i.State !== "Active" || x.Active)
+                .map(([SessionId, x]) => ({ SessionId, Target: x.Target, Status: "Connected" })),
+        }));
+        ssm.on(TerminateSessionCommand).callsFake((i) => {
+            sessions.get(String(i.SessionId))!.Active = false;
+            return { SessionId: i.SessionId };
+        });
         resolver.on(ListFirewallRuleGroupsCommand).resolves({ FirewallRuleGroups: [{ Id: GROUP, Name: names.dnsRuleGroup }] });
         resolver.on(ListFirewallDomainListsCommand).resolves({ FirewallDomainLists: LISTS });
         resolver.on(ListFirewallRuleGroupAssociationsCommand).callsFake((i) => ({
@@ -79,6 +101,7 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
 
     afterAll(async () => {
         resolver.restore();
+        ssm.restore();
         await moto?.stop();
     });
 
@@ -115,13 +138,19 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
             "dnsAllowRule",
             "endpointPolicy",
             "isolation",
+            "isolation",
+            "isolation",
             "key",
             "key",
             "sealPolicy",
             "sealPolicy",
+            "sessions",
             "trustPolicy",
             "trustPolicy",
         ]);
+        // The session on the enclave's instance is ended, the other one is not.
+        expect(ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input)).toEqual([{ SessionId: "vendor-dev-0a1b2c3d4e5f60001" }]);
+        expect(sessions.get("someone-else-0a1b2c3d4e5f6002")!.Active).toBe(true);
 
         // Read back from moto, not from what contain returned.
         const seal = await clients.iam.send(new GetRolePolicyCommand({ RoleName: names.vendorRole, PolicyName: SEAL_POLICY_NAME }));
@@ -132,8 +161,12 @@ describe.skipIf(MISSING !== null)(`contain, verify and evidence against moto_ser
         expect(rules.get(LISTS[0].Id)).toMatchObject({ Name: names.dnsAllowRule, Action: "BLOCK", BlockResponse: "NXDOMAIN" });
 
         const i = (await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [inst.instanceId] }))).Reservations![0].Instances![0];
-        const isolation = outcome.results.find((r) => r.kind === "isolation")!;
-        expect(isolation.ok).toBe(true);
+        // Found by its tag in the round of reads, moved into the group the stack deployed (seeded from the plan).
+        expect(outcome.results.filter((r) => r.kind === "isolation").map((r) => [r.id, r.ok])).toEqual([
+            [`isolation-group:${names.isolationGroup}`, true],
+            [`isolate:${inst.instanceId}`, true],
+            [`isolate-sweep:${seeded.vpcId}`, true],
+        ]);
         expect(i.NetworkInterfaces!.flatMap((n) => n.Groups!.map((g) => g.GroupName))).toEqual([names.isolationGroup]);
         expect(i.Tags).toContainEqual({ Key: "enclave:isolated", Value: INCIDENT });
 

@@ -568,14 +568,26 @@ describe("network", () => {
     });
 
     it("CIS 5.2-5.4/CKV_AWS_24/25/260/AVD-AWS-0104/CKV_AWS_23: the endpoint SG allows only 443 from the VPC CIDR, no egress, every group and rule described", () => {
-        const sgs = ofType(plans.evalcorp, "aws:ec2/securityGroup:SecurityGroup");
+        const sgs = ofType(plans.evalcorp, "aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-endpoints-sg"));
         expect(sgs).toHaveLength(1);
         expect(sgs[0].inputs).toMatchObject({
             description: "Interface endpoints: HTTPS from inside the enclave VPC only",
             ingress: [{ description: "HTTPS from the enclave VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [specs.evalcorp.network.cidr] }],
             egress: [],
         });
-        expect(ofType(plans["acme-labeling"], "aws:ec2/securityGroup:SecurityGroup"), "no interface endpoints, no group").toEqual([]);
+        expect(
+            ofType(plans["acme-labeling"], "aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name.endsWith("-endpoints-sg")),
+            "no interface endpoints, no group",
+        ).toEqual([]);
+    });
+
+    it("every enclave VPC has the breach isolation group ready: named for the vendor, tagged, no ingress and no egress rule (the provider revokes AWS's default egress)", () => {
+        for (const id of vendorIds()) {
+            const g = one(plans[id], "aws:ec2/securityGroup:SecurityGroup", "-network-isolation-sg");
+            expect(g.inputs).toMatchObject({ name: `enclave-${id}-isolation`, ingress: [], egress: [] });
+            expect(g.inputs.tags).toMatchObject({ "enclave:vendor": id, "enclave:managed-by": "vendor-enclaves" });
+            expect(g.inputs.vpcId).toBe(one(plans[id], "aws:ec2/vpc:Vpc", "-network-vpc").outputs.id);
+        }
     });
 
     it("rule 25: no separate security-group rule resources; no role has both inline and attached role policies", () => {

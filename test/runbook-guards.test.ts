@@ -5,7 +5,7 @@ import { loadVendorSpec } from "../config/load";
 import { runCommand, SEAL_FIELDS, sealMoments, unsealNotBefore } from "../runbook/runbook";
 import type { JournalEntry } from "../runbook/journal";
 import { sealFindings, targetsFor, unsealFindings, type Observed } from "../runbook/verify";
-import type { DnsFirewallRuleGroup, PolicyJson, PolicyStatementJson } from "../runbook/types";
+import type { DnsFirewallRuleGroup, PolicyJson, PolicyStatementJson, PreviewStep } from "../runbook/types";
 import { SEAL_CATALOGUE } from "../contract/seal";
 import {
     dataBucketPolicy,
@@ -16,7 +16,8 @@ import {
     vendorTrustPolicy,
     workloadTrustPolicy,
 } from "../iam/vendor";
-import { DNS_RULE_GROUP, KEY_ARN, makeFake, removeFakes, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
+import { DNS_RULE_GROUP, KEY_ARN, makeFake, removeFakes, sealInputs, sealSteps, UNSEAL_WAIT_MS, urnOf, VPC, exitOf, steps } from "./support/runbookFake";
+import { contentOffence } from "../runbook/previewGuard";
 import { fixtureFile, fixtureText, SEALED_AT } from "./support/fixtures";
 
 afterAll(removeFakes);
@@ -334,6 +335,137 @@ describe("preview before up: only in-place updates of the seal fields may be dep
         );
         expect(g.calls.filter((c) => c === "up" || c === "destroy" || c.startsWith("put:"))).toEqual([]);
         expect(fs.existsSync(path.join(g.dir, "evidence"))).toBe(false);
+    });
+});
+
+describe("preview before up: a seal field's old and new documents are compared, not only the field names (fake preview events; does not prove what Pulumi's engine reports)", () => {
+    // The seal time write-spec renders into the spec file on the fake clock (asserted by the tests above).
+    const SEALED = "2026-11-23T12:00:01Z";
+    const base = () => loadVendorSpec(fixtureFile(V), V);
+    const sealedSpec = () => ({ ...base(), sealed: true, sealedAt: SEALED });
+    const unsealedSpec = () => ({ ...base(), sealed: false, sealedAt: undefined });
+    const BUCKET = urnOf(V, "aws:s3/bucketPolicy:BucketPolicy", `${V}-guidelines-policy`);
+    const KEY = urnOf(V, "aws:kms/key:Key", `${V}-key-key`);
+    const SEAL_POLICY = urnOf(V, "aws:iam/rolePolicy:RolePolicy", `${V}-access-vendor-seal`);
+    const TRUST = urnOf(V, "aws:iam/role:Role", `${V}-identity-vendor-role`);
+    const fix = "the working tree holds unreviewed changes: revert them, then rerun `enclave seal acme-labeling` to resume";
+    type Doc = { Statement: PolicyStatementJson[] };
+    /** The seal step of `urn` with the new document edited as an unreviewed change in the working tree would. */
+    const edited = (urn: string, field: string, edit: (doc: Doc) => void, over: Record<string, unknown> = {}): PreviewStep => {
+        const step = sealSteps(base()).find((x) => x.urn === urn)!;
+        const nu = sealInputs(sealedSpec(), urn)!;
+        const doc = JSON.parse(String(nu[field])) as Doc;
+        edit(doc);
+        const old = step.op === "create" ? undefined : sealInputs(unsealedSpec(), urn);
+        return { ...step, ...(old ? { old } : {}), new: { ...nu, [field]: JSON.stringify(doc), ...over } };
+    };
+    const sid = (doc: Doc, id: string) => doc.Statement.find((x) => x.Sid === id)!;
+    const refused = async (step: PreviewStep) => {
+        const f = makeFake({ previewSteps: sealSteps(base()).map((x) => (x.urn === step.urn ? step : x)) });
+        const r = await exitOf(runCommand("seal", V, f.deps));
+        expect(f.calls).not.toContain("up");
+        return r;
+    };
+
+    it.each([
+        [
+            "a bucket policy that also narrows a deny (the deployer's data-read refusal loses GetObjectVersion)",
+            () => edited(BUCKET, "policy", (d) => void (sid(d, "DenyDeployerDataReads").Action = ["s3:GetObject"])),
+            `policy of ${BUCKET}: statement DenyDeployerDataReads is changed (a seal adds only SealDenyVendor)`,
+        ],
+        [
+            "a bucket policy that also drops the network perimeter",
+            () => edited(BUCKET, "policy", (d) => void (d.Statement = d.Statement.filter((x) => x.Sid !== "DenyOutsideNetworkPerimeter"))),
+            `policy of ${BUCKET}: statement DenyOutsideNetworkPerimeter is removed (a seal adds only SealDenyVendor)`,
+        ],
+        [
+            "a bucket policy that also grants a new principal",
+            () =>
+                edited(BUCKET, "policy", (d) =>
+                    d.Statement.push({
+                        Effect: "Allow",
+                        Principal: { AWS: "arn:aws:iam::999999999999:root" },
+                        Action: "s3:GetObject",
+                        Resource: "*",
+                    } as PolicyStatementJson),
+                ),
+            `policy of ${BUCKET}: statement #11 (no Sid) is added (a seal adds only SealDenyVendor)`,
+        ],
+        [
+            "a seal statement with the right Sid but narrower content",
+            () => edited(BUCKET, "policy", (d) => void (sid(d, "SealDenyVendor").Action = "s3:PutObject")),
+            `policy of ${BUCKET}: statement SealDenyVendor is not the seal statement the builder renders for the sealed spec`,
+        ],
+        [
+            "the key left enabled by the sealed program",
+            () => edited(KEY, "policy", () => undefined, { isEnabled: true }),
+            `isEnabled of ${KEY} set to true, not the sealed false`,
+        ],
+        [
+            "the seal-only role policy created with an extra grant",
+            () =>
+                edited(SEAL_POLICY, "policy", (d) => d.Statement.push({ Sid: "Extra", Effect: "Allow", Action: "s3:*", Resource: "*" } as PolicyStatementJson)),
+            `policy of ${SEAL_POLICY}: statement Extra is not a seal statement (a seal-only policy holds only SealDenyAll, SealRevokeOlderSessions)`,
+        ],
+        [
+            "a document unknown until apply",
+            () => ({ ...edited(BUCKET, "policy", () => undefined), new: { policy: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } }),
+            `policy of ${BUCKET}: the new document is unknown until apply, so it cannot be shown to change only the seal statements`,
+        ],
+    ])("seal refused: %s, naming the resource and the statement; no up", async (_what, step, offence) => {
+        expect(await refused(step())).toEqual({
+            code: 1,
+            message: `refusing to deploy acme-labeling: the preview shows a change beyond the seal fields: ${offence}; ${fix}`,
+        });
+    });
+
+    it("the default seal preview (every document the builders' unsealed rendering before, sealed after) passes", async () => {
+        const f = makeFake();
+        await runCommand("seal", V, f.deps);
+        expect(f.done.up).toBe(1);
+    });
+
+    it("a document the engine masks as secret (the vendor trust holds the external ID) is admitted on its field alone, and the preview says so", async () => {
+        const step = { ...sealSteps(base()).find((x) => x.urn === TRUST)!, old: { assumeRolePolicy: "[secret]" }, new: { assumeRolePolicy: "[secret]" } };
+        const f = makeFake({ previewSteps: sealSteps(base()).map((x) => (x.urn === TRUST ? step : x)) });
+        await runCommand("seal", V, f.deps);
+        expect(f.done.up).toBe(1);
+        expect(f.out).toContain(`    preview: checked by field only (the engine masks them as secret): assumeRolePolicy of ${TRUST}`);
+    });
+
+    it("unseal: removing the seal statements passes; removing them and widening a grant in the same document is refused, naming the statement", () => {
+        const step = (edit: (d: Doc) => void): PreviewStep => {
+            const nu = sealInputs(unsealedSpec(), BUCKET)!;
+            const doc = JSON.parse(String(nu.policy)) as Doc;
+            edit(doc);
+            return {
+                op: "update",
+                urn: BUCKET,
+                type: "aws:s3/bucketPolicy:BucketPolicy",
+                diffs: ["policy"],
+                old: sealInputs(sealedSpec(), BUCKET),
+                new: { policy: JSON.stringify(doc) },
+            };
+        };
+        expect(
+            contentOffence(
+                step(() => undefined),
+                "bucketPolicy",
+                false,
+                undefined,
+            ),
+        ).toBeUndefined();
+        expect(
+            contentOffence(
+                step((d) => void (d.Statement = d.Statement.filter((x) => x.Sid !== "DenyUnlistedPrincipals"))),
+                "bucketPolicy",
+                false,
+                undefined,
+            ),
+        ).toBe(`policy of ${BUCKET}: statement DenyUnlistedPrincipals is removed (an unseal removes only SealDenyVendor)`);
+        // A seal statement left behind is no unseal either.
+        const kept = { ...step(() => undefined), new: sealInputs(sealedSpec(), BUCKET) };
+        expect(contentOffence(kept, "bucketPolicy", false, undefined)).toBe(`policy of ${BUCKET}: statement SealDenyVendor stays after the unseal`);
     });
 });
 

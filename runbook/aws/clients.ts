@@ -4,6 +4,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { Route53ResolverClient } from "@aws-sdk/client-route53resolver";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 
 // One set of SDK clients per region. Credentials come from the SDK's default chain (AWS_PROFILE, environment, SSO,
@@ -43,6 +44,8 @@ export interface AwsClients {
     readonly ec2: EC2Client;
     readonly resolver: Route53ResolverClient;
     readonly tagging: ResourceGroupsTaggingAPIClient;
+    /** Session Manager: contain ends the active sessions on the enclave's instances. */
+    readonly ssm: SSMClient;
 }
 
 export function createClients(cfg: AwsClientConfig): AwsClients {
@@ -67,6 +70,7 @@ export function createClients(cfg: AwsClientConfig): AwsClients {
     const ec2 = lazy(() => new EC2Client(common as NonNullable<ConstructorParameters<typeof EC2Client>[0]>));
     const resolver = lazy(() => new Route53ResolverClient(common as NonNullable<ConstructorParameters<typeof Route53ResolverClient>[0]>));
     const tagging = lazy(() => new ResourceGroupsTaggingAPIClient(common as NonNullable<ConstructorParameters<typeof ResourceGroupsTaggingAPIClient>[0]>));
+    const ssm = lazy(() => new SSMClient(common as NonNullable<ConstructorParameters<typeof SSMClient>[0]>));
     return {
         region: cfg.region,
         get sts() {
@@ -89,6 +93,9 @@ export function createClients(cfg: AwsClientConfig): AwsClients {
         },
         get tagging() {
             return tagging();
+        },
+        get ssm() {
+            return ssm();
         },
     };
 }

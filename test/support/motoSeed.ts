@@ -7,6 +7,7 @@ import {
     CreateVpcCommand,
     CreateVpcEndpointCommand,
     DescribeImagesCommand,
+    RevokeSecurityGroupEgressCommand,
     RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
@@ -101,6 +102,14 @@ export async function seedEnclave(c: AwsClients, plan: Plan, vendorId: string): 
                     }),
                 );
                 ids.set(String(sg.outputs.id), g.GroupId!);
+                // `egress: []` in the program: the provider revokes the allow-all egress rule AWS gives a new group.
+                if (Array.isArray(sg.inputs.egress) && sg.inputs.egress.length === 0)
+                    await c.ec2.send(
+                        new RevokeSecurityGroupEgressCommand({
+                            GroupId: g.GroupId!,
+                            IpPermissions: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+                        }),
+                    );
             }),
             ...of("aws:ec2/routeTable:RouteTable").map(async (rt) => {
                 const t = await c.ec2.send(

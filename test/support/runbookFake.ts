@@ -32,6 +32,7 @@ import type {
 } from "../../runbook/types";
 import { loadVendorSpec, vendorSpecPath } from "../../config/load";
 import type { VendorSpec } from "../../config/schema";
+import { interfaceEndpointsOf } from "../../config/workspace";
 import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
 import { SEAL_CATALOGUE, sealEntry, type SealKind } from "../../contract/seal";
 
@@ -79,7 +80,7 @@ function sealResources(spec: VendorSpec): Record<SealKind, string[]> {
         trustPolicy: [`${v}-identity-vendor-role`, `${v}-identity-workload-role`],
         key: [`${v}-key-key`],
         bucketPolicy: spec.datasets.map((d) => `${v}-${d.name}-policy`),
-        endpointPolicy: [`${v}-network-s3-endpoint`, ...spec.network.interfaceEndpoints.map((service) => `${v}-network-${service}-endpoint`)],
+        endpointPolicy: [`${v}-network-s3-endpoint`, ...interfaceEndpointsOf(spec).map((service) => `${v}-network-${service}-endpoint`)],
         dnsAllowRule: [`${v}-network-dns-allow-aws`],
     };
 }
@@ -100,6 +101,38 @@ export function sealSteps(spec: VendorSpec, direction: "seal" | "unseal" = "seal
 }
 
 const parse = (d: unknown) => JSON.parse(JSON.stringify(d)) as PolicyJson;
+
+/**
+ * The inputs a seal resource has in a deployed spec, as the engine reports them in a preview step's old/new (the
+ * documents as JSON strings), rendered by the project's builders; undefined for a resource the fake does not know.
+ */
+export function sealInputs(spec: VendorSpec, urn: string): Record<string, unknown> | undefined {
+    const v = spec.id;
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    const a = render(spec);
+    const names = vendorNames(v);
+    const json = (d: unknown) => JSON.stringify(d);
+    if (name === `${v}-access-vendor-seal` || name === `${v}-access-workload-seal`)
+        return spec.sealed ? { name: names.sealPolicy, policy: json(sealRolePolicy(spec.sealedAt ?? "")) } : undefined;
+    if (name === `${v}-identity-vendor-role`) return { assumeRolePolicy: json(a.roles[names.vendorRole].trust) };
+    if (name === `${v}-identity-workload-role`) return { assumeRolePolicy: json(a.roles[names.workloadRole].trust) };
+    if (name === `${v}-key-key`) return { isEnabled: !spec.sealed, policy: json(a.keyPolicy) };
+    const d = spec.datasets.find((x) => name === `${v}-${x.name}-policy`);
+    if (d) return { policy: json(a.buckets[bucketName(v, d.name, spec.account.id)]) };
+    if (name === `${v}-network-s3-endpoint`) return { policy: json(a.endpoint) };
+    const e = a.interfaceEndpoints.find((x) => name === `${v}-network-${x.service}-endpoint`);
+    if (e) return { policy: json(e.policy) };
+    if (name === `${v}-network-dns-allow-aws`) return spec.sealed ? { action: "BLOCK", blockResponse: "NXDOMAIN" } : { action: "ALLOW" };
+    return undefined;
+}
+
+/** A preview step with the old and new inputs the engine would report for a spec going from `before` to `after`. */
+export function withInputs(s: PreviewStep, before: VendorSpec, after: VendorSpec): PreviewStep {
+    if (s.old || s.new) return s;
+    const old = s.op === "create" ? undefined : sealInputs(before, s.urn);
+    const nu = s.op === "delete" ? undefined : sealInputs(after, s.urn);
+    return { ...s, ...(old ? { old } : {}), ...(nu ? { new: nu } : {}) };
+}
 
 function render(spec: VendorSpec): AccountState {
     const names = vendorNames(spec.id);
@@ -135,7 +168,7 @@ function render(spec: VendorSpec): AccountState {
         keyPolicy: parse(vendorKeyPolicy(p)),
         buckets,
         endpoint: parse(s3EndpointPolicy(p)),
-        interfaceEndpoints: spec.network.interfaceEndpoints.map((service) => ({
+        interfaceEndpoints: interfaceEndpointsOf(spec).map((service) => ({
             id: `vpce-0fake-${service}`,
             service,
             policy: parse(interfaceEndpointPolicy(service, p)),
@@ -257,7 +290,13 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async preview() {
             calls.push("preview");
             finish("preview");
-            const steps = opts.previewSteps ?? sealSteps(initial, loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor).sealed ? "seal" : "unseal");
+            const fileSpec = loadVendorSpec(vendorSpecPath(vendor, stacksDir), vendor);
+            // The engine reports each step's old (deployed) and new (program) inputs; steps a test gives without them
+            // get the builders' rendering of the deployed spec and of the spec in the file.
+            const deployedSpec: VendorSpec = deployed.sealed
+                ? { ...fileSpec, sealed: true, sealedAt: deployed.sealedAt ?? "2026-11-23T00:00:00Z" }
+                : { ...fileSpec, sealed: false, sealedAt: undefined };
+            const steps = (opts.previewSteps ?? sealSteps(initial, fileSpec.sealed ? "seal" : "unseal")).map((s) => withInputs(s, deployedSpec, fileSpec));
             // Default summary: the steps counted by op, plus the unchanged rest of the stack.
             const counted: Record<string, number> = { same: 47 };
             for (const s of steps) counted[s.op] = (counted[s.op] ?? 0) + 1;

@@ -6,6 +6,7 @@ import type { VendorSpec } from "../config/schema";
 import type { SecurityOutputReadByVendors, SecurityStackOutputs } from "../contract/outputs";
 import { VENDOR_ENCLAVE_COMPONENT } from "../contract/tokens";
 import { EnclaveAccess } from "./access";
+import { EnclaveAirlock } from "./airlock";
 import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
 import { EnclaveIdentity } from "./identity";
@@ -34,6 +35,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly access: EnclaveAccess;
     readonly audit: EnclaveAudit;
     readonly workspace?: EnclaveWorkspace;
+    readonly airlock?: EnclaveAirlock;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
@@ -63,6 +65,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 egressCidrs: spec.network.vendorEgressCidrs,
                 sealed: spec.sealed,
                 sealedAt: spec.sealedAt,
+                ...(spec.airlock ? { airlock: { approvers: spec.airlock.approvers, recipient: spec.airlock.recipient } } : {}),
                 ...(hasWorkspace(spec)
                     ? {
                           session: {
@@ -143,6 +146,29 @@ export class VendorEnclave extends pulumi.ComponentResource {
             },
             child,
         );
+        if (spec.airlock) {
+            this.airlock = new EnclaveAirlock(
+                `${id}-airlock`,
+                {
+                    vendorId: id,
+                    accountId: acct,
+                    region,
+                    airlock: spec.airlock,
+                    inputs,
+                    keyArn: this.key.key.arn,
+                    archiveBucketArn: security.archiveBucketArn,
+                    archiveBucketName: security.archiveBucketName,
+                    archiveKeyArn: security.archiveKeyArn,
+                    accessLogBucket: security.accessLogBucketName,
+                    datasetBuckets: Object.fromEntries(spec.datasets.map((d) => [d.name, this.datasets[d.name].bucket.id])),
+                    readableDatasets: spec.datasets.filter((d) => d.access !== "write").map((d) => d.name),
+                    noncurrentVersionExpirationDays: spec.logRetentionDays,
+                    logRetentionDays: spec.logRetentionDays,
+                    tags,
+                },
+                child,
+            );
+        }
         this.audit = new EnclaveAudit(
             `${id}-audit`,
             {
@@ -150,7 +176,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 archiveBucketName: security.archiveBucketName,
                 archiveKeyArn: security.archiveKeyArn,
                 trailPrefix: archivePrefixes.vendorTrail(id),
-                bucketArns: spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
+                // The airlock's buckets too: who submitted, read a submission or a released file is evidence.
+                bucketArns: [
+                    ...spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
+                    ...(this.airlock ? [this.airlock.outbox.arn, this.airlock.released.arn, this.airlock.control.arn] : []),
+                ],
                 workloadLogGroupName: names.workloadLogGroup,
                 logRetentionDays: spec.logRetentionDays,
                 vendorKeyArn: this.key.key.arn,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { airlockArns } from "../iam/airlock";
 import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import {
@@ -81,8 +82,13 @@ export class LogArchive extends pulumi.ComponentResource {
             vendors: args.vendors.map((v) => ({
                 id: v.id,
                 trailName: vendorNames(v.id).trail,
-                bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
+                bucketArns: [
+                    ...v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, acct))),
+                    // The airlock's buckets log their access beside the datasets'.
+                    ...(v.airlock ? [airlockArns(v.id, acct, region)].flatMap((a) => [a.outboxBucketArn, a.releasedBucketArn, a.controlBucketArn]) : []),
+                ],
                 ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(acct, vendorNames(v.id).workloadRole) } : {}),
+                ...(v.airlock ? { airlockRecordWriterArn: airlockArns(v.id, acct, region).roleArn } : {}),
             })),
         };
 

@@ -176,16 +176,14 @@ export function outboxBucketPolicy(p: AirlockPolicyInputs): PolicyDocument {
             Resource: both(b),
             Condition: { StringEquals: { "aws:PrincipalArn": vendorSide(p) } },
         },
-        ...(["vendor", "workload"] as const).map(
-            (who): Statement => ({
-                Sid: who === "vendor" ? "DenyVendorRoleOutsideItsPrefix" : "DenyWorkloadRoleOutsideItsPrefix",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                NotResource: `${b}/${AIRLOCK_PREFIX.submitBy(who)}*`,
-                Condition: { StringEquals: { "aws:PrincipalArn": requesterRole(p, who) } },
-            }),
-        ),
+        ...(["vendor", "workload"] as const).map((who): Statement => ({
+            Sid: who === "vendor" ? "DenyVendorRoleOutsideItsPrefix" : "DenyWorkloadRoleOutsideItsPrefix",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: `${b}/${AIRLOCK_PREFIX.submitBy(who)}*`,
+            Condition: { StringEquals: { "aws:PrincipalArn": requesterRole(p, who) } },
+        })),
         {
             // A tag set sent with the put would be a lifecycle state the requester chose.
             Sid: "DenyVendorTagsOnSubmit",
@@ -341,16 +339,14 @@ export function controlBucketPolicy(p: AirlockPolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "aws:PrincipalArn": p.approvers } },
         },
         // The slot is the approver: a decision object's key is the identity IAM established, never a name typed.
-        ...[...p.approvers].sort().map(
-            (arn): Statement => ({
-                Sid: `DecisionSlot${approverSlot(arn)}`,
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                Resource: `${b}/${AIRLOCK_PREFIX.decisions}*/${approverSlot(arn)}`,
-                Condition: { ArnNotEquals: { "aws:PrincipalArn": arn } },
-            }),
-        ),
+        ...[...p.approvers].sort().map((arn): Statement => ({
+            Sid: `DecisionSlot${approverSlot(arn)}`,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${b}/${AIRLOCK_PREFIX.decisions}*/${approverSlot(arn)}`,
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": arn } },
+        })),
         {
             Sid: "DenyDeployerDataReads",
             Effect: "Deny",
@@ -370,11 +366,16 @@ export function controlBucketPolicy(p: AirlockPolicyInputs): PolicyDocument {
  * a file except break-glass, for the investigation. Named by `aws:PrincipalArn` only: a lab role of the security
  * stack, never anything the vendor controls, so the write cannot fail on a deleted principal.
  */
-export function sealFreezeAirlock(p: Pick<AirlockPolicyInputs, "vendorId" | "accountId" | "region" | "breakGlassRoleArn" | "sealed">, bucket: "control" | "released"): Statement[] {
+export function sealFreezeAirlock(
+    p: Pick<AirlockPolicyInputs, "vendorId" | "accountId" | "region" | "breakGlassRoleArn" | "sealed">,
+    bucket: "control" | "released",
+): Statement[] {
     if (!p.sealed) return [];
     const a = airlockArns(p.vendorId, p.accountId, p.region);
     if (bucket === "control")
-        return [{ Sid: SEAL_FREEZE_SID, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${a.controlBucketArn}/${AIRLOCK_PREFIX.decisions}*` }];
+        return [
+            { Sid: SEAL_FREEZE_SID, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${a.controlBucketArn}/${AIRLOCK_PREFIX.decisions}*` },
+        ];
     return [
         {
             Sid: SEAL_FREEZE_SID,
@@ -452,7 +453,17 @@ export function airlockKeyStatements(p: {
         Condition: { StringEquals: viaS3, ArnEquals: { "aws:PrincipalArn": arns } },
     });
     const readers = [...p.approvers, ...(p.recipient === "vendor" ? [] : [p.recipient])];
+    const logGroups = [...a.functionLogGroups, a.stateMachineLogGroup].map((g) => logGroupArn(p.region, p.accountId, g));
     return [
+        {
+            // CloudWatch Logs may use the key only for the airlock's own log groups.
+            Sid: "CloudWatchLogsForAirlockLogGroups",
+            Effect: "Allow",
+            Principal: { Service: `logs.${p.region}.amazonaws.com` },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroups } },
+        },
         { Sid: "AirlockRoleViaS3", Effect: "Allow", ...pinned([a.roleArn]), Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" },
         { Sid: "AirlockScanRoleViaS3", Effect: "Allow", ...pinned([a.scanRoleArn]), Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" },
         { Sid: "AirlockReviewersReadViaS3", Effect: "Allow", ...pinned(readers), Action: ["kms:Decrypt"], Resource: "*" },
@@ -475,7 +486,14 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
         {
             Sid: "ReadAndTagOutboxVersions",
             Effect: "Allow",
-            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"],
+            Action: [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:GetObjectTagging",
+                "s3:GetObjectVersionTagging",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+            ],
             Resource: objectsOf(a.outboxBucketArn),
             Condition: pin,
         },
@@ -492,7 +510,13 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
         },
         ...(p.datasetBucketArns.length
             ? [
-                  { Sid: "ReadDatasetsForFingerprints", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: p.datasetBucketArns.map(objectsOf), Condition: pin },
+                  {
+                      Sid: "ReadDatasetsForFingerprints",
+                      Effect: "Allow" as const,
+                      Action: ["s3:GetObject"],
+                      Resource: p.datasetBucketArns.map(objectsOf),
+                      Condition: pin,
+                  },
                   { Sid: "ListDatasetsForFingerprints", Effect: "Allow" as const, Action: ["s3:ListBucket"], Resource: p.datasetBucketArns, Condition: pin },
               ]
             : []),
@@ -504,11 +528,15 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
             Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region) } },
         },
         {
+            // Encrypt only, and only for its own records (the archive key policy says the same from its side).
             Sid: "UseArchiveKeyViaS3",
             Effect: "Allow",
             Action: ["kms:GenerateDataKey"],
             Resource: p.archiveKeyArn,
-            Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region) } },
+            Condition: {
+                StringEquals: { "kms:ViaService": s3ServiceHost(p.region) },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/vendors/${p.vendorId}/airlock/*` },
+            },
         },
         { Sid: "StartOwnExecutions", Effect: "Allow", Action: ["states:StartExecution"], Resource: a.stateMachineArn },
         // Task tokens are not resources: SendTask* take "*" only. The token itself is the capability.
@@ -602,7 +630,14 @@ export function scanRolePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | "accoun
         {
             Sid: "ScanAndTagObjects",
             Effect: "Allow",
-            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"],
+            Action: [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:GetObjectTagging",
+                "s3:GetObjectVersionTagging",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+            ],
             Resource: objectsOf(b),
             Condition: pin,
         },

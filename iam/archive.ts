@@ -28,9 +28,14 @@ export interface ArchiveVendor {
      * under `vendors/<id>/sessions/` (Session Manager has no service-side delivery to S3).
      */
     sessionLogWriterArn?: string;
+    /** Its airlock role, set only when the vendor has an airlock: it appends one record per event under `vendors/<id>/airlock/`. */
+    airlockRecordWriterArn?: string;
 }
 
 const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
+const airlockWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.airlockRecordWriterArn);
+/** Where an airlock's records go in the archive (contract/airlock.ts AIRLOCK_PREFIX.record). */
+export const airlockRecordPrefix = (vendorId: string) => `vendors/${vendorId}/airlock/`;
 
 /** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
 export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
@@ -178,7 +183,13 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Action: "s3:PutObject",
             Resource: `${p.archiveBucketArn}/*`,
             Condition: {
-                StringNotEqualsIfExists: { "aws:PrincipalArn": [p.deployerRoleArn, ...sessionWriters(p).map((v) => v.sessionLogWriterArn!)] },
+                StringNotEqualsIfExists: {
+                    "aws:PrincipalArn": [
+                        p.deployerRoleArn,
+                        ...sessionWriters(p).map((v) => v.sessionLogWriterArn!),
+                        ...airlockWriters(p).map((v) => v.airlockRecordWriterArn!),
+                    ],
+                },
                 BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
             },
         },
@@ -189,6 +200,15 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Action: "s3:PutObject",
             NotResource: `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*`,
             Condition: { StringEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! } },
+        })),
+        // The airlock's records: its role appends under its own vendor's airlock prefix and nowhere else.
+        ...airlockWriters(p).map((v): Statement => ({
+            Sid: `AirlockRecordsOwnPrefixOnly${sidOf(v.id)}`,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*`,
+            Condition: { StringEquals: { "aws:PrincipalArn": v.airlockRecordWriterArn! } },
         })),
     ]);
 }
@@ -269,6 +289,18 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
                 StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
                 ArnEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! },
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*` },
+            },
+        })),
+        ...airlockWriters(p).map((v): Statement => ({
+            Sid: `AirlockRecordsEncrypt${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                ArnEquals: { "aws:PrincipalArn": v.airlockRecordWriterArn! },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*` },
             },
         })),
         {

@@ -452,7 +452,6 @@ export function airlockKeyStatements(p: {
         Principal: { AWS: [...new Set(arns.map(accountOfArn))].sort().map(accountRootArn) },
         Condition: { StringEquals: viaS3, ArnEquals: { "aws:PrincipalArn": arns } },
     });
-    const readers = [...p.approvers, ...(p.recipient === "vendor" ? [] : [p.recipient])];
     const logGroups = [...a.functionLogGroups, a.stateMachineLogGroup].map((g) => logGroupArn(p.region, p.accountId, g));
     return [
         {
@@ -466,7 +465,11 @@ export function airlockKeyStatements(p: {
         },
         { Sid: "AirlockRoleViaS3", Effect: "Allow", ...pinned([a.roleArn]), Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" },
         { Sid: "AirlockScanRoleViaS3", Effect: "Allow", ...pinned([a.scanRoleArn]), Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" },
-        { Sid: "AirlockReviewersReadViaS3", Effect: "Allow", ...pinned(readers), Action: ["kms:Decrypt"], Resource: "*" },
+        // Approvers read submissions and write their decisions (SSE-KMS objects under this key).
+        { Sid: "AirlockApproversViaS3", Effect: "Allow", ...pinned(p.approvers), Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*" },
+        ...(p.recipient !== "vendor"
+            ? [{ Sid: "AirlockRecipientReadViaS3", Effect: "Allow" as const, ...pinned([p.recipient]), Action: ["kms:Decrypt"], Resource: "*" }]
+            : []),
     ];
 }
 

@@ -205,3 +205,55 @@ describe("airlock spec validation", () => {
         expect((err as Error).message).toContain(`names ${spec.airlock!.approvers[1]}, which ${path.join(dir, `${ACME}.yaml`)}`);
     });
 });
+
+describe("the airlock-export-controls guardrail notices a weakened airlock", () => {
+    const edited = (p: Plan, bucket: string, edit: (statements: Record<string, unknown>[]) => Record<string, unknown>[]): Plan => {
+        const copy = structuredClone(p);
+        const r = bucketPolicyOf(copy, bucket);
+        const doc = parsePolicyDocument(r.inputs.policy)!;
+        // The pack reads what the resource will be (its outputs), the plan diff its inputs: both change.
+        r.inputs.policy = r.outputs.policy = JSON.stringify({ ...doc, Statement: edit(doc.Statement as unknown as Record<string, unknown>[]) });
+        return copy;
+    };
+    const airlockFindings = async (p: Plan) => (await checkPlan(p)).filter((v) => v.policy === "airlock-export-controls").map((v) => v.message);
+
+    it.each([
+        [
+            "the outbox lets the vendor side read and list (its put-only deny dropped)",
+            () => edited(plan, names.outboxBucket, (s) => s.filter((x) => x.Sid !== "DenyVendorBeyondSubmit")),
+            /does not deny s3:GetObject to the vendor-side roles/,
+        ],
+        [
+            "the released bucket's recipient-only read deny dropped (the airlock role and the deployer may read)",
+            () => edited(plan, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "DenyReadsExceptRecipient")),
+            /enclave-harbor-annotate-airlock, .* may read released files/,
+        ],
+        [
+            "one approver's decision slot no longer pinned",
+            () =>
+                edited(plan, names.controlBucket, (s) =>
+                    s.filter((x) => !String(x.Sid).startsWith("DecisionSlot") || x.Sid === s.find((y) => String(y.Sid).startsWith("DecisionSlot"))!.Sid),
+                ),
+            /1 decision slot\(s\) pinned to an approver; a release needs two/,
+        ],
+        [
+            "sealed, the control bucket's freeze missing",
+            () => edited(sealed, names.controlBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
+            /sealed, but the control bucket still accepts decisions/,
+        ],
+        [
+            "sealed, the released bucket's freeze missing",
+            () => edited(sealed, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
+            /sealed, but the released bucket still accepts or serves files/,
+        ],
+    ])("%s", async (_what, make, finding) => {
+        const found = await airlockFindings(make());
+        expect(found.length).toBeGreaterThan(0);
+        expect(found).toContainEqual(expect.stringMatching(finding));
+    });
+
+    it("the intact plans give it nothing to say", async () => {
+        expect(await airlockFindings(plan)).toEqual([]);
+        expect(await airlockFindings(sealed)).toEqual([]);
+    });
+});

@@ -2,6 +2,7 @@
 // decision over the plan's policies (review/simulate.ts) for an action of the fixed catalogue (review/catalogue.ts),
 // never a reading of policy text. Only "who may assume a role" lists the trust policy's principals and conditions,
 // and each of those is then verified by simulation (right / missing / wrong external ID).
+import { airlockAccess, type AirlockAccessRow } from "./airlockAccess";
 import type { PolicyDocument } from "../contract/policy";
 import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
@@ -107,6 +108,8 @@ export interface SessionPath {
 }
 
 export interface AccessReport {
+    /** Present only for an enclave with an airlock: who may submit, approve and read released files, simulated. */
+    airlock?: AirlockAccessRow[];
     /** Present only for an enclave with a workspace: who may open a session where, simulated. */
     sessions?: SessionPath[];
     vendorId: string;
@@ -379,6 +382,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
             }
         }
     }
+    const airlock = await airlockAccess(world, v, run, outside.network);
     const notes = [
         "Derived by iam-simulate over the plan's policies (identity, permissions boundary, bucket/key/trust policy, VPC endpoint policy).",
         "The deployer and break-glass roles' own identity policies are outside this plan and modelled as allow-all: their rows show what the enclave's resource policies leave them.",
@@ -386,6 +390,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     ];
     const report: AccessReport = {
         ...(sessions ? { sessions } : {}),
+        ...(airlock.length ? { airlock } : {}),
         vendorId,
         sealed: v.sealed,
         assumers,
@@ -699,6 +704,17 @@ export function renderAccessMarkdown(report: AccessReport): string {
         );
         out.push("");
         out.push("A session is recorded, not prevented: what a vendor sees in it, it can retype or photograph.");
+    }
+    if (report.airlock) {
+        out.push("## Export airlock");
+        out.push("");
+        out.push(
+            table(
+                ["what", "principal", "action", "resource", "decision", "decided by"],
+                report.airlock.map((r) => [r.what, r.principal, r.action, r.resource, r.decision, r.decidedBy]),
+            ),
+        );
+        out.push("");
     }
     if (report.organization) {
         out.push("## Organization layers (account mode)");

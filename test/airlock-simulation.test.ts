@@ -296,3 +296,19 @@ describe("a session of another vendor gets nothing", () => {
         expect(r.allowed).toBe(false);
     });
 });
+
+describe("the access report shows who may submit, approve and read released files", () => {
+    it("rows simulated over the same world, the approvers read back from the planned control bucket policy", async () => {
+        const { accessReport, renderAccessMarkdown } = await import("../review/access");
+        const report = await accessReport(world, spec.id);
+        const row = (what: string, principal: string) => report.airlock!.find((r) => r.what === what && r.principal === principal)?.decision;
+        expect(row("submit", "role/enclave-harbor-annotate-vendor")).toBe("Allowed");
+        expect(row("read the outbox", "role/enclave-harbor-annotate-vendor")).not.toBe("Allowed");
+        expect(row("approve", "role/enclave-harbor-annotate-vendor")).not.toBe("Allowed");
+        expect(row("approve", "role/export-reviewer-a")).toBe("Allowed");
+        expect(row("approve in another's slot", "role/export-reviewer-a")).toBe("ExplicitlyDenied");
+        expect(row("read released files", "role/enclave-harbor-annotate-vendor")).toBe("Allowed");
+        expect(row("read released files", "role/export-reviewer-b")).toBe("ExplicitlyDenied");
+        expect(renderAccessMarkdown(report)).toContain("## Export airlock");
+    });
+});

@@ -11,6 +11,8 @@ import { TAG } from "../contract/tags";
 import { TOKEN } from "../contract/tokens";
 import { checkPlan } from "../guardrails/offline";
 import { parsePolicyDocument } from "../iam/document";
+import { sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { diffPlans } from "../plan/diff";
 import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
@@ -128,6 +130,16 @@ describe("the airlock in the plan", () => {
 });
 
 describe("the seal freezes the airlock", () => {
+    it("sealing an enclave with an airlock changes only what the seal catalogue lists (the airlock's bucket policies among them)", () => {
+        const diff = diffPlans(plan, sealed);
+        expect(diff.deleted).toEqual([]);
+        for (const c of diff.updated)
+            expect([c.name, sealEntryOf(c.type)?.lifecycle, c.fields.map((f) => f.field)]).toEqual([c.name, "in-place", [...sealEntryOf(c.type)!.fields]]);
+        expect(diff.updated.map((c) => c.name)).toEqual(expect.arrayContaining([`${spec.id}-airlock-control-policy`, `${spec.id}-airlock-released-policy`]));
+        const added = diff.created.map((c) => sealed.resources.find((r) => r.urn === c.urn)!);
+        expect(added.map((r) => ({ type: r.type, name: r.urn.slice(r.urn.lastIndexOf("::") + 2) }))).toEqual(sealOnlyResources(spec.id));
+    });
+
     it("the sealed plan's control and released policies hold SealFreezeAirlock; unsealed they do not", () => {
         for (const bucket of [names.controlBucket, names.releasedBucket]) {
             expect(sids(bucketPolicyOf(sealed, bucket))).toContain("SealFreezeAirlock");

@@ -5,6 +5,7 @@ import type { VendorSpec } from "../config/schema";
 import { AIRLOCK_PREFIX, GUARDDUTY_SCAN_TAG, SCAN_CLEAN } from "../contract/airlock";
 import { airlockArns, approverSlot } from "../iam/airlock";
 import { planVendor } from "../plan/stacks";
+import { accessReport, renderAccessMarkdown } from "../review/access";
 import { simulate, simulateOnly, worldFromPlans, type SimRequest, type World } from "../review/simulate";
 import { EVALCORP, FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
 
@@ -299,7 +300,6 @@ describe("a session of another vendor gets nothing", () => {
 
 describe("the access report shows who may submit, approve and read released files", () => {
     it("rows simulated over the same world, the approvers read back from the planned control bucket policy", async () => {
-        const { accessReport, renderAccessMarkdown } = await import("../review/access");
         const report = await accessReport(world, spec.id);
         const row = (what: string, principal: string) => report.airlock!.find((r) => r.what === what && r.principal === principal)?.decision;
         expect(row("submit", "role/enclave-harbor-annotate-vendor")).toBe("Allowed");

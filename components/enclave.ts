@@ -7,6 +7,7 @@ import type { VendorSpec } from "../config/schema";
 import type { SecurityOutputReadByVendors, SecurityStackOutputs } from "../contract/outputs";
 import { VENDOR_ENCLAVE_COMPONENT } from "../contract/tokens";
 import { EnclaveAccess } from "./access";
+import { EnclaveAirlock } from "./airlock";
 import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
 import { EnclaveIdentity } from "./identity";
@@ -39,6 +40,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly audit: EnclaveAudit;
     readonly workspace?: EnclaveWorkspace;
     readonly tripwire?: EnclaveTripwire;
+    readonly airlock?: EnclaveAirlock;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
@@ -68,6 +70,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 egressCidrs: spec.network.vendorEgressCidrs,
                 sealed: spec.sealed,
                 sealedAt: spec.sealedAt,
+                ...(spec.airlock ? { airlock: { approvers: spec.airlock.approvers, recipient: spec.airlock.recipient } } : {}),
                 ...(hasWorkspace(spec)
                     ? {
                           session: {
@@ -168,6 +171,29 @@ export class VendorEnclave extends pulumi.ComponentResource {
             },
             child,
         );
+        if (spec.airlock) {
+            this.airlock = new EnclaveAirlock(
+                `${id}-airlock`,
+                {
+                    vendorId: id,
+                    accountId: acct,
+                    region,
+                    airlock: spec.airlock,
+                    inputs,
+                    keyArn: this.key.key.arn,
+                    archiveBucketArn: security.archiveBucketArn,
+                    archiveBucketName: security.archiveBucketName,
+                    archiveKeyArn: security.archiveKeyArn,
+                    accessLogBucket: security.accessLogBucketName,
+                    datasetBuckets: Object.fromEntries(spec.datasets.map((d) => [d.name, this.datasets[d.name].bucket.id])),
+                    readableDatasets: spec.datasets.filter((d) => d.access !== "write").map((d) => d.name),
+                    noncurrentVersionExpirationDays: spec.logRetentionDays,
+                    logRetentionDays: spec.logRetentionDays,
+                    tags,
+                },
+                child,
+            );
+        }
         this.audit = new EnclaveAudit(
             `${id}-audit`,
             {
@@ -175,7 +201,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 archiveBucketName: security.archiveBucketName,
                 archiveKeyArn: security.archiveKeyArn,
                 trailPrefix: archivePrefixes.vendorTrail(id),
-                bucketArns: spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
+                // The airlock's buckets too: who submitted, read a submission or a released file is evidence.
+                bucketArns: [
+                    ...spec.datasets.map((d) => this.datasets[d.name].bucket.arn),
+                    ...(this.airlock ? [this.airlock.outbox.arn, this.airlock.released.arn, this.airlock.control.arn] : []),
+                ],
                 workloadLogGroupName: names.workloadLogGroup,
                 logRetentionDays: spec.logRetentionDays,
                 vendorId: id,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { airlockArns } from "../iam/airlock";
 import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import {
@@ -85,8 +86,15 @@ export class LogArchive extends pulumi.ComponentResource {
                 id: v.id,
                 trailName: vendorNames(v.id).trail,
                 // Named in the account that holds them: the archive's in shared mode, the member account in account mode.
-                bucketArns: v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, v.account.id))),
+                bucketArns: [
+                    ...v.datasets.map((d) => bucketArn(bucketName(v.id, d.name, v.account.id))),
+                    // The airlock's buckets log their access beside the datasets'.
+                    ...(v.airlock
+                        ? [airlockArns(v.id, v.account.id, v.account.region)].flatMap((a) => [a.outboxBucketArn, a.releasedBucketArn, a.controlBucketArn])
+                        : []),
+                ],
                 ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(v.account.id, vendorNames(v.id).workloadRole) } : {}),
+                ...(v.airlock ? { airlockRecordWriterArn: airlockArns(v.id, v.account.id, v.account.region).roleArn } : {}),
                 // Account mode: its trail and log deliveries come from its member account (spec.account there).
                 ...(v.isolation === "account" ? { memberAccount: { id: v.account.id, region: v.account.region } } : {}),
                 workloadLogGroupArn: logGroupArn(v.account.region, v.account.id, vendorNames(v.id).workloadLogGroup),

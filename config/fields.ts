@@ -225,6 +225,36 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         fix: "give the role name the organization stack's deployerRoleName names, e.g. enclave-deployer",
     },
     {
+        path: "airlock",
+        type: "mapping",
+        default: "absent: no airlock (no outbox, no released bucket, no handlers)",
+        description:
+            "The export airlock: files leave the enclave only through an outbox bucket, a GuardDuty malware scan, a check for the lab's own data and two approvals, and land in a released bucket only the recipient reads. See docs/airlock.md.",
+        fix: "give a mapping with approvers (at least two lab principal ARNs) and recipient (vendor or a lab principal ARN), or remove airlock",
+    },
+    {
+        path: "airlock.approvers",
+        type: "list of IAM role/user ARNs",
+        default: "required with airlock",
+        description:
+            "Lab principals who approve or reject exports; a release needs two distinct ones, neither the requester. None may be a vendor principal of any spec in the folder (no wildcards, no account roots).",
+        fix: "list at least two distinct lab role or user ARNs, e.g. arn:aws:iam::111122223333:role/export-reviewer-a, none of them a vendor's access.principals",
+    },
+    {
+        path: "airlock.recipient",
+        type: "vendor | IAM role/user ARN",
+        default: "required with airlock",
+        description: "Who may read released files: vendor (the enclave's vendor role) or one lab principal ARN.",
+        fix: "write vendor, or one lab role or user ARN that no vendor spec lists",
+    },
+    {
+        path: "airlock.reviewTimeoutDays",
+        type: "integer (1-30)",
+        default: "7",
+        description: "Days a request waits for its approvals before the state machine cancels it.",
+        fix: "use a whole number of days from 1 to 30",
+    },
+    {
         path: "sealed",
         type: "boolean",
         default: "false",

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { SpecError } from "../contract/errors";
 import { listVendorIds, loadVendorSpec, securitySpecPath, STACKS_DIR, vendorSpecPath } from "./load";
-import { sharedPrincipals, type VendorSpec } from "./schema";
+import { sharedPrincipals, vendorControlledApprovers, type VendorSpec } from "./schema";
 
 // Checks that need every vendor spec of a stacks folder at once: what one file cannot know on its own.
 
@@ -20,6 +20,7 @@ function display(file: string): string {
  * live path into the other's enclave, and the seal of either could not be told apart in the trail.
  */
 export function checkUniquePrincipals(vendors: FolderVendor[]): void {
+    checkAirlockApprovers(vendors);
     const shared = sharedPrincipals(vendors);
     if (shared.length === 0) return;
     const { principal, files } = shared[0];
@@ -28,6 +29,22 @@ export function checkUniquePrincipals(vendors: FolderVendor[]): void {
         b,
         "access.principals",
         `${b}: access.principals lists ${principal}, which ${a} lists too: got ${JSON.stringify(principal)}. Fix: a principal belongs to one vendor; remove it from one of ${a} and ${b}.`,
+    );
+}
+
+/**
+ * Refuses (exit 2) an airlock approver or lab recipient that any vendor spec of the folder lists as its own principal:
+ * a vendor must never approve an export or receive a release meant for the lab.
+ */
+export function checkAirlockApprovers(vendors: FolderVendor[]): void {
+    const found = vendorControlledApprovers(vendors);
+    if (found.length === 0) return;
+    const { principal, file, field, vendorFile } = found[0];
+    const [f, v] = [file, vendorFile].map(display);
+    throw new SpecError(
+        f,
+        field,
+        `${f}: ${field} names ${principal}, which ${v} lists under access.principals: got ${JSON.stringify(principal)}. Fix: approvers and a lab recipient are lab principals; name one no vendor spec lists.`,
     );
 }
 

@@ -119,6 +119,31 @@ const dataset = z.strictObject({
     access: z.enum(ACCESS_LEVELS, { error: "is not an access level" }),
 });
 
+/** What `airlock.recipient` accepts besides a lab principal ARN: the vendor's own role reads released files. */
+export const AIRLOCK_RECIPIENT_VENDOR = "vendor";
+
+/**
+ * The export airlock (opt-in): who approves a file leaving the enclave and who may read it once released. Approvers
+ * are lab principals, named exactly: a wildcard or an account root would let anyone of that account approve.
+ */
+const airlock = z.strictObject(
+    {
+        approvers: z
+            .array(iamPrincipalArn, { error: "must be a list of IAM role or user ARNs" })
+            .min(2, { error: "has fewer than 2 approvers (a release needs two distinct ones)" })
+            .max(20, { error: "has more than 20 approvers" })
+            .refine((v) => new Set(v).size === v.length, { error: "lists an approver twice" }),
+        recipient: z.union([z.literal(AIRLOCK_RECIPIENT_VENDOR), iamPrincipalArn], { error: "is neither vendor nor an IAM role or user ARN" }),
+        reviewTimeoutDays: z
+            .number({ error: "must be a number" })
+            .int({ error: "must be a whole number" })
+            .min(1, { error: "is below 1 day" })
+            .max(30, { error: "is above 30 days" })
+            .default(7),
+    },
+    { error: "must be a mapping with approvers and recipient" },
+);
+
 /**
  * Where an enclave lives: in the lab's account beside the others (the default; needs no AWS Organization), or in a
  * member account of its own, under the organization's SCPs and RCPs (stacks/organization.yaml).
@@ -209,6 +234,7 @@ export const vendorSpecSchema = z
             .default(30),
         isolation: z.enum(ISOLATION_MODES, { error: "is not an isolation mode (shared-account or account)" }).default("shared-account"),
         memberAccount: memberAccount.optional(),
+        airlock: airlock.optional(),
         sealed: z.boolean({ error: "must be true or false" }).default(false),
         sealedAt: z.iso.datetime({ offset: false, error: "is not a UTC ISO 8601 time ending in Z" }).optional(),
     })
@@ -226,6 +252,17 @@ export const vendorSpecSchema = z
             ctx.addIssue({ code: "custom", path: ["memberAccount"], message: "is missing but isolation is account" });
         if (spec.isolation === "shared-account" && spec.memberAccount)
             ctx.addIssue({ code: "custom", path: ["memberAccount"], message: "is set but isolation is shared-account (it would be ignored)" });
+        if (spec.airlock) {
+            // An approver the vendor controls would approve its own exports; the recipient, if a lab principal, must
+            // not be a vendor principal either (then it is the vendor and should say so).
+            spec.airlock.approvers.forEach((a, i) => {
+                if (spec.access.principals.includes(a))
+                    ctx.addIssue({ code: "custom", path: ["airlock", "approvers", i], message: "is one of this vendor's access.principals" });
+            });
+            const r = spec.airlock.recipient;
+            if (r !== AIRLOCK_RECIPIENT_VENDOR && spec.access.principals.includes(r))
+                ctx.addIssue({ code: "custom", path: ["airlock", "recipient"], message: "is one of this vendor's access.principals (write vendor instead)" });
+        }
         if (spec.sealed && !spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is missing but sealed is true" });
         if (!spec.sealed && spec.sealedAt) ctx.addIssue({ code: "custom", path: ["sealedAt"], message: "is set but sealed is false" });
     });
@@ -323,11 +360,43 @@ export type VendorSpec = z.output<typeof vendorSpecSchema>;
 export type SecuritySpec = z.output<typeof securitySpecSchema>;
 export type Dataset = VendorSpec["datasets"][number];
 export type Workspace = VendorSpec["workspace"];
+export type AirlockSpec = NonNullable<VendorSpec["airlock"]>;
 
 /** A principal listed by more than one vendor spec: sealing one vendor would leave it a live path into the other. */
 export interface SharedPrincipal {
     principal: string;
     files: [string, string];
+}
+
+/** An airlock approver or recipient that some vendor spec lists as one of its own principals. */
+export interface VendorControlledApprover {
+    principal: string;
+    /** The spec with the airlock, and the field (airlock.approvers or airlock.recipient). */
+    file: string;
+    field: "airlock.approvers" | "airlock.recipient";
+    /** The spec that lists it under access.principals. */
+    vendorFile: string;
+}
+
+/**
+ * Approvers (and a lab recipient) that are a vendor principal of any spec of the folder: a vendor must never approve an
+ * export, its own or another vendor's, and a lab recipient that a vendor controls would make the release a vendor read.
+ */
+export function vendorControlledApprovers(specs: { file: string; spec: Pick<VendorSpec, "access" | "airlock"> }[]): VendorControlledApprover[] {
+    const vendorOf = new Map<string, string>();
+    for (const { file, spec } of specs) for (const p of spec.access.principals) if (!vendorOf.has(p)) vendorOf.set(p, file);
+    const found: VendorControlledApprover[] = [];
+    for (const { file, spec } of specs) {
+        if (!spec.airlock) continue;
+        for (const a of spec.airlock.approvers) {
+            const v = vendorOf.get(a);
+            if (v !== undefined) found.push({ principal: a, file, field: "airlock.approvers", vendorFile: v });
+        }
+        const r = spec.airlock.recipient;
+        const v = r === AIRLOCK_RECIPIENT_VENDOR ? undefined : vendorOf.get(r);
+        if (v !== undefined) found.push({ principal: r, file, field: "airlock.recipient", vendorFile: v });
+    }
+    return found;
 }
 
 /** Every principal that two vendor specs both list, with the first two files that list it. */

@@ -90,10 +90,12 @@ export const SEAL_CATALOGUE: readonly SealEntry[] = [
         what: "bucket policy",
         lifecycle: "in-place",
         fields: ["policy"],
-        statements: ["SealDenyVendor"],
+        // SealFreezeAirlock: with an airlock, nothing is decided or released while sealed (iam/airlock.ts).
+        statements: ["SealDenyVendor", "SealFreezeAirlock"],
         states: {},
         reads: ["bucketPolicy"],
-        verifySeal: "every dataset bucket policy holds `SealDenyVendor` exactly as the builder renders it",
+        verifySeal:
+            "every dataset bucket policy holds `SealDenyVendor` exactly as the builder renders it; with an airlock, the control bucket policy holds `SealFreezeAirlock` (no one puts a decision) and the released bucket policy holds `SealFreezeAirlock` (no one but break-glass puts or reads a file)",
         verifyUnseal: "no bucket policy holds a seal statement",
         packCheck: "bucketPolicy",
     },

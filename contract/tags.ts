@@ -11,6 +11,8 @@ export const TAG = {
     isolated: "enclave:isolated",
     /** On evidence (EBS snapshots): the incident id it was taken for. */
     incident: "enclave:incident",
+    /** On the export airlock's resources: which part (outbox, released, control, role, handler, ...). */
+    airlock: "enclave:airlock",
 } as const;
 
 /** `enclave:managed-by` on every resource this project creates. */

@@ -64,6 +64,14 @@ export const T = {
     eip: ["aws:ec2/eip:Eip"],
     eipAssociation: ["aws:ec2/eipAssociation:EipAssociation"],
     randomPassword: ["random:index/randomPassword:RandomPassword"],
+    lambdaFunction: ["aws:lambda/function:Function"],
+    lambdaPermission: ["aws:lambda/permission:Permission"],
+    stateMachine: ["aws:sfn/stateMachine:StateMachine"],
+    eventRule: ["aws:cloudwatch/eventRule:EventRule"],
+    eventTarget: ["aws:cloudwatch/eventTarget:EventTarget"],
+    bucketNotification: ["aws:s3/bucketNotification:BucketNotification"],
+    bucketObject: ["aws:s3/bucketObjectv2:BucketObjectv2"],
+    malwareProtectionPlan: ["aws:guardduty/malwareProtectionPlan:MalwareProtectionPlan"],
     stack: ["pulumi:pulumi:Stack"],
     stackReference: ["pulumi:pulumi:StackReference"],
     awsProvider: ["pulumi:providers:aws"],
@@ -86,6 +94,8 @@ export const INTERNET_PATH_TYPES: readonly string[] = INTERNET_PATH_KINDS.flatMa
 export const COMPONENT_PREFIX = "enclave:";
 /** The vendor enclave's root component: the parent of every vendor component. */
 export const VENDOR_ENCLAVE_COMPONENT = "enclave:vendor:VendorEnclave";
+/** The export airlock of a vendor enclave (components/airlock.ts). */
+export const AIRLOCK_COMPONENT = "enclave:vendor:Airlock";
 
 /** The canonical (first) spelling of each kind, for code that registers or looks up one type. */
 export const TOKEN = Object.fromEntries(Object.entries(T).map(([k, v]) => [k, v[0]])) as { readonly [K in TokenKind]: (typeof T)[K][0] };

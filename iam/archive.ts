@@ -39,11 +39,16 @@ export interface ArchiveVendor {
      * be lost to the evidence export that comes after the seal.
      */
     workloadLogGroupArn?: string;
+    /** Its airlock role, set only when the vendor has an airlock: it appends one record per event under `vendors/<id>/airlock/`. */
+    airlockRecordWriterArn?: string;
 }
 
 const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
 /** Vendors whose logs come from the archive's own account (shared-account mode). */
 const inArchiveAccount = (p: ArchivePolicyInputs) => p.vendors.filter((v) => !v.memberAccount);
+const airlockWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.airlockRecordWriterArn);
+/** Where an airlock's records go in the archive (contract/airlock.ts AIRLOCK_PREFIX.record). */
+export const airlockRecordPrefix = (vendorId: string) => `vendors/${vendorId}/airlock/`;
 
 /** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
 export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
@@ -305,7 +310,13 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Action: "s3:PutObject",
             Resource: `${p.archiveBucketArn}/*`,
             Condition: {
-                StringNotEqualsIfExists: { "aws:PrincipalArn": [p.deployerRoleArn, ...sessionWriters(p).map((v) => v.sessionLogWriterArn!)] },
+                StringNotEqualsIfExists: {
+                    "aws:PrincipalArn": [
+                        p.deployerRoleArn,
+                        ...sessionWriters(p).map((v) => v.sessionLogWriterArn!),
+                        ...airlockWriters(p).map((v) => v.airlockRecordWriterArn!),
+                    ],
+                },
                 BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
             },
         },
@@ -316,6 +327,15 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             Action: "s3:PutObject",
             NotResource: `${p.archiveBucketArn}/${archivePrefixes.vendorSessionLogs(v.id)}*`,
             Condition: { StringEquals: { "aws:PrincipalArn": v.sessionLogWriterArn! } },
+        })),
+        // The airlock's records: its role appends under its own vendor's airlock prefix and nowhere else.
+        ...airlockWriters(p).map((v): Statement => ({
+            Sid: `AirlockRecordsOwnPrefixOnly${sidOf(v.id)}`,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            NotResource: `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*`,
+            Condition: { StringEquals: { "aws:PrincipalArn": v.airlockRecordWriterArn! } },
         })),
     ]);
 }
@@ -408,6 +428,18 @@ export function archiveKeyPolicy(p: ArchivePolicyInputs): PolicyDocument {
         })),
         // Each vendor's workload log group, by its exact ARN (see ArchiveVendor.workloadLogGroupArn).
         ...p.vendors.filter((v) => v.workloadLogGroupArn).map((v) => cloudWatchLogsKeyUse(`WorkloadLogs${sidOf(v.id)}`, p.region, v.workloadLogGroupArn!)),
+        ...airlockWriters(p).map((v): Statement => ({
+            Sid: `AirlockRecordsEncrypt${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
+            Action: ["kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "kms:ViaService": s3ServiceHost(p.region), "kms:CallerAccount": p.accountId },
+                ArnEquals: { "aws:PrincipalArn": v.airlockRecordWriterArn! },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*` },
+            },
+        })),
         {
             Sid: "CloudTrailEncrypt",
             Effect: "Allow",

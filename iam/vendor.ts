@@ -11,6 +11,7 @@ import {
 } from "./document";
 import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
 import { accountOfArn, accountRootArn } from "./names";
+import { airlockArns, airlockKeyStatements, airlockVendorBuckets, airlockVendorGrants } from "./airlock";
 import {
     AGENT_CHANNEL_ACTIONS,
     AGENT_MESSAGE_ACTIONS,
@@ -45,6 +46,8 @@ export interface VendorPolicyBase {
     sealedAt?: string;
     /** Set only when the enclave has a workspace: Session Manager grants exist only then. */
     session?: SessionPolicyBase;
+    /** Set only when the spec has an airlock: submit grants on the outbox, released reads for a vendor recipient. */
+    airlock?: { approvers: string[]; recipient: string };
 }
 
 export interface VendorPolicyInputs extends VendorPolicyBase {
@@ -74,7 +77,10 @@ export function datasetActions(access: AccessLevel): string[] {
     return [...(canRead(access) ? [...S3_LIST_ACTIONS, ...S3_READ_OBJECT_ACTIONS] : []), ...(canWrite(access) ? S3_WRITE_ACTIONS : [])];
 }
 const vendorSideRoles = (p: VendorPolicyBase) => [p.vendorRoleArn, p.workloadRoleArn];
-const allBuckets = (p: VendorPolicyBase) => p.datasets.map((d) => d.bucketArn);
+const allBuckets = (p: VendorPolicyBase) => [...p.datasets.map((d) => d.bucketArn), ...(p.airlock ? airlockVendorBuckets({ ...p, ...p.airlock }) : [])];
+/** The airlock's vendor-side grants (iam/airlock.ts), when the spec has an airlock. */
+const airlockGrants = (p: VendorPolicyBase, role?: "vendor" | "workload", extra?: { principal?: Statement["Principal"] }) =>
+    p.airlock ? airlockVendorGrants({ ...p, recipient: p.airlock.recipient }, role, extra) : [];
 
 /**
  * Dataset grants by intent, with fixed Sids. Shared by the identity policies, the permissions boundary and the S3
@@ -105,7 +111,8 @@ function datasetGrants(p: VendorPolicyBase, extra?: { principal?: Statement["Pri
 function keyActions(p: VendorPolicyBase): string[] {
     const actions = new Set<string>();
     if (p.datasets.some((d) => canRead(d.access) || canWrite(d.access))) actions.add("kms:Decrypt");
-    if (p.datasets.some((d) => canWrite(d.access))) actions.add("kms:GenerateDataKey");
+    // Submitting to the airlock outbox writes an SSE-KMS object under this key.
+    if (p.datasets.some((d) => canWrite(d.access)) || p.airlock) actions.add("kms:GenerateDataKey");
     return [...actions];
 }
 
@@ -183,7 +190,7 @@ function perimeterDenies(p: VendorPolicyInputs, allowEgress: boolean): Statement
 
 /** Identity policy of the role the vendor assumes. */
 export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
-    const grants = [...datasetGrants(p), keyViaS3(p, p.keyArn), ...(p.session ? vendorSessionStatements(p, p.session) : [])];
+    const grants = [...datasetGrants(p), ...airlockGrants(p, "vendor"), keyViaS3(p, p.keyArn), ...(p.session ? vendorSessionStatements(p, p.session) : [])];
     return policy([...grants, ...perimeterDenies(p, p.dataPath === "allow-list"), ...confinedTo(grants)]);
 }
 
@@ -212,6 +219,7 @@ function confinedTo(grants: Statement[]): Statement[] {
 export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
     const grants: Statement[] = [
         ...datasetGrants(p),
+        ...airlockGrants(p, "workload"),
         keyViaS3(p, p.keyArn),
         {
             Sid: "WriteWorkloadLogs",
@@ -231,6 +239,7 @@ export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
 export function boundaryPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
         ...datasetGrants(p),
+        ...airlockGrants(p),
         keyViaS3(p, `arn:aws:kms:${p.region}:${p.accountId}:key/*`, { tagged: true }),
         {
             Sid: "WriteWorkloadLogs",
@@ -300,8 +309,11 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
     const both = [d.bucketArn, `${d.bucketArn}/*`];
     const operators = [p.deployerRoleArn, p.breakGlassRoleArn];
     const tripwire = canRead(d.access) && p.tripwireKey ? `${d.bucketArn}/${p.tripwireKey}` : undefined;
+    // The airlock's fingerprint handler reads every dataset from Lambda, outside the enclave's network: listed beside
+    // the operators, and held to reading below.
+    const airlockRole = p.airlock ? airlockArns(p.vendorId, p.accountId, p.region).roleArn : undefined;
     const perimeter: Condition = {
-        StringNotEqualsIfExists: { "aws:PrincipalArn": operators },
+        StringNotEqualsIfExists: { "aws:PrincipalArn": [...operators, ...(airlockRole ? [airlockRole] : [])] },
         BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
         StringNotEquals: { "aws:SourceVpce": p.s3EndpointId },
     };
@@ -358,7 +370,7 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Action: "s3:*",
             Resource: both,
             Condition: {
-                StringNotEqualsIfExists: { "aws:PrincipalArn": [...vendorSideRoles(p), ...operators] },
+                StringNotEqualsIfExists: { "aws:PrincipalArn": [...vendorSideRoles(p), ...operators, ...(airlockRole ? [airlockRole] : [])] },
                 BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
             },
         },
@@ -397,6 +409,14 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Action: "s3:PutObject",
             ...(tripwire ? { NotResource: tripwire } : { Resource: `${d.bucketArn}/*` }),
             Condition: { ArnEquals: { "aws:PrincipalArn": [p.deployerRoleArn] } },
+        },
+        airlockRole !== undefined && {
+            Sid: "DenyAirlockBeyondFingerprinting",
+            Effect: "Deny",
+            Principal: "*",
+            NotAction: ["s3:GetObject", "s3:ListBucket"],
+            Resource: both,
+            Condition: { ArnEquals: { "aws:PrincipalArn": [airlockRole] } },
         },
         p.sealed && {
             Sid: "SealDenyVendor",
@@ -452,6 +472,7 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
                 ...byPrincipalArn([p.deployerRoleArn]).Condition,
             },
         },
+        ...(p.airlock ? airlockKeyStatements({ ...p, ...p.airlock }) : []),
         // Workspace root volumes: the deployer launches the instances, EC2 uses the key for it (only through EC2,
         // grants only for AWS resources). Nothing here lets the deployer read a dataset: S3 use stays with the vendor side.
         p.session && {
@@ -483,6 +504,7 @@ export function vendorKeyPolicy(p: VendorPolicyBase): PolicyDocument {
 export function s3EndpointPolicy(p: VendorPolicyBase): PolicyDocument {
     return policy([
         ...datasetGrants(p, { principal: "*", condition: { StringEquals: { "aws:PrincipalArn": vendorSideRoles(p) } } }),
+        ...airlockGrants(p, undefined, { principal: "*" }),
         // The SSM agent uploads each session's transcript through this endpoint: only there, only as the workload role.
         ...(p.session
             ? ([

@@ -102,6 +102,19 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
             return { id: `${inputs.rule}-${inputs.targetId}`, state: {} };
         case TOKEN.snsTopic:
             return { id: `arn:aws:sns:${region}:${acct}:${named}`, state: { name: named, arn: `arn:aws:sns:${region}:${acct}:${named}` } };
+        case TOKEN.lambdaFunction:
+            return { id: named, state: { name: named, arn: `arn:aws:lambda:${region}:${acct}:function:${named}` } };
+        case TOKEN.stateMachine:
+            return {
+                id: `arn:aws:states:${region}:${acct}:stateMachine:${named}`,
+                state: { name: named, arn: `arn:aws:states:${region}:${acct}:stateMachine:${named}` },
+            };
+        case TOKEN.eventRule:
+            return { id: named, state: { name: named, arn: `arn:aws:events:${region}:${acct}:rule/${named}` } };
+        case TOKEN.malwareProtectionPlan: {
+            const planId = stableHex(seed, 20);
+            return { id: planId, state: { arn: `arn:aws:guardduty:${region}:${acct}:malware-protection-plan/${planId}` } };
+        }
         case TOKEN.randomPassword:
             return { id: "none", state: { result: mockGeneratedSecret(name) } };
         default:

@@ -2,6 +2,7 @@
 // decision over the plan's policies (review/simulate.ts) for an action of the fixed catalogue (review/catalogue.ts),
 // never a reading of policy text. Only "who may assume a role" lists the trust policy's principals and conditions,
 // and each of those is then verified by simulation (right / missing / wrong external ID).
+import { airlockAccess, type AirlockAccessRow } from "./airlockAccess";
 import type { PolicyDocument } from "../contract/policy";
 import { planSecurity, planVendor } from "../plan/stacks";
 import { loadSelectedVendor } from "../config/select";
@@ -98,6 +99,8 @@ export interface ExplicitDenial {
 }
 
 export interface AccessReport {
+    /** Present only for an enclave with an airlock: who may submit, approve and read released files, simulated. */
+    airlock?: AirlockAccessRow[];
     /**
      * Present only for an enclave with a workspace (or a role that may start sessions): who may open a session where,
      * with which document and what it opens, simulated; and what is refused.
@@ -337,6 +340,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     const sessionPath = await sessionPathOf(world, v, short);
     if (sessionPath) simulations += sessionPath.simulations;
     const sessions = sessionPath?.rows;
+    const airlock = await airlockAccess(world, v, run, outside.network);
     const notes = [
         "Derived by iam-simulate over the plan's policies (identity, permissions boundary, bucket/key/trust policy, VPC endpoint policy).",
         "The deployer and break-glass roles' own identity policies are outside this plan and modelled as allow-all: their rows show what the enclave's resource policies leave them.",
@@ -344,6 +348,7 @@ export async function accessReport(world: World, vendorId: string): Promise<Acce
     ];
     const report: AccessReport = {
         ...(sessions ? { sessions, sessionInstances: v.workspace?.instances ?? [] } : {}),
+        ...(airlock.length ? { airlock } : {}),
         vendorId,
         sealed: v.sealed,
         assumers,
@@ -706,6 +711,17 @@ export function renderAccessMarkdown(report: AccessReport): string {
     );
     out.push("");
     if (report.sessions) out.push(...renderSessions(report.sessions, report.sessionInstances ?? []));
+    if (report.airlock) {
+        out.push("## Export airlock");
+        out.push("");
+        out.push(
+            table(
+                ["what", "principal", "action", "resource", "decision", "decided by"],
+                report.airlock.map((r) => [r.what, r.principal, r.action, r.resource, r.decision, r.decidedBy]),
+            ),
+        );
+        out.push("");
+    }
     if (report.organization) {
         out.push("## Organization layers (account mode)");
         out.push("");

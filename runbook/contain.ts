@@ -38,6 +38,7 @@ import { parsePolicy } from "./aws/policy";
 import { callerIdentity } from "./aws/sts";
 import type { CallerIdentity, PolicyJson, StackOutput } from "./types";
 import { targetsFor, type EnclaveTargets } from "./verify";
+import { airlockFreezeWrites } from "./airlockFreeze";
 
 // Containment: the seal applied directly against AWS, in seconds, before (and without) Pulumi. One round of reads finds
 // the enclave by its derived names (and the caller's account, checked before any write); then every write of the seal
@@ -285,9 +286,10 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
         },
     },
     bucketPolicy: {
-        describe: "s3:PutBucketPolicy with the sealed policy on each dataset bucket",
-        writes: (w) =>
-            w.spec.datasets.map((d) => {
+        describe: "s3:PutBucketPolicy with the sealed policy on each dataset bucket and, with an airlock, on its control and released buckets (the freeze)",
+        writes: (w) => [
+            ...airlockFreezeWrites({ spec: w.spec, inputs: w.inputs, s3: w.clients.s3, blockedBy: (build) => blockedBy(w, build) }),
+            ...w.spec.datasets.map((d) => {
                 const bucket = bucketName(w.spec.id, d.name, w.spec.account.id);
                 const build = (p: VendorPolicyInputs) => dataBucketPolicy(sealedInputs(p, w.sealedAt), d.name);
                 return {
@@ -303,6 +305,7 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
                     },
                 };
             }),
+        ],
     },
     endpointPolicy: {
         describe: "ec2:ModifyVpcEndpoint PolicyDocument with the sealed policy on the S3 gateway endpoint and each interface endpoint of the enclave",

@@ -97,6 +97,7 @@ export function targetsFor(
             dataPath: spec.network.dataPath,
             egressCidrs: spec.network.vendorEgressCidrs,
             sealed: false,
+            ...(spec.airlock ? { airlock: { approvers: spec.airlock.approvers, recipient: spec.airlock.recipient } } : {}),
             keyArn: str("keyArn") ?? "",
             s3EndpointId: str("s3EndpointId") ?? "",
         },

@@ -4,6 +4,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { evidenceKeysAdministeredApart, s3GrantsPinnedToOwner } from "./evidence";
 import { kmsDeletionWindow, kmsKeyPolicy, kmsOneKeyPerVendor, kmsRotation, policyPrincipalAccountsAgree } from "./kms";
 import { destroyableVendorProtectedArchive, sealComplete } from "./lifecycle";
+import { airlockExportControls } from "./airlock";
 import { logGroupEncryptedRetained, securityAlarms, trailCoversDataBuckets, trailHardened } from "./logging";
 import { leastPrivilege, noManagedPoliciesNoUsers, roleBoundaryAndSession, trustPolicy } from "./iam";
 import { defaultSgClosed, endpointPolicyExplicit, flowLogAll, noInternetPath, sgDescriptions, sgNoOpenCidr, subnetNoPublicIp } from "./network";
@@ -65,6 +66,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     evidenceKeysAdministeredApart,
     destroyableVendorProtectedArchive,
     sealComplete,
+    airlockExportControls,
     workspaceStack,
     organizationPerimeter,
 ];

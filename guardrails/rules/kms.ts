@@ -135,7 +135,8 @@ function sessionLogKeyUse(s: Statement, vendor: string): boolean {
         conditionValues(s, "kms:ViaService").length > 0 &&
         conditionValues(s, "kms:ViaService").every((v) => /^s3\.[a-z0-9-]+\.amazonaws\.com$/.test(v)) &&
         contexts.length > 0 &&
-        contexts.every((c) => c.endsWith(`/vendors/${vendor}/sessions/*`))
+        // A workspace's session transcripts, or the airlock's records: each under the vendor's own archive prefix.
+        contexts.every((c) => c.endsWith(`/vendors/${vendor}/sessions/*`) || c.endsWith(`/vendors/${vendor}/airlock/*`))
     );
 }
 

@@ -7,6 +7,7 @@ import {
     conditionsOf,
     conditionValues,
     coversAction,
+    isAirlockTagged,
     isDataBucket,
     isLogArchiveTagged,
     isVendorStack,
@@ -69,7 +70,8 @@ const isSessionRevoke = (s: Statement) => s.Effect === "Deny" && coversAction(s,
 function vendorRoles(resources: PolicyResource[]): PolicyResource[] {
     return ofType(resources, T.role).filter((r) => {
         const v = tagsOf(r.props)["enclave:vendor"];
-        return v !== undefined && v !== "security";
+        // The airlock's roles are the lab's: the seal freezes the airlock through its bucket policies instead.
+        return v !== undefined && v !== "security" && !isAirlockTagged(r);
     });
 }
 

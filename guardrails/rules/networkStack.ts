@@ -101,8 +101,11 @@ export const s3EndpointOwnBuckets: StackValidationPolicy = {
                 const sessionLog = (r: string) =>
                     (vendor !== undefined && actions.every((a) => a === "s3:putobject") && r.endsWith(`/vendors/${vendor}/sessions/*`)) ||
                     (actions.every((a) => a === "s3:getencryptionconfiguration") && !r.includes("/"));
+                // A prefix of one of the stack's buckets (the airlock's submit prefixes) is that bucket.
+                const underOwnBucket = (r: string) => [...allowed].some((b) => !b.endsWith("/*") && r.startsWith(`${b}/`));
                 for (const r of resourcesOf(s))
-                    if (!allowed.has(r) && !sessionLog(r)) report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
+                    if (!allowed.has(r) && !sessionLog(r) && !underOwnBucket(r))
+                        report(`${e.name} policy ${label(s, i)} allows ${r}, not a bucket of this stack`, e.urn);
             });
         }
     },

@@ -163,10 +163,24 @@ export const RESOURCELESS_ACTIONS = [
     "ec2messages:GetEndpoint",
     "ec2messages:GetMessages",
     "ec2messages:SendReply",
+    // Step Functions task tokens are not resources (the token is the capability), and CloudWatch Logs' vended-log
+    // delivery for a state machine takes "*" only (IAM lists no resource type for any of these).
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
 ];
 
 /** Project convention (iam/names.ts): data buckets carry `enclave:dataset`; the security stack `enclave:role=log-archive`. */
 export const isDataBucket = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.dataset] !== undefined;
+/** The export airlock's own resources (components/airlock.ts): lab-side, never the vendor's. */
+export const isAirlockTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.airlock] !== undefined;
 export const isLogArchiveTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.role] === LOG_ARCHIVE_ROLE;
 
 /** The value AWS and Pulumi use to refer to a resource: its id (a bucket's name, an sg-/vpc-/subnet- id). */

@@ -1,0 +1,271 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { loadFolderVendors } from "../config/fleet";
+import { loadVendorSpec } from "../config/load";
+import { SpecError } from "../contract/errors";
+import { AIRLOCK_HANDLERS, airlockNames } from "../contract/airlock";
+import { TAG } from "../contract/tags";
+import { TOKEN } from "../contract/tokens";
+import { checkPlan } from "../guardrails/offline";
+import { parsePolicyDocument } from "../iam/document";
+import { sealEntryOf, sealOnlyResources } from "../contract/seal";
+import { diffPlans } from "../plan/diff";
+import { planSecurity, planVendor } from "../plan/stacks";
+import type { Plan, PlanResource } from "../plan/types";
+import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
+import { targetsFor } from "../runbook/verify";
+import { ACME, FIXTURES_DIR, securityFixture, SEALED_AT, vendorFixture } from "./support/fixtures";
+
+// The airlock as the offline plan renders it, checked by the guardrails, with its seal freeze. What this cannot prove:
+// that AWS accepts these inputs (GuardDuty's plan, Step Functions logging), or that the handler bundles exist (the
+// engine reads them at `pulumi up`; the offline plan records only their path).
+//
+// The state machine's definition is the lead's (airlock/stateMachine.ts); until it lands its builder throws. The plan
+// only needs some definition to render, so it is replaced here by one that echoes its arguments.
+vi.mock("../airlock/stateMachine", () => ({ airlockDefinition: (args: unknown) => ({ Comment: "mocked in test", args }) }));
+
+const security = securityFixture();
+const AIRLOCK_DIR = path.join(FIXTURES_DIR, "airlock");
+const spec = loadVendorSpec(path.join(AIRLOCK_DIR, "harbor-annotate.yaml"));
+const names = airlockNames(spec.id, spec.account.id);
+let plan: Plan;
+let sealed: Plan;
+let without: Plan;
+
+beforeAll(async () => {
+    plan = await planVendor(spec, security);
+    sealed = await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security);
+    without = await planVendor(vendorFixture(ACME), security);
+}, 120_000);
+
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const bucketPolicyOf = (p: Plan, bucket: string): PlanResource => {
+    const r = ofType(p, TOKEN.bucketPolicy).find((x) => x.inputs.bucket === bucket);
+    if (!r) throw new Error(`no bucket policy for ${bucket}`);
+    return r;
+};
+const sids = (r: PlanResource) => parsePolicyDocument(r.inputs.policy)!.Statement.map((s) => s.Sid);
+
+describe("the airlock in the plan", () => {
+    it("three buckets with every dataset-bucket guarantee, tagged by part", () => {
+        for (const [part, bucket] of [
+            ["outbox", names.outboxBucket],
+            ["released", names.releasedBucket],
+            ["control", names.controlBucket],
+        ]) {
+            const b = ofType(plan, TOKEN.bucket).find((r) => r.inputs.bucket === bucket)!;
+            expect(b.inputs.tags).toEqual({ [TAG.vendor]: spec.id, [TAG.managedBy]: "vendor-enclaves", [TAG.airlock]: part });
+            expect(ofType(plan, TOKEN.pab).some((r) => r.inputs.bucket === bucket && r.inputs.restrictPublicBuckets === true)).toBe(true);
+            const sse = ofType(plan, TOKEN.sse).find((r) => r.inputs.bucket === bucket)!;
+            expect(
+                (sse.inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[])[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+            ).toBe("aws:kms");
+            expect(ofType(plan, TOKEN.versioning).some((r) => r.inputs.bucket === bucket)).toBe(true);
+            expect(ofType(plan, TOKEN.logging).some((r) => r.inputs.bucket === bucket)).toBe(true);
+            expect(sids(bucketPolicyOf(plan, bucket))).toContain("DenyInsecureTransport");
+        }
+    });
+
+    // The plan records a function's code as an archive without its files: the bundle's path is not in the plan.
+    it("one nodejs20.x function per handler, its log group encrypted and kept", () => {
+        const fns = ofType(plan, TOKEN.lambdaFunction);
+        expect(fns.map((f) => f.inputs.name).sort()).toEqual(AIRLOCK_HANDLERS.map((h) => names.functions[h]).sort());
+        for (const f of fns) {
+            expect(f.inputs.runtime).toBe("nodejs20.x");
+            expect((f.inputs.environment as { variables: Record<string, string> }).variables.APPROVERS).toBe(JSON.stringify(spec.airlock!.approvers));
+        }
+        const groups = ofType(plan, TOKEN.logGroup).filter((g) => String(g.inputs.name).includes("airlock"));
+        expect(groups).toHaveLength(AIRLOCK_HANDLERS.length + 1);
+        for (const g of groups) expect([g.inputs.name, typeof g.inputs.kmsKeyId, g.inputs.retentionInDays]).toEqual([g.inputs.name, "string", 365]);
+    });
+
+    it("a Standard state machine with logging, GuardDuty on the outbox with tagging on, three EventBridge rules", () => {
+        const [sm] = ofType(plan, TOKEN.stateMachine);
+        expect([sm.inputs.type, (sm.inputs.loggingConfiguration as { level: string }).level]).toEqual(["STANDARD", "ALL"]);
+        expect(JSON.parse(String(sm.inputs.definition)).args.reviewTimeoutSeconds).toBe(5 * 86400);
+        const [gd] = ofType(plan, TOKEN.malwareProtectionPlan);
+        expect(gd.inputs.protectedResource).toEqual({ s3Bucket: { bucketName: names.outboxBucket, objectPrefixes: ["submit/"] } });
+        expect(gd.inputs.actions).toEqual([{ taggings: [{ status: "ENABLED" }] }]);
+        expect(ofType(plan, TOKEN.eventRule).map((r) => [r.inputs.name, JSON.parse(String(r.inputs.eventPattern)).detail])).toEqual([
+            ["enclave-harbor-annotate-airlock-decide", { bucket: { name: [names.controlBucket] }, object: { key: [{ prefix: "decisions/" }] } }],
+            ["enclave-harbor-annotate-airlock-fingerprint", { bucket: { name: spec.datasets.map((d) => `${spec.id}--${d.name}--${spec.account.id}`) } }],
+            ["enclave-harbor-annotate-airlock-submit", { bucket: { name: [names.outboxBucket] }, object: { key: [{ prefix: "submit/" }] } }],
+        ]);
+        expect(ofType(plan, TOKEN.bucketNotification).every((n) => n.inputs.eventbridge === true)).toBe(true);
+    });
+
+    it("the canary list lives in the control bucket, one token per readable dataset, secret in the plan", () => {
+        const [c] = ofType(plan, TOKEN.bucketObject);
+        expect([c.inputs.bucket, c.inputs.key, c.inputs.content]).toEqual([
+            names.controlBucket,
+            "index/_canaries.json",
+            '[{"dataset":"rubrics","token":"[secret]"}]',
+        ]);
+        expect(
+            ofType(plan, TOKEN.randomPassword)
+                .filter((r) => r.name.includes("canary"))
+                .map((r) => r.name),
+        ).toEqual(["harbor-annotate-airlock-canary-rubrics"]);
+    });
+
+    it("every airlock resource that takes tags carries enclave:vendor and enclave:managed-by", () => {
+        const airlock = plan.resources.filter((r) => r.custom && r.name.includes("airlock") && "tags" in r.inputs);
+        expect(airlock.length).toBeGreaterThan(20);
+        for (const r of airlock) expect([r.name, (r.inputs.tags as Record<string, string>)[TAG.vendor]]).toEqual([r.name, spec.id]);
+    });
+
+    it("a spec without airlock has none of it", () => {
+        expect(without.resources.filter((r) => r.name.includes("airlock"))).toEqual([]);
+        expect(ofType(without, TOKEN.lambdaFunction)).toEqual([]);
+    });
+
+    it("enclave check passes the airlock, unsealed and sealed, and the security stack that serves it", async () => {
+        expect(await checkPlan(plan)).toEqual([]);
+        expect(await checkPlan(sealed)).toEqual([]);
+        expect(await checkPlan(await planSecurity(security, [spec]))).toEqual([]);
+    });
+});
+
+describe("the seal freezes the airlock", () => {
+    it("sealing an enclave with an airlock changes only what the seal catalogue lists (the airlock's bucket policies among them)", () => {
+        const diff = diffPlans(plan, sealed);
+        expect(diff.deleted).toEqual([]);
+        for (const c of diff.updated)
+            expect([c.name, sealEntryOf(c.type)?.lifecycle, c.fields.map((f) => f.field)]).toEqual([c.name, "in-place", [...sealEntryOf(c.type)!.fields]]);
+        expect(diff.updated.map((c) => c.name)).toEqual(expect.arrayContaining([`${spec.id}-airlock-control-policy`, `${spec.id}-airlock-released-policy`]));
+        const added = diff.created.map((c) => sealed.resources.find((r) => r.urn === c.urn)!);
+        expect(added.map((r) => ({ type: r.type, name: r.urn.slice(r.urn.lastIndexOf("::") + 2) }))).toEqual(sealOnlyResources(spec.id));
+    });
+
+    it("the sealed plan's control and released policies hold SealFreezeAirlock; unsealed they do not", () => {
+        for (const bucket of [names.controlBucket, names.releasedBucket]) {
+            expect(sids(bucketPolicyOf(sealed, bucket))).toContain("SealFreezeAirlock");
+            expect(sids(bucketPolicyOf(plan, bucket))).not.toContain("SealFreezeAirlock");
+        }
+    });
+
+    it("contain writes exactly the documents the sealed plan renders for both buckets", () => {
+        const t = targetsFor(spec, {
+            keyArn: { value: ofType(plan, TOKEN.key)[0].outputs.arn as string, secret: false },
+            s3EndpointId: { value: plan.resources.find((r) => r.name.endsWith("-s3-endpoint"))!.outputs.id as string, secret: false },
+        });
+        const docs = airlockFreezeDocuments(spec, {
+            ...t.policyInputs,
+            deployerRoleArn: security.deployerRoleArn,
+            breakGlassRoleArn: security.breakGlassRoleArn,
+        });
+        expect(Object.keys(docs).sort()).toEqual([names.controlBucket, names.releasedBucket].sort());
+        for (const [bucket, doc] of Object.entries(docs))
+            expect([bucket, doc]).toEqual([bucket, parsePolicyDocument(bucketPolicyOf(sealed, bucket).inputs.policy)]);
+    });
+});
+
+describe("airlock spec validation", () => {
+    const write = (dir: string, id: string, body: object) => fs.writeFileSync(path.join(dir, `${id}.yaml`), stringify(body));
+    const raw = () => structuredClone(spec) as unknown as Record<string, unknown> & { airlock: Record<string, unknown>; access: { principals: string[] } };
+    const refuse = (body: object) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airlock-spec-"));
+        write(dir, spec.id, body);
+        try {
+            loadVendorSpec(path.join(dir, `${spec.id}.yaml`), spec.id);
+            return "accepted";
+        } catch (e) {
+            return e instanceof SpecError ? e.message : String(e);
+        }
+    };
+
+    it("refuses fewer than two approvers, the same approver twice, a wildcard, and a vendor principal as approver or recipient", () => {
+        const one = raw();
+        one.airlock.approvers = [spec.airlock!.approvers[0]];
+        expect(refuse(one)).toMatch(/airlock\.approvers.*fewer than 2 approvers/);
+        const twice = raw();
+        twice.airlock.approvers = [spec.airlock!.approvers[0], spec.airlock!.approvers[0]];
+        expect(refuse(twice)).toMatch(/airlock\.approvers.*lists an approver twice/);
+        const star = raw();
+        star.airlock.approvers = ["arn:aws:iam::111122223333:role/*", spec.airlock!.approvers[0]];
+        expect(refuse(star)).toMatch(/wildcard/);
+        const own = raw();
+        own.airlock.approvers = [spec.access.principals[0], spec.airlock!.approvers[0]];
+        expect(refuse(own)).toMatch(/airlock\.approvers\[0\].*one of this vendor's access\.principals/);
+        const recipient = raw();
+        recipient.airlock.recipient = spec.access.principals[0];
+        expect(refuse(recipient)).toMatch(/airlock\.recipient.*write vendor instead/);
+        const nonsense = raw();
+        nonsense.airlock.recipient = "everyone";
+        expect(refuse(nonsense)).toMatch(/airlock\.recipient/);
+        expect(refuse(raw())).toBe("accepted");
+    });
+
+    it("refuses, across the folder, an approver that another vendor lists as its principal (exit 2, naming both files)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airlock-folder-"));
+        fs.copyFileSync(path.join(AIRLOCK_DIR, "security.yaml"), path.join(dir, "security.yaml"));
+        const other = structuredClone(vendorFixture(ACME)) as unknown as { access: { principals: string[] } };
+        other.access.principals = [spec.airlock!.approvers[1]];
+        write(dir, ACME, other);
+        write(dir, spec.id, raw());
+        let err: unknown;
+        try {
+            loadFolderVendors(dir);
+        } catch (e) {
+            err = e;
+        }
+        expect(err).toBeInstanceOf(SpecError);
+        expect((err as SpecError).field).toBe("airlock.approvers");
+        expect((err as Error).message).toContain(`names ${spec.airlock!.approvers[1]}, which ${path.join(dir, `${ACME}.yaml`)}`);
+    });
+});
+
+describe("the airlock-export-controls guardrail notices a weakened airlock", () => {
+    const edited = (p: Plan, bucket: string, edit: (statements: Record<string, unknown>[]) => Record<string, unknown>[]): Plan => {
+        const copy = structuredClone(p);
+        const r = bucketPolicyOf(copy, bucket);
+        const doc = parsePolicyDocument(r.inputs.policy)!;
+        // The pack reads what the resource will be (its outputs), the plan diff its inputs: both change.
+        r.inputs.policy = r.outputs.policy = JSON.stringify({ ...doc, Statement: edit(doc.Statement as unknown as Record<string, unknown>[]) });
+        return copy;
+    };
+    const airlockFindings = async (p: Plan) => (await checkPlan(p)).filter((v) => v.policy === "airlock-export-controls").map((v) => v.message);
+
+    it.each([
+        [
+            "the outbox lets the vendor side read and list (its put-only deny dropped)",
+            () => edited(plan, names.outboxBucket, (s) => s.filter((x) => x.Sid !== "DenyVendorBeyondSubmit")),
+            /does not deny s3:GetObject to the vendor-side roles/,
+        ],
+        [
+            "the released bucket's recipient-only read deny dropped (the airlock role and the deployer may read)",
+            () => edited(plan, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "DenyReadsExceptRecipient")),
+            /enclave-harbor-annotate-airlock, .* may read released files/,
+        ],
+        [
+            "one approver's decision slot no longer pinned",
+            () =>
+                edited(plan, names.controlBucket, (s) =>
+                    s.filter((x) => !String(x.Sid).startsWith("DecisionSlot") || x.Sid === s.find((y) => String(y.Sid).startsWith("DecisionSlot"))!.Sid),
+                ),
+            /1 decision slot\(s\) pinned to an approver; a release needs two/,
+        ],
+        [
+            "sealed, the control bucket's freeze missing",
+            () => edited(sealed, names.controlBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
+            /sealed, but the control bucket still accepts decisions/,
+        ],
+        [
+            "sealed, the released bucket's freeze missing",
+            () => edited(sealed, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
+            /sealed, but the released bucket still accepts or serves files/,
+        ],
+    ])("%s", async (_what, make, finding) => {
+        const found = await airlockFindings(make());
+        expect(found.length).toBeGreaterThan(0);
+        expect(found).toContainEqual(expect.stringMatching(finding));
+    });
+
+    it("the intact plans give it nothing to say", async () => {
+        expect(await airlockFindings(plan)).toEqual([]);
+        expect(await airlockFindings(sealed)).toEqual([]);
+    });
+});

@@ -1,0 +1,314 @@
+import * as path from "node:path";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { loadVendorSpec } from "../config/load";
+import type { VendorSpec } from "../config/schema";
+import { AIRLOCK_PREFIX, GUARDDUTY_SCAN_TAG, SCAN_CLEAN } from "../contract/airlock";
+import { airlockArns, approverSlot } from "../iam/airlock";
+import { planVendor } from "../plan/stacks";
+import { accessReport, renderAccessMarkdown } from "../review/access";
+import { simulate, simulateOnly, worldFromPlans, type SimRequest, type World } from "../review/simulate";
+import { EVALCORP, FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
+
+// Who may do what with the export airlock, proved with iam-simulate over the policies the offline plan renders
+// (identity, boundary, bucket, key and S3 endpoint policies). Lab principals outside the plan (approvers, a lab
+// recipient) are modelled with allow-all identity policies, so a "denied" for them is proved by the bucket and key
+// policies alone. What this cannot prove: that GuardDuty writes its tag only after a scan, that the handlers keep to
+// the protocol (test them on their own), IAM propagation delay, or that Lambda reaches S3 from the addresses used here.
+//
+// The state machine's definition is the lead's (airlock/stateMachine.ts); until it lands its builder throws. No
+// policy depends on it, so it is replaced here by one that echoes its arguments.
+vi.mock("../airlock/stateMachine", () => ({ airlockDefinition: (args: unknown) => ({ Comment: "mocked in test", args }) }));
+
+const security = securityFixture();
+const spec = loadVendorSpec(path.join(FIXTURES_DIR, "airlock", "harbor-annotate.yaml"));
+const REVIEWER_C = "arn:aws:iam::111122223333:role/export-reviewer-c";
+/** The same vendor with a lab recipient: then the vendor reads nothing released. */
+const labRecipient: VendorSpec = { ...spec, airlock: { ...spec.airlock!, recipient: REVIEWER_C } };
+const [A, B] = spec.airlock!.approvers;
+const ACCT = spec.account.id;
+const a = airlockArns(spec.id, ACCT, spec.account.region);
+const VENDOR_ROLE = `arn:aws:iam::${ACCT}:role/enclave-harbor-annotate-vendor`;
+const WORKLOAD_ROLE = `arn:aws:iam::${ACCT}:role/enclave-harbor-annotate-workload`;
+const REQUEST = "0123456789abcdef0123";
+const LAMBDA_IP = "203.0.113.10";
+const LAB_IP = "198.51.100.77";
+
+let world: World;
+let sealedWorld: World;
+let labWorld: World;
+let s3Endpoint: string;
+let otherVendor: { vendorRoleArn: string; s3EndpointId: string };
+
+beforeAll(async () => {
+    const other = vendorFixture(EVALCORP);
+    const [plan, sealed, lab, otherPlan] = [
+        await planVendor(spec, security),
+        await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security),
+        await planVendor(labRecipient, security),
+        await planVendor(other, security),
+    ];
+    world = worldFromPlans(plan, otherPlan);
+    sealedWorld = worldFromPlans(sealed, otherPlan);
+    labWorld = worldFromPlans(lab, otherPlan);
+    s3Endpoint = world.vendors.find((v) => v.vendorId === spec.id)!.s3EndpointId;
+    const o = world.vendors.find((v) => v.vendorId === other.id)!;
+    otherVendor = { vendorRoleArn: o.vendorRoleArn, s3EndpointId: o.s3EndpointId };
+}, 120_000);
+
+const object = (bucketArn: string, key: string) => `${bucketArn}/${key}`;
+const outbox = (key: string) => object(a.outboxBucketArn, key);
+const released = (key: string) => object(a.releasedBucketArn, key);
+const control = (key: string) => object(a.controlBucketArn, key);
+const decision = (approver: string) => control(AIRLOCK_PREFIX.decision(REQUEST, approverSlot(approver)));
+const fromEnclave = () => ({ network: { via: "endpoint" as const, endpointId: s3Endpoint } });
+const fromLab = { network: { via: "internet" as const, sourceIp: LAB_IP } };
+const fromLambda = { network: { via: "internet" as const, sourceIp: LAMBDA_IP } };
+const clean = { context: { [`s3:ExistingObjectTag/${GUARDDUTY_SCAN_TAG}`]: SCAN_CLEAN } };
+
+async function decide(w: World, req: SimRequest) {
+    const r = await simulate(w, req);
+    return { allowed: r.allowed, by: r.decidedBy.sid ?? r.decidedBy.layer };
+}
+const allowed = async (w: World, req: SimRequest) => (await decide(w, req)).allowed;
+
+describe("the vendor side submits and then loses the file", () => {
+    it("the vendor role puts under submit/vendor/ from the enclave, the workload role under submit/workload/", async () => {
+        expect(await decide(world, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("submit/vendor/report.csv"), ...fromEnclave() })).toEqual(
+            {
+                allowed: true,
+                by: "SubmitToAirlockOutbox",
+            },
+        );
+        expect(await allowed(world, { principal: WORKLOAD_ROLE, action: "s3:PutObject", resource: outbox("submit/workload/run.json"), ...fromEnclave() })).toBe(
+            true,
+        );
+    });
+
+    it("neither role puts under the other's prefix (the prefix names the requester), nor outside submit/", async () => {
+        expect(await allowed(world, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("submit/workload/x"), ...fromEnclave() })).toBe(false);
+        // The bucket policy alone (identity, boundary and endpoint replaced by allow-all) holds each role to its prefix.
+        const alone = await simulateOnly(
+            world,
+            { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("submit/workload/x"), ...fromEnclave() },
+            "resource",
+        );
+        expect([alone.allowed, alone.decidedBy.sid]).toEqual([false, "DenyVendorRoleOutsideItsPrefix"]);
+        expect(await allowed(world, { principal: WORKLOAD_ROLE, action: "s3:PutObject", resource: outbox("submit/vendor/x"), ...fromEnclave() })).toBe(false);
+        expect(await allowed(world, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("requests/x"), ...fromEnclave() })).toBe(false);
+    });
+
+    it("a put from outside the enclave's network is refused", async () => {
+        expect(await allowed(world, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("submit/vendor/x"), ...fromLab })).toBe(false);
+    });
+
+    it.each([
+        ["s3:GetObject", "submit/vendor/report.csv"],
+        ["s3:GetObjectVersion", "submit/vendor/report.csv"],
+        ["s3:ListBucket", ""],
+        ["s3:ListBucketVersions", ""],
+        ["s3:DeleteObject", "submit/vendor/report.csv"],
+        ["s3:DeleteObjectVersion", "submit/vendor/report.csv"],
+        ["s3:PutObjectTagging", "submit/vendor/report.csv"],
+        ["s3:PutObjectVersionTagging", "submit/vendor/report.csv"],
+        ["s3:DeleteObjectTagging", "submit/vendor/report.csv"],
+        ["s3:GetObjectTagging", "submit/vendor/report.csv"],
+    ])("after submitting, the vendor role cannot %s on the outbox (%s), even with the file tagged clean", async (action, key) => {
+        const resource = key ? outbox(key) : a.outboxBucketArn;
+        for (const principal of [VENDOR_ROLE, WORKLOAD_ROLE])
+            expect([principal, await allowed(world, { principal, action, resource, ...fromEnclave(), ...clean })]).toEqual([principal, false]);
+    });
+
+    it("a put carrying its own tags is refused (the lifecycle state is never the requester's)", async () => {
+        const r = await decide(world, {
+            principal: VENDOR_ROLE,
+            action: "s3:PutObject",
+            resource: outbox("submit/vendor/x"),
+            ...fromEnclave(),
+            context: { "s3:RequestObjectTagKeys": ["airlock:state"] },
+        });
+        expect(r.allowed).toBe(false);
+    });
+
+    it("the vendor side cannot write a decision, read a request record or the canaries", async () => {
+        for (const [action, resource] of [
+            ["s3:PutObject", decision(A)],
+            ["s3:GetObject", control(AIRLOCK_PREFIX.request(REQUEST))],
+            ["s3:GetObject", control("index/_canaries.json")],
+            ["s3:ListBucket", a.controlBucketArn],
+        ] as const) {
+            for (const principal of [VENDOR_ROLE, WORKLOAD_ROLE])
+                expect([principal, action, resource, await allowed(world, { principal, action, resource, ...fromEnclave() })]).toEqual([
+                    principal,
+                    action,
+                    resource,
+                    false,
+                ]);
+        }
+    });
+});
+
+describe("approvers", () => {
+    it("read a submitted version only once GuardDuty tagged it NO_THREATS_FOUND", async () => {
+        const key = outbox("submit/vendor/report.csv");
+        expect(await allowed(world, { principal: A, action: "s3:GetObjectVersion", resource: key, ...fromLab, ...clean })).toBe(true);
+        expect(await decide(world, { principal: A, action: "s3:GetObjectVersion", resource: key, ...fromLab })).toEqual({
+            allowed: false,
+            by: "DenyApproversUnscannedReads",
+        });
+        expect(
+            await allowed(world, {
+                principal: A,
+                action: "s3:GetObject",
+                resource: key,
+                ...fromLab,
+                context: { [`s3:ExistingObjectTag/${GUARDDUTY_SCAN_TAG}`]: "THREATS_FOUND" },
+            }),
+        ).toBe(false);
+    });
+
+    it("cannot tag, delete or put into the outbox", async () => {
+        for (const action of ["s3:PutObjectTagging", "s3:DeleteObject", "s3:PutObject"])
+            expect([action, await allowed(world, { principal: A, action, resource: outbox("submit/vendor/report.csv"), ...fromLab, ...clean })]).toEqual([
+                action,
+                false,
+            ]);
+    });
+
+    it("approver A writes its own slot; it cannot write approver B's", async () => {
+        expect(await allowed(world, { principal: A, action: "s3:PutObject", resource: decision(A), ...fromLab })).toBe(true);
+        expect(await allowed(world, { principal: B, action: "s3:PutObject", resource: decision(B), ...fromLab })).toBe(true);
+        expect(await decide(world, { principal: A, action: "s3:PutObject", resource: decision(B), ...fromLab })).toEqual({
+            allowed: false,
+            by: `DecisionSlot${approverSlot(B)}`,
+        });
+    });
+
+    it("read request records, never the fingerprint index or the canaries, and list only requests/", async () => {
+        expect(await allowed(world, { principal: A, action: "s3:GetObject", resource: control(AIRLOCK_PREFIX.request(REQUEST)), ...fromLab })).toBe(true);
+        expect(await allowed(world, { principal: A, action: "s3:GetObject", resource: control("index/_canaries.json"), ...fromLab })).toBe(false);
+        expect(
+            await allowed(world, { principal: A, action: "s3:ListBucket", resource: a.controlBucketArn, ...fromLab, context: { "s3:prefix": "requests/" } }),
+        ).toBe(true);
+        expect(
+            await allowed(world, { principal: A, action: "s3:ListBucket", resource: a.controlBucketArn, ...fromLab, context: { "s3:prefix": "index/" } }),
+        ).toBe(false);
+    });
+
+    it("a lab principal that is not an approver reads and decides nothing", async () => {
+        expect(await allowed(world, { principal: REVIEWER_C, action: "s3:PutObject", resource: decision(A), ...fromLab })).toBe(false);
+        expect(
+            await allowed(world, { principal: REVIEWER_C, action: "s3:GetObject", resource: outbox("submit/vendor/report.csv"), ...fromLab, ...clean }),
+        ).toBe(false);
+    });
+});
+
+describe("released files: only the recipient reads them", () => {
+    const file = released(AIRLOCK_PREFIX.released(REQUEST, "report.csv"));
+
+    it("recipient vendor: the vendor role reads from the enclave; approvers, the workload role and the airlock role do not", async () => {
+        expect(await allowed(world, { principal: VENDOR_ROLE, action: "s3:GetObject", resource: file, ...fromEnclave() })).toBe(true);
+        for (const principal of [A, B, REVIEWER_C])
+            expect([principal, await allowed(world, { principal, action: "s3:GetObject", resource: file, ...fromLab })]).toEqual([principal, false]);
+        expect(await allowed(world, { principal: WORKLOAD_ROLE, action: "s3:GetObject", resource: file, ...fromEnclave() })).toBe(false);
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:GetObject", resource: file, ...fromLambda })).toBe(false);
+    });
+
+    it("recipient a lab principal: it reads; the vendor role does not", async () => {
+        expect(await allowed(labWorld, { principal: REVIEWER_C, action: "s3:GetObject", resource: file, ...fromLab })).toBe(true);
+        expect(await allowed(labWorld, { principal: VENDOR_ROLE, action: "s3:GetObject", resource: file, ...fromEnclave() })).toBe(false);
+    });
+
+    it("only the airlock role puts released files, and only under released/", async () => {
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObject", resource: file, ...fromLambda })).toBe(true);
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObject", resource: released("elsewhere/x"), ...fromLambda })).toBe(false);
+        for (const principal of [A, REVIEWER_C])
+            expect([principal, await allowed(world, { principal, action: "s3:PutObject", resource: file, ...fromLab })]).toEqual([principal, false]);
+        expect(await allowed(world, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: file, ...fromEnclave() })).toBe(false);
+    });
+});
+
+describe("the airlock role", () => {
+    it("tags outbox versions; GuardDuty's scan role may too; nobody else", async () => {
+        const key = outbox("submit/vendor/report.csv");
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObjectVersionTagging", resource: key, ...fromLambda })).toBe(true);
+        expect(await allowed(world, { principal: a.scanRoleArn, action: "s3:PutObjectTagging", resource: key, ...fromLambda })).toBe(true);
+        expect(await decide(world, { principal: security.deployerRoleArn, action: "s3:PutObjectTagging", resource: key, ...fromLab })).toEqual({
+            allowed: false,
+            by: "DenyTaggingExceptAirlock",
+        });
+    });
+
+    it("deletes nothing in the outbox or the control bucket", async () => {
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:DeleteObject", resource: outbox("submit/vendor/report.csv"), ...fromLambda })).toBe(
+            false,
+        );
+        expect(
+            await allowed(world, { principal: a.roleArn, action: "s3:DeleteObject", resource: control(AIRLOCK_PREFIX.request(REQUEST)), ...fromLambda }),
+        ).toBe(false);
+    });
+});
+
+describe("while sealed nothing is decided or released", () => {
+    const file = released(AIRLOCK_PREFIX.released(REQUEST, "report.csv"));
+
+    it("no approver writes a decision, its own slot included (SealFreezeAirlock)", async () => {
+        expect(await decide(sealedWorld, { principal: A, action: "s3:PutObject", resource: decision(A), ...fromLab })).toEqual({
+            allowed: false,
+            by: "SealFreezeAirlock",
+        });
+    });
+
+    it("the airlock role puts nothing into released (SealFreezeAirlock), and the recipient reads nothing", async () => {
+        expect(await decide(sealedWorld, { principal: a.roleArn, action: "s3:PutObject", resource: file, ...fromLambda })).toEqual({
+            allowed: false,
+            by: "SealFreezeAirlock",
+        });
+        expect(await allowed(sealedWorld, { principal: VENDOR_ROLE, action: "s3:GetObject", resource: file, ...fromEnclave() })).toBe(false);
+    });
+
+    it("the vendor side cannot even submit", async () => {
+        expect(await allowed(sealedWorld, { principal: VENDOR_ROLE, action: "s3:PutObject", resource: outbox("submit/vendor/x"), ...fromEnclave() })).toBe(
+            false,
+        );
+    });
+
+    it("unsealed, the same decision and the same release are allowed (the freeze is what stops them)", async () => {
+        expect(await allowed(world, { principal: A, action: "s3:PutObject", resource: decision(A), ...fromLab })).toBe(true);
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObject", resource: file, ...fromLambda })).toBe(true);
+    });
+});
+
+describe("a session of another vendor gets nothing", () => {
+    it.each([
+        ["s3:PutObject", "a submission", () => outbox("submit/vendor/x")],
+        ["s3:GetObject", "a submission", () => outbox("submit/vendor/x")],
+        ["s3:GetObject", "a released file", () => released(AIRLOCK_PREFIX.released(REQUEST, "report.csv"))],
+        ["s3:PutObject", "a decision", () => decision(A)],
+        ["s3:GetObject", "a request record", () => control(AIRLOCK_PREFIX.request(REQUEST))],
+        ["s3:ListBucket", "the control bucket", () => a.controlBucketArn],
+    ])("%s on %s", async (action, _what, resource) => {
+        const r = await decide(world, {
+            principal: otherVendor.vendorRoleArn,
+            action,
+            resource: resource(),
+            network: { via: "endpoint", endpointId: otherVendor.s3EndpointId },
+            ...clean,
+        });
+        expect(r.allowed).toBe(false);
+    });
+});
+
+describe("the access report shows who may submit, approve and read released files", () => {
+    it("rows simulated over the same world, the approvers read back from the planned control bucket policy", async () => {
+        const report = await accessReport(world, spec.id);
+        const row = (what: string, principal: string) => report.airlock!.find((r) => r.what === what && r.principal === principal)?.decision;
+        expect(row("submit", "role/enclave-harbor-annotate-vendor")).toBe("Allowed");
+        expect(row("read the outbox", "role/enclave-harbor-annotate-vendor")).not.toBe("Allowed");
+        expect(row("approve", "role/enclave-harbor-annotate-vendor")).not.toBe("Allowed");
+        expect(row("approve", "role/export-reviewer-a")).toBe("Allowed");
+        expect(row("approve in another's slot", "role/export-reviewer-a")).toBe("ExplicitlyDenied");
+        expect(row("read released files", "role/enclave-harbor-annotate-vendor")).toBe("Allowed");
+        expect(row("read released files", "role/export-reviewer-b")).toBe("ExplicitlyDenied");
+        expect(renderAccessMarkdown(report)).toContain("## Export airlock");
+    });
+});

@@ -1,18 +1,15 @@
-import {
-    AttachPolicyCommand,
-    MoveAccountCommand,
-    paginateListOrganizationalUnitsForParent,
-    paginateListPolicies,
-    type OrganizationsClient,
-    type PolicyType,
-} from "@aws-sdk/client-organizations";
+import type { OrganizationsClient, PolicyType } from "@aws-sdk/client-organizations";
 import { organizationSpecPath, loadOrganizationSpec } from "../config/load";
 import type { OrganizationSpec, VendorSpec } from "../config/schema";
 import { CliError, describeFailure } from "../contract/errors";
 import { orgPolicyNames } from "../iam/organization";
 import type { ActionResult } from "./aws/containment";
 import { awsCall, errorName } from "./aws/errors";
-import { accountParent, releaseAccount, retireAccount, verifyQuarantine, type AccountDisposal, type QuarantineTarget } from "./aws/organizations";
+import type { AccountDisposal, QuarantineTarget } from "./aws/organizations";
+
+// The Organizations SDK loads only for account-mode vendors: every other runbook command starts without it.
+const sdk = () => import("@aws-sdk/client-organizations");
+const orgs = () => import("./aws/organizations.js");
 import type { ContainResult } from "./contain";
 import type { Ctx, Step } from "./engine";
 
@@ -50,6 +47,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 async function ousByName(client: OrganizationsClient, rootId: string): Promise<Map<string, string>> {
     return awsCall(`root ${rootId}`, "organizations:ListOrganizationalUnitsForParent", async () => {
         const out = new Map<string, string>();
+        const { paginateListOrganizationalUnitsForParent } = await sdk();
         for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: rootId }))
             for (const ou of page.OrganizationalUnits ?? []) if (ou.Name && ou.Id) out.set(ou.Name, ou.Id);
         return out;
@@ -59,6 +57,7 @@ async function ousByName(client: OrganizationsClient, rootId: string): Promise<M
 async function policiesByName(client: OrganizationsClient, type: PolicyType): Promise<Map<string, string>> {
     return awsCall(`policies ${type}`, "organizations:ListPolicies", async () => {
         const out = new Map<string, string>();
+        const { paginateListPolicies } = await sdk();
         for await (const page of paginateListPolicies({ client }, { Filter: type }))
             for (const p of page.Policies ?? []) if (p.Name && p.Id) out.set(p.Name, p.Id);
         return out;
@@ -91,6 +90,8 @@ export async function organizationContain(a: OrganizationAccess, spec: VendorSpe
     const account = `account ${accountId}`;
     const rcpName = orgPolicyNames.vendorQuarantine(spec.id);
     const scpName = orgPolicyNames.quarantine;
+    const { AttachPolicyCommand, MoveAccountCommand } = await sdk();
+    const { accountParent } = await orgs();
     const [parent, ous, scps, rcps] = await Promise.all([
         settle(accountParent(client, accountId)),
         settle(ousByName(client, org.rootId)),
@@ -212,7 +213,7 @@ async function targetOf(a: OrganizationAccess, spec: VendorSpec): Promise<Quaran
 /** What verify-contain adds in account mode: each quarantine check that AWS does not confirm, as one finding. */
 export async function organizationFindings(a: OrganizationAccess, spec: VendorSpec): Promise<string[]> {
     try {
-        const checks = await verifyQuarantine(await targetOf(a, spec));
+        const checks = await (await orgs()).verifyQuarantine(await targetOf(a, spec));
         return checks.filter((c) => !c.ok).map((c) => `account ${spec.account.id}: not confirmed: ${c.check} (${c.detail})`);
     } catch (err) {
         return [`account ${spec.account.id}: quarantine not readable: ${describeFailure(err).message}`];
@@ -233,7 +234,7 @@ export const organizationRelease: Step = {
     async run(ctx) {
         const spec = ctx.spec();
         if (!isAccountMode(spec)) return { skipped: "shared-account" };
-        const results = await releaseAccount(await targetOf(organizationAccess(ctx), spec));
+        const results = await (await orgs()).releaseAccount(await targetOf(organizationAccess(ctx), spec));
         const { failed, applied } = report(ctx, results);
         if (failed.length)
             throw new CliError(
@@ -258,7 +259,9 @@ export const retireMemberAccount = (disposal: AccountDisposal): Step => ({
         const a = organizationAccess(ctx);
         const t = await targetOf(a, spec);
         const where = evidence?.bucket && evidence.prefix ? `s3://${evidence.bucket}/${evidence.prefix}` : undefined;
-        const results = await retireAccount({ client: a.client, accountId: spec.account.id, quarantineOuId: t.quarantineOuId, disposal, evidence: where });
+        const results = await (
+            await orgs()
+        ).retireAccount({ client: a.client, accountId: spec.account.id, quarantineOuId: t.quarantineOuId, disposal, evidence: where });
         const { failed } = report(ctx, results);
         if (failed.length)
             throw new CliError(

@@ -23,7 +23,7 @@ const isSealDenyAll = (s: Statement) =>
 export const airlockExportControls: StackValidationPolicy = {
     name: "airlock-export-controls",
     description:
-        "Export airlock (docs/airlock.md): the outbox denies the vendor-side roles every read, list, tag and delete (put only); the released bucket denies " +
+        "Invariant 34 (the seal freezes the airlock; docs/invariants.md), export airlock (docs/airlock.md): the outbox denies the vendor-side roles every read, list, tag and delete (put only); the released bucket denies " +
         "reads to everyone but one recipient and break-glass, and never to the workload or airlock roles; every approver's decision slot in the control " +
         "bucket is pinned to that one approver (ArnNotEquals aws:PrincipalArn), at least two of them; the control bucket denies the vendor-side roles " +
         "everything; and while the stack is sealed both the control and released bucket policies hold the freeze. Why: the vendor must lose a file once " +
@@ -31,7 +31,7 @@ export const airlockExportControls: StackValidationPolicy = {
     remediationSteps: "Build the three bucket policies with iam/airlock.ts (outboxBucketPolicy, releasedBucketPolicy, controlBucketPolicy) from the spec.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    tags: ["Airlock"],
+    tags: ["Invariant-34"],
     validateStack: (args, report) => {
         if (!isVendorStack(args.resources)) return;
         const buckets = ofType(args.resources, T.bucket).filter(isAirlockTagged);

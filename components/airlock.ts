@@ -27,7 +27,7 @@ export const SCAN_POLL_SECONDS = 30;
 export const SCAN_MAX_ATTEMPTS = 40;
 
 /** Where the bundled handlers are (`npm run bundle:airlock` writes them); the path is relative to the project root. */
-export const handlerBundle = (h: AirlockHandler) => `dist/airlock/${h}/index.js`;
+export const handlerBundle = (h: AirlockHandler) => `dist/lambda/airlock/${h}/index.js`;
 
 export interface EnclaveAirlockArgs {
     vendorId: string;

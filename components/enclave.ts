@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { operatorsInAccount } from "../iam/organization";
+import { enclaveOperators } from "../iam/organization";
 import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, sessionDocumentArn, vendorNames, vendorTags } from "../iam/names";
 import { hasWorkspace, interfaceEndpointsOf } from "../config/workspace";
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
@@ -62,7 +62,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                 vendorRoleArn: roleArn(acct, names.vendorRole),
                 workloadRoleArn: roleArn(acct, names.workloadRole),
                 // Account mode: the deployer and break-glass of the member account, not the security stack's.
-                ...operatorsInAccount(spec, { deployerRoleArn, breakGlassRoleArn }),
+                ...enclaveOperators(spec, { deployerRoleArn, breakGlassRoleArn }),
                 logGroupArn: logGroupArn(region, acct, names.workloadLogGroup),
                 datasets,
                 principals: spec.access.principals,

@@ -1,3 +1,4 @@
+import { operatorsInAccount } from "../contract/operators";
 import { policy, render, type PolicyDocument, type Statement } from "./document";
 
 // Organization policies for account-per-vendor enclaves: the service control policies (SCPs) that cap every principal
@@ -53,17 +54,13 @@ export const anyAccountRole = (name: string) => `arn:aws:iam::*:role/${name}`;
  * under the same name as the security stack's (the organization names it alike in every account). Naming the
  * security account's roles there would exempt roles that cannot reach the account and lock out the ones that must.
  */
-export function operatorsInAccount<T extends { deployerRoleArn: string; breakGlassRoleArn: string }>(
-    spec: { isolation?: string; account: { id: string }; memberAccount?: { roleName: string } },
+export function enclaveOperators<T extends { deployerRoleArn: string; breakGlassRoleArn: string }>(
+    spec: { isolation?: string; account: { id: string } },
     operators: T,
 ): T {
-    if (spec.isolation !== "account" || !spec.memberAccount) return operators;
-    const breakGlassName = operators.breakGlassRoleArn.split("/").pop()!;
-    return {
-        ...operators,
-        deployerRoleArn: `arn:aws:iam::${spec.account.id}:role/${spec.memberAccount.roleName}`,
-        breakGlassRoleArn: `arn:aws:iam::${spec.account.id}:role/${breakGlassName}`,
-    };
+    // memberAccount.roleName is the deployer's name (config/load.ts and the program refuse any other), so the roles of
+    // the same names in the member account are the ones its stack deploys as and its break-glass.
+    return spec.isolation === "account" ? operatorsInAccount(operators, spec.account.id) : operators;
 }
 
 /** The enclave's own roles in a member account: every role the program creates is named enclave-<vendor>-... */

@@ -7,7 +7,7 @@ import { retryUntilClean } from "./retry";
 import { DEFAULT_RETRY, type StackOutput } from "./types";
 import { observe, sealFindings, targetsFor } from "./verify";
 import { accountQuarantine, accountQuarantineFindings } from "./quarantine";
-import { operatorsInAccount } from "../iam/organization";
+import { enclaveOperators } from "../iam/organization";
 
 // The seal's first minute as runbook steps: contain (the seal written directly to AWS), verify-contain (read back by
 // content), then the reconcile gate in front of the Pulumi steps. Each write of contain gets its own incident-log line
@@ -24,7 +24,7 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
     try {
         const sec = loadSecuritySpec(resolveSecuritySpecFile(undefined, ctx.deps.stacksDir));
         // Account mode: the member account's deployer and break-glass (the documents the plan renders name those).
-        return operatorsInAccount(ctx.spec(), {
+        return enclaveOperators(ctx.spec(), {
             deployerRoleArn: sec.deployerRoleArn,
             breakGlassRoleArn: sec.breakGlassRoleArn,
             source: "stacks/security.yaml",
@@ -38,7 +38,7 @@ export async function operatorArns(ctx: Ctx): Promise<OperatorArns | { error: st
         const d = outputs.deployerRoleArn?.value;
         const b = outputs.breakGlassRoleArn?.value;
         if (typeof d === "string" && typeof b === "string" && d && b)
-            return operatorsInAccount(ctx.spec(), { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" });
+            return enclaveOperators(ctx.spec(), { deployerRoleArn: d, breakGlassRoleArn: b, source: "the security stack's outputs" });
         return { error: `${specError}; the security stack's outputs carry no deployerRoleArn/breakGlassRoleArn` };
     } catch (err) {
         return { error: `${specError}; the security stack's outputs are not reachable either (${describeFailure(err).message})` };

@@ -1,4 +1,4 @@
-// Bundles each airlock handler (airlock/handlers/<name>.ts) into dist/airlock/<name>/index.js, the code the airlock's
+// Bundles each airlock handler (airlock/handlers/<name>.ts) into dist/lambda/airlock/<name>/index.js, the code the airlock's
 // Lambda functions run (components/airlock.ts points at these paths). One self-contained file per function: the
 // bundle carries the exact AWS SDK versions the tests ran against instead of whatever the Lambda runtime ships, and
 // nothing of the Pulumi program or the simulator comes along (test/airlock-bundle.test.ts holds that).
@@ -47,7 +47,7 @@ export async function bundleAirlock(outDir: string): Promise<BundleResult[]> {
 }
 
 if (require.main === module) {
-    const outDir = resolve(process.argv[2] ?? join(REPO_ROOT, "dist", "airlock"));
+    const outDir = resolve(process.argv[2] ?? join(REPO_ROOT, "dist", "lambda", "airlock"));
     bundleAirlock(outDir).then(
         (rs) => console.log(`airlock: ${rs.length} handlers bundled into ${outDir}`),
         (e: unknown) => {

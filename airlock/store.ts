@@ -29,8 +29,8 @@ export const CANARIES_KEY = `${AIRLOCK_PREFIX.index}_canaries.json`;
 /** An index entry's key: the object key hashed, so a dataset key never shapes a control-bucket key. */
 export const indexKeyOf = (dataset: string, objectKey: string) => AIRLOCK_PREFIX.indexEntry(dataset, sha256hex(objectKey).slice(0, 32));
 
-/** An archive record: the request as it is after the event (the task token left out), what happened and when. */
-export interface AirlockRecord extends Omit<AirlockRequest, "taskToken"> {
+/** An archive record: the request as it is after the event, what happened and when. */
+export interface AirlockRecord extends AirlockRequest {
     event: string;
     recordedAt: string;
     detail?: Record<string, unknown>;
@@ -84,6 +84,15 @@ export class AirlockStore {
         return read.flatMap((t) => (t === null ? [] : [JSON.parse(t) as AirlockRequest]));
     }
 
+    /** The review step's task token (AIRLOCK_PREFIX.token): kept out of the record approvers read. */
+    async putTaskToken(requestId: string, token: string): Promise<void> {
+        await this.s3.send(new PutObjectCommand({ Bucket: this.bucket("control"), Key: AIRLOCK_PREFIX.token(requestId), Body: token, ContentType: "text/plain" }));
+    }
+
+    async getTaskToken(requestId: string): Promise<string | null> {
+        return this.getText("control", AIRLOCK_PREFIX.token(requestId));
+    }
+
     // ---- control bucket: decisions ------------------------------------------------------------------------------
 
     /** Every decision object of a request; its slot is the last key segment (only that approver may write it). */
@@ -135,9 +144,7 @@ export class AirlockStore {
      * finds its record written (412) and is done. Returns whether this call wrote it.
      */
     async putRecord(request: AirlockRequest, event: string, at: string, detail?: Record<string, unknown>): Promise<{ key: string; written: boolean }> {
-        const { taskToken: _token, ...rest } = request;
-        void _token;
-        const record: AirlockRecord = { ...rest, event, recordedAt: at, ...(detail ? { detail } : {}) };
+        const record: AirlockRecord = { ...request, event, recordedAt: at, ...(detail ? { detail } : {}) };
         const key = AIRLOCK_PREFIX.record(this.vendorId, request.requestId, event, at);
         try {
             await this.s3.send(

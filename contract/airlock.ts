@@ -42,6 +42,12 @@ export const AIRLOCK_PREFIX = {
     /** control bucket: one record per request, written by the airlock role (state, pins, scan, leak result, task token). */
     requests: "requests/",
     request: (requestId: string) => `requests/${requestId}.json`,
+    /**
+     * control bucket: the review step's task token, apart from the request record. Approvers read request records; a
+     * token in them would let an approver who also holds states:SendTaskSuccess answer the review alone. Only the
+     * airlock role reads this prefix.
+     */
+    token: (requestId: string) => `tokens/${requestId}`,
     /** control bucket: one object per approver per request; the bucket policy lets only that approver write its slot. */
     decisions: "decisions/",
     decision: (requestId: string, approverKey: string) => `decisions/${requestId}/${approverKey}`,
@@ -126,8 +132,6 @@ export interface AirlockRequest {
     leak?: { verdict: "clean" | "blocked"; reason?: "exact" | "lines" | "near-copy" | "canary"; dataset?: string; score?: number; at: string };
     approvals?: { approverArn: string; decision: Decision; at: string }[];
     releasedKey?: string;
-    /** The Step Functions task token of the review step (never shown to the vendor). */
-    taskToken?: string;
     updatedAt: string;
 }
 

@@ -42,11 +42,12 @@ const seed = (state: AirlockState, id = ID, extra: Partial<AirlockRequest> = {})
         state,
         scan: { status: "NO_THREATS_FOUND", at: "2026-11-30T10:01:00Z" },
         leak: { verdict: "clean", at: "2026-11-30T10:02:00Z" },
-        taskToken: "secret-task-token",
         updatedAt: "2026-11-30T10:02:00Z",
         ...extra,
     };
     fake.put(CONTROL, AIRLOCK_PREFIX.request(id), JSON.stringify(r));
+    // The review step's token sits beside the record, where openReview keeps it: the CLI must never read or show it.
+    fake.put(CONTROL, AIRLOCK_PREFIX.token(id), "secret-task-token");
 };
 const refused = async (p: Promise<unknown>) => {
     const err = await p.then(

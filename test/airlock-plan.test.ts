@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadFolderVendors } from "../config/fleet";
 import { loadVendorSpec } from "../config/load";
 import { SpecError } from "../contract/errors";
@@ -22,10 +22,6 @@ import { ACME, FIXTURES_DIR, securityFixture, SEALED_AT, vendorFixture } from ".
 // The airlock as the offline plan renders it, checked by the guardrails, with its seal freeze. What this cannot prove:
 // that AWS accepts these inputs (GuardDuty's plan, Step Functions logging), or that the handler bundles exist (the
 // engine reads them at `pulumi up`; the offline plan records only their path).
-//
-// The state machine's definition is the lead's (airlock/stateMachine.ts); until it lands its builder throws. The plan
-// only needs some definition to render, so it is replaced here by one that echoes its arguments.
-vi.mock("../airlock/stateMachine", () => ({ airlockDefinition: (args: unknown) => ({ Comment: "mocked in test", args }) }));
 
 const security = securityFixture();
 const AIRLOCK_DIR = path.join(FIXTURES_DIR, "airlock");
@@ -85,11 +81,17 @@ describe("the airlock in the plan", () => {
     it("a Standard state machine with logging, GuardDuty on the outbox with tagging on, three EventBridge rules", () => {
         const [sm] = ofType(plan, TOKEN.stateMachine);
         expect([sm.inputs.type, (sm.inputs.loggingConfiguration as { level: string }).level]).toEqual(["STANDARD", "ALL"]);
-        expect(JSON.parse(String(sm.inputs.definition)).args.reviewTimeoutSeconds).toBe(5 * 86400);
+        const definition = JSON.parse(String(sm.inputs.definition)) as { States: Record<string, { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } }> };
+        expect(definition.States.Review.TimeoutSeconds).toBe(5 * 86400);
+        // Every task names one of this enclave's airlock functions, by its planned name.
+        const fnNames = new Set(Object.values(names.functions));
+        for (const st of Object.values(definition.States).filter((x) => x.Parameters?.FunctionName))
+            expect(fnNames.has(String(st.Parameters!.FunctionName).split(":").pop()!)).toBe(true);
         const [gd] = ofType(plan, TOKEN.malwareProtectionPlan);
         expect(gd.inputs.protectedResource).toEqual({ s3Bucket: { bucketName: names.outboxBucket, objectPrefixes: ["submit/"] } });
         expect(gd.inputs.actions).toEqual([{ taggings: [{ status: "ENABLED" }] }]);
-        expect(ofType(plan, TOKEN.eventRule).map((r) => [r.inputs.name, JSON.parse(String(r.inputs.eventPattern)).detail])).toEqual([
+        const airlockRules = ofType(plan, TOKEN.eventRule).filter((r) => String(r.inputs.name).includes("-airlock-"));
+        expect(airlockRules.map((r) => [r.inputs.name, JSON.parse(String(r.inputs.eventPattern)).detail])).toEqual([
             ["enclave-harbor-annotate-airlock-decide", { bucket: { name: [names.controlBucket] }, object: { key: [{ prefix: "decisions/" }] } }],
             ["enclave-harbor-annotate-airlock-fingerprint", { bucket: { name: spec.datasets.map((d) => `${spec.id}--${d.name}--${spec.account.id}`) } }],
             ["enclave-harbor-annotate-airlock-submit", { bucket: { name: [names.outboxBucket] }, object: { key: [{ prefix: "submit/" }] } }],

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadVendorSpec } from "../config/load";
 import type { VendorSpec } from "../config/schema";
 import { AIRLOCK_PREFIX, GUARDDUTY_SCAN_TAG, SCAN_CLEAN } from "../contract/airlock";
@@ -14,10 +14,6 @@ import { EVALCORP, FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } fro
 // recipient) are modelled with allow-all identity policies, so a "denied" for them is proved by the bucket and key
 // policies alone. What this cannot prove: that GuardDuty writes its tag only after a scan, that the handlers keep to
 // the protocol (test them on their own), IAM propagation delay, or that Lambda reaches S3 from the addresses used here.
-//
-// The state machine's definition is the lead's (airlock/stateMachine.ts); until it lands its builder throws. No
-// policy depends on it, so it is replaced here by one that echoes its arguments.
-vi.mock("../airlock/stateMachine", () => ({ airlockDefinition: (args: unknown) => ({ Comment: "mocked in test", args }) }));
 
 const security = securityFixture();
 const spec = loadVendorSpec(path.join(FIXTURES_DIR, "airlock", "harbor-annotate.yaml"));

@@ -53,11 +53,12 @@ export function makeHandler(deps: AirlockDeps) {
         }
         let sent = false;
         // Approved or rejected, by this call or by an earlier one whose answer may not have reached Step Functions.
-        if ((request.state === "approved" || request.state === "rejected") && request.taskToken) {
+        const taskToken = request.state === "approved" || request.state === "rejected" ? await store.getTaskToken(request.requestId) : null;
+        if (taskToken) {
             try {
                 await deps.sfn.send(
                     new SendTaskSuccessCommand({
-                        taskToken: request.taskToken,
+                        taskToken,
                         output: JSON.stringify({ requestId: request.requestId, decision: request.state }),
                     }),
                 );

@@ -1,5 +1,5 @@
-// openReview (task, lambda:invoke.waitForTaskToken): keeps the review step's task token in the request record (the
-// decide handler answers it) and opens the request to the approvers. The execution then waits for the decision.
+// openReview (task, lambda:invoke.waitForTaskToken): keeps the review step's task token under tokens/ in the control
+// bucket, apart from the request record approvers read (the decide handler answers it) and opens the request to the approvers. The execution then waits for the decision.
 import { SCAN_CLEAN } from "../../contract/airlock";
 import { AirlockInputError, RequestStateError } from "../errors";
 import { advance, defaultDeps, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
@@ -23,7 +23,8 @@ export function makeHandler(deps: AirlockDeps) {
         if (request.state !== "scanning" && request.state !== "in-review")
             throw new RequestStateError(`request ${request.requestId} is ${request.state}: it cannot go to review`);
         // A retried review step brings a new token: keep the latest.
-        await advance(deps, store, request, "in-review", { taskToken: input.taskToken });
+        await store.putTaskToken(request.requestId, input.taskToken);
+        await advance(deps, store, request, "in-review", {});
         return { requestId: request.requestId, state: "in-review" };
     };
 }

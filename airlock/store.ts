@@ -86,7 +86,9 @@ export class AirlockStore {
 
     /** The review step's task token (AIRLOCK_PREFIX.token): kept out of the record approvers read. */
     async putTaskToken(requestId: string, token: string): Promise<void> {
-        await this.s3.send(new PutObjectCommand({ Bucket: this.bucket("control"), Key: AIRLOCK_PREFIX.token(requestId), Body: token, ContentType: "text/plain" }));
+        await this.s3.send(
+            new PutObjectCommand({ Bucket: this.bucket("control"), Key: AIRLOCK_PREFIX.token(requestId), Body: token, ContentType: "text/plain" }),
+        );
     }
 
     async getTaskToken(requestId: string): Promise<string | null> {

@@ -4,17 +4,7 @@
 // the CrossGuard pack may import it too.
 
 /** Every state an export request can be in. Kept in the outbox object's tags, which only the airlock role may change. */
-export const AIRLOCK_STATES = [
-    "submitted",
-    "scanning",
-    "in-review",
-    "approved",
-    "rejected",
-    "released",
-    "blocked-scan",
-    "blocked-leak",
-    "cancelled",
-] as const;
+export const AIRLOCK_STATES = ["submitted", "scanning", "in-review", "approved", "rejected", "released", "blocked-scan", "blocked-leak", "cancelled"] as const;
 export type AirlockState = (typeof AIRLOCK_STATES)[number];
 
 /** States a request never leaves. */

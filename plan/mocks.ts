@@ -96,7 +96,7 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
         case TOKEN.metricFilter:
             return { id: named, state: {} };
         case TOKEN.eventRule:
-            return { id: named, state: { arn: `arn:aws:events:${region}:${acct}:rule/${named}` } };
+            return { id: named, state: { name: named, arn: `arn:aws:events:${region}:${acct}:rule/${named}` } };
         case TOKEN.eventTarget:
             // AWS ids a target by its rule and target id; its `arn` input is where it delivers, not its own.
             return { id: `${inputs.rule}-${inputs.targetId}`, state: {} };
@@ -109,8 +109,6 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
                 id: `arn:aws:states:${region}:${acct}:stateMachine:${named}`,
                 state: { name: named, arn: `arn:aws:states:${region}:${acct}:stateMachine:${named}` },
             };
-        case TOKEN.eventRule:
-            return { id: named, state: { name: named, arn: `arn:aws:events:${region}:${acct}:rule/${named}` } };
         case TOKEN.malwareProtectionPlan: {
             const planId = stableHex(seed, 20);
             return { id: planId, state: { arn: `arn:aws:guardduty:${region}:${acct}:malware-protection-plan/${planId}` } };

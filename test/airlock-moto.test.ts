@@ -165,7 +165,9 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
         });
         for (const name of [NAMES.role, vendorNames(VENDOR).vendorRole, "lab-airlock-approver-a", "lab-airlock-approver-b", "data-scientist"])
             await admin.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
-        await admin.sfn.send(new CreateStateMachineCommand({ name: NAMES.stateMachine, roleArn: ROLE(NAMES.role), definition: definition(), type: "STANDARD" }));
+        await admin.sfn.send(
+            new CreateStateMachineCommand({ name: NAMES.stateMachine, roleArn: ROLE(NAMES.role), definition: definition(), type: "STANDARD" }),
+        );
 
         // The handlers run as the airlock role, with the SDK clients they use in Lambda.
         const airlockCreds = await assume(ROLE(NAMES.role), "airlock-handlers");

@@ -81,7 +81,9 @@ describe("the airlock in the plan", () => {
     it("a Standard state machine with logging, GuardDuty on the outbox with tagging on, three EventBridge rules", () => {
         const [sm] = ofType(plan, TOKEN.stateMachine);
         expect([sm.inputs.type, (sm.inputs.loggingConfiguration as { level: string }).level]).toEqual(["STANDARD", "ALL"]);
-        const definition = JSON.parse(String(sm.inputs.definition)) as { States: Record<string, { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } }> };
+        const definition = JSON.parse(String(sm.inputs.definition)) as {
+            States: Record<string, { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } }>;
+        };
         expect(definition.States.Review.TimeoutSeconds).toBe(5 * 86400);
         // Every task names one of this enclave's airlock functions, by its planned name.
         const fnNames = new Set(Object.values(names.functions));

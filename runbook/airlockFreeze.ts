@@ -12,19 +12,23 @@ import { awsCall } from "./aws/errors";
 // two bucket policies for the sealed spec, from the same builders (iam/airlock.ts). A spec without an airlock writes
 // nothing here.
 
-/** The airlock builders' inputs for the freeze: the two frozen policies name only operators, approvers and the vendor-side roles. */
-export function airlockFreezeInputs(spec: VendorSpec, p: VendorPolicyInputs): AirlockPolicyInputs | undefined {
-    if (!spec.airlock) return undefined;
+/**
+ * The airlock builders' inputs for the freeze, from the vendor builders' inputs alone (their `airlock` is set when the
+ * spec has one): contain writes and verify judges the same two documents. The frozen policies name only operators,
+ * approvers and the vendor-side roles.
+ */
+export function airlockFreezeInputs(p: VendorPolicyInputs): AirlockPolicyInputs | undefined {
+    if (!p.airlock) return undefined;
     return {
-        vendorId: spec.id,
-        accountId: spec.account.id,
-        region: spec.account.region,
+        vendorId: p.vendorId,
+        accountId: p.accountId,
+        region: p.region,
         vendorRoleArn: p.vendorRoleArn,
         workloadRoleArn: p.workloadRoleArn,
         deployerRoleArn: p.deployerRoleArn,
         breakGlassRoleArn: p.breakGlassRoleArn,
-        approvers: spec.airlock.approvers,
-        recipient: spec.airlock.recipient,
+        approvers: p.airlock.approvers,
+        recipient: p.airlock.recipient,
         keyArn: p.keyArn,
         datasetBucketArns: p.datasets.map((d) => d.bucketArn),
         // Only the airlock role's own policy names the archive: neither frozen bucket policy does.
@@ -38,10 +42,10 @@ export function airlockFreezeInputs(spec: VendorSpec, p: VendorPolicyInputs): Ai
 }
 
 /** The two frozen bucket policies, by bucket name (empty without an airlock). */
-export function airlockFreezeDocuments(spec: VendorSpec, p: VendorPolicyInputs): Record<string, PolicyDocument> {
-    const a = airlockFreezeInputs(spec, p);
+export function airlockFreezeDocuments(p: VendorPolicyInputs): Record<string, PolicyDocument> {
+    const a = airlockFreezeInputs(p);
     if (!a) return {};
-    const n = airlockNames(spec.id, spec.account.id);
+    const n = airlockNames(p.vendorId, p.accountId);
     return { [n.controlBucket]: controlBucketPolicy(a), [n.releasedBucket]: releasedBucketPolicy(a) };
 }
 
@@ -56,8 +60,8 @@ export function airlockFreezeWrites(args: {
     blockedBy: (build: (p: VendorPolicyInputs) => PolicyDocument) => string | undefined;
 }): ContainWrite[] {
     if (!args.spec.airlock) return [];
-    return Object.keys(airlockFreezeDocuments(args.spec, args.inputs)).map((bucket) => {
-        const build = (p: VendorPolicyInputs) => airlockFreezeDocuments(args.spec, p)[bucket];
+    return Object.keys(airlockFreezeDocuments(args.inputs)).map((bucket) => {
+        const build = (p: VendorPolicyInputs) => airlockFreezeDocuments(p)[bucket];
         return {
             id: `bucket-policy:${bucket}`,
             kind: "bucketPolicy" as const,

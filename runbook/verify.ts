@@ -1,3 +1,5 @@
+import { airlockFreezeDocuments } from "./airlockFreeze";
+import { airlockNames } from "../contract/airlock";
 import { SEAL_CATALOGUE, SEAL_POLICY_NAME, SEAL_SIDS, type SealKind, type SealRead } from "../contract/seal";
 import { bucketArn, bucketName, logGroupArn, roleArn, vendorNames } from "../iam/names";
 import type { PolicyDocument } from "../iam/document";
@@ -38,6 +40,8 @@ export interface EnclaveTargets {
     vendorId: string;
     roles: string[];
     buckets: string[];
+    /** The airlock's control and released buckets (empty without an airlock): the seal freezes both. */
+    airlockBuckets: string[];
     keyId?: string;
     s3EndpointId?: string;
     /** The interface endpoints and the DNS Firewall rule groups are found by VPC (the stack outputs carry no ids for them). */
@@ -77,6 +81,7 @@ export function targetsFor(
         vendorId: spec.id,
         roles: [names.vendorRole, names.workloadRole],
         buckets,
+        airlockBuckets: spec.airlock ? [airlockNames(spec.id, acct).controlBucket, airlockNames(spec.id, acct).releasedBucket] : [],
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
         vpcId: str("vpcId"),
@@ -108,7 +113,7 @@ export async function observe(aws: AwsReads, t: EnclaveTargets): Promise<Observe
     // Every read is independent: all at once, so a verify costs about one round trip of the slowest read, not the sum.
     const [roles, buckets, keyState, keyPolicy, endpoint, interfaceEndpoints, dnsFirewall] = await Promise.all([
         Promise.all(t.roles.map(async (r) => [r, await aws.rolePolicies(r)] as const)).then((e) => Object.fromEntries(e) as Record<string, RolePolicies>),
-        Promise.all(t.buckets.map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then(
+        Promise.all([...t.buckets, ...t.airlockBuckets].map(async (b) => [b, await aws.bucketPolicy(b)] as const)).then(
             (e) => Object.fromEntries(e) as Record<string, PolicyJson | null>,
         ),
         t.keyId ? aws.keyState(t.keyId) : Promise.resolve<KeyState>("NotFound"),
@@ -263,11 +268,17 @@ export const SEAL_VERIFIERS: {
         ],
     },
     bucketPolicy: {
-        seal: (o, t, sealedAt, sids) =>
-            t.buckets.flatMap((b, i) =>
-                sealGaps(`bucket ${b}: policy`, o.buckets[b], dataBucketPolicy(sealed(t, sealedAt), t.policyInputs.datasets[i].name), sids),
-            ),
-        unseal: (o, t) => t.buckets.flatMap((b) => leftovers(`bucket ${b}`, o.buckets[b])),
+        seal: (o, t, sealedAt, sids) => {
+            const frozen = airlockFreezeDocuments(sealed(t, sealedAt));
+            return [
+                ...t.buckets.flatMap((b, i) =>
+                    sealGaps(`bucket ${b}: policy`, o.buckets[b], dataBucketPolicy(sealed(t, sealedAt), t.policyInputs.datasets[i].name), sids),
+                ),
+                // The airlock's freeze: no decision and no release while sealed, judged by content like the rest.
+                ...t.airlockBuckets.flatMap((b) => sealGaps(`airlock bucket ${b}: policy`, o.buckets[b], frozen[b], sids)),
+            ];
+        },
+        unseal: (o, t) => [...t.buckets, ...t.airlockBuckets].flatMap((b) => leftovers(`bucket ${b}`, o.buckets[b])),
     },
     endpointPolicy: {
         seal: (o, t, sealedAt, sids) => {

@@ -16,7 +16,7 @@ import { diffPlans } from "../plan/diff";
 import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
-import { targetsFor } from "../runbook/verify";
+import { sealFindings, targetsFor, type Observed } from "../runbook/verify";
 import { ACME, FIXTURES_DIR, securityFixture, SEALED_AT, vendorFixture } from "./support/fixtures";
 
 // The airlock as the offline plan renders it, checked by the guardrails, with its seal freeze. What this cannot prove:
@@ -156,7 +156,7 @@ describe("the seal freezes the airlock", () => {
             keyArn: { value: ofType(plan, TOKEN.key)[0].outputs.arn as string, secret: false },
             s3EndpointId: { value: plan.resources.find((r) => r.name.endsWith("-s3-endpoint"))!.outputs.id as string, secret: false },
         });
-        const docs = airlockFreezeDocuments(spec, {
+        const docs = airlockFreezeDocuments({
             ...t.policyInputs,
             deployerRoleArn: security.deployerRoleArn,
             breakGlassRoleArn: security.breakGlassRoleArn,
@@ -165,7 +165,36 @@ describe("the seal freezes the airlock", () => {
         for (const [bucket, doc] of Object.entries(docs))
             expect([bucket, doc]).toEqual([bucket, parsePolicyDocument(bucketPolicyOf(sealed, bucket).inputs.policy)]);
     });
+
+    it("verify-seal judges the freeze by content: present as rendered passes, missing or altered is a finding per bucket", () => {
+        const t = targetsFor(spec, {
+            keyArn: { value: ofType(plan, TOKEN.key)[0].outputs.arn as string, secret: false },
+            s3EndpointId: { value: plan.resources.find((r) => r.name.endsWith("-s3-endpoint"))!.outputs.id as string, secret: false },
+        });
+        expect(t.airlockBuckets.sort()).toEqual([names.controlBucket, names.releasedBucket].sort());
+        const frozen = airlockFreezeDocuments({ ...t.policyInputs, sealed: true, sealedAt: SEALED_AT });
+        const airlockFindings = (buckets: Observed["buckets"]) =>
+            sealFindings({ ...EMPTY_OBSERVED, buckets }, t, SEALED_AT).filter((f) => f.startsWith("airlock bucket"));
+        expect(airlockFindings(frozen as unknown as Observed["buckets"])).toEqual([]);
+        expect(airlockFindings({})).toEqual([
+            `airlock bucket ${names.controlBucket}: policy has no SealDenyVendor`,
+            `airlock bucket ${names.controlBucket}: policy has no SealFreezeAirlock`,
+            `airlock bucket ${names.releasedBucket}: policy has no SealDenyVendor`,
+            `airlock bucket ${names.releasedBucket}: policy has no SealFreezeAirlock`,
+        ]);
+        // The right Sid with a narrower action list (the released bucket's reads let through) is not the freeze.
+        const weakened = structuredClone(frozen) as Record<string, { Statement: { Sid?: string; Action?: unknown }[] }>;
+        for (const st of weakened[names.releasedBucket].Statement.filter((x) => x.Sid === "SealFreezeAirlock")) st.Action = "s3:PutObject";
+        const found = airlockFindings(weakened as unknown as Observed["buckets"]);
+        expect(found).toHaveLength(1);
+        expect(found[0]).toBe(
+            `airlock bucket ${names.releasedBucket}: policy: SealFreezeAirlock is not the sealed spec's (Action expected ["s3:PutObject","s3:GetObject","s3:GetObjectVersion"], found "s3:PutObject")`,
+        );
+    });
 });
+
+/** Nothing read back but what a test sets (verify's other entries then report their own gaps, filtered out). */
+const EMPTY_OBSERVED: Observed = { roles: {}, keyState: "NotFound", keyPolicy: null, buckets: {}, endpoint: null, interfaceEndpoints: [], dnsFirewall: [] };
 
 describe("airlock spec validation", () => {
     const write = (dir: string, id: string, body: object) => fs.writeFileSync(path.join(dir, `${id}.yaml`), stringify(body));

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { AIRLOCK_PREFIX, AIRLOCK_TAG, type AirlockRequest, type DecisionBody } from "../contract/airlock";
-import type { IndexEntry } from "./fingerprint";
+import type { Canary, IndexEntry } from "./fingerprint";
 import { parseDecisionBody, sha256hex, type DecisionObject } from "./approval";
 import { AirlockInputError, isNotFound, isPreconditionFailed } from "./errors";
 
@@ -130,13 +130,17 @@ export class AirlockStore {
     }
 
     /** No canaries' object means no canaries; a malformed one is an error (a silent empty list would disarm them). */
-    async readCanaries(): Promise<string[]> {
+    async readCanaries(): Promise<Canary[]> {
         const text = await this.getText("control", CANARIES_KEY);
         if (text === null) return [];
         const v: unknown = JSON.parse(text);
-        if (!Array.isArray(v) || !v.every((c) => typeof c === "string" && c.length > 0))
-            throw new AirlockInputError(`${CANARIES_KEY} in the control bucket is not a JSON array of non-empty strings`);
-        return v as string[];
+        // The program writes {dataset, key, token} per readable dataset (components/airlock.ts); a bare token is accepted too.
+        const ok = (c: unknown) =>
+            (typeof c === "string" && c.length > 0) ||
+            (typeof c === "object" && c !== null && typeof (c as { token?: unknown }).token === "string" && (c as { token: string }).token.length > 0);
+        if (!Array.isArray(v) || !v.every(ok))
+            throw new AirlockInputError(`${CANARIES_KEY} in the control bucket is not a JSON array of tokens or {dataset, key, token} objects`);
+        return v as Canary[];
     }
 
     // ---- archive ------------------------------------------------------------------------------------------------

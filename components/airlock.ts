@@ -1,6 +1,7 @@
+import { tripwireTokenOf } from "../iam/archive";
+import type { VendorTripwire } from "./tripwire";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { airlockDefinition } from "../airlock/stateMachine";
 import type { AirlockSpec } from "../config/schema";
 import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, type AirlockHandler } from "../contract/airlock";
@@ -27,6 +28,11 @@ export const SCAN_POLL_SECONDS = 30;
 export const SCAN_MAX_ATTEMPTS = 40;
 
 /** Where the bundled handlers are (`npm run bundle:airlock` writes them); the path is relative to the project root. */
+/** The control bucket's canary list: the tripwire's token, where it is planted (airlock/store.ts reads it). */
+export function canaryListOf(t: VendorTripwire, readableDatasets: readonly string[]): string {
+    return JSON.stringify(readableDatasets.map((dataset) => ({ dataset, key: t.key, token: tripwireTokenOf(t.content) })));
+}
+
 export const handlerBundle = (h: AirlockHandler) => `dist/lambda/airlock/${h}/index.js`;
 
 export interface EnclaveAirlockArgs {
@@ -43,8 +49,10 @@ export interface EnclaveAirlockArgs {
     accessLogBucket: pulumi.Input<string>;
     /** The dataset buckets, by dataset name: their object events feed the fingerprint handler. */
     datasetBuckets: Record<string, pulumi.Input<string>>;
-    /** Readable datasets: each gets a canary token in the control bucket's canary list. */
+    /** Readable datasets: each holds the vendor's tripwire, whose token the leak check blocks. */
     readableDatasets: string[];
+    /** Secret: the vendor's tripwire (components/tripwire.ts plants it); absent when no dataset is readable. */
+    tripwire?: pulumi.Output<VendorTripwire>;
     noncurrentVersionExpirationDays: number;
     logRetentionDays: number;
     tags: Tags;
@@ -269,22 +277,16 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
         rule("decide", "decide", created([control.bucket.id], AIRLOCK_PREFIX.decisions), [controlEvents]);
         if (datasetEvents.length) rule("fingerprint", "fingerprint", created(Object.values(args.datasetBuckets)), datasetEvents);
 
-        // Canary tokens: one per readable dataset, random, kept where only the airlock reads them. The leak check
-        // blocks any export that holds one (a planted token the vendor could only have copied out of a dataset).
-        const canaries = args.readableDatasets.map((d) => ({
-            dataset: d,
-            token: new random.RandomPassword(`${id}-airlock-canary-${d}`, { length: 32, special: false }, child).result,
-        }));
+        // The canary list: the tripwire token planted in each readable dataset (its body's secret id), kept where only
+        // the airlock reads it. The leak check blocks an export that holds it anywhere, and names the dataset and key:
+        // the vendor could only have copied it out of a dataset.
+        const canaryList = args.tripwire ? args.tripwire.apply((t) => canaryListOf(t, args.readableDatasets)) : pulumi.output("[]");
         new aws.s3.BucketObjectv2(
             `${id}-airlock-canaries`,
             {
                 bucket: control.bucket.id,
                 key: `${AIRLOCK_PREFIX.index}_canaries.json`,
-                content: pulumi.secret(
-                    pulumi
-                        .all(canaries.map((c) => c.token))
-                        .apply((tokens) => JSON.stringify(canaries.map((c, i) => ({ dataset: c.dataset, token: tokens[i] })))),
-                ),
+                content: pulumi.secret(canaryList),
                 contentType: "application/json",
                 serverSideEncryption: "aws:kms",
                 kmsKeyId: args.keyArn,

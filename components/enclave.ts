@@ -187,6 +187,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     accessLogBucket: security.accessLogBucketName,
                     datasetBuckets: Object.fromEntries(spec.datasets.map((d) => [d.name, this.datasets[d.name].bucket.id])),
                     readableDatasets: spec.datasets.filter((d) => d.access !== "write").map((d) => d.name),
+                    ...(args.tripwire ? { tripwire: args.tripwire } : {}),
                     noncurrentVersionExpirationDays: spec.logRetentionDays,
                     logRetentionDays: spec.logRetentionDays,
                     tags,

@@ -719,6 +719,8 @@ export function tripwireKeyOf(secret: string): string {
 
 /** The tripwire's body: one record shaped like a line of data, its id the content secret (unique per vendor). */
 export const tripwireContentOf = (secret: string) => `${JSON.stringify({ id: secret, text: "" })}\n`;
+/** The secret a tripwire's body carries (the airlock's leak check blocks any export holding it). */
+export const tripwireTokenOf = (content: string): string => (JSON.parse(content) as { id: string }).id;
 
 /** The exact object ARNs of a tripwire: one per readable dataset bucket. */
 export const tripwireObjectArns = (t: { key: string; buckets: string[] }) => t.buckets.map((b) => `arn:aws:s3:::${b}/${t.key}`);

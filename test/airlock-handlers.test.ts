@@ -268,12 +268,13 @@ describe("airlock handlers: the flow", () => {
             indexKeyOf("prompts", "a.jsonl"),
             JSON.stringify({ dataset: "prompts", key: "a.jsonl", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
         );
-        fake.put(CONTROL, "index/_canaries.json", JSON.stringify(["CANARY-7f3a"]));
+        // As the program writes it (components/airlock.ts): one {dataset, key, token} per readable dataset.
+        fake.put(CONTROL, "index/_canaries.json", JSON.stringify([{ dataset: "prompts", key: "batch/x.jsonl", token: "CANARY-7f3a" }]));
         const seen: { index: number; canaries: Canary[] }[] = [];
         const d = fakeDeps(fake);
         d.leakCheck = (_c, index, canaries) => (seen.push({ index: index.length, canaries: [...canaries] }), { verdict: "clean" });
         await toReview(CONTENT, d);
-        expect(seen).toEqual([{ index: 1, canaries: ["CANARY-7f3a"] }]);
+        expect(seen).toEqual([{ index: 1, canaries: [{ dataset: "prompts", key: "batch/x.jsonl", token: "CANARY-7f3a" }] }]);
     });
 
     it("a replaced object is a new request and the old one is cancelled (its execution stopped)", async () => {

@@ -13,7 +13,9 @@ import { checkPlan } from "../guardrails/offline";
 import { parsePolicyDocument } from "../iam/document";
 import { sealEntryOf, sealOnlyResources } from "../contract/seal";
 import { diffPlans } from "../plan/diff";
-import { planSecurity, planVendor } from "../plan/stacks";
+import { mockTripwire, planSecurity, planVendor } from "../plan/stacks";
+import { canaryListOf } from "../components/airlock";
+import { tripwireTokenOf } from "../iam/archive";
 import type { Plan, PlanResource } from "../plan/types";
 import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
 import { sealFindings, targetsFor, type Observed } from "../runbook/verify";
@@ -101,18 +103,14 @@ describe("the airlock in the plan", () => {
         expect(ofType(plan, TOKEN.bucketNotification).every((n) => n.inputs.eventbridge === true)).toBe(true);
     });
 
-    it("the canary list lives in the control bucket, one token per readable dataset, secret in the plan", () => {
-        const [c] = ofType(plan, TOKEN.bucketObject);
-        expect([c.inputs.bucket, c.inputs.key, c.inputs.content]).toEqual([
-            names.controlBucket,
-            "index/_canaries.json",
-            '[{"dataset":"rubrics","token":"[secret]"}]',
-        ]);
-        expect(
-            ofType(plan, TOKEN.randomPassword)
-                .filter((r) => r.name.includes("canary"))
-                .map((r) => r.name),
-        ).toEqual(["harbor-annotate-airlock-canary-rubrics"]);
+    it("the canary list lives in the control bucket: the vendor's tripwire token per readable dataset, secret in the plan", () => {
+        const c = ofType(plan, TOKEN.bucketObject).find((o) => o.inputs.bucket === names.controlBucket)!;
+        // The plan masks the secret parts (the key's random part and the token) and shows the rest.
+        expect([c.inputs.key, c.inputs.content]).toEqual(["index/_canaries.json", '[{"dataset":"rubrics","key":"eval/[secret].parquet","token":"[secret]"}]']);
+        // The same list, rendered from the tripwire the security stack generates for this vendor (plan/stacks.ts mocks it).
+        const tw = mockTripwire(spec)!;
+        expect(JSON.parse(canaryListOf(tw, ["rubrics"]))).toEqual([{ dataset: "rubrics", key: tw.key, token: tripwireTokenOf(tw.content) }]);
+        expect(tw.content).toContain(tripwireTokenOf(tw.content));
     });
 
     it("every airlock resource that takes tags carries enclave:vendor and enclave:managed-by", () => {

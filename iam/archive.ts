@@ -632,8 +632,11 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
         },
         {
             key: "vendor-key-changes",
-            description: "A key other than the archive's and the alarms' (a vendor key) had its policy changed or a grant created",
-            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["PutKeyPolicy", "CreateGrant"])}&&${notEvidenceKeys}}`,
+            // EnableKey and CancelKeyDeletion undo the key layer of a seal (a disabled key, or one pending deletion):
+            // the key policy's seal still stands, but the layer that holds if the policy is ever rewritten is gone.
+            description:
+                "A key other than the archive's and the alarms' (a vendor key) re-enabled, its deletion cancelled, its policy changed or a grant created",
+            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["PutKeyPolicy", "CreateGrant", "EnableKey", "CancelKeyDeletion"])}&&${notEvidenceKeys}}`,
         },
         {
             key: "kms-decrypt-outside-s3",

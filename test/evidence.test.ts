@@ -422,7 +422,10 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         );
         expect(byKey["trail-changes"]).toContain("($.eventName=StopLogging)");
         expect(byKey["dns-firewall-changes"]).toContain("($.eventName=DisassociateFirewallRuleGroup)");
-        expect(byKey["vendor-key-changes"]).toContain("($.eventName=CreateGrant)");
+        // A sealed vendor key re-enabled or saved from deletion is as alarming as a rewritten key policy.
+        expect(byKey["vendor-key-changes"]).toBe(
+            '{($.eventSource=kms.amazonaws.com)&&(($.eventName=PutKeyPolicy)||($.eventName=CreateGrant)||($.eventName=EnableKey)||($.eventName=CancelKeyDeletion))&&($.resources[0].ARN!="arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555")&&($.resources[0].ARN!="arn:aws:kms:us-east-1:111122223333:key/66666666-7777-8888-9999-000000000000")}',
+        );
         expect(byKey["kms-decrypt-outside-s3"]).toContain('($.sourceIPAddress!="s3.amazonaws.com")');
     });
 

@@ -14,6 +14,7 @@ import {
     trailToLogsPolicy,
     trailToLogsTrustPolicy,
     tripwireContentOf,
+    tripwireEventSelector,
     tripwireFilter,
     tripwireKeyOf,
     tripwireObjectArns,
@@ -191,23 +192,11 @@ export class LogArchive extends pulumi.ComponentResource {
             );
         }
         this.tripwires = pulumi.secret(pulumi.all(tripwires));
-        // Management events as before, plus reads of the tripwire objects only (a handful of data events, near free).
+        // Management events as before, plus data events of the tripwire objects only (a handful, near free).
         const canaryArns = this.tripwires.apply((t) => Object.values(t).flatMap(tripwireObjectArns));
         const advancedEventSelectors = canaryArns.apply((arns) => [
             { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
-            ...(arns.length
-                ? [
-                      {
-                          name: "Tripwire object reads",
-                          fieldSelectors: [
-                              { field: "eventCategory", equals: ["Data"] },
-                              { field: "resources.type", equals: ["AWS::S3::Object"] },
-                              { field: "readOnly", equals: ["true"] },
-                              { field: "resources.ARN", equals: arns },
-                          ],
-                      },
-                  ]
-                : []),
+            ...(arns.length ? [tripwireEventSelector(arns)] : []),
         ]);
         this.accountTrail = new aws.cloudtrail.Trail(
             `${name}-account-trail`,

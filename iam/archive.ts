@@ -632,8 +632,11 @@ export function alarmFilters(p: AlarmFilterInputs): AlarmFilter[] {
         },
         {
             key: "vendor-key-changes",
-            description: "A key other than the archive's and the alarms' (a vendor key) had its policy changed or a grant created",
-            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["PutKeyPolicy", "CreateGrant"])}&&${notEvidenceKeys}}`,
+            // EnableKey and CancelKeyDeletion undo the key layer of a seal (a disabled key, or one pending deletion):
+            // the key policy's seal still stands, but the layer that holds if the policy is ever rewritten is gone.
+            description:
+                "A key other than the archive's and the alarms' (a vendor key) re-enabled, its deletion cancelled, its policy changed or a grant created",
+            pattern: `{($.eventSource=kms.amazonaws.com)&&${anyOf("$.eventName", ["PutKeyPolicy", "CreateGrant", "EnableKey", "CancelKeyDeletion"])}&&${notEvidenceKeys}}`,
         },
         {
             key: "kms-decrypt-outside-s3",
@@ -726,15 +729,44 @@ export const tripwireTokenOf = (content: string): string => (JSON.parse(content)
 export const tripwireObjectArns = (t: { key: string; buckets: string[] }) => t.buckets.map((b) => `arn:aws:s3:::${b}/${t.key}`);
 
 /**
+ * The account trail's data-event selector for the tripwire objects: reads and writes alike (no readOnly field). A
+ * server-side copy out of a tripwire is a write event that names the tripwire only as its source, and a selector
+ * limited to reads would never record it.
+ */
+export const tripwireEventSelector = (arns: string[]) => ({
+    name: "Tripwire object events",
+    fieldSelectors: [
+        { field: "eventCategory", equals: ["Data"] },
+        { field: "resources.type", equals: ["AWS::S3::Object"] },
+        { field: "resources.ARN", equals: arns },
+    ],
+});
+
+/** Every call that hands out a tripwire's content or metadata, named by the object's own key in the request. */
+export const TRIPWIRE_READS = ["GetObject", "GetObjectAttributes", "SelectObjectContent", "GetObjectTorrent", "RestoreObject"] as const;
+/** Server-side copies: the request names the destination; the tripwire is the source (or, rarely, the destination). */
+export const TRIPWIRE_COPIES = ["CopyObject", "UploadPartCopy"] as const;
+
+/**
  * A read of a vendor's tripwire object: nothing legitimate ever touches one, so any read means someone is looking. The
  * one exception is the deployer's HeadObject: the provider reads the object's metadata back after planting it and on
- * every refresh (the destroy runbook refreshes). The deployer's GetObject still fires: it never needs the content.
+ * every refresh (the destroy runbook refreshes). The deployer's GetObject still fires: it never needs the content; its
+ * PutObject (the planting) and DeleteObject (destroy) are not reads and are not matched.
+ *
+ * A server-side copy out of a tripwire names the destination in `key` and the tripwire only in the copy source. The
+ * trail records data events of the tripwire objects alone, so every CopyObject or UploadPartCopy in the log group has
+ * a tripwire as its source or destination; it is this vendor's when its destination bucket is one of this vendor's
+ * (`<vendor>--…`: vendor ids have single hyphens only, so no other vendor's bucket starts that way), which is the
+ * only place the vendor's roles may write. The copy source field itself (`x-amz-copy-source`) is not used: its name
+ * has hyphens, and CloudWatch Logs' JSON selectors are not documented to accept them.
  */
 export function tripwireFilter(vendorId: string, canaryKey: string, deployerRoleArn: string): AlarmFilter {
+    const read = `($.requestParameters.key=${quoted(canaryKey)})&&(${anyOf("$.eventName", [...TRIPWIRE_READS])}||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(deployerRoleArn)})))`;
+    const copy = `${anyOf("$.eventName", [...TRIPWIRE_COPIES])}&&($.requestParameters.bucketName=${quoted(`${vendorId}--*`)})`;
     return {
         key: `tripwire-${vendorId}`,
-        description: `Tripwire object of vendor ${vendorId} read: contain it with \`enclave seal ${vendorId}\``,
-        pattern: `{($.eventSource=s3.amazonaws.com)&&($.requestParameters.key=${quoted(canaryKey)})&&(($.eventName=GetObject)||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!=${quoted(deployerRoleArn)})))}`,
+        description: `Tripwire object of vendor ${vendorId} read or copied: contain it with \`enclave seal ${vendorId}\``,
+        pattern: `{($.eventSource=s3.amazonaws.com)&&((${read})||(${copy}))}`,
     };
 }
 

@@ -237,12 +237,15 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
         {
             // ${aws:PrincipalAccount} is the caller's own (member) account: an enclave session may use resources
             // there and nowhere else. IfExists: actions without a resource account (a few list calls) are not in scope.
+            // The deployer and break-glass are not enclave sessions, though their names may match enclave-*: they
+            // write evidence to the archive account and must never be locked out of it.
             Sid: "DenyEnclaveRolesOutsideTheirAccount",
             Effect: "Deny",
             Action: "*",
             Resource: "*",
             Condition: {
                 ArnLike: { "aws:PrincipalArn": [ENCLAVE_ROLE_PATTERN] },
+                ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName)] },
                 StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },
             },
         },

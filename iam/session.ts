@@ -81,7 +81,9 @@ export function vendorSessionStatements(p: Scope, s: SessionPolicyBase): Stateme
             Effect: "Allow",
             Action: "ssm:StartSession",
             Resource: instanceArns(p.region, p.accountId),
-            Condition: { StringEquals: { "ssm:resourceTag/enclave:vendor": p.vendorId }, BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" } },
+            // Bool, not BoolIfExists: a request that does not ask Session Manager to check the document (so might start
+            // the account's default shell) gets no instance at all.
+            Condition: { StringEquals: { "ssm:resourceTag/enclave:vendor": p.vendorId }, Bool: { "ssm:SessionDocumentAccessCheck": "true" } },
         },
         {
             Sid: "StartSessionWithEnclaveDocument",

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadSecuritySpec, loadVendorSpec, SpecError } from "../config/load";
 import { loadFolderVendors } from "../config/fleet";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { alarmFilters, enclaveVpcRules, KEY_TAMPER_ACTIONS, MAX_FILTER_PATTERN, tripwireFilter, tripwireKeyOf } from "../iam/archive";
+import { alarmFilters, enclaveVpcRules, KEY_TAMPER_ACTIONS, MAX_FILTER_PATTERN, tripwireEventSelector, tripwireFilter, tripwireKeyOf } from "../iam/archive";
 import { mockSecurityOutputs, planSecurity, planVendor } from "../plan/stacks";
 import { mockGeneratedSecret } from "../plan/mocks";
 import type { Plan, PlanResource } from "../plan/types";
@@ -374,13 +374,18 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
             expect(filter.inputs.pattern).toBe(tripwireFilter(v.id, shownTripwireKey(v.id), security.deployerRoleArn).pattern);
             expect(JSON.stringify(securityPlan)).not.toContain(mockGeneratedSecret(`security-tripwire-${v.id}-key`));
             const alarm = named(securityPlan, "aws:cloudwatch/metricAlarm:MetricAlarm", `-tripwire-${v.id}-alarm`);
-            expect(alarm.inputs.alarmDescription).toBe(`Tripwire object of vendor ${v.id} read: contain it with \`enclave seal ${v.id}\``);
+            expect(alarm.inputs.alarmDescription).toBe(`Tripwire object of vendor ${v.id} read or copied: contain it with \`enclave seal ${v.id}\``);
             expect(alarm.inputs.alarmActions).toEqual([named(securityPlan, "aws:sns/topic:Topic", "-alarms").outputs.arn]);
         }
-        // The builder itself, on exact values: any read but the deployer's HeadObject (its provider's read-back).
+        // The builder itself, on exact values: every read of the object (GetObject, GetObjectAttributes,
+        // SelectObjectContent, GetObjectTorrent, RestoreObject) but the deployer's HeadObject (its provider's read-back),
+        // and any server-side copy whose destination is one of the vendor's buckets (the trail records only events of
+        // the tripwire objects, so such a copy has the tripwire as its source). The deployer's PutObject is no match.
+        // What this cannot prove: that AWS's filter engine evaluates the pattern as written (no AWS here).
         expect(tripwireFilter("alpha", "holdout/abc.jsonl", security.deployerRoleArn).pattern).toBe(
-            `{($.eventSource=s3.amazonaws.com)&&($.requestParameters.key="holdout/abc.jsonl")&&(($.eventName=GetObject)||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!="${security.deployerRoleArn}")))}`,
+            `{($.eventSource=s3.amazonaws.com)&&((($.requestParameters.key="holdout/abc.jsonl")&&((($.eventName=GetObject)||($.eventName=GetObjectAttributes)||($.eventName=SelectObjectContent)||($.eventName=GetObjectTorrent)||($.eventName=RestoreObject))||(($.eventName=HeadObject)&&($.userIdentity.sessionContext.sessionIssuer.arn!="${security.deployerRoleArn}"))))||((($.eventName=CopyObject)||($.eventName=UploadPartCopy))&&($.requestParameters.bucketName="alpha--*")))}`,
         );
+        expect(tripwireFilter("alpha", "holdout/abc.jsonl", security.deployerRoleArn).pattern).not.toMatch(/PutObject|DeleteObject/);
         expect(
             ofType(securityPlan, "random:index/randomPassword:RandomPassword")
                 .map((r) => r.name)
@@ -392,11 +397,22 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         const trail = named(securityPlan, "aws:cloudtrail/trail:Trail", "-account-trail");
         expect(trail.secretInputs).toContain("advancedEventSelectors");
         const selectors = trail.inputs.advancedEventSelectors as { fieldSelectors: { equals?: string[] }[] }[];
-        expect(selectors[1].fieldSelectors[3].equals).toEqual([
+        // The whole selector is redacted but for the ARNs: its three fields are the builder's, below.
+        expect(selectors[1].fieldSelectors).toHaveLength(3);
+        expect(selectors[1].fieldSelectors[2].equals).toEqual([
             `arn:aws:s3:::alpha--guidelines--${ACCT}/${shownTripwireKey("alpha")}`,
             `arn:aws:s3:::alpha--scratch--${ACCT}/${shownTripwireKey("alpha")}`,
             `arn:aws:s3:::bravo--prompts--${ACCT}/${shownTripwireKey("bravo")}`,
         ]);
+        // Reads and writes alike (no readOnly field): a server-side copy out of a tripwire is a write event.
+        expect(tripwireEventSelector(["arn:aws:s3:::b/k"])).toEqual({
+            name: "Tripwire object events",
+            fieldSelectors: [
+                { field: "eventCategory", equals: ["Data"] },
+                { field: "resources.type", equals: ["AWS::S3::Object"] },
+                { field: "resources.ARN", equals: ["arn:aws:s3:::b/k"] },
+            ],
+        });
     });
 
     it("alarm patterns name the exact keys, buckets and deployer, and each fits CloudWatch's 1024-character limit", () => {
@@ -422,7 +438,10 @@ describe("the security plan shows the alarm path and the pinned sources", () => 
         );
         expect(byKey["trail-changes"]).toContain("($.eventName=StopLogging)");
         expect(byKey["dns-firewall-changes"]).toContain("($.eventName=DisassociateFirewallRuleGroup)");
-        expect(byKey["vendor-key-changes"]).toContain("($.eventName=CreateGrant)");
+        // A sealed vendor key re-enabled or saved from deletion is as alarming as a rewritten key policy.
+        expect(byKey["vendor-key-changes"]).toBe(
+            '{($.eventSource=kms.amazonaws.com)&&(($.eventName=PutKeyPolicy)||($.eventName=CreateGrant)||($.eventName=EnableKey)||($.eventName=CancelKeyDeletion))&&($.resources[0].ARN!="arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555")&&($.resources[0].ARN!="arn:aws:kms:us-east-1:111122223333:key/66666666-7777-8888-9999-000000000000")}',
+        );
         expect(byKey["kms-decrypt-outside-s3"]).toContain('($.sourceIPAddress!="s3.amazonaws.com")');
     });
 

@@ -114,6 +114,8 @@ describe("SCPs on the Vendors OU", () => {
         expect(sharing.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer"] } });
         expect(sid(doc, "DenyEnclaveRolesOutsideTheirAccount").Condition).toEqual({
             ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-*"] },
+            // The operators match enclave-* too, and must reach the archive account.
+            ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer", "arn:aws:iam::*:role/enclave-break-glass"] },
             StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },
         });
         const regions = sid(doc, "DenyOutsideAllowedRegions");

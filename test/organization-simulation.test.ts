@@ -11,6 +11,7 @@ import { planSecurity, planVendor } from "../plan/stacks";
 import { organizationModel, controlPolicyNames, type Placement } from "../review/organization";
 import { simulate, simulateAssumeRole, simulateOnly, vendorFacts, worldFromPlans, type SimRequest, type VendorFacts, type World } from "../review/simulate";
 import type { PolicyDocument } from "../contract/policy";
+import { archiveBucketName } from "../iam/names";
 import { ACME, EVALCORP, securityFixture, vendorFixture } from "./support/fixtures";
 import { ORG_ID, organizationPolicies } from "./support/orgFacts";
 
@@ -195,6 +196,28 @@ describe("account mode, before any seal", () => {
             "scp",
         );
         expect(endpointByDeployer.decision).toBe("Allowed");
+    });
+
+    it("the deployer and break-glass of the member account may write to the archive account's bucket; a vendor session may not: the SCP alone", async () => {
+        // Their names match enclave-*, like the enclave's own roles, but they are operators: the evidence step writes
+        // to the archive in another account. What this cannot prove: that the archive bucket's own policy admits them.
+        const security = securityFixture();
+        const archiveObject = `arn:aws:s3:::${archiveBucketName(security.account.id, security.account.region)}/evidence/${ACME}/report.json`;
+        const put = (principal: string) =>
+            simulateOnly(world, { principal, action: "s3:PutObject", resource: archiveObject, resourceAccount: security.account.id }, "scp");
+        for (const name of ["enclave-deployer", "enclave-break-glass"]) {
+            const principal = `arn:aws:iam::${ACCOUNT[ACME]}:role/${name}`;
+            const r = await put(principal);
+            expect({ principal, decision: r.decision, sids: sids(r) }).toEqual({ principal, decision: "Allowed", sids: [] });
+        }
+        for (const principal of [acme.vendorRoleArn, acme.workloadRoleArn]) {
+            const r = await put(principal);
+            expect({ principal, decision: r.decision, sids: sids(r) }).toEqual({
+                principal,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+            });
+        }
     });
 
     it("the access report can list the layers that apply to each account", () => {

@@ -197,6 +197,27 @@ describe("the session path, simulated", () => {
         expect(resume.decision).toBe("ExplicitlyDenied");
     });
 
+    it("not without the document check: a StartSession whose context lacks ssm:SessionDocumentAccessCheck gets no instance", async () => {
+        // The same request as the allowed one, minus the key; with BoolIfExists it would be allowed. What this cannot
+        // prove: whether AWS ever sends a StartSession without that key (AWS documents that the default document must be
+        // granted in IAM either way).
+        for (const replace of [[], ["identity"]] as ("identity" | "boundary")[][]) {
+            const r = await simulate(
+                world,
+                { principal: VENDOR_ROLE, action: "ssm:StartSession", resource: INSTANCE, context: { "ssm:resourceTag/enclave:vendor": "studio-nine" } },
+                { replace },
+            );
+            expect([replace.join(), r.decision, r.allowed]).toEqual([replace.join(), "ImplicitlyDenied", false]);
+        }
+        const withCheck = await simulate(world, {
+            principal: VENDOR_ROLE,
+            action: "ssm:StartSession",
+            resource: INSTANCE,
+            context: { "ssm:resourceTag/enclave:vendor": "studio-nine", "ssm:SessionDocumentAccessCheck": "true" },
+        });
+        expect([withCheck.decision, withCheck.decidedBy.sid]).toEqual(["Allowed", "StartSessionOnEnclaveInstances"]);
+    });
+
     it("the boundary alone refuses another vendor's instance (defense in depth)", async () => {
         const r = await simulate(
             world,

@@ -653,13 +653,3 @@ export function scanRolePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | "accoun
         },
     ]);
 }
-
-/** The seal's direct write (runbook/airlockFreeze.ts): both frozen policies, as the program renders them sealed. */
-export function frozenAirlockPolicies(p: AirlockPolicyInputs): { bucket: string; policy: PolicyDocument }[] {
-    const n = airlockNames(p.vendorId, p.accountId);
-    const sealed = { ...p, sealed: true };
-    return [
-        { bucket: n.controlBucket, policy: controlBucketPolicy(sealed) },
-        { bucket: n.releasedBucket, policy: releasedBucketPolicy(sealed) },
-    ];
-}

@@ -1,7 +1,7 @@
 import { PutBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { VendorSpec } from "../config/schema";
 import type { PolicyDocument } from "../iam/document";
-import { controlBucketPolicy, releasedBucketPolicy, type AirlockPolicyInputs } from "../iam/airlock";
+import { controlBucketPolicy, outboxBucketPolicy, releasedBucketPolicy, type AirlockPolicyInputs } from "../iam/airlock";
 import { airlockNames } from "../contract/airlock";
 import type { VendorPolicyInputs } from "../iam/vendor";
 import type { ContainWrite } from "./contain";
@@ -41,12 +41,13 @@ export function airlockFreezeInputs(p: VendorPolicyInputs): AirlockPolicyInputs 
     };
 }
 
-/** The two frozen bucket policies, by bucket name (empty without an airlock). */
+/** The airlock's three sealed bucket policies (outbox, control, released), by bucket name (empty without an airlock). */
 export function airlockFreezeDocuments(p: VendorPolicyInputs): Record<string, PolicyDocument> {
     const a = airlockFreezeInputs(p);
     if (!a) return {};
     const n = airlockNames(p.vendorId, p.accountId);
-    return { [n.controlBucket]: controlBucketPolicy(a), [n.releasedBucket]: releasedBucketPolicy(a) };
+    // The outbox too: its sealed policy carries SealDenyVendor like a dataset bucket's (no submit while sealed).
+    return { [n.outboxBucket]: outboxBucketPolicy(a), [n.controlBucket]: controlBucketPolicy(a), [n.releasedBucket]: releasedBucketPolicy(a) };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import type { PolicyDocument } from "../iam/document";
 import type { PolicyStatementJson, PreviewStep, StackOutput } from "./types";
 import { sameStatement, statements, targetsFor } from "./verify";
+import { airlockFreezeDocuments } from "./airlockFreeze";
 
 // The preview guard's content check. A seal's `up` deploys the working tree; the field check (steps.ts) admits an
 // update of a seal resource's policy field, but a policy field can carry anything. So the old and new documents of
@@ -34,14 +35,23 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The seal statements the builders render for the sealed spec, by catalogue kind (what a seal may add). */
 export type SealStatements = Record<SealKind, PolicyStatementJson[]>;
 
-export function sealStatements(spec: VendorSpec, outputs: Record<string, StackOutput>, sealedAt: string): SealStatements {
-    const t = targetsFor(spec, outputs);
+/**
+ * `operators`: the deployer and break-glass the documents name (the airlock's freeze exempts break-glass); without
+ * them a statement that names one cannot match, and the preview is refused rather than admitted.
+ */
+export function sealStatements(
+    spec: VendorSpec,
+    outputs: Record<string, StackOutput>,
+    sealedAt: string,
+    operators?: { deployerRoleArn: string; breakGlassRoleArn: string },
+): SealStatements {
+    const t = targetsFor(spec, outputs, operators);
     const p = { ...t.policyInputs, sealed: true, sealedAt };
     const docs: Record<SealKind, PolicyDocument[]> = {
         sealPolicy: [sealRolePolicy(sealedAt)],
         trustPolicy: [vendorTrustPolicy(p), workloadTrustPolicy(p)],
         key: [vendorKeyPolicy(p)],
-        bucketPolicy: spec.datasets.map((d) => dataBucketPolicy(p, d.name)),
+        bucketPolicy: [...spec.datasets.map((d) => dataBucketPolicy(p, d.name)), ...Object.values(airlockFreezeDocuments(p))],
         // Every service the enclave could have an endpoint for: one added outside the spec is sealed the same way.
         endpointPolicy: [s3EndpointPolicy(p), ...INTERFACE_ENDPOINT_SERVICES.map((svc) => interfaceEndpointPolicy(svc, p))],
         dnsAllowRule: [],

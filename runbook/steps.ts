@@ -155,7 +155,11 @@ const preview = (command: Command): Step => ({
         const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
         // What the seal statements must say: the builders' rendering for the sealed spec and the deployed ids.
         const spec = ctx.spec();
-        const expected = sealing && spec.sealedAt ? sealStatements(spec, await ctx.stack!.outputs(), spec.sealedAt) : undefined;
+        const operators = sealing && spec.sealedAt ? await operatorArns(ctx) : undefined;
+        const expected =
+            sealing && spec.sealedAt
+                ? sealStatements(spec, await ctx.stack!.outputs(), spec.sealedAt, operators && !("error" in operators) ? operators : undefined)
+                : undefined;
         const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing, expected)).find((o) => o !== undefined);
         if (offending)
             throw new CliError(

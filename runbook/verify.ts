@@ -40,7 +40,7 @@ export interface EnclaveTargets {
     vendorId: string;
     roles: string[];
     buckets: string[];
-    /** The airlock's control and released buckets (empty without an airlock): the seal freezes both. */
+    /** The airlock's outbox, control and released buckets (empty without an airlock): the seal denies the vendor and freezes the last two. */
     airlockBuckets: string[];
     keyId?: string;
     s3EndpointId?: string;
@@ -81,7 +81,9 @@ export function targetsFor(
         vendorId: spec.id,
         roles: [names.vendorRole, names.workloadRole],
         buckets,
-        airlockBuckets: spec.airlock ? [airlockNames(spec.id, acct).controlBucket, airlockNames(spec.id, acct).releasedBucket] : [],
+        airlockBuckets: spec.airlock
+            ? [airlockNames(spec.id, acct).outboxBucket, airlockNames(spec.id, acct).controlBucket, airlockNames(spec.id, acct).releasedBucket]
+            : [],
         keyId: str("keyArn"),
         s3EndpointId: str("s3EndpointId"),
         vpcId: str("vpcId"),

@@ -19,6 +19,8 @@ import { tripwireTokenOf } from "../iam/archive";
 import type { Plan, PlanResource } from "../plan/types";
 import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
 import { sealFindings, targetsFor, type Observed } from "../runbook/verify";
+import { contentOffence, sealStatements } from "../runbook/previewGuard";
+import type { PreviewStep } from "../runbook/types";
 import { ACME, FIXTURES_DIR, securityFixture, SEALED_AT, vendorFixture } from "./support/fixtures";
 
 // The airlock as the offline plan renders it, checked by the guardrails, with its seal freeze. What this cannot prove:
@@ -159,9 +161,60 @@ describe("the seal freezes the airlock", () => {
             deployerRoleArn: security.deployerRoleArn,
             breakGlassRoleArn: security.breakGlassRoleArn,
         });
-        expect(Object.keys(docs).sort()).toEqual([names.controlBucket, names.releasedBucket].sort());
+        expect(Object.keys(docs).sort()).toEqual([names.outboxBucket, names.controlBucket, names.releasedBucket].sort());
         for (const [bucket, doc] of Object.entries(docs))
             expect([bucket, doc]).toEqual([bucket, parsePolicyDocument(bucketPolicyOf(sealed, bucket).inputs.policy)]);
+    });
+
+    it("the preview guard admits the airlock buckets' seal statements exactly, and refuses a freeze that lets reads through", () => {
+        const outputs = {
+            keyArn: { value: ofType(plan, TOKEN.key)[0].outputs.arn as string, secret: false },
+            s3EndpointId: { value: plan.resources.find((r) => r.name.endsWith("-s3-endpoint"))!.outputs.id as string, secret: false },
+        };
+        const expected = sealStatements(spec, outputs, SEALED_AT, { deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn });
+        for (const bucket of [names.outboxBucket, names.controlBucket, names.releasedBucket]) {
+            const step = (mutate: (d: { Statement: { Sid?: string; Action?: unknown }[] }) => void): PreviewStep => {
+                const doc = JSON.parse(String(bucketPolicyOf(sealed, bucket).inputs.policy)) as { Statement: { Sid?: string; Action?: unknown }[] };
+                mutate(doc);
+                return {
+                    op: "update",
+                    urn: bucket,
+                    type: "aws:s3/bucketPolicy:BucketPolicy",
+                    diffs: ["policy"],
+                    old: { policy: bucketPolicyOf(plan, bucket).inputs.policy },
+                    new: { policy: JSON.stringify(doc) },
+                };
+            };
+            expect(
+                contentOffence(
+                    step(() => undefined),
+                    "bucketPolicy",
+                    true,
+                    expected,
+                ),
+                bucket,
+            ).toBeUndefined();
+        }
+        const narrowed = (d: { Statement: { Sid?: string; Action?: unknown }[] }) => {
+            for (const st of d.Statement.filter((x) => x.Sid === "SealFreezeAirlock")) st.Action = "s3:PutObject";
+        };
+        const released = {
+            op: "update",
+            urn: names.releasedBucket,
+            type: "aws:s3/bucketPolicy:BucketPolicy",
+            diffs: ["policy"],
+            old: { policy: bucketPolicyOf(plan, names.releasedBucket).inputs.policy },
+            new: {
+                policy: JSON.stringify(
+                    (() => {
+                        const d = JSON.parse(String(bucketPolicyOf(sealed, names.releasedBucket).inputs.policy));
+                        narrowed(d);
+                        return d;
+                    })(),
+                ),
+            },
+        };
+        expect(contentOffence(released, "bucketPolicy", true, expected)).toMatch(/SealFreezeAirlock/);
     });
 
     it("verify-seal judges the freeze by content: present as rendered passes, missing or altered is a finding per bucket", () => {
@@ -169,14 +222,17 @@ describe("the seal freezes the airlock", () => {
             keyArn: { value: ofType(plan, TOKEN.key)[0].outputs.arn as string, secret: false },
             s3EndpointId: { value: plan.resources.find((r) => r.name.endsWith("-s3-endpoint"))!.outputs.id as string, secret: false },
         });
-        expect(t.airlockBuckets.sort()).toEqual([names.controlBucket, names.releasedBucket].sort());
+        expect(t.airlockBuckets.sort()).toEqual([names.outboxBucket, names.controlBucket, names.releasedBucket].sort());
         const frozen = airlockFreezeDocuments({ ...t.policyInputs, sealed: true, sealedAt: SEALED_AT });
         const airlockFindings = (buckets: Observed["buckets"]) =>
-            sealFindings({ ...EMPTY_OBSERVED, buckets }, t, SEALED_AT).filter((f) => f.startsWith("airlock bucket"));
+            sealFindings({ ...EMPTY_OBSERVED, buckets }, t, SEALED_AT)
+                .filter((f) => f.startsWith("airlock bucket"))
+                .sort();
         expect(airlockFindings(frozen as unknown as Observed["buckets"])).toEqual([]);
         expect(airlockFindings({})).toEqual([
             `airlock bucket ${names.controlBucket}: policy has no SealDenyVendor`,
             `airlock bucket ${names.controlBucket}: policy has no SealFreezeAirlock`,
+            `airlock bucket ${names.outboxBucket}: policy has no SealDenyVendor`,
             `airlock bucket ${names.releasedBucket}: policy has no SealDenyVendor`,
             `airlock bucket ${names.releasedBucket}: policy has no SealFreezeAirlock`,
         ]);

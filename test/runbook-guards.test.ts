@@ -371,12 +371,12 @@ describe("preview before up: a seal field's old and new documents are compared, 
         [
             "a bucket policy that also narrows a deny (the deployer's data-read refusal loses GetObjectVersion)",
             () => edited(BUCKET, "policy", (d) => void (sid(d, "DenyDeployerDataReads").Action = ["s3:GetObject"])),
-            `policy of ${BUCKET}: statement DenyDeployerDataReads is changed (a seal adds only SealDenyVendor)`,
+            `policy of ${BUCKET}: statement DenyDeployerDataReads is changed (a seal adds only SealDenyVendor, SealFreezeAirlock)`,
         ],
         [
             "a bucket policy that also drops the network perimeter",
             () => edited(BUCKET, "policy", (d) => void (d.Statement = d.Statement.filter((x) => x.Sid !== "DenyOutsideNetworkPerimeter"))),
-            `policy of ${BUCKET}: statement DenyOutsideNetworkPerimeter is removed (a seal adds only SealDenyVendor)`,
+            `policy of ${BUCKET}: statement DenyOutsideNetworkPerimeter is removed (a seal adds only SealDenyVendor, SealFreezeAirlock)`,
         ],
         [
             "a bucket policy that also grants a new principal",
@@ -389,7 +389,7 @@ describe("preview before up: a seal field's old and new documents are compared, 
                         Resource: "*",
                     } as PolicyStatementJson),
                 ),
-            `policy of ${BUCKET}: statement #11 (no Sid) is added (a seal adds only SealDenyVendor)`,
+            `policy of ${BUCKET}: statement #12 (no Sid) is added (a seal adds only SealDenyVendor, SealFreezeAirlock)`,
         ],
         [
             "a seal statement with the right Sid but narrower content",
@@ -462,7 +462,7 @@ describe("preview before up: a seal field's old and new documents are compared, 
                 false,
                 undefined,
             ),
-        ).toBe(`policy of ${BUCKET}: statement DenyUnlistedPrincipals is removed (an unseal removes only SealDenyVendor)`);
+        ).toBe(`policy of ${BUCKET}: statement DenyUnlistedPrincipals is removed (an unseal removes only SealDenyVendor, SealFreezeAirlock)`);
         // A seal statement left behind is no unseal either.
         const kept = { ...step(() => undefined), new: sealInputs(sealedSpec(), BUCKET) };
         expect(contentOffence(kept, "bucketPolicy", false, undefined)).toBe(`policy of ${BUCKET}: statement SealDenyVendor stays after the unseal`);

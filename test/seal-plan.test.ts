@@ -94,7 +94,14 @@ describe.each(FIXTURE_VENDOR_IDS)("sealing %s is an in-place change of the seal 
                 const state = entry.states[f.field];
                 if (state) expect([c.name, f.field, f.before, f.after]).toEqual([c.name, f.field, state.unsealed, state.sealed]);
                 else
-                    expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([c.name, "policy", entry.statements, [], []]);
+                    // A dataset bucket gains the vendor deny only; the airlock's freeze is for the airlock's buckets.
+                    expect([c.name, f.kind, f.statementsAdded, f.statementsRemoved, f.statementsChanged]).toEqual([
+                        c.name,
+                        "policy",
+                        c.type === "aws:s3/bucketPolicy:BucketPolicy" ? ["SealDenyVendor"] : entry.statements,
+                        [],
+                        [],
+                    ]);
             }
         }
     });

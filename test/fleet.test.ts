@@ -43,7 +43,7 @@ describe("enclave plan --all", () => {
         expect((byVendor.evalcorp as Plan).resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(3);
         // Not a TTY: plain progress lines, then the table on stderr (stdout stays JSON).
         expect(stderr).toContain("[2/3] plan broken-vendor: failed: ");
-        expect(stderr).toMatch(/\[1\/3\] plan acme-labeling: ok, 58 resources, \$13\.26\/month \(\d+\.\d\d s\)\n/);
+        expect(stderr).toMatch(/\[1\/3\] plan acme-labeling: ok, 59 resources, \$13\.26\/month \(\d+\.\d\d s\)\n/);
         expect(stderr).toContain("3 vendors, 2 ok, 1 failed; estimated total $68.02/month; exit 2");
     });
 
@@ -51,7 +51,7 @@ describe("enclave plan --all", () => {
         const { code, out: stdout } = await runCli(["plan", "--all", "--stacks-dir", dir]);
         expect(code).toBe(2);
         // 50: the external ID is generated (a RandomPassword), no longer written in the spec.
-        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+55 │\s+\$54\.76 │/);
+        expect(stdout).toMatch(/│ evalcorp\s+│ ok\s+│\s+56 │\s+\$54\.76 │/);
         expect(stdout).toContain("FAILED (exit 2):");
     });
 

@@ -218,7 +218,7 @@ describe("enclave check: exit codes, totals, SARIF", () => {
         const r = await runCli(["check", "--plan", writePlan("deleting", deleting())]);
         expect(r.code).toBe(3);
         expect(r.out.split("\n")[0]).toMatch(
-            /^enclave check netlab: 1 violation\(s\) of the guardrail policies - (\d+) policies checked over 41 AWS resources: \d+ passed, 1 failed \(mandatory\), 0 advisory$/,
+            /^enclave check netlab: 1 violation\(s\) of the guardrail policies - (\d+) policies checked over 42 AWS resources: \d+ passed, 1 failed \(mandatory\), 0 advisory$/,
         );
         expect(r.out).toContain(`MANDATORY ${POLICY} [`);
     });

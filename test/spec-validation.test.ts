@@ -209,7 +209,7 @@ const VENDOR_CASES: Case[] = [
         mutate: (s) => (s.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG"),
         field: "AWS_SECRET_ACCESS_KEY",
         message: (f) =>
-            `${f}: AWS_SECRET_ACCESS_KEY is not a known field: got [secret, 21 characters]. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, sealed, sealedAt).`,
+            `${f}: AWS_SECRET_ACCESS_KEY is not a known field: got [secret, 21 characters]. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, airlock, sealed, sealedAt).`,
     },
     {
         title: "access given as a list that holds the external id (redacted inside the value)",
@@ -392,7 +392,7 @@ const VENDOR_CASES: Case[] = [
         mutate: (s) => (s.acount = { id: "111122223333" }),
         field: "acount",
         message: (f) =>
-            `${f}: acount is not a known field: got {"id":"111122223333"}. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, sealed, sealedAt).`,
+            `${f}: acount is not a known field: got {"id":"111122223333"}. Fix: remove it or correct its spelling (known here: id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, airlock, sealed, sealedAt).`,
     },
     {
         title: "unknown key under network",
@@ -900,7 +900,7 @@ describe("a spec with several problems reports every one of them at once", () =>
             },
         });
         const known =
-            "id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, sealed, sealedAt";
+            "id, displayName, contact, account, securityStack, access, network, workspace, datasets, logRetentionDays, keyDeletionWindowDays, isolation, memberAccount, airlock, sealed, sealedAt";
         expect(failureOf(() => loadVendorSpec(file)).message.split("\n")).toEqual([
             msg("id", "is shorter than 3 characters", '"A_"', FIX.id)(file),
             `${file}: bogus is not a known field: got 1. Fix: remove it or correct its spelling (known here: ${known}).`,

@@ -9,6 +9,7 @@
 // npm packages that implement it are unmaintained, and what matters (the shingle size, the hash family, the seed) has
 // to stay fixed for as long as an index built with it exists.
 import { createHash } from "node:crypto";
+import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 
 export interface Fingerprint {
     sha256: string;
@@ -41,10 +42,12 @@ export interface LeakThresholds {
 
 export interface LeakVerdict {
     verdict: "clean" | "blocked";
-    reason?: "exact" | "lines" | "near-copy" | "canary";
+    reason?: "exact" | "lines" | "near-copy" | "canary" | "unscannable";
     dataset?: string;
     key?: string;
     score?: number;
+    /** How the matching content was reached when it was not the bytes as submitted (e.g. "gzip", "base64"). */
+    via?: string;
 }
 
 /** A tripwire token, optionally with where it was planted (the record then names the dataset). */
@@ -170,11 +173,86 @@ export function leakCheck(
     canaries: readonly Canary[],
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
+    // The export as submitted, then what it decodes to: a gzip or zlib stream, base64, hex, UTF-16. Each is checked
+    // like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
+    // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
+    if (ARCHIVE_MAGIC.some((m) => m.every((b, i) => candidate[i] === b))) return { verdict: "blocked", reason: "unscannable", via: "archive" };
+    let best: LeakVerdict | undefined;
+    for (const { via, bytes } of decodings(candidate, 2)) {
+        const v = checkOne(bytes, index, canaries, thresholds);
+        if (v.verdict === "blocked") return via ? { ...v, via } : v;
+        if (!best) best = v;
+    }
+    return best ?? { verdict: "clean" };
+}
+
+/** Zip (and its empty and spanned forms), 7z, RAR: containers the check does not open. */
+const ARCHIVE_MAGIC: readonly number[][] = [
+    [0x50, 0x4b, 0x03, 0x04],
+    [0x50, 0x4b, 0x05, 0x06],
+    [0x50, 0x4b, 0x07, 0x08],
+    [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],
+    [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07],
+];
+/** A decoded form larger than this is not expanded further (a decompression bomb must not stop the check). */
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+/** The bytes as submitted first, then every form they decode to, up to `depth` decodings deep. */
+export function decodings(bytes: Uint8Array, depth: number): { via: string; bytes: Uint8Array }[] {
+    const out: { via: string; bytes: Uint8Array }[] = [{ via: "", bytes }];
+    if (depth === 0) return out;
+    const add = (via: string, decoded: Uint8Array | undefined) => {
+        if (decoded && decoded.byteLength > 0)
+            for (const d of decodings(decoded, depth - 1)) out.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes });
+    };
+    const attempt = (f: () => Uint8Array) => {
+        try {
+            return f();
+        } catch {
+            return undefined;
+        }
+    };
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf[0] === 0x1f && buf[1] === 0x8b)
+        add(
+            "gzip",
+            attempt(() => gunzipSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+        );
+    else if (buf[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(buf[1]))
+        add(
+            "zlib",
+            attempt(() => inflateSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+        );
+    else if (buf.length > 0 && !isMostlyText(buf))
+        add(
+            "deflate",
+            attempt(() => inflateRawSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+        );
+    if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf.length > 8 && zeroShare(buf) > 0.3))
+        add("utf-16", Buffer.from(buf.toString("utf16le").replace(/^\uFEFF/, "")));
+    const compact = buf.length <= MAX_DECODED_BYTES ? buf.toString("latin1").replace(/\s+/g, "") : "";
+    if (compact.length >= 32 && compact.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(compact)) add("hex", Buffer.from(compact, "hex"));
+    else if (compact.length >= 16 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) add("base64", Buffer.from(compact, "base64"));
+    return out;
+}
+
+const zeroShare = (b: Buffer) => b.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) / b.length;
+/** Printable ASCII, whitespace and UTF-8 continuation bytes: what a text file is made of. */
+const isMostlyText = (b: Buffer) => b.subarray(0, 4096).every((x) => x === 9 || x === 10 || x === 13 || (x >= 32 && x !== 127));
+
+/** Zero-width characters and whitespace, which a token can be broken up with and still be read back. */
+const INVISIBLE = /[\s\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+
+function checkOne(candidate: Uint8Array, index: readonly IndexEntry[], canaries: readonly Canary[], thresholds: LeakThresholds): LeakVerdict {
     const text = decode(candidate);
     const lower = text.toLowerCase();
+    const squeezed = lower.replace(INVISIBLE, "");
     for (const c of canaries) {
         const { token, dataset, key } = typeof c === "string" ? { token: c, dataset: undefined, key: undefined } : c;
-        if (token.length > 0 && (text.includes(token) || lower.includes(token.toLowerCase()))) {
+        if (
+            token.length > 0 &&
+            (text.includes(token) || lower.includes(token.toLowerCase()) || squeezed.includes(token.toLowerCase().replace(INVISIBLE, "")))
+        ) {
             return { verdict: "blocked", reason: "canary", ...(dataset ? { dataset } : {}), ...(key ? { key } : {}), score: 1 };
         }
     }

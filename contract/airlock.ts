@@ -119,7 +119,15 @@ export interface AirlockRequest {
     submittedAt: string;
     state: AirlockState;
     scan?: { status: string; at: string };
-    leak?: { verdict: "clean" | "blocked"; reason?: "exact" | "lines" | "near-copy" | "canary"; dataset?: string; score?: number; at: string };
+    leak?: {
+        verdict: "clean" | "blocked";
+        reason?: "exact" | "lines" | "near-copy" | "canary" | "unscannable";
+        dataset?: string;
+        key?: string;
+        score?: number;
+        via?: string;
+        at: string;
+    };
     approvals?: { approverArn: string; decision: Decision; at: string }[];
     releasedKey?: string;
     updatedAt: string;

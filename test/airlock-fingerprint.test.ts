@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LEAK_THRESHOLDS, fingerprint, leakCheck, normalise, similarity, type IndexEntry } from "../airlock/fingerprint";
+import { decodings, DEFAULT_LEAK_THRESHOLDS, fingerprint, leakCheck, normalise, similarity, type IndexEntry } from "../airlock/fingerprint";
 
 // The leak check on realistic lab material (a rubric and a prompt set, test/fixtures/airlock-data). What these tests
 // cannot prove: that the thresholds suit every lab's data. A paraphrase that changes most words, a translation, or a
@@ -97,6 +98,38 @@ describe("leak check", () => {
         expect(leakCheck(new Uint8Array(), index, []).verdict).toBe("clean");
         const emptyIndexed: IndexEntry[] = [{ dataset: "d", key: "empty", ...fingerprint(new Uint8Array()) }];
         expect(leakCheck(new Uint8Array(), emptyIndexed, []).reason).toBe("exact");
+    });
+});
+
+describe("leak check through encodings", () => {
+    it("blocks a dataset file gzipped, zlib- or raw-deflated, base64'd, hex'd or in UTF-16, naming how it got there", () => {
+        const cases: [string, Uint8Array][] = [
+            ["gzip", gzipSync(rubric)],
+            ["zlib", deflateSync(rubric)],
+            ["deflate", deflateRawSync(rubric)],
+            ["base64", enc(rubric.toString("base64").replace(/(.{76})/g, "$1\n"))],
+            ["hex", enc(prompts.toString("hex"))],
+            ["utf-16", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rubric.toString(), "utf16le")])],
+            ["gzip+base64", gzipSync(Buffer.from(rubric.toString("base64")))],
+        ];
+        for (const [via, bytes] of cases) expect([via, leakCheck(bytes, index, [])]).toEqual([via, expect.objectContaining({ verdict: "blocked", via })]);
+    });
+
+    it("blocks a canary broken up by zero-width characters or a line break", () => {
+        const token = "q7Zk2vX9mP4rT8wL";
+        expect(leakCheck(enc(`${UNRELATED}\nq7Zk\u200b2vX9\nmP4r\u00adT8wL`), index, [token]).reason).toBe("canary");
+    });
+
+    it("blocks an archive it cannot open as unscannable, and passes unrelated compressed text", () => {
+        const zipHeader = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]);
+        expect(leakCheck(zipHeader, index, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "archive" });
+        expect(leakCheck(gzipSync(Buffer.from(UNRELATED)), index, []).verdict).toBe("clean");
+        expect(leakCheck(enc(Buffer.from(UNRELATED).toString("base64")), index, []).verdict).toBe("clean");
+    });
+
+    it("does not expand a decompression bomb past its cap", () => {
+        const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024));
+        expect(decodings(bomb, 2).map((d) => d.via)).toEqual([""]);
     });
 });
 

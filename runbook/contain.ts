@@ -286,7 +286,8 @@ export const CONTAIN_WRITES: { readonly [K in SealKind]: { describe: string; wri
         },
     },
     bucketPolicy: {
-        describe: "s3:PutBucketPolicy with the sealed policy on each dataset bucket and, with an airlock, on its outbox, control and released buckets (the vendor deny and the freeze)",
+        describe:
+            "s3:PutBucketPolicy with the sealed policy on each dataset bucket and, with an airlock, on its outbox, control and released buckets (the vendor deny and the freeze)",
         writes: (w) => [
             ...airlockFreezeWrites({ spec: w.spec, inputs: w.inputs, s3: w.clients.s3, blockedBy: (build) => blockedBy(w, build) }),
             ...w.spec.datasets.map((d) => {

@@ -19,7 +19,7 @@ export interface AirlockDefinitionArgs {
 }
 
 /** The events the definition hands to the record handler (the request's final word, or why it stopped). */
-export const AIRLOCK_RECORD_EVENTS = ["blocked-scan", "blocked-leak", "rejected", "cancelled", "release-failed"] as const;
+export const AIRLOCK_RECORD_EVENTS = ["blocked-scan", "blocked-leak", "rejected", "cancelled", "release-failed", "step-failed"] as const;
 export type AirlockRecordEvent = (typeof AIRLOCK_RECORD_EVENTS)[number];
 
 // A Lambda that throttles or restarts is retried; a handler's own error (a typed failure) is not, except where a
@@ -50,6 +50,7 @@ function invoke(functionArn: string, payload: Record<string, unknown>, next: str
 function record(arns: Record<AirlockHandler, string>, event: AirlockRecordEvent, then: "end" | "fail", detail: Record<string, string> = {}) {
     return invoke(arns.record, { "requestId.$": "$.requestId", event, ...detail }, then === "end" ? null : `Failed-${event}`);
 }
+const STEP_FAILED = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "StepFailed" };
 const CAUGHT = { "error.$": "$.error.Error", "cause.$": "$.error.Cause" };
 
 export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, unknown> {
@@ -61,7 +62,8 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Parameters: { "requestId.$": "$.requestId", attempt: 0 },
             Next: "Scan",
         },
-        Scan: invoke(f.scan, { "requestId.$": "$.requestId", "attempt.$": "$.attempt" }, "ScanResult"),
+        // A step that keeps failing (after the Lambda retries) ends the request recorded, never silently in progress.
+        Scan: invoke(f.scan, { "requestId.$": "$.requestId", "attempt.$": "$.attempt" }, "ScanResult", { Catch: [STEP_FAILED] }),
         ScanResult: {
             Type: "Choice",
             Choices: [
@@ -84,7 +86,7 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Next: "Scan",
         },
         BlockedScan: record(f, "blocked-scan", "end", { "scan.$": "$.scan" }),
-        LeakCheck: invoke(f.leakCheck, { "requestId.$": "$.requestId" }, "LeakResult"),
+        LeakCheck: invoke(f.leakCheck, { "requestId.$": "$.requestId" }, "LeakResult", { Catch: [STEP_FAILED] }),
         LeakResult: {
             Type: "Choice",
             Choices: [{ Variable: "$.leak", StringEquals: "clean", Next: "Review" }],
@@ -99,7 +101,7 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             ResultPath: "$.review",
             TimeoutSeconds: args.reviewTimeoutSeconds,
             Retry: [LAMBDA_RETRY],
-            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: "Cancelled" }],
+            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: "Cancelled" }, STEP_FAILED],
             Next: "Decision",
         },
         Decision: {
@@ -117,6 +119,8 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseFailed" }],
         }),
         ReleaseFailed: record(f, "release-failed", "fail", CAUGHT),
+        StepFailed: record(f, "step-failed", "fail", CAUGHT),
+        "Failed-step-failed": { Type: "Fail", Error: "StepFailed", Cause: "A step kept failing; see the request's archive records." },
         "Failed-release-failed": {
             Type: "Fail",
             Error: "ReleaseFailed",

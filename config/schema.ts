@@ -255,9 +255,14 @@ export const vendorSpecSchema = z
         if (spec.airlock) {
             // An approver the vendor controls would approve its own exports; the recipient, if a lab principal, must
             // not be a vendor principal either (then it is the vendor and should say so).
+            // Nor may an approver be a role of this enclave (the vendor and workload roles submit; the airlock role runs
+            // the handlers): an enclave role approving would be the requester's side approving itself.
+            const enclaveRole = new RegExp(`^arn:aws:iam::\\d{12}:role/(.*/)?enclave-${spec.id}-`);
             spec.airlock.approvers.forEach((a, i) => {
                 if (spec.access.principals.includes(a))
                     ctx.addIssue({ code: "custom", path: ["airlock", "approvers", i], message: "is one of this vendor's access.principals" });
+                else if (enclaveRole.test(a))
+                    ctx.addIssue({ code: "custom", path: ["airlock", "approvers", i], message: `is one of this enclave's own roles (enclave-${spec.id}-*)` });
             });
             const r = spec.airlock.recipient;
             if (r !== AIRLOCK_RECIPIENT_VENDOR && spec.access.principals.includes(r))

@@ -277,6 +277,9 @@ describe("airlock spec validation", () => {
         const own = raw();
         own.airlock.approvers = [spec.access.principals[0], spec.airlock!.approvers[0]];
         expect(refuse(own)).toMatch(/airlock\.approvers\[0\].*one of this vendor's access\.principals/);
+        const enclaveRole = raw();
+        enclaveRole.airlock.approvers = [`arn:aws:iam::${spec.account.id}:role/enclave-${spec.id}-airlock`, spec.airlock!.approvers[0]];
+        expect(refuse(enclaveRole)).toMatch(new RegExp(`airlock\\.approvers\\[0\\].*one of this enclave's own roles \\(enclave-${spec.id}-\\*\\)`));
         const recipient = raw();
         recipient.airlock.recipient = spec.access.principals[0];
         expect(refuse(recipient)).toMatch(/airlock\.recipient.*write vendor instead/);

@@ -18,7 +18,7 @@ const def = airlockDefinition({ functionArns: arns, reviewTimeoutSeconds: 7 * 86
 const handlerOf = (state: Record<string, unknown>) =>
     Object.entries(arns).find(([, a]) => a === (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName)?.[0];
 
-type Answers = { scan: string[]; leak?: string; decision?: string; releaseFails?: boolean };
+type Answers = { scan: string[]; leak?: string; decision?: string; releaseFails?: boolean; throwsAt?: "scan" | "leakCheck" | "openReview" };
 
 /** Follows the definition from StartAt with scripted handler answers; returns the visited states and the record events. */
 function walk(answers: Answers): { path: string[]; records: string[]; end: "succeeded" | "failed" } {
@@ -46,7 +46,9 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
         } else if (s.Type === "Task") {
             const h = handlerOf(s);
             const payload = (s.Parameters as { Payload: Record<string, unknown> }).Payload;
-            if (h === "scan") data = { ...data, scan: scans.shift() ?? "PENDING" };
+            const catchAll = () => (s.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes("States.ALL"))!.Next;
+            if (h === answers.throwsAt) next = catchAll();
+            else if (h === "scan") data = { ...data, scan: scans.shift() ?? "PENDING" };
             else if (h === "leakCheck") data = { requestId: data.requestId, leak: answers.leak };
             else if (h === "openReview") {
                 expect(payload["taskToken.$"]).toBe("$$.Task.Token");
@@ -129,6 +131,14 @@ describe("airlock state machine", () => {
         const timedOut = walk({ scan: [SCAN_CLEAN], leak: "clean" });
         expect(timedOut.records).toEqual(["cancelled"]);
         expect(timedOut.path).not.toContain("Release");
+    });
+
+    it("records a scan, leak check or review step that keeps failing and ends the execution failed, releasing nothing", () => {
+        for (const throwsAt of ["scan", "leakCheck", "openReview"] as const) {
+            const r = walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "approved", throwsAt });
+            expect([throwsAt, r.records, r.end]).toEqual([throwsAt, ["step-failed"], "failed"]);
+            expect(r.path).not.toContain("Release");
+        }
     });
 
     it("records a release that keeps failing (sealed) and ends the execution failed", () => {

@@ -6,7 +6,7 @@
 // never apply there).
 import type { OrganizationPolicySet, OrgPolicy } from "../iam/organization";
 import { FULL_ACCESS_RCP, FULL_ACCESS_SCP } from "../iam/organization";
-import type { PolicyDoc } from "./world";
+import type { PolicyDocument as PolicyDoc } from "../contract/policy";
 
 export interface ControlLevel {
     orgIdentifier: string;

@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackOutput } from "./types";
+import type { LogEvent, StackOutput } from "./types";
 
 // The evidence bundle written before a destroy: what existed, how it was configured, when it was sealed and by whom.
 // Secrets are redacted (the checkpoint's encrypted values and its secrets-provider key are dropped: ciphertext plus
@@ -68,6 +68,8 @@ export function buildBundle(parts: {
     sealRecord: unknown;
     operator: { user: string; awsIdentity: string };
     timestamps: Record<string, string>;
+    /** The workload log group (workload logs and session transcripts), read before the destroy deletes it. */
+    workloadLogs?: { group: string; events: LogEvent[]; truncated: boolean } | { group: string; missing: string };
 }): Bundle {
     const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
     const files: Record<string, string> = {
@@ -76,8 +78,21 @@ export function buildBundle(parts: {
         "seal-record.json": json(parts.sealRecord),
         "inventory.json": json(inventory(parts.exported)),
     };
+    const logs = parts.workloadLogs;
+    if (logs && "events" in logs) files["workload-logs.jsonl"] = logs.events.map((e) => JSON.stringify(e)).join("\n") + (logs.events.length ? "\n" : "");
     const digests = Object.fromEntries(Object.entries(files).map(([n, body]) => [n, crypto.createHash("sha256").update(body).digest("hex")]));
-    files["manifest.json"] = json({ vendor: parts.vendor, operator: parts.operator, timestamps: parts.timestamps, sha256: digests });
+    const workloadLogs = !logs
+        ? undefined
+        : "events" in logs
+          ? { group: logs.group, events: logs.events.length, truncated: logs.truncated }
+          : { group: logs.group, missing: logs.missing };
+    files["manifest.json"] = json({
+        vendor: parts.vendor,
+        operator: parts.operator,
+        timestamps: parts.timestamps,
+        ...(workloadLogs ? { workloadLogs } : {}),
+        sha256: digests,
+    });
     return { files };
 }
 

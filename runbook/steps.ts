@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { CliError, describeFailure, EXIT } from "../contract/errors";
 import { SEAL_FIELDS, sealEntryOf } from "../contract/seal";
 import { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, unsealNotBefore, type SealMoment } from "../contract/unsealWindow";
-import { archiveBucketName, archivePrefixes } from "../iam/names";
+import { archiveBucketName, archivePrefixes, vendorNames } from "../iam/names";
 import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
 import { resolveSecuritySpecFile, vendorFileById } from "../config/select";
 import type { VendorSpec } from "../config/schema";
@@ -12,7 +12,7 @@ import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { journalPath, readJournal, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
-import { DEFAULT_RETRY, type PreviewStep, type StackOutput } from "./types";
+import { DEFAULT_RETRY, type PreviewStep, type RunbookDeps, type StackOutput } from "./types";
 import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
 import { organizationRelease, retireMemberAccount } from "./quarantine";
 import { contentOffence, isSealOnly, maskedDocuments, sealStatements, type SealStatements } from "./previewGuard";
@@ -238,6 +238,17 @@ const verifyUnseal: Step = {
     },
 };
 
+/**
+ * The workload log group (workload logs and session transcripts): destroy deletes it with the stack, so its events go
+ * into the bundle first. It is encrypted with the archive key, not the vendor's, so it stays readable after the seal
+ * disabled the vendor key. A reader without log access leaves it out, and the manifest says why.
+ */
+async function workloadLogsOf(deps: RunbookDeps, group: string) {
+    if (!deps.aws.logEvents) return { group, missing: "this runbook's AWS reader does not read logs" };
+    const r = await deps.aws.logEvents(group);
+    return r ? { group, ...r } : { group, missing: "no such log group" };
+}
+
 const exportEvidence: Step = {
     name: "export-evidence",
     destructive: false,
@@ -262,6 +273,7 @@ const exportEvidence: Step = {
             },
             operator: { user: deps.operator, awsIdentity: ctx.identity?.arn ?? "unknown" },
             timestamps: { runStarted: ctx.runStartedAt, evidenceCollected: iso(deps.clock.now()) },
+            workloadLogs: await workloadLogsOf(deps, vendorNames(vendor).workloadLogGroup),
         });
         writeBundle(dir, bundle);
         const keyArn = typeof outputs.keyArn?.value === "string" ? outputs.keyArn.value : null;

@@ -101,6 +101,13 @@ export interface TaggedResource {
     arn: string;
 }
 
+/** One CloudWatch Logs event, as the evidence bundle keeps it. */
+export interface LogEvent {
+    stream: string;
+    timestamp: number;
+    message: string;
+}
+
 export interface AwsReads {
     /** Throws a one-line CliError when there are no usable AWS credentials. */
     callerIdentity(): Promise<CallerIdentity>;
@@ -118,6 +125,11 @@ export interface AwsReads {
     dnsFirewallRuleGroups(vpcId: string): Promise<DnsFirewallRuleGroup[]>;
     /** Every resource the Resource Groups Tagging API lists with this tag in the region. */
     taggedResources(key: string, value: string): Promise<TaggedResource[]>;
+    /**
+     * Every event of a log group (null: no such group), for the evidence bundle before a destroy deletes it. Optional:
+     * a reader without it (an older fake) leaves the workload logs out and the manifest says so.
+     */
+    logEvents?(logGroup: string): Promise<{ events: LogEvent[]; truncated: boolean } | null>;
 }
 
 /** The only write outside Pulumi: evidence objects into the central archive (Object Lock applies its retention). */

@@ -17,6 +17,7 @@ import {
     VPC,
     exitOf,
     steps,
+    FAKE_WORKLOAD_LOGS,
 } from "./support/runbookFake";
 import { ACME, checkoutWithFixtures, escapeRegExp, FIXTURE_VENDOR_IDS, fixtureText, removeScratchCopies } from "./support/fixtures";
 
@@ -259,8 +260,11 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         ]);
         expect(f.calls.indexOf("destroy")).toBeGreaterThan(f.calls.lastIndexOf("put:evidence/acme-labeling/2026-11-23T12-00-00Z/manifest.json"));
         const dir = path.join(f.dir, "evidence", V, "2026-11-23T12-00-00Z");
-        const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json"];
+        const files = ["inventory.json", "manifest.json", "outputs.json", "seal-record.json", "stack-export.json", "workload-logs.jsonl"];
         expect(fs.readdirSync(dir).sort()).toEqual(files);
+        // The workload log group (workload logs and session transcripts) is kept before the destroy deletes it.
+        expect(f.calls).toContain("read:logs:/enclave/acme-labeling/workload");
+        expect(fs.readFileSync(path.join(dir, "workload-logs.jsonl"), "utf8")).toBe(FAKE_WORKLOAD_LOGS.map((e) => JSON.stringify(e)).join("\n") + "\n");
         expect(Object.keys(f.archive).sort()).toEqual(
             files.map((n) => `enclave-log-archive-111122223333-us-east-1/evidence/acme-labeling/2026-11-23T12-00-00Z/${n}`),
         );
@@ -276,6 +280,7 @@ describe("enclave destroy (orchestration against a fake; does not prove AWS's or
         });
         const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
         expect(manifest.operator).toEqual({ user: "oncall-test", awsIdentity: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall" });
+        expect(manifest.workloadLogs).toEqual({ group: "/enclave/acme-labeling/workload", events: 2, truncated: false });
         expect(Object.keys(manifest.sha256).sort()).toEqual(files.filter((n) => n !== "manifest.json"));
         expect(JSON.parse(fs.readFileSync(path.join(dir, "inventory.json"), "utf8"))[1]).toEqual({
             urn: "urn:pulumi:acme-labeling::vendor-enclaves::aws:kms/key:Key::acme-labeling-key-key",

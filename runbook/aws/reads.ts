@@ -5,6 +5,7 @@ import type {
     EvidenceArchive,
     InterfaceEndpoint,
     KeyState,
+    LogEvent,
     PolicyJson,
     RolePolicies,
     TaggedResource,
@@ -17,6 +18,11 @@ import { keyPolicy, keyState } from "./kms";
 import { bucketPolicy, putEvidence } from "./s3";
 import { callerIdentity } from "./sts";
 import { taggedResources } from "./tagging";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { logGroupEvents, newLogsClient } from "./logs";
+
+/** What the evidence bundle keeps of one log group: past it, the rest stays in CloudWatch and the manifest says so. */
+export const EVIDENCE_LOG_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /**
  * The runbook's AWS reads and its one write (the evidence upload), through the AWS SDK. Run as the deployer role.
@@ -25,9 +31,18 @@ import { taggedResources } from "./tagging";
  */
 export class SdkAws implements AwsReads, EvidenceArchive {
     readonly clients: AwsClients;
+    private readonly cfg?: AwsClientConfig;
+    private logs?: CloudWatchLogsClient;
 
     constructor(cfg: AwsClientConfig | AwsClients) {
         this.clients = "sts" in cfg ? cfg : createClients(cfg);
+        if (!("sts" in cfg)) this.cfg = cfg;
+    }
+
+    /** The workload log group's events; its client is built on first use (only destroy reads logs). */
+    logEvents(logGroup: string): Promise<{ events: LogEvent[]; truncated: boolean } | null> {
+        this.logs ??= newLogsClient(this.clients.region, this.cfg ?? {});
+        return logGroupEvents(this.logs, logGroup, EVIDENCE_LOG_LIMIT_BYTES);
     }
 
     callerIdentity(): Promise<CallerIdentity> {

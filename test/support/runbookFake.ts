@@ -187,7 +187,15 @@ function render(spec: VendorSpec): AccountState {
     };
 }
 
+/** The workload log group's events the fake answers with (a session transcript line among them). */
+export const FAKE_WORKLOAD_LOGS = [
+    { stream: "i-0123456789abcdef0/session-oncall-1", timestamp: 1_795_000_000_000, message: "[enclave@ip-10-0-1-5 ~]$ ls /data" },
+    { stream: "app/worker-1", timestamp: 1_795_000_000_500, message: "batch 17 labelled" },
+];
+
 export interface FakeOptions {
+    /** The workload log group's events; null: the group does not exist. */
+    workloadLogs?: { stream: string; timestamp: number; message: string }[] | null;
     /** Reads that still see the previous state after each up/destroy (eventual consistency). */
     lagReads?: number;
     tooling?: "ok" | "missing-cli";
@@ -422,6 +430,10 @@ export function makeFake(opts: FakeOptions = {}): Fake {
             calls.push("read:tags");
             snapshot = view();
             return snapshot.tagged.map((arn) => ({ arn }));
+        },
+        async logEvents(group) {
+            calls.push(`read:logs:${group}`);
+            return opts.workloadLogs === null ? null : { events: opts.workloadLogs ?? FAKE_WORKLOAD_LOGS, truncated: false };
         },
     };
     const archive: EvidenceArchive = {

@@ -95,7 +95,7 @@ export const SEAL_CATALOGUE: readonly SealEntry[] = [
         states: {},
         reads: ["bucketPolicy"],
         verifySeal:
-            "every dataset bucket policy holds `SealDenyVendor` exactly as the builder renders it; with an airlock, the outbox, control and released bucket policies hold `SealDenyVendor`, the control bucket policy `SealFreezeAirlock` (no one puts a decision) and the released bucket policy `SealFreezeAirlock` (no one but break-glass puts or reads a file), each exactly as the builder renders it",
+            "every dataset bucket policy holds `SealDenyVendor` exactly as the builder renders it; with an airlock, the outbox, control and released bucket policies hold `SealDenyVendor`, the control bucket policy `SealFreezeAirlock` (no one puts a decision) and the released bucket policy `SealFreezeAirlock` (no one but break-glass puts, reads or lists a file), each exactly as the builder renders it",
         verifyUnseal: "no bucket policy holds a seal statement",
         packCheck: "bucketPolicy",
     },

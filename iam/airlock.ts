@@ -362,8 +362,8 @@ export function controlBucketPolicy(p: AirlockPolicyInputs): PolicyDocument {
 
 /**
  * The seal's freeze of the airlock: while sealed nothing is decided and nothing released. On the control bucket no
- * one puts a decision (an approver's, or one replayed by the airlock role); on the released bucket no one puts or reads
- * a file except break-glass, for the investigation. Named by `aws:PrincipalArn` only: a lab role of the security
+ * one puts a decision (an approver's, or one replayed by the airlock role); on the released bucket no one puts, reads
+ * or lists a file except break-glass, for the investigation. Named by `aws:PrincipalArn` only: a lab role of the security
  * stack, never anything the vendor controls, so the write cannot fail on a deleted principal.
  */
 export function sealFreezeAirlock(
@@ -378,11 +378,12 @@ export function sealFreezeAirlock(
         ];
     return [
         {
+            // Listing too: while sealed even the names of released files stay with break-glass.
             Sid: SEAL_FREEZE_SID,
             Effect: "Deny",
             Principal: "*",
-            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
-            Resource: objectsOf(a.releasedBucketArn),
+            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
+            Resource: [a.releasedBucketArn, objectsOf(a.releasedBucketArn)],
             Condition: { ArnNotLike: { "aws:PrincipalArn": [p.breakGlassRoleArn] } },
         },
     ];

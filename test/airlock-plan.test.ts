@@ -242,7 +242,7 @@ describe("the seal freezes the airlock", () => {
         const found = airlockFindings(weakened as unknown as Observed["buckets"]);
         expect(found).toHaveLength(1);
         expect(found[0]).toBe(
-            `airlock bucket ${names.releasedBucket}: policy: SealFreezeAirlock is not the sealed spec's (Action expected ["s3:PutObject","s3:GetObject","s3:GetObjectVersion"], found "s3:PutObject")`,
+            `airlock bucket ${names.releasedBucket}: policy: SealFreezeAirlock is not the sealed spec's (Action expected ["s3:PutObject","s3:GetObject","s3:GetObjectVersion","s3:ListBucket","s3:ListBucketVersions"], found "s3:PutObject")`,
         );
     });
 });

@@ -32,20 +32,23 @@ const LAB_IP = "198.51.100.77";
 let world: World;
 let sealedWorld: World;
 let labWorld: World;
+let sealedLabWorld: World;
 let s3Endpoint: string;
 let otherVendor: { vendorRoleArn: string; s3EndpointId: string };
 
 beforeAll(async () => {
     const other = vendorFixture(EVALCORP);
-    const [plan, sealed, lab, otherPlan] = [
+    const [plan, sealed, lab, sealedLab, otherPlan] = [
         await planVendor(spec, security),
         await planVendor({ ...spec, sealed: true, sealedAt: SEALED_AT }, security),
         await planVendor(labRecipient, security),
+        await planVendor({ ...labRecipient, sealed: true, sealedAt: SEALED_AT }, security),
         await planVendor(other, security),
     ];
     world = worldFromPlans(plan, otherPlan);
     sealedWorld = worldFromPlans(sealed, otherPlan);
     labWorld = worldFromPlans(lab, otherPlan);
+    sealedLabWorld = worldFromPlans(sealedLab, otherPlan);
     s3Endpoint = world.vendors.find((v) => v.vendorId === spec.id)!.s3EndpointId;
     const o = world.vendors.find((v) => v.vendorId === other.id)!;
     otherVendor = { vendorRoleArn: o.vendorRoleArn, s3EndpointId: o.s3EndpointId };
@@ -260,6 +263,19 @@ describe("while sealed nothing is decided or released", () => {
             by: "SealFreezeAirlock",
         });
         expect(await allowed(sealedWorld, { principal: VENDOR_ROLE, action: "s3:GetObject", resource: file, ...fromEnclave() })).toBe(false);
+    });
+
+    it("a lab recipient neither reads nor lists released files (SealFreezeAirlock); unsealed it does both", async () => {
+        expect(await decide(sealedLabWorld, { principal: REVIEWER_C, action: "s3:ListBucket", resource: a.releasedBucketArn, ...fromLab })).toEqual({
+            allowed: false,
+            by: "SealFreezeAirlock",
+        });
+        expect(await decide(sealedLabWorld, { principal: REVIEWER_C, action: "s3:GetObject", resource: file, ...fromLab })).toEqual({
+            allowed: false,
+            by: "SealFreezeAirlock",
+        });
+        expect(await allowed(labWorld, { principal: REVIEWER_C, action: "s3:ListBucket", resource: a.releasedBucketArn, ...fromLab })).toBe(true);
+        expect(await allowed(labWorld, { principal: REVIEWER_C, action: "s3:GetObject", resource: file, ...fromLab })).toBe(true);
     });
 
     it("the vendor side cannot even submit", async () => {

@@ -477,6 +477,16 @@ export function airlockKeyStatements(p: {
 /** The lab principals the airlock lets in besides the enclave's own roles (approvers, a lab recipient). */
 export const airlockLabPrincipals = (p: { approvers: string[]; recipient: string }) => [...p.approvers, ...(p.recipient === "vendor" ? [] : [p.recipient])];
 
+/** What both the airlock role and GuardDuty's scan role do to an outbox version: read it, read and write its tags. */
+const READ_AND_TAG_OBJECTS = [
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionTagging",
+];
+
 /**
  * The airlock role: the handlers and the state machine. It reads and tags outbox versions, writes released files
  * (CopyObject of a pinned version), owns the control bucket, appends records to its own archive prefix, reads the
@@ -490,14 +500,7 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
         {
             Sid: "ReadAndTagOutboxVersions",
             Effect: "Allow",
-            Action: [
-                "s3:GetObject",
-                "s3:GetObjectVersion",
-                "s3:GetObjectTagging",
-                "s3:GetObjectVersionTagging",
-                "s3:PutObjectTagging",
-                "s3:PutObjectVersionTagging",
-            ],
+            Action: READ_AND_TAG_OBJECTS,
             Resource: objectsOf(a.outboxBucketArn),
             Condition: pin,
         },
@@ -634,14 +637,7 @@ export function scanRolePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | "accoun
         {
             Sid: "ScanAndTagObjects",
             Effect: "Allow",
-            Action: [
-                "s3:GetObject",
-                "s3:GetObjectVersion",
-                "s3:GetObjectTagging",
-                "s3:GetObjectVersionTagging",
-                "s3:PutObjectTagging",
-                "s3:PutObjectVersionTagging",
-            ],
+            Action: READ_AND_TAG_OBJECTS,
             Resource: objectsOf(b),
             Condition: pin,
         },

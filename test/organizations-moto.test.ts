@@ -1,17 +1,6 @@
-import {
-    AttachPolicyCommand,
-    CreateAccountCommand,
-    CreateOrganizationalUnitCommand,
-    CreateOrganizationCommand,
-    CreatePolicyCommand,
-    DescribeCreateAccountStatusCommand,
-    EnablePolicyTypeCommand,
-    ListRootsCommand,
-    MoveAccountCommand,
-    type OrganizationsClient,
-} from "@aws-sdk/client-organizations";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orgPolicyNames, organizationPolicies, render } from "./support/orgFacts";
+import { orgPolicyNames, seedOrganization } from "./support/orgFacts";
 import {
     accountParent,
     attachedPolicies,
@@ -43,29 +32,12 @@ describe.skipIf(MISSING !== null)(`account-mode quarantine against moto_server${
     beforeAll(async () => {
         moto = await startMoto(MANAGEMENT);
         client = organizationsClient({ endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
-        await client.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-        const rootId = (await client.send(new ListRootsCommand({}))).Roots![0].Id!;
-        await client.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: "SERVICE_CONTROL_POLICY" }));
-        await client.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: "RESOURCE_CONTROL_POLICY" }));
-        vendorsOuId = (await client.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "Vendors" }))).OrganizationalUnit!.Id!;
-        const quarantineOuId = (await client.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "Quarantine" }))).OrganizationalUnit!.Id!;
-        const created = await client.send(new CreateAccountCommand({ Email: "enclave-acme@lab.example", AccountName: "enclave-acme-labeling" }));
-        const status = await client.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus!.Id! }));
-        const accountId = status.CreateAccountStatus!.AccountId!;
-        await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: vendorsOuId }));
-
-        // The organization stack's policies, as it would create and attach them.
-        const set = organizationPolicies([{ vendorId: "acme-labeling", accountId, principals: ["arn:aws:iam::999999999999:role/acme-annotator"] }]);
-        const create = async (p: (typeof set.vendorsOu)[number]) =>
-            (ids[p.name] ??= (
-                await client.send(new CreatePolicyCommand({ Name: p.name, Type: p.type, Description: p.description, Content: render(p.document) }))
-            ).Policy!.PolicySummary!.Id!);
-        for (const p of set.vendorsOu) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: vendorsOuId }));
-        for (const p of set.quarantineOu) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: quarantineOuId }));
-        for (const a of set.accounts) {
-            for (const p of a.attached) await client.send(new AttachPolicyCommand({ PolicyId: await create(p), TargetId: a.accountId }));
-            for (const p of a.prepared) await create(p); // prepared: created, not attached
-        }
+        // The organization as the organization stack leaves it (test/support/orgFacts.ts), acme-labeling in Vendors.
+        const org = await seedOrganization(client, [{ vendorId: "acme-labeling", principals: ["arn:aws:iam::999999999999:role/acme-annotator"] }]);
+        vendorsOuId = org.vendorsOuId;
+        const quarantineOuId = org.quarantineOuId;
+        const accountId = org.accounts["acme-labeling"];
+        Object.assign(ids, org.policyIds);
         target = {
             client,
             accountId,

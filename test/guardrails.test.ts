@@ -1020,6 +1020,34 @@ const CASES: Case[] = [
     {
         policy: "seal-cuts-every-path",
         ruleId: "Invariant-34",
+        // Every sealed shape undone but the seal-only role policies left in place: the pack still knows the stack is
+        // sealed from the catalogue's sealed-only resources, and reports what the seal no longer cuts.
+        what: "a seal whose only trace is its seal-only role policies",
+        plan: "sealed",
+        mutate: (p) => {
+            set(res(p, `${A}-key-key`), "isEnabled", true);
+            for (const role of ["vendor", "workload"]) {
+                editDoc(res(p, `${A}-access-${role}-seal`), "policy", dropSid("SealDenyAll"));
+                editDoc(res(p, `${A}-identity-${role}-role`), "assumeRolePolicy", dropSid("SealDenyAssumeRole"));
+            }
+        },
+        expected: () => [
+            {
+                name: `${A}-identity-vendor-role`,
+                message: `${A}-identity-vendor-role has no role policy with an unconditioned Deny of everything while the stack is sealed`,
+            },
+            {
+                name: `${A}-identity-workload-role`,
+                message: `${A}-identity-workload-role has no role policy with an unconditioned Deny of everything while the stack is sealed`,
+            },
+            { name: `${A}-identity-vendor-role`, message: `${A}-identity-vendor-role trust policy does not deny sts:AssumeRole while sealed` },
+            { name: `${A}-identity-workload-role`, message: `${A}-identity-workload-role trust policy does not deny sts:AssumeRole while sealed` },
+            { name: `${A}-key-key`, message: `${A}-key-key isEnabled is not false while sealed` },
+        ],
+    },
+    {
+        policy: "seal-cuts-every-path",
+        ruleId: "Invariant-34",
         what: "a seal that leaves the vendor key enabled",
         plan: "sealed",
         mutate: (p) => set(res(p, `${A}-key-key`), "isEnabled", true),

@@ -1,6 +1,6 @@
 // Breach day: a vendor stack must be destroyable, the archive must not be, and a seal must cut every path at once.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { SEAL_CATALOGUE, type SealKind } from "../../contract/seal";
+import { SEAL_CATALOGUE, sealOnlyResources, type SealKind } from "../../contract/seal";
 import { dnsRulesOf } from "./networkStack";
 import {
     actionsOf,
@@ -171,7 +171,12 @@ export const sealComplete: StackValidationPolicy = {
         const roles = vendorRoles(args.resources);
         const rolePolicies = ofType(args.resources, T.rolePolicy).filter((p) => roles.some((r) => p.props.role === r.props.name));
         const keys = ofType(args.resources, T.key);
+        // Sealed when any resource only a seal creates is present (the catalogue's sealed-only entries), or when any
+        // seal field already holds its sealed shape: a half seal is caught from whichever side it shows.
+        const vendorIds = [...new Set(roles.map((r) => tagsOf(r.props)["enclave:vendor"]).filter((v): v is string => Boolean(v)))];
+        const sealOnly = vendorIds.flatMap(sealOnlyResources);
         const sealed =
+            args.resources.some((r) => sealOnly.some((o) => o.type === r.type && o.name === r.name)) ||
             rolePolicies.some((p) => docs(p, "policy").some(isSealDenyAll)) ||
             keys.some((k) => k.props.isEnabled === false) ||
             roles.some((r) => docs(r, "assumeRolePolicy").some((s) => s.Effect === "Deny"));

@@ -64,7 +64,8 @@ describe.skipIf(MISSING !== null)(`account-mode seal, unseal and destroy through
 
     /** A runbook fake whose acme-labeling is an account-mode enclave in moto's member account, with stacks/organization.yaml. */
     function accountModeFake(tooling: "ok" | "missing-cli"): Fake {
-        const f = makeFake({ tooling, account: account() });
+        // The runbook acts in the member account as its break-glass (preflight refuses any other caller).
+        const f = makeFake({ tooling, account: account(), callerArn: `arn:aws:sts::${account()}:assumed-role/enclave-break-glass/oncall` });
         const file = f.specFile(ACME);
         const text = fs
             .readFileSync(file, "utf8")

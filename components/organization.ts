@@ -7,6 +7,7 @@ import { MANAGED_BY, TAG } from "../contract/tags";
 import { render } from "../iam/document";
 import { organizationLimitProblems, organizationPolicies, type OrganizationFacts, type OrgPolicy } from "../iam/organization";
 import { roleArn } from "../iam/names";
+import { memberProviderRoleArn, memberProviderSessionName } from "../contract/operators";
 
 // The organization stack (account-per-vendor enclaves): the Vendors and Quarantine OUs, the SCPs and RCPs of
 // iam/organization.ts attached where the comment at the top of that file says, each account-mode vendor's member
@@ -154,10 +155,20 @@ export function organizationProgram(spec: OrganizationSpec, vendors: VendorSpec[
 }
 
 /**
- * Account mode: the vendor stack's provider assumes the spec's role in the member account (aws.Provider assumeRoles),
- * and stays pinned to that account. Shared-account mode: nothing to add.
+ * Account mode: the vendor stack's provider assumes a role in the member account (aws.Provider assumeRoles), and stays
+ * pinned to that account: the deployer (memberAccount.roleName) while unsealed, the member account's break-glass while
+ * the spec is sealed (contract/operators.ts memberProviderRoleArn: the quarantine SCP refuses every other principal of
+ * a quarantined account). `breakGlassRoleArn` is the member account's break-glass. Shared-account mode: nothing to add.
  */
-export function memberAccountProviderArgs(spec: VendorSpec): Pick<aws.ProviderArgs, "assumeRoles"> {
+export function memberAccountProviderArgs(spec: VendorSpec, breakGlassRoleArn?: pulumi.Input<string>): Pick<aws.ProviderArgs, "assumeRoles"> {
     if (spec.isolation !== "account" || !spec.memberAccount) return {};
-    return { assumeRoles: [{ roleArn: roleArn(spec.account.id, spec.memberAccount.roleName), sessionName: `enclave-${spec.id}-deploy` }] };
+    const deployer = roleArn(spec.account.id, spec.memberAccount.roleName);
+    const sessionName = memberProviderSessionName(spec.id);
+    if (!spec.sealed) return { assumeRoles: [{ roleArn: deployer, sessionName }] };
+    if (breakGlassRoleArn === undefined)
+        throw new Error(`stacks/${spec.id}.yaml is sealed: the provider needs the member account's break-glass role to assume`);
+    const roleArnOut = pulumi
+        .output(breakGlassRoleArn)
+        .apply((breakGlass) => memberProviderRoleArn(true, { deployerRoleArn: deployer, breakGlassRoleArn: breakGlass }));
+    return { assumeRoles: [{ roleArn: roleArnOut, sessionName }] };
 }

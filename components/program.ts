@@ -119,13 +119,16 @@ function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): S
 }
 
 function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
-    // Account mode: assume the member account's deploy role (components/organization.ts).
-    const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id), memberAccountProviderArgs(spec));
-    const enclave = new VendorEnclave(
-        spec.id,
-        { spec, security: enclaveSecurityOutputs(spec, ref), tripwire: readTripwire(ref, spec) },
-        { providers: { aws: provider } },
+    const security = enclaveSecurityOutputs(spec, ref);
+    // Account mode: assume the member account's deployer, or its break-glass while sealed (components/organization.ts).
+    const provider = pinnedProvider(
+        `${spec.id}-aws`,
+        spec.account.id,
+        spec.account.region,
+        vendorTags(spec.id),
+        memberAccountProviderArgs(spec, security.breakGlassRoleArn),
     );
+    const enclave = new VendorEnclave(spec.id, { spec, security, tripwire: readTripwire(ref, spec) }, { providers: { aws: provider } });
     return {
         vendorId: spec.id,
         accountId: spec.account.id,

@@ -221,7 +221,7 @@ export const VENDOR_FIELDS: FieldDoc[] = [
         type: "IAM role name",
         default: "enclave-deployer",
         description:
-            "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles): the deployer, whose name the security stack's deployerRoleArn and the organization's deployerRoleName give; any other name is refused. The organization's SCPs let only this role change enclave roles there, and the key and bucket policies name it as operator.",
+            "The role the vendor stack's provider assumes in the member account (aws.Provider assumeRoles): the deployer, whose name the security stack's deployerRoleArn and the organization's deployerRoleName give; any other name is refused. The organization's SCPs let only this role change enclave roles there, and the key and bucket policies name it as operator. While the spec is sealed the provider assumes the member account's break-glass instead (the quarantine SCP refuses every other principal there).",
         fix: "give the role name the organization stack's deployerRoleName names, e.g. enclave-deployer",
     },
     {

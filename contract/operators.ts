@@ -33,3 +33,17 @@ export function operatorsInAccount<O extends Partial<OperatorArns>>(ops: O, acco
         ...(ops.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: roleArnInAccount(ops.breakGlassRoleArn, accountId) } : {}),
     };
 }
+
+/**
+ * Account mode: the role the vendor stack's provider assumes in the member account, chosen by the spec's seal state.
+ * While sealed the enclave's account sits in the Quarantine OU, whose SCP refuses every principal but break-glass: the
+ * sealed reconcile (and any `pulumi up` of a sealed spec) acts as the member account's break-glass. Unsealed, the
+ * deployer. The deployer is never exempted from the quarantine instead: its seal writes (role, bucket and key
+ * policies) could as well write permissive documents and undo the quarantine from the deploy path.
+ */
+export function memberProviderRoleArn(sealed: boolean, memberOperators: OperatorArns): string {
+    return sealed ? memberOperators.breakGlassRoleArn : memberOperators.deployerRoleArn;
+}
+
+/** The session name the member-account provider uses (CloudTrail shows it beside the role). */
+export const memberProviderSessionName = (vendorId: string): string => `enclave-${vendorId}-deploy`;

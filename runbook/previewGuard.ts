@@ -190,3 +190,51 @@ export function isSealOnly(step: PreviewStep, vendor: string, sealing: boolean):
     const name = step.urn.slice(step.urn.lastIndexOf("::") + 2);
     return sealOnlyResources(vendor).some((r) => r.type === step.type && r.name === name);
 }
+
+/** The vendor stack's explicit AWS provider (components/program.ts `${vendor}-aws`): its type token and URN name. */
+export const PROVIDER_TYPE = "pulumi:providers:aws";
+export const providerUrnName = (vendor: string) => `${vendor}-aws`;
+
+/** A provider input as the engine reports it: complex values arrive JSON-encoded (as Pulumi sends them to the plugin). */
+function providerInput(v: unknown): unknown {
+    if (typeof v !== "string") return v;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
+}
+
+/**
+ * Account mode: the one provider change a seal or unseal brings. The provider assumes the member account's break-glass
+ * while the spec is sealed and its deployer otherwise (contract/operators.ts memberProviderRoleArn), so sealing moves
+ * its assumeRoles from `from` to `to` (unsealing the other way). Admitted only as an in-place update of the vendor's
+ * own provider changing assumeRoles alone, from exactly one role to exactly the other, with the same session name;
+ * every other provider change (another role, another account, a region, a second role in the chain) is refused.
+ * Undefined when admitted, else why not.
+ */
+export function providerOffence(s: PreviewStep, vendor: string, expected: { from: string; to: string; sessionName: string } | undefined): string | undefined {
+    const what = `${s.op}${s.diffs?.length ? ` of ${s.diffs.join(", ")}` : ""} of ${s.urn}`;
+    if (!expected) return `${what} (only an account-mode enclave's seal or unseal changes its provider, and only the role it assumes)`;
+    if (s.op !== "update" || s.urn.slice(s.urn.lastIndexOf("::") + 2) !== providerUrnName(vendor))
+        return `${what} (a seal changes only the role ${providerUrnName(vendor)} assumes)`;
+    if (!s.diffs?.length || s.diffs.some((d) => d !== "assumeRoles")) return `${what} (a seal changes only assumeRoles of the provider)`;
+    const roles = (v: unknown) => {
+        const list = providerInput(v);
+        if (!Array.isArray(list) || list.length !== 1) return undefined;
+        const r = list[0] as Record<string, unknown>;
+        const keys = Object.keys(r).filter((k) => r[k] !== undefined && r[k] !== null);
+        return keys.every((k) => k === "roleArn" || k === "sessionName") ? { roleArn: r.roleArn, sessionName: r.sessionName } : undefined;
+    };
+    const before = roles(s.old?.assumeRoles);
+    const after = roles(s.new?.assumeRoles);
+    const shown = (r: ReturnType<typeof roles>) => (r ? String(r.roleArn) : "not one plain role");
+    if (
+        before?.roleArn !== expected.from ||
+        before.sessionName !== expected.sessionName ||
+        after?.roleArn !== expected.to ||
+        after.sessionName !== expected.sessionName
+    )
+        return `update of assumeRoles of ${s.urn} from ${shown(before)} to ${shown(after)} (the seal moves it from ${expected.from} to ${expected.to} only)`;
+    return undefined;
+}

@@ -4,7 +4,8 @@ import { CliError, describeFailure, EXIT } from "../contract/errors";
 import { SEAL_FIELDS, sealEntryOf } from "../contract/seal";
 import { CLOCK_SKEW_MARGIN_SECONDS, INSTANCE_PROFILE_CREDENTIALS_MAX_SECONDS, unsealNotBefore, type SealMoment } from "../contract/unsealWindow";
 import { archiveBucketName, archivePrefixes, vendorNames } from "../iam/names";
-import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
+import { checkVendorAgainstSecurity, loadOrganizationSpec, loadSecuritySpec, loadVendorSpec, organizationSpecPath } from "../config/load";
+import { accountOfArn, memberProviderRoleArn, memberProviderSessionName, roleNameOfArn } from "../contract/operators";
 import { resolveSecuritySpecFile, vendorFileById } from "../config/select";
 import type { VendorSpec } from "../config/schema";
 import { iso, secs, type CommandPlan, type Ctx, type Step } from "./engine";
@@ -12,10 +13,10 @@ import { buildBundle, evidenceStamp, writeBundle } from "./evidence";
 import { journalPath, readJournal, type JournalEntry } from "./journal";
 import { retryUntilClean } from "./retry";
 import { writeSealState } from "./specFile";
-import { DEFAULT_RETRY, type PreviewStep, type RunbookDeps, type StackOutput } from "./types";
+import { DEFAULT_RETRY, type CallerIdentity, type PreviewStep, type RunbookDeps, type StackOutput } from "./types";
 import { containStep, operatorArns, reconcileGate, verifyContain } from "./containSteps";
-import { organizationRelease, retireMemberAccount } from "./quarantine";
-import { contentOffence, isSealOnly, maskedDocuments, sealStatements, type SealStatements } from "./previewGuard";
+import { isAccountMode, organizationRelease, retireMemberAccount } from "./quarantine";
+import { contentOffence, isSealOnly, maskedDocuments, PROVIDER_TYPE, providerOffence, sealStatements, type SealStatements } from "./previewGuard";
 import { observe, remainingStateResources, sealFindings, targetsFor, teardownFindings, unsealFindings } from "./verify";
 
 // The breach runbook's commands: seal, unseal and destroy as ordered lists of steps (run by runbook/engine.ts), with
@@ -97,9 +98,29 @@ const preflight = (command: Command): Step => ({
         }
         ctx.stack = await deps.stacks.select(vendor);
         ctx.identity = identity;
+        if (isAccountMode(spec)) await requireBreakGlass(ctx, identity);
         return { pulumi: tooling.pulumiVersion, backend: tooling.backend, identity: identity.arn };
     },
 });
+
+/** The role name of a caller: `arn:aws:sts::<account>:assumed-role/<name>/<session>` or a role ARN. */
+const callerRoleName = (arn: string): string => (arn.includes(":assumed-role/") ? (arn.split("/")[1] ?? "") : roleNameOfArn(arn));
+
+/**
+ * Account mode: the runbook acts in the member account as its break-glass role, the one principal the quarantine SCP
+ * lets act in a quarantined account (contain, verify, the evidence reads; the stack's provider assumes it while
+ * sealed). Any other caller is refused before a step touches the account: as the deployer every in-account read and
+ * write of a quarantined account would fail half-way.
+ */
+async function requireBreakGlass(ctx: Ctx, identity: CallerIdentity): Promise<void> {
+    const operators = await operatorArns(ctx);
+    if ("error" in operators) throw new CliError(`${ctx.vendor} is an account-mode enclave: its break-glass role is unknown (${operators.error})`);
+    const name = roleNameOfArn(operators.breakGlassRoleArn);
+    if (callerRoleName(identity.arn) !== name)
+        throw new CliError(
+            `the AWS credentials are ${identity.arn}; ${ctx.vendor} is an account-mode enclave, and in its account the runbook acts as ${operators.breakGlassRoleArn}, the only role the quarantine SCP lets act there: use that role's credentials`,
+        );
+}
 
 const writeSpec = (seal: boolean): Step => ({
     name: "write-spec",
@@ -122,8 +143,16 @@ export const PREVIEW_ALLOWED_OPS = ["same", "update", "read"] as const;
 export { SEAL_FIELDS };
 
 /** Why a preview step is not the seal's (or the unseal's); undefined when it is (or changes nothing). */
-function offendingStep(s: PreviewStep, vendor: string, sealing: boolean, expected: SealStatements | undefined): string | undefined {
+function offendingStep(
+    s: PreviewStep,
+    vendor: string,
+    sealing: boolean,
+    expected: SealStatements | undefined,
+    provider?: { accountMode: boolean; change?: { from: string; to: string; sessionName: string } },
+): string | undefined {
     if (s.op === "same" || s.op === "read") return undefined;
+    // Account mode: the provider's assumed role follows the seal (break-glass while sealed); nothing else of it changes.
+    if (provider?.accountMode && s.type === PROVIDER_TYPE) return providerOffence(s, vendor, provider.change);
     const entry = sealEntryOf(s.type);
     // A seal-only resource (the role seal policies): its create holds only the seal statements, as rendered.
     if (isSealOnly(s, vendor, sealing)) return contentOffence(s, entry!.kind, sealing, expected);
@@ -155,12 +184,23 @@ const preview = (command: Command): Step => ({
         const fix = `revert them, then rerun \`enclave ${command} ${ctx.vendor}\` to resume`;
         // What the seal statements must say: the builders' rendering for the sealed spec and the deployed ids.
         const spec = ctx.spec();
-        const operators = sealing && spec.sealedAt ? await operatorArns(ctx) : undefined;
+        const accountMode = isAccountMode(spec) && spec.memberAccount !== undefined;
+        const operators = (sealing && spec.sealedAt) || accountMode ? await operatorArns(ctx) : undefined;
         const expected =
             sealing && spec.sealedAt
                 ? sealStatements(spec, await ctx.stack!.outputs(), spec.sealedAt, operators && !("error" in operators) ? operators : undefined)
                 : undefined;
-        const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing, expected)).find((o) => o !== undefined);
+        // Account mode: sealing moves the provider from the member account's deployer to its break-glass, unsealing back.
+        const known = operators && !("error" in operators) ? operators : undefined;
+        const provider = {
+            accountMode,
+            change: known && {
+                from: memberProviderRoleArn(!sealing, known),
+                to: memberProviderRoleArn(sealing, known),
+                sessionName: memberProviderSessionName(ctx.vendor),
+            },
+        };
+        const offending = steps.map((s) => offendingStep(s, ctx.vendor, sealing, expected, provider)).find((o) => o !== undefined);
         if (offending)
             throw new CliError(
                 `refusing to deploy ${ctx.vendor}: the preview shows a change beyond the seal fields: ${offending}; the working tree holds unreviewed changes: ${fix}`,
@@ -287,7 +327,9 @@ const archiveEvidence: Step = {
     async run(ctx) {
         const ev = ctx.data["export-evidence"] as { dir: string; stamp: string; files: string[] };
         const spec = ctx.spec();
-        const bucket = archiveBucketName(spec.account.id, spec.account.region);
+        // Account mode: the archive is the log-archive account's, not one named after the member account.
+        const logArchive = isAccountMode(spec) ? await logArchiveTarget(ctx) : undefined;
+        const bucket = logArchive?.bucket ?? archiveBucketName(spec.account.id, spec.account.region);
         const prefix = `${archivePrefixes.evidence(ctx.vendor)}${ev.stamp}/`;
         for (const name of ev.files) {
             const file = path.join(ev.dir, name);
@@ -295,9 +337,34 @@ const archiveEvidence: Step = {
                 throw new CliError(`evidence file ${file} is missing; it was written by an earlier run and must not be regenerated after a partial destroy`);
             await ctx.deps.archive.put(bucket, `${prefix}${name}`, fs.readFileSync(file, "utf8"));
         }
-        return { bucket, prefix };
+        return logArchive ? { bucket, prefix, account: logArchive.account, uploader: logArchive.uploader ?? null } : { bucket, prefix };
     },
 };
+
+/**
+ * Account mode: the evidence archive is the security stack's bucket in the log-archive account (the organization
+ * spec's logArchiveAccountId, which must be the security stack's account), written as that account's deployer: the
+ * archive's bucket and key policies admit evidence writes from it alone (DeployerWritesEvidenceOnly, DenyForgedLogs,
+ * DeployerEncryptsEvidenceViaS3), each put with If-None-Match (EvidenceNeverOverwritten). No member-account principal
+ * is granted anything on the archive for it. An uploader that is not that deployer is refused before the first put.
+ */
+async function logArchiveTarget(ctx: Ctx): Promise<{ bucket: string; account: string; uploader?: string }> {
+    const security = loadSecuritySpec(resolveSecuritySpecFile(undefined, ctx.deps.stacksDir));
+    const org = loadOrganizationSpec(organizationSpecPath(ctx.deps.stacksDir));
+    const account = org.logArchiveAccountId;
+    if (account !== security.account.id)
+        throw new CliError(
+            `stacks/organization.yaml: logArchiveAccountId is ${account} but the security stack (the log archive) is in ${security.account.id}: the evidence of ${ctx.vendor} would go to an archive that does not exist. Fix: set logArchiveAccountId: "${security.account.id}"`,
+            EXIT.invalidInput,
+        );
+    const bucket = archiveBucketName(account, security.account.region);
+    const who = ctx.deps.archive.uploader ? await ctx.deps.archive.uploader() : undefined;
+    if (who && (accountOfArn(who.arn) !== account || callerRoleName(who.arn) !== roleNameOfArn(security.deployerRoleArn)))
+        throw new CliError(
+            `the evidence archive s3://${bucket} admits evidence writes from ${security.deployerRoleArn} alone, but the archive credentials are ${who.arn}: set ENCLAVE_ARCHIVE_PROFILE to a profile of that role, then rerun \`enclave destroy ${ctx.vendor}\` to resume`,
+        );
+    return { bucket, account, ...(who ? { uploader: who.arn } : {}) };
+}
 
 const refresh: Step = {
     name: "refresh",

@@ -135,6 +135,11 @@ export interface AwsReads {
 /** The only write outside Pulumi: evidence objects into the central archive (Object Lock applies its retention). */
 export interface EvidenceArchive {
     put(bucket: string, key: string, body: string): Promise<void>;
+    /**
+     * Who the uploads are made as. Account mode checks it before the first put: the archive's policies admit evidence
+     * writes from the log-archive account's deployer alone. Optional: a writer without it is not checked.
+     */
+    uploader?(): Promise<CallerIdentity>;
 }
 
 export interface Confirm {

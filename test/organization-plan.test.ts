@@ -109,6 +109,16 @@ describe("account-mode vendor plan", () => {
         expect(docs.some((d) => d.includes("arn:aws:iam::111122223333:"))).toBe(false);
     });
 
+    it("sealed, the provider assumes the member account's break-glass (the quarantine SCP refuses the deployer there), same account, same session name", async () => {
+        const spec = { ...accountModeFixture(ACME, "210987654321"), sealed: true, sealedAt: "2026-11-23T12:00:00Z" };
+        const plan = await planVendor(spec, securityFixture());
+        const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws");
+        expect(JSON.parse(String(provider?.inputs.allowedAccountIds))).toEqual(["210987654321"]);
+        expect(JSON.parse(String(provider?.inputs.assumeRoles))).toEqual([
+            { roleArn: "arn:aws:iam::210987654321:role/enclave-break-glass", sessionName: "enclave-acme-labeling-deploy" },
+        ]);
+    });
+
     it("a shared-account vendor's provider assumes nothing (the default is unchanged)", async () => {
         const plan = await planVendor(vendorFixture(ACME), securityFixture());
         const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws");

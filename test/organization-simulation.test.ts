@@ -262,6 +262,28 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
         expect(alone.decision).toBe("Allowed");
     });
 
+    it("the deployer cannot write a policy in the quarantined account (the sealed reconcile must act as break-glass); break-glass can: the SCP alone", async () => {
+        const member = (name: string) => `arn:aws:iam::${ACCOUNT[ACME]}:role/${name}`;
+        // The seal's writes: a role's inline policy, a bucket policy, the key policy. Each could as well write a
+        // permissive document, so the deployer gets none of them in quarantine, and break-glass keeps all of them.
+        const writes: SimRequest[] = [
+            { principal: member("enclave-deployer"), action: "iam:PutRolePolicy", resource: acme.vendorRoleArn },
+            { principal: member("enclave-deployer"), action: "s3:PutBucketPolicy", resource: acme.buckets.guidelines },
+        ];
+        for (const w of writes) {
+            const alone = await simulateOnly(world, w, "scp");
+            expect({ action: w.action, decision: alone.decision, sids: sids(alone) }).toEqual({
+                action: w.action,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:QuarantineDenyAllButBreakGlass"],
+            });
+            const glass = await simulateOnly(world, { ...w, principal: member("enclave-break-glass") }, "scp");
+            expect({ action: w.action, decision: glass.decision }).toEqual({ action: w.action, decision: "Allowed" });
+        }
+        // The security account's break-glass is not the exemption: the SCP matches the member account's role by name
+        // in any account, and a role of another account cannot act inside this one anyway.
+    });
+
     it("the vendor's outside principal can no longer assume its role: the quarantine RCP names it", async () => {
         const r = await simulateAssumeRole(world, { roleArn: acme.vendorRoleArn, principal: ACME_PRINCIPAL, externalId: "right" });
         expect(r.allowed).toBe(false);

@@ -24,7 +24,10 @@ export async function realDeps(vendor: string): Promise<RunbookDeps> {
     return {
         stacks: new AutomationStackOps(REPO_ROOT, (text) => process.stderr.write(text)),
         aws,
-        archive: aws,
+        // Account mode: the in-account clients are the member account's break-glass (the only role the quarantine lets
+        // act there); the evidence goes to the log-archive account's archive as that account's deployer, the one
+        // writer the archive's policies admit: ENCLAVE_ARCHIVE_PROFILE names its profile (else the default chain).
+        archive: spec.isolation === "account" ? new SdkAws({ region: spec.account.region, profile: process.env.ENCLAVE_ARCHIVE_PROFILE }) : aws,
         // The seal's containment writes go straight to AWS with the same clients (no Pulumi, no state).
         contain: { clients: aws.clients },
         // Account mode: the quarantine acts from the management account, apart from the member account's clients.

@@ -22,6 +22,8 @@ export interface AwsClientConfig {
     /** e.g. http://127.0.0.1:5000; unset: the SDK's default (or AWS_ENDPOINT_URL). */
     endpoint?: string;
     credentials?: AwsCredentials;
+    /** A named profile of the shared config files instead of the default chain (account mode: the log archive's deployer). */
+    profile?: string;
     /** Attempts per call, first included. */
     maxAttempts?: number;
     /** Tests only: an HTTP handler standing in for the network, so the SDK's own retry middleware runs. */
@@ -55,6 +57,7 @@ export function createClients(cfg: AwsClientConfig): AwsClients {
         maxAttempts: cfg.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
         ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+        ...(cfg.profile ? { profile: cfg.profile } : {}),
         ...(cfg.requestHandler ? { requestHandler: cfg.requestHandler } : {}),
     } as const;
     // Clients are built on first use: a seal reads IAM, KMS, S3 and EC2 but the evidence upload only S3.

@@ -91,6 +91,10 @@ export class SdkAws implements AwsReads, EvidenceArchive {
         return vpcRoutes(this.clients.ec2, vpcId);
     }
 
+    uploader(): Promise<CallerIdentity> {
+        return this.callerIdentity();
+    }
+
     put(bucket: string, key: string, body: string): Promise<void> {
         return putEvidence(this.clients.s3, bucket, key, body);
     }

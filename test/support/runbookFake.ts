@@ -35,6 +35,8 @@ import type { VendorSpec } from "../../config/schema";
 import { interfaceEndpointsOf } from "../../config/workspace";
 import { BREAK_GLASS_ROLE_ARN, DEPLOYER_ROLE_ARN, FIXTURE_VENDOR_IDS, FIXTURES_DIR } from "./fixtures";
 import { SEAL_CATALOGUE, sealEntry, type SealKind } from "../../contract/seal";
+import { memberProviderRoleArn, memberProviderSessionName, operatorsInAccount } from "../../contract/operators";
+import { PROVIDER_TYPE, providerUrnName } from "../../runbook/previewGuard";
 
 // An in-memory stand-in for Pulumi and AWS, for testing the runbook's orchestration only. It applies a spec by
 // rendering the project's own policy builders into a fake account, and models eventual consistency as "the next N
@@ -187,6 +189,34 @@ function render(spec: VendorSpec): AccountState {
     };
 }
 
+/** Account mode: the member account's deployer and break-glass (the security fixture's role names in that account). */
+export const memberOperators = (memberAccount: string) => operatorsInAccount({ deployerRoleArn: DEPLOYER, breakGlassRoleArn: BREAK_GLASS }, memberAccount);
+
+/** The role the stack's provider assumes in an account-mode spec's member account (the program's choice). */
+export const providerRole = (spec: VendorSpec, sealed: boolean) => memberProviderRoleArn(sealed, memberOperators(spec.account.id));
+
+/**
+ * Account mode: the preview step of the provider's assumed role moving with the seal, as the engine reports it
+ * (provider inputs JSON-encoded); `roles` overrides the old and new role ARNs, `diffs` the changed inputs.
+ */
+export function providerStep(
+    spec: VendorSpec,
+    fromSealed: boolean,
+    toSealed: boolean,
+    roles?: { from?: string; to?: string },
+    diffs = ["assumeRoles"],
+): PreviewStep {
+    const assume = (roleArn: string) => JSON.stringify([{ roleArn, sessionName: memberProviderSessionName(spec.id) }]);
+    return {
+        op: "update",
+        urn: urnOf(spec.id, PROVIDER_TYPE, providerUrnName(spec.id)),
+        type: PROVIDER_TYPE,
+        diffs,
+        old: { assumeRoles: assume(roles?.from ?? providerRole(spec, fromSealed)), region: spec.account.region },
+        new: { assumeRoles: assume(roles?.to ?? providerRole(spec, toSealed)), region: spec.account.region },
+    };
+}
+
 /** The workload log group's events the fake answers with (a session transcript line among them). */
 export const FAKE_WORKLOAD_LOGS = [
     { stream: "i-0123456789abcdef0/session-oncall-1", timestamp: 1_795_000_000_000, message: "[enclave@ip-10-0-1-5 ~]$ ls /data" },
@@ -222,6 +252,10 @@ export interface FakeOptions {
     deployedSealedAt?: string;
     /** The key state destroy leaves (default PendingDeletion; e.g. Enabled: the key's deletion was never scheduled). */
     keyAfterDestroy?: KeyState;
+    /** The caller the runbook's AWS credentials are (default: the deployer in 111122223333). */
+    callerArn?: string;
+    /** The caller the evidence archive's credentials are (default: the deployer in 111122223333). */
+    uploaderArn?: string;
 }
 
 export interface Fake {
@@ -234,7 +268,8 @@ export interface Fake {
     out: string[];
     archive: Record<string, string>;
     opts: FakeOptions;
-    deployed: { sealed: boolean; sealedAt: string | null; destroyed: boolean };
+    /** assumedRole: account mode, the role the last up's provider assumed in the member account. */
+    deployed: { sealed: boolean; sealedAt: string | null; destroyed: boolean; assumedRole?: string };
     /** Moves the fake clock forward. */
     advance(ms: number): void;
     specFile(vendor: string): string;
@@ -266,7 +301,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
     let previous = current;
     let lagLeft = 0;
     let staleLeft: { keyPolicy?: number; interfaceEndpoints?: number; dnsFirewall?: number } = {};
-    const deployed = { sealed: initial.sealed, sealedAt: initial.sealedAt ?? null, destroyed: false };
+    const deployed: Fake["deployed"] = { sealed: initial.sealed, sealedAt: initial.sealedAt ?? null, destroyed: false };
     const finish = (op: string) => (done[op] = (done[op] ?? 0) + 1);
     const view = () => {
         if (lagLeft > 0) {
@@ -304,7 +339,12 @@ export function makeFake(opts: FakeOptions = {}): Fake {
             const deployedSpec: VendorSpec = deployed.sealed
                 ? { ...fileSpec, sealed: true, sealedAt: deployed.sealedAt ?? "2026-11-23T00:00:00Z" }
                 : { ...fileSpec, sealed: false, sealedAt: undefined };
-            const steps = (opts.previewSteps ?? sealSteps(initial, fileSpec.sealed ? "seal" : "unseal")).map((s) => withInputs(s, deployedSpec, fileSpec));
+            // Account mode: the provider's assumed role follows the seal state (break-glass while sealed).
+            const provider =
+                fileSpec.isolation === "account" && deployed.sealed !== fileSpec.sealed ? [providerStep(fileSpec, deployed.sealed, fileSpec.sealed)] : [];
+            const steps = (opts.previewSteps ?? [...sealSteps(initial, fileSpec.sealed ? "seal" : "unseal"), ...provider]).map((s) =>
+                withInputs(s, deployedSpec, fileSpec),
+            );
             // Default summary: the steps counted by op, plus the unchanged rest of the stack.
             const counted: Record<string, number> = { same: 47 };
             for (const s of steps) counted[s.op] = (counted[s.op] ?? 0) + 1;
@@ -319,6 +359,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
             apply(next);
             deployed.sealed = spec.sealed;
             deployed.sealedAt = spec.sealedAt ?? null;
+            if (spec.isolation === "account") deployed.assumedRole = providerRole(spec, spec.sealed);
             finish("up");
             return { update: spec.sealed ? 9 : 9, same: 47 };
         },
@@ -395,7 +436,7 @@ export function makeFake(opts: FakeOptions = {}): Fake {
     const aws: AwsReads = {
         async callerIdentity() {
             calls.push("callerIdentity");
-            return { account: opts.account ?? "111122223333", arn: "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall" };
+            return { account: opts.account ?? "111122223333", arn: opts.callerArn ?? "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall" };
         },
         async rolePolicies(role) {
             calls.push(`read:role:${role}`);
@@ -440,6 +481,11 @@ export function makeFake(opts: FakeOptions = {}): Fake {
         async put(bucket, key, body) {
             calls.push(`put:${key}`);
             archiveStore[`${bucket}/${key}`] = body;
+        },
+        async uploader() {
+            calls.push("archive:uploader");
+            const arn = opts.uploaderArn ?? "arn:aws:sts::111122223333:assumed-role/enclave-deployer/oncall";
+            return { account: arn.split(":")[4], arn };
         },
     };
     const deps: RunbookDeps = {

@@ -118,12 +118,29 @@ function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): S
     return { ...outputs, deployerRoleArn: member(outputs.deployerRoleArn), breakGlassRoleArn: member(outputs.breakGlassRoleArn) };
 }
 
+/** The log-archive account and its administrator, as the security stack exports them (account mode only). */
+function readLogArchive(ref: pulumi.StackReference): { accountId: pulumi.Output<string>; archiveAdminRoleArn: pulumi.Output<string> } {
+    const read = (key: "accountId" | "archiveAdminRoleArn") =>
+        ref.requireOutput(key satisfies keyof SecurityStackOutputs).apply((value: unknown) => {
+            if (typeof value !== "string" || value === "")
+                throw new Error(`the security stack's output ${key} is ${JSON.stringify(value)}. Fix: run \`pulumi up\` on the security stack first`);
+            return value;
+        });
+    return { accountId: read("accountId"), archiveAdminRoleArn: read("archiveAdminRoleArn") };
+}
+
 function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
     // Account mode: assume the member account's deploy role (components/organization.ts).
     const provider = pinnedProvider(`${spec.id}-aws`, spec.account.id, spec.account.region, vendorTags(spec.id), memberAccountProviderArgs(spec));
     const enclave = new VendorEnclave(
         spec.id,
-        { spec, security: enclaveSecurityOutputs(spec, ref), tripwire: readTripwire(ref, spec) },
+        {
+            spec,
+            security: enclaveSecurityOutputs(spec, ref),
+            tripwire: readTripwire(ref, spec),
+            // Account mode: the member log bucket replicates to the archive, whose account and administrator it names.
+            ...(spec.isolation === "account" ? { logArchive: readLogArchive(ref) } : {}),
+        },
         { providers: { aws: provider } },
     );
     return {

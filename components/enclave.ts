@@ -40,10 +40,10 @@ export interface VendorEnclaveArgs {
     /** Secret: this vendor's tripwire from the security stack; required when the vendor has a readable dataset. */
     tripwire?: pulumi.Output<VendorTripwire>;
     /**
-     * Account mode: the log-archive account and its archive administrator (security stack outputs), for the member
-     * log bucket and its replication (components/memberLogs.ts). Unset in shared-account mode.
+     * Account mode: the log-archive account (the security stack's accountId), the owner of the replicas of the
+     * member log bucket (components/memberLogs.ts). Unset in shared-account mode.
      */
-    logArchive?: { accountId: pulumi.Input<string>; archiveAdminRoleArn: pulumi.Input<string> };
+    logArchive?: { accountId: pulumi.Input<string> };
 }
 
 /**
@@ -161,21 +161,18 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     bucketName: memberLogBucketName(acct, region),
                     replicationRoleName,
                     archiveAccountId: logArchive.accountId,
-                    inputs: pulumi
-                        .all([inputs, logArchive.archiveAdminRoleArn, security.archiveBucketArn])
-                        .apply(([p, archiveAdminRoleArn, archiveBucketArn]): MemberLogInputs => ({
-                            vendorId: id,
-                            accountId: acct,
-                            region,
-                            bucketArn: memberLogBucketArn,
-                            sourceBucketArns: sources,
-                            deployerRoleArn: p.deployerRoleArn,
-                            breakGlassRoleArn: p.breakGlassRoleArn,
-                            archiveAdminRoleArn,
-                            replicationRoleArn: roleArn(acct, replicationRoleName),
-                            archiveBucketArn,
-                            ...(hasWorkspace(spec) ? { sessions: { writerArn: p.workloadRoleArn, s3EndpointId: p.s3EndpointId } } : {}),
-                        })),
+                    inputs: pulumi.all([inputs, security.archiveBucketArn]).apply(([p, archiveBucketArn]): MemberLogInputs => ({
+                        vendorId: id,
+                        accountId: acct,
+                        region,
+                        bucketArn: memberLogBucketArn,
+                        sourceBucketArns: sources,
+                        deployerRoleArn: p.deployerRoleArn,
+                        breakGlassRoleArn: p.breakGlassRoleArn,
+                        replicationRoleArn: roleArn(acct, replicationRoleName),
+                        archiveBucketArn,
+                        ...(hasWorkspace(spec) ? { sessions: { writerArn: p.workloadRoleArn, s3EndpointId: p.s3EndpointId } } : {}),
+                    })),
                     noncurrentVersionExpirationDays: spec.logRetentionDays,
                     tags,
                 },

@@ -118,15 +118,16 @@ function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): S
     return { ...outputs, deployerRoleArn: member(outputs.deployerRoleArn), breakGlassRoleArn: member(outputs.breakGlassRoleArn) };
 }
 
-/** The log-archive account and its administrator, as the security stack exports them (account mode only). */
-function readLogArchive(ref: pulumi.StackReference): { accountId: pulumi.Output<string>; archiveAdminRoleArn: pulumi.Output<string> } {
-    const read = (key: "accountId" | "archiveAdminRoleArn") =>
-        ref.requireOutput(key satisfies keyof SecurityStackOutputs).apply((value: unknown) => {
-            if (typeof value !== "string" || value === "")
-                throw new Error(`the security stack's output ${key} is ${JSON.stringify(value)}. Fix: run \`pulumi up\` on the security stack first`);
-            return value;
-        });
-    return { accountId: read("accountId"), archiveAdminRoleArn: read("archiveAdminRoleArn") };
+/** The log-archive account, as the security stack exports it (account mode only). */
+function readLogArchive(ref: pulumi.StackReference): { accountId: pulumi.Output<string> } {
+    const accountId = ref.requireOutput("accountId" satisfies keyof SecurityStackOutputs).apply((value: unknown) => {
+        if (typeof value !== "string" || !/^\d{12}$/.test(value))
+            throw new Error(
+                `the security stack's output accountId is ${JSON.stringify(value)}, not an account id. Fix: run \`pulumi up\` on the security stack first`,
+            );
+        return value;
+    });
+    return { accountId };
 }
 
 function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
@@ -138,7 +139,7 @@ function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExp
             spec,
             security: enclaveSecurityOutputs(spec, ref),
             tripwire: readTripwire(ref, spec),
-            // Account mode: the member log bucket replicates to the archive, whose account and administrator it names.
+            // Account mode: the member log bucket replicates to the archive, whose account owns the replicas.
             ...(spec.isolation === "account" ? { logArchive: readLogArchive(ref) } : {}),
         },
         { providers: { aws: provider } },

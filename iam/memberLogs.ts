@@ -18,12 +18,6 @@ export interface MemberLogInputs {
     sourceBucketArns: string[];
     deployerRoleArn: string;
     breakGlassRoleArn: string;
-    /**
-     * The security team's role in the log-archive account: exempt, with break-glass, from the read and delete denies as
-     * on the central access-log bucket. Nothing here grants it anything across accounts: it reads the replicas in the
-     * archive, and break-glass reads here what has not replicated yet.
-     */
-    archiveAdminRoleArn: string;
     replicationRoleArn: string;
     /** The archive bucket (log-archive account) the replication writes to. */
     archiveBucketArn: string;
@@ -53,13 +47,15 @@ const exceptFor = (arns: string[]) => ({ StringNotEqualsIfExists: { "aws:Princip
 /**
  * The member log bucket's policy: the logging service writes access logs only for this enclave's buckets
  * (aws:SourceAccount and aws:SourceArn), the workload role writes transcripts only under its session prefix and only
- * through the enclave's S3 endpoint, nobody else writes; nobody but break-glass (and the archive administrator, as on
- * the central bucket) reads or deletes; only the deployer and break-glass reconfigure; only the replication role reads
+ * through the enclave's S3 endpoint, nobody else writes; nobody but the member account's break-glass reads or deletes
+ * (the archive administrator reads the replicas in the archive); only the deployer and break-glass reconfigure; only the replication role reads
  * objects for replication. No statement grants another account anything.
  */
 export function memberLogBucketPolicy(p: MemberLogInputs): PolicyDocument {
     const objects = `${p.bucketArn}/*`;
-    const readers = [p.breakGlassRoleArn, p.archiveAdminRoleArn];
+    // Break-glass alone: the archive administrator lives in the log-archive account, and it reads the replicas there;
+    // an exemption here would name a role this bucket grants nothing to.
+    const readers = [p.breakGlassRoleArn];
     const sessionPrefix = replicatedLogPrefixes(p.vendorId)[1];
     return policy([
         denyInsecureTransport(p.bucketArn),

@@ -6,7 +6,9 @@ import type { SecuritySpec, VendorSpec } from "../config/schema";
 import { planSecurity, planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import { simulate, simulateOnly, worldFromPlans, type World } from "../review/simulate";
+import { organizationModel } from "../review/organization";
 import { FIXTURES_DIR, SEALED_AT } from "./support/fixtures";
+import { ORG_ID, organizationPolicies } from "./support/orgFacts";
 
 // Account mode's logs: S3 delivers server access logs only to a bucket of the source bucket's own account and region,
 // and the perimeter SCP keeps the workload role inside its member account, so an account-mode enclave keeps its access
@@ -134,12 +136,9 @@ describe("an account-mode enclave's access logs stay in its member account", () 
                 ArnEquals: { "aws:SourceArn": ["guidelines", "task-batches", "labels-dropbox"].map((d) => `arn:aws:s3:::${ACME}--${d}--${MEMBER}`) },
             },
         });
-        // Readers as on the central bucket: break-glass (of the member account) and the archive administrator.
-        expect(sid(doc, "DenyLogReadsToOthers").Condition).toEqual({
-            StringNotEqualsIfExists: {
-                "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:role/enclave-break-glass`, `arn:aws:iam::${LOG_ARCHIVE}:role/enclave-archive-admin`],
-            },
-        });
+        // One reader and deleter: the member account's break-glass (the archive administrator reads the replicas).
+        for (const name of ["DenyLogReadsToOthers", "DenyLogDeletion"])
+            expect(sid(doc, name).Condition).toEqual({ StringNotEqualsIfExists: { "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:role/enclave-break-glass`] } });
         expect(sid(doc, "DenyLogBucketReconfiguration").Condition).toEqual({
             StringNotEqualsIfExists: {
                 "aws:PrincipalArn": [`arn:aws:iam::${MEMBER}:role/enclave-deployer`, `arn:aws:iam::${MEMBER}:role/enclave-break-glass`],
@@ -433,5 +432,65 @@ describe("the guardrails catch a weakened log path", () => {
                 message: `policy of ${LOG_BUCKET}: statement S3ServerAccessLogs admits the logging service without aws:SourceAccount ${MEMBER}`,
             },
         ]);
+    });
+});
+
+describe("simulated with the organization's SCPs: the baseline guards the log bucket, and the replication role only replicates", () => {
+    let world: World;
+    let endpointId: string;
+    beforeAll(async () => {
+        const vendorPlan = await planVendor(acme, security);
+        world = worldFromPlans(vendorPlan, await planSecurity(security, [acme]));
+        world.organization = organizationModel(ORG_ID, organizationPolicies([{ vendorId: ACME, accountId: MEMBER, principals: acme.access.principals }]), [
+            { accountId: MEMBER, placement: "vendors" },
+            { accountId: LOG_ARCHIVE, placement: "other" },
+        ]);
+        endpointId = String(vendorPlan.outputs.s3EndpointId);
+    }, 120_000);
+    const sids = (r: { denials: { layer: string; sid?: string }[] }) => r.denials.map((d) => `${d.layer}:${d.sid}`);
+
+    it("the SCP alone refuses the vendor side deleting a log, re-policying the log bucket, or redirecting a dataset's access logs", async () => {
+        for (const [principal, action, resource, statement] of [
+            [
+                `arn:aws:iam::${MEMBER}:role/enclave-${ACME}-workload`,
+                "s3:DeleteObject",
+                `${LOG_BUCKET_ARN}/vendors/${ACME}/sessions/s-1.log`,
+                "DenyEnclaveLogTampering",
+            ],
+            [`arn:aws:iam::${MEMBER}:role/enclave-${ACME}-vendor`, "s3:PutBucketPolicy", LOG_BUCKET_ARN, "DenyEnclaveLogTampering"],
+            [
+                `arn:aws:iam::${MEMBER}:role/enclave-${ACME}-vendor`,
+                "s3:PutBucketLogging",
+                `arn:aws:s3:::${ACME}--guidelines--${MEMBER}`,
+                "DenyAccessLogRedirect",
+            ],
+        ] as const) {
+            const alone = await simulateOnly(world, { principal, action, resource, network: { via: "endpoint", endpointId } }, "scp");
+            expect({ action, decision: alone.decision, sids: sids(alone) }).toEqual({ action, decision: "ExplicitlyDenied", sids: [`scp:${statement}`] });
+        }
+        // The deployer keeps configuring it.
+        const deployer = await simulateOnly(
+            world,
+            { principal: `arn:aws:iam::${MEMBER}:role/enclave-deployer`, action: "s3:PutBucketPolicy", resource: LOG_BUCKET_ARN },
+            "scp",
+        );
+        expect(deployer.decision).toBe("Allowed");
+    });
+
+    it("the replication role passes the SCPs to write into the archive account, and may do nothing else", async () => {
+        const replicate = await simulate(world, {
+            principal: replicationRole(ACME),
+            action: "s3:ReplicateObject",
+            resource: `${ARCHIVE_ARN}/vendors/${ACME}/s3-access/guidelines/log-1`,
+            network: { via: "service" },
+        });
+        expect(replicate.decision).toBe("Allowed");
+        expect(replicate.layers).toMatchObject({ scp: "Allowed" });
+        const read = await simulateOnly(
+            world,
+            { principal: replicationRole(ACME), action: "s3:GetObject", resource: `arn:aws:s3:::${ACME}--guidelines--${MEMBER}/x` },
+            "scp",
+        );
+        expect({ decision: read.decision, sids: sids(read) }).toEqual({ decision: "ExplicitlyDenied", sids: ["scp:LogReplicationRoleReplicatesOnly"] });
     });
 });

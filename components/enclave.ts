@@ -1,6 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { enclaveOperators } from "../iam/organization";
-import { archivePrefixes, bucketArn, bucketName, datasetTags, logGroupArn, roleArn, sessionDocumentArn, vendorNames, vendorTags } from "../iam/names";
+import {
+    archivePrefixes,
+    bucketArn,
+    bucketName,
+    datasetTags,
+    logGroupArn,
+    logReplicationRoleName,
+    memberLogBucketName,
+    roleArn,
+    sessionDocumentArn,
+    vendorNames,
+    vendorTags,
+} from "../iam/names";
+import { airlockArns } from "../iam/airlock";
+import type { MemberLogInputs } from "../iam/memberLogs";
 import { hasWorkspace, interfaceEndpointsOf } from "../config/workspace";
 import type { VendorPolicyBase, VendorPolicyInputs } from "../iam/vendor";
 import type { VendorSpec } from "../config/schema";
@@ -12,6 +26,7 @@ import { EnclaveAudit } from "./audit";
 import { EnclaveDataset } from "./dataset";
 import { EnclaveIdentity } from "./identity";
 import { EnclaveKey } from "./key";
+import { EnclaveMemberLogs } from "./memberLogs";
 import { availabilityZones, EnclaveNetwork } from "./network";
 import { EnclaveTripwire, type VendorTripwire } from "./tripwire";
 import { EnclaveWorkspace } from "./workspace";
@@ -24,6 +39,11 @@ export interface VendorEnclaveArgs {
     security: SecurityOutputs;
     /** Secret: this vendor's tripwire from the security stack; required when the vendor has a readable dataset. */
     tripwire?: pulumi.Output<VendorTripwire>;
+    /**
+     * Account mode: the log-archive account (the security stack's accountId), the owner of the replicas of the
+     * member log bucket (components/memberLogs.ts). Unset in shared-account mode.
+     */
+    logArchive?: { accountId: pulumi.Input<string> };
 }
 
 /**
@@ -41,6 +61,8 @@ export class VendorEnclave extends pulumi.ComponentResource {
     readonly workspace?: EnclaveWorkspace;
     readonly tripwire?: EnclaveTripwire;
     readonly airlock?: EnclaveAirlock;
+    /** Account mode only: the member account's log bucket, replicated into the archive. */
+    readonly memberLogs?: EnclaveMemberLogs;
 
     constructor(name: string, args: VendorEnclaveArgs, opts?: pulumi.ComponentResourceOptions) {
         super(VENDOR_ENCLAVE_COMPONENT, name, {}, opts);
@@ -52,6 +74,11 @@ export class VendorEnclave extends pulumi.ComponentResource {
         const tags = vendorTags(id);
         const child = { parent: this };
 
+        // Account mode: access logs and session transcripts land in the member account's own log bucket (S3 delivers
+        // access logs within an account only; the workload role may not leave it), which replicates to the archive.
+        const logArchive = spec.isolation === "account" ? args.logArchive : undefined;
+        if (spec.isolation === "account" && !logArchive) throw new Error(`${id}: an account-mode enclave needs the log-archive account (args.logArchive)`);
+        const memberLogBucketArn = logArchive ? bucketArn(memberLogBucketName(acct, region)) : undefined;
         const datasets = spec.datasets.map((d) => ({ name: d.name, access: d.access, bucketArn: bucketArn(bucketName(id, d.name, acct)) }));
         const base: pulumi.Output<Omit<VendorPolicyBase, "externalId">> = pulumi
             .all([security.deployerRoleArn, security.breakGlassRoleArn, security.archiveBucketArn, security.archiveKeyArn])
@@ -75,12 +102,13 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     ? {
                           session: {
                               documentArn: sessionDocumentArn(region, acct, names.sessionDocument),
-                              archiveBucketArn,
-                              archiveKeyArn,
+                              // Account mode: into the member log bucket (SSE-S3, no key), replicated to the archive.
+                              ...(memberLogBucketArn ? { archiveBucketArn: memberLogBucketArn } : { archiveBucketArn, archiveKeyArn }),
                               sessionLogPrefix: archivePrefixes.vendorSessionLogs(id),
                           },
                       }
                     : {}),
+                ...(memberLogBucketArn ? { memberLogBucketArn } : {}),
             }));
 
         this.identity = new EnclaveIdentity(
@@ -121,6 +149,38 @@ export class VendorEnclave extends pulumi.ComponentResource {
         const inputs: pulumi.Output<VendorPolicyInputs> = pulumi
             .all([policyBase, this.key.key.arn, this.network.s3Endpoint.id])
             .apply(([b, keyArn, s3EndpointId]) => ({ ...b, keyArn, s3EndpointId }));
+        if (logArchive && memberLogBucketArn) {
+            const sources = [
+                ...datasets.map((d) => d.bucketArn),
+                ...(spec.airlock ? [airlockArns(id, acct, region)].flatMap((a) => [a.outboxBucketArn, a.releasedBucketArn, a.controlBucketArn]) : []),
+            ];
+            const replicationRoleName = logReplicationRoleName(id);
+            this.memberLogs = new EnclaveMemberLogs(
+                `${id}-member-logs`,
+                {
+                    bucketName: memberLogBucketName(acct, region),
+                    replicationRoleName,
+                    archiveAccountId: logArchive.accountId,
+                    inputs: pulumi.all([inputs, security.archiveBucketArn]).apply(([p, archiveBucketArn]): MemberLogInputs => ({
+                        vendorId: id,
+                        accountId: acct,
+                        region,
+                        bucketArn: memberLogBucketArn,
+                        sourceBucketArns: sources,
+                        deployerRoleArn: p.deployerRoleArn,
+                        breakGlassRoleArn: p.breakGlassRoleArn,
+                        replicationRoleArn: roleArn(acct, replicationRoleName),
+                        archiveBucketArn,
+                        ...(hasWorkspace(spec) ? { sessions: { writerArn: p.workloadRoleArn, s3EndpointId: p.s3EndpointId } } : {}),
+                    })),
+                    noncurrentVersionExpirationDays: spec.logRetentionDays,
+                    tags,
+                },
+                child,
+            );
+        }
+        // Where this enclave's buckets send their server access logs: the central bucket, or the member log bucket.
+        const accessLogBucket: pulumi.Input<string> = this.memberLogs ? this.memberLogs.bucket.id : security.accessLogBucketName;
 
         // The readable datasets' bucket policies also name the tripwire's key (a secret), so only they carry it: every
         // other document built from `inputs` stays readable in a stack diff.
@@ -136,7 +196,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     bucketName: bucketName(id, d.name, acct),
                     keyArn: this.key.key.arn,
                     inputs: d.access === "write" ? inputs : datasetInputs,
-                    accessLogBucket: security.accessLogBucketName,
+                    accessLogBucket,
                     accessLogPrefix: archivePrefixes.accessLogs(id, d.name),
                     noncurrentVersionExpirationDays: spec.logRetentionDays,
                     tags: datasetTags(id, d.name, d.access),
@@ -184,7 +244,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     archiveBucketArn: security.archiveBucketArn,
                     archiveBucketName: security.archiveBucketName,
                     archiveKeyArn: security.archiveKeyArn,
-                    accessLogBucket: security.accessLogBucketName,
+                    accessLogBucket,
                     datasetBuckets: Object.fromEntries(spec.datasets.map((d) => [d.name, this.datasets[d.name].bucket.id])),
                     readableDatasets: spec.datasets.filter((d) => d.access !== "write").map((d) => d.name),
                     ...(args.tripwire ? { tripwire: args.tripwire } : {}),
@@ -233,7 +293,8 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     keyArn: this.key.key.arn,
                     documentName: names.sessionDocument,
                     logGroupName: names.workloadLogGroup,
-                    archiveBucketName: security.archiveBucketName,
+                    // Account mode: the transcript goes to the member log bucket (see the session policy base above).
+                    archiveBucketName: this.memberLogs ? this.memberLogs.bucket.id : security.archiveBucketName,
                     sessionLogPrefix: archivePrefixes.vendorSessionLogs(id),
                     securityGroupName: names.workspaceGroup,
                     tags,

@@ -22,7 +22,18 @@ import {
     type ArchivePolicyInputs,
 } from "../iam/archive";
 import { render } from "../iam/document";
-import { accessLogBucketName, archiveBucketName, archivePrefixes, bucketArn, bucketName, logGroupArn, roleArn, securityTags, vendorNames } from "../iam/names";
+import {
+    accessLogBucketName,
+    archiveBucketName,
+    archivePrefixes,
+    bucketArn,
+    bucketName,
+    logGroupArn,
+    logReplicationRoleName,
+    roleArn,
+    securityTags,
+    vendorNames,
+} from "../iam/names";
 import { hasWorkspace } from "../config/workspace";
 import type { AlarmSubscription, SecuritySpec, VendorSpec } from "../config/schema";
 import type { SecurityStackOutputs } from "../contract/outputs";
@@ -94,10 +105,17 @@ export class LogArchive extends pulumi.ComponentResource {
                         ? [airlockArns(v.id, v.account.id, v.account.region)].flatMap((a) => [a.outboxBucketArn, a.releasedBucketArn, a.controlBucketArn])
                         : []),
                 ],
-                ...(hasWorkspace(v) ? { sessionLogWriterArn: roleArn(v.account.id, vendorNames(v.id).workloadRole) } : {}),
+                // Account mode: the workload role cannot reach this account (perimeter SCP); its transcripts arrive by
+                // replication from the member log bucket instead, as the replication role below.
+                ...(hasWorkspace(v) && v.isolation !== "account" ? { sessionLogWriterArn: roleArn(v.account.id, vendorNames(v.id).workloadRole) } : {}),
                 ...(v.airlock ? { airlockRecordWriterArn: airlockArns(v.id, v.account.id, v.account.region).roleArn } : {}),
                 // Account mode: its trail and log deliveries come from its member account (spec.account there).
-                ...(v.isolation === "account" ? { memberAccount: { id: v.account.id, region: v.account.region } } : {}),
+                ...(v.isolation === "account"
+                    ? {
+                          memberAccount: { id: v.account.id, region: v.account.region },
+                          logReplicationRoleArn: roleArn(v.account.id, logReplicationRoleName(v.id)),
+                      }
+                    : {}),
                 workloadLogGroupArn: logGroupArn(v.account.region, v.account.id, vendorNames(v.id).workloadLogGroup),
             })),
         };

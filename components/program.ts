@@ -118,6 +118,18 @@ function enclaveSecurityOutputs(spec: VendorSpec, ref: pulumi.StackReference): S
     return { ...outputs, deployerRoleArn: member(outputs.deployerRoleArn), breakGlassRoleArn: member(outputs.breakGlassRoleArn) };
 }
 
+/** The log-archive account, as the security stack exports it (account mode only). */
+function readLogArchive(ref: pulumi.StackReference): { accountId: pulumi.Output<string> } {
+    const accountId = ref.requireOutput("accountId" satisfies keyof SecurityStackOutputs).apply((value: unknown) => {
+        if (typeof value !== "string" || !/^\d{12}$/.test(value))
+            throw new Error(
+                `the security stack's output accountId is ${JSON.stringify(value)}, not an account id. Fix: run \`pulumi up\` on the security stack first`,
+            );
+        return value;
+    });
+    return { accountId };
+}
+
 function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExports<VendorStackOutputs> {
     const security = enclaveSecurityOutputs(spec, ref);
     // Account mode: assume the member account's deployer, or its break-glass while sealed (components/organization.ts).
@@ -128,7 +140,17 @@ function vendorResources(spec: VendorSpec, ref: pulumi.StackReference): StackExp
         vendorTags(spec.id),
         memberAccountProviderArgs(spec, security.breakGlassRoleArn),
     );
-    const enclave = new VendorEnclave(spec.id, { spec, security, tripwire: readTripwire(ref, spec) }, { providers: { aws: provider } });
+    const enclave = new VendorEnclave(
+        spec.id,
+        {
+            spec,
+            security,
+            tripwire: readTripwire(ref, spec),
+            // Account mode: the member log bucket replicates to the archive, whose account owns the replicas.
+            ...(spec.isolation === "account" ? { logArchive: readLogArchive(ref) } : {}),
+        },
+        { providers: { aws: provider } },
+    );
     return {
         vendorId: spec.id,
         accountId: spec.account.id,

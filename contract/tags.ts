@@ -23,3 +23,9 @@ export const SECURITY_STACK = "security";
 
 /** `enclave:role` of the log archive's resources. */
 export const LOG_ARCHIVE_ROLE = "log-archive";
+
+/**
+ * `enclave:role` of an account-mode enclave's log replication role (components/memberLogs.ts): S3 assumes it, no
+ * person does, and it keeps replicating logs while the vendor side is sealed, so the seal's checks leave it out.
+ */
+export const LOG_REPLICATION_ROLE = "log-replication";

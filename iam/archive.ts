@@ -41,6 +41,11 @@ export interface ArchiveVendor {
     workloadLogGroupArn?: string;
     /** Its airlock role, set only when the vendor has an airlock: it appends one record per event under `vendors/<id>/airlock/`. */
     airlockRecordWriterArn?: string;
+    /**
+     * Account mode: the role S3 assumes in the member account to replicate that account's log bucket (server access
+     * logs and session transcripts, iam/memberLogs.ts) into this archive, under the vendor's own two prefixes.
+     */
+    logReplicationRoleArn?: string;
 }
 
 const sessionWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.sessionLogWriterArn);
@@ -49,6 +54,16 @@ const inArchiveAccount = (p: ArchivePolicyInputs) => p.vendors.filter((v) => !v.
 const airlockWriters = (p: ArchivePolicyInputs) => p.vendors.filter((v) => v.airlockRecordWriterArn);
 /** Where an airlock's records go in the archive (contract/airlock.ts AIRLOCK_PREFIX.record). */
 export const airlockRecordPrefix = (vendorId: string) => `vendors/${vendorId}/airlock/`;
+
+/** Where a vendor's S3 server access logs go, in the access-log bucket that takes them (central or member) and in the archive. */
+export const vendorAccessLogPrefix = (vendorId: string) => `vendors/${vendorId}/s3-access/`;
+/**
+ * Account mode: the prefixes of the member log bucket that replicate into the archive (replication keeps the key, so
+ * they are the archive's prefixes too): the server access logs and the session transcripts.
+ */
+export const replicatedLogPrefixes = (vendorId: string): [string, string] => [vendorAccessLogPrefix(vendorId), archivePrefixes.vendorSessionLogs(vendorId)];
+/** What a replication role writes into the destination: the object, its tags, and the archive as its owner. Never s3:ReplicateDelete. */
+export const REPLICATED_LOG_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"];
 
 /** Sid-safe form of a vendor id: `acme-labeling` -> `AcmeLabeling` (ids are lowercase, so this is one-to-one per id). */
 export const sidOf = (vendorId: string) => vendorId.replace(/(^|-)([a-z0-9])/g, (_m, _h, c: string) => c.toUpperCase());
@@ -182,6 +197,40 @@ export function memberAccountDeliveries(p: ArchivePolicyInputs): Statement[] {
 }
 
 /**
+ * Replication from account-mode vendors' member log buckets (iam/memberLogs.ts). The writer is a role of the member
+ * account, named by aws:PrincipalArn under that account's principal (never as Principal: the archive must stay
+ * writable whatever happens to a role over there), and only under that vendor's two prefixes. No s3:ReplicateDelete:
+ * nothing deleted over there is deleted here, and Object Lock's default retention holds each replica. The replicas
+ * keep the source's SSE-S3 encryption (S3 replicates an encrypted object with its own encryption type), so the
+ * archive key does not guard them: DenyReplicatedLogReadsToOthers does, as the access-log bucket's own deny does.
+ */
+export function memberLogReplication(p: ArchivePolicyInputs): Statement[] {
+    const members = inMemberAccounts(p).filter((v) => v.logReplicationRoleArn);
+    if (members.length === 0) return [];
+    const prefixes = (v: MemberVendor) => replicatedLogPrefixes(v.id).map((prefix) => `${p.archiveBucketArn}/${prefix}*`);
+    return [
+        ...members.map((v): Statement => ({
+            Sid: `ReplicatedLogsFromMember${sidOf(v.id)}`,
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${v.memberAccount.id}:root` },
+            Action: REPLICATED_LOG_ACTIONS,
+            Resource: prefixes(v),
+            Condition: { ArnEquals: { "aws:PrincipalArn": v.logReplicationRoleArn! } },
+        })),
+        {
+            // S3 checks the destination's versioning when it replicates.
+            Sid: "ReplicationChecksVersioningMemberAccounts",
+            Effect: "Allow",
+            Principal: { AWS: members.map((v) => `arn:aws:iam::${v.memberAccount.id}:root`) },
+            Action: ["s3:GetBucketVersioning"],
+            Resource: p.archiveBucketArn,
+            Condition: { ArnEquals: { "aws:PrincipalArn": members.map((v) => v.logReplicationRoleArn!) } },
+        },
+        denyToAllBut("DenyReplicatedLogReadsToOthers", LOG_READ_ACTIONS, members.flatMap(prefixes), archiveAdmins(p)),
+    ];
+}
+
+/**
  * The archive key's side of memberAccountDeliveries: CloudTrail encrypts only for the exact trail of each member
  * account (aws:SourceArn and the kms:EncryptionContext:aws:cloudtrail:arn CloudTrail sends), log delivery only for
  * the member accounts' own vended-log sources.
@@ -278,6 +327,7 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             },
         })),
         ...memberAccountDeliveries(p),
+        ...memberLogReplication(p),
         denyLogDeletion(p, p.archiveBucketArn),
         denyToAllBut("DenyArchiveReconfiguration", BUCKET_TAMPER_ACTIONS, p.archiveBucketArn, archiveAdmins(p)),
         {
@@ -355,7 +405,7 @@ export function accessLogBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
         accessLogs("S3ServerAccessLogsArchive", ARCHIVE_ACCESS_LOG_PREFIX, [p.archiveBucketArn]),
         ...inArchiveAccount(p)
             .filter((v) => v.bucketArns.length)
-            .map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, `vendors/${v.id}/s3-access/`, v.bucketArns)),
+            .map((v) => accessLogs(`S3ServerAccessLogs${sidOf(v.id)}`, vendorAccessLogPrefix(v.id), v.bucketArns)),
         denyLogDeletion(p, p.accessLogBucketArn),
         // The access logs are encrypted with S3-managed keys (S3 server access logging cannot write with a KMS key), so
         // nothing but this statement keeps an account principal with s3:GetObject from reading who read what.

@@ -63,6 +63,26 @@ export function accessLogBucketName(accountId: string, region: string): string {
     return `enclave-access-logs-${accountId}-${region}`;
 }
 
+/**
+ * Account mode: the log bucket in a vendor's member account. S3 server access logs can only be delivered to a bucket of
+ * the source bucket's own account, so the enclave keeps its access logs (and its workspace's session transcripts) here,
+ * and S3 replication copies them to the archive in the log-archive account. Single hyphens only: never a dataset
+ * bucket's name (those contain `--`).
+ */
+export function memberLogBucketName(accountId: string, region: string): string {
+    return `enclave-member-logs-${accountId}-${region}`;
+}
+
+/**
+ * Account mode: the role S3 assumes to replicate the member log bucket into the archive. Deliberately not `enclave-*`:
+ * the perimeter SCP keeps `enclave-*` sessions inside their own account, and this role's only job is to write to the
+ * log-archive account. What it may do instead is fixed by the baseline SCP (replication actions only), its own policy
+ * and the archive's bucket policy (iam/memberLogs.ts).
+ */
+export const logReplicationRoleName = (vendorId: string) => `log-replication-enclave-${vendorId}`;
+/** The baseline SCP's match for every member account's replication role (logReplicationRoleName). */
+export const LOG_REPLICATION_ROLE_PATTERN = "arn:aws:iam::*:role/log-replication-enclave-*";
+
 export const roleArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:role/${name}`;
 export const accountRootArn = (accountId: string) => `arn:aws:iam::${accountId}:root`;
 /** The account of an IAM ARN (arn:aws:iam::<account>:...); the schema admits only such ARNs as vendor principals. */

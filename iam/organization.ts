@@ -1,5 +1,6 @@
 import { operatorsInAccount } from "../contract/operators";
 import { policy, render, type PolicyDocument, type Statement } from "./document";
+import { LOG_REPLICATION_ROLE_PATTERN } from "./names";
 
 // Organization policies for account-per-vendor enclaves: the service control policies (SCPs) that cap every principal
 // inside a vendor's member account, and the resource control policies (RCPs) that cap who may reach the resources in
@@ -68,8 +69,12 @@ export const ENCLAVE_ROLE_PATTERN = "arn:aws:iam::*:role/enclave-*";
 
 // --- SCPs on the Vendors OU --------------------------------------------------------------------------------------
 
-/** No leaving the organization (it would shed every SCP and RCP at once), no IAM users, no long-term keys. */
-export function vendorsBaselineScp(): PolicyDocument {
+/**
+ * No leaving the organization (it would shed every SCP and RCP at once), no IAM users, no long-term keys; the enclave's
+ * log bucket and every bucket's access logging are the operators' alone; the log replication role replicates only.
+ */
+export function vendorsBaselineScp(facts: Pick<OrganizationFacts, "deployerRoleName" | "breakGlassRoleName">): PolicyDocument {
+    const operators = [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName)];
     return policy([
         { Sid: "DenyLeaveOrganization", Effect: "Deny", Action: ["organizations:LeaveOrganization"], Resource: "*" },
         {
@@ -109,8 +114,65 @@ export function vendorsBaselineScp(): PolicyDocument {
             ],
             Resource: "*",
         },
+        {
+            // The member log bucket (iam/memberLogs.ts) holds the access logs and session transcripts until they have
+            // replicated to the archive: nobody in the account but the operators erases or reconfigures it, whatever
+            // policy a role is given, and nobody points any bucket's access logs elsewhere (that is how logs of a
+            // bucket would stop reaching the archive). The bucket's own policy narrows deletion to break-glass.
+            Sid: "DenyEnclaveLogTampering",
+            Effect: "Deny",
+            Action: MEMBER_LOG_TAMPER_ACTIONS,
+            Resource: [MEMBER_LOG_BUCKETS, `${MEMBER_LOG_BUCKETS}/*`],
+            Condition: { ArnNotLike: { "aws:PrincipalArn": operators } },
+        },
+        {
+            Sid: "DenyAccessLogRedirect",
+            Effect: "Deny",
+            Action: ["s3:PutBucketLogging"],
+            Resource: "arn:aws:s3:::*",
+            Condition: { ArnNotLike: { "aws:PrincipalArn": operators } },
+        },
+        {
+            // The replication role is not enclave-* (the perimeter SCP would keep it in its account), so this is
+            // what caps it at the organization level: S3's replication calls and nothing else, anywhere.
+            Sid: "LogReplicationRoleReplicatesOnly",
+            Effect: "Deny",
+            NotAction: [
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+                "s3:ReplicateObject",
+                "s3:ReplicateTags",
+                "s3:ObjectOwnerOverrideToBucketOwner",
+                "s3:GetBucketVersioning",
+            ],
+            Resource: "*",
+            Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
+        },
     ]);
 }
+
+/** Every member account's log bucket (iam/names.ts memberLogBucketName). */
+const MEMBER_LOG_BUCKETS = "arn:aws:s3:::enclave-member-logs-*";
+/** Erasing a log or changing what keeps, replicates or guards the bucket's logs. */
+const MEMBER_LOG_TAMPER_ACTIONS = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutReplicationConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:DeleteBucket",
+];
 
 /**
  * Paths out that need no gateway: sharing a snapshot, image or resource with another account, a PrivateLink endpoint
@@ -413,7 +475,7 @@ export function organizationPolicies(facts: OrganizationFacts, vendors: AccountV
     );
     return {
         vendorsOu: [
-            scp(orgPolicyNames.baseline, "Enclave accounts: no leaving, no IAM users or keys, no network paths out", vendorsBaselineScp()),
+            scp(orgPolicyNames.baseline, "Enclave accounts: no leaving, no IAM users or keys, no network paths out", vendorsBaselineScp(facts)),
             scp(orgPolicyNames.logging, "Enclave accounts: the evidence cannot be switched off", vendorsLoggingScp(facts)),
             scp(
                 orgPolicyNames.perimeter,

@@ -8,8 +8,13 @@ import { s3ServiceHost, type Statement } from "./document";
 export interface SessionPolicyBase {
     /** The enclave's session document (iam/names.ts sessionDocumentArn). */
     documentArn: string;
+    /**
+     * Where transcripts are uploaded: the archive (shared account), or in account mode the member account's log bucket
+     * (iam/memberLogs.ts), which replicates them into the archive: the workload role reaches no other account.
+     */
     archiveBucketArn: string;
-    archiveKeyArn: string;
+    /** The archive key; absent in account mode, where the member log bucket is SSE-S3 and no key is used. */
+    archiveKeyArn?: string;
     /** `vendors/<id>/sessions/` in the archive. */
     sessionLogPrefix: string;
 }
@@ -143,13 +148,20 @@ export function workloadSessionStatements(p: Scope, s: SessionPolicyBase): State
         },
         // s3EncryptionEnabled: the agent checks the bucket's default encryption before it uploads.
         { Sid: "SessionLogsArchiveEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration", Resource: s.archiveBucketArn },
-        {
-            Sid: "SessionLogsArchiveKey",
-            Effect: "Allow",
-            Action: "kms:GenerateDataKey",
-            Resource: s.archiveKeyArn,
-            Condition: { StringEquals: { "kms:ViaService": s3ServiceHost(p.region) }, StringLike: { "kms:EncryptionContext:aws:s3:arn": `${prefix}*` } },
-        },
+        ...(s.archiveKeyArn
+            ? [
+                  {
+                      Sid: "SessionLogsArchiveKey",
+                      Effect: "Allow" as const,
+                      Action: "kms:GenerateDataKey",
+                      Resource: s.archiveKeyArn,
+                      Condition: {
+                          StringEquals: { "kms:ViaService": s3ServiceHost(p.region) },
+                          StringLike: { "kms:EncryptionContext:aws:s3:arn": `${prefix}*` },
+                      },
+                  },
+              ]
+            : []),
         // cloudWatchEncryptionEnabled: the agent checks that the log group is encrypted before it streams.
         { Sid: "SessionLogsLogGroupCheck", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${p.region}:${p.accountId}:log-group:*` },
     ];

@@ -11,6 +11,8 @@ import {
 } from "./document";
 import { cloudWatchLogsKeyUse, denyInsecureTransport, keyAdministrationByRoleArn } from "./common";
 import { accountOfArn, accountRootArn } from "./names";
+import { BUCKET_TAMPER_ACTIONS } from "./archive";
+import { LOG_DELETION_ACTIONS } from "./memberLogs";
 import { airlockArns, airlockKeyStatements, airlockVendorBuckets, airlockVendorGrants } from "./airlock";
 import {
     AGENT_CHANNEL_ACTIONS,
@@ -48,6 +50,8 @@ export interface VendorPolicyBase {
     session?: SessionPolicyBase;
     /** Set only when the spec has an airlock: submit grants on the outbox, released reads for a vendor recipient. */
     airlock?: { approvers: string[]; recipient: string };
+    /** Account mode: the member account's log bucket (iam/memberLogs.ts); the vendor-side roles may never erase or reconfigure it. */
+    memberLogBucketArn?: string;
 }
 
 export interface VendorPolicyInputs extends VendorPolicyBase {
@@ -188,10 +192,27 @@ function perimeterDenies(p: VendorPolicyInputs, allowEgress: boolean): Statement
     ];
 }
 
+/**
+ * Account mode: the member log bucket's logs and configuration are out of the vendor side's reach by name, not only
+ * because nothing grants them: the workload role writes transcripts there, and a later grant must not widen into a
+ * delete or a new bucket policy. The bucket policy and the baseline SCP deny the same on their own.
+ */
+function logBucketDenies(p: VendorPolicyBase): Statement[] {
+    if (!p.memberLogBucketArn) return [];
+    return [
+        {
+            Sid: "DenyLogBucketTampering",
+            Effect: "Deny",
+            Action: [...LOG_DELETION_ACTIONS, ...BUCKET_TAMPER_ACTIONS],
+            Resource: [p.memberLogBucketArn, `${p.memberLogBucketArn}/*`],
+        },
+    ];
+}
+
 /** Identity policy of the role the vendor assumes. */
 export function vendorRolePolicy(p: VendorPolicyInputs): PolicyDocument {
     const grants = [...datasetGrants(p), ...airlockGrants(p, "vendor"), keyViaS3(p, p.keyArn), ...(p.session ? vendorSessionStatements(p, p.session) : [])];
-    return policy([...grants, ...perimeterDenies(p, p.dataPath === "allow-list"), ...confinedTo(grants)]);
+    return policy([...grants, ...perimeterDenies(p, p.dataPath === "allow-list"), ...confinedTo(grants), ...logBucketDenies(p)]);
 }
 
 /**
@@ -229,7 +250,7 @@ export function workloadRolePolicy(p: VendorPolicyInputs): PolicyDocument {
         },
         ...(p.session ? workloadSessionStatements(p, p.session) : []),
     ];
-    return policy([...grants, ...perimeterDenies(p, false), ...confinedTo(grants)]);
+    return policy([...grants, ...perimeterDenies(p, false), ...confinedTo(grants), ...logBucketDenies(p)]);
 }
 
 /**

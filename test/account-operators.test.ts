@@ -81,8 +81,12 @@ describe("account mode: the operators are the member account's roles", () => {
     });
 
     it("every bucket policy exempts and denies exactly the member account's roles", () => {
-        const policies = bucketPolicies(plan);
+        const policies = bucketPolicies(plan).filter((p) => String(p.inputs.bucket).startsWith("acme-labeling--"));
         expect(policies).toHaveLength(DATASETS.length);
+        // The member log bucket (test/account-logs.test.ts) names member-account roles only, too.
+        const logs = bucketPolicies(plan).filter((p) => !policies.includes(p));
+        expect(logs.map((p) => p.inputs.bucket)).toEqual([`enclave-member-logs-${MEMBER}-us-east-1`]);
+        expect(principalArns(docOf(logs[0])).filter((a) => a.split(":")[4] !== MEMBER)).toEqual([]);
         for (const p of policies) {
             const doc = docOf(p);
             expect(sid(doc, "DenyOutsideNetworkPerimeter").Condition!.StringNotEqualsIfExists).toEqual({ "aws:PrincipalArn": [DEPLOYER, BREAK_GLASS] });

@@ -175,6 +175,11 @@ const CASES: Case[] = [
                 message:
                     'policy statement "S3ServerAccessLogsArchive" allows service logging.s3.amazonaws.com without an aws:SourceAccount or aws:SourceArn condition',
             },
+            {
+                policy: "s3-access-logs-own-account-and-guarded",
+                name: "security-access-logs-policy",
+                message: `policy of enclave-access-logs-${LAB_ACCOUNT}-us-east-1: statement S3ServerAccessLogsArchive admits the logging service without aws:SourceAccount ${LAB_ACCOUNT}`,
+            },
         ],
     },
     {
@@ -251,6 +256,19 @@ const CASES: Case[] = [
                 policy: "s3-encryption-placement",
                 name: `${A}-guidelines-encryption`,
                 message: `bucket ${ACME_GUIDELINES} is an access-log target but uses SSE-KMS: S3 server access logging requires SSE-S3`,
+            },
+        ],
+    },
+    {
+        policy: "s3-access-logs-own-account-and-guarded",
+        ruleId: "FSBP S3.9",
+        what: "a dataset bucket logging to an access-log bucket of another account (S3 would refuse it)",
+        plan: "acme",
+        mutate: (p) => set(res(p, `${A}-guidelines-access-logging`), "targetBucket", "enclave-access-logs-999988887777-us-east-1"),
+        expected: () => [
+            {
+                name: `${A}-guidelines-access-logging`,
+                message: `${A}-guidelines-access-logging logs to enclave-access-logs-999988887777-us-east-1, a bucket of account 999988887777, not this stack's account ${LAB_ACCOUNT}: S3 delivers access logs only within an account`,
             },
         ],
     },

@@ -52,10 +52,20 @@ describe("the archive admits account-mode vendors' deliveries, each to its own p
         expect(bucketPolicy).toContain(`"aws:SourceArn":"${arn}"`);
         // Never a wildcard account in any CloudTrail or log-delivery statement of the archive.
         const doc = world.buckets.get(archive)!.policy as PolicyDocument;
-        for (const s of doc.Statement.filter((x) => x.Effect === "Allow")) {
+        const isService = (p: unknown) => typeof p === "object" && p !== null && "Service" in p;
+        for (const s of doc.Statement.filter((x) => x.Effect === "Allow" && isService(x.Principal))) {
             const account = s.Condition?.StringEquals?.["aws:SourceAccount"];
             expect({ sid: s.Sid, account }).toEqual({ sid: s.Sid, account: expect.anything() });
             expect(JSON.stringify(account)).not.toContain("*");
+        }
+        // The other Allows are the member accounts' log replication: each an exact role of its own account, by aws:PrincipalArn.
+        for (const s of doc.Statement.filter((x) => x.Effect === "Allow" && !isService(x.Principal))) {
+            const roles = [s.Condition?.ArnEquals?.["aws:PrincipalArn"]].flat() as string[];
+            const accounts = [(s.Principal as { AWS: string | string[] }).AWS].flat().map((a) => a.split(":")[4]);
+            expect({ sid: s.Sid, roles: roles.map((r) => r.replace(/^arn:aws:iam::(\d{12}):role\/log-replication-enclave-[a-z0-9-]+$/, "$1")) }).toEqual({
+                sid: s.Sid,
+                roles: accounts,
+            });
         }
     });
 

@@ -43,7 +43,7 @@ const worstPrincipals = Array.from(
 
 describe("SCPs on the Vendors OU", () => {
     it("deny leaving the organization, IAM users and access keys, with no exemption", () => {
-        const doc = vendorsBaselineScp();
+        const doc = vendorsBaselineScp(facts);
         expect(sid(doc, "DenyLeaveOrganization")).toMatchObject({ Effect: "Deny", Action: ["organizations:LeaveOrganization"], Resource: "*" });
         const users = sid(doc, "DenyIamUsersAndKeys");
         expect(users.Effect).toBe("Deny");
@@ -52,7 +52,7 @@ describe("SCPs on the Vendors OU", () => {
     });
 
     it("deny internet, NAT and egress-only gateways, EIPs, peering and transit attachments to everyone", () => {
-        const st = sid(vendorsBaselineScp(), "DenyNetworkPaths");
+        const st = sid(vendorsBaselineScp(facts), "DenyNetworkPaths");
         expect(st.Condition).toBeUndefined();
         for (const a of [
             "ec2:CreateInternetGateway",

@@ -1,7 +1,20 @@
 // The export airlock (components/airlock.ts): what its three bucket policies must say, whatever a later change does.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { TAG } from "../../contract/tags";
-import { conditionsOf, coversAction, isAirlockTagged, isVendorStack, ofType, resourcesOf, statementsOf, strings, T, tagsOf, type Statement } from "./util";
+import {
+    conditionsOf,
+    coversAction,
+    isAirlockTagged,
+    isLabSideRole,
+    isVendorStack,
+    ofType,
+    resourcesOf,
+    statementsOf,
+    strings,
+    T,
+    tagsOf,
+    type Statement,
+} from "./util";
 
 const docs = (r: PolicyResource | undefined) => (r ? (statementsOf(r.props.policy) ?? []) : []);
 const arnConditions = (s: Statement, ops: RegExp) => conditionsOf(s).filter((c) => ops.test(c.op) && c.key.toLowerCase() === "aws:principalarn");
@@ -42,7 +55,7 @@ export const airlockExportControls: StackValidationPolicy = {
         };
         const roles = ofType(args.resources, T.role);
         const vendorSide = roles
-            .filter((r) => tagsOf(r.props)[TAG.vendor] !== undefined && tagsOf(r.props)[TAG.vendor] !== "security" && !isAirlockTagged(r))
+            .filter((r) => tagsOf(r.props)[TAG.vendor] !== undefined && tagsOf(r.props)[TAG.vendor] !== "security" && !isLabSideRole(r))
             .map((r) => r.props.arn as string | undefined)
             .filter((a): a is string => Boolean(a));
         const labSide = roles.filter(isAirlockTagged).map((r) => r.props.arn as string | undefined);

@@ -13,6 +13,7 @@ import { s3NoAcls, s3NoPublicOrCrossAccountGrant, s3PublicAccessBlock, s3TlsOnly
 import { s3AccessLogging, s3Lifecycle, s3ObjectLockRetention, s3SseKmsKeyArn, s3Versioning } from "./s3Data";
 import { s3BucketCompanions, s3DataBucketPolicy, s3EncryptionPlacement, s3ObjectLockPlacement } from "./s3Stack";
 import { s3NoDestructiveGrants } from "./s3Destructive";
+import { s3AccessLogsOwnAccount } from "./accessLogs";
 import { sessionDocumentLogged, workspaceInstanceHardened, workspaceStack } from "./workspace";
 import { organizationPerimeter } from "./organization";
 
@@ -51,6 +52,7 @@ export const STACK_POLICIES: StackValidationPolicy[] = [
     s3BucketCompanions,
     s3EncryptionPlacement,
     s3ObjectLockPlacement,
+    s3AccessLogsOwnAccount,
     s3DataBucketPolicy,
     s3NoDestructiveGrants,
     kmsOneKeyPerVendor,

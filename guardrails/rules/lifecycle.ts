@@ -7,7 +7,7 @@ import {
     conditionsOf,
     conditionValues,
     coversAction,
-    isAirlockTagged,
+    isLabSideRole,
     isDataBucket,
     isLogArchiveTagged,
     isVendorStack,
@@ -71,7 +71,7 @@ function vendorRoles(resources: PolicyResource[]): PolicyResource[] {
     return ofType(resources, T.role).filter((r) => {
         const v = tagsOf(r.props)["enclave:vendor"];
         // The airlock's roles are the lab's: the seal freezes the airlock through its bucket policies instead.
-        return v !== undefined && v !== "security" && !isAirlockTagged(r);
+        return v !== undefined && v !== "security" && !isLabSideRole(r);
     });
 }
 

@@ -1,6 +1,19 @@
 // Who can reach a bucket at all: public access block, TLS-only, no public or cross-account grants, no ACLs.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { accountOfArn, actionsOf, conditionValues, coversResource, is, label, principalsOf, providerAccounts, statementsOf, T } from "./util";
+import {
+    accountOfArn,
+    actionsOf,
+    conditionsOf,
+    conditionValues,
+    coversResource,
+    is,
+    label,
+    principalsOf,
+    providerAccounts,
+    statementsOf,
+    T,
+    type Statement,
+} from "./util";
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
@@ -49,11 +62,31 @@ export const s3TlsOnly: ResourceValidationPolicy = {
     },
 };
 
+/** What a replication role writes into a destination bucket: replicas, their tags and ownership, nothing it can read or delete. */
+const REPLICATION_WRITE_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner", "s3:GetBucketVersioning"];
+
+/**
+ * The one cross-account grant a bucket policy may carry: an account-mode member account's log replication into the
+ * archive (iam/archive.ts memberLogReplication). Only replica writes, and only for exact roles of that account named by
+ * aws:PrincipalArn with ArnEquals: the account's principal alone would admit every role there.
+ */
+function isPinnedReplicationGrant(s: Statement, principal: string): boolean {
+    const acct = accountOfArn(principal);
+    const actions = actionsOf(s);
+    if (s.NotAction !== undefined || actions.length === 0 || !actions.every((a) => REPLICATION_WRITE_ACTIONS.includes(a))) return false;
+    const pinned = conditionsOf(s)
+        .filter((c) => c.op === "ArnEquals" && c.key.toLowerCase() === "aws:principalarn")
+        .flatMap((c) => c.values);
+    const roles = pinned.filter((v) => accountOfArn(v) === acct && /^arn:aws[a-z-]*:iam::\d{12}:role\/[^*?]+$/.test(v));
+    return roles.length > 0 && pinned.every((v) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[^*?]+$/.test(v));
+}
+
 export const s3NoPublicOrCrossAccountGrant: ResourceValidationPolicy = {
     name: "s3-bucket-policy-no-public-or-cross-account-allow",
     description:
         "FSBP S3.2, FSBP S3.3, FSBP S3.6, CKV_AWS_20, CKV_AWS_57, CKV_AWS_70: a bucket policy never allows Principal *, allows AWS service " +
-        "principals only with aws:SourceAccount or aws:SourceArn, and grants nothing to another account. Why: vendors come in through a role " +
+        "principals only with aws:SourceAccount or aws:SourceArn, and grants nothing to another account but an account-mode member " +
+        "account's log replication (replica writes only, pinned to exact roles by aws:PrincipalArn). Why: vendors come in through a role " +
         "in the lab's account that the seal can cut; a direct grant bypasses the seal and the boundary.",
     remediationSteps: "Grant vendors through the vendor role's identity policy, not the bucket policy; add aws:SourceAccount to service grants.",
     enforcementLevel: "mandatory",
@@ -74,7 +107,7 @@ export const s3NoPublicOrCrossAccountGrant: ResourceValidationPolicy = {
             }
             for (const a of p.aws) {
                 const acct = accountOfArn(a);
-                if (accounts.length > 0 && (!acct || !accounts.includes(acct)))
+                if (accounts.length > 0 && (!acct || !accounts.includes(acct)) && !isPinnedReplicationGrant(s, a))
                     report(`policy ${label(s, i)} grants ${a}, outside the stack's account ${accounts.join(", ")}`);
             }
             for (const o of p.other) report(`policy ${label(s, i)} grants ${o} directly`);

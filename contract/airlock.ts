@@ -66,7 +66,7 @@ export interface AirlockNames {
     functions: Record<AirlockHandler, string>;
 }
 
-export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "decide", "release", "record", "fingerprint"] as const;
+export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "reviewOutcome", "decide", "release", "record", "fingerprint"] as const;
 export type AirlockHandler = (typeof AIRLOCK_HANDLERS)[number];
 
 /** `--airlock--` cannot be a dataset name (the schema forbids `--` inside one), so these never collide with a dataset bucket. */

@@ -11,6 +11,7 @@ import type { Canary } from "../airlock/fingerprint";
 import { makeHandler as openReviewHandler } from "../airlock/handlers/openReview";
 import { makeHandler as recordHandler } from "../airlock/handlers/record";
 import { makeHandler as releaseHandler } from "../airlock/handlers/release";
+import { makeHandler as reviewOutcomeHandler } from "../airlock/handlers/reviewOutcome";
 import { makeHandler as scanHandler } from "../airlock/handlers/scan";
 import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import type { LeakVerdict } from "../airlock/fingerprint";
@@ -43,6 +44,7 @@ const h = (d: AirlockDeps = deps) => ({
     scan: scanHandler(d),
     leakCheck: leakCheckHandler(d),
     openReview: openReviewHandler(d),
+    reviewOutcome: reviewOutcomeHandler(d),
     decide: decideHandler(d),
     release: releaseHandler(d),
     record: recordHandler(d),
@@ -139,6 +141,66 @@ describe("airlock handlers: the flow", () => {
         expect(fake.calls.filter((c) => c.startsWith("copy"))).toHaveLength(1);
         expect(fake.bucket(RELEASED).get(out.releasedKey)).toHaveLength(1);
         expect(await h().decide({ requestId: id })).toMatchObject({ state: "released", sent: false });
+    });
+
+    it("a forged review answer decides nothing: with the record in review, 'rejected' is recorded as tampering and the review goes on", async () => {
+        const { id, token } = await toReview();
+        const week = 7 * 86400;
+        // Anyone who read the token from the execution history and may call SendTaskSuccess.
+        fake.tokens.set(token, JSON.stringify({ decision: "rejected" }));
+        const forged = await h().reviewOutcome({ requestId: id, answer: { decision: "rejected" }, reviewTimeoutSeconds: week });
+        expect(forged).toMatchObject({ requestId: id, outcome: "waiting" });
+        // What is left of the week: the fake clock ticked a few seconds since the review opened.
+        expect(forged.reviewTimeoutSeconds).toBeGreaterThan(week - 60);
+        expect(forged.reviewTimeoutSeconds).toBeLessThan(week);
+        expect(request(id).state).toBe("in-review");
+        const tampered = records(id).filter((x) => x.event === "review-tampered");
+        expect(tampered.map((x) => x.detail)).toEqual([{ answer: '{"decision":"rejected"}', recordState: "in-review" }]);
+        expect(records(id).map((x) => x.event)).not.toContain("rejected");
+        // A forged "approved" is no approval either.
+        expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: week })).toMatchObject({ outcome: "waiting" });
+        await expect(h().release({ requestId: id })).rejects.toThrow("is in-review, not approved");
+
+        // The review step runs again with a new token; the approvers' decisions answer it and the record decides.
+        fake.tokens.set("t2", null);
+        await h().openReview({ requestId: id, taskToken: "t2" });
+        await decide(id, APPROVER_A, "approve");
+        expect(await decide(id, APPROVER_B, "approve")).toMatchObject({ state: "approved", sent: true });
+        expect(JSON.parse(fake.tokens.get("t2")!)).toEqual({ requestId: id, decision: "approved" });
+        expect(await h().reviewOutcome({ requestId: id, answer: { requestId: id, decision: "approved" }, reviewTimeoutSeconds: week })).toEqual({
+            requestId: id,
+            outcome: "approved",
+        });
+    });
+
+    it("review outcome: the record routes whatever the answer, a timeout cancels an undecided review, a decided review reopened answers itself", async () => {
+        const { id } = await toReview();
+        expect(await h().reviewOutcome({ requestId: id, answer: { Error: "States.Timeout" }, reviewTimeoutSeconds: 60 })).toEqual({
+            requestId: id,
+            outcome: "cancelled",
+            error: "States.Timeout",
+        });
+        // No time left: even a forged answer ends the review (recorded), it cannot stretch it.
+        expect(await h().reviewOutcome({ requestId: id, answer: "approve it", reviewTimeoutSeconds: 1 })).toMatchObject({ outcome: "cancelled" });
+        expect(
+            records(id)
+                .filter((x) => x.event === "review-tampered")
+                .map((x) => x.detail),
+        ).toEqual([{ answer: '"approve it"', recordState: "in-review" }]);
+
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "reject");
+        // The record says rejected: a forged "approved" routes to the rejection, recorded.
+        expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: 60 })).toEqual({
+            requestId: id,
+            outcome: "rejected",
+        });
+        expect(records(id).filter((x) => x.event === "review-tampered")).toHaveLength(2);
+        // A review step opened again after the decision answers its own token with the record's state.
+        fake.tokens.set("t3", null);
+        expect(await h().openReview({ requestId: id, taskToken: "t3" })).toEqual({ requestId: id, state: "rejected" });
+        expect(JSON.parse(fake.tokens.get("t3")!)).toEqual({ requestId: id, decision: "rejected" });
+        await expect(h().reviewOutcome({ requestId: id, answer: {}, reviewTimeoutSeconds: 0 })).rejects.toThrow(AirlockInputError);
     });
 
     it("the same approver twice is one approval", async () => {

@@ -86,9 +86,11 @@ describe("the airlock in the plan", () => {
         const [sm] = ofType(plan, TOKEN.stateMachine);
         expect([sm.inputs.type, (sm.inputs.loggingConfiguration as { level: string }).level]).toEqual(["STANDARD", "ALL"]);
         const definition = JSON.parse(String(sm.inputs.definition)) as {
-            States: Record<string, { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } }>;
+            States: Record<string, { TimeoutSecondsPath?: string; Parameters?: { FunctionName?: string; reviewTimeoutSeconds?: number } }>;
         };
-        expect(definition.States.Review.TimeoutSeconds).toBe(5 * 86400);
+        // The review's time is the spec's, set once where the review opens (the review step reads it from the execution's data).
+        expect(definition.States.OpenReview.Parameters?.reviewTimeoutSeconds).toBe(5 * 86400);
+        expect(definition.States.Review.TimeoutSecondsPath).toBe("$.reviewTimeoutSeconds");
         // Every task names one of this enclave's airlock functions, by its planned name.
         const fnNames = new Set(Object.values(names.functions));
         for (const st of Object.values(definition.States).filter((x) => x.Parameters?.FunctionName))

@@ -1,4 +1,5 @@
 import type { SecurityStackOutputs, VendorStackOutputs } from "../contract/outputs";
+import { TAG } from "../contract/tags";
 import { T } from "../contract/tokens";
 import type { Plan, PlanResource } from "../plan/types";
 import { HOURS_PER_MONTH, pricesFor, UnknownInstanceTypeError, type Price, type RegionPrices } from "./prices";
@@ -153,7 +154,8 @@ export function inventoryFromPlan(plan: Plan): Inventory {
         dnsFirewalledVpcs: ofType(plan, T.dnsAssociation).length,
         dnsFirewallDomains: ofType(plan, T.dnsDomainList).reduce((n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0), 0),
         dnsQueryLogsToS3: ofType(plan, T.dnsQueryLog).filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
-        datasetBuckets: ofType(plan, T.bucket).length,
+        // The airlock's buckets hold exports, priced with the airlock from its own assumptions, not as datasets.
+        datasetBuckets: ofType(plan, T.bucket).filter((b) => !(b.inputs.tags as Record<string, string> | undefined)?.[TAG.airlock]).length,
         accessLoggedBuckets: ofType(plan, T.logging).length,
         logGroups: ofType(plan, T.logGroup).length,
         instances: ofType(plan, T.instance).map((i) => ({

@@ -6,7 +6,9 @@ import { renderCost } from "../cost/render";
 import { planVendor } from "../plan/stacks";
 import type { Plan, PlanResource } from "../plan/types";
 import type { SecuritySpec, VendorSpec } from "../config/schema";
-import { ACME, EVALCORP, fixturePlan, securityFixture, vendorFixture } from "./support/fixtures";
+import * as path from "node:path";
+import { loadSecuritySpec, loadVendorSpec } from "../config/load";
+import { ACME, EVALCORP, FIXTURES_DIR, fixturePlan, securityFixture, vendorFixture } from "./support/fixtures";
 
 const security = securityFixture();
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -156,6 +158,16 @@ describe("cost estimate", () => {
         const line = (e: typeof est, prefix: string) => e.lines.find((l) => l.item.startsWith(prefix))!.usd;
         expect(line(twice, "GuardDuty objects evaluated")).toBe(0.043);
         expect(line(twice, "airlock state transitions")).toBe(0.09);
+    });
+
+    it("prices the airlock fixture's plan: its three buckets are not counted as datasets", async () => {
+        const dir = path.join(FIXTURES_DIR, "airlock");
+        const plan = await planVendor(loadVendorSpec(path.join(dir, "harbor-annotate.yaml")), loadSecuritySpec(path.join(dir, "security.yaml")));
+        const inv = inventoryFromPlan(plan);
+        expect([inv.airlocks, inv.datasetBuckets]).toEqual([1, 2]);
+        const est = estimatePlan(plan);
+        expect(est.byArea.airlock).toBe(0.38);
+        expect(est.lines.find((l) => l.item.startsWith("dataset storage"))!.item).toBe("dataset storage (2 x 100 GB)");
     });
 
     it("says 'not priced' for airlock services without a confirmed price in the region, and leaves them out of the total", () => {

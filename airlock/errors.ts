@@ -27,6 +27,19 @@ export class IntegrityError extends AirlockError {}
 /** The step does not apply to the request's state (it was cancelled, decided or released meanwhile). */
 export class RequestStateError extends AirlockError {}
 
+/**
+ * The request record changed between this handler's read and its conditional write (S3's If-Match answered 412):
+ * another handler moved the request meanwhile. Nothing was overwritten; a rerun reads the record again.
+ */
+export class RecordChangedError extends AirlockError {
+    constructor(
+        readonly requestId: string,
+        readonly wanted: string,
+    ) {
+        super(`request ${requestId}: the record changed while this step was writing ${wanted}; nothing was overwritten`);
+    }
+}
+
 /** S3 denied the copy into the released bucket: while the vendor is sealed its policy freezes every put. Retryable. */
 export class ReleaseDeniedError extends AirlockError {}
 

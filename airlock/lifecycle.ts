@@ -8,8 +8,11 @@ const NEXT: Record<AirlockState, readonly AirlockState[]> = {
     scanning: ["scanning", "in-review", "blocked-scan", "blocked-leak", "cancelled"],
     // A review that times out, or whose object was replaced, is cancelled.
     "in-review": ["approved", "rejected", "cancelled"],
-    // Approved but not copied yet: the copy is retried (it fails while the seal freezes the released bucket).
-    approved: ["released", "cancelled"],
+    // Approved but not copied yet: the copy is retried (it fails while the seal freezes the released bucket). Two
+    // approvers signed off on this pinned version: nothing but the release may follow, not even a newer upload of
+    // the same key (that is a request of its own), so a copy under way can never end beside a record that says
+    // cancelled.
+    approved: ["released"],
     rejected: [],
     released: [],
     "blocked-scan": [],
@@ -42,10 +45,14 @@ export function move(request: AirlockRequest, to: AirlockState, at: string): { r
     return { request: { ...request, state: to, updatedAt: at }, changed: true };
 }
 
+/** The states a newer version of the same key supersedes: nobody has approved the older version yet. */
+export const SUPERSEDABLE_STATES: readonly AirlockState[] = ["submitted", "scanning", "in-review"];
+
 /**
- * A new version of a key is a new request: every open (not final) request on an other version of the same key is
- * superseded and must be cancelled. The request for the same version is the same request (a duplicate event).
+ * A new version of a key is a new request: every request on an other version of the same key that is still before
+ * its approval is superseded and must be cancelled. An approved version is pinned and stays approved (its release
+ * copies that version, never the newer one). The request for the same version is the same request (a duplicate event).
  */
 export function superseded(requests: readonly AirlockRequest[], key: string, versionId: string): AirlockRequest[] {
-    return requests.filter((r) => r.key === key && r.versionId !== versionId && !isFinal(r.state));
+    return requests.filter((r) => r.key === key && r.versionId !== versionId && SUPERSEDABLE_STATES.includes(r.state));
 }

@@ -2,8 +2,10 @@
 //
 // Standard, not Express: a request can wait days for its approvers, and Standard keeps every execution's history for
 // 90 days, a second record beside the archive's. The review is a wait-for-task-token step: the execution sleeps at no
-// cost until the decide handler, triggered by an approver's decision object, answers with the token. Nothing a vendor
-// holds can answer it: the token lives in the control bucket, which no vendor-side role can read.
+// cost until the decide handler, triggered by an approver's decision object, answers with the token. The answer only
+// wakes the execution: the reviewOutcome step routes on the request record, which only the decide handler moves to
+// approved or rejected, because the token also appears in the execution's history and a lab principal allowed
+// GetExecutionHistory and SendTaskSuccess could answer with it.
 // Pure: the component renders it with the functions' ARNs; test/airlock-state-machine.test.ts validates it with
 // asl-validator and walks its paths.
 import type { AirlockHandler } from "../contract/airlock";
@@ -89,29 +91,48 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
         LeakCheck: invoke(f.leakCheck, { "requestId.$": "$.requestId" }, "LeakResult", { Catch: [STEP_FAILED] }),
         LeakResult: {
             Type: "Choice",
-            Choices: [{ Variable: "$.leak", StringEquals: "clean", Next: "Review" }],
+            Choices: [{ Variable: "$.leak", StringEquals: "clean", Next: "OpenReview" }],
             Default: "BlockedLeak",
+        },
+        OpenReview: {
+            Type: "Pass",
+            Comment: "The review's whole time; after an answer the record does not bear out, the review waits only for what is left of it.",
+            Parameters: { "requestId.$": "$.requestId", reviewTimeoutSeconds: args.reviewTimeoutSeconds },
+            Next: "Review",
         },
         BlockedLeak: record(f, "blocked-leak", "end"),
         Review: {
             Type: "Task",
             Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
             Parameters: { FunctionName: f.openReview, Payload: { "requestId.$": "$.requestId", "taskToken.$": "$$.Task.Token" } },
-            // The decide handler answers with { decision }; it lands beside the request id.
+            // Whatever answers the token lands here; a timeout lands here too (the Catch), so one step judges both.
             ResultPath: "$.review",
-            TimeoutSeconds: args.reviewTimeoutSeconds,
+            TimeoutSecondsPath: "$.reviewTimeoutSeconds",
             Retry: [LAMBDA_RETRY],
-            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.error", Next: "Cancelled" }, STEP_FAILED],
-            Next: "Decision",
+            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.review", Next: "ReviewOutcome" }, STEP_FAILED],
+            Next: "ReviewOutcome",
         },
+        // The token is in this execution's history (GetExecutionHistory shows the Review step's input), so its answer
+        // is no decision: the request record is, written by the decide handler from the two-person rule. An answer the
+        // record does not bear out is recorded (review-tampered) and the review goes on for what is left of its time.
+        ReviewOutcome: invoke(
+            f.reviewOutcome,
+            { "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: args.reviewTimeoutSeconds },
+            "Decision",
+            { Catch: [STEP_FAILED] },
+        ),
         Decision: {
             Type: "Choice",
-            Choices: [{ Variable: "$.review.decision", StringEquals: "approved", Next: "Release" }],
-            // Anything but an explicit approval (a rejection, an answer the definition does not know) releases nothing.
-            Default: "Rejected",
+            Choices: [
+                { Variable: "$.outcome", StringEquals: "approved", Next: "Release" },
+                { Variable: "$.outcome", StringEquals: "rejected", Next: "Rejected" },
+                { Variable: "$.outcome", StringEquals: "waiting", Next: "Review" },
+            ],
+            // Cancelled (timed out, or replaced by a newer upload), or an outcome the definition does not know: nothing is released.
+            Default: "Cancelled",
         },
         Rejected: record(f, "rejected", "end"),
-        Cancelled: record(f, "cancelled", "end", CAUGHT),
+        Cancelled: record(f, "cancelled", "end", { "error.$": "$.error" }),
         Release: invoke(f.release, { "requestId.$": "$.requestId" }, null, {
             // While sealed the released bucket refuses the copy: a few tries cover a seal lifted minutes later,
             // then the request stays approved and the failure is recorded; nothing retries behind the seal.

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { AIRLOCK_PREFIX, AIRLOCK_TAG, type AirlockRequest, type DecisionBody } from "../contract/airlock";
 import type { Canary, IndexEntry } from "./fingerprint";
 import { parseDecisionBody, sha256hex, type DecisionObject } from "./approval";
-import { AirlockInputError, isNotFound, isPreconditionFailed } from "./errors";
+import { AirlockInputError, isNotFound, isPreconditionFailed, RecordChangedError } from "./errors";
 
 export interface AirlockBuckets {
     outbox: string;
@@ -70,12 +70,42 @@ export class AirlockStore {
     // ---- control bucket: requests -------------------------------------------------------------------------------
 
     async getRequest(requestId: string): Promise<AirlockRequest | null> {
-        const text = await this.getText("control", AIRLOCK_PREFIX.request(requestId));
-        return text === null ? null : (JSON.parse(text) as AirlockRequest);
+        return (await this.getRequestVersioned(requestId))?.request ?? null;
     }
 
-    async putRequest(request: AirlockRequest): Promise<void> {
-        await this.putJson("control", AIRLOCK_PREFIX.request(request.requestId), request);
+    /** The record and the ETag it was read at: a write with `ifMatch` set to it fails if anyone wrote in between. */
+    async getRequestVersioned(requestId: string): Promise<{ request: AirlockRequest; etag?: string } | null> {
+        try {
+            const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket("control"), Key: AIRLOCK_PREFIX.request(requestId) }));
+            const request = JSON.parse(await r.Body!.transformToString()) as AirlockRequest;
+            return { request, ...(r.ETag ? { etag: r.ETag } : {}) };
+        } catch (err) {
+            if (isNotFound(err)) return null;
+            throw err;
+        }
+    }
+
+    /**
+     * Writes the record; with `ifMatch` only while the stored record still has that ETag (S3 answers 412 otherwise,
+     * raised as RecordChangedError), so two handlers racing on one request cannot overwrite each other unseen.
+     * Returns the new ETag.
+     */
+    async putRequest(request: AirlockRequest, ifMatch?: string): Promise<string | undefined> {
+        try {
+            const r = await this.s3.send(
+                new PutObjectCommand({
+                    Bucket: this.bucket("control"),
+                    Key: AIRLOCK_PREFIX.request(request.requestId),
+                    Body: JSON.stringify(request, null, 2),
+                    ContentType: JSON_TYPE,
+                    ...(ifMatch ? { IfMatch: ifMatch } : {}),
+                }),
+            );
+            return r.ETag;
+        } catch (err) {
+            if (ifMatch && isPreconditionFailed(err)) throw new RecordChangedError(request.requestId, request.state);
+            throw err;
+        }
     }
 
     async listRequests(): Promise<AirlockRequest[]> {

@@ -8,6 +8,7 @@ import { fieldDoc, ORGANIZATION_FIELDS, SECURITY_FIELDS, VENDOR_FIELDS, type Fie
 import { fieldName, valueAt } from "./fieldPath";
 import { REPO_ROOT } from "./repoRoot";
 import {
+    operatorApprovers,
     ORGANIZATION_STACK_NAME,
     organizationSpecSchema,
     type OrganizationSpec,
@@ -379,6 +380,16 @@ export function checkVendorAgainstSecurity(vendor: VendorSpec, vendorFile: strin
             shown,
             "memberAccount.roleName",
             `${shown}: memberAccount.roleName differs from the deployer role (${deployerName}, the security stack's deployerRoleArn and the organization's deployerRoleName): got ${show(vendor.memberAccount.roleName)}. Fix: set memberAccount.roleName: ${deployerName} (that role deploys the stack, and the key and bucket policies name it).`,
+        );
+    }
+    // Only here is the security spec known: the vendor spec alone cannot tell the deployer's or break-glass's ARN.
+    const operator = operatorApprovers(vendor, security)[0];
+    if (operator) {
+        const role = operator.operator === "deployerRoleArn" ? "the deployer role" : "the break-glass role";
+        throw new SpecError(
+            shown,
+            "airlock.approvers",
+            `${shown}: airlock.approvers[${operator.index}] is ${role} (the security stack's ${operator.operator}): got ${show(operator.principal)}. Fix: approvers are lab reviewers; name a role that neither deploys the enclaves nor holds break-glass.`,
         );
     }
     for (const key of vendor.isolation === "account" ? (["region"] as const) : (["id", "region"] as const)) {

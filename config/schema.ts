@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACCESS_LEVELS, DATA_PATHS } from "../contract/outputs";
+import { operatorsInAccount } from "../contract/operators";
 import { SECURITY_STACK } from "../contract/tags";
 import { isNetworkAddress, isPrivate, isPublicRange, networkOf, parseCidr } from "./network";
 
@@ -401,6 +402,34 @@ export function vendorControlledApprovers(specs: { file: string; spec: Pick<Vend
         const v = r === AIRLOCK_RECIPIENT_VENDOR ? undefined : vendorOf.get(r);
         if (v !== undefined) found.push({ principal: r, file, field: "airlock.recipient", vendorFile: v });
     }
+    return found;
+}
+
+/** An airlock approver that is an operator role of the security spec: the deployer or break-glass. */
+export interface OperatorApprover {
+    /** Its position in airlock.approvers. */
+    index: number;
+    principal: string;
+    /** The security spec's field that names that role. */
+    operator: "deployerRoleArn" | "breakGlassRoleArn";
+}
+
+/**
+ * Approvers that are the deployer or the break-glass role, as the security spec names them and as the same roles exist
+ * in an account-mode enclave's own account (contract/operators.ts). The deployer already controls what the airlock is
+ * made of, and break-glass is for a breach: either holding a vote would make one insider half of the two-person rule.
+ */
+export function operatorApprovers(
+    vendor: Pick<VendorSpec, "airlock" | "account">,
+    security: Pick<SecuritySpec, "deployerRoleArn" | "breakGlassRoleArn">,
+): OperatorApprover[] {
+    if (!vendor.airlock) return [];
+    const inEnclave = operatorsInAccount({ deployerRoleArn: security.deployerRoleArn, breakGlassRoleArn: security.breakGlassRoleArn }, vendor.account.id);
+    const found: OperatorApprover[] = [];
+    vendor.airlock.approvers.forEach((principal, index) => {
+        for (const operator of ["deployerRoleArn", "breakGlassRoleArn"] as const)
+            if (principal === security[operator] || principal === inEnclave[operator]) found.push({ index, principal, operator });
+    });
     return found;
 }
 

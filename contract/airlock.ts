@@ -66,7 +66,7 @@ export interface AirlockNames {
     functions: Record<AirlockHandler, string>;
 }
 
-export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "decide", "release", "record", "fingerprint"] as const;
+export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "reviewOutcome", "decide", "release", "record", "fingerprint"] as const;
 export type AirlockHandler = (typeof AIRLOCK_HANDLERS)[number];
 
 /** `--airlock--` cannot be a dataset name (the schema forbids `--` inside one), so these never collide with a dataset bucket. */
@@ -130,6 +130,8 @@ export interface AirlockRequest {
     };
     approvals?: { approverArn: string; decision: Decision; at: string }[];
     releasedKey?: string;
+    /** When the release last claimed the record (a conditional write) before copying. */
+    releaseAttemptedAt?: string;
     updatedAt: string;
 }
 

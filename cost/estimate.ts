@@ -1,4 +1,5 @@
 import type { SecurityStackOutputs, VendorStackOutputs } from "../contract/outputs";
+import { TAG } from "../contract/tags";
 import { T } from "../contract/tokens";
 import type { Plan, PlanResource } from "../plan/types";
 import { HOURS_PER_MONTH, pricesFor, UnknownInstanceTypeError, type Price, type RegionPrices } from "./prices";
@@ -32,7 +33,29 @@ export const ASSUMPTIONS = {
     dnsQueryLogGbPerMonth: 0.5,
     /** Traffic from inside the VPC to S3 and AWS APIs: free through the S3 gateway endpoint, billed through a NAT gateway. */
     vpcToAwsGb: 50,
+    /** Export airlock: requests (files submitted to the outbox) per month, each scanned, checked, reviewed and released. */
+    airlockExportsPerMonth: 100,
+    /** Export airlock: size of one exported file, in MB (GuardDuty scans it, the leak check reads it, it is kept twice). */
+    airlockMbPerExport: 10,
+    /** Export airlock: reads of GuardDuty's scan tag before it is there (each one a Lambda call and 4 state transitions). */
+    airlockScanPollsPerExport: 2,
+    /** Export airlock: dataset objects written per month, each fingerprinted for the leak check by one Lambda call. */
+    airlockFingerprintsPerMonth: 10_000,
+    /** Export airlock: run time of one handler call, in seconds (billed at the function's memory: 256 MB, 1,024 MB for the leak check and fingerprints). */
+    airlockSecondsPerCall: 1,
 } as const;
+
+/**
+ * Per export, on the way to a release (airlock/stateMachine.ts): Start, Scan, ScanResult, LeakCheck, LeakResult,
+ * OpenReview, Review, ReviewOutcome, Decision, Release, plus ScanWait, ScanAgain, Scan, ScanResult per scan poll.
+ */
+export const AIRLOCK_TRANSITIONS_BASE = 10;
+export const AIRLOCK_TRANSITIONS_PER_POLL = 4;
+/** Handler calls per export at 256 MB: submit, scan (1 + polls), openReview, reviewOutcome, decide (one per decision object, two), release. */
+export const AIRLOCK_SMALL_CALLS_BASE = 7;
+/** S3 requests per export (request record, tags, decisions, archive records, copy; reads of the record and the version). */
+export const AIRLOCK_S3_PUTS_PER_EXPORT = 20;
+export const AIRLOCK_S3_GETS_PER_EXPORT = 30;
 
 export type Assumptions = { -readonly [K in keyof typeof ASSUMPTIONS]: number };
 
@@ -62,9 +85,11 @@ export interface Inventory {
     logGroups: number;
     /** Workspace instances: type and root volume size. */
     instances: { type: string; rootGiB: number }[];
+    /** Export airlocks (one state machine each). */
+    airlocks: number;
 }
 
-export type CostArea = "network" | "key" | "data" | "audit" | "workspace";
+export type CostArea = "network" | "key" | "data" | "audit" | "workspace" | "airlock";
 
 export interface CostLine {
     area: CostArea;
@@ -88,6 +113,8 @@ export interface CostEstimate {
     pricesAsOf: string;
     /** The region whose published list prices were used (us-west-2 uses us-east-1's, which are the same). */
     pricesListedFor: string;
+    /** What the plan uses but the price table has no confirmed figure for in this region (left out of the total). */
+    notPriced: string[];
 }
 
 const ofType = (plan: Plan, types: readonly string[]): PlanResource[] => plan.resources.filter((r) => types.includes(r.type));
@@ -127,13 +154,15 @@ export function inventoryFromPlan(plan: Plan): Inventory {
         dnsFirewalledVpcs: ofType(plan, T.dnsAssociation).length,
         dnsFirewallDomains: ofType(plan, T.dnsDomainList).reduce((n, l) => n + (Array.isArray(l.inputs.domains) ? l.inputs.domains.length : 0), 0),
         dnsQueryLogsToS3: ofType(plan, T.dnsQueryLog).filter((q) => String(q.inputs.destinationArn ?? "").startsWith("arn:aws:s3:::")).length,
-        datasetBuckets: ofType(plan, T.bucket).length,
+        // The airlock's buckets hold exports, priced with the airlock from its own assumptions, not as datasets.
+        datasetBuckets: ofType(plan, T.bucket).filter((b) => !(b.inputs.tags as Record<string, string> | undefined)?.[TAG.airlock]).length,
         accessLoggedBuckets: ofType(plan, T.logging).length,
         logGroups: ofType(plan, T.logGroup).length,
         instances: ofType(plan, T.instance).map((i) => ({
             type: String(i.inputs.instanceType),
             rootGiB: Number((i.inputs.rootBlockDevice as { volumeSize?: number } | undefined)?.volumeSize ?? 8),
         })),
+        airlocks: ofType(plan, T.stateMachine).length,
     };
 }
 
@@ -161,6 +190,7 @@ export function defaultAwsxVpcInventory(region: string): Inventory {
         accessLoggedBuckets: 0,
         logGroups: 0,
         instances: [],
+        airlocks: 0,
     };
 }
 
@@ -301,12 +331,73 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
     const volumeGb = inv.instances.reduce((s, i) => s + i.rootGiB, 0);
     if (inv.instances.length) add("workspace", "fixed", `workspace root volumes (${volumeGb} GB gp3)`, volumeGb, pr.ebsGp3GbMonth);
 
+    // Airlock: usage only (a state machine, functions, buckets and a malware protection plan cost nothing idle). The
+    // airlock's log groups are among inv.logGroups above; its buckets' data events among the trail's.
+    const notPriced: string[] = [];
+    if (inv.airlocks > 0) {
+        const al = pr.airlock;
+        const exports = inv.airlocks * a.airlockExportsPerMonth;
+        const priced = (price: Price | null, what: string): price is Price => (price ? true : (notPriced.push(what), false));
+        const transitions = exports * (AIRLOCK_TRANSITIONS_BASE + AIRLOCK_TRANSITIONS_PER_POLL * a.airlockScanPollsPerExport);
+        if (priced(al.sfnTransitions1k, "Step Functions state transitions"))
+            add("airlock", "usage", `airlock state transitions (${count(exports)} exports)`, transitions, al.sfnTransitions1k, 1_000);
+        const smallCalls = exports * (AIRLOCK_SMALL_CALLS_BASE + a.airlockScanPollsPerExport);
+        const bigCalls = exports + inv.airlocks * a.airlockFingerprintsPerMonth;
+        if (priced(al.lambdaRequests1m, "Lambda requests"))
+            add(
+                "airlock",
+                "usage",
+                `airlock Lambda requests (${count(exports)} exports, ${count(a.airlockFingerprintsPerMonth)} fingerprints)`,
+                smallCalls + bigCalls,
+                al.lambdaRequests1m,
+                1_000_000,
+            );
+        if (priced(al.lambdaGbSecond, "Lambda duration"))
+            add(
+                "airlock",
+                "usage",
+                `airlock Lambda duration (${a.airlockSecondsPerCall} s a call)`,
+                (smallCalls * 0.25 + bigCalls * 1) * a.airlockSecondsPerCall,
+                al.lambdaGbSecond,
+            );
+        add(
+            "airlock",
+            "usage",
+            "EventBridge S3 events (AWS service events, free)",
+            exports * 3 + inv.airlocks * a.airlockFingerprintsPerMonth,
+            al.eventBridgeAwsEvent,
+        );
+        const scannedGb = (exports * a.airlockMbPerExport) / 1024;
+        if (priced(al.malwareScanGb, "GuardDuty Malware Protection for S3 (GB scanned)"))
+            add("airlock", "usage", `GuardDuty malware scan (${count(exports)} x ${a.airlockMbPerExport} MB)`, scannedGb, al.malwareScanGb);
+        if (priced(al.malwareObjects1k, "GuardDuty Malware Protection for S3 (objects evaluated)"))
+            add("airlock", "usage", `GuardDuty objects evaluated (${count(exports)})`, exports, al.malwareObjects1k, 1_000);
+        // Kept in the outbox and, once released, in the released bucket: two copies, first month.
+        add("airlock", "usage", `airlock storage, first month (outbox + released copy)`, 2 * scannedGb, pr.s3StandardGbMonth);
+        add(
+            "airlock",
+            "usage",
+            `airlock S3 PUT/COPY requests (${AIRLOCK_S3_PUTS_PER_EXPORT} per export)`,
+            exports * AIRLOCK_S3_PUTS_PER_EXPORT,
+            pr.s3PutRequests1k,
+            1_000,
+        );
+        add(
+            "airlock",
+            "usage",
+            `airlock S3 GET requests (${AIRLOCK_S3_GETS_PER_EXPORT} per export)`,
+            exports * AIRLOCK_S3_GETS_PER_EXPORT,
+            pr.s3GetRequests1k,
+            1_000,
+        );
+    }
+
     const sum = (ls: CostLine[]) =>
         round(
             ls.reduce((s, l) => s + l.usd, 0),
             2,
         );
-    const byArea = { network: 0, key: 0, data: 0, audit: 0, workspace: 0 } as Record<CostArea, number>;
+    const byArea = { network: 0, key: 0, data: 0, audit: 0, workspace: 0, airlock: 0 } as Record<CostArea, number>;
     for (const area of Object.keys(byArea) as CostArea[]) byArea[area] = sum(lines.filter((l) => l.area === area));
     const fixedUsd = sum(lines.filter((l) => l.kind === "fixed"));
     const usageUsd = sum(lines.filter((l) => l.kind === "usage"));
@@ -320,6 +411,7 @@ export function estimateInventory(inv: Inventory, assumptions: Assumptions = { .
         assumptions: { ...a },
         pricesAsOf: pr.asOf,
         pricesListedFor: pr.listedFor,
+        notPriced,
     };
 }
 

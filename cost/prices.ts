@@ -24,6 +24,22 @@ export const WORKSPACE_PRICES_READ = "2026-11-30";
 
 export const HOURS_PER_MONTH = 730;
 
+/**
+ * The export airlock's figures, read on this date. Step Functions: the Standard state-transition table on
+ * https://aws.amazon.com/step-functions/pricing/ ($0.025 per 1,000 in US East (N. Virginia), US West (Oregon) and
+ * Europe (Ireland)). Lambda: https://aws.amazon.com/lambda/pricing/ and AWS's "How AWS Pricing Works" whitepaper
+ * (https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html): $0.20 per million requests and
+ * $0.0000166667 per GB-second (x86), figures given for US East. GuardDuty Malware Protection for S3:
+ * https://aws.amazon.com/guardduty/pricing/ renders its table with script; its worked example for US East bills $0.09
+ * per GB scanned and $0.215 per 1,000 objects evaluated, as transcribed from that page on 2026-10-07 in
+ * https://raw.githubusercontent.com/api-evangelist/amazon-guardduty/refs/heads/main/plans/amazon-guardduty-plans-pricing.yml (the free
+ * tier of 1,000 objects and 1 GB a month for 12 months is ignored, like every free tier here). EventBridge: events
+ * from AWS services on the default bus (the S3 Object Created events the airlock uses) are free
+ * (https://aws.amazon.com/eventbridge/pricing/). The airlock uses no SQS queue. A figure not confirmed for a region is
+ * null there: the estimate says "not priced" rather than guess.
+ */
+export const AIRLOCK_PRICES_READ = "2026-11-30";
+
 export interface Price {
     usd: number;
     unit: string;
@@ -72,6 +88,23 @@ export interface RegionPrices {
     instanceHour: Readonly<Record<string, Price>>;
     /** EBS gp3 storage, per GB-month (baseline IOPS and throughput are included). */
     ebsGp3GbMonth: Price;
+    /** The export airlock's services (AIRLOCK_PRICES_READ); null: not confirmed for this region, not priced. */
+    airlock: AirlockPrices;
+}
+
+export interface AirlockPrices {
+    /** Step Functions Standard, per 1,000 state transitions. */
+    sfnTransitions1k: Price | null;
+    /** Lambda requests, per 1,000,000. */
+    lambdaRequests1m: Price | null;
+    /** Lambda duration (x86), per GB-second. */
+    lambdaGbSecond: Price | null;
+    /** EventBridge events from AWS services on the default bus: free. */
+    eventBridgeAwsEvent: Price;
+    /** GuardDuty Malware Protection for S3, per GB scanned. */
+    malwareScanGb: Price | null;
+    /** GuardDuty Malware Protection for S3, per 1,000 objects evaluated. */
+    malwareObjects1k: Price | null;
 }
 
 const SRC = {
@@ -84,6 +117,10 @@ const SRC = {
     route53: "https://aws.amazon.com/route53/pricing/",
     ec2: "https://aws.amazon.com/ec2/pricing/on-demand/",
     ebs: "https://aws.amazon.com/ebs/pricing/",
+    stepFunctions: "https://aws.amazon.com/step-functions/pricing/",
+    lambda: "https://aws.amazon.com/lambda/pricing/",
+    eventBridge: "https://aws.amazon.com/eventbridge/pricing/",
+    guardDuty: "https://aws.amazon.com/guardduty/pricing/",
 } as const;
 
 const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
@@ -118,6 +155,14 @@ const US: RegionPrices = {
         "t3.xlarge": 0.1664,
     }),
     ebsGp3GbMonth: p(0.08, "gp3 GB-month", SRC.ebs),
+    airlock: {
+        sfnTransitions1k: p(0.025, "1,000 state transitions", SRC.stepFunctions),
+        lambdaRequests1m: p(0.2, "1,000,000 requests", SRC.lambda),
+        lambdaGbSecond: p(0.0000166667, "GB-second", SRC.lambda),
+        eventBridgeAwsEvent: p(0, "AWS service event", SRC.eventBridge),
+        malwareScanGb: p(0.09, "GB scanned", SRC.guardDuty),
+        malwareObjects1k: p(0.215, "1,000 objects evaluated", SRC.guardDuty),
+    },
 };
 
 /** EU (Ireland): endpoints, NAT and CloudWatch Logs ingestion cost more than in us-east-1. */
@@ -140,6 +185,15 @@ const EU_WEST_1: RegionPrices = {
         "r6i.large": 0.141,
     }),
     ebsGp3GbMonth: p(0.088, "gp3 GB-month", SRC.ebs),
+    // Step Functions lists Europe (Ireland) at $0.0250; the Lambda and GuardDuty figures read were US East's only.
+    airlock: {
+        sfnTransitions1k: p(0.025, "1,000 state transitions", SRC.stepFunctions),
+        lambdaRequests1m: null,
+        lambdaGbSecond: null,
+        eventBridgeAwsEvent: p(0, "AWS service event", SRC.eventBridge),
+        malwareScanGb: null,
+        malwareObjects1k: null,
+    },
 };
 
 export const PRICES: Readonly<Record<string, RegionPrices>> = {

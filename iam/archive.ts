@@ -387,6 +387,18 @@ export function archiveBucketPolicy(p: ArchivePolicyInputs): PolicyDocument {
             NotResource: `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*`,
             Condition: { StringEquals: { "aws:PrincipalArn": v.airlockRecordWriterArn! } },
         })),
+        // ...and appends only: like evidence, an airlock record is written once. A put there must carry
+        // `If-None-Match: *` (S3 answers 412 if the key exists), so whoever holds the airlock role cannot lay a newer
+        // version over a decision's or a release's record. Every principal, not just the airlock role: nobody else
+        // writes there, and a deny on absence of the header needs no list of writers to stay right.
+        ...airlockWriters(p).map((v): Statement => ({
+            Sid: `AirlockRecordsNeverOverwritten${sidOf(v.id)}`,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${p.archiveBucketArn}/${airlockRecordPrefix(v.id)}*`,
+            Condition: { StringNotEquals: { "s3:if-none-match": "*" } },
+        })),
     ]);
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { slotOf } from "../airlock/approval";
 import { readAirlockEnv } from "../airlock/env";
-import { AirlockConfigError, AirlockInputError, IntegrityError, ReleaseDeniedError, RequestStateError } from "../airlock/errors";
+import { AirlockConfigError, AirlockInputError, IntegrityError, RecordChangedError, ReleaseDeniedError, RequestStateError } from "../airlock/errors";
 import type { AirlockDeps } from "../airlock/handlers/common";
 import { makeHandler as decideHandler } from "../airlock/handlers/decide";
 import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
@@ -11,6 +11,7 @@ import type { Canary } from "../airlock/fingerprint";
 import { makeHandler as openReviewHandler } from "../airlock/handlers/openReview";
 import { makeHandler as recordHandler } from "../airlock/handlers/record";
 import { makeHandler as releaseHandler } from "../airlock/handlers/release";
+import { makeHandler as reviewOutcomeHandler } from "../airlock/handlers/reviewOutcome";
 import { makeHandler as scanHandler } from "../airlock/handlers/scan";
 import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import type { LeakVerdict } from "../airlock/fingerprint";
@@ -43,6 +44,7 @@ const h = (d: AirlockDeps = deps) => ({
     scan: scanHandler(d),
     leakCheck: leakCheckHandler(d),
     openReview: openReviewHandler(d),
+    reviewOutcome: reviewOutcomeHandler(d),
     decide: decideHandler(d),
     release: releaseHandler(d),
     record: recordHandler(d),
@@ -139,6 +141,66 @@ describe("airlock handlers: the flow", () => {
         expect(fake.calls.filter((c) => c.startsWith("copy"))).toHaveLength(1);
         expect(fake.bucket(RELEASED).get(out.releasedKey)).toHaveLength(1);
         expect(await h().decide({ requestId: id })).toMatchObject({ state: "released", sent: false });
+    });
+
+    it("a forged review answer decides nothing: with the record in review, 'rejected' is recorded as tampering and the review goes on", async () => {
+        const { id, token } = await toReview();
+        const week = 7 * 86400;
+        // Anyone who read the token from the execution history and may call SendTaskSuccess.
+        fake.tokens.set(token, JSON.stringify({ decision: "rejected" }));
+        const forged = await h().reviewOutcome({ requestId: id, answer: { decision: "rejected" }, reviewTimeoutSeconds: week });
+        expect(forged).toMatchObject({ requestId: id, outcome: "waiting" });
+        // What is left of the week: the fake clock ticked a few seconds since the review opened.
+        expect(forged.reviewTimeoutSeconds).toBeGreaterThan(week - 60);
+        expect(forged.reviewTimeoutSeconds).toBeLessThan(week);
+        expect(request(id).state).toBe("in-review");
+        const tampered = records(id).filter((x) => x.event === "review-tampered");
+        expect(tampered.map((x) => x.detail)).toEqual([{ answer: '{"decision":"rejected"}', recordState: "in-review" }]);
+        expect(records(id).map((x) => x.event)).not.toContain("rejected");
+        // A forged "approved" is no approval either.
+        expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: week })).toMatchObject({ outcome: "waiting" });
+        await expect(h().release({ requestId: id })).rejects.toThrow("is in-review, not approved");
+
+        // The review step runs again with a new token; the approvers' decisions answer it and the record decides.
+        fake.tokens.set("t2", null);
+        await h().openReview({ requestId: id, taskToken: "t2" });
+        await decide(id, APPROVER_A, "approve");
+        expect(await decide(id, APPROVER_B, "approve")).toMatchObject({ state: "approved", sent: true });
+        expect(JSON.parse(fake.tokens.get("t2")!)).toEqual({ requestId: id, decision: "approved" });
+        expect(await h().reviewOutcome({ requestId: id, answer: { requestId: id, decision: "approved" }, reviewTimeoutSeconds: week })).toEqual({
+            requestId: id,
+            outcome: "approved",
+        });
+    });
+
+    it("review outcome: the record routes whatever the answer, a timeout cancels an undecided review, a decided review reopened answers itself", async () => {
+        const { id } = await toReview();
+        expect(await h().reviewOutcome({ requestId: id, answer: { Error: "States.Timeout" }, reviewTimeoutSeconds: 60 })).toEqual({
+            requestId: id,
+            outcome: "cancelled",
+            error: "States.Timeout",
+        });
+        // No time left: even a forged answer ends the review (recorded), it cannot stretch it.
+        expect(await h().reviewOutcome({ requestId: id, answer: "approve it", reviewTimeoutSeconds: 1 })).toMatchObject({ outcome: "cancelled" });
+        expect(
+            records(id)
+                .filter((x) => x.event === "review-tampered")
+                .map((x) => x.detail),
+        ).toEqual([{ answer: '"approve it"', recordState: "in-review" }]);
+
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "reject");
+        // The record says rejected: a forged "approved" routes to the rejection, recorded.
+        expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: 60 })).toEqual({
+            requestId: id,
+            outcome: "rejected",
+        });
+        expect(records(id).filter((x) => x.event === "review-tampered")).toHaveLength(2);
+        // A review step opened again after the decision answers its own token with the record's state.
+        fake.tokens.set("t3", null);
+        expect(await h().openReview({ requestId: id, taskToken: "t3" })).toEqual({ requestId: id, state: "rejected" });
+        expect(JSON.parse(fake.tokens.get("t3")!)).toEqual({ requestId: id, decision: "rejected" });
+        await expect(h().reviewOutcome({ requestId: id, answer: {}, reviewTimeoutSeconds: 0 })).rejects.toThrow(AirlockInputError);
     });
 
     it("the same approver twice is one approval", async () => {
@@ -290,6 +352,82 @@ describe("airlock handlers: the flow", () => {
         // Approvals arriving for the cancelled request do nothing.
         await decide(old.id, APPROVER_A, "approve");
         expect(await decide(old.id, APPROVER_B, "approve")).toMatchObject({ state: "cancelled", sent: false });
+    });
+
+    it("a newer upload of the key leaves an approved version approved, and its release copies that version", async () => {
+        const old = await toReview();
+        await decide(old.id, APPROVER_A, "approve");
+        await decide(old.id, APPROVER_B, "approve");
+        const { VersionId } = fake.put(OUT, KEY, CONTENT + "48,1300,0.98\n");
+        const next = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(next.cancelled).toEqual([]);
+        expect(request(old.id).state).toBe("approved");
+        expect(fake.executions.get(old.id)!.status).toBe("RUNNING");
+        const out = await h().release({ requestId: old.id });
+        expect(fake.version(RELEASED, out.releasedKey).body.toString()).toBe(CONTENT);
+        expect(request(old.id).state).toBe("released");
+        expect(request(next.requestId).state).toBe("submitted");
+    });
+
+    it("a request approved while a newer upload supersedes it stays approved (the cancel is conditional on the record read)", async () => {
+        const old = await toReview();
+        const { VersionId } = fake.put(OUT, KEY, CONTENT + "48,1300,0.98\n");
+        const recordKey = AIRLOCK_PREFIX.request(old.id);
+        let raced = false;
+        fake.before = (op, bucket, key) => {
+            // The two approvals land between submit's read of the old record and its write of "cancelled".
+            if (op !== "put" || bucket !== CONTROL || key !== recordKey || raced) return;
+            raced = true;
+            fake.put(CONTROL, recordKey, JSON.stringify({ ...request(old.id), state: "approved", approvals: [] }));
+        };
+        const next = await h().submit(FakeAws.created(OUT, KEY, VersionId));
+        expect(raced).toBe(true);
+        expect(next.cancelled).toEqual([]);
+        expect(request(old.id).state).toBe("approved");
+        expect(fake.executions.get(old.id)!.status).toBe("RUNNING");
+        expect(records(old.id).map((x) => x.event)).not.toContain("cancelled");
+    });
+
+    it("release claims the record before copying: a change after its read stops it before anything is copied, recorded", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const recordKey = AIRLOCK_PREFIX.request(id);
+        let raced = false;
+        fake.before = (op, bucket, key) => {
+            if (op !== "put" || bucket !== CONTROL || key !== recordKey || raced) return;
+            raced = true;
+            // Any write of the record by someone else between release's read and its claim.
+            fake.put(CONTROL, recordKey, JSON.stringify({ ...request(id), state: "cancelled" }));
+        };
+        await expect(h().release({ requestId: id })).rejects.toThrow(RecordChangedError);
+        expect(fake.keys(RELEASED)).toEqual([]);
+        expect(request(id).state).toBe("cancelled");
+        expect(
+            records(id)
+                .filter((x) => x.event === "release-conflict")
+                .map((x) => x.detail),
+        ).toEqual([{ releasedKey: `released/${id}/summary-2026-11.csv`, copied: false, recordState: "cancelled" }]);
+    });
+
+    it("a record changed during the release copy is never overwritten with released: the archive says what was copied", async () => {
+        const { id } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        fake.before = (op, bucket) => {
+            if (op === "copy" && bucket === RELEASED) fake.put(CONTROL, AIRLOCK_PREFIX.request(id), JSON.stringify({ ...request(id), state: "cancelled" }));
+        };
+        await expect(h().release({ requestId: id })).rejects.toThrow(RecordChangedError);
+        const releasedKey = `released/${id}/summary-2026-11.csv`;
+        expect(fake.version(RELEASED, releasedKey).body.toString()).toBe(CONTENT);
+        // The record keeps what the other writer wrote; the archive holds that the file left while it said so.
+        expect(request(id).state).toBe("cancelled");
+        expect(records(id).map((x) => x.event)).not.toContain("released");
+        expect(
+            records(id)
+                .filter((x) => x.event === "release-conflict")
+                .map((x) => x.detail),
+        ).toEqual([{ releasedKey, copied: true, recordState: "cancelled" }]);
     });
 
     it("a review that times out is cancelled by the state machine's record step", async () => {

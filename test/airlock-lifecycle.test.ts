@@ -56,8 +56,10 @@ describe("request lifecycle", () => {
         expect(() => move({ ...base, state: from }, to, at)).toThrow(`request r1 is ${from}: it cannot become ${to}`);
     });
 
-    it("every open state may be cancelled", () => {
-        for (const s of AIRLOCK_STATES.filter((x) => !isFinal(x))) expect(canMove(s, "cancelled")).toBe(true);
+    it("every state before approval may be cancelled; an approved request may only be released", () => {
+        for (const s of ["submitted", "scanning", "in-review"] as AirlockState[]) expect(canMove(s, "cancelled")).toBe(true);
+        expect(AIRLOCK_STATES.filter((to) => to !== "approved" && canMove("approved", to))).toEqual(["released"]);
+        expect(() => move({ ...base, state: "approved" }, "cancelled", at)).toThrow("request r1 is approved: it cannot become cancelled");
     });
 
     it("the checks block only before review", () => {
@@ -70,14 +72,17 @@ describe("request lifecycle", () => {
 describe("a replaced object is a new request", () => {
     const open = (id: string, versionId: string, state: AirlockState, key = base.key): AirlockRequest => ({ ...base, requestId: id, versionId, state, key });
 
-    it("cancels open requests on older versions of the same key, and only those", () => {
+    it("cancels the unapproved requests on older versions of the same key, and only those", () => {
         const requests = [
+            open("old-submitted", "v4", "submitted"),
+            open("old-scanning", "v5", "scanning"),
             open("old-review", "v1", "in-review"),
             open("old-approved", "v2", "approved"),
             open("old-done", "v0", "released"),
             open("same", "v3", "submitted"),
             open("other-key", "v1", "in-review", "submit/vendor/other.csv"),
         ];
-        expect(superseded(requests, base.key, "v3").map((r) => r.requestId)).toEqual(["old-review", "old-approved"]);
+        // An approved version is pinned: a newer upload is a request of its own and never cancels it.
+        expect(superseded(requests, base.key, "v3").map((r) => r.requestId)).toEqual(["old-submitted", "old-scanning", "old-review"]);
     });
 });

@@ -19,6 +19,7 @@ import { makeHandler as decideHandler } from "../airlock/handlers/decide";
 import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
 import { makeHandler as leakCheckHandler } from "../airlock/handlers/leakCheck";
 import { makeHandler as openReviewHandler } from "../airlock/handlers/openReview";
+import { makeHandler as reviewOutcomeHandler } from "../airlock/handlers/reviewOutcome";
 import { makeHandler as releaseHandler } from "../airlock/handlers/release";
 import { makeHandler as scanHandler } from "../airlock/handlers/scan";
 import { makeHandler as submitHandler } from "../airlock/handlers/submit";
@@ -228,6 +229,10 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
         // moto took the answer (HTTP 200 for any token) and left the execution where it was: it does not run definitions.
         const after = await admin.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
         expect(after.status).toBe("RUNNING");
+
+        // The next step routes on the request record, with the answer the review received.
+        const answer = JSON.parse(answered[0].output!) as unknown;
+        expect(await reviewOutcomeHandler(deps)({ requestId: id, answer, reviewTimeoutSeconds: 604800 })).toEqual({ requestId: id, outcome: "approved" });
 
         const released = await releaseHandler(deps)({ requestId: id });
         const got = await admin.s3.send(new GetObjectCommand({ Bucket: NAMES.releasedBucket, Key: released.releasedKey }));

@@ -1,10 +1,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadFolderVendors } from "../config/fleet";
-import { loadVendorSpec } from "../config/load";
+import { checkVendorAgainstSecurity, loadSecuritySpec, loadVendorSpec } from "../config/load";
+import { operatorApprovers, type VendorSpec } from "../config/schema";
 import { SpecError } from "../contract/errors";
 import { AIRLOCK_HANDLERS, airlockNames } from "../contract/airlock";
 import { TAG } from "../contract/tags";
@@ -21,6 +23,7 @@ import { airlockFreezeDocuments } from "../runbook/airlockFreeze";
 import { sealFindings, targetsFor, type Observed } from "../runbook/verify";
 import { contentOffence, sealStatements } from "../runbook/previewGuard";
 import type { PreviewStep } from "../runbook/types";
+import { runCli } from "./support/cli";
 import { ACME, FIXTURES_DIR, securityFixture, SEALED_AT, vendorFixture } from "./support/fixtures";
 
 // The airlock as the offline plan renders it, checked by the guardrails, with its seal freeze. What this cannot prove:
@@ -86,9 +89,11 @@ describe("the airlock in the plan", () => {
         const [sm] = ofType(plan, TOKEN.stateMachine);
         expect([sm.inputs.type, (sm.inputs.loggingConfiguration as { level: string }).level]).toEqual(["STANDARD", "ALL"]);
         const definition = JSON.parse(String(sm.inputs.definition)) as {
-            States: Record<string, { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } }>;
+            States: Record<string, { TimeoutSecondsPath?: string; Parameters?: { FunctionName?: string; reviewTimeoutSeconds?: number } }>;
         };
-        expect(definition.States.Review.TimeoutSeconds).toBe(5 * 86400);
+        // The review's time is the spec's, set once where the review opens (the review step reads it from the execution's data).
+        expect(definition.States.OpenReview.Parameters?.reviewTimeoutSeconds).toBe(5 * 86400);
+        expect(definition.States.Review.TimeoutSecondsPath).toBe("$.reviewTimeoutSeconds");
         // Every task names one of this enclave's airlock functions, by its planned name.
         const fnNames = new Set(Object.values(names.functions));
         for (const st of Object.values(definition.States).filter((x) => x.Parameters?.FunctionName))
@@ -305,6 +310,53 @@ describe("airlock spec validation", () => {
         expect(err).toBeInstanceOf(SpecError);
         expect((err as SpecError).field).toBe("airlock.approvers");
         expect((err as Error).message).toContain(`names ${spec.airlock!.approvers[1]}, which ${path.join(dir, `${ACME}.yaml`)}`);
+    });
+});
+
+describe("the deployer and break-glass hold no vote", () => {
+    const security = loadSecuritySpec(path.join(AIRLOCK_DIR, "security.yaml"));
+    const write = (dir: string, id: string, body: object) => fs.writeFileSync(path.join(dir, `${id}.yaml`), stringify(body));
+    const withApprovers = (approvers: string[]): VendorSpec => ({ ...spec, airlock: { ...spec.airlock!, approvers } });
+
+    it("plan refuses the security stack's deployer as an approver: exit 2, one line naming the file, field, value and fix", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airlock-operator-"));
+        fs.copyFileSync(path.join(AIRLOCK_DIR, "security.yaml"), path.join(dir, "security.yaml"));
+        const deployer = loadSecuritySpec(path.join(dir, "security.yaml")).deployerRoleArn;
+        const body = structuredClone(spec) as unknown as { airlock: { approvers: string[] } };
+        body.airlock.approvers = [spec.airlock!.approvers[0], deployer];
+        write(dir, spec.id, body);
+        const file = path.join(dir, `${spec.id}.yaml`);
+        const r = await runCli(["plan", "--spec", file]);
+        expect(r.code).toBe(2);
+        const lines = stripVTControlCharacters(r.err).trim().split("\n");
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(
+            `airlock.approvers[1] is the deployer role (the security stack's deployerRoleArn): got "${deployer}". Fix: approvers are lab reviewers; name a role that neither deploys the enclaves nor holds break-glass.`,
+        );
+        expect(lines[0]).toContain(file);
+    });
+
+    it("refuses break-glass, and the operators' roles in an account-mode enclave's own account; accepts other lab roles", () => {
+        const glass = withApprovers([security.breakGlassRoleArn, spec.airlock!.approvers[0]]);
+        let err: unknown;
+        try {
+            checkVendorAgainstSecurity(glass, "stacks/harbor-annotate.yaml", security);
+        } catch (e) {
+            err = e;
+        }
+        expect(err).toBeInstanceOf(SpecError);
+        expect((err as SpecError).field).toBe("airlock.approvers");
+        expect((err as Error).message).toContain(
+            `airlock.approvers[0] is the break-glass role (the security stack's breakGlassRoleArn): got "${security.breakGlassRoleArn}"`,
+        );
+        // Account mode: the deployer deploys as the role of the same name in the member account.
+        const member = "222233334444";
+        const memberDeployer = security.deployerRoleArn.replace(`::${security.account.id}:`, `::${member}:`);
+        expect(
+            operatorApprovers({ ...withApprovers([spec.airlock!.approvers[0], memberDeployer]), account: { ...spec.account, id: member } }, security),
+        ).toEqual([{ index: 1, principal: memberDeployer, operator: "deployerRoleArn" }]);
+        expect(operatorApprovers(spec, security)).toEqual([]);
+        expect(() => checkVendorAgainstSecurity(spec, "stacks/harbor-annotate.yaml", security)).not.toThrow();
     });
 });
 

@@ -4,7 +4,8 @@ import { loadVendorSpec } from "../config/load";
 import type { VendorSpec } from "../config/schema";
 import { AIRLOCK_PREFIX, GUARDDUTY_SCAN_TAG, SCAN_CLEAN } from "../contract/airlock";
 import { airlockArns, approverSlot } from "../iam/airlock";
-import { planVendor } from "../plan/stacks";
+import { sidOf } from "../iam/archive";
+import { planSecurity, planVendor } from "../plan/stacks";
 import { accessReport, renderAccessMarkdown } from "../review/access";
 import { simulate, simulateOnly, worldFromPlans, type SimRequest, type World } from "../review/simulate";
 import { EVALCORP, FIXTURES_DIR, SEALED_AT, securityFixture, vendorFixture } from "./support/fixtures";
@@ -244,6 +245,42 @@ describe("the airlock role", () => {
         expect(
             await allowed(world, { principal: a.roleArn, action: "s3:DeleteObject", resource: control(AIRLOCK_PREFIX.request(REQUEST)), ...fromLambda }),
         ).toBe(false);
+    });
+});
+
+describe("the airlock's archive records are written once", () => {
+    // The security stack's archive bucket policy (planned with this vendor beside it) and the vendor's airlock role.
+    let archiveWorld: World;
+    const ARCHIVE = `arn:aws:s3:::enclave-log-archive-${ACCT}-${spec.account.region}`;
+    const recordKey = (event: string) => `${ARCHIVE}/${AIRLOCK_PREFIX.record(spec.id, REQUEST, event, "2026-11-30T10:00:00.000Z")}`;
+    beforeAll(async () => {
+        const securityPlan = await planSecurity(security, [spec]);
+        archiveWorld = worldFromPlans(securityPlan, await planVendor(spec, security));
+    }, 120_000);
+    // S3 only: the chained KMS request would need the record's encryption context (aws:s3:arn), which the simulator
+    // does not derive; the archive key's side of the record write is the AirlockRecordsEncrypt statement, planned apart.
+    const put = (resource: string, header: string | null) =>
+        simulate(
+            archiveWorld,
+            { principal: a.roleArn, action: "s3:PutObject", resource, ...fromLambda, context: { "s3:if-none-match": header } },
+            { chainKms: false },
+        );
+
+    it("the airlock role appends a record with If-None-Match: *, and cannot put one without it (which could replace a record)", async () => {
+        const appended = await put(recordKey("approved"), "*");
+        expect([appended.decision, appended.denials.map((d) => d.sid)]).toEqual(["Allowed", []]);
+        const sid = `AirlockRecordsNeverOverwritten${sidOf(spec.id)}`;
+        for (const header of [null, '"9b2cf535f27731c974343645a3985328"']) {
+            const overwrite = await put(recordKey("approved"), header);
+            expect({ header, decision: overwrite.decision, sids: overwrite.denials.map((d) => d.sid) }).toEqual({
+                header,
+                decision: "ExplicitlyDenied",
+                sids: [sid],
+            });
+        }
+        // Outside its own prefix the role writes nothing, with or without the header.
+        const elsewhere = await put(`${ARCHIVE}/vendors/${spec.id}/cloudtrail/x.json`, "*");
+        expect(elsewhere.denials.map((d) => d.sid)).toContain(`AirlockRecordsOwnPrefixOnly${sidOf(spec.id)}`);
     });
 });
 

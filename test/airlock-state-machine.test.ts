@@ -1,6 +1,7 @@
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { AIRLOCK_HANDLERS, SCAN_CLEAN, type AirlockHandler } from "../contract/airlock";
+import { AIRLOCK_HANDLERS, SCAN_CLEAN, type AirlockHandler, type AirlockState } from "../contract/airlock";
+import { answerOf, routeReview } from "../airlock/handlers/reviewOutcome";
 import { AIRLOCK_RECORD_EVENTS, airlockDefinition } from "../airlock/stateMachine";
 
 // The definition is checked two ways: asl-validator (the schema AWS's own tooling uses) and a walk of its paths with
@@ -18,7 +19,20 @@ const def = airlockDefinition({ functionArns: arns, reviewTimeoutSeconds: 7 * 86
 const handlerOf = (state: Record<string, unknown>) =>
     Object.entries(arns).find(([, a]) => a === (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName)?.[0];
 
-type Answers = { scan: string[]; leak?: string; decision?: string; releaseFails?: boolean; throwsAt?: "scan" | "leakCheck" | "openReview" };
+/**
+ * One round of review: what answers the task token (undefined: nobody, the step times out) and the request record's
+ * state when reviewOutcome reads it. `decision` alone is the genuine flow: the decide handler wrote the record, then
+ * answered with the same word; any other word leaves the record in review.
+ */
+type Review = { answer?: unknown; record: AirlockState; secondsLeft?: number };
+type Answers = {
+    scan: string[];
+    leak?: string;
+    decision?: string;
+    reviews?: Review[];
+    releaseFails?: boolean;
+    throwsAt?: "scan" | "leakCheck" | "openReview" | "reviewOutcome";
+};
 
 /** Follows the definition from StartAt with scripted handler answers; returns the visited states and the record events. */
 function walk(answers: Answers): { path: string[]; records: string[]; end: "succeeded" | "failed" } {
@@ -27,6 +41,17 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
     let data: Record<string, unknown> = { requestId: "r1", bucket: "b", key: "submit/vendor/x", versionId: "v1" };
     let name = def.StartAt;
     const scans = [...answers.scan];
+    const reviews: Review[] =
+        answers.reviews ??
+        (answers.decision === undefined
+            ? [{ record: "in-review" }]
+            : [
+                  {
+                      answer: { requestId: "r1", decision: answers.decision },
+                      record: answers.decision === "approved" || answers.decision === "rejected" ? answers.decision : "in-review",
+                  },
+              ]);
+    let review: Review = { record: "in-review" };
     for (let steps = 0; steps < 100; steps++) {
         path.push(name);
         const s = def.States[name];
@@ -52,9 +77,26 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
             else if (h === "leakCheck") data = { requestId: data.requestId, leak: answers.leak };
             else if (h === "openReview") {
                 expect(payload["taskToken.$"]).toBe("$$.Task.Token");
-                if (answers.decision === undefined) {
-                    next = (s.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes("States.Timeout"))!.Next;
-                } else data = { ...data, review: { decision: answers.decision } };
+                // The review's timeout comes from the execution's data: the whole time first, then what is left.
+                expect([s.TimeoutSecondsPath, typeof data.reviewTimeoutSeconds]).toEqual(["$.reviewTimeoutSeconds", "number"]);
+                review = reviews.shift() ?? { record: "in-review" };
+                if (review.answer === undefined) {
+                    const c = (s.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[]).find((c) => c.ErrorEquals.includes("States.Timeout"))!;
+                    expect(c.ResultPath).toBe("$.review");
+                    next = c.Next;
+                    data = { ...data, review: { Error: "States.Timeout", Cause: "timed out" } };
+                } else data = { ...data, review: review.answer };
+            } else if (h === "reviewOutcome") {
+                // The handler's own rule, on what the definition hands it: the record decides, the answer does not.
+                expect(payload).toMatchObject({ "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: 7 * 86400 });
+                const route = routeReview(review.record, answerOf(data.review), review.secondsLeft ?? 3600);
+                if (route.tampered) records.push("review-tampered");
+                data = {
+                    requestId: data.requestId,
+                    outcome: route.outcome,
+                    ...(route.outcome === "waiting" ? { reviewTimeoutSeconds: review.secondsLeft ?? 3600 } : {}),
+                    ...(route.error ? { error: route.error } : {}),
+                };
             } else if (h === "release") {
                 if (answers.releaseFails) next = (s.Catch as { Next: string }[])[0].Next;
             } else if (h === "record") records.push(payload.event as string);
@@ -99,7 +141,9 @@ describe("airlock state machine", () => {
             "ScanResult",
             "LeakCheck",
             "LeakResult",
+            "OpenReview",
             "Review",
+            "ReviewOutcome",
             "Decision",
             "Release",
         ]);
@@ -127,14 +171,48 @@ describe("airlock state machine", () => {
 
     it("releases nothing on a rejection, an unknown answer or a review timeout", () => {
         expect(walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "rejected" }).records).toEqual(["rejected"]);
-        expect(walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "maybe" }).records).toEqual(["rejected"]);
+        // An answer no decision stands behind is recorded and the review goes on (here until it times out).
+        const unknown = walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "maybe" });
+        expect(unknown.records).toEqual(["review-tampered", "cancelled"]);
+        expect(unknown.path).not.toContain("Release");
         const timedOut = walk({ scan: [SCAN_CLEAN], leak: "clean" });
         expect(timedOut.records).toEqual(["cancelled"]);
         expect(timedOut.path).not.toContain("Release");
     });
 
+    it("a forged answer does not decide: rejected or approved with the record in review, the review goes on and the record decides", () => {
+        const clean = { scan: [SCAN_CLEAN], leak: "clean" };
+        // Someone with the token (it is in the execution history) answers "rejected"; the approvers then approve.
+        const forgedReject = walk({
+            ...clean,
+            reviews: [
+                { answer: { decision: "rejected" }, record: "in-review" },
+                { answer: { requestId: "r1", decision: "approved" }, record: "approved" },
+            ],
+        });
+        expect(forgedReject.records).toEqual(["review-tampered"]);
+        expect(forgedReject.path.filter((n) => n === "Review")).toHaveLength(2);
+        expect(forgedReject.path.at(-1)).toBe("Release");
+        expect(forgedReject.end).toBe("succeeded");
+        // A forged "approved" is no approval either; the review then times out.
+        const forgedApprove = walk({ ...clean, reviews: [{ answer: { decision: "approved" }, record: "in-review" }, { record: "in-review" }] });
+        expect(forgedApprove.records).toEqual(["review-tampered", "cancelled"]);
+        expect(forgedApprove.path).not.toContain("Release");
+        // A forged "rejected" after the approvers approved (before decide's own answer) still releases: the record is approved.
+        const late = walk({ ...clean, reviews: [{ answer: { decision: "rejected" }, record: "approved" }] });
+        expect(late.records).toEqual(["review-tampered"]);
+        expect(late.path.at(-1)).toBe("Release");
+        // A decision whose answer was lost: the step times out, the record says approved, the version is released.
+        expect(walk({ ...clean, reviews: [{ record: "approved" }] }).path.at(-1)).toBe("Release");
+        // Forgeries cannot stretch the review: with no time left the request is cancelled.
+        expect(walk({ ...clean, reviews: [{ answer: { decision: "rejected" }, record: "in-review", secondsLeft: 0 }] }).records).toEqual([
+            "review-tampered",
+            "cancelled",
+        ]);
+    });
+
     it("records a scan, leak check or review step that keeps failing and ends the execution failed, releasing nothing", () => {
-        for (const throwsAt of ["scan", "leakCheck", "openReview"] as const) {
+        for (const throwsAt of ["scan", "leakCheck", "openReview", "reviewOutcome"] as const) {
             const r = walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "approved", throwsAt });
             expect([throwsAt, r.records, r.end]).toEqual([throwsAt, ["step-failed"], "failed"]);
             expect(r.path).not.toContain("Release");
@@ -158,7 +236,7 @@ describe("airlock state machine", () => {
             return out.filter((x): x is string => typeof x === "string");
         };
         // Remove the gate and see whether Release is still reachable.
-        for (const gate of ["Review", "LeakCheck"]) {
+        for (const gate of ["Review", "ReviewOutcome", "LeakCheck"]) {
             const seen = new Set<string>();
             const stack = [def.StartAt];
             while (stack.length) {
@@ -177,9 +255,17 @@ describe("airlock state machine", () => {
         }
         expect(def.States.Review).toMatchObject({
             Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            TimeoutSeconds: 604800,
+            TimeoutSecondsPath: "$.reviewTimeoutSeconds",
             ResultPath: "$.review",
+            Next: "ReviewOutcome",
         });
+        expect(def.States.OpenReview).toMatchObject({ Type: "Pass", Parameters: { reviewTimeoutSeconds: 604800 }, Next: "Review" });
+        // Only the record-reading step leads to Decision, and Decision reads only what that step returned.
+        const intoDecision = Object.entries(def.States)
+            .filter(([, s]) => s.Next === "Decision")
+            .map(([n]) => n);
+        expect(intoDecision).toEqual(["ReviewOutcome"]);
+        expect((def.States.Decision.Choices as { Variable: string }[]).map((c) => c.Variable)).toEqual(["$.outcome", "$.outcome", "$.outcome"]);
         const events = Object.values(def.States)
             .filter((s) => handlerOf(s) === "record")
             .map((s) => (s.Parameters as { Payload: { event: string } }).Payload.event)

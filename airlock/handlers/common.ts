@@ -63,6 +63,15 @@ export async function loadRequest(store: AirlockStore, requestId: unknown): Prom
     return r;
 }
 
+/** The request and the ETag it was read at (for a conditional write with `advance(..., ifMatch)`). */
+export async function loadRequestVersioned(store: AirlockStore, requestId: unknown): Promise<{ request: AirlockRequest; etag?: string }> {
+    if (typeof requestId !== "string" || !/^[0-9a-f]{20}$/.test(requestId))
+        throw new AirlockInputError(`requestId is not a request id: got ${JSON.stringify(requestId)}`);
+    const r = await store.getRequestVersioned(requestId);
+    if (!r) throw new RequestNotFoundError(requestId);
+    return r;
+}
+
 /**
  * Moves a request to `to` (the lifecycle refuses what may not follow) and makes every copy of its state agree: the
  * request record, the outbox version's `airlock:state` tag and one archive record per state. `updatedAt` changes only
@@ -75,10 +84,12 @@ export async function advance(
     to: AirlockState,
     patch: Partial<AirlockRequest> = {},
     detail?: Record<string, unknown>,
+    /** The ETag the record was read at: the write then fails (RecordChangedError) if the record changed since. */
+    ifMatch?: string,
 ): Promise<AirlockRequest> {
     const moved = move(request, to, iso(deps.now()));
     const next = { ...moved.request, ...patch };
-    if (moved.changed || Object.keys(patch).length) await store.putRequest(next);
+    if (moved.changed || Object.keys(patch).length) await store.putRequest(next, ifMatch);
     await store.setAirlockTags(next.key, next.versionId, { state: to });
     const rec = await store.putRecord(next, to, next.updatedAt, detail);
     if (moved.changed)

@@ -5,7 +5,7 @@ import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut } 
 import { AIRLOCK_PREFIX, type AirlockState } from "../../contract/airlock";
 import { tally, type Outcome } from "../approval";
 import { AirlockInputError } from "../errors";
-import { advance, defaultDeps, loadRequest, objectCreated, storeOf, type AirlockDeps } from "./common";
+import { advance, defaultDeps, loadRequestVersioned, objectCreated, storeOf, type AirlockDeps } from "./common";
 
 export interface DecideOutput {
     requestId: string;
@@ -38,7 +38,8 @@ export function makeHandler(deps: AirlockDeps) {
     return async (event: unknown): Promise<DecideOutput> => {
         const env = deps.env();
         const store = storeOf(deps);
-        let request = await loadRequest(store, decisionRequestId(event, env.controlBucket));
+        const loaded = await loadRequestVersioned(store, decisionRequestId(event, env.controlBucket));
+        let request = loaded.request;
         let outcome: Outcome = request.state === "approved" ? "approved" : request.state === "rejected" ? "rejected" : "pending";
         let ignored: DecideOutput["ignored"] = [];
         if (request.state === "in-review") {
@@ -48,7 +49,9 @@ export function makeHandler(deps: AirlockDeps) {
             for (const i of t.ignored) deps.log(`request ${request.requestId}: decision ignored`, { requestId: request.requestId, ...i });
             if (t.outcome !== "pending") {
                 const approvals = t.counted.map((c) => ({ approverArn: c.approverArn, decision: c.decision, at: c.at }));
-                request = await advance(deps, store, request, t.outcome, { approvals }, { decisions: t.counted });
+                // Conditional on the record read above: a newer upload that cancelled the request meanwhile is not
+                // overwritten (RecordChangedError; the decision event's retry reads the record again).
+                request = await advance(deps, store, request, t.outcome, { approvals }, { decisions: t.counted }, loaded.etag);
             }
         }
         let sent = false;

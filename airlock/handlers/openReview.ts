@@ -1,12 +1,13 @@
 // openReview (task, lambda:invoke.waitForTaskToken): keeps the review step's task token under tokens/ in the control
 // bucket, apart from the request record approvers read (the decide handler answers it) and opens the request to the approvers. The execution then waits for the decision.
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { SCAN_CLEAN } from "../../contract/airlock";
 import { AirlockInputError, RequestStateError } from "../errors";
 import { advance, defaultDeps, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
 
 export interface OpenReviewOutput {
     requestId: string;
-    state: "in-review";
+    state: "in-review" | "approved" | "rejected";
 }
 
 export function makeHandler(deps: AirlockDeps) {
@@ -20,6 +21,15 @@ export function makeHandler(deps: AirlockDeps) {
             throw new RequestStateError(
                 `request ${request.requestId}: scan ${request.scan?.status ?? "none"}, leak check ${request.leak?.verdict ?? "none"}: review opens after both pass`,
             );
+        // The review step runs again after an answer the record did not bear out (reviewOutcome). If the decide
+        // handler decided meanwhile, its answer went to the old token: answer this one with the record's state.
+        if (request.state === "approved" || request.state === "rejected") {
+            await store.putTaskToken(request.requestId, input.taskToken);
+            await deps.sfn.send(
+                new SendTaskSuccessCommand({ taskToken: input.taskToken, output: JSON.stringify({ requestId: request.requestId, decision: request.state }) }),
+            );
+            return { requestId: request.requestId, state: request.state };
+        }
         if (request.state !== "scanning" && request.state !== "in-review")
             throw new RequestStateError(`request ${request.requestId} is ${request.state}: it cannot go to review`);
         // A retried review step brings a new token: keep the latest.

@@ -1,10 +1,10 @@
 // submit: an object arrived under the outbox's submit/ prefix (EventBridge, S3 Object Created). Pins the version and
-// its SHA-256 in a request record, tags the version, cancels the requests of older versions of the same key, starts
+// its SHA-256 in a request record, tags the version, cancels the unapproved requests of older versions of the key, starts
 // the request's execution (named by the request id, so a duplicate event starts nothing new) and records it.
 import { ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { AIRLOCK_PREFIX, requestIdOf, type AirlockRequest, type AirlockRequester } from "../../contract/airlock";
 import { sha256hex } from "../approval";
-import { AirlockInputError } from "../errors";
+import { AirlockInputError, RecordChangedError } from "../errors";
 import { isFinal, superseded } from "../lifecycle";
 import { advance, defaultDeps, executionArnOf, iso, objectCreated, storeOf, type AirlockDeps } from "./common";
 
@@ -59,18 +59,28 @@ export function makeHandler(deps: AirlockDeps) {
         await store.setAirlockTags(request.key, request.versionId, { request: requestId, state: request.state, sha256: request.sha256 });
         await store.putRecord(request, "submitted", request.submittedAt);
 
-        // A newer version replaces the older submissions of the key: stop their executions, cancel them.
+        // A newer version replaces the older submissions of the key that nobody has approved yet. Each is read again
+        // and cancelled only while its record is still what was read (If-Match): a decision that approves it in the
+        // meantime wins, and the approved version keeps its release. Its execution is stopped only once it is cancelled.
         const cancelled: string[] = [];
-        for (const old of superseded(await store.listRequests(), request.key, request.versionId)) {
+        for (const listed of superseded(await store.listRequests(), request.key, request.versionId)) {
+            const current = await store.getRequestVersioned(listed.requestId);
+            if (!current || superseded([current.request], request.key, request.versionId).length === 0) continue;
+            try {
+                await advance(deps, store, current.request, "cancelled", {}, { replacedBy: requestId }, current.etag);
+            } catch (err) {
+                if (!(err instanceof RecordChangedError)) throw err;
+                deps.log(`request ${listed.requestId}: changed while being superseded; left as it is`, { requestId: listed.requestId, replacedBy: requestId });
+                continue;
+            }
             try {
                 await deps.sfn.send(
-                    new StopExecutionCommand({ executionArn: executionArnOf(env.stateMachineArn, old.requestId), cause: `replaced by ${requestId}` }),
+                    new StopExecutionCommand({ executionArn: executionArnOf(env.stateMachineArn, listed.requestId), cause: `replaced by ${requestId}` }),
                 );
             } catch (err) {
                 if (!(err instanceof ExecutionDoesNotExist) && (err as { name?: string }).name !== "ExecutionDoesNotExist") throw err;
             }
-            await advance(deps, store, old, "cancelled", {}, { replacedBy: requestId });
-            cancelled.push(old.requestId);
+            cancelled.push(listed.requestId);
         }
 
         let started = false;

@@ -56,6 +56,8 @@ export class FakeAws {
     readonly executions = new Map<string, { input: string; status: "RUNNING" | "ABORTED" }>();
     readonly tokens = new Map<string, string | null>();
     readonly calls: string[] = [];
+    /** Runs before every PutObject and CopyObject the handlers send (a test writes a concurrent change there). */
+    before?: (op: "put" | "copy", bucket: string, key: string) => void;
     private seq = 0;
     private clock = Date.parse("2026-11-30T10:00:00Z");
     readonly s3 = mockClient(S3Client);
@@ -63,7 +65,10 @@ export class FakeAws {
 
     constructor() {
         for (const b of Object.values(ENV).filter((v) => v.includes("--airlock--") || v.startsWith("enclave-log-archive"))) this.buckets.set(b, new Map());
-        this.s3.on(PutObjectCommand).callsFake((i) => this.put(i.Bucket!, i.Key!, Buffer.from(i.Body as string), i.IfNoneMatch));
+        this.s3.on(PutObjectCommand).callsFake((i) => {
+            this.before?.("put", i.Bucket!, i.Key!);
+            return this.put(i.Bucket!, i.Key!, Buffer.from(i.Body as string), i.IfNoneMatch, i.IfMatch);
+        });
         this.s3.on(GetObjectCommand).callsFake((i) => {
             const v = this.version(i.Bucket!, i.Key!, i.VersionId);
             return { Body: body(v.body), ETag: v.etag, VersionId: v.versionId, ContentLength: v.body.length };
@@ -86,6 +91,7 @@ export class FakeAws {
             return { Contents: keys.map((Key) => ({ Key, LastModified: b.get(Key)!.at(-1)!.at })), IsTruncated: false };
         });
         this.s3.on(CopyObjectCommand).callsFake((i) => {
+            this.before?.("copy", i.Bucket!, i.Key!);
             const m = /^([^/]+)\/(.+)\?versionId=(.+)$/.exec(i.CopySource!)!;
             const src = this.version(m[1], decodeURIComponent(m[2]), decodeURIComponent(m[3]));
             if (i.CopySourceIfMatch && i.CopySourceIfMatch !== src.etag) throw err("PreconditionFailed", 412);
@@ -133,10 +139,13 @@ export class FakeAws {
         return v;
     }
 
-    put(bucket: string, key: string, data: Buffer | string, ifNoneMatch?: string) {
+    put(bucket: string, key: string, data: Buffer | string, ifNoneMatch?: string, ifMatch?: string) {
         const b = this.bucket(bucket);
         if (this.deny.has(bucket)) throw err("AccessDenied", 403, "Access Denied");
         if (ifNoneMatch === "*" && b.has(key)) throw err("PreconditionFailed", 412);
+        // S3's conditional write: If-Match succeeds only while the current version has that ETag (404 when there is none).
+        if (ifMatch !== undefined && !b.has(key)) throw err("NoSuchKey", 404);
+        if (ifMatch !== undefined && b.get(key)!.at(-1)!.etag !== ifMatch) throw err("PreconditionFailed", 412);
         const buf = Buffer.from(data);
         const v: Version = {
             versionId: `v${++this.seq}`,

@@ -137,22 +137,25 @@ export function vendorsBaselineScp(facts: Pick<OrganizationFacts, "deployerRoleN
             // what caps it at the organization level: S3's replication calls and nothing else, anywhere.
             Sid: "LogReplicationRoleReplicatesOnly",
             Effect: "Deny",
-            NotAction: [
-                "s3:GetReplicationConfiguration",
-                "s3:ListBucket",
-                "s3:GetObjectVersionForReplication",
-                "s3:GetObjectVersionAcl",
-                "s3:GetObjectVersionTagging",
-                "s3:ReplicateObject",
-                "s3:ReplicateTags",
-                "s3:ObjectOwnerOverrideToBucketOwner",
-                "s3:GetBucketVersioning",
-            ],
+            NotAction: [...LOG_REPLICATION_ACTIONS],
             Resource: "*",
             Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
         },
     ]);
 }
+
+/** What S3 replication needs of its role: reading the source versions and writing replicas, owner override included. */
+const LOG_REPLICATION_ACTIONS = [
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+    "s3:GetObjectVersionForReplication",
+    "s3:GetObjectVersionAcl",
+    "s3:GetObjectVersionTagging",
+    "s3:ReplicateObject",
+    "s3:ReplicateTags",
+    "s3:ObjectOwnerOverrideToBucketOwner",
+    "s3:GetBucketVersioning",
+] as const;
 
 /** Every member account's log bucket (iam/names.ts memberLogBucketName). */
 const MEMBER_LOG_BUCKETS = "arn:aws:s3:::enclave-member-logs-*";
@@ -325,8 +328,9 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
 // --- SCP on the Quarantine OU ------------------------------------------------------------------------------------
 
 /**
- * Everything is denied to every principal of a quarantined account except the break-glass role. Matched by
- * aws:PrincipalArn (a condition, not a Principal): nothing the vendor controls is named. The quarantined account no
+ * Everything is denied to every principal of a quarantined account except the break-glass role (and the log
+ * replication role, held to replication). Matched by aws:PrincipalArn (a condition, not a Principal): nothing the
+ * vendor controls is named. The quarantined account no
  * longer inherits the Vendors OU's SCPs (OUs are siblings), which this single deny covers and more.
  */
 export function quarantineScp(facts: Pick<OrganizationFacts, "breakGlassRoleName">): PolicyDocument {
@@ -336,7 +340,18 @@ export function quarantineScp(facts: Pick<OrganizationFacts, "breakGlassRoleName
             Effect: "Deny",
             Action: "*",
             Resource: "*",
-            Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.breakGlassRoleName)] } },
+            Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.breakGlassRoleName), LOG_REPLICATION_ROLE_PATTERN] } },
+        },
+        {
+            // The log replication role keeps copying access logs and session transcripts into the archive while the
+            // account is quarantined (S3 does not retry a replication refused at the time): exactly S3's replication
+            // calls, nothing else. Only S3 can assume it, and in quarantine nobody but break-glass can change a bucket's
+            // replication or pass the role, so it cannot be pointed at anything new.
+            Sid: "QuarantineReplicationOnly",
+            Effect: "Deny",
+            NotAction: [...LOG_REPLICATION_ACTIONS],
+            Resource: "*",
+            Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
         },
     ]);
 }

@@ -1114,6 +1114,27 @@ const CASES: Case[] = [
     {
         policy: "organization-perimeter",
         ruleId: "Organization-SCP",
+        what: "the quarantine SCP exempting the log replication role without holding it to replication",
+        plan: "organization",
+        mutate: (p) =>
+            editDoc(res(p, "enclave-quarantine"), "content", (d) => (d.Statement = d.Statement.filter((s) => s.Sid !== "QuarantineReplicationOnly"))),
+        expected: () => [{ name: "enclave-quarantine", message: "no quarantine SCP denies every action to all but one role named by aws:PrincipalArn" }],
+    },
+    {
+        policy: "organization-perimeter",
+        ruleId: "Organization-SCP",
+        what: "the quarantine SCP holding the log replication role to every S3 call",
+        plan: "organization",
+        mutate: (p) =>
+            editDoc(res(p, "enclave-quarantine"), "content", (d) => {
+                const held = d.Statement.find((s) => s.Sid === "QuarantineReplicationOnly") as { NotAction: string[] };
+                held.NotAction = ["s3:*"];
+            }),
+        expected: () => [{ name: "enclave-quarantine", message: "no quarantine SCP denies every action to all but one role named by aws:PrincipalArn" }],
+    },
+    {
+        policy: "organization-perimeter",
+        ruleId: "Organization-SCP",
         what: "the quarantine SCP exempting every role",
         plan: "organization",
         mutate: (p) =>

@@ -45,7 +45,10 @@ describe("organization stack plan", () => {
         );
         for (const p of policies) expect(String(p.inputs.content).length, String(p.inputs.name)).toBeLessThanOrEqual(5120);
         const quarantine = JSON.parse(String(policies.find((p) => p.inputs.name === "enclave-quarantine")!.inputs.content));
-        expect(quarantine.Statement[0].Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass"] } });
+        expect(quarantine.Statement[0].Condition).toEqual({
+            ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass", "arn:aws:iam::*:role/log-replication-enclave-*"] },
+        });
+        expect(quarantine.Statement[1]).toMatchObject({ Sid: "QuarantineReplicationOnly", Effect: "Deny", Resource: "*" });
         const attachments = of(plan, "aws:organizations/policyAttachment:PolicyAttachment")
             .map((a) => a.name)
             .sort();

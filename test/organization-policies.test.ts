@@ -125,7 +125,7 @@ describe("SCPs on the Vendors OU", () => {
 });
 
 describe("the quarantine SCP", () => {
-    it("denies every action to every principal but break-glass, matched by aws:PrincipalArn, naming no Principal", () => {
+    it("denies every action to every principal but break-glass and the log replication role (held to S3 replication), by aws:PrincipalArn, naming no Principal", () => {
         const doc = quarantineScp(facts);
         expect(doc.Statement).toEqual([
             {
@@ -133,7 +133,24 @@ describe("the quarantine SCP", () => {
                 Effect: "Deny",
                 Action: "*",
                 Resource: "*",
-                Condition: { ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass"] } },
+                Condition: { ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-break-glass", "arn:aws:iam::*:role/log-replication-enclave-*"] } },
+            },
+            {
+                Sid: "QuarantineReplicationOnly",
+                Effect: "Deny",
+                NotAction: [
+                    "s3:GetReplicationConfiguration",
+                    "s3:ListBucket",
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                    "s3:ReplicateObject",
+                    "s3:ReplicateTags",
+                    "s3:ObjectOwnerOverrideToBucketOwner",
+                    "s3:GetBucketVersioning",
+                ],
+                Resource: "*",
+                Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/log-replication-enclave-*"] } },
             },
         ]);
     });

@@ -284,6 +284,25 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
         // in any account, and a role of another account cannot act inside this one anyway.
     });
 
+    it("the log replication role keeps replicating into the archive while quarantined, and can do nothing else: the SCP alone", async () => {
+        const replication = `arn:aws:iam::${ACCOUNT[ACME]}:role/log-replication-enclave-${ACME}`;
+        const archiveObject = `arn:aws:s3:::enclave-log-archive-123456789012-us-east-1/vendors/${ACME}/s3-access-logs/x`;
+        const replicate = await simulateOnly(world, { principal: replication, action: "s3:ReplicateObject", resource: archiveObject }, "scp");
+        expect(replicate.decision).toBe("Allowed");
+        for (const w of [
+            { action: "s3:GetObject", resource: object(acme.buckets.guidelines) },
+            { action: "s3:PutReplicationConfiguration", resource: acme.buckets.guidelines },
+            { action: "iam:PassRole", resource: replication },
+        ]) {
+            const alone = await simulateOnly(world, { principal: replication, ...w }, "scp");
+            expect({ action: w.action, decision: alone.decision, sids: sids(alone) }).toEqual({
+                action: w.action,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:QuarantineReplicationOnly"],
+            });
+        }
+    });
+
     it("the vendor's outside principal can no longer assume its role: the quarantine RCP names it", async () => {
         const r = await simulateAssumeRole(world, { roleArn: acme.vendorRoleArn, principal: ACME_PRINCIPAL, externalId: "right" });
         expect(r.allowed).toBe(false);

@@ -1,6 +1,6 @@
 // The organization stack's SCPs and RCPs (account-per-vendor enclaves): what must stay in them for the perimeter and
 // the quarantine to hold, checked on the planned documents, and AWS's limits (size, count per target).
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { actionsOf, conditionValues, label, ofType, statementsOf, strings, type Statement } from "./util";
 
 // Organizations types, kept here: only this rule reads them.
@@ -82,7 +82,24 @@ export const organizationPerimeter: StackValidationPolicy = {
         const quarantine = scpStatements.filter(
             ({ s }) => s.Effect === "Deny" && actionsOf(s).includes("*") && strings(s.Resource).includes("*") && !s.Condition?.ArnLike,
         );
-        const tight = quarantine.filter(({ s }) => Object.keys(s.Condition ?? {}).length === 1 && conditionValues(s, "aws:PrincipalArn").length === 1);
+        // A second exemption is admitted only for a role that another statement of the same SCP holds to a short list
+        // of S3 calls (the log replication role, which keeps copying logs to the archive during a quarantine).
+        const heldToS3Calls = (p: PolicyResource, arn: string) =>
+            scpStatements.some(
+                ({ p: q, s }) =>
+                    q === p &&
+                    s.Effect === "Deny" &&
+                    s.Action === undefined &&
+                    strings(s.NotAction).length > 0 &&
+                    strings(s.NotAction).every((a) => /^s3:[A-Za-z]+$/.test(a)) &&
+                    strings(s.Resource).includes("*") &&
+                    Object.keys(s.Condition ?? {}).length === 1 &&
+                    conditionValues(s, "aws:PrincipalArn").includes(arn),
+            );
+        const tight = quarantine.filter(
+            ({ p, s }) =>
+                Object.keys(s.Condition ?? {}).length === 1 && conditionValues(s, "aws:PrincipalArn").filter((arn) => !heldToS3Calls(p, arn)).length === 1,
+        );
         if (tight.length === 0) report(`no quarantine SCP denies every action to all but one role named by aws:PrincipalArn`, scps[0]?.urn ?? policies[0].urn);
         const rcpStatements = rcps.flatMap((p) => (statementsOf(p.props.content) ?? []).map((s, i) => ({ p, s, i })));
         for (const { p, s, i } of rcpStatements) if (s.Effect !== "Deny") report(`${p.name} ${label(s, i)} is not a Deny (RCPs of ours only deny)`, p.urn);

@@ -10,6 +10,7 @@
 // to stay fixed for as long as an index built with it exists.
 import { createHash } from "node:crypto";
 import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
+import type { LeakReason } from "../contract/airlock";
 
 export interface Fingerprint {
     sha256: string;
@@ -29,6 +30,11 @@ export interface Fingerprint {
 export interface IndexEntry extends Fingerprint {
     dataset: string;
     key: string;
+    /** The object version fingerprinted (absent in entries written before the index was kept per version). */
+    versionId?: string;
+    /** The object was bigger than the sketch cap: the SHA-256 covers it all, lines and shingles its first `sketchedBytes`. */
+    partial?: true;
+    sketchedBytes?: number;
 }
 
 export interface LeakThresholds {
@@ -42,8 +48,11 @@ export interface LeakThresholds {
 
 export interface LeakVerdict {
     verdict: "clean" | "blocked";
-    reason?: "exact" | "lines" | "near-copy" | "canary" | "unscannable";
+    reason?: LeakReason;
     dataset?: string;
+    /** index-incomplete: how many object versions of `dataset` the index does not cover. */
+    missing?: number;
+    missingAtLeast?: boolean;
     key?: string;
     score?: number;
     /** How the matching content was reached when it was not the bytes as submitted (e.g. "gzip", "base64"). */

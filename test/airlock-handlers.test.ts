@@ -265,8 +265,8 @@ describe("airlock handlers: the flow", () => {
     it("the leak check reads the index and the canaries from the control bucket", async () => {
         fake.put(
             CONTROL,
-            indexKeyOf("prompts", "a.jsonl"),
-            JSON.stringify({ dataset: "prompts", key: "a.jsonl", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
+            indexKeyOf("prompts", "a.jsonl", "v0"),
+            JSON.stringify({ dataset: "prompts", key: "a.jsonl", versionId: "v0", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
         );
         // As the program writes it (components/airlock.ts): one {dataset, key, token} per readable dataset.
         fake.put(CONTROL, "index/_canaries.json", JSON.stringify([{ dataset: "prompts", key: "batch/x.jsonl", token: "CANARY-7f3a" }]));
@@ -303,14 +303,24 @@ describe("airlock handlers: the flow", () => {
     it("the fingerprint handler writes one index entry per dataset object, and refuses any other bucket", async () => {
         const ds = `${VENDOR}--prompts--${ACCOUNT}`;
         fake.buckets.set(ds, new Map());
+        const versions: Record<string, string> = {};
         for (const k of ["batch-1/a.jsonl", "batch-1/b.jsonl"]) {
             const { VersionId } = fake.put(ds, k, `{"prompt":"${k}"}\n`);
-            expect(await h().fingerprint(FakeAws.created(ds, k, VersionId))).toEqual({ dataset: "prompts", key: k, indexKey: indexKeyOf("prompts", k) });
+            versions[k] = VersionId;
+            expect(await h().fingerprint(FakeAws.created(ds, k, VersionId))).toEqual({
+                dataset: "prompts",
+                key: k,
+                versionId: VersionId,
+                indexKey: indexKeyOf("prompts", k, VersionId),
+            });
         }
-        expect(fake.keys(CONTROL, "index/")).toEqual([indexKeyOf("prompts", "batch-1/a.jsonl"), indexKeyOf("prompts", "batch-1/b.jsonl")].sort());
-        expect(fake.json(CONTROL, indexKeyOf("prompts", "batch-1/a.jsonl"))).toMatchObject({
+        expect(fake.keys(CONTROL, "index/")).toEqual(
+            [indexKeyOf("prompts", "batch-1/a.jsonl", versions["batch-1/a.jsonl"]), indexKeyOf("prompts", "batch-1/b.jsonl", versions["batch-1/b.jsonl"])].sort(),
+        );
+        expect(fake.json(CONTROL, indexKeyOf("prompts", "batch-1/a.jsonl", versions["batch-1/a.jsonl"]))).toMatchObject({
             dataset: "prompts",
             key: "batch-1/a.jsonl",
+            versionId: versions["batch-1/a.jsonl"],
             size: Buffer.byteLength('{"prompt":"batch-1/a.jsonl"}\n'),
         });
         await expect(h().fingerprint(FakeAws.created(`other-vendor--prompts--${ACCOUNT}`, "x", "v"))).rejects.toThrow(AirlockInputError);

@@ -158,7 +158,9 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
         };
         for (const b of [NAMES.outboxBucket, NAMES.controlBucket, NAMES.releasedBucket, DATASET]) await admin.s3.send(new CreateBucketCommand({ Bucket: b }));
         await admin.s3.send(new CreateBucketCommand({ Bucket: ARCHIVE, ObjectLockEnabledForBucket: true }));
-        await admin.s3.send(new PutBucketVersioningCommand({ Bucket: NAMES.outboxBucket, VersioningConfiguration: { Status: "Enabled" } }));
+        // The outbox and every dataset bucket are versioned (secureBucket): the index is kept per version.
+        for (const b of [NAMES.outboxBucket, DATASET])
+            await admin.s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: "Enabled" } }));
         const trust = JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }],
@@ -188,6 +190,7 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
             STATE_MACHINE_ARN,
             APPROVERS: JSON.stringify([APPROVER_A, APPROVER_B]),
             RECIPIENT: "vendor",
+            READABLE_DATASETS: JSON.stringify(["prompts"]),
         });
         deps = {
             s3: new S3Client(clientCfg(airlockCreds)),
@@ -272,7 +275,12 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
     it("the fingerprint handler indexes a dataset object in the control bucket", async () => {
         const put = await admin.s3.send(new PutObjectCommand({ Bucket: DATASET, Key: "batch-7/prompts.jsonl", Body: '{"prompt":"rate this answer"}\n' }));
         const r = await fingerprintHandler(deps)(created(DATASET, "batch-7/prompts.jsonl", put.VersionId));
-        expect(r).toEqual({ dataset: "prompts", key: "batch-7/prompts.jsonl", indexKey: indexKeyOf("prompts", "batch-7/prompts.jsonl") });
+        expect(r).toEqual({
+            dataset: "prompts",
+            key: "batch-7/prompts.jsonl",
+            versionId: put.VersionId,
+            indexKey: indexKeyOf("prompts", "batch-7/prompts.jsonl", put.VersionId!),
+        });
         const entry = JSON.parse(await (await admin.s3.send(new GetObjectCommand({ Bucket: NAMES.controlBucket, Key: r.indexKey }))).Body!.transformToString());
         expect(entry).toMatchObject({ dataset: "prompts", key: "batch-7/prompts.jsonl", size: 30 });
     });

@@ -54,11 +54,7 @@ export async function coverage(
 /** Whether the leak check may fingerprint every missing version itself, within its time and memory. */
 export function inlineable(cov: readonly DatasetCoverage[]): boolean {
     const missing = cov.flatMap((c) => c.missing);
-    return (
-        cov.every((c) => !c.truncated) &&
-        missing.length <= INLINE_INDEX_MAX_OBJECTS &&
-        missing.reduce((n, v) => n + v.size, 0) <= INLINE_INDEX_MAX_BYTES
-    );
+    return cov.every((c) => !c.truncated) && missing.length <= INLINE_INDEX_MAX_OBJECTS && missing.reduce((n, v) => n + v.size, 0) <= INLINE_INDEX_MAX_BYTES;
 }
 
 /** The first dataset the index does not cover, for the verdict: the one missing most. */

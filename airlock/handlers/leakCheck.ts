@@ -77,7 +77,12 @@ export function makeHandler(deps: AirlockDeps) {
                 "blocked-leak",
                 { leak },
                 verdict.reason === "index-incomplete"
-                    ? { reason: verdict.reason, dataset: verdict.dataset, missing: verdict.missing, ...(verdict.missingAtLeast ? { missingAtLeast: true } : {}) }
+                    ? {
+                          reason: verdict.reason,
+                          dataset: verdict.dataset,
+                          missing: verdict.missing,
+                          ...(verdict.missingAtLeast ? { missingAtLeast: true } : {}),
+                      }
                     : { reason: verdict.reason, dataset: verdict.dataset, datasetKey: verdict.key, score: verdict.score },
             );
             return { requestId: request.requestId, leak: "blocked" };

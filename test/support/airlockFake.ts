@@ -57,6 +57,8 @@ export class FakeAws {
     readonly buckets = new Map<string, Map<string, Version[]>>();
     /** Buckets whose PutObject (and copy into them) is denied, as the seal's freeze denies the released bucket. */
     readonly deny = new Set<string>();
+    /** `bucket/key` whose next GetObject fails once with a 500 (as an interrupted read would, after the SDK's retries). */
+    readonly failNextRead = new Set<string>();
     readonly executions = new Map<string, { input: string; status: "RUNNING" | "ABORTED" }>();
     readonly tokens = new Map<string, string | null>();
     readonly calls: string[] = [];
@@ -70,6 +72,7 @@ export class FakeAws {
         this.buckets.set(PROMPTS_BUCKET, new Map());
         this.s3.on(PutObjectCommand).callsFake((i) => this.put(i.Bucket!, i.Key!, Buffer.from(i.Body as string), i.IfNoneMatch));
         this.s3.on(GetObjectCommand).callsFake((i) => {
+            if (this.failNextRead.delete(`${i.Bucket}/${i.Key}`)) throw err("InternalError", 500, "We encountered an internal error");
             const v = this.version(i.Bucket!, i.Key!, i.VersionId);
             return { Body: body(v.body), ETag: v.etag, VersionId: v.versionId, ContentLength: v.body.length };
         });

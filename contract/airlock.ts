@@ -71,9 +71,15 @@ export interface AirlockNames {
     /** GuardDuty Malware Protection's own role for the outbox (it reads objects and writes the scan tag). */
     scanRole: string;
     stateMachine: string;
+    /** The dead-letter queue of every airlock event target and of the handlers EventBridge invokes (alarmed). */
+    deadLetterQueue: string;
     /** Lambda function names, one per handler. */
     functions: Record<AirlockHandler, string>;
 }
+
+/** The EventBridge rules, by key (rule `enclave-<vendor>-airlock-<key>`), and the handler each invokes. */
+export const AIRLOCK_RULES = { submit: "submit", decide: "decide", fingerprint: "fingerprint" } as const;
+export type AirlockRule = keyof typeof AIRLOCK_RULES;
 
 export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "decide", "release", "record", "fingerprint"] as const;
 export type AirlockHandler = (typeof AIRLOCK_HANDLERS)[number];
@@ -88,6 +94,7 @@ export function airlockNames(vendorId: string, accountId: string): AirlockNames 
         role: `enclave-${vendorId}-airlock`,
         scanRole: `enclave-${vendorId}-airlock-scan`,
         stateMachine: `enclave-${vendorId}-airlock`,
+        deadLetterQueue: `enclave-${vendorId}-airlock-dlq`,
         functions: Object.fromEntries(AIRLOCK_HANDLERS.map((h) => [h, fn(h)])) as Record<AirlockHandler, string>,
     };
 }

@@ -84,6 +84,8 @@ export interface ReindexResult {
     /** Per dataset: versions listed, already covered, and whether the listing was cut at the bound. */
     datasets: { dataset: string; listed: number; covered: number; truncated: boolean }[];
     objects: ReindexLine[];
+    /** Missing versions not attempted (stopped early): a rerun picks them up. */
+    remaining: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export interface ReindexResult {
 export async function reindex(
     store: AirlockStore,
     datasets: readonly DatasetRef[],
-    opts: { max?: number; onObject?: (line: ReindexLine) => void } = {},
+    opts: { max?: number; onObject?: (line: ReindexLine) => void; /** true: start no further object (a Lambda near its timeout) */ stop?: () => boolean } = {},
 ): Promise<ReindexResult> {
     const index = await store.readIndex();
     const cov = await coverage(store, datasets, index, opts.max ?? Number.MAX_SAFE_INTEGER);
@@ -102,7 +104,7 @@ export async function reindex(
     const objects: ReindexLine[] = new Array(work.length);
     let next = 0;
     const worker = async () => {
-        while (next < work.length) {
+        while (next < work.length && !opts.stop?.()) {
             const i = next++;
             const { d, v } = work[i];
             const base = { dataset: d.dataset, key: v.key, versionId: v.versionId, size: v.size };
@@ -118,6 +120,7 @@ export async function reindex(
     await Promise.all(Array.from({ length: Math.min(REINDEX_PARALLEL, work.length) }, worker));
     return {
         datasets: cov.map((c) => ({ dataset: c.dataset, listed: c.listed, covered: c.listed - c.missing.length, truncated: c.truncated })),
-        objects,
+        objects: objects.filter(Boolean),
+        remaining: work.length - objects.filter(Boolean).length,
     };
 }

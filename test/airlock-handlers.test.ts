@@ -434,7 +434,7 @@ describe("airlock handlers: the index fails closed", () => {
         expect(lines).toHaveLength(n);
         expect(fake.keys(CONTROL, "index/prompts/")).toHaveLength(n);
         const again = await reindex(store, [{ dataset: "prompts", bucket: PROMPTS_BUCKET }]);
-        expect(again).toEqual({ datasets: [{ dataset: "prompts", listed: n, covered: n, truncated: false }], objects: [] });
+        expect(again).toEqual({ datasets: [{ dataset: "prompts", listed: n, covered: n, truncated: false }], objects: [], remaining: 0 });
 
         // The same export again (a new version, a new request) now passes the check.
         const second = await submitToLeak(CONTENT + "49,1250,0.96\n", d);

@@ -2,7 +2,8 @@
 // as a stream in bounded memory, and writes its index entry (one per version) to the control bucket, where the leak
 // check reads it and the vendor cannot reach it. A failure is retried by Lambda and then lands in the airlock's
 // dead-letter queue (alarmed); the leak check's coverage test blocks exports until a reindex fills the gap.
-import { indexVersion } from "../coverage";
+import { indexVersion, reindex, type ReindexResult } from "../coverage";
+import { bucketName } from "../../iam/names";
 import { AirlockInputError } from "../errors";
 import { defaultDeps, objectCreated, storeOf, type AirlockDeps } from "./common";
 
@@ -24,9 +25,32 @@ export function datasetOf(bucket: string, vendorId: string, accountId: string): 
     return dataset;
 }
 
+/** Seconds left when a reindex run starts no further object: the one in flight must finish within Lambda's timeout. */
+export const REINDEX_MARGIN_SECONDS = 120;
+
+/** `enclave airlock reindex` invokes the handler with this: fingerprint every version of a readable dataset the index misses. */
+export interface ReindexEvent {
+    reindex: true;
+}
+const isReindex = (e: unknown): e is ReindexEvent => typeof e === "object" && e !== null && (e as { reindex?: unknown }).reindex === true;
+
 export function makeHandler(deps: AirlockDeps) {
-    return async (event: unknown): Promise<FingerprintOutput> => {
+    async function handler(event: ReindexEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<ReindexResult>;
+    async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<FingerprintOutput>;
+    async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<FingerprintOutput | ReindexResult> {
         const env = deps.env();
+        if (isReindex(event)) {
+            // The backfill: runs as the airlock role (the one identity that reads every dataset version and writes the
+            // index), stops starting objects near the timeout; the caller invokes again until nothing remains.
+            const datasets = env.readableDatasets.map((dataset) => ({ dataset, bucket: bucketName(env.vendorId, dataset, env.accountId) }));
+            const stop = () => (context?.getRemainingTimeInMillis?.() ?? Infinity) < REINDEX_MARGIN_SECONDS * 1000;
+            const result = await reindex(storeOf(deps), datasets, {
+                stop,
+                onObject: (l) => deps.log(`reindex ${l.dataset}/${l.key} version ${l.versionId}: ${l.outcome}`, { ...l }),
+            });
+            deps.log(`reindex: ${result.objects.length} attempted, ${result.remaining} remaining`, { datasets: result.datasets, remaining: result.remaining });
+            return result;
+        }
         const obj = objectCreated(event);
         const dataset = datasetOf(obj.bucket, env.vendorId, env.accountId);
         const store = storeOf(deps);
@@ -44,7 +68,8 @@ export function makeHandler(deps: AirlockDeps) {
             ...(entry.partial ? { partial: true, sketchedBytes: entry.sketchedBytes } : {}),
         });
         return { dataset, key: obj.key, versionId: obj.versionId, indexKey, ...(entry.partial ? { partial: true as const } : {}) };
-    };
+    }
+    return handler;
 }
 
 export const handler = makeHandler(defaultDeps());

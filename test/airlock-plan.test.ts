@@ -421,6 +421,26 @@ describe("the airlock-export-controls guardrail notices a weakened airlock", () 
             () => edited(sealed, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
             /sealed, but the released bucket still accepts or serves files/,
         ],
+        [
+            "the fingerprint rule's target without its dead-letter queue",
+            () => {
+                const copy = structuredClone(plan);
+                const t = ofType(copy, TOKEN.eventTarget).find((x) => x.inputs.rule === `enclave-${spec.id}-airlock-fingerprint`)!;
+                for (const side of [t.inputs, t.outputs]) delete side.deadLetterConfig;
+                return copy;
+            },
+            /airlock-target-fingerprint: the airlock event target has no dead-letter queue of the airlock/,
+        ],
+        [
+            "the dead-letter queue unencrypted",
+            () => {
+                const copy = structuredClone(plan);
+                const [q] = ofType(copy, TOKEN.sqsQueue);
+                for (const side of [q.inputs, q.outputs]) delete side.sqsManagedSseEnabled;
+                return copy;
+            },
+            /the airlock's dead-letter queue is not encrypted/,
+        ],
     ])("%s", async (_what, make, finding) => {
         const found = await airlockFindings(make());
         expect(found.length).toBeGreaterThan(0);

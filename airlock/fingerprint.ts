@@ -199,12 +199,14 @@ export class FingerprintStream {
 
     private text(s: string) {
         let buf = this.pending + s;
+        let start = 0;
         let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-            this.partialLine(buf.slice(0, nl));
+        while ((nl = buf.indexOf("\n", start)) >= 0) {
+            this.partialLine(buf.slice(start, nl));
             this.endLine();
-            buf = buf.slice(nl + 1);
+            start = nl + 1;
         }
+        buf = buf.slice(start);
         if (buf.length > PENDING_CHARS) {
             // A very long line: sketch it up to its last whitespace (words are never split), keep the rest.
             const cut = Math.max(buf.search(/\s\S*$/), 0) || buf.length;

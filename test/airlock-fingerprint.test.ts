@@ -188,6 +188,12 @@ describe("streamed fingerprints", () => {
         for (const size of [1, 3, 7, 64, 4096, text.length]) expect(chunked(text, size)).toEqual(whole);
     });
 
+    it("equal the in-memory fingerprint for a line far longer than the pending buffer (sketched at word boundaries)", () => {
+        const long = enc(`${Array.from({ length: 30_000 }, (_, i) => `word${i % 977}`).join(" ")}\nshort tail line here\n`);
+        expect(long.length).toBeGreaterThan(3 * 64 * 1024);
+        for (const size of [1000, 65_536, 100_000]) expect(chunked(long, size)).toEqual(fingerprint(long));
+    });
+
     it("equal the in-memory fingerprint for a text of fewer than five words and for an empty object", () => {
         expect(chunked(enc("three short words"), 2)).toEqual(fingerprint(enc("three short words")));
         expect(chunked(new Uint8Array(0), 1)).toEqual(fingerprint(new Uint8Array(0)));

@@ -19,6 +19,8 @@ export interface AirlockEnv {
     accountId: string;
     /** The role that may write each submit prefix: the bucket policy pins it, so the prefix names the requester. */
     requesterArns: Record<AirlockRequester, string>;
+    /** The datasets the vendor may read: the leak check requires the index to cover every object version of each. */
+    readableDatasets: string[];
 }
 
 export const AIRLOCK_ENV_VARS = [
@@ -30,6 +32,7 @@ export const AIRLOCK_ENV_VARS = [
     "STATE_MACHINE_ARN",
     "APPROVERS",
     "RECIPIENT",
+    "READABLE_DATASETS",
 ] as const;
 
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[a-z0-9-]+:(\d{12}):stateMachine:[\w-]{1,80}$/;
@@ -57,6 +60,14 @@ export function readAirlockEnv(env: Record<string, string | undefined> = process
     const recipient = get("RECIPIENT");
     if (recipient !== "vendor" && !PRINCIPAL_ARN.test(recipient))
         problems.push(`RECIPIENT is neither "vendor" nor an IAM principal ARN: got ${JSON.stringify(recipient)}`);
+    let readableDatasets: string[] = [];
+    try {
+        const v: unknown = JSON.parse(get("READABLE_DATASETS"));
+        if (!Array.isArray(v) || !v.every((d) => typeof d === "string" && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(d) && !d.includes("--"))) throw new Error();
+        readableDatasets = v as string[];
+    } catch {
+        problems.push(`READABLE_DATASETS is not a JSON array of dataset names: got ${JSON.stringify(get("READABLE_DATASETS"))}`);
+    }
     if (problems.length) throw new AirlockConfigError(`airlock handler environment: ${problems.join("; ")}`);
     const accountId = sm![1];
     const vendorId = get("VENDOR_ID");
@@ -72,6 +83,7 @@ export function readAirlockEnv(env: Record<string, string | undefined> = process
         recipient,
         accountId,
         requesterArns: { vendor: roleArn(accountId, names.vendorRole), workload: roleArn(accountId, names.workloadRole) },
+        readableDatasets,
     };
 }
 

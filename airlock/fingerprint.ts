@@ -10,6 +10,7 @@
 // to stay fixed for as long as an index built with it exists.
 import { createHash } from "node:crypto";
 import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
+import type { LeakReason } from "../contract/airlock";
 
 export interface Fingerprint {
     sha256: string;
@@ -29,6 +30,11 @@ export interface Fingerprint {
 export interface IndexEntry extends Fingerprint {
     dataset: string;
     key: string;
+    /** The object version fingerprinted (absent in entries written before the index was kept per version). */
+    versionId?: string;
+    /** The object was bigger than the sketch cap: the SHA-256 covers it all, lines and shingles its first `sketchedBytes`. */
+    partial?: true;
+    sketchedBytes?: number;
 }
 
 export interface LeakThresholds {
@@ -42,8 +48,11 @@ export interface LeakThresholds {
 
 export interface LeakVerdict {
     verdict: "clean" | "blocked";
-    reason?: "exact" | "lines" | "near-copy" | "canary" | "unscannable";
+    reason?: LeakReason;
     dataset?: string;
+    /** index-incomplete: how many object versions of `dataset` the index does not cover. */
+    missing?: number;
+    missingAtLeast?: boolean;
     key?: string;
     score?: number;
     /** How the matching content was reached when it was not the bytes as submitted (e.g. "gzip", "base64"). */
@@ -105,29 +114,6 @@ const SEEDS: readonly number[] = Array.from({ length: MINHASH_SIZE }, (_, i) =>
     createHash("sha256").update(`enclave-airlock-minhash-${i}`).digest().readUInt32BE(0),
 );
 
-function shingles(normalised: string): Set<number> {
-    const words = normalised.split(" ").filter(Boolean);
-    const out = new Set<number>();
-    if (words.length === 0) return out;
-    if (words.length < SHINGLE_WORDS) {
-        out.add(hash32(words.join(" ")));
-        return out;
-    }
-    for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) out.add(hash32(words.slice(i, i + SHINGLE_WORDS).join(" ")));
-    return out;
-}
-
-function minhashOf(shingleSet: Set<number>): number[] {
-    const sig = new Array<number>(MINHASH_SIZE).fill(0xffffffff);
-    for (const x of shingleSet) {
-        for (let i = 0; i < MINHASH_SIZE; i++) {
-            const v = fmix32(x ^ SEEDS[i]);
-            if (v < sig[i]) sig[i] = v;
-        }
-    }
-    return sig;
-}
-
 function lineHashes(text: string): string[] {
     const out = new Set<string>();
     for (const raw of text.split(/\r?\n/)) {
@@ -139,17 +125,145 @@ function lineHashes(text: string): string[] {
 
 const sampled = (hash: string, modulus: number) => modulus <= 1 || parseInt(hash.slice(0, 8), 16) % modulus === 0;
 
+/**
+ * Bytes of an object whose lines and shingles are sketched. Beyond it only the SHA-256 goes on (it is cheap: the
+ * MinHash costs 128 hashes per word): the entry is flagged `partial` and still blocks a verbatim copy of the whole
+ * object, and a copy of anything in its first 256 MiB by lines or near-copy.
+ */
+export const SKETCH_CAP_BYTES = 256 * 1024 * 1024;
+/** Text kept while waiting for a line's end: a longer line is sketched up to its last whitespace so far. */
+const PENDING_CHARS = 64 * 1024;
+
+/** Word boundaries after normalising: the same words `normalise` joins with one space. */
+const wordsOf = (text: string) =>
+    text
+        .normalize("NFKC")
+        .toLowerCase()
+        .replace(/["'`“”‘’.,;:!?()[\]{}<>]/g, " ")
+        .split(/\s+/)
+        .filter(Boolean);
+
+/**
+ * A fingerprint computed over a stream, in bounded memory whatever the object's size: the SHA-256 of every byte, the
+ * hashes of distinct normalised lines (sampled by a doubling modulus once there are more than MAX_LINES of them, so at
+ * most 2 x MAX_LINES hashes are held), and the MinHash over the same 5-word shingles as the whole text would give (a
+ * window of the last four words carries across chunks and lines). `fingerprint(bytes)` is this fed one chunk.
+ */
+export class FingerprintStream {
+    private readonly hash = createHash("sha256");
+    private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+    private size = 0;
+    private sketched = 0;
+    private pending = "";
+    private lineHash = createHash("sha256");
+    private lineChars = 0;
+    private readonly lines = new Set<string>();
+    private modulus = 1;
+    private readonly window: string[] = [];
+    private readonly sig = new Array<number>(MINHASH_SIZE).fill(0xffffffff);
+    private shingleCount = 0;
+    private readonly seen = new Set<number>();
+    private done = false;
+
+    constructor(private readonly sketchCap = SKETCH_CAP_BYTES) {}
+
+    update(chunk: Uint8Array): this {
+        if (this.done) throw new Error("FingerprintStream: update after digest");
+        this.hash.update(chunk);
+        this.size += chunk.byteLength;
+        if (this.sketched >= this.sketchCap) return this;
+        const take = Math.min(chunk.byteLength, this.sketchCap - this.sketched);
+        this.sketched += take;
+        this.text(this.decoder.decode(take === chunk.byteLength ? chunk : chunk.subarray(0, take), { stream: true }));
+        return this;
+    }
+
+    digest(): Fingerprint & { partial?: true; sketchedBytes?: number } {
+        this.done = true;
+        this.text(this.decoder.decode());
+        this.partialLine(this.pending);
+        this.pending = "";
+        this.endLine();
+        // Fewer than five words in all: the whole text is one shingle, as in the in-memory form.
+        if (this.shingleCount === 0 && this.window.length > 0) this.shingle(hash32(this.window.join(" ")));
+        const partial = this.size > this.sketched;
+        return {
+            sha256: this.hash.digest("hex"),
+            size: this.size,
+            lines: [...this.lines].sort(),
+            minhash: this.shingleCount === 0 ? new Array<number>(MINHASH_SIZE).fill(0xffffffff) : [...this.sig],
+            ...(this.modulus > 1 ? { lineModulus: this.modulus } : {}),
+            ...(partial ? { partial: true as const, sketchedBytes: this.sketched } : {}),
+        };
+    }
+
+    private text(s: string) {
+        let buf = this.pending + s;
+        let start = 0;
+        let nl: number;
+        while ((nl = buf.indexOf("\n", start)) >= 0) {
+            this.partialLine(buf.slice(start, nl));
+            this.endLine();
+            start = nl + 1;
+        }
+        buf = buf.slice(start);
+        if (buf.length > PENDING_CHARS) {
+            // A very long line: sketch it up to its last whitespace (words are never split), keep the rest.
+            const cut = Math.max(buf.search(/\s\S*$/), 0) || buf.length;
+            this.partialLine(buf.slice(0, cut));
+            buf = buf.slice(cut);
+        }
+        this.pending = buf;
+    }
+
+    private partialLine(piece: string) {
+        for (const w of wordsOf(piece)) {
+            this.lineHash.update(this.lineChars === 0 ? w : ` ${w}`);
+            this.lineChars += (this.lineChars === 0 ? 0 : 1) + w.length;
+            this.window.push(w);
+            if (this.window.length > SHINGLE_WORDS) this.window.shift();
+            if (this.window.length === SHINGLE_WORDS) this.shingle(hash32(this.window.join(" ")));
+        }
+    }
+
+    private endLine() {
+        if (this.lineChars >= MIN_LINE_CHARS) {
+            const h = this.lineHash.digest("hex").slice(0, 16);
+            if (sampled(h, this.modulus)) {
+                this.lines.add(h);
+                if (this.lines.size > MAX_LINES) {
+                    this.modulus *= 2;
+                    for (const x of this.lines) if (!sampled(x, this.modulus)) this.lines.delete(x);
+                }
+            }
+        }
+        this.lineHash = createHash("sha256");
+        this.lineChars = 0;
+    }
+
+    private shingle(x: number) {
+        this.shingleCount++;
+        // A repeated shingle cannot lower the signature: skip the 128 hashes while the set of recent ones knows it.
+        if (this.seen.has(x)) return;
+        if (this.seen.size >= 65_536) this.seen.clear();
+        this.seen.add(x);
+        for (let i = 0; i < MINHASH_SIZE; i++) {
+            const v = fmix32(x ^ SEEDS[i]);
+            if (v < this.sig[i]) this.sig[i] = v;
+        }
+    }
+}
+
 export function fingerprint(content: Uint8Array): Fingerprint {
-    const text = decode(content);
-    const all = lineHashes(text);
-    const lineModulus = all.length > MAX_LINES ? Math.ceil(all.length / MAX_LINES) : 1;
-    return {
-        sha256: sha256(content),
-        size: content.byteLength,
-        lines: lineModulus === 1 ? all : all.filter((h) => sampled(h, lineModulus)),
-        minhash: minhashOf(shingles(normalise(text))),
-        ...(lineModulus > 1 ? { lineModulus } : {}),
-    };
+    const { partial: _p, sketchedBytes: _s, ...fp } = new FingerprintStream(Number.MAX_SAFE_INTEGER).update(content).digest();
+    return fp;
+}
+
+/** Fingerprints an object read as a stream (an S3 GetObject body): memory stays bounded whatever its size. */
+export async function fingerprintStream(body: AsyncIterable<Uint8Array>, sketchCap = SKETCH_CAP_BYTES) {
+    const f = new FingerprintStream(sketchCap);
+    for await (const chunk of body) f.update(chunk);
+    return f.digest();
 }
 
 /** Estimated Jaccard similarity of the shingle sets behind two signatures. */

@@ -6,6 +6,7 @@ import {
     GetObjectTaggingCommand,
     HeadObjectCommand,
     ListObjectsV2Command,
+    ListObjectVersionsCommand,
     PutObjectCommand,
     PutObjectTaggingCommand,
     type S3Client,
@@ -26,8 +27,20 @@ export interface AirlockBuckets {
 /** The canary tokens' object in the control bucket: a JSON array of strings. */
 export const CANARIES_KEY = `${AIRLOCK_PREFIX.index}_canaries.json`;
 
-/** An index entry's key: the object key hashed, so a dataset key never shapes a control-bucket key. */
-export const indexKeyOf = (dataset: string, objectKey: string) => AIRLOCK_PREFIX.indexEntry(dataset, sha256hex(objectKey).slice(0, 32));
+/**
+ * An index entry's key: the object key and the version id hashed, so a dataset key never shapes a control-bucket key,
+ * and a new version of an object is a new entry beside the old one (an overwrite never erases what was read before).
+ */
+export const indexKeyOf = (dataset: string, objectKey: string, versionId: string) =>
+    AIRLOCK_PREFIX.indexEntry(dataset, sha256hex(objectKey).slice(0, 32), sha256hex(versionId).slice(0, 32));
+
+/** One object version of a dataset bucket, as ListObjectVersions names it. */
+export interface DatasetVersion {
+    key: string;
+    versionId: string;
+    size: number;
+    isLatest: boolean;
+}
 
 /** An archive record: the request as it is after the event, what happened and when. */
 export interface AirlockRecord extends AirlockRequest {
@@ -147,16 +160,45 @@ export class AirlockStore {
     // ---- control bucket: fingerprint index and canaries ---------------------------------------------------------
 
     async readIndex(): Promise<IndexEntry[]> {
-        // index/<dataset>/<hash>.json; the canaries' object sits at the top of index/ and is no entry.
-        const keys = (await this.listKeys("control", AIRLOCK_PREFIX.index)).filter((k) => /^index\/[^/]+\/[^/]+\.json$/.test(k.key));
+        // index/<dataset>/<key hash>/<version hash>.json, and index/<dataset>/<key hash>.json as written before the
+        // index was kept per version (still compared; never counted as covering a version). The canaries' object sits
+        // at the top of index/ and is no entry.
+        const keys = (await this.listKeys("control", AIRLOCK_PREFIX.index)).filter((k) => /^index\/[^/]+\/[^/]+(\/[^/]+)?\.json$/.test(k.key));
         const read = await mapLimit(keys, (k) => this.getText("control", k.key));
         return read.flatMap((t) => (t === null ? [] : [JSON.parse(t) as IndexEntry]));
     }
 
-    async putIndexEntry(entry: IndexEntry): Promise<string> {
-        const key = indexKeyOf(entry.dataset, entry.key);
+    async putIndexEntry(entry: IndexEntry & { versionId: string }): Promise<string> {
+        const key = indexKeyOf(entry.dataset, entry.key, entry.versionId);
         await this.putJson("control", key, entry);
         return key;
+    }
+
+    /**
+     * Every object version of a dataset bucket (delete markers are no content), at most `max` of them: `truncated`
+     * says the bucket holds more. The bound keeps one leak check's listing cost fixed (a page is 1,000 versions).
+     */
+    async listVersions(bucket: string, max: number): Promise<{ versions: DatasetVersion[]; truncated: boolean }> {
+        const versions: DatasetVersion[] = [];
+        let keyMarker: string | undefined;
+        let versionMarker: string | undefined;
+        for (;;) {
+            const r = await this.s3.send(
+                new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: LIST_PAGE, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+            );
+            for (const v of r.Versions ?? [])
+                if (v.Key) versions.push({ key: v.Key, versionId: v.VersionId ?? "null", size: v.Size ?? 0, isLatest: Boolean(v.IsLatest) });
+            if (!r.IsTruncated) return { versions, truncated: false };
+            if (versions.length >= max) return { versions: versions.slice(0, max), truncated: true };
+            keyMarker = r.NextKeyMarker;
+            versionMarker = r.NextVersionIdMarker;
+        }
+    }
+
+    /** One version's bytes as a stream (never held whole: a dataset object may be many GB). */
+    async streamObject(bucket: string, key: string, versionId: string): Promise<AsyncIterable<Uint8Array>> {
+        const r = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+        return r.Body as AsyncIterable<Uint8Array>;
     }
 
     /** No canaries' object means no canaries; a malformed one is an error (a silent empty list would disarm them). */

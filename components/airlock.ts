@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { airlockDefinition } from "../airlock/stateMachine";
 import type { AirlockSpec } from "../config/schema";
-import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, type AirlockHandler } from "../contract/airlock";
+import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_RULES, type AirlockHandler, type AirlockRule } from "../contract/airlock";
 import { TAG } from "../contract/tags";
 import { AIRLOCK_COMPONENT } from "../contract/tokens";
 import {
@@ -12,6 +12,7 @@ import {
     airlockRolePolicy,
     airlockTrustPolicy,
     controlBucketPolicy,
+    deadLetterQueuePolicy,
     outboxBucketPolicy,
     releasedBucketPolicy,
     scanRolePolicy,
@@ -26,6 +27,17 @@ import { secureBucket } from "./secureBucket";
 /** Seconds between two reads of GuardDuty's scan tag, and how many reads before a request is blocked as unscanned. */
 export const SCAN_POLL_SECONDS = 30;
 export const SCAN_MAX_ATTEMPTS = 40;
+
+/**
+ * Delivery of an airlock event: EventBridge retries a failed delivery for up to a day (185 attempts is its maximum),
+ * then dead-letters it; Lambda retries a handler that failed twice more, then dead-letters the event too. Nothing is
+ * dropped silently: the queue's depth raises the enclave's security alarm, and the leak check blocks exports while
+ * the index misses a dataset version (a reindex after the alarm fills it).
+ */
+export const EVENT_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 } as const;
+export const HANDLER_RETRY = { maximumEventAgeInSeconds: 21_600, maximumRetryAttempts: 2 } as const;
+/** Fourteen days, SQS's maximum: a dead letter outlives a long weekend and the alarm's escalation. */
+export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
 /** Where the bundled handlers are (`npm run bundle:airlock` writes them); the path is relative to the project root. */
 /** The control bucket's canary list: the tripwire's token, where it is planted (airlock/store.ts reads it). */
@@ -55,6 +67,8 @@ export interface EnclaveAirlockArgs {
     tripwire?: pulumi.Output<VendorTripwire>;
     noncurrentVersionExpirationDays: number;
     logRetentionDays: number;
+    /** The security stack's alarm topic: the dead-letter queue's depth alarms to it. */
+    alarmTopicArn?: pulumi.Input<string>;
     tags: Tags;
 }
 
@@ -73,6 +87,7 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
     readonly functions: Record<AirlockHandler, aws.lambda.Function>;
     readonly stateMachine: aws.sfn.StateMachine;
     readonly malwareProtection: aws.guardduty.MalwareProtectionPlan;
+    readonly deadLetterQueue: aws.sqs.Queue;
 
     constructor(name: string, args: EnclaveAirlockArgs, opts?: pulumi.ComponentResourceOptions) {
         super(AIRLOCK_COMPONENT, name, {}, opts);
@@ -194,6 +209,7 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
             STATE_MACHINE_ARN: a.stateMachineArn,
             APPROVERS: JSON.stringify(args.airlock.approvers),
             RECIPIENT: args.airlock.recipient,
+            READABLE_DATASETS: JSON.stringify(args.readableDatasets),
         }));
         this.functions = {} as Record<AirlockHandler, aws.lambda.Function>;
         for (const h of AIRLOCK_HANDLERS) {
@@ -206,8 +222,10 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
                     handler: "index.handler",
                     // The engine reads the file at `pulumi up`; an offline plan only records the path.
                     code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.FileAsset(handlerBundle(h)) }),
-                    // The submit and leak-check handlers stream whole objects (SHA-256, fingerprints).
-                    timeout: h === "submit" || h === "leakCheck" || h === "fingerprint" ? 300 : 30,
+                    // The submit and leak-check handlers stream whole objects (SHA-256, fingerprints); the fingerprint
+                    // handler streams a dataset object of any size and the leak check may index a few on the spot:
+                    // Lambda's maximum, 15 minutes (about 40 GiB hashed at S3's single-stream read rate).
+                    timeout: h === "leakCheck" || h === "fingerprint" ? 900 : h === "submit" ? 300 : 30,
                     memorySize: h === "leakCheck" || h === "fingerprint" ? 1024 : 256,
                     environment: { variables: environment },
                     loggingConfig: { logFormat: "JSON", logGroup: functionLogs[h].name },
@@ -244,14 +262,56 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
             { ...child, dependsOn: [airlockRole.policy] },
         );
 
-        // EventBridge: S3 Object Created events to their handlers.
-        const rule = (key: string, handler: AirlockHandler, pattern: pulumi.Input<string>, dependsOn: pulumi.Resource[]) => {
+        // EventBridge: S3 Object Created events to their handlers. Every target dead-letters to one queue (SSE-SQS: it
+        // holds event envelopes, bucket and key names, never object bytes), alarmed on its depth.
+        const dlq = new aws.sqs.Queue(
+            `${id}-airlock-dlq`,
+            { name: n.deadLetterQueue, sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS, tags: tags("dead-letters") },
+            child,
+        );
+        this.deadLetterQueue = dlq;
+        const ruleKeys = (Object.keys(AIRLOCK_RULES) as AirlockRule[]).filter((k) => k !== "fingerprint" || Object.keys(args.datasetBuckets).length > 0);
+        const dlqPolicy = new aws.sqs.QueuePolicy(
+            `${id}-airlock-dlq-policy`,
+            { queueUrl: dlq.id, policy: render(deadLetterQueuePolicy({ vendorId: id, accountId: args.accountId, region: args.region }, ruleKeys)) },
+            child,
+        );
+        new aws.cloudwatch.MetricAlarm(
+            `${id}-airlock-dlq-alarm`,
+            {
+                name: `enclave-${id}-airlock-dead-letters`,
+                alarmDescription: `Airlock events of ${id} were not handled (a submission, a decision or a dataset fingerprint): read the queue ${n.deadLetterQueue}, then run enclave airlock reindex ${id} (docs/airlock-operations.md)`,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: n.deadLetterQueue },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                ...(args.alarmTopicArn ? { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] } : {}),
+                tags: tags(),
+            },
+            { ...child, dependsOn: [dlq] },
+        );
+        const rule = (key: AirlockRule, pattern: pulumi.Input<string>, dependsOn: pulumi.Resource[]) => {
+            const handler: AirlockHandler = AIRLOCK_RULES[key];
             const r = new aws.cloudwatch.EventRule(
                 `${id}-airlock-rule-${key}`,
                 { name: `enclave-${id}-airlock-${key}`, eventPattern: pattern, tags: tags() },
                 { ...child, dependsOn },
             );
-            new aws.cloudwatch.EventTarget(`${id}-airlock-target-${key}`, { rule: r.name, arn: this.functions[handler].arn }, child);
+            new aws.cloudwatch.EventTarget(
+                `${id}-airlock-target-${key}`,
+                { rule: r.name, arn: this.functions[handler].arn, deadLetterConfig: { arn: dlq.arn }, retryPolicy: { ...EVENT_RETRY } },
+                { ...child, dependsOn: [dlqPolicy] },
+            );
+            new aws.lambda.FunctionEventInvokeConfig(
+                `${id}-airlock-invoke-config-${key}`,
+                { functionName: this.functions[handler].name, ...HANDLER_RETRY, destinationConfig: { onFailure: { destination: dlq.arn } } },
+                { ...child, dependsOn: [airlockRole.policy] },
+            );
             new aws.lambda.Permission(
                 `${id}-airlock-invoke-${key}`,
                 {
@@ -273,9 +333,9 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
                     detail: { bucket: { name: names }, ...(prefix ? { object: { key: [{ prefix }] } } : {}) },
                 }),
             );
-        rule("submit", "submit", created([outbox.bucket.id], AIRLOCK_PREFIX.submit), [outboxEvents]);
-        rule("decide", "decide", created([control.bucket.id], AIRLOCK_PREFIX.decisions), [controlEvents]);
-        if (datasetEvents.length) rule("fingerprint", "fingerprint", created(Object.values(args.datasetBuckets)), datasetEvents);
+        rule("submit", created([outbox.bucket.id], AIRLOCK_PREFIX.submit), [outboxEvents]);
+        rule("decide", created([control.bucket.id], AIRLOCK_PREFIX.decisions), [controlEvents]);
+        if (datasetEvents.length) rule("fingerprint", created(Object.values(args.datasetBuckets)), datasetEvents);
 
         // The canary list: the tripwire token planted in each readable dataset (its body's secret id), kept where only
         // the airlock reads it. The leak check blocks an export that holds it anywhere, and names the dataset and key:

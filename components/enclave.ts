@@ -250,6 +250,7 @@ export class VendorEnclave extends pulumi.ComponentResource {
                     ...(args.tripwire ? { tripwire: args.tripwire } : {}),
                     noncurrentVersionExpirationDays: spec.logRetentionDays,
                     logRetentionDays: spec.logRetentionDays,
+                    alarmTopicArn: security.alarmTopicArn,
                     tags,
                 },
                 child,

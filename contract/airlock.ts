@@ -41,9 +41,12 @@ export const AIRLOCK_PREFIX = {
     /** control bucket: one object per approver per request; the bucket policy lets only that approver write its slot. */
     decisions: "decisions/",
     decision: (requestId: string, approverKey: string) => `decisions/${requestId}/${approverKey}`,
-    /** control bucket: the fingerprint index of the vendor's datasets (the leak check reads it). */
+    /**
+     * control bucket: the fingerprint index of the vendor's datasets (the leak check reads it). One entry per object
+     * version, so a vendor that overwrites an object it once read leaves the old version's fingerprint in place.
+     */
     index: "index/",
-    indexEntry: (dataset: string, objectKeyHash: string) => `index/${dataset}/${objectKeyHash}.json`,
+    indexEntry: (dataset: string, objectKeyHash: string, versionIdHash: string) => `index/${dataset}/${objectKeyHash}/${versionIdHash}.json`,
     /** released bucket: what the recipient may read, under the request id. */
     released: (requestId: string, fileName: string) => `released/${requestId}/${fileName}`,
     /** archive bucket (Object Lock): one record per event, never overwritten. */
@@ -51,6 +54,12 @@ export const AIRLOCK_PREFIX = {
 } as const;
 
 export type AirlockRequester = "vendor" | "workload";
+
+/**
+ * Why the leak check blocked. `index-incomplete`: the fingerprint index did not cover every object version of a
+ * readable dataset and the missing ones were too many or too big to fingerprint on the spot (the check fails closed).
+ */
+export type LeakReason = "exact" | "lines" | "near-copy" | "canary" | "unscannable" | "index-incomplete";
 
 /** Physical names, from the vendor id (and the account for globally unique buckets) only. */
 export interface AirlockNames {
@@ -62,9 +71,15 @@ export interface AirlockNames {
     /** GuardDuty Malware Protection's own role for the outbox (it reads objects and writes the scan tag). */
     scanRole: string;
     stateMachine: string;
+    /** The dead-letter queue of every airlock event target and of the handlers EventBridge invokes (alarmed). */
+    deadLetterQueue: string;
     /** Lambda function names, one per handler. */
     functions: Record<AirlockHandler, string>;
 }
+
+/** The EventBridge rules, by key (rule `enclave-<vendor>-airlock-<key>`), and the handler each invokes. */
+export const AIRLOCK_RULES = { submit: "submit", decide: "decide", fingerprint: "fingerprint" } as const;
+export type AirlockRule = keyof typeof AIRLOCK_RULES;
 
 export const AIRLOCK_HANDLERS = ["submit", "scan", "leakCheck", "openReview", "reviewOutcome", "decide", "release", "record", "fingerprint"] as const;
 export type AirlockHandler = (typeof AIRLOCK_HANDLERS)[number];
@@ -79,6 +94,7 @@ export function airlockNames(vendorId: string, accountId: string): AirlockNames 
         role: `enclave-${vendorId}-airlock`,
         scanRole: `enclave-${vendorId}-airlock-scan`,
         stateMachine: `enclave-${vendorId}-airlock`,
+        deadLetterQueue: `enclave-${vendorId}-airlock-dlq`,
         functions: Object.fromEntries(AIRLOCK_HANDLERS.map((h) => [h, fn(h)])) as Record<AirlockHandler, string>,
     };
 }
@@ -121,7 +137,10 @@ export interface AirlockRequest {
     scan?: { status: string; at: string };
     leak?: {
         verdict: "clean" | "blocked";
-        reason?: "exact" | "lines" | "near-copy" | "canary" | "unscannable";
+        reason?: LeakReason;
+        /** index-incomplete: object versions of `dataset` the index did not cover (a lower bound when `missingAtLeast`). */
+        missing?: number;
+        missingAtLeast?: boolean;
         dataset?: string;
         key?: string;
         score?: number;

@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, airlockNames, approverKey, GUARDDUTY_SCAN_TAG, SCAN_CLEAN, type AirlockRequester } from "../contract/airlock";
+import {
+    AIRLOCK_HANDLERS,
+    AIRLOCK_PREFIX,
+    AIRLOCK_RULES,
+    airlockNames,
+    approverKey,
+    GUARDDUTY_SCAN_TAG,
+    SCAN_CLEAN,
+    type AirlockRequester,
+    type AirlockRule,
+} from "../contract/airlock";
 import { denyInsecureTransport } from "./common";
 import { policy, s3ServiceHost, type Condition, type PolicyDocument, type Statement } from "./document";
 import { accountOfArn, accountRootArn, bucketArn, logGroupArn, roleArn } from "./names";
@@ -55,7 +65,39 @@ export function airlockArns(vendorId: string, accountId: string, region: string)
         /** Log groups: one per function (Lambda's own naming) and one for the state machine. */
         functionLogGroups: AIRLOCK_HANDLERS.map((h) => `/aws/lambda/${n.functions[h]}`),
         stateMachineLogGroup: `/aws/vendedlogs/states/${n.stateMachine}`,
+        deadLetterQueueArn: `arn:aws:sqs:${region}:${accountId}:${n.deadLetterQueue}`,
+        /** The EventBridge rules, by key: the dead-letter queue admits messages from these exactly. */
+        ruleArns: Object.fromEntries(
+            (Object.keys(AIRLOCK_RULES) as AirlockRule[]).map((k) => [k, `arn:aws:events:${region}:${accountId}:rule/enclave-${vendorId}-airlock-${k}`]),
+        ) as Record<AirlockRule, string>,
     };
+}
+
+/**
+ * The airlock's dead-letter queue: EventBridge sends an event it could not deliver to a handler, from the airlock's
+ * own rules only (aws:SourceArn pinned to each rule's ARN, the account as source). A handler that failed every
+ * attempt sends its event here too, as the airlock role (an identity grant, not this policy). TLS only.
+ */
+export function deadLetterQueuePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | "accountId" | "region">, rules: readonly AirlockRule[]): PolicyDocument {
+    const a = airlockArns(p.vendorId, p.accountId, p.region);
+    return policy([
+        {
+            Sid: "AirlockRulesDeadLetters",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: a.deadLetterQueueArn,
+            Condition: { ArnEquals: { "aws:SourceArn": rules.map((r) => a.ruleArns[r]) }, StringEquals: { "aws:SourceAccount": p.accountId } },
+        },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sqs:*",
+            Resource: a.deadLetterQueueArn,
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    ]);
 }
 
 /** The recipient's principal ARN: the vendor role when the spec says `vendor`. */
@@ -518,13 +560,21 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
         ...(p.datasetBucketArns.length
             ? [
                   {
+                      // Every version: the index is kept per version, and a reindex fingerprints the ones written before.
                       Sid: "ReadDatasetsForFingerprints",
                       Effect: "Allow" as const,
-                      Action: ["s3:GetObject"],
+                      Action: ["s3:GetObject", "s3:GetObjectVersion"],
                       Resource: p.datasetBucketArns.map(objectsOf),
                       Condition: pin,
                   },
-                  { Sid: "ListDatasetsForFingerprints", Effect: "Allow" as const, Action: ["s3:ListBucket"], Resource: p.datasetBucketArns, Condition: pin },
+                  {
+                      // The leak check lists every version to prove the index covers them all.
+                      Sid: "ListDatasetsForFingerprints",
+                      Effect: "Allow" as const,
+                      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+                      Resource: p.datasetBucketArns,
+                      Condition: pin,
+                  },
               ]
             : []),
         {
@@ -549,6 +599,8 @@ export function airlockRolePolicy(p: AirlockPolicyInputs): PolicyDocument {
         // Task tokens are not resources: SendTask* take "*" only. The token itself is the capability.
         { Sid: "AnswerReviewTasks", Effect: "Allow", Action: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], Resource: "*" },
         { Sid: "InvokeOwnHandlers", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: Object.values(a.functionArns) },
+        // A handler EventBridge invoked that failed every attempt: Lambda sends the event to the queue as this role.
+        { Sid: "DeadLetterFailedEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.deadLetterQueueArn },
         { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logGroups.map((g) => `${g}:log-stream:*`) },
         {
             // Step Functions delivers its execution logs through CloudWatch Logs' vended-log API, which takes "*" only.

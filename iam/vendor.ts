@@ -435,7 +435,7 @@ export function dataBucketPolicy(p: VendorPolicyInputs, dataset: string): Policy
             Sid: "DenyAirlockBeyondFingerprinting",
             Effect: "Deny",
             Principal: "*",
-            NotAction: ["s3:GetObject", "s3:ListBucket"],
+            NotAction: ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
             Resource: both,
             Condition: { ArnEquals: { "aws:PrincipalArn": [airlockRole] } },
         },

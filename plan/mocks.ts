@@ -109,6 +109,12 @@ function stateFor(ctx: MockContext, type: string, name: string, inputs: State): 
                 id: `arn:aws:states:${region}:${acct}:stateMachine:${named}`,
                 state: { name: named, arn: `arn:aws:states:${region}:${acct}:stateMachine:${named}` },
             };
+        case TOKEN.sqsQueue:
+            // AWS ids a queue by its URL.
+            return {
+                id: `https://sqs.${region}.amazonaws.com/${acct}/${named}`,
+                state: { name: named, arn: `arn:aws:sqs:${region}:${acct}:${named}`, url: `https://sqs.${region}.amazonaws.com/${acct}/${named}` },
+            };
         case TOKEN.malwareProtectionPlan: {
             const planId = stableHex(seed, 20);
             return { id: planId, state: { arn: `arn:aws:guardduty:${region}:${acct}:malware-protection-plan/${planId}` } };

@@ -6,7 +6,9 @@ import { slotOf } from "../airlock/approval";
 import { approverOf, runAirlock, settingsFromSpec, type AirlockCliDeps } from "../cli/commands/airlockRun";
 import { AIRLOCK_PREFIX, type AirlockRequest, type AirlockState } from "../contract/airlock";
 import { CliError, EXIT } from "../contract/errors";
-import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { makeHandler as fingerprintHandler } from "../airlock/handlers/fingerprint";
+import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, PROMPTS_BUCKET, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
 import { runCli } from "./support/cli";
 import { fixtureFile } from "./support/fixtures";
 
@@ -194,5 +196,44 @@ describe("enclave airlock: the command line", () => {
         const r = await runCli(["airlock", "list", VENDOR, "--spec", fixtureFile(VENDOR)]);
         expect(r.code).toBe(EXIT.invalidInput);
         expect(r.err).toMatch(/^enclave: .*acme-labeling\.yaml has no airlock: the export airlock is opt-in\. Fix: .*\n$/);
+    });
+});
+
+describe("enclave airlock reindex", () => {
+    // The command invokes the fingerprint function; here the mocked Lambda runs the real handler in-process over the
+    // fake S3, with a clock that runs out after a few objects so the run takes several invocations. What this cannot
+    // prove: that IAM lets the caller invoke the function (lambda:InvokeFunction is the deployer's or an operator's).
+    const lambda = mockClient(LambdaClient);
+    afterEach(() => lambda.reset());
+
+    it("invokes the fingerprint function until nothing is missing, one line per object, and shows index-incomplete", async () => {
+        for (let i = 0; i < 5; i++) fake.put(PROMPTS_BUCKET, `batch/${i}.jsonl`, `{"prompt":"record ${i} of the dataset"}\n`);
+        const handler = fingerprintHandler(fakeDeps(fake));
+        const invoked: string[] = [];
+        lambda.on(InvokeCommand).callsFake(async (i) => {
+            invoked.push(`${i.FunctionName} ${Buffer.from(i.Payload as Uint8Array).toString()}`);
+            // Two objects per invocation: the third sees less than the margin left.
+            let calls = 0;
+            const result = await handler(JSON.parse(Buffer.from(i.Payload as Uint8Array).toString()) as { reindex: true }, {
+                getRemainingTimeInMillis: () => (calls++ < 2 ? 600_000 : 1_000),
+            });
+            return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+        });
+        const d = { ...deps(), lambda: new LambdaClient({ region: "us-east-1" }) };
+        process.exitCode = undefined;
+        await runAirlock("reindex", VENDOR, undefined, {}, d);
+        expect(invoked).toEqual(Array.from({ length: 3 }, () => `enclave-${VENDOR}-airlock-fingerprint {"reindex":true}`));
+        expect(out.split("\n").filter((l) => l.startsWith("indexed "))).toHaveLength(5);
+        expect(out).toContain(`${VENDOR}: 5 indexed (0 partial: bigger than the sketch cap), 0 failed, 0 not yet attempted.`);
+        expect(process.exitCode).toBeUndefined();
+        expect(fake.keys(CONTROL, "index/prompts/")).toHaveLength(5);
+    });
+
+    it("show names the dataset and the missing count of an index-incomplete block, and the way out", async () => {
+        seed("blocked-leak", ID, { leak: { verdict: "blocked", reason: "index-incomplete", dataset: "prompts", missing: 21, at: "2026-11-30T10:02:00Z" } });
+        await runAirlock("show", VENDOR, ID, {}, deps());
+        expect(out).toContain(
+            `blocked (index-incomplete, dataset prompts, 21 object versions not fingerprinted: run enclave airlock reindex ${VENDOR}, then submit again) at 2026-11-30T10:02:00Z`,
+        );
     });
 });

@@ -2,7 +2,17 @@ import { readFileSync } from "node:fs";
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodings, DEFAULT_LEAK_THRESHOLDS, fingerprint, leakCheck, normalise, similarity, type IndexEntry } from "../airlock/fingerprint";
+import {
+    decodings,
+    DEFAULT_LEAK_THRESHOLDS,
+    fingerprint,
+    FingerprintStream,
+    fingerprintStream,
+    leakCheck,
+    normalise,
+    similarity,
+    type IndexEntry,
+} from "../airlock/fingerprint";
 
 // The leak check on realistic lab material (a rubric and a prompt set, test/fixtures/airlock-data). What these tests
 // cannot prove: that the thresholds suit every lab's data. A paraphrase that changes most words, a translation, or a
@@ -150,6 +160,7 @@ describe("fingerprints", () => {
     it("sample the lines of a very large object and still detect a copy of a large part of it", () => {
         const big = Array.from({ length: 30_000 }, (_, i) => `record ${i}: label ${i * 7919} cat ${i % 13}`).join("\n");
         const fp = fingerprint(enc(big));
+        // 30,000 distinct lines: past 20,000 the modulus doubles once.
         expect(fp.lineModulus).toBe(2);
         expect(fp.lines.length).toBeLessThanOrEqual(20_000);
         const part = big.split("\n").slice(10_000, 12_000).join("\n");
@@ -160,5 +171,61 @@ describe("fingerprints", () => {
     it("estimate similarity: identical signatures 1, unrelated texts near 0", () => {
         expect(similarity(fingerprint(rubric).minhash, fingerprint(rubric).minhash)).toBe(1);
         expect(similarity(fingerprint(rubric).minhash, fingerprint(enc(UNRELATED)).minhash)).toBeLessThan(0.1);
+    });
+});
+
+describe("streamed fingerprints", () => {
+    /** Feeds `bytes` in chunks of `size` bytes (cutting lines, words and UTF-8 sequences anywhere). */
+    const chunked = (bytes: Uint8Array, size: number) => {
+        const f = new FingerprintStream();
+        for (let i = 0; i < bytes.length; i += size) f.update(bytes.subarray(i, i + size));
+        return f.digest();
+    };
+
+    it("equal the in-memory fingerprint whatever the chunking, UTF-8 sequences and CRLF lines cut across chunks", () => {
+        const text = enc(`${rubric.toString()}\r\nÉtiquette naïve — “quoted” words, 日本語のテキストも少し含まれています。\r\n${prompts.toString()}`);
+        const whole = fingerprint(text);
+        for (const size of [1, 3, 7, 64, 4096, text.length]) expect(chunked(text, size)).toEqual(whole);
+    });
+
+    it("equal the in-memory fingerprint for a line far longer than the pending buffer (sketched at word boundaries)", () => {
+        const long = enc(`${Array.from({ length: 30_000 }, (_, i) => `word${i % 977}`).join(" ")}\nshort tail line here\n`);
+        expect(long.length).toBeGreaterThan(3 * 64 * 1024);
+        for (const size of [1000, 65_536, 100_000]) expect(chunked(long, size)).toEqual(fingerprint(long));
+    });
+
+    it("equal the in-memory fingerprint for a text of fewer than five words and for an empty object", () => {
+        expect(chunked(enc("three short words"), 2)).toEqual(fingerprint(enc("three short words")));
+        expect(chunked(new Uint8Array(0), 1)).toEqual(fingerprint(new Uint8Array(0)));
+    });
+
+    it("read an async stream (an S3 body) to the same fingerprint", async () => {
+        async function* body() {
+            for (let i = 0; i < prompts.length; i += 1000) yield prompts.subarray(i, i + 1000);
+        }
+        expect(await fingerprintStream(body())).toEqual(fingerprint(prompts));
+    });
+
+    it("hash the whole of an object past the sketch cap, sketch its start and flag it partial", () => {
+        const head = rubric.toString();
+        const tail = "\n" + UNRELATED.repeat(20);
+        const bytes = enc(head + tail);
+        const f = new FingerprintStream(Buffer.byteLength(head)).update(bytes).digest();
+        expect(f.partial).toBe(true);
+        expect(f.sketchedBytes).toBe(Buffer.byteLength(head));
+        expect(f.size).toBe(bytes.length);
+        expect(f.sha256).toBe(fingerprint(bytes).sha256);
+        // The sketch is the head's: a copy of the head is still a copy by lines.
+        expect(f.lines).toEqual(fingerprint(enc(head)).lines);
+        const verdict = leakCheck(enc(head), [{ dataset: "eval-rubrics", key: "huge.md", ...f }], []);
+        expect(verdict).toMatchObject({ verdict: "blocked", dataset: "eval-rubrics", key: "huge.md" });
+    });
+
+    it("hold at most twice the line cap: the sampling modulus doubles as distinct lines grow", () => {
+        const big = Array.from({ length: 90_000 }, (_, i) => `record ${i}: label ${i * 7919} cat ${i % 13}`).join("\n");
+        const f = chunked(enc(big), 65_536);
+        expect(f.lineModulus).toBe(8);
+        expect(f.lines.length).toBeLessThanOrEqual(20_000);
+        expect(f.lines.every((h) => parseInt(h.slice(0, 8), 16) % 8 === 0)).toBe(true);
     });
 });

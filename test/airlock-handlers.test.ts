@@ -17,7 +17,10 @@ import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import type { LeakVerdict } from "../airlock/fingerprint";
 import { indexKeyOf, type AirlockRecord } from "../airlock/store";
 import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_TAG, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
-import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
+import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, PROMPTS_BUCKET, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
+import { leakCheck } from "../airlock/fingerprint";
+import { INLINE_INDEX_MAX_OBJECTS, reindex } from "../airlock/coverage";
+import { AirlockStore } from "../airlock/store";
 
 // The handlers' flow of docs/airlock-operations.md, each handler called as Lambda would call it, with the real SDK
 // clients answered by an in-memory S3 and Step Functions (aws-sdk-client-mock). The state machine is played by the
@@ -327,8 +330,8 @@ describe("airlock handlers: the flow", () => {
     it("the leak check reads the index and the canaries from the control bucket", async () => {
         fake.put(
             CONTROL,
-            indexKeyOf("prompts", "a.jsonl"),
-            JSON.stringify({ dataset: "prompts", key: "a.jsonl", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
+            indexKeyOf("prompts", "a.jsonl", "v0"),
+            JSON.stringify({ dataset: "prompts", key: "a.jsonl", versionId: "v0", sha256: "x", size: 1, lines: ["ab"], minhash: [1] }),
         );
         // As the program writes it (components/airlock.ts): one {dataset, key, token} per readable dataset.
         fake.put(CONTROL, "index/_canaries.json", JSON.stringify([{ dataset: "prompts", key: "batch/x.jsonl", token: "CANARY-7f3a" }]));
@@ -441,14 +444,27 @@ describe("airlock handlers: the flow", () => {
     it("the fingerprint handler writes one index entry per dataset object, and refuses any other bucket", async () => {
         const ds = `${VENDOR}--prompts--${ACCOUNT}`;
         fake.buckets.set(ds, new Map());
+        const versions: Record<string, string> = {};
         for (const k of ["batch-1/a.jsonl", "batch-1/b.jsonl"]) {
             const { VersionId } = fake.put(ds, k, `{"prompt":"${k}"}\n`);
-            expect(await h().fingerprint(FakeAws.created(ds, k, VersionId))).toEqual({ dataset: "prompts", key: k, indexKey: indexKeyOf("prompts", k) });
+            versions[k] = VersionId;
+            expect(await h().fingerprint(FakeAws.created(ds, k, VersionId))).toEqual({
+                dataset: "prompts",
+                key: k,
+                versionId: VersionId,
+                indexKey: indexKeyOf("prompts", k, VersionId),
+            });
         }
-        expect(fake.keys(CONTROL, "index/")).toEqual([indexKeyOf("prompts", "batch-1/a.jsonl"), indexKeyOf("prompts", "batch-1/b.jsonl")].sort());
-        expect(fake.json(CONTROL, indexKeyOf("prompts", "batch-1/a.jsonl"))).toMatchObject({
+        expect(fake.keys(CONTROL, "index/")).toEqual(
+            [
+                indexKeyOf("prompts", "batch-1/a.jsonl", versions["batch-1/a.jsonl"]),
+                indexKeyOf("prompts", "batch-1/b.jsonl", versions["batch-1/b.jsonl"]),
+            ].sort(),
+        );
+        expect(fake.json(CONTROL, indexKeyOf("prompts", "batch-1/a.jsonl", versions["batch-1/a.jsonl"]))).toMatchObject({
             dataset: "prompts",
             key: "batch-1/a.jsonl",
+            versionId: versions["batch-1/a.jsonl"],
             size: Buffer.byteLength('{"prompt":"batch-1/a.jsonl"}\n'),
         });
         await expect(h().fingerprint(FakeAws.created(`other-vendor--prompts--${ACCOUNT}`, "x", "v"))).rejects.toThrow(AirlockInputError);
@@ -501,5 +517,99 @@ describe("airlock handler environment", () => {
             expect(typeof m.handler, name).toBe("function");
             expect(typeof m.makeHandler, name).toBe("function");
         }
+    });
+});
+
+describe("airlock handlers: the index fails closed", () => {
+    // The real leak check over the real index; the dataset bucket is the fake S3's. What this cannot prove: that S3
+    // lists every version (the moto test lists a real implementation), nor the listing bound against a huge bucket.
+    const DATA = '{"prompt":"Rate the answer for factual accuracy on a scale of one to seven","id":"p-0042"}\n'.repeat(3);
+    const real = () => Object.assign(fakeDeps(fake), { leakCheck });
+    const submitToLeak = async (content: string, d: AirlockDeps, key = KEY) => {
+        const { VersionId } = fake.put(OUT, key, content);
+        const { requestId } = await h(d).submit(FakeAws.created(OUT, key, VersionId));
+        fake.version(OUT, key, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+        await h(d).scan({ requestId, attempt: 1 });
+        return { requestId, out: await h(d).leakCheck({ requestId }) };
+    };
+
+    it("a verbatim copy of a dataset object that no event ever indexed is indexed on the spot and blocked", async () => {
+        // Written before the airlock existed: no Object Created event reached the fingerprint handler.
+        const { VersionId } = fake.put(PROMPTS_BUCKET, "legacy/prompts.jsonl", DATA);
+        expect(fake.keys(CONTROL, "index/")).toEqual([]);
+        const d = real();
+        const { requestId, out } = await submitToLeak(DATA, d);
+        expect(out).toEqual({ requestId, leak: "blocked" });
+        expect(request(requestId).leak).toMatchObject({ verdict: "blocked", reason: "exact", dataset: "prompts", key: "legacy/prompts.jsonl", score: 1 });
+        expect(fake.keys(CONTROL, "index/")).toEqual([indexKeyOf("prompts", "legacy/prompts.jsonl", VersionId)]);
+    });
+
+    it("an index missing more than the leak check may fingerprint blocks as index-incomplete, and a reindex fills it", async () => {
+        const n = INLINE_INDEX_MAX_OBJECTS + 1;
+        for (let i = 0; i < n; i++)
+            fake.put(PROMPTS_BUCKET, `batch/${String(i).padStart(3, "0")}.jsonl`, `{"prompt":"unrelated record number ${i} of many"}\n`);
+        const d = real();
+        const first = await submitToLeak(CONTENT, d);
+        expect(first.out).toEqual({ requestId: first.requestId, leak: "blocked" });
+        expect(request(first.requestId)).toMatchObject({
+            state: "blocked-leak",
+            leak: { verdict: "blocked", reason: "index-incomplete", dataset: "prompts", missing: n },
+        });
+        expect(records(first.requestId).find((x) => x.event === "blocked-leak")!.detail).toEqual({
+            reason: "index-incomplete",
+            dataset: "prompts",
+            missing: n,
+        });
+        // Nothing was indexed by the check: it reached no review.
+        expect(fake.keys(CONTROL, "index/")).toEqual([]);
+
+        // The backfill: one line per object; a second run finds nothing left to do.
+        const store = new AirlockStore(d.s3, { control: CONTROL }, VENDOR);
+        const lines: string[] = [];
+        const run = await reindex(store, [{ dataset: "prompts", bucket: PROMPTS_BUCKET }], { onObject: (l) => lines.push(`${l.key} ${l.outcome}`) });
+        expect(run.datasets).toEqual([{ dataset: "prompts", listed: n, covered: 0, truncated: false }]);
+        expect(run.objects.every((o) => o.outcome === "indexed")).toBe(true);
+        expect(lines).toHaveLength(n);
+        expect(fake.keys(CONTROL, "index/prompts/")).toHaveLength(n);
+        const again = await reindex(store, [{ dataset: "prompts", bucket: PROMPTS_BUCKET }]);
+        expect(again).toEqual({ datasets: [{ dataset: "prompts", listed: n, covered: n, truncated: false }], objects: [], remaining: 0 });
+
+        // The same export again (a new version, a new request) now passes the check.
+        const second = await submitToLeak(CONTENT + "49,1250,0.96\n", d);
+        expect(second.out).toEqual({ requestId: second.requestId, leak: "clean" });
+    });
+
+    it("a reindex reports a failed object and goes on; the rerun finishes it", async () => {
+        fake.put(PROMPTS_BUCKET, "a.jsonl", DATA);
+        fake.put(PROMPTS_BUCKET, "b.jsonl", "second object of the dataset, some text\n");
+        const store = new AirlockStore(fakeDeps(fake).s3, { control: CONTROL }, VENDOR);
+        const ds = [{ dataset: "prompts", bucket: PROMPTS_BUCKET }];
+        // One read of a.jsonl fails (as a throttled or interrupted GetObject would, after the SDK's retries).
+        fake.failNextRead.add(`${PROMPTS_BUCKET}/a.jsonl`);
+        const first = await reindex(store, ds);
+        expect(first.objects.map((o) => [o.key, o.outcome, o.error])).toEqual([
+            ["a.jsonl", "failed", "We encountered an internal error"],
+            ["b.jsonl", "indexed", undefined],
+        ]);
+        const second = await reindex(store, ds);
+        expect(second.datasets).toEqual([{ dataset: "prompts", listed: 2, covered: 1, truncated: false }]);
+        expect(second.objects.map((o) => [o.key, o.outcome])).toEqual([["a.jsonl", "indexed"]]);
+    });
+
+    it("an overwrite keeps the old version's fingerprint: a copy of the old content is still blocked", async () => {
+        const d = real();
+        const v1 = fake.put(PROMPTS_BUCKET, "batch/p.jsonl", DATA);
+        await h(d).fingerprint(FakeAws.created(PROMPTS_BUCKET, "batch/p.jsonl", v1.VersionId));
+        // A read-write vendor overwrites the object it read with something harmless.
+        const v2 = fake.put(PROMPTS_BUCKET, "batch/p.jsonl", "nothing to see here\n");
+        await h(d).fingerprint(FakeAws.created(PROMPTS_BUCKET, "batch/p.jsonl", v2.VersionId));
+        expect(fake.keys(CONTROL, "index/")).toEqual(
+            [indexKeyOf("prompts", "batch/p.jsonl", v1.VersionId), indexKeyOf("prompts", "batch/p.jsonl", v2.VersionId)].sort(),
+        );
+        const { requestId, out } = await submitToLeak(DATA, d);
+        expect(out).toEqual({ requestId, leak: "blocked" });
+        expect(request(requestId).leak).toMatchObject({ reason: "exact", dataset: "prompts", key: "batch/p.jsonl" });
+        // Both versions were indexed by their events: nothing had to be fingerprinted on the spot.
+        expect(d.logs.some((l) => l.includes("on the spot"))).toBe(false);
     });
 });

@@ -26,6 +26,7 @@ import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import { airlockDefinition } from "../airlock/stateMachine";
 import { fingerprint, leakCheck } from "../airlock/fingerprint";
 import { indexKeyOf } from "../airlock/store";
+import type { ReindexResult } from "../airlock/coverage";
 import { runAirlock, type AirlockCliDeps } from "../cli/commands/airlockRun";
 import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_TAG, airlockNames, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
 import { archiveBucketName, vendorNames } from "../iam/names";
@@ -159,7 +160,9 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
         };
         for (const b of [NAMES.outboxBucket, NAMES.controlBucket, NAMES.releasedBucket, DATASET]) await admin.s3.send(new CreateBucketCommand({ Bucket: b }));
         await admin.s3.send(new CreateBucketCommand({ Bucket: ARCHIVE, ObjectLockEnabledForBucket: true }));
-        await admin.s3.send(new PutBucketVersioningCommand({ Bucket: NAMES.outboxBucket, VersioningConfiguration: { Status: "Enabled" } }));
+        // The outbox and every dataset bucket are versioned (secureBucket): the index is kept per version.
+        for (const b of [NAMES.outboxBucket, DATASET])
+            await admin.s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: "Enabled" } }));
         const trust = JSON.stringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }],
@@ -189,6 +192,7 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
             STATE_MACHINE_ARN,
             APPROVERS: JSON.stringify([APPROVER_A, APPROVER_B]),
             RECIPIENT: "vendor",
+            READABLE_DATASETS: JSON.stringify(["prompts"]),
         });
         deps = {
             s3: new S3Client(clientCfg(airlockCreds)),
@@ -277,8 +281,37 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
     it("the fingerprint handler indexes a dataset object in the control bucket", async () => {
         const put = await admin.s3.send(new PutObjectCommand({ Bucket: DATASET, Key: "batch-7/prompts.jsonl", Body: '{"prompt":"rate this answer"}\n' }));
         const r = await fingerprintHandler(deps)(created(DATASET, "batch-7/prompts.jsonl", put.VersionId));
-        expect(r).toEqual({ dataset: "prompts", key: "batch-7/prompts.jsonl", indexKey: indexKeyOf("prompts", "batch-7/prompts.jsonl") });
+        expect(r).toEqual({
+            dataset: "prompts",
+            key: "batch-7/prompts.jsonl",
+            versionId: put.VersionId,
+            indexKey: indexKeyOf("prompts", "batch-7/prompts.jsonl", put.VersionId!),
+        });
         const entry = JSON.parse(await (await admin.s3.send(new GetObjectCommand({ Bucket: NAMES.controlBucket, Key: r.indexKey }))).Body!.transformToString());
         expect(entry).toMatchObject({ dataset: "prompts", key: "batch-7/prompts.jsonl", size: 30 });
+    });
+
+    it("reindex fingerprints every version moto lists (old versions of an overwritten key too), then finds nothing to do", async () => {
+        // Pre-existing data, never seen by the fingerprint handler: two keys, one of them overwritten.
+        const old = await admin.s3.send(new PutObjectCommand({ Bucket: DATASET, Key: "legacy/a.jsonl", Body: '{"prompt":"the original record"}\n' }));
+        const cur = await admin.s3.send(new PutObjectCommand({ Bucket: DATASET, Key: "legacy/a.jsonl", Body: '{"prompt":"its replacement"}\n' }));
+        const other = await admin.s3.send(new PutObjectCommand({ Bucket: DATASET, Key: "legacy/b.jsonl", Body: '{"prompt":"another record"}\n' }));
+        const run = (await fingerprintHandler(deps)({ reindex: true })) as ReindexResult;
+        // batch-7/prompts.jsonl was indexed by the previous test's event: covered, not redone.
+        expect(run.datasets).toEqual([{ dataset: "prompts", listed: 4, covered: 1, truncated: false }]);
+        expect(run.remaining).toBe(0);
+        expect(run.objects.map((o) => [o.key, o.versionId, o.outcome]).sort()).toEqual(
+            [
+                ["legacy/a.jsonl", old.VersionId, "indexed"],
+                ["legacy/a.jsonl", cur.VersionId, "indexed"],
+                ["legacy/b.jsonl", other.VersionId, "indexed"],
+            ].sort(),
+        );
+        for (const o of run.objects) {
+            const got = await admin.s3.send(new GetObjectCommand({ Bucket: NAMES.controlBucket, Key: indexKeyOf("prompts", o.key, o.versionId) }));
+            expect(JSON.parse(await got.Body!.transformToString())).toMatchObject({ dataset: "prompts", key: o.key, versionId: o.versionId });
+        }
+        const again = (await fingerprintHandler(deps)({ reindex: true })) as ReindexResult;
+        expect(again).toEqual({ datasets: [{ dataset: "prompts", listed: 4, covered: 4, truncated: false }], objects: [], remaining: 0 });
     });
 });

@@ -110,6 +110,79 @@ describe("the airlock in the plan", () => {
         expect(ofType(plan, TOKEN.bucketNotification).every((n) => n.inputs.eventbridge === true)).toBe(true);
     });
 
+    it("every airlock event target dead-letters to the airlock's queue and retries for a day; the handlers it invokes do too", () => {
+        const queueArn = `arn:aws:sqs:${spec.account.region}:${spec.account.id}:${names.deadLetterQueue}`;
+        const targets = ofType(plan, TOKEN.eventTarget).filter((t) => String(t.inputs.rule).includes("-airlock-"));
+        expect(targets.map((t) => t.inputs.rule).sort()).toEqual(["decide", "fingerprint", "submit"].map((k) => `enclave-${spec.id}-airlock-${k}`));
+        for (const t of targets)
+            expect([t.inputs.rule, t.inputs.deadLetterConfig, t.inputs.retryPolicy]).toEqual([
+                t.inputs.rule,
+                { arn: queueArn },
+                { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+            ]);
+        const configs = ofType(plan, TOKEN.lambdaEventInvokeConfig);
+        expect(configs.map((c) => [c.inputs.functionName, c.inputs.destinationConfig, c.inputs.maximumRetryAttempts]).sort()).toEqual(
+            (["decide", "fingerprint", "submit"] as const).map((h) => [names.functions[h], { onFailure: { destination: queueArn } }, 2]),
+        );
+        // The airlock role may send a failed handler's event there (Lambda sends it as the function's role).
+        const rolePolicy = ofType(plan, TOKEN.rolePolicy).find((r) => r.name === `${spec.id}-airlock-role-policy`)!;
+        expect(parsePolicyDocument(rolePolicy.inputs.policy)!.Statement.find((x) => x.Sid === "DeadLetterFailedEvents")).toEqual({
+            Sid: "DeadLetterFailedEvents",
+            Effect: "Allow",
+            Action: ["sqs:SendMessage"],
+            Resource: queueArn,
+        });
+    });
+
+    it("the dead-letter queue is encrypted, tagged, admits its three rules only, and its depth alarms to the security topic", () => {
+        const [q] = ofType(plan, TOKEN.sqsQueue);
+        expect([q.inputs.name, q.inputs.sqsManagedSseEnabled, q.inputs.messageRetentionSeconds]).toEqual([names.deadLetterQueue, true, 1209600]);
+        expect(q.inputs.tags).toEqual({ [TAG.vendor]: spec.id, [TAG.managedBy]: "vendor-enclaves", [TAG.airlock]: "dead-letters" });
+        const [qp] = ofType(plan, TOKEN.sqsQueuePolicy);
+        expect(qp.inputs.queueUrl).toBe(q.outputs.id);
+        const rule = (k: string) => `arn:aws:events:${spec.account.region}:${spec.account.id}:rule/enclave-${spec.id}-airlock-${k}`;
+        const queueArn = `arn:aws:sqs:${spec.account.region}:${spec.account.id}:${names.deadLetterQueue}`;
+        expect(parsePolicyDocument(qp.inputs.policy)!.Statement).toEqual([
+            {
+                Sid: "AirlockRulesDeadLetters",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: {
+                    ArnEquals: { "aws:SourceArn": [rule("submit"), rule("decide"), rule("fingerprint")] },
+                    StringEquals: { "aws:SourceAccount": spec.account.id },
+                },
+            },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sqs:*",
+                Resource: queueArn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ]);
+        // The rules' planned ARNs are the ones the policy names.
+        const rules = ofType(plan, TOKEN.eventRule).filter((r) => String(r.inputs.name).includes("-airlock-"));
+        expect(rules.map((r) => r.outputs.arn).sort()).toEqual([rule("decide"), rule("fingerprint"), rule("submit")]);
+        const alarm = ofType(plan, TOKEN.alarm).find((a) => a.inputs.name === `enclave-${spec.id}-airlock-dead-letters`)!;
+        expect([alarm.inputs.namespace, alarm.inputs.metricName, alarm.inputs.dimensions, alarm.inputs.threshold, alarm.inputs.alarmActions]).toEqual([
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            { QueueName: names.deadLetterQueue },
+            1,
+            [`arn:aws:sns:${spec.account.region}:${spec.account.id}:enclave-security-alarms`],
+        ]);
+    });
+
+    it("the handlers know the readable datasets whose every version the index must cover", () => {
+        const f = ofType(plan, TOKEN.lambdaFunction).find((x) => x.inputs.name === names.functions.leakCheck)!;
+        const vars = (f.inputs.environment as { variables: Record<string, string> }).variables;
+        expect(JSON.parse(vars.READABLE_DATASETS)).toEqual(spec.datasets.filter((d) => d.access !== "write").map((d) => d.name));
+        expect([f.inputs.timeout, f.inputs.memorySize]).toEqual([900, 1024]);
+    });
+
     it("the canary list lives in the control bucket: the vendor's tripwire token per readable dataset, secret in the plan", () => {
         const c = ofType(plan, TOKEN.bucketObject).find((o) => o.inputs.bucket === names.controlBucket)!;
         // The plan masks the secret parts (the key's random part and the token) and shows the rest.
@@ -399,6 +472,26 @@ describe("the airlock-export-controls guardrail notices a weakened airlock", () 
             "sealed, the released bucket's freeze missing",
             () => edited(sealed, names.releasedBucket, (s) => s.filter((x) => x.Sid !== "SealFreezeAirlock")),
             /sealed, but the released bucket still accepts or serves files/,
+        ],
+        [
+            "the fingerprint rule's target without its dead-letter queue",
+            () => {
+                const copy = structuredClone(plan);
+                const t = ofType(copy, TOKEN.eventTarget).find((x) => x.inputs.rule === `enclave-${spec.id}-airlock-fingerprint`)!;
+                for (const side of [t.inputs, t.outputs]) delete side.deadLetterConfig;
+                return copy;
+            },
+            /airlock-target-fingerprint: the airlock event target has no dead-letter queue of the airlock/,
+        ],
+        [
+            "the dead-letter queue unencrypted",
+            () => {
+                const copy = structuredClone(plan);
+                const [q] = ofType(copy, TOKEN.sqsQueue);
+                for (const side of [q.inputs, q.outputs]) delete side.sqsManagedSseEnabled;
+                return copy;
+            },
+            /the airlock's dead-letter queue is not encrypted/,
         ],
     ])("%s", async (_what, make, finding) => {
         const found = await airlockFindings(make());

@@ -238,6 +238,17 @@ describe("the airlock role", () => {
         });
     });
 
+    it("reads and lists every version of a dataset (the index is kept per version), writes the index, changes no dataset object", async () => {
+        const ds = `arn:aws:s3:::${spec.id}--${spec.datasets[0].name}--${ACCT}`;
+        for (const action of ["s3:GetObject", "s3:GetObjectVersion"])
+            expect([action, await allowed(world, { principal: a.roleArn, action, resource: `${ds}/batch/p.jsonl`, ...fromLambda })]).toEqual([action, true]);
+        for (const action of ["s3:ListBucket", "s3:ListBucketVersions"])
+            expect([action, await allowed(world, { principal: a.roleArn, action, resource: ds, ...fromLambda })]).toEqual([action, true]);
+        for (const action of ["s3:PutObject", "s3:DeleteObjectVersion", "s3:PutObjectTagging"])
+            expect([action, await allowed(world, { principal: a.roleArn, action, resource: `${ds}/batch/p.jsonl`, ...fromLambda })]).toEqual([action, false]);
+        expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObject", resource: control("index/rubrics/ab/cd.json"), ...fromLambda })).toBe(true);
+    });
+
     it("deletes nothing in the outbox or the control bucket", async () => {
         expect(await allowed(world, { principal: a.roleArn, action: "s3:DeleteObject", resource: outbox("submit/vendor/report.csv"), ...fromLambda })).toBe(
             false,

@@ -8,12 +8,13 @@ export interface AirlockOptions {
 
 // The SDK clients and the spec loader load when an airlock command runs, not when `enclave --help` starts. A malformed
 // request id is refused before anything is loaded.
-const run = (action: "list" | "show" | "approve" | "reject") => async (vendor: string, request: string | AirlockOptions, maybeOpts?: AirlockOptions) => {
-    const opts = (typeof request === "string" ? maybeOpts : request) ?? {};
-    const { runAirlock, realAirlockDeps, checkRequestId } = await import("./airlockRun.js");
-    const requestId = typeof request === "string" ? checkRequestId(request) : undefined;
-    await runAirlock(action, vendor, requestId, opts, await realAirlockDeps(vendor, opts));
-};
+const run =
+    (action: "list" | "show" | "approve" | "reject" | "reindex") => async (vendor: string, request: string | AirlockOptions, maybeOpts?: AirlockOptions) => {
+        const opts = (typeof request === "string" ? maybeOpts : request) ?? {};
+        const { runAirlock, realAirlockDeps, checkRequestId } = await import("./airlockRun.js");
+        const requestId = typeof request === "string" ? checkRequestId(request) : undefined;
+        await runAirlock(action, vendor, requestId, opts, await realAirlockDeps(vendor, opts));
+    };
 
 /** Usage errors of a subcommand as one line naming its own --help, like every other command's. */
 const oneLine = (c: Command) =>
@@ -35,6 +36,14 @@ export function register(program: Command): void {
         );
     const common = (c: Command) => oneLine(c).option("--spec <file>", "vendor spec file (default: stacks/<vendor>.yaml)").option("--json", "print JSON");
     common(airlock.command("list").description("Every export request of a vendor, newest first").argument("<vendor>", "vendor id")).action(run("list"));
+    common(
+        airlock
+            .command("reindex")
+            .description(
+                "Fingerprint every object version of the vendor's readable datasets that the leak check's index misses (after enabling the airlock, or a dead-letter alarm); idempotent, one line per object",
+            )
+            .argument("<vendor>", "vendor id"),
+    ).action(run("reindex"));
     common(
         airlock
             .command("show")

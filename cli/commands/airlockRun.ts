@@ -1,4 +1,6 @@
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { ReindexLine, ReindexResult } from "../../airlock/coverage";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import Table from "cli-table3";
 import * as path from "node:path";
@@ -24,6 +26,8 @@ export interface AirlockCliDeps {
     settings: AirlockSettings;
     s3: S3Client;
     sts: STSClient;
+    /** `reindex` only: it invokes the airlock's fingerprint function. */
+    lambda?: LambdaClient;
     out: (text: string) => void;
 }
 
@@ -61,6 +65,7 @@ export async function realAirlockDeps(vendor: string, opts: AirlockOptions): Pro
         // An emulator or proxy rarely serves virtual-hosted bucket names: address buckets by path there.
         s3: new S3Client({ ...common, forcePathStyle: Boolean(endpoint) }),
         sts: new STSClient(common),
+        lambda: new LambdaClient(common),
         out: (text) => process.stdout.write(text),
     };
 }
@@ -138,7 +143,7 @@ function renderRequest(r: AirlockRequest, approvers: readonly string[]): string 
         [
             "leak check",
             r.leak
-                ? `${r.leak.verdict}${r.leak.reason ? ` (${r.leak.reason}${r.leak.dataset ? `, dataset ${r.leak.dataset}` : ""}${r.leak.score !== undefined ? `, score ${r.leak.score}` : ""})` : ""} at ${r.leak.at}`
+                ? `${r.leak.verdict}${r.leak.reason ? ` (${r.leak.reason}${r.leak.dataset ? `, dataset ${r.leak.dataset}` : ""}${r.leak.missing !== undefined ? `, ${r.leak.missingAtLeast ? "at least " : ""}${r.leak.missing} object versions not fingerprinted: run enclave airlock reindex ${r.vendorId}, then submit again` : ""}${r.leak.score !== undefined ? `, score ${r.leak.score}` : ""})` : ""} at ${r.leak.at}`
                 : "not yet",
         ],
     ];
@@ -151,8 +156,59 @@ function renderRequest(r: AirlockRequest, approvers: readonly string[]): string 
     return `${t.toString()}\n`;
 }
 
+/** Invocations of one reindex run at most: each fingerprints for up to 13 minutes, a rerun resumes where it stopped. */
+const MAX_REINDEX_INVOCATIONS = 50;
+
+/**
+ * The backfill: invokes the airlock's fingerprint function (it runs as the airlock role, the one identity that reads
+ * every dataset version and writes the index) until no object version of a readable dataset is missing from the index.
+ * One line per object; exit 1 when any failed (a rerun retries those only).
+ */
+async function runReindex(deps: AirlockCliDeps, opts: AirlockOptions) {
+    const s = deps.settings;
+    if (!deps.lambda) throw new CliError("reindex needs a Lambda client");
+    const fn = airlockNames(s.vendorId, s.accountId).functions.fingerprint;
+    const all: ReindexLine[] = [];
+    let last: ReindexResult | undefined;
+    for (let i = 0; i < MAX_REINDEX_INVOCATIONS; i++) {
+        const r = await withAccess(deps, `invoke ${fn}`, () =>
+            deps.lambda!.send(
+                new InvokeCommand({ FunctionName: fn, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify({ reindex: true })) }),
+            ),
+        );
+        const text = r.Payload ? Buffer.from(r.Payload).toString("utf8") : "";
+        if (r.FunctionError) throw new CliError(`${fn} failed (${r.FunctionError}): ${text.slice(0, 500)}`);
+        last = JSON.parse(text) as ReindexResult;
+        all.push(...last.objects);
+        if (!opts.json)
+            for (const o of last.objects)
+                deps.out(`${o.outcome.padEnd(7)} ${o.dataset}/${o.key} version ${o.versionId} (${o.size} bytes)${o.error ? `: ${o.error}` : ""}\n`);
+        // Done, or no progress (every remaining object failed this round: the rerun is the operator's call).
+        if (last.remaining === 0 || last.objects.length === 0) break;
+    }
+    const failed = all.filter((o) => o.outcome === "failed").length;
+    const summary = {
+        vendorId: s.vendorId,
+        datasets: last?.datasets ?? [],
+        indexed: all.filter((o) => o.outcome !== "failed").length,
+        partial: all.filter((o) => o.outcome === "partial").length,
+        failed,
+        remaining: last?.remaining ?? 0,
+        objects: all,
+    };
+    if (opts.json) deps.out(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+        for (const d of summary.datasets)
+            deps.out(`${d.dataset}: ${d.listed} versions listed, ${d.covered} were already indexed${d.truncated ? " (listing cut at its bound)" : ""}\n`);
+        deps.out(
+            `${s.vendorId}: ${summary.indexed} indexed (${summary.partial} partial: bigger than the sketch cap), ${failed} failed, ${summary.remaining} not yet attempted.${failed || summary.remaining ? " Run it again to finish." : ""}\n`,
+        );
+    }
+    if (failed || summary.remaining) process.exitCode = EXIT.failure;
+}
+
 export async function runAirlock(
-    action: "list" | "show" | "approve" | "reject",
+    action: "list" | "show" | "approve" | "reject" | "reindex",
     vendor: string,
     request: string | undefined,
     opts: AirlockOptions,
@@ -173,6 +229,7 @@ export async function runAirlock(
             ),
         );
     }
+    if (action === "reindex") return runReindex(deps, opts);
     const requestId = checkRequestId(request);
     if (action === "show") {
         const r = await loadOne(deps, requestId);

@@ -40,7 +40,8 @@ export const airlockExportControls: StackValidationPolicy = {
         "reads to everyone but one recipient and break-glass, and never to the workload or airlock roles; every approver's decision slot in the control " +
         "bucket is pinned to that one approver (ArnNotEquals aws:PrincipalArn), at least two of them; the control bucket denies the vendor-side roles " +
         "everything; and while the stack is sealed both the control and released bucket policies hold the freeze. Why: the vendor must lose a file once " +
-        "submitted, no one approves in another's name, and nothing is decided or released while sealed.",
+        "submitted, no one approves in another's name, and nothing is decided or released while sealed. Every airlock EventBridge target dead-letters to the airlock's encrypted queue with a retry policy: a lost " +
+        "dataset fingerprint event must be seen, never dropped silently.",
     remediationSteps: "Build the three bucket policies with iam/airlock.ts (outboxBucketPolicy, releasedBucketPolicy, controlBucketPolicy) from the spec.",
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -123,6 +124,18 @@ export const airlockExportControls: StackValidationPolicy = {
                 report(`${control.name}: sealed, but the control bucket still accepts decisions (no freeze)`, control.urn);
             if (released && !frozen(released, ["s3:PutObject", "s3:GetObject"], /\/\*$/))
                 report(`${released.name}: sealed, but the released bucket still accepts or serves files (no freeze)`, released.urn);
+        }
+
+        // Airlock events are never dropped silently: every target dead-letters to the airlock's queue, with retries.
+        const queues = ofType(args.resources, T.sqsQueue).filter(isAirlockTagged);
+        for (const q of queues)
+            if (q.props.sqsManagedSseEnabled !== true && !q.props.kmsMasterKeyId) report(`${q.name}: the airlock's dead-letter queue is not encrypted`, q.urn);
+        for (const t of ofType(args.resources, T.eventTarget).filter((x) => /-airlock-/.test(String(x.props.rule ?? "")))) {
+            const dlq = (t.props.deadLetterConfig as { arn?: unknown } | undefined)?.arn;
+            if (typeof dlq !== "string" || !queues.some((q) => q.props.arn === dlq))
+                report(`${t.name}: the airlock event target has no dead-letter queue of the airlock (a failed delivery would be dropped silently)`, t.urn);
+            if (typeof (t.props.retryPolicy as { maximumRetryAttempts?: unknown } | undefined)?.maximumRetryAttempts !== "number")
+                report(`${t.name}: the airlock event target has no retry policy`, t.urn);
         }
     },
 };

@@ -4,6 +4,7 @@ import {
     GetObjectTaggingCommand,
     HeadObjectCommand,
     ListObjectsV2Command,
+    ListObjectVersionsCommand,
     PutObjectCommand,
     PutObjectTaggingCommand,
     S3Client,
@@ -36,7 +37,10 @@ export const ENV = {
     STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:enclave-${VENDOR}-airlock`,
     APPROVERS: JSON.stringify([APPROVER_A, APPROVER_B]),
     RECIPIENT: "vendor",
+    READABLE_DATASETS: JSON.stringify(["prompts"]),
 };
+/** The one readable dataset's bucket (empty unless a test puts objects in it). */
+export const PROMPTS_BUCKET = `${VENDOR}--prompts--${ACCOUNT}`;
 
 interface Version {
     versionId: string;
@@ -53,6 +57,8 @@ export class FakeAws {
     readonly buckets = new Map<string, Map<string, Version[]>>();
     /** Buckets whose PutObject (and copy into them) is denied, as the seal's freeze denies the released bucket. */
     readonly deny = new Set<string>();
+    /** `bucket/key` whose next GetObject fails once with a 500 (as an interrupted read would, after the SDK's retries). */
+    readonly failNextRead = new Set<string>();
     readonly executions = new Map<string, { input: string; status: "RUNNING" | "ABORTED" }>();
     readonly tokens = new Map<string, string | null>();
     readonly calls: string[] = [];
@@ -65,11 +71,13 @@ export class FakeAws {
 
     constructor() {
         for (const b of Object.values(ENV).filter((v) => v.includes("--airlock--") || v.startsWith("enclave-log-archive"))) this.buckets.set(b, new Map());
+        this.buckets.set(PROMPTS_BUCKET, new Map());
         this.s3.on(PutObjectCommand).callsFake((i) => {
             this.before?.("put", i.Bucket!, i.Key!);
             return this.put(i.Bucket!, i.Key!, Buffer.from(i.Body as string), i.IfNoneMatch, i.IfMatch);
         });
         this.s3.on(GetObjectCommand).callsFake((i) => {
+            if (this.failNextRead.delete(`${i.Bucket}/${i.Key}`)) throw err("InternalError", 500, "We encountered an internal error");
             const v = this.version(i.Bucket!, i.Key!, i.VersionId);
             return { Body: body(v.body), ETag: v.etag, VersionId: v.versionId, ContentLength: v.body.length };
         });
@@ -89,6 +97,18 @@ export class FakeAws {
             const b = this.bucket(i.Bucket!);
             const keys = [...b.keys()].filter((k) => k.startsWith(i.Prefix ?? "")).sort();
             return { Contents: keys.map((Key) => ({ Key, LastModified: b.get(Key)!.at(-1)!.at })), IsTruncated: false };
+        });
+        // Every version of every key, newest first per key, one page (the listing bound is tested on the store itself).
+        this.s3.on(ListObjectVersionsCommand).callsFake((i) => {
+            this.calls.push(`list-versions ${i.Bucket}`);
+            const b = this.bucket(i.Bucket!);
+            const Versions = [...b.keys()].sort().flatMap((Key) =>
+                b
+                    .get(Key)!
+                    .map((v, n, all) => ({ Key, VersionId: v.versionId, Size: v.body.length, IsLatest: n === all.length - 1, LastModified: v.at }))
+                    .reverse(),
+            );
+            return { Versions, IsTruncated: false };
         });
         this.s3.on(CopyObjectCommand).callsFake((i) => {
             this.before?.("copy", i.Bucket!, i.Key!);

@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { planTask } from "../cli/commands/plan";
 import { runFleet } from "../cli/fleet/runner";
 import { runPlan } from "../plan/engine";
-import { mockSecurityOutputs, planVendor } from "../plan/stacks";
+import { planVendor, vendorRunContext } from "../plan/stacks";
 import type { Plan } from "../plan/types";
 import { loadSecuritySpec, loadVendorSpec, securitySpecPath, vendorSpecPath } from "../config/load";
 import { REPO_ROOT } from "../config/repoRoot";
@@ -97,9 +97,7 @@ export function generatedVendor(example: VendorSpec, n: number): VendorSpec {
 function floorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): Promise<Plan> {
     const bare = reference.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     return runPlan({
-        stack: spec.id,
-        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
-        knownSecrets: [],
+        ...vendorRunContext(spec, security),
         program: () => {
             for (const [i, r] of bare.entries()) new BareCustom("bench:index:Bare", `bare-${i}`, { ...r.inputs });
             return {};
@@ -110,7 +108,7 @@ function floorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): P
 class BareComponent extends pulumi.ComponentResource {}
 class BareCustom extends pulumi.CustomResource {}
 
-type ResourceClass = new (name: string, args: Record<string, unknown>) => pulumi.Resource;
+type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.Resource;
 
 /** The @pulumi/aws (or @pulumi/random) class behind a type token, e.g. aws:s3/bucket:Bucket -> aws.s3.Bucket. */
 function classOf(type: string): ResourceClass {
@@ -121,23 +119,61 @@ function classOf(type: string): ResourceClass {
 }
 
 /**
+ * The provider's arguments as the plan recorded them: the engine receives object-valued provider inputs as JSON text
+ * (allowedAccountIds, defaultTags, assumeRoles), so they are parsed back; the SDK's own defaults it fills in again.
+ */
+function providerArgs(inputs: Record<string, unknown>): aws.ProviderArgs {
+    const args: Record<string, unknown> = { region: inputs.region };
+    for (const [k, v] of Object.entries(inputs)) if (typeof v === "string" && /^[[{]/.test(v)) args[k] = JSON.parse(v);
+    return args as aws.ProviderArgs;
+}
+
+/**
  * The typed floor: the same resources through their real @pulumi/aws classes with the inputs the plan recorded, but
- * flat (no components, parents, Outputs between resources or policy rendering). plan/typed floor is our program's own
- * overhead; typed floor/bare floor is what the typed provider SDK classes cost (each declares dozens of outputs).
+ * flat (no components, parents, Outputs between resources or policy rendering), run with the plan's own mocks and
+ * secrets. plan/typed floor is our program's own overhead; typed floor/bare floor is what the typed provider SDK
+ * classes cost (each declares dozens of outputs).
  */
 function typedFloorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): Promise<Plan> {
     const resources = reference.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     return runPlan({
-        stack: spec.id,
-        mock: { accountId: spec.account.id, region: spec.account.region, stackReferenceOutputs: mockSecurityOutputs(security) },
-        knownSecrets: [],
+        ...vendorRunContext(spec, security),
         program: () => {
             for (const [i, r] of resources.entries()) {
                 const name = `typed-${i}`;
                 if (!r.custom) new BareComponent(r.type, name);
-                else if (r.type === "pulumi:providers:aws") new aws.Provider(name, { region: r.inputs.region as aws.Region });
+                else if (r.type === "pulumi:providers:aws") new aws.Provider(name, providerArgs(r.inputs));
                 else if (r.type === "pulumi:pulumi:StackReference") new pulumi.StackReference(name, { name: String(r.inputs.name ?? name) });
                 else new (classOf(r.type))(name, { ...r.inputs });
+            }
+            return {};
+        },
+    });
+}
+
+/**
+ * The tree floor: the typed floor's resources under the plan's own component tree (the same names, parents and
+ * provider, so the same URNs), still with the recorded plain inputs. tree/typed is what the component tree costs the
+ * SDK (parent and provider resolution, child aliases, option merging); plan/tree is the rest of our program: inputs
+ * carried by Outputs from other resources (with the dependencies they record), policy rendering, dependsOn.
+ */
+function treeFloorPlan(reference: Plan, security: SecuritySpec, spec: VendorSpec): Promise<Plan> {
+    const depth = (urn: string) => urn.split("::")[2].split("$").length;
+    const resources = reference.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").sort((a, b) => depth(a.urn) - depth(b.urn));
+    return runPlan({
+        ...vendorRunContext(spec, security),
+        program: () => {
+            const byUrn = new Map<string, pulumi.Resource>();
+            const providers = resources.filter((r) => r.type === "pulumi:providers:aws").map((r) => new aws.Provider(r.name, providerArgs(r.inputs)));
+            for (const r of resources) {
+                if (r.type === "pulumi:providers:aws") continue;
+                const parent = r.parent ? byUrn.get(r.parent) : undefined;
+                const opts = parent ? { parent } : { providers: { aws: providers[0] } };
+                let made: pulumi.Resource;
+                if (!r.custom) made = new BareComponent(r.type, r.name, {}, opts);
+                else if (r.type === "pulumi:pulumi:StackReference") made = new pulumi.StackReference(r.name, { name: String(r.inputs.name ?? r.name) });
+                else made = new (classOf(r.type))(r.name, { ...r.inputs }, opts);
+                byUrn.set(r.urn, made);
             }
             return {};
         },
@@ -154,27 +190,40 @@ export async function main(_argv: string[]): Promise<number> {
     const startRss = mb(process.memoryUsage().rss);
     const cli = cliStart();
 
-    // Single enclave: warm up all three (module loading, JIT), then measure in rounds. Each round times a block of
+    // Single enclave: warm up all four (module loading, JIT), then measure in rounds. Each round times a block of
     // consecutive runs of one kind, so a run never pays for another kind's garbage (alternating single runs made the
     // ratios swing by 0.2); the figure is the median over rounds of each block's mean.
     const reference = await planVendor(example, security);
     const kinds = {
         plan: () => planVendor(example, security),
-        floor: () => floorPlan(reference, security, example),
         typed: () => typedFloorPlan(reference, security, example),
+        tree: () => treeFloorPlan(reference, security, example),
+        floor: () => floorPlan(reference, security, example),
     };
+    const tree = await kinds.tree();
+    if (JSON.stringify(tree.resources.map((r) => r.urn)) !== JSON.stringify(reference.resources.map((r) => r.urn)))
+        throw new Error("the tree floor does not register the plan's URNs");
     for (let i = 0; i < WARMUP_RUNS; i++) for (const run of Object.values(kinds)) await run();
-    const perRound: Record<keyof typeof kinds, number[]> = { plan: [], floor: [], typed: [] };
+    const perRound: Record<keyof typeof kinds, number[]> = { plan: [], typed: [], tree: [], floor: [] };
+    // Process CPU time of the same blocks: on a shared machine wall time also counts the waits for a core.
+    const cpuPerRound: Record<keyof typeof kinds, number[]> = { plan: [], typed: [], tree: [], floor: [] };
     let planPeak = 0;
     for (let round = 0; round < ROUNDS; round++) {
         for (const [kind, run] of Object.entries(kinds) as [keyof typeof kinds, () => Promise<Plan>][]) {
+            const cpuStart = process.cpuUsage();
             const block = await sampled(async () => {
                 for (let i = 0; i < RUNS_PER_ROUND; i++) await run();
             });
+            const cpu = process.cpuUsage(cpuStart);
             perRound[kind].push(block.ms / RUNS_PER_ROUND);
+            cpuPerRound[kind].push((cpu.user + cpu.system) / 1000 / RUNS_PER_ROUND);
             if (kind === "plan") planPeak = Math.max(planPeak, block.peakRssMb);
         }
     }
+    // The same ratio per round (a plan block against the typed block right after it), then the median: the load of a
+    // shared machine drifts over a bench run, and adjacent blocks see about the same load.
+    const pairedTyped = median(perRound.plan.map((p, i) => p / perRound.typed[i]));
+    const cpuTyped = median(cpuPerRound.plan.map((p, i) => p / cpuPerRound.typed[i]));
     const planMs = perRound.plan;
     const floorMs = perRound.floor;
     const typedMs = perRound.typed;
@@ -192,6 +241,13 @@ export async function main(_argv: string[]): Promise<number> {
             "-",
         ],
         [`typed floor: same @pulumi/aws classes, flat, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`, registrations, `${median(typedMs).toFixed(1)} ms`, "-", "-"],
+        [
+            `tree floor: typed floor under the plan's components, ${ROUNDS} rounds of ${RUNS_PER_ROUND}`,
+            registrations,
+            `${median(perRound.tree).toFixed(1)} ms`,
+            "-",
+            "-",
+        ],
         [`enclave --help (compiled CLI start), ${CLI_ROUNDS} rounds of ${CLI_RUNS_PER_ROUND}`, "-", `${cli.helpMs.toFixed(1)} ms`, "-", "-"],
         [`node -e 0 (bare node start), ${CLI_ROUNDS} rounds of ${CLI_RUNS_PER_ROUND}`, "-", `${cli.nodeMs.toFixed(1)} ms`, "-", "-"],
     ];
@@ -238,6 +294,9 @@ export async function main(_argv: string[]): Promise<number> {
         `targets: ${worst.n} vendors <= ${TARGET_FLEET_SECONDS} s: ${worst.s <= TARGET_FLEET_SECONDS ? "met" : "MISSED"} (${worst.s.toFixed(2)} s); ` +
             `<= ${TARGET_FLEET_MB} MB: ${Math.max(worst.peak, maxRssMb) <= TARGET_FLEET_MB ? "met" : "MISSED"} (${Math.max(worst.peak, maxRssMb).toFixed(0)} MB)`,
         `plan/typed-floor ratio: ${typedRatio.toFixed(2)} (target <= ${TARGET_TYPED_RATIO}x): ${typedRatio <= TARGET_TYPED_RATIO ? "MET" : "MISSED"}`,
+        `plan/typed-floor per round (median of adjacent-block ratios): wall ${pairedTyped.toFixed(2)}, process CPU ${cpuTyped.toFixed(2)} (plan ${median(cpuPerRound.plan).toFixed(1)} ms, typed floor ${median(cpuPerRound.typed).toFixed(1)} ms CPU a run)`,
+        `component tree (tree/typed floor): wall ${(median(perRound.tree) / median(typedMs)).toFixed(2)}, CPU ${median(cpuPerRound.tree.map((t, i) => t / cpuPerRound.typed[i])).toFixed(2)}; ` +
+            `Outputs between resources and the rest (plan/tree floor): wall ${(median(planMs) / median(perRound.tree)).toFixed(2)}, CPU ${median(cpuPerRound.plan.map((p, i) => p / cpuPerRound.tree[i])).toFixed(2)}`,
         `typed/bare floor ratio (provider SDK classes): ${(median(typedMs) / median(floorMs)).toFixed(2)}; plan/floor ratio: ${ratio.toFixed(2)}`,
         `cli start ratio: ${(cli.helpMs / cli.nodeMs).toFixed(2)}`,
         ...(await containBench(example, security)),

@@ -84,7 +84,8 @@ function redact(value: unknown, secrets: string[], insideSecret = false): unknow
     if (isSecretWrapper(value)) return redact(value.value, secrets, true);
     if (typeof value === "string") {
         let out = value;
-        for (const s of secrets) if (s) out = out.split(s).join(SECRET_PLACEHOLDER);
+        // Checked first: a split and join per secret of every string of the plan was most of redact's garbage.
+        for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(SECRET_PLACEHOLDER);
         // A secret we cannot locate inside its value (not one of ours) is hidden whole.
         return insideSecret && out === value ? SECRET_PLACEHOLDER : out;
     }

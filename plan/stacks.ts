@@ -7,7 +7,7 @@ import { SECURITY_STACK } from "../contract/tags";
 import type { OrganizationSpec, SecuritySpec, VendorSpec } from "../config/schema";
 import { ORGANIZATION_STACK_NAME, SECURITY_STACK_NAME } from "../config/schema";
 import { organizationProgram } from "../components/organization";
-import { runPlan } from "./engine";
+import { runPlan, type RunOptions } from "./engine";
 import { mockGeneratedSecret, mockKeyId } from "./mocks";
 import type { Plan } from "./types";
 
@@ -57,8 +57,9 @@ export interface PlanVendorOptions {
     now?: () => Date;
 }
 
-export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanVendorOptions = {}): Promise<Plan> {
-    return runPlan({
+/** Everything of a vendor plan's run but the program: the benchmark's floors run with exactly these too. */
+export function vendorRunContext(spec: VendorSpec, security: SecuritySpec, opts: PlanVendorOptions = {}): Omit<RunOptions, "program"> {
+    return {
         stack: spec.id,
         mock: {
             accountId: spec.account.id,
@@ -67,8 +68,11 @@ export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanV
             deployedOutputs: opts.deployedOutputs,
         },
         knownSecrets: [...(spec.access.externalId ? [spec.access.externalId] : []), ...mockTripwireSecrets(spec.id)],
-        program: () => vendorProgram(spec, { now: opts.now }),
-    });
+    };
+}
+
+export function planVendor(spec: VendorSpec, security: SecuritySpec, opts: PlanVendorOptions = {}): Promise<Plan> {
+    return runPlan({ ...vendorRunContext(spec, security, opts), program: () => vendorProgram(spec, { now: opts.now }) });
 }
 
 /** `vendors`: the vendor specs the security stack serves (see config/fleet.ts vendorsBesideSecuritySpec). */

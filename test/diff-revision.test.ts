@@ -95,7 +95,7 @@ describe("enclave diff --base plans the base revision with its own code", () => 
         const built = path.join(REPO, "dist");
         const tscFiles = filesUnder(built).filter((f) => f.endsWith(".js") && !f.startsWith(`lambda${path.sep}`));
         const transpiled = filesUnder(path.join(scratch, "dist"));
-        expect(transpiled).toEqual(tscFiles);
+        expect(transpiled, "dist/ holds files the sources no longer compile to: run `rm -rf dist && npm run build`").toEqual(tscFiles);
         expect(transpiled.length).toBeGreaterThan(100);
         // The head's one code edit is the only file whose output may differ, and it must.
         const edited = path.join("iam", "document.js");

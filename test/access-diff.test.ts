@@ -2,11 +2,20 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "./support/cli";
 import { accessReportFor, type AccessReport, type Grant } from "../review/access";
 import { diffReports } from "../review/accessDiff";
 import { FIXTURES_DIR, SEALED_AT, sealedFixtureText } from "./support/fixtures";
+
+// The diffs below compare many variants with the same base fixture: its access report (seconds of simulation) is
+// computed once per plan and simulator, not once per diff. A report prints the same bytes on every run
+// (test/reports.test.ts), so a remembered one is the one a new simulation would give.
+vi.mock("../review/sources", async (importOriginal) => {
+    const actual = await importOriginal<typeof import("../review/sources")>();
+    const { memoByContent } = await vi.importActual<typeof import("./support/memo")>("./support/memo");
+    return { ...actual, reportOfPlan: memoByContent(actual.reportOfPlan, () => process.env.ENCLAVE_IAM_SIMULATE_MODULE) };
+});
 
 const STACKS = FIXTURES_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-access-test-"));

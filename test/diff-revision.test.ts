@@ -1,13 +1,15 @@
 // `enclave diff --base <ref>` plans the base revision with its OWN code and specs. The scenario that must never read
 // "No change": a commit that changes only code (the write actions granted to vendors gain s3:DeleteObject), no spec.
 // It runs in a scratch git repository (this working tree's files, committed twice, node_modules linked) and spawns
-// bin/enclave.js as CI does, for the real exit code. What it cannot prove: that GitHub checks out the base branch the
+// bin/enclave.js as CI does, for the real exit code. Head and base are compiled by transpileBuild, not `npm run build`
+// (whose JavaScript is the same: the first test compares them file by file with the suite's own build in dist/). What it cannot prove: that GitHub checks out the base branch the
 // same way (the workflow fetches it with fetch-depth: 0), nor the `npm ci` path taken when package-lock.json differs.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { transpileBuild } from "../review/revision";
 
 const REPO = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-diff-revision-"));
@@ -75,14 +77,33 @@ beforeAll(() => {
         "-m",
         "vendors may delete what they write; evalcorp leaves, newco arrives",
     );
-    // A CLI that runs from a build (dist/ is never committed) is built for the head here, as CI's install would.
-    const pkg = JSON.parse(fs.readFileSync(path.join(scratch, "package.json"), "utf8")) as { scripts?: Record<string, string> };
-    if (pkg.scripts?.build) execFileSync("npm", ["run", "--silent", "build"], { cwd: scratch, stdio: "ignore" });
+    // A CLI that runs from a build (dist/ is never committed) is compiled for the head here, as the base checkouts are:
+    // the JavaScript `npm run build` writes (same compiler, same options), without its type check and Lambda bundles,
+    // which the test suite's own build has already done for these sources and a plan does not read.
+    if (!transpileBuild(scratch)) throw new Error("the scratch repository has no tsconfig.build.json to compile");
 }, 300_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Every file under `dir`, relative, sorted. */
+const filesUnder = (dir: string): string[] =>
+    (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+
 describe("enclave diff --base plans the base revision with its own code", () => {
+    it("transpileBuild writes the JavaScript tsc wrote to dist/ for the same sources, file for file", () => {
+        // dist/ is this working tree's `npm run build` (npm test runs it first): stale, it differs here, and says so.
+        const built = path.join(REPO, "dist");
+        const tscFiles = filesUnder(built).filter((f) => f.endsWith(".js") && !f.startsWith(`lambda${path.sep}`));
+        const transpiled = filesUnder(path.join(scratch, "dist"));
+        expect(transpiled, "dist/ holds files the sources no longer compile to: run `rm -rf dist && npm run build`").toEqual(tscFiles);
+        expect(transpiled.length).toBeGreaterThan(100);
+        // The head's one code edit is the only file whose output may differ, and it must.
+        const edited = path.join("iam", "document.js");
+        const differing = tscFiles.filter((f) => fs.readFileSync(path.join(built, f), "utf8") !== fs.readFileSync(path.join(scratch, "dist", f), "utf8"));
+        expect(differing, "dist/ is older than the sources: run `npm run build`").toEqual([edited]);
+        expect(fs.readFileSync(path.join(scratch, "dist", edited), "utf8")).toContain('exports.S3_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject"];');
+    });
+
     it("a code-only change granting s3:DeleteObject exits 3 and names the new delete access and the changed policies", async () => {
         // Checkouts left by other processes on this machine (a killed run) are not this run's to judge.
         const checkouts = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("enclave-base-")));

@@ -199,7 +199,8 @@ export class LogArchive extends pulumi.ComponentResource {
         // digits only, so the key is a plain object name.
         const tripwires: Record<string, pulumi.Output<Tripwire>> = {};
         for (const v of args.vendors) {
-            const readable = v.datasets.filter((d) => d.access !== "write").map((d) => bucketName(v.id, d.name, acct));
+            // Named in the account that holds them (the member account in account mode).
+            const readable = v.datasets.filter((d) => d.access !== "write").map((d) => bucketName(v.id, d.name, v.account.id));
             if (readable.length === 0) continue;
             const secret = (part: string, length: number) =>
                 new random.RandomPassword(`${name}-tripwire-${v.id}-${part}`, { length, special: false, upper: false }, { parent: this }).result;

@@ -100,14 +100,14 @@ describe("enclave check", () => {
         expect(r.err).toBe("");
         expect(r.code).toBe(0);
         expect(r.out).toMatch(
-            /^enclave check (acme-labeling|evalcorp|security): clean - 49 policies checked over \d+ AWS resources: 49 passed, 0 failed \(mandatory\), 0 advisory\n$/,
+            /^enclave check (acme-labeling|evalcorp|security): clean - 50 policies checked over \d+ AWS resources: 50 passed, 0 failed \(mandatory\), 0 advisory\n$/,
         );
     });
 
     it("exits 0 on the unmodified plan file", async () => {
         const r = await runCli(["check", "--plan", writePlan("clean", () => {}), "--json"]);
         expect(r.code).toBe(0);
-        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 49, totals: { checked: 49, passed: 49, failed: 0, advisory: 0 }, violations: [] });
+        expect(JSON.parse(r.out)).toEqual({ stack: A, policies: 50, totals: { checked: 50, passed: 50, failed: 0, advisory: 0 }, violations: [] });
     });
 
     it.each(PLANTED.map((c) => [c.what, c] as const))("exits 3 on a plan with %s, naming rule IDs, URN and fix", async (_, c) => {

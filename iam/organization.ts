@@ -265,6 +265,20 @@ const GLOBAL_SERVICES = [
     "account:*",
 ];
 
+/** What would re-trust, re-bound, replace or delete the break-glass role. */
+const BREAK_GLASS_GUARDED_ACTIONS = [
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:UpdateRole",
+];
+
 /**
  * The account's roles and policies are the deployer's alone (and break-glass's, which writes the seal); enclave roles
  * reach no other account's resources; only allowed regions. The resource perimeter is what keeps a vendor session away from a lab resource in ANOTHER member account
@@ -298,6 +312,18 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
             ],
             Resource: ["arn:aws:iam::*:role/*", "arn:aws:iam::*:policy/*"],
             Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName)] } },
+        },
+        {
+            // The quarantine exempts break-glass by name, so whoever its trust admits acts in a quarantined account.
+            // The deployer is kept out of the quarantine on purpose; were it free to re-trust, replace or re-bound
+            // break-glass while the account is unsealed, it would simply act through break-glass after the seal (and
+            // a boundary or a deleted role would leave the runbook no role to contain with). Break-glass alone changes
+            // itself; the lab's account bootstrap creates it.
+            Sid: "BreakGlassChangedOnlyByItself",
+            Effect: "Deny",
+            Action: BREAK_GLASS_GUARDED_ACTIONS,
+            Resource: anyAccountRole(facts.breakGlassRoleName),
+            Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.breakGlassRoleName)] } },
         },
         {
             // ${aws:PrincipalAccount} is the caller's own (member) account: an enclave session may use resources

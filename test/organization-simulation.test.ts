@@ -157,7 +157,7 @@ describe("account mode, before any seal", () => {
             ["iam:CreateUser", inAccount("user/backdoor"), "DenyIamUsersAndKeys"],
             // A role trusting the vendor's own account would outlive the seal; one named like break-glass would escape the quarantine.
             ["iam:CreateRole", inAccount("role/backdoor"), "DenyEnclaveRoleChanges"],
-            ["iam:CreateRole", inAccount("role/enclave-break-glass"), "DenyEnclaveRoleChanges"],
+            ["iam:CreateRole", inAccount("role/enclave-break-glass"), "DenyEnclaveRoleChanges BreakGlassChangedOnlyByItself"],
             ["iam:UpdateAssumeRolePolicy", inAccount("role/OrganizationAccountAccessRole"), "DenyEnclaveRoleChanges"],
             ["iam:PutRolePolicy", inAccount(`role/enclave-${ACME}-vendor`), "DenyEnclaveRoleChanges"],
             ["ec2:CreateInternetGateway", "*", "DenyNetworkPaths"],
@@ -172,7 +172,7 @@ describe("account mode, before any seal", () => {
                 action,
                 resource,
                 decision: "ExplicitlyDenied",
-                sids: [`scp:${sid}`],
+                sids: sid.split(" ").map((x) => `scp:${x}`),
             });
         }
     });
@@ -196,6 +196,39 @@ describe("account mode, before any seal", () => {
             "scp",
         );
         expect(endpointByDeployer.decision).toBe("Allowed");
+    });
+
+    it("the deployer cannot re-trust, re-bound, replace or delete break-glass (the quarantine would then admit it through break-glass): the SCP alone refuses", async () => {
+        const breakGlass = `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`;
+        const deployer = `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-deployer`;
+        for (const action of [
+            "iam:UpdateAssumeRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:AttachRolePolicy",
+            "iam:PutRolePolicy",
+            "iam:DeleteRole",
+            "iam:CreateRole",
+        ]) {
+            const r = await simulateOnly(world, { principal: deployer, action, resource: breakGlass, resourceAccount: ACCOUNT[ACME] }, "scp");
+            expect({ action, decision: r.decision, sids: sids(r) }).toEqual({
+                action,
+                decision: "ExplicitlyDenied",
+                sids: ["scp:BreakGlassChangedOnlyByItself"],
+            });
+        }
+        // Break-glass still changes itself, and the deployer still changes every other role.
+        const self = await simulateOnly(
+            world,
+            { principal: breakGlass, action: "iam:UpdateAssumeRolePolicy", resource: breakGlass, resourceAccount: ACCOUNT[ACME] },
+            "scp",
+        );
+        expect(self.decision).toBe("Allowed");
+        const other = await simulateOnly(
+            world,
+            { principal: deployer, action: "iam:UpdateAssumeRolePolicy", resource: acme.vendorRoleArn, resourceAccount: ACCOUNT[ACME] },
+            "scp",
+        );
+        expect(other.decision).toBe("Allowed");
     });
 
     it("the deployer and break-glass of the member account may write to the archive account's bucket; a vendor session may not: the SCP alone", async () => {

@@ -215,7 +215,7 @@ function denySharingAndPrivatePathsOut(facts: Pick<OrganizationFacts, "deployerR
     };
 }
 
-/** No disabling the evidence: CloudTrail, flow logs, GuardDuty, the DNS Firewall; only the deployer and break-glass. */
+/** No disabling the evidence: CloudTrail, flow logs, GuardDuty, the DNS Firewall and its allow list, resolver query logging; only the deployer and break-glass. */
 export function vendorsLoggingScp(facts: OrganizationFacts): PolicyDocument {
     return policy([
         {
@@ -241,6 +241,18 @@ export function vendorsLoggingScp(facts: OrganizationFacts): PolicyDocument {
                 "route53resolver:DisassociateFirewallRuleGroup",
                 "route53resolver:UpdateFirewallRuleGroupAssociation",
                 "route53resolver:UpdateFirewallConfig",
+                // The allow list is the DNS Firewall: a domain added to it is a channel out through DNS.
+                "route53resolver:UpdateFirewallDomains",
+                "route53resolver:ImportFirewallDomains",
+                "route53resolver:DeleteFirewallDomainList",
+                // Every DNS query lands in the archive through the resolver's query logging.
+                "route53resolver:DisassociateResolverQueryLogConfig",
+                "route53resolver:DeleteResolverQueryLogConfig",
+                // A filter that auto-archives, or a trusted IP list, silences GuardDuty as surely as disabling it.
+                "guardduty:CreateFilter",
+                "guardduty:UpdateFilter",
+                "guardduty:CreateIPSet",
+                "guardduty:UpdateIPSet",
             ],
             Resource: "*",
             // The deployer manages these resources (and destroys them after evidence); break-glass runs the seal,

@@ -166,6 +166,22 @@ describe("account mode, before any seal", () => {
             ["ram:CreateResourceShare", "*", "DenySharingAndPrivatePathsOut"],
             ["lambda:CreateFunctionUrlConfig", `arn:aws:lambda:us-east-1:${ACCOUNT[ACME]}:function:f`, "DenySharingAndPrivatePathsOut"],
             ["cloudtrail:StopLogging", `arn:aws:cloudtrail:us-east-1:${ACCOUNT[ACME]}:trail/enclave-${ACME}`, "DenyDisablingEvidence"],
+            // A domain added to the DNS Firewall's allow list is a way out; the query log is the DNS evidence.
+            [
+                "route53resolver:UpdateFirewallDomains",
+                `arn:aws:route53resolver:us-east-1:${ACCOUNT[ACME]}:firewall-domain-list/rslvr-fdl-0123456789abcdef`,
+                "DenyDisablingEvidence",
+            ],
+            [
+                "route53resolver:DisassociateResolverQueryLogConfig",
+                `arn:aws:route53resolver:us-east-1:${ACCOUNT[ACME]}:resolver-query-log-config/rslvr-rqlc-0123456789abcdef`,
+                "DenyDisablingEvidence",
+            ],
+            [
+                "guardduty:CreateFilter",
+                `arn:aws:guardduty:us-east-1:${ACCOUNT[ACME]}:detector/12abc34d567e8fa901bc2d34e56789f0/filter/auto-archive`,
+                "DenyDisablingEvidence",
+            ],
         ] as const) {
             const alone = await simulateOnly(world, { principal: admin, action, resource, resourceAccount: ACCOUNT[ACME] }, "scp");
             expect({ action, resource, decision: alone.decision, sids: sids(alone) }).toEqual({

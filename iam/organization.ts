@@ -391,6 +391,14 @@ export function quarantineScp(facts: Pick<OrganizationFacts, "breakGlassRoleName
             Resource: "*",
             Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
         },
+        {
+            // Leaving the organization would shed this SCP and the quarantine RCP at once; in the Vendors OU the
+            // baseline refuses it to everyone, and break-glass's exemption here must not bring it back.
+            Sid: "QuarantineNoLeaving",
+            Effect: "Deny",
+            Action: ["organizations:LeaveOrganization"],
+            Resource: "*",
+        },
     ]);
 }
 

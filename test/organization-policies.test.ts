@@ -152,6 +152,8 @@ describe("the quarantine SCP", () => {
                 Resource: "*",
                 Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/log-replication-enclave-*"] } },
             },
+            // Break-glass's exemption does not reach leaving the organization, which would shed the quarantine.
+            { Sid: "QuarantineNoLeaving", Effect: "Deny", Action: ["organizations:LeaveOrganization"], Resource: "*" },
         ]);
     });
 });

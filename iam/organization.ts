@@ -33,7 +33,8 @@ export const RCP_SERVICES = ["s3", "sts", "kms", "sqs", "secretsmanager"] as con
 /** Data services: the enclave's buckets and keys (and any queue or secret a vendor account holds). */
 const DATA_ACTIONS = ["s3:*", "kms:*", "sqs:*", "secretsmanager:*"];
 /** What a vendor principal calls on the lab's side: assuming its enclave role (with the tags and identity it passes). */
-const ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"];
+// Every way into a role of the account: a federated sign-in (web identity, SAML) as much as an AssumeRole.
+const ASSUME_ACTIONS = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"];
 
 export interface OrganizationFacts {
     /** o-xxxxxxxxxx */
@@ -63,9 +64,6 @@ export function enclaveOperators<T extends { deployerRoleArn: string; breakGlass
     // the same names in the member account are the ones its stack deploys as and its break-glass.
     return spec.isolation === "account" ? operatorsInAccount(operators, spec.account.id) : operators;
 }
-
-/** The enclave's own roles in a member account: every role the program creates is named enclave-<vendor>-... */
-export const ENCLAVE_ROLE_PATTERN = "arn:aws:iam::*:role/enclave-*";
 
 // --- SCPs on the Vendors OU --------------------------------------------------------------------------------------
 
@@ -338,17 +336,22 @@ export function vendorsPerimeterScp(facts: OrganizationFacts): PolicyDocument {
             Condition: { ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.breakGlassRoleName)] } },
         },
         {
-            // ${aws:PrincipalAccount} is the caller's own (member) account: an enclave session may use resources
-            // there and nowhere else. IfExists: actions without a resource account (a few list calls) are not in scope.
-            // The deployer and break-glass are not enclave sessions, though their names may match enclave-*: they
-            // write evidence to the archive account and must never be locked out of it.
-            Sid: "DenyEnclaveRolesOutsideTheirAccount",
+            // ${aws:PrincipalAccount} is the caller's own (member) account: every session in a vendor account uses
+            // resources there and nowhere else, not only the enclave's roles: a role the account held before it was
+            // adopted, an Identity Center permission set or a federated role would otherwise reach every lab resource
+            // shared with the organization. Exempt: the deployer and break-glass, which write evidence to the archive
+            // account and must never be locked out of it, and the log replication role, which writes replicas there
+            // and is held to replication by its own statement. Service-linked roles are outside every SCP anyway. A
+            // lab-provided role that must reach another account belongs in another account. IfExists: actions without
+            // a resource account (a few list calls) are not in scope.
+            Sid: "DenySessionsOutsideTheirAccount",
             Effect: "Deny",
             Action: "*",
             Resource: "*",
             Condition: {
-                ArnLike: { "aws:PrincipalArn": [ENCLAVE_ROLE_PATTERN] },
-                ArnNotLike: { "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName)] },
+                ArnNotLike: {
+                    "aws:PrincipalArn": [anyAccountRole(facts.deployerRoleName), anyAccountRole(facts.breakGlassRoleName), LOG_REPLICATION_ROLE_PATTERN],
+                },
                 StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },
             },
         },

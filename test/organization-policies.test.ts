@@ -112,10 +112,16 @@ describe("SCPs on the Vendors OU", () => {
             ]),
         );
         expect(sharing.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer"] } });
-        expect(sid(doc, "DenyEnclaveRolesOutsideTheirAccount").Condition).toEqual({
-            ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-*"] },
-            // The operators match enclave-* too, and must reach the archive account.
-            ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/enclave-deployer", "arn:aws:iam::*:role/enclave-break-glass"] },
+        expect(sid(doc, "DenySessionsOutsideTheirAccount").Condition).toEqual({
+            // Every principal of the account but the operators, which must reach the archive account, and the log
+            // replication role, which writes replicas there.
+            ArnNotLike: {
+                "aws:PrincipalArn": [
+                    "arn:aws:iam::*:role/enclave-deployer",
+                    "arn:aws:iam::*:role/enclave-break-glass",
+                    "arn:aws:iam::*:role/log-replication-enclave-*",
+                ],
+            },
             StringNotEqualsIfExists: { "aws:ResourceAccount": "${aws:PrincipalAccount}" },
         });
         const regions = sid(doc, "DenyOutsideAllowedRegions");
@@ -175,7 +181,11 @@ describe("RCPs", () => {
 
     it("let only the vendor's named principals assume roles from outside the organization", () => {
         const doc = vendorPrincipalsRcp(facts, ["arn:aws:iam::999999999999:role/acme"]);
-        expect(doc.Statement[0]).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"] });
+        expect(doc.Statement[0]).toMatchObject({
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"],
+        });
         expect(doc.Statement[0].Condition).toEqual({
             StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG },
             ArnNotLikeIfExists: { "aws:PrincipalArn": ["arn:aws:iam::999999999999:role/acme"] },

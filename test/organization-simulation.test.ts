@@ -99,13 +99,23 @@ describe("account mode, before any seal", () => {
             const req: SimRequest = { principal: role, action: "s3:GetObject", resource: object(LAB_BUCKET), network: endpoint(acme) };
             const r = await simulate(world, req);
             expect(r.allowed).toBe(false);
-            expect(sids(r)).toContain("scp:DenyEnclaveRolesOutsideTheirAccount");
+            expect(sids(r)).toContain("scp:DenySessionsOutsideTheirAccount");
+        }
+        // Not only the enclave's roles: a role the account held before it was adopted, and an Identity Center
+        // permission set's role, are kept in the account as well.
+        for (const role of [
+            acme.vendorRoleArn,
+            acme.workloadRoleArn,
+            `arn:aws:iam::${ACCOUNT[ACME]}:role/VendorAdmin`,
+            `arn:aws:iam::${ACCOUNT[ACME]}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`,
+        ]) {
+            const req: SimRequest = { principal: role, action: "s3:GetObject", resource: object(LAB_BUCKET), network: endpoint(acme) };
             // Every other layer (identity, boundary, the bucket policy, the endpoint, the RCP) replaced by allow-all:
             const alone = await simulateOnly(world, req, "scp");
             expect({ role, decision: alone.decision, sids: sids(alone) }).toEqual({
                 role,
                 decision: "ExplicitlyDenied",
-                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+                sids: ["scp:DenySessionsOutsideTheirAccount"],
             });
         }
     });
@@ -130,7 +140,7 @@ describe("account mode, before any seal", () => {
             expect({ action, decision: alone.decision, sids: sids(alone) }).toEqual({
                 action,
                 decision: "ExplicitlyDenied",
-                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+                sids: ["scp:DenySessionsOutsideTheirAccount"],
             });
         }
     });
@@ -264,7 +274,7 @@ describe("account mode, before any seal", () => {
             expect({ principal, decision: r.decision, sids: sids(r) }).toEqual({
                 principal,
                 decision: "ExplicitlyDenied",
-                sids: ["scp:DenyEnclaveRolesOutsideTheirAccount"],
+                sids: ["scp:DenySessionsOutsideTheirAccount"],
             });
         }
     });

@@ -290,9 +290,14 @@ export function leakCheck(
     // The export as submitted, then what it decodes to: a gzip or zlib stream, base64, hex, UTF-16. Each is checked
     // like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
     // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
-    if (ARCHIVE_MAGIC.some((m) => m.every((b, i) => candidate[i] === b))) return { verdict: "blocked", reason: "unscannable", via: "archive" };
+    // The same holds for what a decoding yields (an archive inside base64), for a compressed stream that expands past
+    // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
+    // decoder for (xz, bzip2, zstd): each would otherwise be compared as opaque bytes and pass as clean.
     let best: LeakVerdict | undefined;
-    for (const { via, bytes } of decodings(candidate, 2)) {
+    for (const { via, bytes, opaque } of decodings(candidate, 2)) {
+        if (opaque) return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+${opaque}` : opaque };
+        if (isBzip2(bytes) || ARCHIVE_MAGIC.some((m) => m.every((b, i) => bytes[i] === b)))
+            return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+archive` : "archive" };
         const v = checkOne(bytes, index, canaries, thresholds);
         if (v.verdict === "blocked") return via ? { ...v, via } : v;
         if (!best) best = v;
@@ -307,40 +312,58 @@ const ARCHIVE_MAGIC: readonly number[][] = [
     [0x50, 0x4b, 0x07, 0x08],
     [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],
     [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07],
+    // xz, zstd, and bzip2 with its first block's magic (the "BZh9" prefix alone could begin a text)
+    [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    [0x28, 0xb5, 0x2f, 0xfd],
 ];
+const isBzip2 = (b: Uint8Array) =>
+    b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68 && b[3] >= 0x31 && b[3] <= 0x39 && [0x31, 0x41, 0x59, 0x26, 0x53, 0x59].every((x, i) => b[4 + i] === x);
 /** A decoded form larger than this is not expanded further (a decompression bomb must not stop the check). */
 const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
-/** The bytes as submitted first, then every form they decode to, up to `depth` decodings deep. */
-export function decodings(bytes: Uint8Array, depth: number): { via: string; bytes: Uint8Array }[] {
-    const out: { via: string; bytes: Uint8Array }[] = [{ via: "", bytes }];
-    if (depth === 0) return out;
+/** A gzip member, or a zlib stream (deflate, with a valid header check): what `decodings` inflates. */
+const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
+const isZlib = (b: Uint8Array) => b[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(b[1]);
+
+/**
+ * The bytes as submitted first, then every form they decode to, up to `depth` decodings deep. A form that could not
+ * be read is marked `opaque` (why): a compressed stream past MAX_DECODED_BYTES, or still compressed at depth 0.
+ */
+export function decodings(bytes: Uint8Array, depth: number): { via: string; bytes: Uint8Array; opaque?: string }[] {
+    const out: { via: string; bytes: Uint8Array; opaque?: string }[] = [{ via: "", bytes }];
+    if (depth === 0) {
+        if (isGzip(bytes) || isZlib(bytes)) out.push({ via: "", bytes: new Uint8Array(0), opaque: "nested-compression" });
+        return out;
+    }
     const add = (via: string, decoded: Uint8Array | undefined) => {
         if (decoded && decoded.byteLength > 0)
-            for (const d of decodings(decoded, depth - 1)) out.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes });
+            for (const d of decodings(decoded, depth - 1))
+                out.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes, ...(d.opaque ? { opaque: d.opaque } : {}) });
     };
-    const attempt = (f: () => Uint8Array) => {
+    const attempt = (f: () => Uint8Array, via?: string) => {
         try {
             return f();
-        } catch {
+        } catch (err) {
+            // Too big to expand is not "not compressed": what is inside was never compared.
+            if (via && (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") out.push({ via, bytes: new Uint8Array(0), opaque: "too-large" });
             return undefined;
         }
     };
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (buf[0] === 0x1f && buf[1] === 0x8b)
+    if (isGzip(buf))
         add(
             "gzip",
-            attempt(() => gunzipSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+            attempt(() => gunzipSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "gzip"),
         );
-    else if (buf[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(buf[1]))
+    else if (isZlib(buf))
         add(
             "zlib",
-            attempt(() => inflateSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+            attempt(() => inflateSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "zlib"),
         );
     else if (buf.length > 0 && !isMostlyText(buf))
         add(
             "deflate",
-            attempt(() => inflateRawSync(buf, { maxOutputLength: MAX_DECODED_BYTES })),
+            attempt(() => inflateRawSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "deflate"),
         );
     if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf.length > 8 && zeroShare(buf) > 0.3))
         add("utf-16", Buffer.from(buf.toString("utf16le").replace(/^\uFEFF/, "")));

@@ -137,9 +137,38 @@ describe("leak check through encodings", () => {
         expect(leakCheck(enc(Buffer.from(UNRELATED).toString("base64")), index, []).verdict).toBe("clean");
     });
 
-    it("does not expand a decompression bomb past its cap", () => {
+    it("does not expand a decompression bomb past its cap, and blocks it as unscannable", () => {
         const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024));
-        expect(decodings(bomb, 2).map((d) => d.via)).toEqual([""]);
+        expect(decodings(bomb, 2).map((d) => [d.via, d.bytes.byteLength, d.opaque])).toEqual([
+            ["", bomb.byteLength, undefined],
+            ["gzip", 0, "too-large"],
+        ]);
+        expect(leakCheck(bomb, index, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "gzip+too-large" });
+    });
+
+    it("blocks what it cannot read as unscannable instead of comparing opaque bytes: a copy padded past the decoding cap, compression nested past the decoding depth, an archive inside base64, xz, bzip2 and zstd", () => {
+        const padded = gzipSync(Buffer.concat([rubric, Buffer.alloc(65 * 1024 * 1024, 0x20)]));
+        expect(leakCheck(padded, index, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "gzip+too-large" });
+        expect(leakCheck(gzipSync(gzipSync(gzipSync(rubric))), index, [])).toEqual({
+            verdict: "blocked",
+            reason: "unscannable",
+            via: "gzip+gzip+nested-compression",
+        });
+        expect(leakCheck(gzipSync(Buffer.from(gzipSync(rubric).toString("base64"))), index, [])).toMatchObject({ verdict: "blocked", reason: "unscannable" });
+        const zipInBase64 = enc(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, ...rubric.subarray(0, 40)]).toString("base64"));
+        expect(leakCheck(zipInBase64, index, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "base64+archive" });
+        // The first bytes of each format (xz, zstd, bzip2 with its block magic): the check has no decoder for them.
+        const heads = [
+            [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04],
+            [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58],
+            [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0x00],
+        ];
+        for (const h of heads)
+            expect(leakCheck(Buffer.from([...h, ...rubric.subarray(0, 64)]), index, [])).toMatchObject({ verdict: "blocked", reason: "unscannable" });
+        // Text that merely starts like bzip2's name is text.
+        expect(leakCheck(enc(`BZh9 ${UNRELATED}`), index, []).verdict).toBe("clean");
+        // Two levels of compression are still read through (the decoding depth).
+        expect(leakCheck(gzipSync(gzipSync(rubric)), index, [])).toMatchObject({ verdict: "blocked", reason: "exact", via: "gzip+gzip" });
     });
 });
 

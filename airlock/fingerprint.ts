@@ -406,30 +406,36 @@ function checkOne(candidate: Uint8Array, index: readonly IndexEntry[], canaries:
     const byDataset = new Map<string, IndexEntry[]>();
     for (const e of index) byDataset.set(e.dataset, [...(byDataset.get(e.dataset) ?? []), e]);
     for (const [dataset, entries] of byDataset) {
-        const matched = new Set<string>();
-        let considered = 0;
-        let topKey: string | undefined;
-        let topCount = 0;
-        for (const e of entries) {
-            const modulus = e.lineModulus ?? 1;
+        // Entries sampled at one modulus are one sample: the share is over the export's lines in that sample, and a
+        // matched hash stands for about `modulus` copied lines. Mixing moduli (dividing a big object's sampled matches by
+        // the lines a small object of the same dataset considers) or counting sampled matches as lines would let a
+        // copy of thousands of a big object's lines through.
+        const byModulus = new Map<number, IndexEntry[]>();
+        for (const e of entries) byModulus.set(e.lineModulus ?? 1, [...(byModulus.get(e.lineModulus ?? 1) ?? []), e]);
+        for (const [modulus, group] of byModulus) {
             const mine = allOwn.filter((h) => sampled(h, modulus));
-            considered = Math.max(considered, mine.length);
-            const theirs = new Set(e.lines);
-            let count = 0;
-            for (const h of mine) {
-                if (!theirs.has(h)) continue;
-                matched.add(h);
-                count++;
+            const matched = new Set<string>();
+            let topKey: string | undefined;
+            let topCount = 0;
+            for (const e of group) {
+                const theirs = new Set(e.lines);
+                let count = 0;
+                for (const h of mine) {
+                    if (!theirs.has(h)) continue;
+                    matched.add(h);
+                    count++;
+                }
+                if (count > topCount) {
+                    topCount = count;
+                    topKey = e.key;
+                }
             }
-            if (count > topCount) {
-                topCount = count;
-                topKey = e.key;
+            if (mine.length === 0 || matched.size === 0) continue;
+            const share = matched.size / mine.length;
+            if (share >= thresholds.lines || matched.size * modulus >= thresholds.lineCount) {
+                if (!bestLines || share > (bestLines.score ?? 0))
+                    bestLines = { verdict: "blocked", reason: "lines", dataset, key: topKey, score: round(share) };
             }
-        }
-        if (considered === 0 || matched.size === 0) continue;
-        const share = matched.size / considered;
-        if (share >= thresholds.lines || matched.size >= thresholds.lineCount) {
-            if (!bestLines || share > (bestLines.score ?? 0)) bestLines = { verdict: "blocked", reason: "lines", dataset, key: topKey, score: round(share) };
         }
     }
     if (bestLines) return bestLines;

@@ -172,6 +172,32 @@ describe("leak check through encodings", () => {
     });
 });
 
+describe("leak check on sampled lines", () => {
+    // A big object's lines are sampled (lineModulus > 1): a copy of a few hundred of its lines, padded with the vendor's
+    // own text or beside a small unsampled object of the same dataset, must still block. What this cannot prove: the
+    // false-positive rate of the scaled count on real data (a matched sampled hash stands for `modulus` lines).
+    const big = Array.from({ length: 60_000 }, (_, i) => `{"id": ${i}, "prompt": "lab prompt number ${i} about topic ${i % 97}", "label": ${i % 5}}`);
+    const bigEntry: IndexEntry = { dataset: "prompts", key: "big.jsonl", ...fingerprint(enc(big.join("\n"))) };
+    const readme: IndexEntry = {
+        dataset: "prompts",
+        key: "README.txt",
+        ...fingerprint(enc("This dataset holds the lab's prompts.\nOne JSON object per line.\n")),
+    };
+    const own = Array.from({ length: 500 }, (_, i) => `the vendor's own note ${i}: nothing from the lab in this line at all`);
+    const copy = big.slice(20_000, 20_100);
+
+    it("blocks 100 copied lines of a sampled object, alone or beside an unsampled one, padded with 500 lines of the vendor's own", () => {
+        expect(bigEntry.lineModulus).toBeGreaterThan(1);
+        for (const idx of [[bigEntry], [bigEntry, readme]])
+            for (const lines of [copy, [...copy, ...own]])
+                expect(leakCheck(enc(lines.join("\n")), idx, [])).toMatchObject({ verdict: "blocked", reason: "lines", dataset: "prompts", key: "big.jsonl" });
+    });
+
+    it("passes the vendor's own text beside a sampled index", () => {
+        expect(leakCheck(enc(own.join("\n")), [bigEntry, readme], []).verdict).toBe("clean");
+    });
+});
+
 describe("fingerprints", () => {
     it("are deterministic and ignore case, whitespace and punctuation in lines", () => {
         const a = fingerprint(enc("The rater must justify EVERY score below four.\n"));

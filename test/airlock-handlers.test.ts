@@ -438,7 +438,21 @@ describe("airlock handlers: the flow", () => {
         await h().record({ requestId: id, event: "cancelled", error: "States.Timeout" });
         expect(request(id).state).toBe("cancelled");
         expect(records(id).at(-1)).toMatchObject({ event: "cancelled", detail: { error: "States.Timeout" } });
-        await expect(h().record({ requestId: id, event: "in-review" })).rejects.toThrow("is cancelled: it cannot become in-review");
+        await expect(h().record({ requestId: id, event: "in-review" })).rejects.toThrow("event in-review is not one the state machine records");
+    });
+
+    it("the record step, invoked directly, cannot approve, release, reject or reopen a request, nor write a record of another name", async () => {
+        const { id } = await toReview();
+        for (const event of ["approved", "released", "in-review", "scanning", "review-tampered", "submitted"])
+            await expect(h().record({ requestId: id, event })).rejects.toThrow(`event ${event} is not one the state machine records`);
+        await expect(h().record({ requestId: id, event: "rejected" })).rejects.toThrow("only an approver's rejection rejects it");
+        expect(request(id).state).toBe("in-review");
+        expect(records(id).map((x) => x.event)).not.toContain("rejected");
+        // With two real approvals the record is approved: a direct "released" still cannot mark it released uncopied.
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        await expect(h().record({ requestId: id, event: "released" })).rejects.toThrow("is not one the state machine records");
+        expect(request(id).state).toBe("approved");
     });
 
     it("the fingerprint handler writes one index entry per dataset object, and refuses any other bucket", async () => {

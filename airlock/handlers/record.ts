@@ -2,7 +2,8 @@
 // cancelled on a review timeout, ...) and appends the archive record; an event that is no state (an execution that
 // failed) is recorded without a state change.
 import { AIRLOCK_STATES, type AirlockState } from "../../contract/airlock";
-import { AirlockInputError } from "../errors";
+import { AirlockInputError, RequestStateError } from "../errors";
+import { AIRLOCK_RECORD_EVENTS } from "../stateMachine";
 import { advance, defaultDeps, iso, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
 
 export interface RecordOutput {
@@ -22,8 +23,15 @@ export function makeHandler(deps: AirlockDeps) {
             throw new AirlockInputError(`event is not an event name (lowercase letters and hyphens): got ${JSON.stringify(name)}`);
         const detail: Record<string, unknown> = {};
         for (const k of ["scan", "error", "cause"] as const) if (typeof input[k] === "string") detail[k] = input[k];
+        // Only the events the definition records: anyone allowed to invoke this function directly must not be able to
+        // move a request to approved, released or back to review, nor write an archive record of any other name.
+        if (!(AIRLOCK_RECORD_EVENTS as readonly string[]).includes(name))
+            throw new AirlockInputError(`event ${name} is not one the state machine records (${AIRLOCK_RECORD_EVENTS.join(", ")})`);
         const store = storeOf(deps);
         const request = await loadRequest(store, input.requestId);
+        // A rejection is decided by the decide handler from an approver's decision; this step only records it.
+        if (name === "rejected" && request.state !== "rejected")
+            throw new RequestStateError(`request ${request.requestId} is ${request.state}: only an approver's rejection rejects it`);
         if ((AIRLOCK_STATES as readonly string[]).includes(name)) {
             const to = name as AirlockState;
             // A scan that timed out (or a scan status the state machine saw) is kept on the request it blocked.

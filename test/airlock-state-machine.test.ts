@@ -89,7 +89,8 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
             } else if (h === "reviewOutcome") {
                 // The handler's own rule, on what the definition hands it: the record decides, the answer does not.
                 expect(payload).toMatchObject({ "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: 7 * 86400 });
-                const route = routeReview(review.record, answerOf(data.review), review.secondsLeft ?? 3600);
+                // A real timeout arrives with the review's time used up; an answer, with time left.
+                const route = routeReview(review.record, answerOf(data.review), review.secondsLeft ?? (review.answer === undefined ? 0 : 3600));
                 if (route.tampered) records.push("review-tampered");
                 data = {
                     requestId: data.requestId,
@@ -209,6 +210,27 @@ describe("airlock state machine", () => {
             "review-tampered",
             "cancelled",
         ]);
+    });
+
+    it("a forged timeout (SendTaskFailure named States.Timeout, days before the deadline) cancels nothing: recorded, the review goes on", () => {
+        const clean = { scan: [SCAN_CLEAN], leak: "clean" };
+        // No answer: the walker takes the States.Timeout Catch, as a failure sent with that error name would.
+        const forged = walk({
+            ...clean,
+            reviews: [
+                { record: "in-review", secondsLeft: 3 * 86400 },
+                { answer: { decision: "approved" }, record: "approved" },
+            ],
+        });
+        expect(forged.records).toEqual(["review-tampered"]);
+        expect(forged.path.at(-1)).toBe("Release");
+        expect(routeReview("in-review", answerOf({ Error: "States.Timeout", Cause: "x" }), 3 * 86400)).toEqual({ outcome: "waiting", tampered: true });
+        // A real timeout arrives with the time used up (a moment's slack for the step starting before the record said so).
+        expect(routeReview("in-review", answerOf({ Error: "States.Timeout", Cause: "x" }), 2)).toEqual({
+            outcome: "cancelled",
+            tampered: false,
+            error: "States.Timeout",
+        });
     });
 
     it("records a scan, leak check or review step that keeps failing and ends the execution failed, releasing nothing", () => {

@@ -34,12 +34,20 @@ export function answerOf(review: unknown): { kind: "answer"; decision: string } 
  * The route, as a pure rule: from the record's state, what the review step received and the seconds left of the
  * review, where the execution goes and whether the answer disagreed with the record (tampered).
  */
+/**
+ * How early a timeout may arrive and still be one: the review step's clock starts a moment before openReview stamps the
+ * record in review. A "timeout" with more time left than this was sent: SendTaskFailure with the error name
+ * States.Timeout lands in the same Catch as a real one.
+ */
+export const TIMEOUT_SLACK_SECONDS = 300;
+
 export function routeReview(
     state: AirlockState,
     answer: ReturnType<typeof answerOf>,
     secondsLeft: number,
 ): { outcome: ReviewRoute; tampered: boolean; error?: string } {
-    const agrees = answer.kind === "timeout" || (answer.kind === "answer" && answer.decision === state);
+    const timedOut = answer.kind === "timeout" && secondsLeft <= TIMEOUT_SLACK_SECONDS;
+    const agrees = timedOut || (answer.kind === "answer" && answer.decision === state);
     // Decided by the decide handler: that is where the execution goes, whatever the answer said (a timeout here is a
     // decision whose answer was lost).
     if (state === "approved" || state === "rejected") return { outcome: state, tampered: !agrees };
@@ -47,8 +55,8 @@ export function routeReview(
     if (state !== "in-review") throw new RequestStateError(`the request is ${state}: it has no review to conclude`);
     // Nobody decided, yet the review step was answered: not by the decide handler, which answers only after it wrote
     // the outcome to the record.
-    const tampered = answer.kind !== "timeout";
-    if (answer.kind === "timeout" || secondsLeft < 1) return { outcome: "cancelled", tampered, error: "States.Timeout" };
+    const tampered = !timedOut;
+    if (timedOut || secondsLeft < 1) return { outcome: "cancelled", tampered, error: "States.Timeout" };
     return { outcome: "waiting", tampered };
 }
 

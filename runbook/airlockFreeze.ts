@@ -4,7 +4,7 @@ import type { PolicyDocument } from "../iam/document";
 import { controlBucketPolicy, outboxBucketPolicy, releasedBucketPolicy, type AirlockPolicyInputs } from "../iam/airlock";
 import { airlockNames } from "../contract/airlock";
 import type { VendorPolicyInputs } from "../iam/vendor";
-import type { ContainWrite } from "./contain";
+import type { ContainWrite } from "./types";
 import { awsCall } from "./aws/errors";
 
 // The seal's freeze of the export airlock, written directly by contain in its one round: the control bucket refuses

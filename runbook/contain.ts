@@ -36,7 +36,8 @@ import { vpcsByTags } from "./aws/ec2";
 import { bucketPolicy } from "./aws/s3";
 import { parsePolicy } from "./aws/policy";
 import { callerIdentity } from "./aws/sts";
-import type { CallerIdentity, PolicyJson, StackOutput } from "./types";
+import type { CallerIdentity, ContainExtra, ContainKind, ContainWrite, PolicyJson, StackOutput } from "./types";
+export type { ContainExtra, ContainKind, ContainWrite } from "./types";
 import { targetsFor, type EnclaveTargets } from "./verify";
 import { airlockFreezeWrites } from "./airlockFreeze";
 
@@ -81,22 +82,6 @@ export interface ContainLookup {
     sessions: ObservedSession[];
     /** Why a lookup has no answer, by what it looked for ("key", "vpc", "s3-endpoint", "dns-rule-group", ...). */
     missing: Record<string, string>;
-}
-
-/** One write of the seal: an id stable across runs (the incident log records it), the resource, and the call. */
-/** What a write is for: a kind of the seal catalogue, or one of the containment writes beside it (CONTAIN_EXTRAS). */
-export type ContainKind = SealKind | ContainExtra;
-
-export interface ContainWrite {
-    id: string;
-    kind: ContainKind;
-    resource: string;
-    action: string;
-    /** Set when an input the write needs is missing: the write is reported failed with this reason, never attempted. */
-    blocked?: string;
-    /** Runs on every invocation, even when an earlier one of this run recorded it (a sweep that finds what is new). */
-    always?: boolean;
-    apply(): Promise<ActionResult[] | void>;
 }
 
 export interface ContainResult {
@@ -394,18 +379,16 @@ const roleNames = (spec: VendorSpec) => {
 
 // ---- beside the catalogue: compute and sessions ---------------------------------------------------------------------
 
-/**
- * The containment writes that are not a seal document: the enclave's instances into the rule-less isolation group, and
- * the end of every Session Manager session on them. Keyed like CONTAIN_WRITES, so one more (another path to cut at
- * contain time) is one more entry here; every entry's writes run in the same round as the seal's.
- */
-export type ContainExtra = "isolation" | "sessions";
-
 const containmentCtx = (w: WriteCtx) => ({ clients: w.clients, account: w.account, vendorId: w.spec.id, incident: w.incident, accountChecked: true });
 
 /** The instance ids whose sessions contain ends: every instance tagged with the vendor (in the VPC or not). */
 const enclaveInstanceIds = (w: WriteCtx) => w.lookup.instances.map((i) => i.id);
 
+/**
+ * The containment writes that are not a seal document: the enclave's instances into the rule-less isolation group, and
+ * the end of every Session Manager session on them. Keyed like CONTAIN_WRITES, so one more (another path to cut at
+ * contain time) is one more entry here; every entry's writes run in the same round as the seal's.
+ */
 export const CONTAIN_EXTRAS: { readonly [K in ContainExtra]: { describe: string; writes(w: WriteCtx): ContainWrite[] } } = {
     isolation: {
         describe:

@@ -8,6 +8,8 @@ export type { PolicyDocument as PolicyJson, Statement as PolicyStatementJson } f
 import type { PolicyDocument as PolicyJson } from "../contract/policy";
 import type { AwsClients } from "./aws/clients";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { SealKind } from "../contract/seal";
+import type { ActionResult } from "./aws/containment";
 
 export interface ToolingInfo {
     /** e.g. "3.200.0" */
@@ -185,4 +187,26 @@ export interface RunbookDeps {
     organizations?: OrganizationsClient;
     /** Called as each step starts, after its "started" line is logged. Tests inject crashes here; unused in production. */
     onStep?: (step: string) => void;
+}
+
+/**
+ * The containment writes that are not a seal document (runbook/contain.ts CONTAIN_EXTRAS): the enclave's instances into
+ * the rule-less isolation group, and the end of every Session Manager session on them.
+ */
+export type ContainExtra = "isolation" | "sessions";
+
+/** What a write is for: a kind of the seal catalogue, or one of the containment writes beside it (CONTAIN_EXTRAS). */
+export type ContainKind = SealKind | ContainExtra;
+
+/** One write of the seal: an id stable across runs (the incident log records it), the resource, and the call. */
+export interface ContainWrite {
+    id: string;
+    kind: ContainKind;
+    resource: string;
+    action: string;
+    /** Set when an input the write needs is missing: the write is reported failed with this reason, never attempted. */
+    blocked?: string;
+    /** Runs on every invocation, even when an earlier one of this run recorded it (a sweep that finds what is new). */
+    always?: boolean;
+    apply(): Promise<ActionResult[] | void>;
 }

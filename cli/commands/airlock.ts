@@ -1,10 +1,5 @@
 import type { Command } from "commander";
-
-export interface AirlockOptions {
-    json?: boolean;
-    reason?: string;
-    spec?: string;
-}
+import type { AirlockOptions } from "./options";
 
 // The SDK clients and the spec loader load when an airlock command runs, not when `enclave --help` starts. A malformed
 // request id is refused before anything is loaded.

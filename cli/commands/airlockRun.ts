@@ -4,7 +4,7 @@ import type { ReindexLine, ReindexResult } from "../../airlock/coverage";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import Table from "cli-table3";
 import * as path from "node:path";
-import type { AirlockOptions } from "./airlock";
+import type { AirlockOptions } from "./options";
 import { slotOf } from "../../airlock/approval";
 import { isFinal } from "../../airlock/lifecycle";
 import { AirlockStore } from "../../airlock/store";

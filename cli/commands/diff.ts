@@ -1,15 +1,5 @@
 import type { Command } from "commander";
-
-export interface DiffOptions {
-    base?: string;
-    all?: boolean;
-    baseSpec?: string;
-    headSpec?: string;
-    basePlan?: string;
-    headPlan?: string;
-    securitySpec?: string;
-    json?: boolean;
-}
+import type { DiffOptions } from "./options";
 
 export function register(program: Command): void {
     program

@@ -1,4 +1,4 @@
-import type { DiffOptions } from "./diff";
+import type { DiffOptions } from "./options";
 import type { AccessReport } from "../../review/access";
 import { diffReports, renderDiffMarkdown, type AccessDiff } from "../../review/accessDiff";
 import { evaluatePlanFile, readPlanFile } from "../../plan/read";

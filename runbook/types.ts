@@ -9,7 +9,6 @@ import type { PolicyDocument as PolicyJson } from "../contract/policy";
 import type { AwsClients } from "./aws/clients";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { SealKind } from "../contract/seal";
-import type { ActionResult } from "./aws/containment";
 
 export interface ToolingInfo {
     /** e.g. "3.200.0" */
@@ -209,4 +208,17 @@ export interface ContainWrite {
     /** Runs on every invocation, even when an earlier one of this run recorded it (a sweep that finds what is new). */
     always?: boolean;
     apply(): Promise<ActionResult[] | void>;
+}
+
+/** The outcome of one AWS action of contain, the quarantine or an isolation step, per resource. */
+export interface ActionResult {
+    /** e.g. "instance i-0abc", "volume vol-0abc", "security group enclave-acme-isolation". */
+    resource: string;
+    action: string;
+    ok: boolean;
+    /** Done by an earlier run: nothing was called. */
+    skipped?: boolean;
+    /** The id created or found (sg-, snap-). */
+    id?: string;
+    error?: string;
 }

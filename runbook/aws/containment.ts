@@ -18,6 +18,8 @@ import { MANAGED_BY, TAG } from "../../contract/tags";
 import { enclaveInstancesQuery } from "../../iam/containment";
 import { vendorNames } from "../../iam/names";
 import type { AwsClients } from "./clients";
+import type { ActionResult } from "../types";
+export type { ActionResult } from "../types";
 import { awsCall } from "./errors";
 import { requireAccount } from "./sts";
 
@@ -39,18 +41,6 @@ export interface ContainmentContext {
     incident: string;
     /** The caller already checked the account in this run (contain does, before any write): no second STS call. */
     accountChecked?: boolean;
-}
-
-export interface ActionResult {
-    /** e.g. "instance i-0abc", "volume vol-0abc", "security group enclave-acme-isolation". */
-    resource: string;
-    action: string;
-    ok: boolean;
-    /** Done by an earlier run: nothing was called. */
-    skipped?: boolean;
-    /** The id created or found (sg-, snap-). */
-    id?: string;
-    error?: string;
 }
 
 export interface EnclaveInstance {

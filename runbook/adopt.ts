@@ -29,6 +29,9 @@ const NOT_A_MEMBER = new Set(["ChildNotFoundException", "AccountNotFoundExceptio
 function accountFault(account: string, err: unknown): string {
     if (err instanceof AwsCallError && NOT_A_MEMBER.has(err.code))
         return `${account}: not a member of this organization (${err.code}); invite it (organizations:InviteAccountToOrganization), accept the handshake from the account, then rerun`;
+    // The generic hint names the enclave's deployer; Organizations answers the management account alone.
+    if (err instanceof AwsCallError && err.kind === "access-denied")
+        return `${err.resource}: access denied to ${err.action} (${err.code}); run with the management account's credentials (ENCLAVE_ORGANIZATION_PROFILE=<profile>)`;
     return message(err);
 }
 
@@ -54,7 +57,7 @@ export async function adoptAccount(r: AdoptRequest): Promise<number> {
     const account = `account ${accountId}`;
     const [parent, ous] = await Promise.allSettled([accountParent(client, accountId), ousByName(client, org.rootId)]);
     if (ous.status === "rejected") {
-        out(`FAIL root ${org.rootId}: ${message(ous.reason)}`);
+        out(`FAIL ${accountFault(`root ${org.rootId}`, ous.reason)}`);
         if (parent.status === "rejected") out(`FAIL ${accountFault(account, parent.reason)}`);
         return EXIT.failure;
     }

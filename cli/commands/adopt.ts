@@ -4,7 +4,7 @@ export function register(program: Command): void {
     program
         .command("adopt")
         .description(
-            "Account mode: move an adopted member account into the Vendors OU (from the management account, ENCLAVE_ORGANIZATION_PROFILE) and confirm its parent and policies; run after the organization stack's up, before the vendor stack's first",
+            "Account mode: move an adopted member account into the Vendors OU and confirm it (management account: ENCLAVE_ORGANIZATION_PROFILE); after the organization stack's up, before the vendor stack's first",
         )
         .argument("<vendor>", "vendor id")
         .action(async (vendor: string) => {

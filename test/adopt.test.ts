@@ -4,18 +4,25 @@
 import {
     ListOrganizationalUnitsForParentCommand,
     ListParentsCommand,
+    ListPoliciesCommand,
     ListPoliciesForTargetCommand,
     MoveAccountCommand,
     OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { mockClient } from "aws-sdk-client-mock";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../config/repoRoot";
-import { EXIT } from "../contract/errors";
+import { organizationSpecPath } from "../config/load";
+import { describeFailure, EXIT } from "../contract/errors";
 import { adoptAccount } from "../runbook/adopt";
+import type { Ctx } from "../runbook/engine";
+import { organizationRelease } from "../runbook/quarantine";
 import { ACME } from "./support/fixtures";
 import { accountModeFixture, ORG_SPEC, orgPolicyNames } from "./support/orgFacts";
 
@@ -125,5 +132,38 @@ describe("enclave adopt on the command line", () => {
         const r = enclave("adopt");
         expect(r.code).toBe(EXIT.invalidInput);
         expect(r.stderr).toBe("enclave: missing required argument 'vendor' (see enclave adopt --help)\n");
+    });
+});
+
+// The unseal's release step reads the account's parent back: an unsealed account-mode vendor outside the Vendors OU
+// has none of that OU's SCPs nor the data-perimeter RCP, so a move AWS acknowledged but that did not hold stops the
+// unseal before the spec is unsealed. (The organization-runbook moto test covers the release that holds.)
+describe("unseal's release-quarantine, read back", () => {
+    it("an account still outside the Vendors OU after the release is a finding (exit 3), before any Pulumi step", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enclave-release-"));
+        try {
+            fs.writeFileSync(organizationSpecPath(dir), stringify(ORG_SPEC));
+            organization();
+            org.on(ListParentsCommand).resolves({ Parents: [{ Id: QUARANTINE, Type: "ORGANIZATIONAL_UNIT" }] });
+            org.on(ListPoliciesCommand).resolves({ Policies: [] });
+            org.on(MoveAccountCommand).resolves({});
+            const lines: string[] = [];
+            const ctx = {
+                vendor: ACME,
+                deps: { organizations: client(), stacksDir: dir, out: (l: string) => lines.push(l) },
+                spec: () => accountModeFixture(ACME, ACCOUNT),
+            } as unknown as Ctx;
+            const failure = await organizationRelease.run(ctx).then(
+                () => null,
+                (err: unknown) => describeFailure(err),
+            );
+            expect(lines).toContain(`  ok   account ${ACCOUNT}: move back to the Vendors OU`);
+            expect(failure).toEqual({
+                message: `unseal ${ACME}: not confirmed: account ${ACCOUNT} is in ${QUARANTINE}, not the Vendors OU ${VENDORS}; rerun \`enclave unseal ${ACME}\``,
+                exitCode: EXIT.finding,
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -1,7 +1,7 @@
 import type { OrganizationsClient, PolicyType } from "@aws-sdk/client-organizations";
 import { organizationSpecPath, loadOrganizationSpec } from "../config/load";
 import type { OrganizationSpec, VendorSpec } from "../config/schema";
-import { CliError, describeFailure } from "../contract/errors";
+import { CliError, describeFailure, EXIT } from "../contract/errors";
 import { orgPolicyNames } from "../iam/organization";
 import type { ActionResult } from "./aws/containment";
 import { awsCall, errorName } from "./aws/errors";
@@ -44,7 +44,7 @@ export function organizationAccess(ctx: Ctx): OrganizationAccess {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0];
 
 /** The root's OUs by name (one read). */
-async function ousByName(client: OrganizationsClient, rootId: string): Promise<Map<string, string>> {
+export async function ousByName(client: OrganizationsClient, rootId: string): Promise<Map<string, string>> {
     return awsCall(`root ${rootId}`, "organizations:ListOrganizationalUnitsForParent", async () => {
         const out = new Map<string, string>();
         const { paginateListOrganizationalUnitsForParent } = await sdk();
@@ -234,11 +234,20 @@ export const organizationRelease: Step = {
     async run(ctx) {
         const spec = ctx.spec();
         if (!isAccountMode(spec)) return { skipped: "shared-account" };
-        const results = await (await orgs()).releaseAccount(await targetOf(organizationAccess(ctx), spec));
+        const a = organizationAccess(ctx);
+        const t = await targetOf(a, spec);
+        const results = await (await orgs()).releaseAccount(t);
         const { failed, applied } = report(ctx, results);
         if (failed.length)
             throw new CliError(
                 `unseal ${ctx.vendor}: the quarantine was not lifted (${failed.map((r) => r.error).join("; ")}); rerun \`enclave unseal ${ctx.vendor}\``,
+            );
+        // Read back: an unsealed account outside the Vendors OU has none of that OU's SCPs nor the data-perimeter RCP.
+        const parent = await (await orgs()).accountParent(a.client, spec.account.id);
+        if (parent !== t.vendorsOuId)
+            throw new CliError(
+                `unseal ${ctx.vendor}: not confirmed: account ${spec.account.id} is in ${parent}, not the Vendors OU ${t.vendorsOuId}; rerun \`enclave unseal ${ctx.vendor}\``,
+                EXIT.finding,
             );
         return { applied, account: spec.account.id };
     },

@@ -56,7 +56,7 @@ export async function realDeps(vendor: string): Promise<RunbookDeps> {
  * The Organizations client of the management account (or the delegated administrator): the named profile
  * ENCLAVE_ORGANIZATION_PROFILE when set, else the default credential chain.
  */
-async function organizationsFor() {
+export async function organizationsFor() {
     const { OrganizationsClient } = await import("@aws-sdk/client-organizations");
     const { ORGANIZATIONS_REGION } = await import("../../runbook/aws/organizations.js");
     const profile = process.env.ENCLAVE_ORGANIZATION_PROFILE;

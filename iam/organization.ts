@@ -139,8 +139,27 @@ export function vendorsBaselineScp(facts: Pick<OrganizationFacts, "deployerRoleN
             Resource: "*",
             Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
         },
+        logReplicationOnLogBucketsOnly("LogReplicationRoleOnLogBucketsOnly"),
     ]);
 }
+
+/**
+ * ... and only on the log buckets: the member log bucket it reads and the archive it writes. Its replication reads
+ * (s3:GetObjectVersionForReplication returns an object's bytes) on a dataset bucket would otherwise read lab data, by
+ * whoever could assume a role of that name.
+ */
+function logReplicationOnLogBucketsOnly(sid: string): Statement {
+    return {
+        Sid: sid,
+        Effect: "Deny",
+        Action: "*",
+        NotResource: [MEMBER_LOG_BUCKETS, `${MEMBER_LOG_BUCKETS}/*`, ARCHIVE_BUCKETS, `${ARCHIVE_BUCKETS}/*`],
+        Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
+    };
+}
+
+/** Every log archive bucket (iam/names.ts archiveBucketName). */
+const ARCHIVE_BUCKETS = "arn:aws:s3:::enclave-log-archive-*";
 
 /** What S3 replication needs of its role: reading the source versions and writing replicas, owner override included. */
 const LOG_REPLICATION_ACTIONS = [
@@ -394,6 +413,7 @@ export function quarantineScp(facts: Pick<OrganizationFacts, "breakGlassRoleName
             Resource: "*",
             Condition: { ArnLike: { "aws:PrincipalArn": [LOG_REPLICATION_ROLE_PATTERN] } },
         },
+        logReplicationOnLogBucketsOnly("QuarantineReplicationOnLogBucketsOnly"),
         {
             // Leaving the organization would shed this SCP and the quarantine RCP at once; in the Vendors OU the
             // baseline refuses it to everyone, and break-glass's exemption here must not bring it back.

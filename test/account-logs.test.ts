@@ -491,6 +491,24 @@ describe("simulated with the organization's SCPs: the baseline guards the log bu
             { principal: replicationRole(ACME), action: "s3:GetObject", resource: `arn:aws:s3:::${ACME}--guidelines--${MEMBER}/x` },
             "scp",
         );
-        expect({ decision: read.decision, sids: sids(read) }).toEqual({ decision: "ExplicitlyDenied", sids: ["scp:LogReplicationRoleReplicatesOnly"] });
+        expect({ decision: read.decision, sids: sids(read) }).toEqual({
+            decision: "ExplicitlyDenied",
+            sids: ["scp:LogReplicationRoleReplicatesOnly", "scp:LogReplicationRoleOnLogBucketsOnly"],
+        });
+        // A replication read returns the object's bytes: on a dataset bucket it is refused by the bucket confinement
+        // alone, whoever holds a role of that name.
+        const replicationRead = await simulateOnly(
+            world,
+            {
+                principal: replicationRole(ACME),
+                action: "s3:GetObjectVersionForReplication",
+                resource: `arn:aws:s3:::${ACME}--guidelines--${MEMBER}/x`,
+            },
+            "scp",
+        );
+        expect({ decision: replicationRead.decision, sids: sids(replicationRead) }).toEqual({
+            decision: "ExplicitlyDenied",
+            sids: ["scp:LogReplicationRoleOnLogBucketsOnly"],
+        });
     });
 });

@@ -158,6 +158,18 @@ describe("the quarantine SCP", () => {
                 Resource: "*",
                 Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/log-replication-enclave-*"] } },
             },
+            {
+                Sid: "QuarantineReplicationOnLogBucketsOnly",
+                Effect: "Deny",
+                Action: "*",
+                NotResource: [
+                    "arn:aws:s3:::enclave-member-logs-*",
+                    "arn:aws:s3:::enclave-member-logs-*/*",
+                    "arn:aws:s3:::enclave-log-archive-*",
+                    "arn:aws:s3:::enclave-log-archive-*/*",
+                ],
+                Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/log-replication-enclave-*"] } },
+            },
             // Break-glass's exemption does not reach leaving the organization, which would shed the quarantine.
             { Sid: "QuarantineNoLeaving", Effect: "Deny", Action: ["organizations:LeaveOrganization"], Resource: "*" },
         ]);

@@ -366,9 +366,16 @@ describe("account mode, the vendor's account quarantined (moved to the Quarantin
             expect({ action: w.action, decision: alone.decision, sids: sids(alone) }).toEqual({
                 action: w.action,
                 decision: "ExplicitlyDenied",
-                sids: ["scp:QuarantineReplicationOnly"],
+                sids: ["scp:QuarantineReplicationOnly", "scp:QuarantineReplicationOnLogBucketsOnly"],
             });
         }
+        // Its replication reads (they return an object's bytes) reach the log buckets only, never a dataset.
+        const read = await simulateOnly(
+            world,
+            { principal: replication, action: "s3:GetObjectVersionForReplication", resource: object(acme.buckets.guidelines) },
+            "scp",
+        );
+        expect({ decision: read.decision, sids: sids(read) }).toEqual({ decision: "ExplicitlyDenied", sids: ["scp:QuarantineReplicationOnLogBucketsOnly"] });
     });
 
     it("the vendor's outside principal can no longer assume its role: the quarantine RCP names it", async () => {

@@ -97,6 +97,29 @@ describe("airlock handlers: the flow", () => {
         expect(records(first.requestId).map((x) => x.event)).toEqual(["submitted"]);
     });
 
+    it("a replayed submit event that raced the first delivery leaves the advanced record as it is (the first write is If-None-Match)", async () => {
+        const { id, versionId } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const approved = fake.version(CONTROL, AIRLOCK_PREFIX.request(id)).body.toString();
+        // The replay read no record (its first read came before the first delivery wrote one), hashed the version, and
+        // meanwhile the first delivery's execution took the request to approved: modelled by holding the record back
+        // until the replay's own put.
+        fake.bucket(CONTROL).delete(AIRLOCK_PREFIX.request(id));
+        fake.before = (op, bucket, key) => {
+            if (op === "put" && bucket === CONTROL && key === AIRLOCK_PREFIX.request(id) && !fake.bucket(CONTROL).has(key)) fake.put(CONTROL, key, approved);
+        };
+        const replay = await h().submit(FakeAws.created(OUT, KEY, versionId, CONTENT.length));
+        fake.before = undefined;
+        expect(replay).toMatchObject({ requestId: id, state: "approved", started: false });
+        expect(request(id)).toMatchObject({ state: "approved", approvals: [{ approverArn: APPROVER_A }, { approverArn: APPROVER_B }] });
+        expect(fake.bucket(CONTROL).get(AIRLOCK_PREFIX.request(id))!.at(-1)!.body.toString()).toBe(approved);
+        expect(fake.version(OUT, KEY, versionId).tags[AIRLOCK_TAG.state]).toBe("approved");
+        expect(deps.logs.some((l) => l.includes("already submitted by another delivery of the event; left approved"))).toBe(true);
+        // And the release still goes through.
+        expect((await h().release({ requestId: id })).state).toBe("released");
+    });
+
     it("scan reports PENDING until GuardDuty has tagged the version, then its value", async () => {
         const { VersionId } = fake.put(OUT, KEY, CONTENT);
         const { requestId } = await h().submit(FakeAws.created(OUT, KEY, VersionId));

@@ -9,7 +9,7 @@
 // Pure: the component renders it with the functions' ARNs; test/airlock-state-machine.test.ts validates it with
 // asl-validator and walks its paths.
 import type { AirlockHandler } from "../contract/airlock";
-import { SCAN_CLEAN } from "../contract/airlock";
+import { AIRLOCK_REVIEW_MAX_REWAITS, SCAN_CLEAN } from "../contract/airlock";
 
 export interface AirlockDefinitionArgs {
     functionArns: Record<AirlockHandler, string>;
@@ -21,7 +21,7 @@ export interface AirlockDefinitionArgs {
 }
 
 /** The events the definition hands to the record handler (the request's final word, or why it stopped). */
-export const AIRLOCK_RECORD_EVENTS = ["blocked-scan", "blocked-leak", "rejected", "cancelled", "release-failed", "step-failed"] as const;
+export const AIRLOCK_RECORD_EVENTS = ["blocked-scan", "blocked-leak", "rejected", "cancelled", "review-stuck", "release-failed", "step-failed"] as const;
 export type AirlockRecordEvent = (typeof AIRLOCK_RECORD_EVENTS)[number];
 
 // A Lambda that throttles or restarts is retried; a handler's own error (a typed failure) is not, except where a
@@ -97,7 +97,7 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
         OpenReview: {
             Type: "Pass",
             Comment: "The review's whole time; after an answer the record does not bear out, the review waits only for what is left of it.",
-            Parameters: { "requestId.$": "$.requestId", reviewTimeoutSeconds: args.reviewTimeoutSeconds },
+            Parameters: { "requestId.$": "$.requestId", reviewTimeoutSeconds: args.reviewTimeoutSeconds, rewaits: 0 },
             Next: "Review",
         },
         BlockedLeak: record(f, "blocked-leak", "end"),
@@ -105,11 +105,14 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Type: "Task",
             Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
             Parameters: { FunctionName: f.openReview, Payload: { "requestId.$": "$.requestId", "taskToken.$": "$$.Task.Token" } },
-            // Whatever answers the token lands here; a timeout lands here too (the Catch), so one step judges both.
+            // Whatever answers the token lands here; every error lands here too (the Catch), so one step judges all of
+            // them on the record: a timeout, and any failure, since SendTaskFailure takes the same token and any error
+            // name. A failure sent to end the review is recorded and the review waits again; a review step that fails
+            // every time (openReview) is stopped by the rewaits bound.
             ResultPath: "$.review",
             TimeoutSecondsPath: "$.reviewTimeoutSeconds",
             Retry: [LAMBDA_RETRY],
-            Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.review", Next: "ReviewOutcome" }, STEP_FAILED],
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.review", Next: "ReviewOutcome" }],
             Next: "ReviewOutcome",
         },
         // The token is in this execution's history (GetExecutionHistory shows the Review step's input), so its answer
@@ -117,7 +120,7 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
         // record does not bear out is recorded (review-tampered) and the review goes on for what is left of its time.
         ReviewOutcome: invoke(
             f.reviewOutcome,
-            { "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: args.reviewTimeoutSeconds },
+            { "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: args.reviewTimeoutSeconds, "rewaits.$": "$.rewaits" },
             "Decision",
             { Catch: [STEP_FAILED] },
         ),
@@ -126,13 +129,25 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             Choices: [
                 { Variable: "$.outcome", StringEquals: "approved", Next: "Release" },
                 { Variable: "$.outcome", StringEquals: "rejected", Next: "Rejected" },
-                { Variable: "$.outcome", StringEquals: "waiting", Next: "Review" },
+                {
+                    And: [
+                        { Variable: "$.outcome", StringEquals: "waiting" },
+                        { Variable: "$.rewaits", NumericLessThanEquals: AIRLOCK_REVIEW_MAX_REWAITS },
+                    ],
+                    Next: "Review",
+                },
+                // Answered past the bound by something other than the approvals: stopped and recorded, never looping.
+                { Variable: "$.outcome", StringEquals: "waiting", Next: "ReviewStuck" },
             ],
             // Cancelled (timed out, or replaced by a newer upload), or an outcome the definition does not know: nothing is released.
             Default: "Cancelled",
         },
         Rejected: record(f, "rejected", "end"),
         Cancelled: record(f, "cancelled", "end", { "error.$": "$.error" }),
+        ReviewStuck: record(f, "review-stuck", "fail", {
+            error: "ReviewStuck",
+            cause: `the review went back to waiting more than ${AIRLOCK_REVIEW_MAX_REWAITS} times on answers the record did not bear out`,
+        }),
         Release: invoke(f.release, { "requestId.$": "$.requestId" }, null, {
             // While sealed the released bucket refuses the copy: a few tries cover a seal lifted minutes later,
             // then the request stays approved and the failure is recorded; nothing retries behind the seal.
@@ -142,6 +157,11 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
         ReleaseFailed: record(f, "release-failed", "fail", CAUGHT),
         StepFailed: record(f, "step-failed", "fail", CAUGHT),
         "Failed-step-failed": { Type: "Fail", Error: "StepFailed", Cause: "A step kept failing; see the request's archive records." },
+        "Failed-review-stuck": {
+            Type: "Fail",
+            Error: "ReviewStuck",
+            Cause: "The review was answered or failed too often by something other than the approvals; the request is cancelled, see its review-tampered records.",
+        },
         "Failed-release-failed": {
             Type: "Fail",
             Error: "ReleaseFailed",

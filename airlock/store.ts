@@ -121,6 +121,29 @@ export class AirlockStore {
         }
     }
 
+    /**
+     * Writes a new request's first record only if none exists (If-None-Match "*"): two deliveries of one event that
+     * both found no record cannot reset the one the faster delivery's execution already advanced. Returns whether this
+     * call wrote it (false: the record exists, S3 answered 412).
+     */
+    async createRequest(request: AirlockRequest): Promise<boolean> {
+        try {
+            await this.s3.send(
+                new PutObjectCommand({
+                    Bucket: this.bucket("control"),
+                    Key: AIRLOCK_PREFIX.request(request.requestId),
+                    Body: JSON.stringify(request, null, 2),
+                    ContentType: JSON_TYPE,
+                    IfNoneMatch: "*",
+                }),
+            );
+            return true;
+        } catch (err) {
+            if (isPreconditionFailed(err)) return false;
+            throw err;
+        }
+    }
+
     async listRequests(): Promise<AirlockRequest[]> {
         const keys = (await this.listKeys("control", AIRLOCK_PREFIX.requests)).filter((k) => k.key.endsWith(".json"));
         const read = await mapLimit(keys, (k) => this.getText("control", k.key));

@@ -273,7 +273,7 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
         const ruleKeys = (Object.keys(AIRLOCK_RULES) as AirlockRule[]).filter((k) => k !== "fingerprint" || Object.keys(args.datasetBuckets).length > 0);
         const dlqPolicy = new aws.sqs.QueuePolicy(
             `${id}-airlock-dlq-policy`,
-            { queueUrl: dlq.id, policy: render(deadLetterQueuePolicy({ vendorId: id, accountId: args.accountId, region: args.region }, ruleKeys)) },
+            { queueUrl: dlq.id, policy: inputs.apply((p) => render(deadLetterQueuePolicy(p, ruleKeys))) },
             child,
         );
         new aws.cloudwatch.MetricAlarm(

@@ -151,8 +151,22 @@ export interface AirlockRequest {
     releasedKey?: string;
     /** When the release last claimed the record (a conditional write) before copying. */
     releaseAttemptedAt?: string;
+    /**
+     * Set when the review was answered more often than AIRLOCK_REVIEW_MAX_REWAITS by something other than the
+     * approvals (forged answers or failures, or a review step that kept failing): the request was cancelled, nothing
+     * released, and it is submitted again as a new upload.
+     */
+    reviewStuck?: { at: string; rewaits: number };
     updatedAt: string;
 }
+
+/**
+ * How many times one review may go back to waiting after an answer the request record does not bear out (a forged
+ * SendTaskSuccess or SendTaskFailure, or a review step that failed). A genuine review never goes back: only the decide
+ * handler answers, after it wrote the record. The bound stops a review step that fails every time from looping for the
+ * whole review time; past it the request is cancelled, recorded `review-stuck`, and must be submitted again.
+ */
+export const AIRLOCK_REVIEW_MAX_REWAITS = 5;
 
 /** Approvals a release needs: distinct spec approvers, none the requester. One rejection rejects. */
 export const AIRLOCK_REQUIRED_APPROVALS = 2;

@@ -73,12 +73,24 @@ export function airlockArns(vendorId: string, accountId: string, region: string)
     };
 }
 
+/** What takes a message off the dead-letter queue unseen, or hides it from the depth alarm while it is there. */
+export const DEAD_LETTER_REMOVAL_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"] as const;
+
 /**
  * The airlock's dead-letter queue: EventBridge sends an event it could not deliver to a handler, from the airlock's
  * own rules only (aws:SourceArn pinned to each rule's ARN, the account as source). A handler that failed every
  * attempt sends its event here too, as the airlock role (an identity grant, not this policy). TLS only.
+ *
+ * A lost submission or decision event exists nowhere else (a lost fingerprint event is still caught by the leak check's
+ * coverage), and the alarm reads the queue's depth: whoever may receive, delete, purge or hide its messages, or cut
+ * their retention, can make one disappear before the alarm sees it. So only break-glass (the operator who handles the
+ * alarm) takes messages off it, and only break-glass and the deployer (Pulumi sets the queue's attributes) change its
+ * attributes, whatever a lab principal's own policies allow.
  */
-export function deadLetterQueuePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | "accountId" | "region">, rules: readonly AirlockRule[]): PolicyDocument {
+export function deadLetterQueuePolicy(
+    p: Pick<AirlockPolicyInputs, "vendorId" | "accountId" | "region" | "breakGlassRoleArn" | "deployerRoleArn">,
+    rules: readonly AirlockRule[],
+): PolicyDocument {
     const a = airlockArns(p.vendorId, p.accountId, p.region);
     return policy([
         {
@@ -88,6 +100,22 @@ export function deadLetterQueuePolicy(p: Pick<AirlockPolicyInputs, "vendorId" | 
             Action: "sqs:SendMessage",
             Resource: a.deadLetterQueueArn,
             Condition: { ArnEquals: { "aws:SourceArn": rules.map((r) => a.ruleArns[r]) }, StringEquals: { "aws:SourceAccount": p.accountId } },
+        },
+        {
+            Sid: "DenyDeadLetterRemoval",
+            Effect: "Deny",
+            Principal: "*",
+            Action: [...DEAD_LETTER_REMOVAL_ACTIONS],
+            Resource: a.deadLetterQueueArn,
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": p.breakGlassRoleArn } },
+        },
+        {
+            Sid: "DenyDeadLetterAttributeChanges",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sqs:SetQueueAttributes",
+            Resource: a.deadLetterQueueArn,
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [p.breakGlassRoleArn, p.deployerRoleArn] } },
         },
         {
             Sid: "DenyInsecureTransport",

@@ -229,6 +229,14 @@ describe("enclave airlock reindex", () => {
         expect(fake.keys(CONTROL, "index/prompts/")).toHaveLength(5);
     });
 
+    it("show says why a review was stopped past its rewaits bound, and how to submit again", async () => {
+        seed("cancelled", ID, { reviewStuck: { at: "2026-11-30T12:00:00Z", rewaits: 6 } });
+        await runAirlock("show", VENDOR, ID, {}, deps());
+        expect(out).toContain(
+            "at 2026-11-30T12:00:00Z: the review was answered or failed 6 times by something other than the approvals (see its review-tampered records in the archive; find the SendTaskSuccess/SendTaskFailure callers in CloudTrail); nothing was released. Fix: the requester uploads submit/vendor/summary.csv again (a new version is a new request, scanned and reviewed from the start).",
+        );
+    });
+
     it("show names the dataset and the missing count of an index-incomplete block, and the way out", async () => {
         seed("blocked-leak", ID, { leak: { verdict: "blocked", reason: "index-incomplete", dataset: "prompts", missing: 21, at: "2026-11-30T10:02:00Z" } });
         await runAirlock("show", VENDOR, ID, {}, deps());

@@ -16,7 +16,7 @@ import { makeHandler as scanHandler } from "../airlock/handlers/scan";
 import { makeHandler as submitHandler } from "../airlock/handlers/submit";
 import type { LeakVerdict } from "../airlock/fingerprint";
 import { indexKeyOf, type AirlockRecord } from "../airlock/store";
-import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_TAG, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
+import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_REVIEW_MAX_REWAITS, AIRLOCK_TAG, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
 import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, PROMPTS_BUCKET, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
 import { leakCheck } from "../airlock/fingerprint";
 import { INLINE_INDEX_MAX_OBJECTS, reindex } from "../airlock/coverage";
@@ -97,6 +97,29 @@ describe("airlock handlers: the flow", () => {
         expect(records(first.requestId).map((x) => x.event)).toEqual(["submitted"]);
     });
 
+    it("a replayed submit event that raced the first delivery leaves the advanced record as it is (the first write is If-None-Match)", async () => {
+        const { id, versionId } = await toReview();
+        await decide(id, APPROVER_A, "approve");
+        await decide(id, APPROVER_B, "approve");
+        const approved = fake.version(CONTROL, AIRLOCK_PREFIX.request(id)).body.toString();
+        // The replay read no record (its first read came before the first delivery wrote one), hashed the version, and
+        // meanwhile the first delivery's execution took the request to approved: modelled by holding the record back
+        // until the replay's own put.
+        fake.bucket(CONTROL).delete(AIRLOCK_PREFIX.request(id));
+        fake.before = (op, bucket, key) => {
+            if (op === "put" && bucket === CONTROL && key === AIRLOCK_PREFIX.request(id) && !fake.bucket(CONTROL).has(key)) fake.put(CONTROL, key, approved);
+        };
+        const replay = await h().submit(FakeAws.created(OUT, KEY, versionId, CONTENT.length));
+        fake.before = undefined;
+        expect(replay).toMatchObject({ requestId: id, state: "approved", started: false });
+        expect(request(id)).toMatchObject({ state: "approved", approvals: [{ approverArn: APPROVER_A }, { approverArn: APPROVER_B }] });
+        expect(fake.bucket(CONTROL).get(AIRLOCK_PREFIX.request(id))!.at(-1)!.body.toString()).toBe(approved);
+        expect(fake.version(OUT, KEY, versionId).tags[AIRLOCK_TAG.state]).toBe("approved");
+        expect(deps.logs.some((l) => l.includes("already submitted by another delivery of the event; left approved"))).toBe(true);
+        // And the release still goes through.
+        expect((await h().release({ requestId: id })).state).toBe("released");
+    });
+
     it("scan reports PENDING until GuardDuty has tagged the version, then its value", async () => {
         const { VersionId } = fake.put(OUT, KEY, CONTENT);
         const { requestId } = await h().submit(FakeAws.created(OUT, KEY, VersionId));
@@ -158,7 +181,9 @@ describe("airlock handlers: the flow", () => {
         expect(forged.reviewTimeoutSeconds).toBeLessThan(week);
         expect(request(id).state).toBe("in-review");
         const tampered = records(id).filter((x) => x.event === "review-tampered");
-        expect(tampered.map((x) => x.detail)).toEqual([{ answer: '{"decision":"rejected"}', recordState: "in-review" }]);
+        expect(tampered.map((x) => x.detail)).toEqual([
+            { answer: '{"decision":"rejected"}', recordState: "in-review", rewaits: 1, maxRewaits: AIRLOCK_REVIEW_MAX_REWAITS },
+        ]);
         expect(records(id).map((x) => x.event)).not.toContain("rejected");
         // A forged "approved" is no approval either.
         expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: week })).toMatchObject({ outcome: "waiting" });
@@ -173,7 +198,61 @@ describe("airlock handlers: the flow", () => {
         expect(await h().reviewOutcome({ requestId: id, answer: { requestId: id, decision: "approved" }, reviewTimeoutSeconds: week })).toEqual({
             requestId: id,
             outcome: "approved",
+            rewaits: 0,
         });
+    });
+
+    it("a forged failure (SendTaskFailure, any error name) on the review token is recorded and the review waits; two real approvals release", async () => {
+        const { id, versionId } = await toReview();
+        const week = 7 * 86400;
+        // What the review step's Catch hands on for SendTaskFailure(error "Anything"): the record is still in review.
+        const forged = await h().reviewOutcome({ requestId: id, answer: { Error: "Anything", Cause: "stop it" }, reviewTimeoutSeconds: week, rewaits: 0 });
+        expect(forged).toMatchObject({ requestId: id, outcome: "waiting", rewaits: 1 });
+        expect(forged.reviewTimeoutSeconds).toBeGreaterThan(week - 60);
+        expect(request(id).state).toBe("in-review");
+        expect(
+            records(id)
+                .filter((x) => x.event === "review-tampered")
+                .map((x) => x.detail),
+        ).toEqual([{ answer: '{"Error":"Anything","Cause":"stop it"}', recordState: "in-review", rewaits: 1, maxRewaits: AIRLOCK_REVIEW_MAX_REWAITS }]);
+        // The review step again, with a new token; both approvers approve and the record decides.
+        fake.tokens.set("t2", null);
+        await h().openReview({ requestId: id, taskToken: "t2" });
+        await decide(id, APPROVER_A, "approve");
+        expect(await decide(id, APPROVER_B, "approve")).toMatchObject({ state: "approved", sent: true });
+        expect(
+            await h().reviewOutcome({ requestId: id, answer: { requestId: id, decision: "approved" }, reviewTimeoutSeconds: week, rewaits: forged.rewaits }),
+        ).toEqual({ requestId: id, outcome: "approved", rewaits: 1 });
+        const out = await h().release({ requestId: id });
+        expect(request(id)).toMatchObject({ state: "released", releasedKey: out.releasedKey });
+        expect(fake.calls.filter((c) => c.startsWith("copy"))).toEqual([`copy ${KEY}@${versionId} -> ${out.releasedKey}`]);
+    });
+
+    it("a failure sent before openReview wrote in-review (both checks passed) waits too; past the bound the review is stopped, cancelled and explained", async () => {
+        const { VersionId } = fake.put(OUT, KEY, CONTENT);
+        const { requestId: id } = await h().submit(FakeAws.created(OUT, KEY, VersionId, CONTENT.length));
+        fake.version(OUT, KEY, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
+        await h().scan({ requestId: id, attempt: 1 });
+        await h().leakCheck({ requestId: id });
+        expect(request(id).state).toBe("scanning");
+        expect(await h().reviewOutcome({ requestId: id, answer: { Error: "Forged" }, reviewTimeoutSeconds: 3600, rewaits: 2 })).toMatchObject({
+            outcome: "waiting",
+            rewaits: 3,
+        });
+        await expect(h().reviewOutcome({ requestId: id, answer: { Error: "Forged" }, reviewTimeoutSeconds: 3600, rewaits: -1 })).rejects.toThrow(
+            AirlockInputError,
+        );
+        // The state machine stops the review past AIRLOCK_REVIEW_MAX_REWAITS: the record step cancels it for good, so
+        // approvals written later leave no approved record that nothing releases.
+        await h().record({ requestId: id, event: "review-stuck", error: "ReviewStuck", cause: "too many" });
+        expect(request(id)).toMatchObject({ state: "cancelled", reviewStuck: { rewaits: AIRLOCK_REVIEW_MAX_REWAITS + 1 } });
+        expect(records(id).at(-1)).toMatchObject({ event: "cancelled", detail: { event: "review-stuck", error: "ReviewStuck" } });
+        // Only an open review can be stopped: a direct invoke cannot cancel an approved request this way.
+        const other = await toReview("other content\n", deps, "submit/vendor/other.csv");
+        await decide(other.id, APPROVER_A, "approve");
+        await decide(other.id, APPROVER_B, "approve");
+        await expect(h().record({ requestId: other.id, event: "review-stuck" })).rejects.toThrow("only a review still open can be stopped");
+        expect(request(other.id).state).toBe("approved");
     });
 
     it("review outcome: the record routes whatever the answer, a timeout cancels an undecided review, a decided review reopened answers itself", async () => {
@@ -182,6 +261,7 @@ describe("airlock handlers: the flow", () => {
             requestId: id,
             outcome: "cancelled",
             error: "States.Timeout",
+            rewaits: 0,
         });
         // No time left: even a forged answer ends the review (recorded), it cannot stretch it.
         expect(await h().reviewOutcome({ requestId: id, answer: "approve it", reviewTimeoutSeconds: 1 })).toMatchObject({ outcome: "cancelled" });
@@ -197,6 +277,7 @@ describe("airlock handlers: the flow", () => {
         expect(await h().reviewOutcome({ requestId: id, answer: { decision: "approved" }, reviewTimeoutSeconds: 60 })).toEqual({
             requestId: id,
             outcome: "rejected",
+            rewaits: 0,
         });
         expect(records(id).filter((x) => x.event === "review-tampered")).toHaveLength(2);
         // A review step opened again after the decision answers its own token with the record's state.

@@ -236,7 +236,11 @@ describe.skipIf(MISSING !== null)(`the export airlock against moto_server${MISSI
 
         // The next step routes on the request record, with the answer the review received.
         const answer = JSON.parse(answered[0].output!) as unknown;
-        expect(await reviewOutcomeHandler(deps)({ requestId: id, answer, reviewTimeoutSeconds: 604800 })).toEqual({ requestId: id, outcome: "approved" });
+        expect(await reviewOutcomeHandler(deps)({ requestId: id, answer, reviewTimeoutSeconds: 604800 })).toEqual({
+            requestId: id,
+            outcome: "approved",
+            rewaits: 0,
+        });
 
         const released = await releaseHandler(deps)({ requestId: id });
         const got = await admin.s3.send(new GetObjectCommand({ Bucket: NAMES.releasedBucket, Key: released.releasedKey }));

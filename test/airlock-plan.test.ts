@@ -134,7 +134,7 @@ describe("the airlock in the plan", () => {
         });
     });
 
-    it("the dead-letter queue is encrypted, tagged, admits its three rules only, and its depth alarms to the security topic", () => {
+    it("the dead-letter queue is encrypted, tagged, admits its three rules only, only break-glass empties it, and its depth alarms to the security topic", () => {
         const [q] = ofType(plan, TOKEN.sqsQueue);
         expect([q.inputs.name, q.inputs.sqsManagedSseEnabled, q.inputs.messageRetentionSeconds]).toEqual([names.deadLetterQueue, true, 1209600]);
         expect(q.inputs.tags).toEqual({ [TAG.vendor]: spec.id, [TAG.managedBy]: "vendor-enclaves", [TAG.airlock]: "dead-letters" });
@@ -153,6 +153,24 @@ describe("the airlock in the plan", () => {
                     ArnEquals: { "aws:SourceArn": [rule("submit"), rule("decide"), rule("fingerprint")] },
                     StringEquals: { "aws:SourceAccount": spec.account.id },
                 },
+            },
+            // A lost submission or decision exists nowhere else: only break-glass takes messages off the queue (or
+            // hides them from the depth alarm), only break-glass and the deployer change its retention.
+            {
+                Sid: "DenyDeadLetterRemoval",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"],
+                Resource: queueArn,
+                Condition: { ArnNotEquals: { "aws:PrincipalArn": security.breakGlassRoleArn } },
+            },
+            {
+                Sid: "DenyDeadLetterAttributeChanges",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sqs:SetQueueAttributes",
+                Resource: queueArn,
+                Condition: { ArnNotEquals: { "aws:PrincipalArn": [security.breakGlassRoleArn, security.deployerRoleArn] } },
             },
             {
                 Sid: "DenyInsecureTransport",

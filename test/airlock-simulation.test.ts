@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadVendorSpec } from "../config/load";
 import type { VendorSpec } from "../config/schema";
 import { AIRLOCK_PREFIX, GUARDDUTY_SCAN_TAG, SCAN_CLEAN } from "../contract/airlock";
-import { airlockArns, approverSlot } from "../iam/airlock";
+import { airlockArns, approverSlot, deadLetterQueuePolicy } from "../iam/airlock";
+import { render } from "../iam/document";
 import { sidOf } from "../iam/archive";
 import { planSecurity, planVendor } from "../plan/stacks";
 import { accessReport, renderAccessMarkdown } from "../review/access";
@@ -335,6 +336,62 @@ describe("while sealed nothing is decided or released", () => {
     it("unsealed, the same decision and the same release are allowed (the freeze is what stops them)", async () => {
         expect(await allowed(world, { principal: A, action: "s3:PutObject", resource: decision(A), ...fromLab })).toBe(true);
         expect(await allowed(world, { principal: a.roleArn, action: "s3:PutObject", resource: file, ...fromLambda })).toBe(true);
+    });
+});
+
+describe("the dead-letter queue keeps what it holds until break-glass takes it", () => {
+    // A lab admin with sqs:* on everything (an allow-all identity policy, as any principal outside the plan here) and
+    // the queue policy the plan renders (test/airlock-plan.test.ts asserts it is this builder's document).
+    const LAB_ADMIN = `arn:aws:iam::${ACCT}:role/lab-platform-admin`;
+    const queuePolicy = () =>
+        JSON.parse(
+            render(
+                deadLetterQueuePolicy(
+                    {
+                        vendorId: spec.id,
+                        accountId: ACCT,
+                        region: spec.account.region,
+                        breakGlassRoleArn: security.breakGlassRoleArn,
+                        deployerRoleArn: security.deployerRoleArn,
+                    },
+                    ["submit", "decide", "fingerprint"],
+                ),
+            ),
+        ) as SimRequest["resourcePolicy"];
+    it("a lab admin cannot purge, receive, delete, hide or shorten its messages; break-glass can handle them", async () => {
+        for (const action of ["sqs:PurgeQueue", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"])
+            expect([action, await decide(world, { principal: LAB_ADMIN, action, resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() })]).toEqual([
+                action,
+                { allowed: false, by: "DenyDeadLetterRemoval" },
+            ]);
+        expect(
+            await decide(world, { principal: LAB_ADMIN, action: "sqs:SetQueueAttributes", resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() }),
+        ).toEqual({
+            allowed: false,
+            by: "DenyDeadLetterAttributeChanges",
+        });
+        for (const action of ["sqs:ReceiveMessage", "sqs:PurgeQueue"])
+            expect([
+                action,
+                await allowed(world, { principal: security.breakGlassRoleArn, action, resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() }),
+            ]).toEqual([action, true]);
+        // The deployer still sets the queue's attributes (Pulumi), but takes nothing off it.
+        expect(
+            await allowed(world, {
+                principal: security.deployerRoleArn,
+                action: "sqs:SetQueueAttributes",
+                resource: a.deadLetterQueueArn,
+                resourcePolicy: queuePolicy(),
+            }),
+        ).toBe(true);
+        expect(
+            await allowed(world, {
+                principal: security.deployerRoleArn,
+                action: "sqs:PurgeQueue",
+                resource: a.deadLetterQueueArn,
+                resourcePolicy: queuePolicy(),
+            }),
+        ).toBe(false);
     });
 });
 

@@ -1,6 +1,6 @@
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { AIRLOCK_HANDLERS, SCAN_CLEAN, type AirlockHandler, type AirlockState } from "../contract/airlock";
+import { AIRLOCK_HANDLERS, AIRLOCK_REVIEW_MAX_REWAITS, SCAN_CLEAN, type AirlockHandler, type AirlockState } from "../contract/airlock";
 import { answerOf, routeReview } from "../airlock/handlers/reviewOutcome";
 import { AIRLOCK_RECORD_EVENTS, airlockDefinition } from "../airlock/stateMachine";
 
@@ -24,7 +24,7 @@ const handlerOf = (state: Record<string, unknown>) =>
  * state when reviewOutcome reads it. `decision` alone is the genuine flow: the decide handler wrote the record, then
  * answered with the same word; any other word leaves the record in review.
  */
-type Review = { answer?: unknown; record: AirlockState; secondsLeft?: number };
+type Review = { answer?: unknown; failure?: string; record: AirlockState; secondsLeft?: number };
 type Answers = {
     scan: string[];
     leak?: string;
@@ -52,6 +52,11 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
                   },
               ]);
     let review: Review = { record: "in-review" };
+    /** Where an error of the task goes: the first Catch naming it or States.ALL (the order Step Functions reads them in). */
+    const caught = (s: Record<string, unknown>, error: string) =>
+        (s.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[]).find(
+            (c) => c.ErrorEquals.includes(error) || c.ErrorEquals.includes("States.ALL"),
+        )!;
     for (let steps = 0; steps < 100; steps++) {
         path.push(name);
         const s = def.States[name];
@@ -71,32 +76,45 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
         } else if (s.Type === "Task") {
             const h = handlerOf(s);
             const payload = (s.Parameters as { Payload: Record<string, unknown> }).Payload;
-            const catchAll = () => (s.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes("States.ALL"))!.Next;
-            if (h === answers.throwsAt) next = catchAll();
-            else if (h === "scan") data = { ...data, scan: scans.shift() ?? "PENDING" };
+            if (h === "openReview") review = reviews.shift() ?? { record: "in-review" };
+            if (h === answers.throwsAt) {
+                // The handler threw (after the Lambda retries): Step Functions names the error after the exception.
+                const c = caught(s, "RequestStateError");
+                data = { ...data, [c.ResultPath.slice(2)]: { Error: "RequestStateError", Cause: "the handler failed" } };
+                next = c.Next;
+            } else if (h === "scan") data = { ...data, scan: scans.shift() ?? "PENDING" };
             else if (h === "leakCheck") data = { requestId: data.requestId, leak: answers.leak };
             else if (h === "openReview") {
                 expect(payload["taskToken.$"]).toBe("$$.Task.Token");
                 // The review's timeout comes from the execution's data: the whole time first, then what is left.
                 expect([s.TimeoutSecondsPath, typeof data.reviewTimeoutSeconds]).toEqual(["$.reviewTimeoutSeconds", "number"]);
-                review = reviews.shift() ?? { record: "in-review" };
-                if (review.answer === undefined) {
-                    const c = (s.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[]).find((c) => c.ErrorEquals.includes("States.Timeout"))!;
+                if (review.failure !== undefined || review.answer === undefined) {
+                    // SendTaskFailure with the token (any error name), or no answer at all: the step times out.
+                    const error = review.failure ?? "States.Timeout";
+                    const c = caught(s, error);
                     expect(c.ResultPath).toBe("$.review");
                     next = c.Next;
-                    data = { ...data, review: { Error: "States.Timeout", Cause: "timed out" } };
+                    data = { ...data, review: { Error: error, Cause: review.failure === undefined ? "timed out" : "sent with the task token" } };
                 } else data = { ...data, review: review.answer };
             } else if (h === "reviewOutcome") {
                 // The handler's own rule, on what the definition hands it: the record decides, the answer does not.
-                expect(payload).toMatchObject({ "requestId.$": "$.requestId", "answer.$": "$.review", reviewTimeoutSeconds: 7 * 86400 });
-                // A real timeout arrives with the review's time used up; an answer, with time left.
-                const route = routeReview(review.record, answerOf(data.review), review.secondsLeft ?? (review.answer === undefined ? 0 : 3600));
+                expect(payload).toMatchObject({
+                    "requestId.$": "$.requestId",
+                    "answer.$": "$.review",
+                    reviewTimeoutSeconds: 7 * 86400,
+                    "rewaits.$": "$.rewaits",
+                });
+                expect(typeof data.rewaits, "the execution carries its rewaits count into every review").toBe("number");
+                // A real timeout arrives with the review's time used up; an answer or a failure, with time left.
+                const timeout = review.answer === undefined && review.failure === undefined && answers.throwsAt !== "openReview";
+                const route = routeReview(review.record, answerOf(data.review), review.secondsLeft ?? (timeout ? 0 : 3600));
                 if (route.tampered) records.push("review-tampered");
                 data = {
                     requestId: data.requestId,
                     outcome: route.outcome,
                     ...(route.outcome === "waiting" ? { reviewTimeoutSeconds: review.secondsLeft ?? 3600 } : {}),
                     ...(route.error ? { error: route.error } : {}),
+                    rewaits: (data.rewaits as number) + (route.outcome === "waiting" ? 1 : 0),
                 };
             } else if (h === "release") {
                 if (answers.releaseFails) next = (s.Catch as { Next: string }[])[0].Next;
@@ -115,7 +133,9 @@ function walk(answers: Answers): { path: string[]; records: string[]; end: "succ
                     ? (c.And as Record<string, unknown>[]).every(test)
                     : "StringEquals" in c
                       ? get(c.Variable as string) === c.StringEquals
-                      : (get(c.Variable as string) as number) < (c.NumericLessThan as number);
+                      : "NumericLessThanEquals" in c
+                        ? (get(c.Variable as string) as number) <= (c.NumericLessThanEquals as number)
+                        : (get(c.Variable as string) as number) < (c.NumericLessThan as number);
             next = (choices.find(test)?.Next as string | undefined) ?? (s.Default as string);
         } else if (s.Type === "Fail") return { path, records, end: "failed" };
         if (!next) throw new Error(`walker: ${name} has no next state`);
@@ -234,11 +254,64 @@ describe("airlock state machine", () => {
     });
 
     it("records a scan, leak check or review step that keeps failing and ends the execution failed, releasing nothing", () => {
-        for (const throwsAt of ["scan", "leakCheck", "openReview", "reviewOutcome"] as const) {
+        for (const throwsAt of ["scan", "leakCheck", "reviewOutcome"] as const) {
             const r = walk({ scan: [SCAN_CLEAN], leak: "clean", decision: "approved", throwsAt });
             expect([throwsAt, r.records, r.end]).toEqual([throwsAt, ["step-failed"], "failed"]);
             expect(r.path).not.toContain("Release");
         }
+        // openReview's failure reaches the review's Catch, as a forged failure would (the two look alike): each is
+        // recorded, and the bound stops the loop.
+        const r = walk({ scan: [SCAN_CLEAN], leak: "clean", throwsAt: "openReview" });
+        expect(r.records).toEqual([...Array(AIRLOCK_REVIEW_MAX_REWAITS + 1).fill("review-tampered"), "review-stuck"]);
+        expect(r.path.filter((n) => n === "Review")).toHaveLength(AIRLOCK_REVIEW_MAX_REWAITS + 1);
+        expect(r.path.at(-1)).toBe("Failed-review-stuck");
+        expect(r.end).toBe("failed");
+        expect(r.path).not.toContain("Release");
+    });
+
+    it("a forged failure (SendTaskFailure on the review token, any error name) ends nothing: recorded, the review waits, two real approvals release", () => {
+        const clean = { scan: [SCAN_CLEAN], leak: "clean" };
+        // Every error of the review step goes to the step that reads the record; none ends the execution.
+        expect(def.States.Review.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.review", Next: "ReviewOutcome" }]);
+        for (const failure of ["Anything", "States.TaskFailed", "Lambda.Unknown", "StepFailed"]) {
+            const r = walk({
+                ...clean,
+                reviews: [
+                    { failure, record: "in-review", secondsLeft: 3 * 86400 },
+                    // The decide handler wrote approved from two distinct approvals, then answered the new token.
+                    { answer: { requestId: "r1", decision: "approved" }, record: "approved" },
+                ],
+            });
+            expect([failure, r.records]).toEqual([failure, ["review-tampered"]]);
+            expect(r.path.filter((n) => n === "Review")).toHaveLength(2);
+            expect(r.path.slice(-4)).toEqual(["Review", "ReviewOutcome", "Decision", "Release"]);
+            expect(r.end).toBe("succeeded");
+        }
+        // A failure after the approvers decided is routed by the record: approved releases, rejected rejects.
+        expect(walk({ ...clean, reviews: [{ failure: "Anything", record: "approved" }] }).path.at(-1)).toBe("Release");
+        expect(walk({ ...clean, reviews: [{ failure: "Anything", record: "rejected" }] }).records).toEqual(["review-tampered", "rejected"]);
+        // A failure sent with no review time left cannot stretch it: cancelled, recorded.
+        expect(walk({ ...clean, reviews: [{ failure: "Anything", record: "in-review", secondsLeft: 0 }] }).records).toEqual(["review-tampered", "cancelled"]);
+        expect(routeReview("in-review", answerOf({ Error: "Anything", Cause: "x" }), 3 * 86400)).toEqual({ outcome: "waiting", tampered: true });
+    });
+
+    it("bounds the returns to waiting: the last allowed one still releases on approval, one more stops the review recorded", () => {
+        const clean = { scan: [SCAN_CLEAN], leak: "clean" };
+        const forged = (n: number): Review[] =>
+            Array.from({ length: n }, (_, i) => ({
+                failure: i % 2 ? "Anything" : undefined,
+                answer: i % 2 ? undefined : { decision: "rejected" },
+                record: "in-review" as const,
+                secondsLeft: 86400,
+            }));
+        const within = walk({ ...clean, reviews: [...forged(AIRLOCK_REVIEW_MAX_REWAITS), { answer: { decision: "approved" }, record: "approved" }] });
+        expect(within.records).toEqual(Array(AIRLOCK_REVIEW_MAX_REWAITS).fill("review-tampered"));
+        expect(within.path.at(-1)).toBe("Release");
+        const past = walk({ ...clean, reviews: [...forged(AIRLOCK_REVIEW_MAX_REWAITS + 1), { answer: { decision: "approved" }, record: "approved" }] });
+        expect(past.records).toEqual([...Array(AIRLOCK_REVIEW_MAX_REWAITS + 1).fill("review-tampered"), "review-stuck"]);
+        expect(past.path).not.toContain("Release");
+        expect(past).toMatchObject({ end: "failed" });
+        expect(past.path.at(-1)).toBe("Failed-review-stuck");
     });
 
     it("records a release that keeps failing (sealed) and ends the execution failed", () => {
@@ -287,7 +360,14 @@ describe("airlock state machine", () => {
             .filter(([, s]) => s.Next === "Decision")
             .map(([n]) => n);
         expect(intoDecision).toEqual(["ReviewOutcome"]);
-        expect((def.States.Decision.Choices as { Variable: string }[]).map((c) => c.Variable)).toEqual(["$.outcome", "$.outcome", "$.outcome"]);
+        const variables = (c: { Variable?: string; And?: { Variable: string }[] }): string[] => (c.And ? c.And.flatMap(variables) : [c.Variable!]);
+        expect((def.States.Decision.Choices as { Variable: string }[]).flatMap(variables)).toEqual([
+            "$.outcome",
+            "$.outcome",
+            "$.outcome",
+            "$.rewaits",
+            "$.outcome",
+        ]);
         const events = Object.values(def.States)
             .filter((s) => handlerOf(s) === "record")
             .map((s) => (s.Parameters as { Payload: { event: string } }).Payload.event)

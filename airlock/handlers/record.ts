@@ -1,9 +1,10 @@
 // record (task, the state machine's terminal steps): puts the request in its final state (blocked-scan, rejected,
 // cancelled on a review timeout, ...) and appends the archive record; an event that is no state (an execution that
 // failed) is recorded without a state change.
-import { AIRLOCK_STATES, type AirlockState } from "../../contract/airlock";
+import { AIRLOCK_REVIEW_MAX_REWAITS, AIRLOCK_STATES, type AirlockState } from "../../contract/airlock";
 import { AirlockInputError, RequestStateError } from "../errors";
 import { AIRLOCK_RECORD_EVENTS } from "../stateMachine";
+import { reviewState } from "./reviewOutcome";
 import { advance, defaultDeps, iso, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
 
 export interface RecordOutput {
@@ -32,6 +33,22 @@ export function makeHandler(deps: AirlockDeps) {
         // A rejection is decided by the decide handler from an approver's decision; this step only records it.
         if (name === "rejected" && request.state !== "rejected")
             throw new RequestStateError(`request ${request.requestId} is ${request.state}: only an approver's rejection rejects it`);
+        // A review stopped past its rewaits bound ends cancelled (final: approvals written later cannot leave an
+        // approved record that no execution releases), and the record says why, for `enclave airlock show`.
+        if (name === "review-stuck") {
+            if (reviewState(request) !== "in-review")
+                throw new RequestStateError(`request ${request.requestId} is ${request.state}: only a review still open can be stopped`);
+            const at = iso(deps.now());
+            const next = await advance(
+                deps,
+                store,
+                request,
+                "cancelled",
+                { reviewStuck: { at, rewaits: AIRLOCK_REVIEW_MAX_REWAITS + 1 } },
+                { ...detail, event: name },
+            );
+            return { requestId: next.requestId, event: name, state: next.state };
+        }
         if ((AIRLOCK_STATES as readonly string[]).includes(name)) {
             const to = name as AirlockState;
             // A scan that timed out (or a scan status the state machine saw) is kept on the request it blocked.

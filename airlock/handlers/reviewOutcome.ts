@@ -4,8 +4,11 @@
 // is only a wake-up call. The record is the gate: approved or rejected there only by the decide handler, from two
 // distinct approvals or one rejection. An answer that disagrees with the record is recorded as `review-tampered` in
 // the archive and the request goes back to waiting, for what is left of its review time (a forged answer neither
-// rejects nor approves, nor extends the review).
-import type { AirlockState } from "../../contract/airlock";
+// rejects nor approves, nor extends the review). The same holds for a failure: SendTaskFailure takes the same token
+// and any error name, and the review step's Catch hands every error here, so a forged failure cannot end the review
+// either. Each return to waiting is counted; past AIRLOCK_REVIEW_MAX_REWAITS the state machine stops the review
+// (review-stuck) instead of looping on a review step that fails every time.
+import { AIRLOCK_REVIEW_MAX_REWAITS, SCAN_CLEAN, type AirlockRequest, type AirlockState } from "../../contract/airlock";
 import { AirlockInputError, RequestStateError } from "../errors";
 import { defaultDeps, iso, loadRequest, storeOf, taskInput, type AirlockDeps } from "./common";
 
@@ -18,22 +21,26 @@ export interface ReviewOutcomeOutput {
     reviewTimeoutSeconds?: number;
     /** cancelled: why (the state machine's record step keeps it). */
     error?: string;
+    /** How many times this review went back to waiting (the state machine stops it past AIRLOCK_REVIEW_MAX_REWAITS). */
+    rewaits: number;
 }
 
-/** What the review step received: the decide handler's `{decision}`, a timeout (the step's Catch puts the error there), or anything a forger sent. */
-export function answerOf(review: unknown): { kind: "answer"; decision: string } | { kind: "timeout" } | { kind: "unreadable" } {
+/**
+ * What the review step received: the decide handler's `{decision}`, a timeout or any other failure (the step's Catch
+ * puts `{Error, Cause}` there), or anything a forger sent.
+ */
+export function answerOf(
+    review: unknown,
+): { kind: "answer"; decision: string } | { kind: "timeout" } | { kind: "failure"; error: string } | { kind: "unreadable" } {
     if (typeof review === "object" && review !== null && !Array.isArray(review)) {
         const r = review as Record<string, unknown>;
         if (r.Error === "States.Timeout") return { kind: "timeout" };
+        if (typeof r.Error === "string") return { kind: "failure", error: r.Error };
         if (typeof r.decision === "string") return { kind: "answer", decision: r.decision };
     }
     return { kind: "unreadable" };
 }
 
-/**
- * The route, as a pure rule: from the record's state, what the review step received and the seconds left of the
- * review, where the execution goes and whether the answer disagreed with the record (tampered).
- */
 /**
  * How early a timeout may arrive and still be one: the review step's clock starts a moment before openReview stamps the
  * record in review. A "timeout" with more time left than this was sent: SendTaskFailure with the error name
@@ -41,6 +48,11 @@ export function answerOf(review: unknown): { kind: "answer"; decision: string } 
  */
 export const TIMEOUT_SLACK_SECONDS = 300;
 
+/**
+ * The route, as a pure rule: from the record's state, what the review step received and the seconds left of the
+ * review, where the execution goes and whether the answer disagreed with the record (tampered). A failure is never a
+ * decision: only the record's approved or rejected is.
+ */
 export function routeReview(
     state: AirlockState,
     answer: ReturnType<typeof answerOf>,
@@ -60,6 +72,21 @@ export function routeReview(
     return { outcome: "waiting", tampered };
 }
 
+/**
+ * The record's state as the review sees it: a request that passed both checks is under review once the review step
+ * runs, even if the step was failed (SendTaskFailure) before openReview wrote in-review.
+ */
+export function reviewState(request: AirlockRequest): AirlockState {
+    return request.state === "scanning" && request.scan?.status === SCAN_CLEAN && request.leak?.verdict === "clean" ? "in-review" : request.state;
+}
+
+/** The count of returns to waiting the state machine carries (0 before the first; a missing one is 0). */
+export function rewaitsOf(v: unknown): number {
+    if (v === undefined) return 0;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new AirlockInputError(`rewaits is not a whole number >= 0: got ${JSON.stringify(v)}`);
+    return v;
+}
+
 export function makeHandler(deps: AirlockDeps) {
     return async (event: unknown): Promise<ReviewOutcomeOutput> => {
         const input = taskInput(event);
@@ -74,14 +101,19 @@ export function makeHandler(deps: AirlockDeps) {
         const left = Math.ceil(total - (now.getTime() - Date.parse(request.updatedAt)) / 1000);
         let route: ReturnType<typeof routeReview>;
         try {
-            route = routeReview(request.state, answerOf(input.answer), left);
+            route = routeReview(reviewState(request), answerOf(input.answer), left);
         } catch (err) {
             if (err instanceof RequestStateError) throw new RequestStateError(`request ${id}: ${err.message}`);
             throw err;
         }
+        const rewaits = rewaitsOf(input.rewaits) + (route.outcome === "waiting" ? 1 : 0);
         if (route.tampered) {
             const shown = JSON.stringify(input.answer ?? null).slice(0, 500);
-            await store.putRecord(request, "review-tampered", iso(now), { answer: shown, recordState: request.state });
+            await store.putRecord(request, "review-tampered", iso(now), {
+                answer: shown,
+                recordState: request.state,
+                ...(route.outcome === "waiting" ? { rewaits, maxRewaits: AIRLOCK_REVIEW_MAX_REWAITS } : {}),
+            });
             deps.log(`request ${id}: the review was answered ${shown} but the record is ${request.state}`, {
                 requestId: id,
                 answer: shown,
@@ -93,6 +125,7 @@ export function makeHandler(deps: AirlockDeps) {
             outcome: route.outcome,
             ...(route.outcome === "waiting" ? { reviewTimeoutSeconds: left } : {}),
             ...(route.error ? { error: route.error } : {}),
+            rewaits,
         };
     };
 }

@@ -53,8 +53,19 @@ export function makeHandler(deps: AirlockDeps) {
                 state: "submitted",
                 updatedAt: at,
             };
-            await store.putRequest(request);
-            deps.log(`request ${requestId}: submitted`, { requestId, key: obj.key, versionId: obj.versionId, sha256, size, requester });
+            const created = request;
+            if (await store.createRequest(created))
+                deps.log(`request ${requestId}: submitted`, { requestId, key: obj.key, versionId: obj.versionId, sha256, size, requester });
+            else {
+                // Another delivery of the same event created it while this one hashed (EventBridge delivers at least
+                // once): its record, maybe advanced since, is the request; this delivery goes on with it.
+                request = await store.getRequest(requestId);
+                if (!request) throw new RecordChangedError(requestId, created.state);
+                deps.log(`request ${requestId}: already submitted by another delivery of the event; left ${request.state}`, {
+                    requestId,
+                    state: request.state,
+                });
+            }
         }
         await store.setAirlockTags(request.key, request.versionId, { request: requestId, state: request.state, sha256: request.sha256 });
         await store.putRecord(request, "submitted", request.submittedAt);

@@ -149,6 +149,11 @@ function renderRequest(r: AirlockRequest, approvers: readonly string[]): string 
     ];
     for (const a of r.approvals ?? []) rows.push([a.decision === "approve" ? "approved by" : "rejected by", `${a.approverArn} at ${a.at}`]);
     if (r.releasedKey) rows.push(["released as", r.releasedKey]);
+    if (r.reviewStuck)
+        rows.push([
+            "stopped",
+            `at ${r.reviewStuck.at}: the review was answered or failed ${r.reviewStuck.rewaits} times by something other than the approvals (see its review-tampered records in the archive; find the SendTaskSuccess/SendTaskFailure callers in CloudTrail); nothing was released. Fix: the requester uploads ${r.key} again (a new version is a new request, scanned and reviewed from the start).`,
+        ]);
     if (r.state === "in-review")
         rows.push(["needs", `${AIRLOCK_REQUIRED_APPROVALS} distinct approvers of ${approvers.length} (not the requester); one rejection rejects`]);
     const t = new Table({ style: { head: [], border: [] } });

@@ -320,12 +320,13 @@ export function leakCheck(
     canaries: readonly Canary[],
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
-    // The export as submitted, then what it decodes to: a gzip or zlib stream, base64, hex, UTF-16. Each is checked
-    // like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
+    // The export as submitted, then what it decodes to: a gzip, zlib, raw deflate or brotli stream, UTF-16, base64 or
+    // hex (the whole file, or runs inside text). Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
     // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
     // The same holds for what a decoding yields (an archive inside base64), for a compressed stream that expands past
     // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
-    // decoder for (xz, bzip2, zstd): each would otherwise be compared as opaque bytes and pass as clean.
+    // decoder for (xz, bzip2, zstd), and for bytes that are not text and decode to nothing that is (an image, model
+    // weights, a custom container): each would otherwise be compared as opaque bytes and pass as clean.
     let best: LeakVerdict | undefined;
     for (const { via, bytes, opaque } of decodings(candidate, 2)) {
         if (opaque) return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+${opaque}` : opaque };

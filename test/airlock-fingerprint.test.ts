@@ -19,7 +19,8 @@ import {
 
 // The leak check on realistic lab material (a rubric and a prompt set, test/fixtures/airlock-data). What these tests
 // cannot prove: that the thresholds suit every lab's data. A paraphrase that changes most words, a translation, or a
-// file re-encoded (base64, an image of the text) passes: the airlock's human review is the control for those.
+// custom encoding into printable text passes: the airlock's human review is the control for those (an image of the
+// text is binary, and blocked as unscannable).
 
 const data = (name: string) => readFileSync(join(__dirname, "fixtures", "airlock-data", name));
 const rubric = data("rubric.md");

@@ -35,7 +35,10 @@ export interface DatasetCoverage extends DatasetRef {
 
 const coverKey = (dataset: string, key: string, versionId: string) => `${dataset}\n${key}\n${versionId}`;
 
-/** Lists every readable dataset's versions (up to `max` each) and names the ones the index has no entry for. */
+/**
+ * Lists every readable dataset's versions (up to `max` each) and names the ones the index has no entry for. A `partial`
+ * entry covers its version: its SHA-256 and line hashes span every byte, only its near-copy sketch stops at the cap.
+ */
 export async function coverage(
     store: AirlockStore,
     datasets: readonly DatasetRef[],

@@ -9,7 +9,7 @@
 // npm packages that implement it are unmaintained, and what matters (the shingle size, the hash family, the seed) has
 // to stay fixed for as long as an index built with it exists.
 import { createHash } from "node:crypto";
-import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import type { LeakReason } from "../contract/airlock";
 
 export interface Fingerprint {
@@ -32,7 +32,10 @@ export interface IndexEntry extends Fingerprint {
     key: string;
     /** The object version fingerprinted (absent in entries written before the index was kept per version). */
     versionId?: string;
-    /** The object was bigger than the sketch cap: the SHA-256 covers it all, lines and shingles its first `sketchedBytes`. */
+    /**
+     * The object was bigger than the sketch cap: the SHA-256 and the line hashes cover it all, the MinHash sketch its
+     * first `sketchedBytes` only (so a near-copy of its tail with no line intact is not recognised).
+     */
     partial?: true;
     sketchedBytes?: number;
 }
@@ -126,9 +129,9 @@ function lineHashes(text: string): string[] {
 const sampled = (hash: string, modulus: number) => modulus <= 1 || parseInt(hash.slice(0, 8), 16) % modulus === 0;
 
 /**
- * Bytes of an object whose lines and shingles are sketched. Beyond it only the SHA-256 goes on (it is cheap: the
- * MinHash costs 128 hashes per word): the entry is flagged `partial` and still blocks a verbatim copy of the whole
- * object, and a copy of anything in its first 256 MiB by lines or near-copy.
+ * Bytes of an object that feed the MinHash sketch (it costs 128 hashes per word). Beyond it the SHA-256 and the line
+ * hashes go on over every byte (a SHA-256 per line, sampled as ever): the entry is flagged `partial`, blocks a verbatim
+ * copy of the whole object and a copy of records from anywhere in it by lines, and a near-copy of its first 256 MiB.
  */
 export const SKETCH_CAP_BYTES = 256 * 1024 * 1024;
 /** Text kept while waiting for a line's end: a longer line is sketched up to its last whitespace so far. */
@@ -164,6 +167,8 @@ export class FingerprintStream {
     private shingleCount = 0;
     private readonly seen = new Set<number>();
     private done = false;
+    /** Words still feed the MinHash (until the sketch cap). */
+    private shingling = true;
 
     constructor(private readonly sketchCap = SKETCH_CAP_BYTES) {}
 
@@ -171,10 +176,18 @@ export class FingerprintStream {
         if (this.done) throw new Error("FingerprintStream: update after digest");
         this.hash.update(chunk);
         this.size += chunk.byteLength;
-        if (this.sketched >= this.sketchCap) return this;
+        if (this.sketched >= this.sketchCap) {
+            this.endSketch();
+            this.text(this.decoder.decode(chunk, { stream: true }));
+            return this;
+        }
         const take = Math.min(chunk.byteLength, this.sketchCap - this.sketched);
         this.sketched += take;
         this.text(this.decoder.decode(take === chunk.byteLength ? chunk : chunk.subarray(0, take), { stream: true }));
+        if (take < chunk.byteLength) {
+            this.endSketch();
+            this.text(this.decoder.decode(chunk.subarray(take), { stream: true }));
+        }
         return this;
     }
 
@@ -197,6 +210,20 @@ export class FingerprintStream {
         };
     }
 
+    /**
+     * The sketch cap is reached: the words of the line in progress so far go into the sketch (up to its last whitespace,
+     * so no word is split in the line's hash), and from here on words feed only the line hashes.
+     */
+    private endSketch() {
+        if (!this.shingling) return;
+        const cut = this.pending.search(/\s\S*$/);
+        if (cut > 0) {
+            this.partialLine(this.pending.slice(0, cut));
+            this.pending = this.pending.slice(cut);
+        }
+        this.shingling = false;
+    }
+
     private text(s: string) {
         let buf = this.pending + s;
         let start = 0;
@@ -217,9 +244,15 @@ export class FingerprintStream {
     }
 
     private partialLine(piece: string) {
-        for (const w of wordsOf(piece)) {
-            this.lineHash.update(this.lineChars === 0 ? w : ` ${w}`);
-            this.lineChars += (this.lineChars === 0 ? 0 : 1) + w.length;
+        // Past the sketch cap only the line hash needs the words, joined as `normalise` joins them: no split.
+        const words = this.shingling ? wordsOf(piece) : [];
+        const joined = this.shingling ? words.join(" ") : normalise(piece);
+        if (joined.length === 0) return;
+        // One update per piece: a hash update per word cost more than the rest.
+        this.lineHash.update(this.lineChars === 0 ? joined : ` ${joined}`);
+        this.lineChars += (this.lineChars === 0 ? 0 : 1) + joined.length;
+        if (!this.shingling) return;
+        for (const w of words) {
             this.window.push(w);
             if (this.window.length > SHINGLE_WORDS) this.window.shift();
             if (this.window.length === SHINGLE_WORDS) this.shingle(hash32(this.window.join(" ")));
@@ -287,12 +320,13 @@ export function leakCheck(
     canaries: readonly Canary[],
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
-    // The export as submitted, then what it decodes to: a gzip or zlib stream, base64, hex, UTF-16. Each is checked
-    // like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
+    // The export as submitted, then what it decodes to: a gzip, zlib, raw deflate or brotli stream, UTF-16, base64 or
+    // hex (the whole file, or runs inside text). Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
     // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
     // The same holds for what a decoding yields (an archive inside base64), for a compressed stream that expands past
     // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
-    // decoder for (xz, bzip2, zstd): each would otherwise be compared as opaque bytes and pass as clean.
+    // decoder for (xz, bzip2, zstd), and for bytes that are not text and decode to nothing that is (an image, model
+    // weights, a custom container): each would otherwise be compared as opaque bytes and pass as clean.
     let best: LeakVerdict | undefined;
     for (const { via, bytes, opaque } of decodings(candidate, 2)) {
         if (opaque) return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+${opaque}` : opaque };
@@ -325,52 +359,185 @@ const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 const isZlib = (b: Uint8Array) => b[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(b[1]);
 
+/** One form of an export: the bytes as submitted or a decoding of them; `opaque` says why it could not be read. */
+export interface DecodedForm {
+    via: string;
+    bytes: Uint8Array;
+    opaque?: string;
+}
+
 /**
- * The bytes as submitted first, then every form they decode to, up to `depth` decodings deep. A form that could not
- * be read is marked `opaque` (why): a compressed stream past MAX_DECODED_BYTES, or still compressed at depth 0.
+ * A base64 or hex run inside text is decoded when it is at least this long: shorter ones are identifiers and short
+ * hashes (a SHA-256 in hex is 64 characters, and decoding it costs nothing), and hide little.
  */
-export function decodings(bytes: Uint8Array, depth: number): { via: string; bytes: Uint8Array; opaque?: string }[] {
-    const out: { via: string; bytes: Uint8Array; opaque?: string }[] = [{ via: "", bytes }];
-    if (depth === 0) {
-        if (isGzip(bytes) || isZlib(bytes)) out.push({ via: "", bytes: new Uint8Array(0), opaque: "nested-compression" });
-        return out;
+const MIN_RUN_CHARS = 64;
+/** Runs decoded per export, and their decoded bytes in all (MAX_DECODED_BYTES): past either the export is unscannable. */
+const MAX_RUNS = 10_000;
+/** Decoded runs that are not text are compared one by one (the largest first): hashes and keys are small. */
+const MAX_BINARY_RUNS = 64;
+/**
+ * A form is text when at least this share of the characters in its first TEXT_SAMPLE_BYTES are printable (letters,
+ * marks, digits, punctuation, symbols, spaces, tab, line breaks) once decoded as UTF-8: prose, JSON, CSV and code sit
+ * near 1 (a few control characters or stray Latin-1 bytes cost a percent); compressed, encrypted or binary data, read
+ * as UTF-8 or UTF-16, sits far below (invalid sequences, controls, private-use and unassigned code points).
+ */
+export const TEXT_SHARE = 0.95;
+const TEXT_SAMPLE_BYTES = 64 * 1024;
+/** Binary forms smaller than this are not called opaque: a hash or a key, too small to carry a copy of anything. */
+const MIN_OPAQUE_BYTES = 128;
+
+const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}\t\n\r\f]/u;
+
+/** The share of printable characters in the first TEXT_SAMPLE_BYTES of `b` read as UTF-8 (1 for no bytes). */
+export function textShare(b: Uint8Array): number {
+    const sample = decode(b.subarray(0, TEXT_SAMPLE_BYTES));
+    let all = 0;
+    let printable = 0;
+    for (const ch of sample) {
+        all++;
+        if (PRINTABLE.test(ch)) printable++;
     }
-    const add = (via: string, decoded: Uint8Array | undefined) => {
-        if (decoded && decoded.byteLength > 0)
-            for (const d of decodings(decoded, depth - 1))
-                out.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes, ...(d.opaque ? { opaque: d.opaque } : {}) });
+    return all === 0 ? 1 : printable / all;
+}
+const isText = (b: Uint8Array) => textShare(b) >= TEXT_SHARE;
+
+/** Text scanned for runs at once (a bigger text is read in windows of this size). */
+const RUN_WINDOW_BYTES = 16 * 1024 * 1024;
+const HEX_RUN = /[0-9a-fA-F]{64,}(?:\r?\n[0-9a-fA-F]+)*/g;
+const BASE64_RUN = /[A-Za-z0-9+/_-]{64,}={0,2}(?:\r?\n[A-Za-z0-9+/_-]+={0,2})*/g;
+
+interface Budget {
+    runs: number;
+    runBytes: number;
+}
+
+/**
+ * The bytes as submitted first, then every form they decode to, up to `depth` decodings deep: gzip, zlib, raw deflate,
+ * brotli, UTF-16, a file that is all base64 or hex, and base64 and hex runs of MIN_RUN_CHARS or more inside text.
+ * A form that could not be read is marked `opaque` (why): a compressed stream past MAX_DECODED_BYTES (`too-large`),
+ * still compressed at depth 0 (`nested-compression`), more runs than MAX_RUNS (`too-many-runs`) or more decoded run
+ * bytes than MAX_DECODED_BYTES (`runs-too-large`), and bytes that are not text and decode to nothing that is
+ * (`binary`). Runs inside text that decode to binary (hashes, keys, embedded images) are compared by hash and
+ * decoded further, never called opaque: the text around them is what a reviewer reads.
+ */
+export function decodings(bytes: Uint8Array, depth: number): DecodedForm[] {
+    return walk(bytes, depth, false, { runs: 0, runBytes: 0 }).forms;
+}
+
+/** `lenient`: a binary form here is not opaque (a run inside text, or a file of words that may be base64). */
+function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget): { forms: DecodedForm[]; readable: boolean } {
+    const forms: DecodedForm[] = [{ via: "", bytes }];
+    const text = bytes.byteLength === 0 || isText(bytes);
+    let readable = text;
+    const opaqueBinary = () => {
+        // Not text, and nothing it decodes to is: the check cannot compare it (an image, model weights, a custom
+        // container, a compressed stream behind a prefix), so neither can it pass it.
+        if (!readable && !lenient && bytes.byteLength >= MIN_OPAQUE_BYTES && !forms.some((f) => f.opaque))
+            forms.push({ via: "", bytes: new Uint8Array(0), opaque: "binary" });
+        return { forms, readable };
     };
-    const attempt = (f: () => Uint8Array, via?: string) => {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (depth === 0) {
+        if (isGzip(buf) || isZlib(buf)) forms.push({ via: "", bytes: new Uint8Array(0), opaque: "nested-compression" });
+        return opaqueBinary();
+    }
+    const add = (via: string, decoded: Uint8Array | undefined, childLenient = lenient) => {
+        if (!decoded || decoded.byteLength === 0) return false;
+        const child = walk(decoded, depth - 1, childLenient, budget);
+        readable ||= child.readable;
+        for (const d of child.forms) forms.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes, ...(d.opaque ? { opaque: d.opaque } : {}) });
+        return true;
+    };
+    const attempt = (f: () => Uint8Array, via: string) => {
         try {
             return f();
         } catch (err) {
             // Too big to expand is not "not compressed": what is inside was never compared.
-            if (via && (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") out.push({ via, bytes: new Uint8Array(0), opaque: "too-large" });
+            if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") forms.push({ via, bytes: new Uint8Array(0), opaque: "too-large" });
             return undefined;
         }
     };
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const cap = { maxOutputLength: MAX_DECODED_BYTES };
     if (isGzip(buf))
         add(
             "gzip",
-            attempt(() => gunzipSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "gzip"),
+            attempt(() => gunzipSync(buf, cap), "gzip"),
         );
     else if (isZlib(buf))
         add(
             "zlib",
-            attempt(() => inflateSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "zlib"),
+            attempt(() => inflateSync(buf, cap), "zlib"),
         );
-    else if (buf.length > 0 && !isMostlyText(buf))
-        add(
-            "deflate",
-            attempt(() => inflateRawSync(buf, { maxOutputLength: MAX_DECODED_BYTES }), "deflate"),
-        );
+    else if (buf.length > 0 && !isMostlyText(buf)) {
+        // Neither has a header to recognise it by: tried on whatever is not text (random bytes fail within a few).
+        if (
+            !add(
+                "deflate",
+                attempt(() => inflateRawSync(buf, cap), "deflate"),
+            )
+        )
+            add(
+                "brotli",
+                attempt(() => brotliDecompressSync(buf, cap), "brotli"),
+            );
+    }
     if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf.length > 8 && zeroShare(buf) > 0.3))
         add("utf-16", Buffer.from(buf.toString("utf16le").replace(/^\uFEFF/, "")));
-    const compact = buf.length <= MAX_DECODED_BYTES ? buf.toString("latin1").replace(/\s+/g, "") : "";
-    if (compact.length >= 32 && compact.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(compact)) add("hex", Buffer.from(compact, "hex"));
-    else if (compact.length >= 16 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) add("base64", Buffer.from(compact, "base64"));
-    return out;
+    else if (!readable && buf.length >= 2 && buf.length <= MAX_DECODED_BYTES && !isGzip(buf) && !isZlib(buf)) {
+        // UTF-16 with few ASCII characters (no zero bytes to spot it by): taken only when it reads as text.
+        const utf16 = Buffer.from(buf.toString("utf16le"));
+        if (isText(utf16)) add("utf-16", utf16);
+    }
+    const latin1 = buf.length <= MAX_DECODED_BYTES ? buf.toString("latin1") : "";
+    const compact = latin1.replace(/\s+/g, "");
+    // A file made of one encoding is that encoding; one without a token of MIN_RUN_CHARS (a word list) only may be.
+    const encodedLenient = lenient || !/\S{64}/.test(latin1);
+    if (compact.length >= 32 && compact.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(compact)) add("hex", Buffer.from(compact, "hex"), encodedLenient);
+    else {
+        // All in the base64 alphabet can still be a letter and hex ("x" + hex): hex runs are looked for in it too.
+        const allBase64 = compact.length >= 16 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(compact);
+        if (allBase64) add("base64", Buffer.from(compact, "base64"), encodedLenient);
+        if (text && buf.length >= MIN_RUN_CHARS) runs(allBase64);
+    }
+    return opaqueBinary();
+
+    /** Base64 and hex runs inside text: the text ones compared together, the largest binary ones one by one. */
+    function runs(hexOnly: boolean) {
+        const found: { via: string; decoded: Buffer }[] = [];
+        // A text bigger than the decoding cap is read in windows cut at a line break (a run split there decodes in two
+        // parts, as base64 and hex lines are whole groups), so memory stays bounded whatever its size.
+        for (let start = 0; start < buf.length && found.length <= MAX_RUNS;) {
+            let end = Math.min(buf.length, start + RUN_WINDOW_BYTES);
+            if (end < buf.length) {
+                const nl = buf.indexOf(0x0a, end);
+                end = nl < 0 || nl - end > RUN_WINDOW_BYTES ? end : nl + 1;
+            }
+            const s = buf.toString("latin1", start, end);
+            start = end;
+            for (const m of s.matchAll(HEX_RUN)) {
+                if (found.length > MAX_RUNS) break;
+                const hex = m[0].replace(/\s+/g, "");
+                found.push({ via: "hex", decoded: Buffer.from(hex.slice(0, hex.length - (hex.length % 2)), "hex") });
+            }
+            for (const m of hexOnly ? [] : s.matchAll(BASE64_RUN)) {
+                if (found.length > MAX_RUNS) break;
+                const b64 = m[0].replace(/\s+/g, "");
+                if (!/^[0-9a-fA-F]+$/.test(b64)) found.push({ via: "base64", decoded: Buffer.from(b64, "base64") });
+            }
+            if (found.reduce((n, r) => n + r.decoded.byteLength, budget.runBytes) > MAX_DECODED_BYTES) break;
+        }
+        budget.runs += found.length;
+        budget.runBytes += found.reduce((n, r) => n + r.decoded.byteLength, 0);
+        if (budget.runs > MAX_RUNS) return void forms.push({ via: "", bytes: new Uint8Array(0), opaque: "too-many-runs" });
+        if (budget.runBytes > MAX_DECODED_BYTES) return void forms.push({ via: "", bytes: new Uint8Array(0), opaque: "runs-too-large" });
+        const textual = found.map((r) => isText(r.decoded));
+        for (const via of ["base64", "hex"]) {
+            const texts = found.filter((r, i) => r.via === via && textual[i]);
+            if (texts.length > 0) add(via, Buffer.concat(texts.flatMap((r) => [r.decoded, Buffer.from("\n")])), true);
+        }
+        const binary = found.filter((_, i) => !textual[i]);
+        for (const r of binary.sort((a, b) => b.decoded.byteLength - a.decoded.byteLength).slice(0, MAX_BINARY_RUNS)) add(r.via, r.decoded, true);
+    }
 }
 
 const zeroShare = (b: Buffer) => b.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) / b.length;

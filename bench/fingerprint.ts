@@ -1,7 +1,7 @@
 // `npm run bench:fingerprint [MiB]`: the airlock's streamed fingerprint over a generated dataset object (JSONL records,
 // 1 MiB chunks as an S3 body arrives), reporting throughput and peak memory. Not a test: it asserts nothing. The point
 // is that memory stays flat whatever the object's size (a 1024 MB Lambda must index a multi-GB object), and how fast
-// the sketch (lines + MinHash, up to SKETCH_CAP_BYTES) and the hash-only remainder run.
+// the sketch (MinHash, up to SKETCH_CAP_BYTES) and the remainder (SHA-256 and line hashes over every byte) run.
 import { FingerprintStream, SKETCH_CAP_BYTES } from "../airlock/fingerprint";
 
 const CHUNK = 1024 * 1024;
@@ -52,6 +52,7 @@ export function main(argv: string[]) {
     const mibArg = Number(argv[0] ?? 512);
     const total = Math.max(1, mibArg) * 1024 * 1024;
     console.log(`fingerprint bench: a ${mibArg} MiB generated object, sketch cap ${SKETCH_CAP_BYTES / 1024 / 1024} MiB`);
+    run("line hashes only (sketch cap 0)", total, 0);
     run("sketched to 64 MiB then hashed", total, 64 * 1024 * 1024);
     run("default cap", total, SKETCH_CAP_BYTES);
 }

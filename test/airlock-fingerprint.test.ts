@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { createHash, randomBytes } from "node:crypto";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,12 +12,15 @@ import {
     leakCheck,
     normalise,
     similarity,
+    TEXT_SHARE,
+    textShare,
     type IndexEntry,
 } from "../airlock/fingerprint";
 
 // The leak check on realistic lab material (a rubric and a prompt set, test/fixtures/airlock-data). What these tests
 // cannot prove: that the thresholds suit every lab's data. A paraphrase that changes most words, a translation, or a
-// file re-encoded (base64, an image of the text) passes: the airlock's human review is the control for those.
+// custom encoding into printable text passes: the airlock's human review is the control for those (an image of the
+// text is binary, and blocked as unscannable).
 
 const data = (name: string) => readFileSync(join(__dirname, "fixtures", "airlock-data", name));
 const rubric = data("rubric.md");
@@ -172,6 +176,101 @@ describe("leak check through encodings", () => {
     });
 });
 
+describe("leak check on wrapped copies and opaque bytes", () => {
+    // A verbatim copy of a dataset object wrapped so that no decoder recognises the file as a whole: each must block,
+    // by what the copy decodes to or as unscannable. What this cannot prove: that no other wrapping exists (an
+    // encryption with a key the vendor keeps is one); the fail-closed rule on binary forms is what bounds them.
+    const rows = enc(
+        Array.from({ length: 400 }, (_, i) => `row ${i}: the annotator rated response ${i * 7} as helpful with confidence ${(i % 10) / 10}`).join("\n"),
+    );
+    const idx: IndexEntry[] = [{ dataset: "rubrics", key: "ratings.txt", versionId: "v1", ...fingerprint(rows) }];
+    const b64 = Buffer.from(rows).toString("base64");
+    const hex = Buffer.from(rows).toString("hex");
+
+    it.each([
+        ["a label line, then base64 of the copy", enc(`payload:\n${b64}`), { reason: "lines", via: "base64" }],
+        ["base64 of the copy, then one more character", enc(`${b64}#`), { reason: "lines", via: "base64" }],
+        [
+            "base64 of the copy in 76-character lines inside prose",
+            enc(`${UNRELATED}\n${b64.replace(/(.{76})/g, "$1\n")}\n-- end --\n`),
+            { reason: "lines", via: "base64" },
+        ],
+        ["one letter, then hex of the copy", enc(`x${hex}`), { reason: "lines", via: "hex" }],
+        ["hex of the copy as a JSON value", enc(JSON.stringify({ note: "blob", data: hex })), { reason: "lines", via: "hex" }],
+        ["base64 of gzip of the copy inside text", enc(`attachment = "${gzipSync(rows).toString("base64")}"`), { reason: "exact", via: "base64+gzip" }],
+        ["brotli of the copy", brotliCompressSync(rows), { reason: "exact", via: "brotli" }],
+        ["one text byte, then raw deflate of the copy", Buffer.concat([enc("A"), deflateRawSync(rows)]), { reason: "unscannable", via: "binary" }],
+        ["random bytes (an image, model weights)", randomBytes(4096), { reason: "unscannable", via: "binary" }],
+        ["gzip of random bytes", gzipSync(randomBytes(4096)), { reason: "unscannable", via: "gzip+binary" }],
+        ["a one-line base64 file of random bytes", enc(randomBytes(4096).toString("base64")), { reason: "unscannable", via: "base64+binary" }],
+    ])("blocks %s", (_name, bytes, expected) => {
+        expect(leakCheck(bytes, idx, [])).toMatchObject({ verdict: "blocked", ...expected });
+    });
+
+    const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+    const unrelatedB64 = Buffer.from(UNRELATED).toString("base64");
+    it.each([
+        ["unrelated prose", enc(UNRELATED)],
+        [
+            "JSON with long hex hashes",
+            enc(
+                JSON.stringify(
+                    Array.from({ length: 50 }, (_, i) => ({ id: i, sha256: sha(`obj-${i}`), sha512: createHash("sha512").update(`${i}`).digest("hex") })),
+                    null,
+                    2,
+                ),
+            ),
+        ],
+        [
+            "a lockfile's base64 integrity hashes",
+            enc(Array.from({ length: 300 }, (_, i) => `  "integrity": "sha512-${createHash("sha512").update(`pkg-${i}`).digest("base64")}",`).join("\n")),
+        ],
+        [
+            "CSV with hash and number columns",
+            enc(["id,commit,score", ...Array.from({ length: 200 }, (_, i) => `${i},${sha(`c${i}`)},${(i * 0.37).toFixed(2)}`)].join("\n")),
+        ],
+        ["code embedding base64 of unrelated data", enc(`const notes = Buffer.from("${unrelatedB64}", "base64");\nexport default notes;\n`)],
+        [
+            "code embedding a small PNG as a data URI",
+            enc(`<img src="data:image/png;base64,${randomBytes(3000).toString("base64")}" alt="chart">\n<p>${UNRELATED}</p>\n`),
+        ],
+        ["a whole-file base64 of unrelated text", enc(unrelatedB64)],
+        [
+            "a word list (all in the base64 alphabet)",
+            enc(
+                UNRELATED.replace(/[^A-Za-z\s]/g, "")
+                    .split(/\s+/)
+                    .join("\n"),
+            ),
+        ],
+        [
+            "UTF-8 prose in other scripts",
+            enc("Étiquette naïve — “quoted” words. 日本語のテキストも少し含まれています。Ελληνικά κείμενα. Русский текст.\n".repeat(40)),
+        ],
+        ["UTF-16 text without a byte-order mark, mostly non-ASCII", Buffer.from("日本語のテキストも少し含まれています。".repeat(40), "utf16le")],
+        ["gzip of unrelated text", gzipSync(enc(UNRELATED))],
+        ["brotli of unrelated text", brotliCompressSync(enc(UNRELATED))],
+    ])("passes %s as clean", (_name, bytes) => {
+        expect(leakCheck(bytes, idx, [])).toMatchObject({ verdict: "clean" });
+    });
+
+    it("blocks an export with more base64 or hex runs, or more decoded run bytes, than it decodes as unscannable", () => {
+        const many = Array.from({ length: 10_001 }, (_, i) => `id ${i}: ${sha(`x${i}`)}`).join("\n");
+        expect(leakCheck(enc(many), idx, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "too-many-runs" });
+        // 96 MiB of base64 lines (72 MiB decoded) after a line of prose: past the decoding cap, and bigger than one window.
+        const line = `${"QUJD".repeat(1023)}\n`;
+        const big = Buffer.concat([enc("notes, then a base64 blob\n"), Buffer.from(line.repeat(24 * 1024))]);
+        expect(leakCheck(big, idx, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "runs-too-large" });
+    });
+
+    it("measures text by its share of printable characters", () => {
+        expect(textShare(enc(UNRELATED))).toBe(1);
+        expect(textShare(new Uint8Array(0))).toBe(1);
+        expect(textShare(randomBytes(4096))).toBeLessThan(TEXT_SHARE);
+        expect(textShare(gzipSync(enc(UNRELATED.repeat(10))))).toBeLessThan(TEXT_SHARE);
+    });
+});
+
 describe("leak check on sampled lines", () => {
     // A big object's lines are sampled (lineModulus > 1): a copy of a few hundred of its lines, padded with the vendor's
     // own text or beside a small unsampled object of the same dataset, must still block. What this cannot prove: the
@@ -261,19 +360,49 @@ describe("streamed fingerprints", () => {
         expect(await fingerprintStream(body())).toEqual(fingerprint(prompts));
     });
 
-    it("hash the whole of an object past the sketch cap, sketch its start and flag it partial", () => {
+    it("hash the whole of an object and its lines past the sketch cap, sketch only its start and flag it partial", () => {
         const head = rubric.toString();
         const tail = "\n" + UNRELATED.repeat(20);
         const bytes = enc(head + tail);
+        for (const size of [7, 4096, bytes.length]) {
+            const f = new FingerprintStream(Buffer.byteLength(head));
+            for (let i = 0; i < bytes.length; i += size) f.update(bytes.subarray(i, i + size));
+            const fp = f.digest();
+            expect(fp.partial).toBe(true);
+            expect(fp.sketchedBytes).toBe(Buffer.byteLength(head));
+            expect(fp.size).toBe(bytes.length);
+            expect(fp.sha256).toBe(fingerprint(bytes).sha256);
+            // Lines cover the whole object; the MinHash is the head's alone.
+            expect(fp.lines).toEqual(fingerprint(bytes).lines);
+            expect(fp.lines).not.toEqual(fingerprint(enc(head)).lines);
+            expect(fp.minhash).toEqual(fingerprint(enc(head)).minhash);
+        }
         const f = new FingerprintStream(Buffer.byteLength(head)).update(bytes).digest();
-        expect(f.partial).toBe(true);
-        expect(f.sketchedBytes).toBe(Buffer.byteLength(head));
-        expect(f.size).toBe(bytes.length);
-        expect(f.sha256).toBe(fingerprint(bytes).sha256);
-        // The sketch is the head's: a copy of the head is still a copy by lines.
-        expect(f.lines).toEqual(fingerprint(enc(head)).lines);
         const verdict = leakCheck(enc(head), [{ dataset: "eval-rubrics", key: "huge.md", ...f }], []);
         expect(verdict).toMatchObject({ verdict: "blocked", dataset: "eval-rubrics", key: "huge.md" });
+    });
+
+    it("block rows copied from past the sketch cap of a big object by lines, as rows from before it", async () => {
+        // A 40,000-row JSONL object (about 2.7 MB) with the cap scaled to 1 MiB: the same code path as a shard past 256
+        // MiB. Its lines are sampled (modulus > 1), as a real shard's are.
+        const rows = Array.from({ length: 40_000 }, (_, i) => `{"id": ${i}, "prompt": "lab prompt ${i} on topic ${i % 97}", "label": ${i % 5}}`);
+        const obj = enc(rows.join("\n"));
+        async function* body() {
+            for (let i = 0; i < obj.length; i += 65_536) yield obj.subarray(i, i + 65_536);
+        }
+        const fp = await fingerprintStream(body(), 1024 * 1024);
+        expect(fp).toMatchObject({ partial: true, sketchedBytes: 1024 * 1024 });
+        expect(fp.lineModulus).toBeGreaterThan(1);
+        const entry: IndexEntry = { dataset: "prompts", key: "big.jsonl", versionId: "v1", ...fp };
+        for (const [from, to] of [
+            [1000, 3000],
+            [30_000, 32_000],
+            [38_000, 40_000],
+        ])
+            expect([from, leakCheck(enc(rows.slice(from, to).join("\n")), [entry], [])]).toEqual([
+                from,
+                expect.objectContaining({ verdict: "blocked", reason: "lines", dataset: "prompts", key: "big.jsonl" }),
+            ]);
     });
 
     it("hold at most twice the line cap: the sampling modulus doubles as distinct lines grow", () => {

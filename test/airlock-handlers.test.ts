@@ -18,7 +18,7 @@ import type { LeakVerdict } from "../airlock/fingerprint";
 import { indexKeyOf, type AirlockRecord } from "../airlock/store";
 import { AIRLOCK_HANDLERS, AIRLOCK_PREFIX, AIRLOCK_REVIEW_MAX_REWAITS, AIRLOCK_TAG, GUARDDUTY_SCAN_TAG, type AirlockRequest } from "../contract/airlock";
 import { ACCOUNT, APPROVER_A, APPROVER_B, ENV, FakeAws, fakeDeps, PROMPTS_BUCKET, VENDOR, VENDOR_ROLE } from "./support/airlockFake";
-import { leakCheck } from "../airlock/fingerprint";
+import { fingerprintStream, leakCheck } from "../airlock/fingerprint";
 import { INLINE_INDEX_MAX_OBJECTS, reindex } from "../airlock/coverage";
 import { AirlockStore } from "../airlock/store";
 
@@ -620,7 +620,7 @@ describe("airlock handlers: the index fails closed", () => {
     // lists every version (the moto test lists a real implementation), nor the listing bound against a huge bucket.
     const DATA = '{"prompt":"Rate the answer for factual accuracy on a scale of one to seven","id":"p-0042"}\n'.repeat(3);
     const real = () => Object.assign(fakeDeps(fake), { leakCheck });
-    const submitToLeak = async (content: string, d: AirlockDeps, key = KEY) => {
+    const submitToLeak = async (content: string | Buffer, d: AirlockDeps, key = KEY) => {
         const { VersionId } = fake.put(OUT, key, content);
         const { requestId } = await h(d).submit(FakeAws.created(OUT, key, VersionId));
         fake.version(OUT, key, VersionId).tags[GUARDDUTY_SCAN_TAG] = "NO_THREATS_FOUND";
@@ -689,6 +689,44 @@ describe("airlock handlers: the index fails closed", () => {
         const second = await reindex(store, ds);
         expect(second.datasets).toEqual([{ dataset: "prompts", listed: 2, covered: 1, truncated: false }]);
         expect(second.objects.map((o) => [o.key, o.outcome])).toEqual([["a.jsonl", "indexed"]]);
+    });
+
+    it("a copy wrapped in text is blocked by what it decodes to, and bytes it cannot read are blocked as unscannable, both recorded", async () => {
+        const d = real();
+        fake.put(PROMPTS_BUCKET, "legacy/prompts.jsonl", DATA);
+        const wrapped = await submitToLeak(`payload:\n${Buffer.from(DATA).toString("base64")}#\n`, d);
+        expect(wrapped.out).toEqual({ requestId: wrapped.requestId, leak: "blocked" });
+        expect(request(wrapped.requestId).leak).toMatchObject({ verdict: "blocked", via: "base64", dataset: "prompts", key: "legacy/prompts.jsonl" });
+        const opaque = await submitToLeak(
+            Buffer.concat(Array.from({ length: 8 }, (_, i) => createHash("sha512").update(`weights-${i}`).digest())),
+            d,
+            "submit/vendor/weights.bin",
+        );
+        expect(opaque.out).toEqual({ requestId: opaque.requestId, leak: "blocked" });
+        expect(request(opaque.requestId)).toMatchObject({ state: "blocked-leak", leak: { verdict: "blocked", reason: "unscannable", via: "binary" } });
+        expect(records(opaque.requestId).find((x) => x.event === "blocked-leak")!.detail).toMatchObject({ reason: "unscannable" });
+    });
+
+    it("a big object indexed past its sketch cap covers its version, and rows copied from past the cap are blocked by lines", async () => {
+        const rows = Array.from({ length: 40_000 }, (_, i) => `{"id": ${i}, "prompt": "lab prompt ${i} on topic ${i % 97}", "label": ${i % 5}}`);
+        const obj = Buffer.from(rows.join("\n"));
+        const { VersionId } = fake.put(PROMPTS_BUCKET, "shards/big.jsonl", obj);
+        const d = real();
+        const store = new AirlockStore(d.s3, { control: CONTROL }, VENDOR);
+        // The cap scaled down to 1 MiB (the fingerprint handler uses 256 MiB): the same code path as a shard past it.
+        const fp = await fingerprintStream(
+            (async function* () {
+                yield obj;
+            })(),
+            1024 * 1024,
+        );
+        expect(fp.partial).toBe(true);
+        await store.putIndexEntry({ dataset: "prompts", key: "shards/big.jsonl", versionId: VersionId, ...fp });
+        const { requestId, out } = await submitToLeak(rows.slice(36_000, 38_000).join("\n"), d);
+        expect(out).toEqual({ requestId, leak: "blocked" });
+        expect(request(requestId).leak).toMatchObject({ verdict: "blocked", reason: "lines", dataset: "prompts", key: "shards/big.jsonl" });
+        // The partial entry covered its version: nothing was fingerprinted on the spot.
+        expect(d.logs.some((l) => l.includes("on the spot"))).toBe(false);
     });
 
     it("an overwrite keeps the old version's fingerprint: a copy of the old content is still blocked", async () => {

@@ -327,16 +327,24 @@ export function leakCheck(
     // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
     // decoder for (xz, bzip2, zstd), and for bytes that are not text and decode to nothing that is (an image, model
     // weights, a custom container): each would otherwise be compared as opaque bytes and pass as clean.
+    // A form that matches is named over one that could not be read (a guessed decoding, such as a file of base64 letters
+    // read as base64, can yield opaque bytes while another form is the copy): both block.
     let best: LeakVerdict | undefined;
+    let unscannable: LeakVerdict | undefined;
     for (const { via, bytes, opaque } of decodings(candidate, 2)) {
-        if (opaque) return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+${opaque}` : opaque };
-        if (isBzip2(bytes) || ARCHIVE_MAGIC.some((m) => m.every((b, i) => bytes[i] === b)))
-            return { verdict: "blocked", reason: "unscannable", via: via ? `${via}+archive` : "archive" };
+        if (opaque) {
+            unscannable ??= { verdict: "blocked", reason: "unscannable", via: via ? `${via}+${opaque}` : opaque };
+            continue;
+        }
+        if (isBzip2(bytes) || ARCHIVE_MAGIC.some((m) => m.every((b, i) => bytes[i] === b))) {
+            unscannable ??= { verdict: "blocked", reason: "unscannable", via: via ? `${via}+archive` : "archive" };
+            continue;
+        }
         const v = checkOne(bytes, index, canaries, thresholds);
         if (v.verdict === "blocked") return via ? { ...v, via } : v;
         if (!best) best = v;
     }
-    return best ?? { verdict: "clean" };
+    return unscannable ?? best ?? { verdict: "clean" };
 }
 
 /** Zip (and its empty and spanned forms), 7z, RAR: containers the check does not open. */
@@ -376,10 +384,13 @@ const MAX_RUNS = 10_000;
 /** Decoded runs that are not text are compared one by one (the largest first): hashes and keys are small. */
 const MAX_BINARY_RUNS = 64;
 /**
- * A form is text when at least this share of the characters in its first TEXT_SAMPLE_BYTES are printable (letters,
- * marks, digits, punctuation, symbols, spaces, tab, line breaks) once decoded as UTF-8: prose, JSON, CSV and code sit
- * near 1 (a few control characters or stray Latin-1 bytes cost a percent); compressed, encrypted or binary data, read
- * as UTF-8 or UTF-16, sits far below (invalid sequences, controls, private-use and unassigned code points).
+ * A form is text when, in every TEXT_SAMPLE_BYTES window of it, at least this share of the characters are printable
+ * (letters, marks, digits, punctuation, symbols, spaces, tab, line breaks) once decoded as UTF-8: prose, JSON, CSV and
+ * code sit near 1 (a few control characters or stray Latin-1 bytes cost a percent); compressed, encrypted or binary
+ * data, read as UTF-8 or UTF-16, sits far below (invalid sequences, controls, private-use and unassigned code points).
+ * Every window, not the first only: a compressed copy placed after 64 KiB of prose would otherwise be read as text and
+ * never decoded. An invalid sequence (decoded as U+FFFD, a symbol) is not printable: counted as one, random bytes
+ * scored near 0.88 and a third of a window could be binary.
  */
 export const TEXT_SHARE = 0.95;
 const TEXT_SAMPLE_BYTES = 64 * 1024;
@@ -387,17 +398,30 @@ const TEXT_SAMPLE_BYTES = 64 * 1024;
 const MIN_OPAQUE_BYTES = 128;
 
 const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}\t\n\r\f]/u;
+const REPLACEMENT = "\uFFFD";
 
-/** The share of printable characters in the first TEXT_SAMPLE_BYTES of `b` read as UTF-8 (1 for no bytes). */
-export function textShare(b: Uint8Array): number {
-    const sample = decode(b.subarray(0, TEXT_SAMPLE_BYTES));
+function windowShare(w: Uint8Array): number {
+    // Plain printable ASCII and whitespace (most text) needs no decoding.
+    if (w.every((x) => x === 9 || x === 10 || x === 12 || x === 13 || (x >= 32 && x < 127))) return 1;
     let all = 0;
     let printable = 0;
-    for (const ch of sample) {
+    for (const ch of decode(w)) {
         all++;
-        if (PRINTABLE.test(ch)) printable++;
+        if (ch !== REPLACEMENT && PRINTABLE.test(ch)) printable++;
     }
     return all === 0 ? 1 : printable / all;
+}
+
+/** The lowest share of printable characters over the TEXT_SAMPLE_BYTES windows of `b` read as UTF-8 (1 for no bytes). */
+export function textShare(b: Uint8Array): number {
+    let low = 1;
+    for (let at = 0; at < b.byteLength && low >= TEXT_SHARE; at += TEXT_SAMPLE_BYTES) {
+        // A window may start inside a multi-byte character: skip its continuation bytes (at most 3).
+        let from = at;
+        while (from > 0 && from < at + 3 && from < b.byteLength && (b[from] & 0xc0) === 0x80) from++;
+        low = Math.min(low, windowShare(b.subarray(from, Math.min(b.byteLength, at + TEXT_SAMPLE_BYTES))));
+    }
+    return low;
 }
 const isText = (b: Uint8Array) => textShare(b) >= TEXT_SHARE;
 

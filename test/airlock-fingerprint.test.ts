@@ -269,6 +269,24 @@ describe("leak check on wrapped copies and opaque bytes", () => {
         expect(textShare(randomBytes(4096))).toBeLessThan(TEXT_SHARE);
         expect(textShare(gzipSync(enc(UNRELATED.repeat(10))))).toBeLessThan(TEXT_SHARE);
     });
+
+    it("blocks a compressed copy behind text as unscannable: placed after the first 64 KiB, or a third of the first 64 KiB", () => {
+        // Rows that compress only about threefold, so the brotli copy is a real share of a window.
+        const rows = Array.from({ length: 2000 }, (_, i) => `row ${i}: ${sha(`lab-${i}`)} rated ${(i * 7919) % 1000}`);
+        const data = enc(rows.join("\n") + "\n");
+        const index: IndexEntry[] = [{ dataset: "rubrics", key: "ratings.txt", versionId: "v1", ...fingerprint(data) }];
+        const prose = (bytes: number) =>
+            enc(`${"the vendor's own note on the model's output, nothing from the lab.\n".repeat(Math.ceil(bytes / 67))}`.slice(0, bytes));
+        const br = brotliCompressSync(data);
+        expect(br.byteLength).toBeGreaterThan(20_000);
+        // Random bytes read as UTF-8 are mostly invalid sequences: those are not printable.
+        expect(textShare(randomBytes(65_536))).toBeLessThan(0.6);
+        for (const hidden of [
+            Buffer.concat([prose(70 * 1024), br]),
+            Buffer.concat([prose(40 * 1024), br.subarray(0, 20_000), prose(4 * 1024), br.subarray(20_000)]),
+        ])
+            expect(leakCheck(hidden, index, [])).toMatchObject({ verdict: "blocked", reason: "unscannable" });
+    });
 });
 
 describe("leak check on sampled lines", () => {

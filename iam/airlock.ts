@@ -73,8 +73,24 @@ export function airlockArns(vendorId: string, accountId: string, region: string)
     };
 }
 
-/** What takes a message off the dead-letter queue unseen, or hides it from the depth alarm while it is there. */
-export const DEAD_LETTER_REMOVAL_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"] as const;
+/**
+ * What takes a message off the dead-letter queue unseen, or hides it from the depth alarm while it is there (a message
+ * move task carries them to a queue of the caller's choosing).
+ */
+export const DEAD_LETTER_REMOVAL_ACTIONS = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:PurgeQueue",
+    "sqs:ChangeMessageVisibility",
+    "sqs:StartMessageMoveTask",
+] as const;
+/**
+ * What changes the queue itself: its attributes (retention, policy, redrive), a statement of its policy by Sid
+ * (RemovePermission takes any statement's Sid as its label, these denies included), or the queue (deleted with what it
+ * holds, its depth metric gone and the alarm quiet on missing data; a queue of the same name created after it is the
+ * creator's and receives the rules' dead letters).
+ */
+export const DEAD_LETTER_CHANGE_ACTIONS = ["sqs:SetQueueAttributes", "sqs:RemovePermission", "sqs:AddPermission", "sqs:DeleteQueue"] as const;
 
 /**
  * The airlock's dead-letter queue: EventBridge sends an event it could not deliver to a handler, from the airlock's
@@ -113,7 +129,7 @@ export function deadLetterQueuePolicy(
             Sid: "DenyDeadLetterAttributeChanges",
             Effect: "Deny",
             Principal: "*",
-            Action: "sqs:SetQueueAttributes",
+            Action: [...DEAD_LETTER_CHANGE_ACTIONS],
             Resource: a.deadLetterQueueArn,
             Condition: { ArnNotEquals: { "aws:PrincipalArn": [p.breakGlassRoleArn, p.deployerRoleArn] } },
         },

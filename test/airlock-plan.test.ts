@@ -160,7 +160,7 @@ describe("the airlock in the plan", () => {
                 Sid: "DenyDeadLetterRemoval",
                 Effect: "Deny",
                 Principal: "*",
-                Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"],
+                Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask"],
                 Resource: queueArn,
                 Condition: { ArnNotEquals: { "aws:PrincipalArn": security.breakGlassRoleArn } },
             },
@@ -168,7 +168,9 @@ describe("the airlock in the plan", () => {
                 Sid: "DenyDeadLetterAttributeChanges",
                 Effect: "Deny",
                 Principal: "*",
-                Action: "sqs:SetQueueAttributes",
+                // RemovePermission removes any statement by its Sid (these denies too); a deleted queue loses what it
+                // holds and silences the alarm.
+                Action: ["sqs:SetQueueAttributes", "sqs:RemovePermission", "sqs:AddPermission", "sqs:DeleteQueue"],
                 Resource: queueArn,
                 Condition: { ArnNotEquals: { "aws:PrincipalArn": [security.breakGlassRoleArn, security.deployerRoleArn] } },
             },

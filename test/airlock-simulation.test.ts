@@ -359,17 +359,17 @@ describe("the dead-letter queue keeps what it holds until break-glass takes it",
             ),
         ) as SimRequest["resourcePolicy"];
     it("a lab admin cannot purge, receive, delete, hide or shorten its messages; break-glass can handle them", async () => {
-        for (const action of ["sqs:PurgeQueue", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"])
+        for (const action of ["sqs:PurgeQueue", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask"])
             expect([action, await decide(world, { principal: LAB_ADMIN, action, resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() })]).toEqual([
                 action,
                 { allowed: false, by: "DenyDeadLetterRemoval" },
             ]);
-        expect(
-            await decide(world, { principal: LAB_ADMIN, action: "sqs:SetQueueAttributes", resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() }),
-        ).toEqual({
-            allowed: false,
-            by: "DenyDeadLetterAttributeChanges",
-        });
+        // RemovePermission takes any statement's Sid as its label (the denies here too); DeleteQueue drops what it holds.
+        for (const action of ["sqs:SetQueueAttributes", "sqs:RemovePermission", "sqs:AddPermission", "sqs:DeleteQueue"])
+            expect([action, await decide(world, { principal: LAB_ADMIN, action, resource: a.deadLetterQueueArn, resourcePolicy: queuePolicy() })]).toEqual([
+                action,
+                { allowed: false, by: "DenyDeadLetterAttributeChanges" },
+            ]);
         for (const action of ["sqs:ReceiveMessage", "sqs:PurgeQueue"])
             expect([
                 action,

@@ -109,6 +109,10 @@ export function airlockDefinition(args: AirlockDefinitionArgs): Record<string, u
             // them on the record: a timeout, and any failure, since SendTaskFailure takes the same token and any error
             // name. A failure sent to end the review is recorded and the review waits again; a review step that fails
             // every time (openReview) is stopped by the rewaits bound.
+            // The answer is kept as a constant, never as sent: whoever holds the token could answer with up to 256 KiB,
+            // which merged into the execution's data would raise States.DataLimitExceeded, an error no Catch catches
+            // (the execution would fail with the request left in review). Its content decides nothing anyway.
+            ResultSelector: { answered: true },
             ResultPath: "$.review",
             TimeoutSecondsPath: "$.reviewTimeoutSeconds",
             Retry: [LAMBDA_RETRY],

@@ -26,17 +26,16 @@ export interface ReviewOutcomeOutput {
 }
 
 /**
- * What the review step received: the decide handler's `{decision}`, a timeout or any other failure (the step's Catch
- * puts `{Error, Cause}` there), or anything a forger sent.
+ * What the review step received: an answer (the step keeps only `{answered: true}` of it: its content is no decision,
+ * and a large one would overflow the execution's data), a timeout or any other failure (the step's Catch puts
+ * `{Error, Cause}` there), or anything else.
  */
-export function answerOf(
-    review: unknown,
-): { kind: "answer"; decision: string } | { kind: "timeout" } | { kind: "failure"; error: string } | { kind: "unreadable" } {
+export function answerOf(review: unknown): { kind: "answered" } | { kind: "timeout" } | { kind: "failure"; error: string } | { kind: "unreadable" } {
     if (typeof review === "object" && review !== null && !Array.isArray(review)) {
         const r = review as Record<string, unknown>;
         if (r.Error === "States.Timeout") return { kind: "timeout" };
         if (typeof r.Error === "string") return { kind: "failure", error: r.Error };
-        if (typeof r.decision === "string") return { kind: "answer", decision: r.decision };
+        if (r.answered === true) return { kind: "answered" };
     }
     return { kind: "unreadable" };
 }
@@ -59,7 +58,8 @@ export function routeReview(
     secondsLeft: number,
 ): { outcome: ReviewRoute; tampered: boolean; error?: string } {
     const timedOut = answer.kind === "timeout" && secondsLeft <= TIMEOUT_SLACK_SECONDS;
-    const agrees = timedOut || (answer.kind === "answer" && answer.decision === state);
+    // The decide handler answers only once it has written approved or rejected: an answer then agrees with the record.
+    const agrees = timedOut || answer.kind === "answered";
     // Decided by the decide handler: that is where the execution goes, whatever the answer said (a timeout here is a
     // decision whose answer was lost).
     if (state === "approved" || state === "rejected") return { outcome: state, tampered: !agrees };

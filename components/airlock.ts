@@ -295,6 +295,33 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [dlq] },
         );
+        // An execution that ends aborted (states:StopExecution), failed or timed out leaves its request where it was: a
+        // review ended that way leaves approvals with nothing to release. Every such end is worth a look.
+        for (const [metric, what] of [
+            ["ExecutionsAborted", "stopped (states:StopExecution)"],
+            ["ExecutionsFailed", "failed"],
+            ["ExecutionsTimedOut", "timed out"],
+        ] as const) {
+            new aws.cloudwatch.MetricAlarm(
+                `${id}-airlock-${metric}-alarm`,
+                {
+                    name: `enclave-${id}-airlock-${metric.toLowerCase()}`,
+                    alarmDescription: `An airlock execution of ${id} was ${what}: its request may be left in review or approved with nothing released; read it with enclave airlock show ${id} and the execution's history (docs/airlock-operations.md)`,
+                    namespace: "AWS/States",
+                    metricName: metric,
+                    dimensions: { StateMachineArn: this.stateMachine.arn },
+                    statistic: "Sum",
+                    period: 300,
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                    ...(args.alarmTopicArn ? { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] } : {}),
+                    tags: tags(),
+                },
+                child,
+            );
+        }
         const rule = (key: AirlockRule, pattern: pulumi.Input<string>, dependsOn: pulumi.Resource[]) => {
             const handler: AirlockHandler = AIRLOCK_RULES[key];
             const r = new aws.cloudwatch.EventRule(

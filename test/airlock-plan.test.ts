@@ -196,6 +196,31 @@ describe("the airlock in the plan", () => {
         ]);
     });
 
+    it("an execution stopped, failed or timed out alarms to the security topic (a review ended that way leaves approvals unreleased)", () => {
+        const [sm] = ofType(plan, TOKEN.stateMachine);
+        expect(sm.outputs.arn).toBe(`arn:aws:states:${spec.account.region}:${spec.account.id}:stateMachine:${names.stateMachine}`);
+        const alarms = ofType(plan, TOKEN.alarm).filter((a) => String(a.inputs.namespace) === "AWS/States");
+        expect(
+            alarms.map((a) => [
+                a.inputs.metricName,
+                a.inputs.dimensions,
+                a.inputs.statistic,
+                a.inputs.threshold,
+                a.inputs.comparisonOperator,
+                a.inputs.alarmActions,
+            ]),
+        ).toEqual(
+            ["ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"].map((m) => [
+                m,
+                { StateMachineArn: sm.outputs.arn },
+                "Sum",
+                1,
+                "GreaterThanOrEqualToThreshold",
+                [`arn:aws:sns:${spec.account.region}:${spec.account.id}:enclave-security-alarms`],
+            ]),
+        );
+    });
+
     it("the handlers know the readable datasets whose every version the index must cover", () => {
         const f = ofType(plan, TOKEN.lambdaFunction).find((x) => x.inputs.name === names.functions.leakCheck)!;
         const vars = (f.inputs.environment as { variables: Record<string, string> }).variables;

@@ -321,7 +321,8 @@ export function leakCheck(
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
     // The export as submitted, then what it decodes to: a gzip, zlib, raw deflate or brotli stream, UTF-16, base64 or
-    // hex (the whole file, or runs inside text). Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
+    // hex (the whole file, runs inside text, or lines too short for a run joined), base32 and ascii85 runs, and
+    // quoted-printable or percent-encoded text. Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
     // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
     // The same holds for what a decoding yields (an archive inside base64), for a compressed stream that expands past
     // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
@@ -437,7 +438,9 @@ interface Budget {
 
 /**
  * The bytes as submitted first, then every form they decode to, up to `depth` decodings deep: gzip, zlib, raw deflate,
- * brotli, UTF-16, a file that is all base64 or hex, and base64 and hex runs of MIN_RUN_CHARS or more inside text.
+ * brotli, UTF-16, a file that is all base64 or hex (or base32), base64 and hex runs of MIN_RUN_CHARS or more inside
+ * text (also wrapped in short lines, behind a short prefix), and base32, ascii85, quoted-printable and percent-encoded
+ * forms that read as text.
  * A form that could not be read is marked `opaque` (why): a compressed stream past MAX_DECODED_BYTES (`too-large`),
  * still compressed at depth 0 (`nested-compression`), more runs than MAX_RUNS (`too-many-runs`) or more decoded run
  * bytes than MAX_DECODED_BYTES (`runs-too-large`), and bytes that are not text and decode to nothing that is

@@ -456,6 +456,7 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
     const forms: DecodedForm[] = [{ via: "", bytes }];
     const text = bytes.byteLength === 0 || isText(bytes);
     let readable = text;
+    let decodedReadable = false;
     const opaqueBinary = () => {
         // Not text, and nothing it decodes to is: the check cannot compare it (an image, model weights, a custom
         // container, a compressed stream behind a prefix), so neither can it pass it.
@@ -472,6 +473,7 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         if (!decoded || decoded.byteLength === 0) return false;
         const child = walk(decoded, depth - 1, childLenient, budget);
         readable ||= child.readable;
+        decodedReadable ||= child.readable;
         for (const d of child.forms) forms.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes, ...(d.opaque ? { opaque: d.opaque } : {}) });
         return true;
     };
@@ -529,6 +531,9 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         if (b32 && isText(b32)) add("base32", b32, true);
         if (text && buf.length >= MIN_RUN_CHARS) runs(allBase64);
     }
+    // Text made of lines of one dense token each that decodes to nothing readable: an encoding this check has no
+    // decoder for (base58, a shuffled alphabet, a binary copy in base32). Its reviewer could not read it either.
+    if (text && !lenient && !decodedReadable && looksEncoded(latin1)) forms.push({ via: "", bytes: new Uint8Array(0), opaque: "encoded" });
     return opaqueBinary();
 
     /** Base64 and hex runs inside text: the text ones compared together, the largest binary ones one by one. */
@@ -704,6 +709,37 @@ const ESCAPED_SHARE = 0.05;
 function pushIfText(found: { via: string; decoded: Buffer }[], via: string, decoded: Buffer | undefined) {
     if (decoded && decoded.byteLength >= 16 && isText(decoded)) found.push({ via, decoded });
 }
+
+/**
+ * Most non-empty lines (ENCODED_LINE_SHARE, ENCODED_MIN_LINES or more) are one token of ENCODED_MIN_TOKEN characters or
+ * more with no space (behind an optional short prefix), and their characters carry ENCODED_MIN_BITS bits of entropy or
+ * more each: base64, base58, base32 or ascii85 of compressed or random bytes sit at 5 to 6.4, hex, UUIDs and English
+ * words near 4 (a list of commit hashes or of IDs is not called encoded).
+ */
+function looksEncoded(s: string): boolean {
+    const lines = s.slice(0, TEXT_SAMPLE_BYTES).split(/\r?\n/);
+    let nonEmpty = 0;
+    let tokens = 0;
+    const counts = new Map<string, number>();
+    let chars = 0;
+    for (const line of lines) {
+        if (line.trim() === "") continue;
+        nonEmpty++;
+        const token = /^(?:.{0,8}?[\s:>#|]\s*)?(\S{16,})\s*$/.exec(line)?.[1];
+        if (!token || token.length < ENCODED_MIN_TOKEN) continue;
+        tokens++;
+        for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
+        chars += token.length;
+    }
+    if (tokens < ENCODED_MIN_LINES || tokens < nonEmpty * ENCODED_LINE_SHARE || chars < 512) return false;
+    let bits = 0;
+    for (const n of counts.values()) bits -= (n / chars) * Math.log2(n / chars);
+    return bits >= ENCODED_MIN_BITS;
+}
+const ENCODED_MIN_LINES = 8;
+const ENCODED_LINE_SHARE = 0.8;
+const ENCODED_MIN_TOKEN = 16;
+const ENCODED_MIN_BITS = 4.8;
 
 const zeroShare = (b: Buffer) => b.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) / b.length;
 /** Printable ASCII, whitespace and UTF-8 continuation bytes: what a text file is made of. */

@@ -353,6 +353,43 @@ describe("leak check on wrapped copies and opaque bytes", () => {
         expect(Buffer.from(decoded.bytes).toString()).toContain("The\u00a0broad\u00a0beans\u00a0are\u00a0flowering");
     });
 
+    it("blocks text whose lines are dense tokens of an encoding it cannot read as unscannable (encoded), and passes lists of hashes, IDs, paths and URLs", () => {
+        const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        const base58 = (b: Uint8Array) => {
+            let n = BigInt(`0x${Buffer.from(b).toString("hex")}`);
+            let out = "";
+            for (; n > 0n; n /= 58n) out = B58[Number(n % 58n)] + out;
+            return out;
+        };
+        const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const shuffled = "QWERTYUIOPASDFGHJKLZXCVBNMqwertyuiopasdfghjklzxcvbnm9876543210+/";
+        const unscannable = { verdict: "blocked", reason: "unscannable", via: "encoded" };
+        expect(leakCheck(enc(wrap(base58(rows), 60)), idx, [])).toEqual(unscannable);
+        expect(
+            leakCheck(
+                enc(
+                    `payload:\n${wrap(
+                        b64.replace(/[A-Za-z0-9+/]/g, (c) => shuffled[std.indexOf(c)]),
+                        76,
+                    )}`,
+                ),
+                idx,
+                [],
+            ),
+        ).toEqual(unscannable);
+        // A compressed copy in base32: its decoding is not text, so it is dropped, and the lines are what is left.
+        expect(leakCheck(enc(wrap(base32(gzipSync(rows)), 60, "> ")), idx, [])).toEqual(unscannable);
+        // Random keys one per line are indistinguishable from an encoded copy: blocked too (the documented cost).
+        expect(leakCheck(enc(Array.from({ length: 50 }, () => `sk-${randomBytes(24).toString("base64url")}`).join("\n")), idx, [])).toEqual(unscannable);
+        for (const list of [
+            Array.from({ length: 300 }, (_, i) => createHash("sha1").update(`${i}`).digest("hex")),
+            Array.from({ length: 300 }, (_, i) => sha(`u${i}`).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5")),
+            Array.from({ length: 300 }, (_, i) => `src/components/module${i}/AccessReport${i % 7}.tsx`),
+            Array.from({ length: 300 }, (_, i) => `https://example.org/docs/${i}/page?id=${i * 37}&lang=en#section-${i % 9}`),
+        ])
+            expect([list[0], leakCheck(enc(list.join("\n")), idx, [])]).toEqual([list[0], expect.objectContaining({ verdict: "clean" })]);
+    });
+
     it("blocks a file that is only base64 or hex of bytes it cannot read as unscannable: a PEM certificate, a bare list of hashes", () => {
         // The whole file is one encoding of binary bytes (as an image in base64 is): not a copy it can compare, and not
         // text a reviewer can read. Both were blocked before base64 and hex in short lines were joined, and still are.

@@ -682,7 +682,9 @@ function ascii85(token: string): Buffer | undefined {
     }
     return Buffer.from(out);
 }
-const ASCII85_RUN = /(?:<~)?[!-uz]{64,}(?:~>)?/g;
+// The look-behind starts a run only where one can start (not inside a shorter token of the alphabet): without it the
+// pattern retried at every position of every long line, which cost more than the rest of the run search.
+const ASCII85_RUN = /(?<![!-uz])[!-uz]{64,}/g;
 
 /**
  * Quoted-printable (=XX, soft line breaks) and percent-encoding (%XX), decoded when escapes make up ESCAPED_SHARE or more

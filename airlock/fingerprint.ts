@@ -321,7 +321,8 @@ export function leakCheck(
     thresholds: LeakThresholds = DEFAULT_LEAK_THRESHOLDS,
 ): LeakVerdict {
     // The export as submitted, then what it decodes to: a gzip, zlib, raw deflate or brotli stream, UTF-16, base64 or
-    // hex (the whole file, or runs inside text). Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
+    // hex (the whole file, runs inside text, or lines too short for a run joined), base32 and ascii85 runs, and
+    // quoted-printable or percent-encoded text. Each is checked like the original; the first that matches blocks. An archive format this check cannot open (zip, 7z, rar) is
     // blocked as unscannable: a reviewer cannot see inside it either, and an export that needs one can be sent unpacked.
     // The same holds for what a decoding yields (an archive inside base64), for a compressed stream that expands past
     // the decoding cap or is still compressed when the decoding depth runs out, and for compressors this check has no
@@ -437,7 +438,9 @@ interface Budget {
 
 /**
  * The bytes as submitted first, then every form they decode to, up to `depth` decodings deep: gzip, zlib, raw deflate,
- * brotli, UTF-16, a file that is all base64 or hex, and base64 and hex runs of MIN_RUN_CHARS or more inside text.
+ * brotli, UTF-16, a file that is all base64 or hex (or base32), base64 and hex runs of MIN_RUN_CHARS or more inside
+ * text (also wrapped in short lines, behind a short prefix), and base32, ascii85, quoted-printable and percent-encoded
+ * forms that read as text.
  * A form that could not be read is marked `opaque` (why): a compressed stream past MAX_DECODED_BYTES (`too-large`),
  * still compressed at depth 0 (`nested-compression`), more runs than MAX_RUNS (`too-many-runs`) or more decoded run
  * bytes than MAX_DECODED_BYTES (`runs-too-large`), and bytes that are not text and decode to nothing that is
@@ -453,6 +456,7 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
     const forms: DecodedForm[] = [{ via: "", bytes }];
     const text = bytes.byteLength === 0 || isText(bytes);
     let readable = text;
+    let decodedReadable = false;
     const opaqueBinary = () => {
         // Not text, and nothing it decodes to is: the check cannot compare it (an image, model weights, a custom
         // container, a compressed stream behind a prefix), so neither can it pass it.
@@ -469,6 +473,7 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         if (!decoded || decoded.byteLength === 0) return false;
         const child = walk(decoded, depth - 1, childLenient, budget);
         readable ||= child.readable;
+        decodedReadable ||= child.readable;
         for (const d of child.forms) forms.push({ via: d.via ? `${via}+${d.via}` : via, bytes: d.bytes, ...(d.opaque ? { opaque: d.opaque } : {}) });
         return true;
     };
@@ -521,8 +526,14 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         // All in the base64 alphabet can still be a letter and hex ("x" + hex): hex runs are looked for in it too.
         const allBase64 = compact.length >= 16 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(compact);
         if (allBase64) add("base64", Buffer.from(compact, "base64"), encodedLenient);
+        // Base32 is in the base64 alphabet: a file of it is read as base32 too, when that reads as text.
+        const b32 = allBase64 ? base32(compact) : undefined;
+        if (b32 && isText(b32)) add("base32", b32, true);
         if (text && buf.length >= MIN_RUN_CHARS) runs(allBase64);
     }
+    // Text made of lines of one dense token each that decodes to nothing readable: an encoding this check has no
+    // decoder for (base58, a shuffled alphabet, a binary copy in base32). Its reviewer could not read it either.
+    if (text && !lenient && !decodedReadable && looksEncoded(latin1)) forms.push({ via: "", bytes: new Uint8Array(0), opaque: "encoded" });
     return opaqueBinary();
 
     /** Base64 and hex runs inside text: the text ones compared together, the largest binary ones one by one. */
@@ -546,8 +557,23 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
             for (const m of hexOnly ? [] : s.matchAll(BASE64_RUN)) {
                 if (found.length > MAX_RUNS) break;
                 const b64 = m[0].replace(/\s+/g, "");
-                if (!/^[0-9a-fA-F]+$/.test(b64)) found.push({ via: "base64", decoded: Buffer.from(b64, "base64") });
+                if (/^[0-9a-fA-F]+$/.test(b64)) continue;
+                found.push({ via: "base64", decoded: Buffer.from(b64, "base64") });
+                pushIfText(found, "base32", base32(b64));
             }
+            for (const block of wrappedBlocks(s)) {
+                if (found.length > MAX_RUNS) break;
+                if (/^[0-9a-fA-F]+$/.test(block)) found.push({ via: "hex", decoded: Buffer.from(block.slice(0, block.length - (block.length % 2)), "hex") });
+                else if (!hexOnly) {
+                    found.push({ via: "base64", decoded: Buffer.from(block, "base64") });
+                    pushIfText(found, "base32", base32(block));
+                }
+            }
+            for (const m of hexOnly ? [] : s.matchAll(ASCII85_RUN)) {
+                if (found.length > MAX_RUNS) break;
+                if (!/^[A-Za-z0-9+/_=-]+$/.test(m[0])) pushIfText(found, "ascii85", ascii85(m[0]));
+            }
+            for (const [via, escaped] of hexOnly ? [] : escapedForms(s)) pushIfText(found, via, escaped);
             if (found.reduce((n, r) => n + r.decoded.byteLength, budget.runBytes) > MAX_DECODED_BYTES) break;
         }
         budget.runs += found.length;
@@ -555,7 +581,7 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         if (budget.runs > MAX_RUNS) return void forms.push({ via: "", bytes: new Uint8Array(0), opaque: "too-many-runs" });
         if (budget.runBytes > MAX_DECODED_BYTES) return void forms.push({ via: "", bytes: new Uint8Array(0), opaque: "runs-too-large" });
         const textual = found.map((r) => isText(r.decoded));
-        for (const via of ["base64", "hex"]) {
+        for (const via of ["base64", "hex", "base32", "ascii85", "quoted-printable", "percent"]) {
             const texts = found.filter((r, i) => r.via === via && textual[i]);
             if (texts.length > 0) add(via, Buffer.concat(texts.flatMap((r) => [r.decoded, Buffer.from("\n")])), true);
         }
@@ -563,6 +589,159 @@ function walk(bytes: Uint8Array, depth: number, lenient: boolean, budget: Budget
         for (const r of binary.sort((a, b) => b.decoded.byteLength - a.decoded.byteLength).slice(0, MAX_BINARY_RUNS)) add(r.via, r.decoded, true);
     }
 }
+
+/**
+ * Base64 or hex wrapped in lines too short for a run (under MIN_RUN_CHARS each), each line optionally behind a short
+ * prefix shared by the block ("> ", "data: ", a line number's worth): consecutive lines whose rest is one token of the
+ * alphabet, WRAP_MIN_CHARS or more (the last line of a block may be shorter), joined into one token. Blocks already
+ * read as a run (no prefix, a first line of MIN_RUN_CHARS or more) are left to the run pattern.
+ */
+function wrappedBlocks(s: string): string[] {
+    const out: string[] = [];
+    let head: string | undefined;
+    let tokens: string[] = [];
+    const flush = () => {
+        if (tokens.length >= 2 && !(head === "" && tokens[0].length >= MIN_RUN_CHARS)) {
+            // A prefix made of alphabet characters is absorbed into each token: strip what every line begins with when
+            // the block is long enough that a shared beginning is not chance (1 in 64 per line for base64).
+            let common = tokens[0].slice(0, WRAP_PREFIX_CHARS);
+            if (tokens.length >= 4) for (const t of tokens) while (!t.startsWith(common)) common = common.slice(0, -1);
+            else common = "";
+            const joined = tokens.map((t) => t.slice(common.length)).join("");
+            if (joined.length >= MIN_RUN_CHARS) out.push(joined);
+        }
+        head = undefined;
+        tokens = [];
+    };
+    for (const line of s.split(/\r?\n/)) {
+        const m = WRAPPED_LINE.exec(line);
+        // A line shorter than the minimum ends its block (it may be the block's last line).
+        if (!m) {
+            flush();
+            continue;
+        }
+        const [, h, token] = m;
+        if (head !== undefined && (h !== head || tokens[tokens.length - 1].length < WRAP_MIN_CHARS)) flush();
+        if (head === undefined && token.length < WRAP_MIN_CHARS) continue;
+        head = h;
+        tokens.push(token);
+        if (/=$/.test(token)) flush();
+    }
+    flush();
+    return out;
+}
+const WRAP_MIN_CHARS = 16;
+const WRAP_PREFIX_CHARS = 8;
+const WRAPPED_LINE = /^(.{0,8}?[^A-Za-z0-9+/_=-]|)([A-Za-z0-9+/_-]+={0,2})[ \t]*$/;
+
+/** Base32 (RFC 4648, upper case, padding optional) of a token in its alphabet; undefined for any other token. */
+function base32(token: string): Buffer | undefined {
+    const t = token.replace(/=+$/, "");
+    if (!/^[A-Z2-7]+$/.test(t)) return undefined;
+    const out = Buffer.alloc(Math.floor((t.length * 5) / 8));
+    let bits = 0;
+    let v = 0;
+    let n = 0;
+    for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        v = ((v << 5) | (c >= 65 ? c - 65 : c - 24)) & 0xffff;
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (v >>> bits) & 0xff;
+        }
+    }
+    return out.subarray(0, n);
+}
+
+/** Ascii85 (btoa, Adobe's <~ ~> delimiters, "z" for four zero bytes) of a token: a partial last group is padded. */
+function ascii85(token: string): Buffer | undefined {
+    const t = token.replace(/^<~/, "").replace(/~>$/, "");
+    const out: number[] = [];
+    let group: number[] = [];
+    for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        if (c === 0x7a && group.length === 0) {
+            out.push(0, 0, 0, 0);
+            continue;
+        }
+        if (c < 33 || c > 117) return undefined;
+        group.push(c - 33);
+        if (group.length === 5) {
+            const n = group.reduce((a, d) => a * 85 + d, 0);
+            if (n > 0xffffffff) return undefined;
+            out.push(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+            group = [];
+        }
+    }
+    if (group.length > 1) {
+        const k = group.length - 1;
+        while (group.length < 5) group.push(84);
+        const n = group.reduce((a, d) => a * 85 + d, 0);
+        out.push(...[n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].slice(0, k));
+    }
+    return Buffer.from(out);
+}
+// The look-behind starts a run only where one can start (not inside a shorter token of the alphabet): without it the
+// pattern retried at every position of every long line, which cost more than the rest of the run search.
+const ASCII85_RUN = /(?<![!-uz])[!-uz]{64,}/g;
+
+/**
+ * Quoted-printable (=XX, soft line breaks) and percent-encoding (%XX), decoded when escapes make up ESCAPED_SHARE or more
+ * of a text's characters: a URL or a mail with a few escapes reads as it is.
+ */
+function escapedForms(s: string): [string, Buffer][] {
+    const out: [string, Buffer][] = [];
+    const share = (re: RegExp) => ((s.match(re)?.length ?? 0) * 3) / Math.max(1, s.length);
+    const unescape = (t: string, re: RegExp) =>
+        Buffer.from(
+            t.replace(re, (x) => String.fromCharCode(parseInt(x.slice(1), 16))),
+            "latin1",
+        );
+    if (share(/=[0-9A-F]{2}/g) >= ESCAPED_SHARE) out.push(["quoted-printable", unescape(s.replace(/=\r?\n/g, ""), /=[0-9A-F]{2}/g)]);
+    if (share(/%[0-9A-Fa-f]{2}/g) >= ESCAPED_SHARE) out.push(["percent", unescape(s, /%[0-9A-Fa-f]{2}/g)]);
+    return out;
+}
+const ESCAPED_SHARE = 0.05;
+
+/**
+ * Base32, ascii85 and escaped forms are kept only when they read as text: their alphabets match ordinary tokens (an
+ * upper-case word, a URL, a line of CSV), whose decoding is noise and must neither cost the run budget nor be compared.
+ */
+function pushIfText(found: { via: string; decoded: Buffer }[], via: string, decoded: Buffer | undefined) {
+    if (decoded && decoded.byteLength >= 16 && isText(decoded)) found.push({ via, decoded });
+}
+
+/**
+ * Most non-empty lines (ENCODED_LINE_SHARE, ENCODED_MIN_LINES or more) are one token of ENCODED_MIN_TOKEN characters or
+ * more with no space (behind an optional short prefix), and their characters carry ENCODED_MIN_BITS bits of entropy or
+ * more each: base64, base58, base32 or ascii85 of compressed or random bytes sit at 5 to 6.4, hex, UUIDs and English
+ * words near 4 (a list of commit hashes or of IDs is not called encoded).
+ */
+function looksEncoded(s: string): boolean {
+    const lines = s.slice(0, TEXT_SAMPLE_BYTES).split(/\r?\n/);
+    let nonEmpty = 0;
+    let tokens = 0;
+    const counts = new Map<string, number>();
+    let chars = 0;
+    for (const line of lines) {
+        if (line.trim() === "") continue;
+        nonEmpty++;
+        const token = /^(?:.{0,8}?[\s:>#|]\s*)?(\S{16,})\s*$/.exec(line)?.[1];
+        if (!token || token.length < ENCODED_MIN_TOKEN) continue;
+        tokens++;
+        for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
+        chars += token.length;
+    }
+    if (tokens < ENCODED_MIN_LINES || tokens < nonEmpty * ENCODED_LINE_SHARE || chars < 512) return false;
+    let bits = 0;
+    for (const n of counts.values()) bits -= (n / chars) * Math.log2(n / chars);
+    return bits >= ENCODED_MIN_BITS;
+}
+const ENCODED_MIN_LINES = 8;
+const ENCODED_LINE_SHARE = 0.8;
+const ENCODED_MIN_TOKEN = 16;
+const ENCODED_MIN_BITS = 4.8;
 
 const zeroShare = (b: Buffer) => b.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) / b.length;
 /** Printable ASCII, whitespace and UTF-8 continuation bytes: what a text file is made of. */

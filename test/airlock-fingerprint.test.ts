@@ -207,8 +207,93 @@ describe("leak check on wrapped copies and opaque bytes", () => {
         expect(leakCheck(bytes, idx, [])).toMatchObject({ verdict: "blocked", ...expected });
     });
 
+    // The same copy in encodings with short lines, per-line prefixes, or no run for the base64 pattern to find. The
+    // encoders are written out here (Node has none for base32, ascii85 or quoted-printable of every byte), independent
+    // of the decoders under test.
+    const wrap = (s: string, width: number, prefix = "") =>
+        s
+            .match(new RegExp(`.{1,${width}}`, "g"))!
+            .map((l) => prefix + l)
+            .join("\n");
+    const base32 = (b: Uint8Array) => {
+        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let bits = 0;
+        let v = 0;
+        let out = "";
+        for (const x of b) {
+            v = ((v << 8) | x) & 0xffff;
+            bits += 8;
+            while (bits >= 5) {
+                out += alphabet[(v >>> (bits - 5)) & 31];
+                bits -= 5;
+            }
+        }
+        return bits > 0 ? out + alphabet[(v << (5 - bits)) & 31] : out;
+    };
+    const ascii85 = (b: Uint8Array) => {
+        let out = "";
+        for (let i = 0; i < b.length; i += 4) {
+            let n = 0;
+            for (let j = 0; j < 4; j++) n = n * 256 + (b[i + j] ?? 0);
+            let group = "";
+            for (let j = 0; j < 5; j++, n = Math.floor(n / 85)) group = String.fromCharCode(33 + (n % 85)) + group;
+            out += group;
+        }
+        return out;
+    };
+    const quotedPrintable = (b: Uint8Array) =>
+        [...b]
+            .map((x) => `=${x.toString(16).toUpperCase().padStart(2, "0")}`)
+            .join("")
+            .replace(/(.{72})/g, "$1=\n");
+
+    it.each([
+        ["a label line, then base64 of the copy in 60-character lines", enc(`payload:\n${wrap(b64, 60)}`), { reason: "lines", via: "base64" }],
+        ["base64 of the copy in 60-character lines, each behind 'b64: '", enc(wrap(b64, 60, "b64: ")), { reason: "lines", via: "base64" }],
+        [
+            "base64 of the copy in 48-character lines quoted with '> ' inside prose",
+            enc(`${UNRELATED}\n${wrap(b64, 48, "> ")}\n`),
+            { reason: "lines", via: "base64" },
+        ],
+        ["base64 of the copy as server-sent events ('data: ' lines of 40)", enc(wrap(b64, 40, "data: ")), { reason: "lines", via: "base64" }],
+        ["base64 of the copy in 60-character lines, each behind letters ('zq')", enc(`attached:\n${wrap(b64, 60, "zq")}`), { reason: "lines", via: "base64" }],
+        ["hex of the copy in 62-character lines, each behind 'h '", enc(wrap(hex, 62, "h ")), { reason: "lines", via: "hex" }],
+        ["hex of the copy in 32-character lines after a label", enc(`dump:\n${wrap(hex, 32)}`), { reason: "lines", via: "hex" }],
+        ["a label line, then base32 of the copy", enc(`payload:\n${base32(rows)}`), { reason: "lines", via: "base32" }],
+        ["a whole-file base32 of the copy", enc(base32(rows)), { reason: "exact", via: "base32" }],
+        ["a label line, then ascii85 of the copy", enc(`payload:\n${ascii85(rows)}`), { reason: "lines", via: "ascii85" }],
+        ["ascii85 of the copy between Adobe's delimiters", enc(`<~${ascii85(rows)}~>`), { reason: "lines", via: "ascii85" }],
+        ["quoted-printable of every byte of the copy", enc(quotedPrintable(rows)), { reason: "lines", via: "quoted-printable" }],
+        ["the copy percent-encoded as a query parameter", enc(`q=${encodeURIComponent(Buffer.from(rows).toString())}`), { reason: "lines", via: "percent" }],
+    ])("blocks %s", (_name, bytes, expected) => {
+        expect(leakCheck(bytes, idx, [])).toMatchObject({ verdict: "blocked", ...expected });
+    });
+
     const sha = (s: string) => createHash("sha256").update(s).digest("hex");
     const unrelatedB64 = Buffer.from(UNRELATED).toString("base64");
+    const urlLog = Array.from(
+        { length: 300 },
+        (_, i) =>
+            `10.0.${i % 7}.${i % 250} - - [30/Nov/2026:10:${String(i % 60).padStart(2, "0")}:00 +0000] "GET /search?q=${encodeURIComponent(`résumé café ${i} “quoted” & more`)}&page=${i % 9}&ref=https%3A%2F%2Fexample.org%2Fa%2Fb HTTP/1.1" 200 ${1000 + i}`,
+    ).join("\n");
+    const email = [
+        "From: Ana <ana@example.org>",
+        "Subject: allotment notes",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: quoted-printable",
+        "",
+        ...UNRELATED.replace(/'/g, "’")
+            .replace(/ /g, "\u00a0")
+            .split("\n")
+            .map((l) =>
+                wrap(
+                    Buffer.from(l)
+                        .toString("latin1")
+                        .replace(/[\u0080-\u00ff=]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`),
+                    75,
+                ).replace(/\n/g, "=\n"),
+            ),
+    ].join("\n");
     it.each([
         ["unrelated prose", enc(UNRELATED)],
         [
@@ -250,8 +335,68 @@ describe("leak check on wrapped copies and opaque bytes", () => {
         ["UTF-16 text without a byte-order mark, mostly non-ASCII", Buffer.from("日本語のテキストも少し含まれています。".repeat(40), "utf16le")],
         ["gzip of unrelated text", gzipSync(enc(UNRELATED))],
         ["brotli of unrelated text", brotliCompressSync(enc(UNRELATED))],
+        ["a web server log full of percent-encoded URLs", enc(urlLog)],
+        ["a mail of unrelated text in quoted-printable with soft line breaks", enc(email)],
+        ["sha256sum output (a hash and a file name per line)", enc(Array.from({ length: 300 }, (_, i) => `${sha(`f${i}`)}  data/shard-${i}.jsonl`).join("\n"))],
+        [
+            "an upper-case, digit-heavy table (base32 and ascii85 alphabets)",
+            enc(Array.from({ length: 200 }, (_, i) => `ID${i}ABC2345XYZ,STATUS_OK,REGION-EU-WEST-${i % 3}`).join("\n")),
+        ],
     ])("passes %s as clean", (_name, bytes) => {
         expect(leakCheck(bytes, idx, [])).toMatchObject({ verdict: "clean" });
+    });
+
+    it("reads the log and the mail above through their escapes (so their clean verdicts compared the decoded text)", () => {
+        expect(decodings(enc(urlLog), 2).map((d) => d.via)).toContain("percent");
+        expect(decodings(enc(email), 2).map((d) => d.via)).toContain("quoted-printable");
+        const decoded = decodings(enc(email), 2).find((d) => d.via === "quoted-printable")!;
+        expect(Buffer.from(decoded.bytes).toString()).toContain("The\u00a0broad\u00a0beans\u00a0are\u00a0flowering");
+    });
+
+    it("blocks text whose lines are dense tokens of an encoding it cannot read as unscannable (encoded), and passes lists of hashes, IDs, paths and URLs", () => {
+        const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        const base58 = (b: Uint8Array) => {
+            let n = BigInt(`0x${Buffer.from(b).toString("hex")}`);
+            let out = "";
+            for (; n > 0n; n /= 58n) out = B58[Number(n % 58n)] + out;
+            return out;
+        };
+        const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const shuffled = "QWERTYUIOPASDFGHJKLZXCVBNMqwertyuiopasdfghjklzxcvbnm9876543210+/";
+        const unscannable = { verdict: "blocked", reason: "unscannable", via: "encoded" };
+        expect(leakCheck(enc(wrap(base58(rows), 60)), idx, [])).toEqual(unscannable);
+        expect(
+            leakCheck(
+                enc(
+                    `payload:\n${wrap(
+                        b64.replace(/[A-Za-z0-9+/]/g, (c) => shuffled[std.indexOf(c)]),
+                        76,
+                    )}`,
+                ),
+                idx,
+                [],
+            ),
+        ).toEqual(unscannable);
+        // A compressed copy in base32: its decoding is not text, so it is dropped, and the lines are what is left.
+        expect(leakCheck(enc(wrap(base32(gzipSync(rows)), 60, "> ")), idx, [])).toEqual(unscannable);
+        // Random keys one per line are indistinguishable from an encoded copy: blocked too (the documented cost).
+        expect(leakCheck(enc(Array.from({ length: 50 }, () => `sk-${randomBytes(24).toString("base64url")}`).join("\n")), idx, [])).toEqual(unscannable);
+        for (const list of [
+            Array.from({ length: 300 }, (_, i) => createHash("sha1").update(`${i}`).digest("hex")),
+            Array.from({ length: 300 }, (_, i) => sha(`u${i}`).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5")),
+            Array.from({ length: 300 }, (_, i) => `src/components/module${i}/AccessReport${i % 7}.tsx`),
+            Array.from({ length: 300 }, (_, i) => `https://example.org/docs/${i}/page?id=${i * 37}&lang=en#section-${i % 9}`),
+        ])
+            expect([list[0], leakCheck(enc(list.join("\n")), idx, [])]).toEqual([list[0], expect.objectContaining({ verdict: "clean" })]);
+    });
+
+    it("blocks a file that is only base64 or hex of bytes it cannot read as unscannable: a PEM certificate, a bare list of hashes", () => {
+        // The whole file is one encoding of binary bytes (as an image in base64 is): not a copy it can compare, and not
+        // text a reviewer can read. Both were blocked before base64 and hex in short lines were joined, and still are.
+        const pem = `-----BEGIN CERTIFICATE-----\n${wrap(randomBytes(900).toString("base64"), 64)}\n-----END CERTIFICATE-----\n`;
+        expect(leakCheck(enc(pem), idx, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "base64+binary" });
+        const hashes = `${Array.from({ length: 300 }, (_, i) => sha(`f${i}`)).join("\n")}\n`;
+        expect(leakCheck(enc(hashes), idx, [])).toEqual({ verdict: "blocked", reason: "unscannable", via: "hex+binary" });
     });
 
     it("blocks an export with more base64 or hex runs, or more decoded run bytes, than it decodes as unscannable", () => {

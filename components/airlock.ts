@@ -23,6 +23,7 @@ import { render } from "../iam/document";
 import { archivePrefixes, type Tags } from "../iam/names";
 import type { VendorPolicyInputs } from "../iam/vendor";
 import { secureBucket } from "./secureBucket";
+import { ON_FIRST_OCCURRENCE } from "./alarms";
 
 /** Seconds between two reads of GuardDuty's scan tag, and how many reads before a request is blocked as unscanned. */
 export const SCAN_POLL_SECONDS = 30;
@@ -285,11 +286,7 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
                 metricName: "ApproximateNumberOfMessagesVisible",
                 dimensions: { QueueName: n.deadLetterQueue },
                 statistic: "Maximum",
-                period: 300,
-                evaluationPeriods: 1,
-                threshold: 1,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
+                ...ON_FIRST_OCCURRENCE,
                 ...(args.alarmTopicArn ? { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] } : {}),
                 tags: tags(),
             },
@@ -311,11 +308,7 @@ export class EnclaveAirlock extends pulumi.ComponentResource {
                     metricName: metric,
                     dimensions: { StateMachineArn: this.stateMachine.arn },
                     statistic: "Sum",
-                    period: 300,
-                    evaluationPeriods: 1,
-                    threshold: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    treatMissingData: "notBreaching",
+                    ...ON_FIRST_OCCURRENCE,
                     ...(args.alarmTopicArn ? { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] } : {}),
                     tags: tags(),
                 },

@@ -38,6 +38,7 @@ import { hasWorkspace } from "../config/workspace";
 import type { AlarmSubscription, SecuritySpec, VendorSpec } from "../config/schema";
 import type { SecurityStackOutputs } from "../contract/outputs";
 import { secureBucket } from "./secureBucket";
+import { ON_FIRST_OCCURRENCE } from "./alarms";
 
 const TRAIL_LOG_GROUP = "/enclave/security/account-trail";
 export const ACCOUNT_TRAIL = "enclave-account-trail";
@@ -269,11 +270,7 @@ export class LogArchive extends pulumi.ComponentResource {
                     namespace: "Enclave/Security",
                     metricName,
                     statistic: "Sum",
-                    period: 300,
-                    evaluationPeriods: 1,
-                    threshold: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    treatMissingData: "notBreaching",
+                    ...ON_FIRST_OCCURRENCE,
                     alarmActions: [this.alarmTopic.arn],
                     tags,
                 },

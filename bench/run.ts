@@ -110,10 +110,17 @@ class BareCustom extends pulumi.CustomResource {}
 
 type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.Resource;
 
+/** The provider SDK modules the plans use, by a type token's package. */
+const PROVIDER_MODULES: Record<string, Record<string, unknown>> = {
+    aws: aws as unknown as Record<string, unknown>,
+    random: random as unknown as Record<string, unknown>,
+};
+
 /** The @pulumi/aws (or @pulumi/random) class behind a type token, e.g. aws:s3/bucket:Bucket -> aws.s3.Bucket. */
 function classOf(type: string): ResourceClass {
     const [pkg, mod, cls] = type.split(":");
-    const lib = (pkg === "aws" ? aws : random) as unknown as Record<string, unknown>;
+    const lib = PROVIDER_MODULES[pkg];
+    if (!lib) throw new Error(`bench: no provider module for the type token ${type}`);
     const ns = pkg === "random" || mod.split("/")[0] === "index" ? lib : (lib[mod.split("/")[0]] as Record<string, unknown>);
     return ns[cls] as ResourceClass;
 }
